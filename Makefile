@@ -1,0 +1,53 @@
+# Salesvault: the two commands a user needs are `make run` and `make test`.
+# Both install what is missing (Debian packages through apt) and are safe to
+# run twice.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DATA       ?= var
+LISTEN     ?= 127.0.0.1:8443
+
+.PHONY: all deps build build-asan run test unit api fuzz bench clean format
+
+all: build
+
+deps:
+	@bash scripts/deps.sh build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debug -Dwerror=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+run: build
+	@bash scripts/run.sh "$(BUILD)/salesvault" "$(DATA)" "$(LISTEN)"
+
+test:
+	@bash scripts/deps.sh test
+	@$(MAKE) --no-print-directory build build-asan
+	@bash scripts/test.sh "$(BUILD)" "$(ASAN_BUILD)"
+
+unit: build-asan
+	meson test -C $(ASAN_BUILD) --print-errorlogs
+
+api: build-asan
+	SALESVAULT_BIN=$(CURDIR)/$(ASAN_BUILD)/salesvault bash tests/api/run.sh
+
+bench:
+	@bash scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
+	SALESVAULT_BIN=$(CURDIR)/$(BUILD)/salesvault bash bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,66 @@
+#include "app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "db/db.h"
+#include "directory/tenant.h"
+#include "identity/policy.h"
+
+enum sv_err
+sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
+            char *err, size_t err_len)
+{
+    enum sv_err rc;
+    char pw[32];
+
+    memset(app, 0, sizeof *app);
+    rc = sv_config_load(&app->cfg, data_dir, err, err_len);
+    if (rc != SV_OK)
+        return rc;
+    sv_log_set_level((enum sv_log_level)app->cfg.log_level);
+    app->pw.opslimit = app->cfg.pw_opslimit;
+    app->pw.memlimit = app->cfg.pw_memlimit;
+    rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
+    if (rc != SV_OK)
+        return rc;
+    if (app->cfg.blocklist[0] != '\0' &&
+        sv_policy_load_blocklist(app->cfg.blocklist) != SV_OK) {
+        snprintf(err, err_len,
+                 "[password] blocklist: cannot read %s (install john-data, "
+                 "or set another list)",
+                 app->cfg.blocklist);
+        sv_app_close(app);
+        return SV_E_NOT_FOUND;
+    }
+    rc = sv_db_open(&app->cfg, pool_size, &app->db, err, err_len);
+    if (rc != SV_OK) {
+        sv_app_close(app);
+        return rc;
+    }
+    sv_tenant_keys_init(app->kr);
+    /* A dummy hash at the configured cost, of a password nobody knows. */
+    randombytes_buf(pw, sizeof pw);
+    rc = sv_password_hash(&app->pw, pw, sizeof pw, app->dummy_hash);
+    sodium_memzero(pw, sizeof pw);
+    if (rc != SV_OK) {
+        snprintf(err, err_len, "cannot hash at the configured Argon2id cost");
+        sv_app_close(app);
+        return rc;
+    }
+    return SV_OK;
+}
+
+void
+sv_app_close(struct sv_app *app)
+{
+    sv_tenant_keys_fini();
+    sv_db_free(app->db);
+    app->db = NULL;
+    sv_keyring_free(app->kr);
+    app->kr = NULL;
+    sv_policy_free_blocklist();
+}

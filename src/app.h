@@ -1,0 +1,31 @@
+/* The process-wide context every capability gets: config, store, keys. */
+#ifndef SV_APP_H
+#define SV_APP_H
+
+#include "core/config.h"
+#include "crypto/keyring.h"
+#include "crypto/password.h"
+
+struct sv_db;
+struct sv_workpool;
+
+struct sv_app {
+    struct sv_config cfg;
+    struct sv_db *db;
+    struct sv_keyring *kr;
+    struct sv_pwparams pw;
+    /* AUTH-4: unknown accounts are verified against this, same cost. */
+    char dummy_hash[SV_HASH_LEN];
+    struct sv_workpool *hashpool; /* serve only */
+};
+
+/**
+ * Load config, root key, database (migrations run) and blocklist for
+ * data directory @p data_dir. @p pool_size database connections.
+ */
+SV_MUST_CHECK enum sv_err sv_app_open(struct sv_app *app, const char *data_dir,
+                                      unsigned pool_size, char *err,
+                                      size_t err_len);
+void sv_app_close(struct sv_app *app);
+
+#endif

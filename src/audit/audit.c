@@ -1,0 +1,249 @@
+#include "audit/audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "audit/audit_store.h"
+#include "core/util.h"
+
+static void
+put_field(crypto_hash_sha256_state *st, const char *s)
+{
+    uint8_t len[4];
+
+    if (s == NULL) {
+        static const uint8_t null_mark[4] = {0xff, 0xff, 0xff, 0xff};
+        crypto_hash_sha256_update(st, null_mark, 4);
+        return;
+    }
+    size_t n = strlen(s);
+    len[0] = (uint8_t)(n >> 24);
+    len[1] = (uint8_t)(n >> 16);
+    len[2] = (uint8_t)(n >> 8);
+    len[3] = (uint8_t)n;
+    crypto_hash_sha256_update(st, len, 4);
+    crypto_hash_sha256_update(st, (const uint8_t *)s, n);
+}
+
+void
+sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
+              const struct sv_audit_record *r, uint8_t out[SV_AUDIT_HASH_LEN])
+{
+    static const char domain[] = "sv-audit-v1";
+    crypto_hash_sha256_state st;
+    char time_text[24];
+    const struct sv_audit_event *e = &r->ev;
+
+    /*
+     * The position (seq) is not hashed: order is carried by prev_hash, so a
+     * moved event keeps a valid own hash and is reported as reordered.
+     */
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)domain, sizeof domain);
+    crypto_hash_sha256_update(&st, prev, SV_AUDIT_HASH_LEN);
+    snprintf(time_text, sizeof time_text, "%lld", (long long)r->time_ms);
+    put_field(&st, r->stream);
+    put_field(&st, r->id);
+    put_field(&st, time_text);
+    put_field(&st, e->tenant_id);
+    put_field(&st, e->actor_id);
+    put_field(&st, e->actor);
+    put_field(&st, e->action);
+    put_field(&st, e->target_type);
+    put_field(&st, e->target_id);
+    put_field(&st, e->ip);
+    put_field(&st, e->user_agent);
+    put_field(&st, e->result);
+    put_field(&st, e->reason);
+    put_field(&st, e->details);
+    crypto_hash_sha256_final(&st, out);
+}
+
+enum sv_err
+sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
+{
+    struct sv_audit_record r = {0};
+    char id[SV_UUID_LEN + 1];
+    enum sv_qs qs;
+
+    if (SV_NEVER(ev->action == NULL || ev->result == NULL))
+        return SV_E_INTERNAL;
+    r.stream = ev->tenant_id != NULL ? ev->tenant_id : SV_AUDIT_PLATFORM;
+    qs = audit_store_bump_head(c, r.stream, &r.seq, r.prev_hash);
+    if (qs == SV_QS_NONE) {
+        qs = audit_store_create_head(c, r.stream);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        qs = audit_store_bump_head(c, r.stream, &r.seq, r.prev_hash);
+    }
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs);
+    sv_uuid7(id);
+    r.id = id;
+    r.time_ms = sv_now_ms();
+    r.ev = *ev;
+    sv_audit_hash(r.prev_hash, &r, r.hash);
+    qs = audit_store_insert(c, &r);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs);
+    qs = audit_store_set_head_hash(c, r.stream, r.hash);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs);
+    return SV_OK;
+}
+
+/* ---- verification ---- */
+
+struct seen {
+    char id[40];
+    int64_t seq;
+    bool self_ok;
+    uint8_t prev[32];
+    uint8_t hash[32];
+};
+
+struct scan_ctx {
+    struct seen *v;
+    size_t n, cap;
+};
+
+static void
+collect(void *cls, const struct sv_audit_record *r)
+{
+    struct scan_ctx *s = cls;
+    uint8_t h[32];
+
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 256;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+        if (s->v == NULL)
+            sv_abort_at(__FILE__, __LINE__, "out of memory");
+    }
+    struct seen *e = &s->v[s->n++];
+    snprintf(e->id, sizeof e->id, "%s", r->id);
+    e->seq = r->seq;
+    memcpy(e->prev, r->prev_hash, 32);
+    memcpy(e->hash, r->hash, 32);
+    sv_audit_hash(r->prev_hash, r, h);
+    e->self_ok = sodium_memcmp(h, r->hash, 32) == 0;
+}
+
+static bool
+hash_in_stream(const struct scan_ctx *s, const uint8_t h[32])
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (memcmp(s->v[i].hash, h, 32) == 0)
+            return true;
+    return false;
+}
+
+static void
+bad(struct sv_audit_verdict *out, const struct seen *e, int64_t seq,
+    const char *problem)
+{
+    out->ok = false;
+    snprintf(out->bad_id, sizeof out->bad_id, "%s", e ? e->id : "");
+    out->bad_seq = seq;
+    out->problem = problem;
+}
+
+enum sv_err
+sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
+                       struct sv_audit_verdict *out)
+{
+    static const uint8_t zero[32];
+    struct scan_ctx s = {0};
+    uint8_t prev[32], head_hash[32];
+    int64_t head_seq = 0;
+    enum sv_qs qs;
+
+    memset(out, 0, sizeof *out);
+    out->ok = true;
+    qs = audit_store_scan(c, stream, collect, &s);
+    if (qs < 0) {
+        free(s.v);
+        return sv_qs_err(qs);
+    }
+    out->events = (int64_t)s.n;
+    memcpy(prev, zero, 32);
+    for (size_t i = 0; i < s.n; i++) {
+        const struct seen *e = &s.v[i];
+        int64_t want = (int64_t)i + 1;
+        if (e->seq != want) {
+            bad(out, e, e->seq, e->seq > want ? "deleted" : "inserted");
+            goto done;
+        }
+        if (!e->self_ok) {
+            bad(out, e, e->seq, "changed");
+            goto done;
+        }
+        if (memcmp(e->prev, prev, 32) != 0) {
+            /* Intact event in the wrong place: find out why. */
+            if (i >= 1 && memcmp(e->prev, i >= 2 ? s.v[i - 2].hash : zero,
+                                 32) == 0)
+                bad(out, &s.v[i - 1], e->seq - 1, "inserted");
+            else if (hash_in_stream(&s, e->prev))
+                bad(out, e, e->seq, "reordered");
+            else
+                bad(out, e, e->seq, "deleted");
+            goto done;
+        }
+        memcpy(prev, e->hash, 32);
+    }
+    qs = audit_store_head(c, stream, &head_seq, head_hash);
+    if (qs < 0) {
+        free(s.v);
+        return sv_qs_err(qs);
+    }
+    if (qs == SV_QS_NONE) {
+        if (s.n > 0)
+            bad(out, &s.v[s.n - 1], s.v[s.n - 1].seq, "inserted");
+    } else if (head_seq > (int64_t)s.n) {
+        /* The newest events are gone. */
+        bad(out, NULL, (int64_t)s.n + 1, "deleted");
+    } else if (head_seq < (int64_t)s.n) {
+        bad(out, &s.v[head_seq], head_seq + 1, "inserted");
+    } else if (memcmp(head_hash, prev, 32) != 0) {
+        bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "changed");
+    }
+done:
+    free(s.v);
+    return SV_OK;
+}
+
+struct list_wrap {
+    sv_audit_row_fn row;
+    void *cls;
+    int64_t last_seq;
+};
+
+static void
+list_row(void *cls, const struct sv_audit_record *r)
+{
+    struct list_wrap *w = cls;
+    w->last_seq = r->seq;
+    w->row(w->cls, r);
+}
+
+enum sv_err
+sv_audit_list(struct sv_dbc *c, const struct sv_audit_query *q,
+              sv_audit_row_fn row, void *cls, int64_t *next_seq)
+{
+    struct list_wrap w = {row, cls, 0};
+    int n = 0;
+    enum sv_qs qs;
+
+    *next_seq = 0;
+    if (SV_NEVER(q->tenant_id == NULL || q->limit < 1))
+        return SV_E_INTERNAL;
+    qs = audit_store_list(c, q, list_row, &w, &n);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    /* A full page may have more behind it; seq 1 has nothing before it. */
+    if (n == q->limit && w.last_seq > 1)
+        *next_seq = w.last_seq;
+    return SV_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * Audit (AUD-1, AUD-4): append-only event streams, one per tenant (named by
+ * the tenant id) and one for the platform ("platform"). Each event stores
+ * hash = SHA-256("sv-audit-v1" | previous event's hash | canonical content),
+ * so changing, deleting, inserting or reordering events breaks the chain.
+ * Events are written inside the transaction of the change they record.
+ */
+#ifndef SV_AUDIT_AUDIT_H
+#define SV_AUDIT_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+#define SV_AUDIT_PLATFORM "platform"
+#define SV_AUDIT_HASH_LEN 32
+
+struct sv_dbc;
+
+/** What happened; strings are borrowed for the call. */
+struct sv_audit_event {
+    const char *tenant_id; /* NULL: platform stream */
+    const char *actor_id;
+    const char *actor;
+    const char *action;    /* e.g. "auth.login" */
+    const char *target_type;
+    const char *target_id;
+    const char *ip;
+    const char *user_agent;
+    const char *result;    /* "success", "failure", "denied" */
+    const char *reason;
+    const char *details;   /* compact JSON object text or NULL */
+};
+
+/** A stored event, as read back (strings borrowed from the statement). */
+struct sv_audit_record {
+    const char *id;
+    const char *stream;
+    int64_t seq;
+    int64_t time_ms;
+    struct sv_audit_event ev;
+    uint8_t prev_hash[SV_AUDIT_HASH_LEN];
+    uint8_t hash[SV_AUDIT_HASH_LEN];
+};
+
+/**
+ * Append @p ev to its stream. Call inside sv_db_run_tx(); the event commits
+ * or rolls back with the change it records.
+ */
+SV_MUST_CHECK enum sv_err sv_audit_append(struct sv_dbc *c,
+                                          const struct sv_audit_event *ev);
+
+/** The chain hash of @p r given @p prev (exposed for tests). */
+void sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
+                   const struct sv_audit_record *r,
+                   uint8_t out[SV_AUDIT_HASH_LEN]);
+
+/** Result of verifying one stream. */
+struct sv_audit_verdict {
+    bool ok;
+    int64_t events;
+    /* first bad event, when !ok */
+    char bad_id[40];       /* "" when the event itself is gone */
+    int64_t bad_seq;
+    const char *problem;   /* "changed", "deleted", "inserted", "reordered" */
+};
+
+/** Recompute stream @p stream's chain (read-only). */
+SV_MUST_CHECK enum sv_err sv_audit_verify_stream(struct sv_dbc *c,
+                                                 const char *stream,
+                                                 struct sv_audit_verdict *out);
+
+/** Filter for sv_audit_list(); zero/NULL fields do not filter. */
+struct sv_audit_query {
+    const char *tenant_id; /* required */
+    const char *action;
+    const char *actor_id;
+    int64_t since_ms, until_ms; /* inclusive; 0 = open */
+    int64_t before_seq;         /* cursor: events with seq < this; 0 = none */
+    int limit;
+};
+
+typedef void (*sv_audit_row_fn)(void *cls, const struct sv_audit_record *r);
+
+/**
+ * This tenant's events, newest first. @p next_seq gets the cursor for the
+ * next page (0 when this page is the last).
+ */
+SV_MUST_CHECK enum sv_err sv_audit_list(struct sv_dbc *c,
+                                        const struct sv_audit_query *q,
+                                        sv_audit_row_fn row, void *cls,
+                                        int64_t *next_seq);
+
+#endif

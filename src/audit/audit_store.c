@@ -1,0 +1,203 @@
+#include "audit/audit_store.h"
+
+#include <string.h>
+
+SV_SQL(Q_BUMP, "audit_bump_head",
+       "UPDATE audit_heads SET seq = seq + 1 WHERE stream = $1 "
+       "RETURNING seq, hash",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CREATE_HEAD, "audit_create_head",
+       "INSERT INTO audit_heads (stream, seq, hash) VALUES ($1, 0, $2) "
+       "ON CONFLICT (stream) DO NOTHING",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_SET_HEAD, "audit_set_head_hash",
+       "UPDATE audit_heads SET hash = $2 WHERE stream = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_HEAD, "audit_head",
+       "SELECT seq, hash FROM audit_heads WHERE stream = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_INSERT, "audit_insert",
+       "INSERT INTO audit_events (tenant_id, id, stream, seq, time_ms, "
+       "actor_id, actor, action, target_type, target_id, ip, user_agent, "
+       "result, reason, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, "
+       "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+       0);
+
+#define COLS                                                                   \
+    "id, stream, seq, time_ms, tenant_id, actor_id, actor, action, "           \
+    "target_type, target_id, ip, user_agent, result, reason, details, "        \
+    "prev_hash, hash"
+
+SV_SQL(Q_SCAN, "audit_scan",
+       "SELECT " COLS " FROM audit_events WHERE stream = $1 ORDER BY seq",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LIST, "audit_list",
+       "SELECT " COLS " FROM audit_events WHERE tenant_id = $1 "
+       "AND stream = $1 "
+       "AND (CAST($2 AS TEXT) IS NULL OR action = $2) "
+       "AND (CAST($3 AS TEXT) IS NULL OR actor_id = $3) "
+       "AND ($4 = 0 OR time_ms >= $4) AND ($5 = 0 OR time_ms <= $5) "
+       "AND ($6 = 0 OR seq < $6) ORDER BY seq DESC LIMIT $7",
+       0);
+
+enum sv_qs
+audit_store_bump_head(struct sv_dbc *c, const char *stream, int64_t *seq,
+                      uint8_t prev[32])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_BUMP);
+    enum sv_qs qs;
+    const void *h;
+    size_t len;
+
+    sv_stmt_text(st, 1, stream);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    *seq = sv_stmt_col_int(st, 0);
+    h = sv_stmt_col_blob(st, 1, &len);
+    if (len != 32)
+        return SV_QS_HARD;
+    memcpy(prev, h, 32);
+    return sv_stmt_exec(st) < 0 ? SV_QS_HARD : SV_QS_ONE;
+}
+
+enum sv_qs
+audit_store_create_head(struct sv_dbc *c, const char *stream)
+{
+    static const uint8_t zero[32];
+    struct sv_stmt *st = sv_db_stmt(c, &Q_CREATE_HEAD);
+    sv_stmt_text(st, 1, stream);
+    sv_stmt_blob(st, 2, zero, sizeof zero);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+audit_store_set_head_hash(struct sv_dbc *c, const char *stream,
+                          const uint8_t hash[32])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_HEAD);
+    sv_stmt_text(st, 1, stream);
+    sv_stmt_blob(st, 2, hash, 32);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+audit_store_head(struct sv_dbc *c, const char *stream, int64_t *seq,
+                 uint8_t hash[32])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_HEAD);
+    enum sv_qs qs;
+    const void *h;
+    size_t len;
+
+    sv_stmt_text(st, 1, stream);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    *seq = sv_stmt_col_int(st, 0);
+    h = sv_stmt_col_blob(st, 1, &len);
+    memset(hash, 0, 32);
+    if (len == 32)
+        memcpy(hash, h, 32);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+audit_store_insert(struct sv_dbc *c, const struct sv_audit_record *r)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT);
+    const struct sv_audit_event *e = &r->ev;
+
+    sv_stmt_text(st, 1, e->tenant_id);
+    sv_stmt_text(st, 2, r->id);
+    sv_stmt_text(st, 3, r->stream);
+    sv_stmt_int(st, 4, r->seq);
+    sv_stmt_int(st, 5, r->time_ms);
+    sv_stmt_text(st, 6, e->actor_id);
+    sv_stmt_text(st, 7, e->actor);
+    sv_stmt_text(st, 8, e->action);
+    sv_stmt_text(st, 9, e->target_type);
+    sv_stmt_text(st, 10, e->target_id);
+    sv_stmt_text(st, 11, e->ip);
+    sv_stmt_text(st, 12, e->user_agent);
+    sv_stmt_text(st, 13, e->result);
+    sv_stmt_text(st, 14, e->reason);
+    sv_stmt_text(st, 15, e->details);
+    sv_stmt_blob(st, 16, r->prev_hash, 32);
+    sv_stmt_blob(st, 17, r->hash, 32);
+    return sv_stmt_exec(st);
+}
+
+static const char *
+opt_text(struct sv_stmt *st, int col)
+{
+    return sv_stmt_col_null(st, col) ? NULL : sv_stmt_col_text(st, col);
+}
+
+static void
+read_row(struct sv_stmt *st, struct sv_audit_record *r)
+{
+    const void *p;
+    size_t len;
+
+    memset(r, 0, sizeof *r);
+    r->id = sv_stmt_col_text(st, 0);
+    r->stream = sv_stmt_col_text(st, 1);
+    r->seq = sv_stmt_col_int(st, 2);
+    r->time_ms = sv_stmt_col_int(st, 3);
+    r->ev.tenant_id = opt_text(st, 4);
+    r->ev.actor_id = opt_text(st, 5);
+    r->ev.actor = opt_text(st, 6);
+    r->ev.action = sv_stmt_col_text(st, 7);
+    r->ev.target_type = opt_text(st, 8);
+    r->ev.target_id = opt_text(st, 9);
+    r->ev.ip = opt_text(st, 10);
+    r->ev.user_agent = opt_text(st, 11);
+    r->ev.result = sv_stmt_col_text(st, 12);
+    r->ev.reason = opt_text(st, 13);
+    r->ev.details = opt_text(st, 14);
+    p = sv_stmt_col_blob(st, 15, &len);
+    if (len == 32)
+        memcpy(r->prev_hash, p, 32);
+    p = sv_stmt_col_blob(st, 16, &len);
+    if (len == 32)
+        memcpy(r->hash, p, 32);
+}
+
+enum sv_qs
+audit_store_scan(struct sv_dbc *c, const char *stream, sv_audit_row_fn row,
+                 void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SCAN);
+    struct sv_audit_record r;
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, stream);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        read_row(st, &r);
+        row(cls, &r);
+    }
+    return qs;
+}
+
+enum sv_qs
+audit_store_list(struct sv_dbc *c, const struct sv_audit_query *q,
+                 sv_audit_row_fn row, void *cls, int *n_rows)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LIST);
+    struct sv_audit_record r;
+    enum sv_qs qs;
+
+    *n_rows = 0;
+    sv_stmt_text(st, 1, q->tenant_id);
+    sv_stmt_text(st, 2, q->action);
+    sv_stmt_text(st, 3, q->actor_id);
+    sv_stmt_int(st, 4, q->since_ms);
+    sv_stmt_int(st, 5, q->until_ms);
+    sv_stmt_int(st, 6, q->before_seq);
+    sv_stmt_int(st, 7, q->limit);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        read_row(st, &r);
+        row(cls, &r);
+        (*n_rows)++;
+    }
+    return qs;
+}

@@ -1,0 +1,217 @@
+/* salesvault tenant create|list */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "cli/cli.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "directory/tenant.h"
+#include "identity/identity.h"
+
+static const char help[] =
+    "Usage: salesvault tenant create --name NAME --slug SLUG --admin USER\n"
+    "                                [--email EMAIL] [--policy default|nist]\n"
+    "                                [--min-score 0-4] [--data DIR] [--json]\n"
+    "       salesvault tenant list [--data DIR] [--json]\n"
+    "\n"
+    "create: a tenant with its own key-encryption key and audit stream, and\n"
+    "an admin account with a one-time temporary password (printed once; it\n"
+    "must be changed at first login).\n"
+    "  --policy   password policy: default (6-20 characters, 2 of lower,\n"
+    "             upper, digit, symbol) or nist (NIST SP 800-63B: 8-64)\n"
+    "  --min-score  minimum zxcvbn score for new passwords (default 2)\n";
+
+struct create_ctx {
+    struct sv_tenant t;
+    const char *admin, *email;
+    char hash[SV_HASH_LEN];
+    struct sv_account account;
+    struct sv_actor actor;
+    const struct sv_keyring *kr;
+};
+
+static enum sv_err
+create_tx(struct sv_dbc *c, void *cls)
+{
+    struct create_ctx *cc = cls;
+    enum sv_err rc = sv_tenant_create_tx(c, cc->kr, &cc->t, cc->actor.username);
+    if (rc != SV_OK)
+        return rc;
+    return sv_account_create_tx(c, &cc->t, cc->admin, SV_ROLE_ADMIN, cc->email,
+                                cc->hash, &cc->actor, &cc->account);
+}
+
+static int
+create(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'},
+        {"name", required_argument, 0, 'n'},
+        {"slug", required_argument, 0, 's'},
+        {"admin", required_argument, 0, 'a'},
+        {"email", required_argument, 0, 'e'},
+        {"policy", required_argument, 0, 'p'},
+        {"min-score", required_argument, 0, 'm'},
+        {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *data = "var", *name = NULL, *slug = NULL, *policy = "default";
+    const char *min_score = "2";
+    struct create_ctx cc;
+    char temp[SV_TEMP_PASSWORD_LEN + 1];
+    struct sv_app app;
+    bool as_json = false;
+    int64_t score;
+    enum sv_err rc;
+    int c;
+
+    memset(&cc, 0, sizeof cc);
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'n': name = optarg; break;
+        case 's': slug = optarg; break;
+        case 'a': cc.admin = optarg; break;
+        case 'e': cc.email = optarg; break;
+        case 'p': policy = optarg; break;
+        case 'm': min_score = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': fputs(help, stdout); return 0;
+        default: return sv_cli_usage("tenant", "bad option");
+        }
+    }
+    if (optind != argc)
+        return sv_cli_usage("tenant", "unexpected argument '%s'",
+                            argv[optind]);
+    if (name == NULL || !sv_check_tenant_name(name, strlen(name)))
+        return sv_cli_usage("tenant", "--name: 1-128 characters, no control "
+                                      "characters");
+    if (slug == NULL || !sv_check_slug(slug, strlen(slug)))
+        return sv_cli_usage("tenant", "--slug: 2-32 of a-z, 0-9 and '-', "
+                                      "starting and ending with a letter or "
+                                      "digit");
+    if (cc.admin == NULL || !sv_check_username(cc.admin, strlen(cc.admin)))
+        return sv_cli_usage("tenant", "--admin: 3-64 of a-z, 0-9, '.', '_', "
+                                      "'-', starting with a letter or digit");
+    if (cc.email != NULL && !sv_check_email(cc.email, strlen(cc.email)))
+        return sv_cli_usage("tenant", "--email: not an e-mail address");
+    if (!sv_policy_kind_parse(policy, &cc.t.policy.kind))
+        return sv_cli_usage("tenant", "--policy: default or nist");
+    if (!sv_parse_i64(min_score, 0, 4, &score))
+        return sv_cli_usage("tenant", "--min-score: 0 to 4");
+    cc.t.policy.min_score = (int)score;
+    snprintf(cc.t.slug, sizeof cc.t.slug, "%s", slug);
+    snprintf(cc.t.name, sizeof cc.t.name, "%s", name);
+
+    if (!sv_cli_open(&app, data, 1))
+        return 1;
+    cc.kr = app.kr;
+    cc.actor.username = sv_cli_actor();
+    sv_password_temp(temp);
+    rc = sv_password_hash(&app.pw, temp, strlen(temp), cc.hash);
+    if (rc == SV_OK)
+        rc = sv_db_run_tx(app.db, "tenant_create", create_tx, &cc);
+    sv_app_close(&app);
+    sodium_memzero(cc.hash, sizeof cc.hash);
+    if (rc != SV_OK) {
+        sodium_memzero(temp, sizeof temp);
+        return sv_cli_err(rc, "tenant create");
+    }
+    if (as_json) {
+        sv_cli_print_json(json_pack(
+            "{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}", "tenant", "id",
+            cc.t.id, "slug", cc.t.slug, "name", cc.t.name, "admin", "id",
+            cc.account.id, "username", cc.account.username, "role", "admin",
+            "temporary_password", temp));
+    } else {
+        printf("tenant %s (%s) created: id %s\n", cc.t.slug, cc.t.name,
+               cc.t.id);
+        printf("admin account: %s\n", cc.account.username);
+        printf("temporary password: %s\n", temp);
+        printf("(shown once; it must be changed at first login)\n");
+    }
+    sodium_memzero(temp, sizeof temp);
+    return 0;
+}
+
+static void
+list_row(void *cls, const struct sv_tenant *t)
+{
+    char created[SV_RFC3339_LEN + 1];
+    sv_rfc3339(t->created_at, created);
+    json_array_append_new(cls, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+                                         t->id, "slug", t->slug, "name",
+                                         t->name, "password_policy",
+                                         sv_policy_kind_name(t->policy.kind),
+                                         "created_at", created));
+}
+
+static enum sv_err
+list_tx(struct sv_dbc *c, void *cls)
+{
+    json_array_clear(cls);
+    return sv_tenant_list(c, list_row, cls);
+}
+
+static int
+list(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data = "var";
+    bool as_json = false;
+    struct sv_app app;
+    json_t *items = json_array(), *v;
+    enum sv_err rc;
+    size_t i;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': fputs(help, stdout); json_decref(items); return 0;
+        default: json_decref(items); return sv_cli_usage("tenant", "bad option");
+        }
+    }
+    if (!sv_cli_open(&app, data, 1)) {
+        json_decref(items);
+        return 1;
+    }
+    rc = sv_db_run_ro(app.db, list_tx, items);
+    sv_app_close(&app);
+    if (rc != SV_OK) {
+        json_decref(items);
+        return sv_cli_err(rc, "tenant list");
+    }
+    if (as_json) {
+        sv_cli_print_json(json_pack("{s:o}", "items", items));
+        return 0;
+    }
+    json_array_foreach(items, i, v) printf(
+        "%-20s %-36s %s\n", json_string_value(json_object_get(v, "slug")),
+        json_string_value(json_object_get(v, "id")),
+        json_string_value(json_object_get(v, "name")));
+    json_decref(items);
+    return 0;
+}
+
+int
+sv_cli_tenant(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "create") == 0)
+        return create(argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0)
+        return list(argc - 1, argv + 1);
+    return sv_cli_usage("tenant", "unknown subcommand '%s'", argv[1]);
+}

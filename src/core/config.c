@@ -1,0 +1,294 @@
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "core/util.h"
+
+const char sv_config_template[] =
+    "; Salesvault configuration. Relative paths are relative to this "
+    "directory.\n"
+    "[server]\n"
+    "listen = 127.0.0.1:8443\n"
+    "; worker threads for connections; 0 = number of cores\n"
+    "threads = 0\n"
+    "; default request body limit in bytes (routes may set their own)\n"
+    "max_body = 65536\n"
+    "connection_limit = 1024\n"
+    "per_ip_connection_limit = 64\n"
+    "connection_timeout_s = 30\n"
+    "\n[tls]\n"
+    "cert = tls/cert.pem\n"
+    "key = tls/key.pem\n"
+    "\n[database]\n"
+    "; embedded SQLite file (the default)\n"
+    "path = salesvault.db\n"
+    "\n[keys]\n"
+    "root_key_file = root.key\n"
+    "\n[password]\n"
+    "; Argon2id cost (libsodium crypto_pwhash): passes and memory in KiB\n"
+    "opslimit = 2\n"
+    "memlimit_kib = 65536\n"
+    "; hashing worker threads (0 = number of cores) and queue bound\n"
+    "hash_workers = 0\n"
+    "hash_queue = 64\n"
+    "blocklist = /usr/share/john/password.lst\n"
+    "\n[session]\n"
+    "idle_timeout_s = 1800\n"
+    "absolute_lifetime_s = 43200\n"
+    "\n[log]\n"
+    "; debug, info, warn or error\n"
+    "level = info\n";
+
+static void
+join_path(char *out, const char *dir, const char *rel)
+{
+    if (rel[0] == '/' || dir[0] == '\0')
+        snprintf(out, SV_PATH_MAX, "%s", rel);
+    else
+        snprintf(out, SV_PATH_MAX, "%s/%s", dir, rel);
+}
+
+void
+sv_config_defaults(struct sv_config *c, const char *data_dir)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", data_dir);
+    snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
+    c->listen_port = 8443;
+    c->threads = 0;
+    c->max_body = 64 * 1024;
+    c->conn_limit = 1024;
+    c->per_ip_limit = 64;
+    c->conn_timeout_s = 30;
+    join_path(c->tls_cert, data_dir, "tls/cert.pem");
+    join_path(c->tls_key, data_dir, "tls/key.pem");
+    join_path(c->db_path, data_dir, "salesvault.db");
+    join_path(c->root_key_file, data_dir, "root.key");
+    c->pw_opslimit = 2;
+    c->pw_memlimit = 64u << 20;
+    c->hash_workers = 0;
+    c->hash_queue = 64;
+    snprintf(c->blocklist, sizeof c->blocklist,
+             "/usr/share/john/password.lst");
+    c->idle_timeout_ms = 1800 * 1000LL;
+    c->absolute_lifetime_ms = 43200 * 1000LL;
+    c->log_level = 1;
+}
+
+bool
+sv_config_set_listen(struct sv_config *c, const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    char addr[64];
+    int64_t port;
+    unsigned char tmp[16];
+    size_t alen;
+
+    if (colon == NULL || colon == s)
+        return false;
+    alen = (size_t)(colon - s);
+    if (s[0] == '[' && alen > 2 && s[alen - 1] == ']') {
+        s++;
+        alen -= 2;
+    }
+    if (alen >= sizeof addr)
+        return false;
+    memcpy(addr, s, alen);
+    addr[alen] = '\0';
+    if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1)
+        return false;
+    if (!sv_parse_i64(colon + 1, 0, 65535, &port))
+        return false;
+    snprintf(c->listen_addr, sizeof c->listen_addr, "%s", addr);
+    c->listen_port = (unsigned)port;
+    return true;
+}
+
+struct parse_ctx {
+    struct sv_config *c;
+    char *err;
+    size_t err_len;
+    bool failed;
+};
+
+static int
+fail(struct parse_ctx *p, const char *section, const char *key,
+     const char *rule)
+{
+    if (!p->failed)
+        snprintf(p->err, p->err_len, "[%s] %s: %s", section, key, rule);
+    p->failed = true;
+    return 0;
+}
+
+static bool
+num(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+    return sv_parse_i64(v, min, max, out);
+}
+
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(key, k) == 0)
+#define NUM(min, max)                                                          \
+    do {                                                                       \
+        if (!num(value, min, max, &n))                                         \
+            return fail(p, section, key,                                       \
+                        "must be a whole number from " #min " to " #max);      \
+    } while (0)
+
+static int
+on_value(void *user, const char *section, const char *key, const char *value)
+{
+    struct parse_ctx *p = user;
+    struct sv_config *c = p->c;
+    int64_t n;
+
+    if (p->failed)
+        return 0;
+    if (IS("server", "listen")) {
+        if (!sv_config_set_listen(c, value))
+            return fail(p, section, key, "must be ADDRESS:PORT");
+    } else if (IS("server", "threads")) {
+        NUM(0, 256);
+        c->threads = (unsigned)n;
+    } else if (IS("server", "max_body")) {
+        NUM(1024, 16777216);
+        c->max_body = (size_t)n;
+    } else if (IS("server", "connection_limit")) {
+        NUM(16, 100000);
+        c->conn_limit = (unsigned)n;
+    } else if (IS("server", "per_ip_connection_limit")) {
+        NUM(1, 100000);
+        c->per_ip_limit = (unsigned)n;
+    } else if (IS("server", "connection_timeout_s")) {
+        NUM(1, 3600);
+        c->conn_timeout_s = (unsigned)n;
+    } else if (IS("tls", "cert")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->tls_cert, c->data_dir, value);
+    } else if (IS("tls", "key")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->tls_key, c->data_dir, value);
+    } else if (IS("database", "path")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->db_path, c->data_dir, value);
+    } else if (IS("database", "url")) {
+        if (*value != '\0' && strncmp(value, "postgres://", 11) != 0 &&
+            strncmp(value, "postgresql://", 13) != 0)
+            return fail(p, section, key, "must start with postgres://");
+        snprintf(c->db_url, sizeof c->db_url, "%s", value);
+    } else if (IS("keys", "root_key_file")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->root_key_file, c->data_dir, value);
+    } else if (IS("password", "opslimit")) {
+        NUM(1, 20);
+        c->pw_opslimit = (unsigned long long)n;
+    } else if (IS("password", "memlimit_kib")) {
+        NUM(8192, 4194304);
+        c->pw_memlimit = (size_t)n * 1024;
+    } else if (IS("password", "hash_workers")) {
+        NUM(0, 64);
+        c->hash_workers = (unsigned)n;
+    } else if (IS("password", "hash_queue")) {
+        NUM(1, 100000);
+        c->hash_queue = (unsigned)n;
+    } else if (IS("password", "blocklist")) {
+        join_path(c->blocklist, c->data_dir, value);
+        if (*value == '\0')
+            c->blocklist[0] = '\0';
+    } else if (IS("session", "idle_timeout_s")) {
+        NUM(1, 2592000);
+        c->idle_timeout_ms = n * 1000;
+    } else if (IS("session", "absolute_lifetime_s")) {
+        NUM(1, 31536000);
+        c->absolute_lifetime_ms = n * 1000;
+    } else if (IS("log", "level")) {
+        static const char *const lv[] = {"debug", "info", "warn", "error"};
+        int found = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(value, lv[i]) == 0)
+                found = i;
+        if (found < 0)
+            return fail(p, section, key,
+                        "must be one of debug, info, warn, error");
+        c->log_level = found;
+    } else {
+        return fail(p, section, key, "unknown setting");
+    }
+    return 1;
+}
+
+enum sv_err
+sv_config_parse(struct sv_config *c, const char *text, char *err,
+                size_t err_len)
+{
+    struct parse_ctx p = {c, err, err_len, false};
+    int rc = ini_parse_string(text, on_value, &p);
+
+    if (rc > 0 && !p.failed) {
+        snprintf(err, err_len, "line %d: syntax error", rc);
+        return SV_E_FIELD_INVALID;
+    }
+    if (p.failed || rc != 0)
+        return SV_E_FIELD_INVALID;
+    if (c->idle_timeout_ms > c->absolute_lifetime_ms) {
+        snprintf(err, err_len,
+                 "[session] idle_timeout_s: must not exceed "
+                 "absolute_lifetime_s");
+        return SV_E_FIELD_INVALID;
+    }
+    return SV_OK;
+}
+
+enum sv_err
+sv_config_load(struct sv_config *c, const char *data_dir, char *err,
+               size_t err_len)
+{
+    char path[SV_PATH_MAX + 32];
+    FILE *f;
+    char *text;
+    long len;
+    enum sv_err rc;
+
+    sv_config_defaults(c, data_dir);
+    snprintf(path, sizeof path, "%s/salesvault.conf", data_dir);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, err_len, "%s: %s (run `salesvault init --data %s`)",
+                 path, strerror(errno), data_dir);
+        return SV_E_NOT_FOUND;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+        len > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        snprintf(err, err_len, "%s: unreadable or larger than 1 MiB", path);
+        return SV_E_FIELD_INVALID;
+    }
+    text = sv_xmalloc((size_t)len + 1);
+    if (fread(text, 1, (size_t)len, f) != (size_t)len) {
+        fclose(f);
+        free(text);
+        snprintf(err, err_len, "%s: read error", path);
+        return SV_E_INTERNAL;
+    }
+    fclose(f);
+    text[len] = '\0';
+    rc = sv_config_parse(c, text, err, err_len);
+    free(text);
+    if (rc != SV_OK) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s: %s", path, err);
+        snprintf(err, err_len, "%s", tmp);
+    }
+    return rc;
+}

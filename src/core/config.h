@@ -1,0 +1,65 @@
+/* salesvault.conf: INI, parsed with inih, every value range-checked. */
+#ifndef SV_CORE_CONFIG_H
+#define SV_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+#define SV_PATH_MAX 1024
+
+struct sv_config {
+    char data_dir[SV_PATH_MAX];
+    /* [server] */
+    char listen_addr[64];
+    unsigned listen_port;
+    unsigned threads;       /* 0 = cores */
+    size_t max_body;
+    unsigned conn_limit;    /* total connections */
+    unsigned per_ip_limit;  /* connections per IP */
+    unsigned conn_timeout_s;
+    /* [tls] */
+    char tls_cert[SV_PATH_MAX];
+    char tls_key[SV_PATH_MAX];
+    /* [database] */
+    char db_path[SV_PATH_MAX];
+    char db_url[SV_PATH_MAX]; /* PostgreSQL, later; empty = SQLite */
+    /* [keys] */
+    char root_key_file[SV_PATH_MAX];
+    /* [password] */
+    unsigned long long pw_opslimit;
+    size_t pw_memlimit;     /* bytes */
+    unsigned hash_workers;  /* 0 = cores */
+    unsigned hash_queue;
+    char blocklist[SV_PATH_MAX];
+    /* [session] */
+    int64_t idle_timeout_ms;
+    int64_t absolute_lifetime_ms;
+    /* [log] */
+    int log_level;
+};
+
+/** Fill @p c with defaults for data directory @p data_dir. */
+void sv_config_defaults(struct sv_config *c, const char *data_dir);
+
+/**
+ * Parse INI text into @p c (on top of the defaults already there).
+ * On failure writes a message naming the key and the rule into @p err.
+ */
+SV_MUST_CHECK enum sv_err sv_config_parse(struct sv_config *c, const char *text,
+                                          char *err, size_t err_len);
+
+/** Read DATA/salesvault.conf into @p c (defaults first). */
+SV_MUST_CHECK enum sv_err sv_config_load(struct sv_config *c,
+                                         const char *data_dir, char *err,
+                                         size_t err_len);
+
+/** Parse "ADDR:PORT" into @p c's listen fields. */
+SV_MUST_CHECK bool sv_config_set_listen(struct sv_config *c, const char *s);
+
+/** The default config file text written by `salesvault init`. */
+extern const char sv_config_template[];
+
+#endif

@@ -1,0 +1,130 @@
+#include "core/json.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/util.h"
+
+static void *
+wipe_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void
+wipe_free(void *p)
+{
+    if (p == NULL)
+        return;
+    /* JSON strings may be passwords: zero before giving memory back. */
+    sodium_memzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+void
+sv_json_init(void)
+{
+    json_set_alloc_funcs(wipe_malloc, wipe_free);
+}
+
+enum sv_err
+sv_json_load_object(const char *buf, size_t len, json_t **out)
+{
+    json_error_t jerr;
+    json_t *root;
+
+    *out = NULL;
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return SV_E_JSON_MALFORMED;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SV_E_FIELD_INVALID;
+    }
+    *out = root;
+    return SV_OK;
+}
+
+static enum sv_err
+check_one(const struct sv_field *f, json_t *v)
+{
+    switch (f->type) {
+    case SV_FT_STR: {
+        const char *s;
+        size_t len, cps;
+        if (!json_is_string(v))
+            return SV_E_FIELD_INVALID;
+        s = json_string_value(v);
+        len = json_string_length(v);
+        if (strlen(s) != len) /* embedded NUL */
+            return SV_E_FIELD_INVALID;
+        cps = sv_utf8_len(s, len);
+        if ((int64_t)cps < f->min || (int64_t)cps > f->max)
+            return SV_E_FIELD_INVALID;
+        if (f->check != NULL && !f->check(s, len))
+            return SV_E_FIELD_INVALID;
+        *(const char **)f->out = s;
+        return SV_OK;
+    }
+    case SV_FT_BOOL:
+        if (!json_is_boolean(v))
+            return SV_E_FIELD_INVALID;
+        *(bool *)f->out = json_is_true(v);
+        return SV_OK;
+    case SV_FT_INT: {
+        json_int_t n;
+        if (!json_is_integer(v))
+            return SV_E_FIELD_INVALID;
+        n = json_integer_value(v);
+        if (n < f->min || n > f->max)
+            return SV_E_FIELD_INVALID;
+        *(int64_t *)f->out = n;
+        return SV_OK;
+    }
+    }
+    return SV_E_INTERNAL;
+}
+
+enum sv_err
+sv_json_spec_parse(const json_t *root, const struct sv_field *spec,
+                   const char **bad_field)
+{
+    const char *key;
+    json_t *v;
+
+    *bad_field = NULL;
+    if (!json_is_object(root))
+        return SV_E_FIELD_INVALID;
+    /* Unknown fields first: a typo must not look like a missing field. */
+    json_object_foreach((json_t *)root, key, v) {
+        const struct sv_field *f = spec;
+        while (f->name != NULL && strcmp(f->name, key) != 0)
+            f++;
+        if (f->name == NULL) {
+            *bad_field = key;
+            return SV_E_FIELD_UNKNOWN;
+        }
+    }
+    for (const struct sv_field *f = spec; f->name != NULL; f++) {
+        enum sv_err rc;
+        v = json_object_get(root, f->name);
+        if (f->present != NULL)
+            *f->present = v != NULL && !json_is_null(v);
+        if (v == NULL || (json_is_null(v) && !f->required)) {
+            if (f->required) {
+                *bad_field = f->name;
+                return SV_E_FIELD_MISSING;
+            }
+            continue;
+        }
+        rc = check_one(f, v);
+        if (rc != SV_OK) {
+            *bad_field = f->name;
+            return rc;
+        }
+    }
+    return SV_OK;
+}

@@ -1,0 +1,342 @@
+#include "core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+int64_t
+sv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t
+sv_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+sv_uuid7(char out[SV_UUID_LEN + 1])
+{
+    uint8_t b[16];
+    uint64_t ms = (uint64_t)sv_now_ms();
+
+    randombytes_buf(b + 6, 10);
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (8 * (5 - i)));
+    b[6] = (uint8_t)(0x70 | (b[6] & 0x0f)); /* version 7 */
+    b[8] = (uint8_t)(0x80 | (b[8] & 0x3f)); /* RFC 4122 variant */
+    snprintf(out, SV_UUID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+             b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+bool
+sv_check_uuid(const char *s)
+{
+    if (s == NULL || strlen(s) != SV_UUID_LEN)
+        return false;
+    for (int i = 0; i < SV_UUID_LEN; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void
+sv_rfc3339(int64_t ms, char out[SV_RFC3339_LEN + 1])
+{
+    time_t secs = (time_t)(ms / 1000);
+    int frac = (int)(ms % 1000);
+    struct tm tm;
+
+    if (frac < 0) {
+        frac += 1000;
+        secs -= 1;
+    }
+    gmtime_r(&secs, &tm);
+    snprintf(out, SV_RFC3339_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, frac);
+}
+
+static bool
+digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool
+sv_rfc3339_parse(const char *s, int64_t *ms_out)
+{
+    int y, mo, d, h, mi, se, ms = 0;
+    struct tm tm = {0};
+    size_t n = strlen(s);
+    const char *p;
+
+    if (n < 20 || n > 35)
+        return false;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) ||
+        (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+        s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &se))
+        return false;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || se > 60)
+        return false;
+    p = s + 19;
+    if (*p == '.') {
+        int scale = 100, nd = 0;
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            if (nd < 3)
+                ms += (*p - '0') * scale;
+            scale /= 10;
+            nd++;
+            p++;
+        }
+        if (nd == 0 || nd > 9)
+            return false;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    int64_t secs = (int64_t)timegm(&tm);
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        int sign = *p == '+' ? 1 : -1;
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) ||
+            oh > 23 || om > 59)
+            return false;
+        secs -= sign * (oh * 3600 + om * 60);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p != '\0')
+        return false;
+    *ms_out = secs * 1000 + ms;
+    return true;
+}
+
+void
+sv_hex(const uint8_t *in, size_t len, char *out)
+{
+    static const char h[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = h[in[i] >> 4];
+        out[2 * i + 1] = h[in[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+size_t
+sv_utf8_len(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+bool
+sv_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle), h = strlen(hay);
+    if (n == 0 || n > h)
+        return false;
+    for (size_t i = 0; i + n <= h; i++)
+        if (strncasecmp(hay + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+bool
+sv_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- arena ---- */
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+};
+
+struct sv_arena {
+    struct arena_block *head;
+};
+
+enum { ARENA_BLOCK = 4096 - sizeof(struct arena_block) };
+
+void *
+sv_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        sv_abort_at(__FILE__, __LINE__, "out of memory");
+    return p;
+}
+
+void *
+sv_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        sv_abort_at(__FILE__, __LINE__, "out of memory");
+    return p;
+}
+
+char *
+sv_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(sv_xmalloc(n), s, n);
+}
+
+struct sv_arena *
+sv_arena_new(void)
+{
+    return sv_xcalloc(1, sizeof(struct sv_arena));
+}
+
+void
+sv_arena_free(struct sv_arena *a)
+{
+    if (a == NULL)
+        return;
+    for (struct arena_block *b = a->head, *next; b != NULL; b = next) {
+        next = b->next;
+        /* Request data may hold personal data: leave nothing behind. */
+        sodium_memzero(b->data, b->used);
+        free(b);
+    }
+    free(a);
+}
+
+void *
+sv_arena_alloc(struct sv_arena *a, size_t n)
+{
+    struct arena_block *b = a->head;
+
+    n = (n + 15) & ~(size_t)15;
+    if (b == NULL || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = sv_xmalloc(sizeof *b + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+void *
+sv_arena_zalloc(struct sv_arena *a, size_t n)
+{
+    return memset(sv_arena_alloc(a, n), 0, n);
+}
+
+char *
+sv_arena_strdup(struct sv_arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(sv_arena_alloc(a, n), s, n);
+}
+
+char *
+sv_arena_printf(struct sv_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *p;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    sv_assert(n >= 0);
+    p = sv_arena_alloc(a, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+char *
+sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value)
+{
+    char *plain = sv_arena_printf(a, "%s:%s", kind, value);
+    size_t n = strlen(plain);
+    size_t cap = sodium_base64_ENCODED_LEN(
+        n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = sv_arena_alloc(a, cap);
+
+    sodium_bin2base64(out, cap, (const unsigned char *)plain, n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+const char *
+sv_cursor_decode(struct sv_arena *a, const char *kind, const char *cursor)
+{
+    size_t n = strlen(cursor), klen = strlen(kind), len = 0;
+    unsigned char *buf;
+
+    if (n == 0 || n > 256)
+        return NULL;
+    buf = sv_arena_alloc(a, n + 1);
+    if (sodium_base642bin(buf, n, cursor, n, NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return NULL;
+    buf[len] = '\0';
+    if (len <= klen || memcmp(buf, kind, klen) != 0 || buf[klen] != ':' ||
+        strlen((char *)buf) != len)
+        return NULL;
+    return (const char *)buf + klen + 1;
+}

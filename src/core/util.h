@@ -1,0 +1,68 @@
+/* Small shared helpers: time, ids, encodings, request arenas. */
+#ifndef SV_CORE_UTIL_H
+#define SV_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+#define SV_UUID_LEN 36        /* text form, without the NUL */
+#define SV_RFC3339_LEN 24     /* 2026-11-25T13:01:11.123Z */
+
+/** Wall clock, UTC milliseconds since the epoch. */
+int64_t sv_now_ms(void);
+/** Monotonic clock in nanoseconds, for durations. */
+uint64_t sv_mono_ns(void);
+
+/** Write a new UUIDv7 (time-ordered, 74 random bits) into @p out[37]. */
+void sv_uuid7(char out[SV_UUID_LEN + 1]);
+/** True when @p s is a canonical lower-case UUID string. */
+bool sv_check_uuid(const char *s);
+
+/** Format @p ms as RFC 3339 UTC with milliseconds into @p out[25]. */
+void sv_rfc3339(int64_t ms, char out[SV_RFC3339_LEN + 1]);
+/** Parse RFC 3339 (Z or ±hh:mm offset, optional fraction) into UTC ms. */
+SV_MUST_CHECK bool sv_rfc3339_parse(const char *s, int64_t *ms_out);
+
+/** Lower-case hex of @p len bytes into @p out (2*len+1 bytes). */
+void sv_hex(const uint8_t *in, size_t len, char *out);
+
+/** Number of UTF-8 code points in a valid UTF-8 string. */
+size_t sv_utf8_len(const char *s, size_t len);
+
+/** Case-insensitive (ASCII) substring test; needle of length 0 → false. */
+bool sv_contains_ci(const char *hay, const char *needle);
+
+/** Parse a decimal integer within [min, max]; whole string must match. */
+SV_MUST_CHECK bool sv_parse_i64(const char *s, int64_t min, int64_t max,
+                                int64_t *out);
+
+/*
+ * Arena: request-scoped memory released once. Allocation failure aborts:
+ * requests are small and bounded by the body limit.
+ */
+struct sv_arena;
+struct sv_arena *sv_arena_new(void);
+void sv_arena_free(struct sv_arena *a);
+void *sv_arena_alloc(struct sv_arena *a, size_t n);
+void *sv_arena_zalloc(struct sv_arena *a, size_t n);
+char *sv_arena_strdup(struct sv_arena *a, const char *s);
+char *sv_arena_printf(struct sv_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** malloc that aborts on failure (for small bookkeeping allocations). */
+void *sv_xmalloc(size_t n);
+void *sv_xcalloc(size_t n, size_t size);
+char *sv_xstrdup(const char *s);
+
+/**
+ * Opaque page cursors: base64url of "kind:value". Decoding checks the kind
+ * and returns the value (arena memory) or NULL when malformed.
+ */
+char *sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value);
+const char *sv_cursor_decode(struct sv_arena *a, const char *kind,
+                             const char *cursor);
+
+#endif

@@ -1,0 +1,360 @@
+#include "crypto/keyring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/util.h"
+
+enum { V_AESGCM = 1, V_XCHACHA = 2 };
+
+struct sv_keyring {
+    uint8_t *root; /* sodium_malloc, SV_KEY_LEN */
+};
+
+static int
+preferred_version(void)
+{
+    return crypto_aead_aes256gcm_is_available() ? V_AESGCM : V_XCHACHA;
+}
+
+static size_t
+nonce_len(int v)
+{
+    return v == V_AESGCM ? crypto_aead_aes256gcm_NPUBBYTES
+                         : crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+}
+
+/* Length-prefixed AAD: domain | header | parts. Bounded by the callers. */
+static size_t
+build_aad(uint8_t *buf, size_t cap, const char *domain, const uint8_t *hdr,
+          const char *const *parts, size_t n_parts)
+{
+    size_t off = 0;
+    const char *all[8];
+    size_t n = 0;
+
+    all[n++] = domain;
+    for (size_t i = 0; i < n_parts && n < 7; i++)
+        all[n++] = parts[i] != NULL ? parts[i] : "";
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(all[i]);
+        if (off + 4 + len > cap)
+            return 0;
+        buf[off++] = (uint8_t)(len >> 24);
+        buf[off++] = (uint8_t)(len >> 16);
+        buf[off++] = (uint8_t)(len >> 8);
+        buf[off++] = (uint8_t)len;
+        memcpy(buf + off, all[i], len);
+        off += len;
+    }
+    if (off + SV_AEAD_HDR_LEN > cap)
+        return 0;
+    memcpy(buf + off, hdr, SV_AEAD_HDR_LEN);
+    return off + SV_AEAD_HDR_LEN;
+}
+
+static enum sv_err
+seal(const uint8_t *key, uint32_t key_id, const char *domain, const char *const *parts, size_t n_parts,
+     const uint8_t *pt, size_t pt_len, uint8_t *out, size_t *out_len)
+{
+    uint8_t ad[1024];
+    int v = preferred_version();
+    size_t nl = nonce_len(v), ad_len;
+    unsigned long long clen = 0;
+    int rc;
+
+    out[0] = (uint8_t)v;
+    out[1] = (uint8_t)(key_id >> 24);
+    out[2] = (uint8_t)(key_id >> 16);
+    out[3] = (uint8_t)(key_id >> 8);
+    out[4] = (uint8_t)key_id;
+    ad_len = build_aad(ad, sizeof ad, domain, out, parts, n_parts);
+    if (ad_len == 0)
+        return SV_E_CRYPTO;
+    randombytes_buf(out + SV_AEAD_HDR_LEN, nl);
+    if (v == V_AESGCM)
+        rc = crypto_aead_aes256gcm_encrypt(out + SV_AEAD_HDR_LEN + nl, &clen,
+                                           pt, pt_len, ad, ad_len, NULL,
+                                           out + SV_AEAD_HDR_LEN, key);
+    else
+        rc = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            out + SV_AEAD_HDR_LEN + nl, &clen, pt, pt_len, ad, ad_len, NULL,
+            out + SV_AEAD_HDR_LEN, key);
+    if (rc != 0)
+        return SV_E_CRYPTO;
+    *out_len = SV_AEAD_HDR_LEN + nl + (size_t)clen;
+    return SV_OK;
+}
+
+static enum sv_err
+open_ct(const uint8_t *key, uint32_t want_key_id, const char *domain,
+        const char *const *parts, size_t n_parts, const uint8_t *ct,
+        size_t ct_len, uint8_t *out, size_t *out_len)
+{
+    uint8_t ad[1024];
+    size_t nl, ad_len;
+    unsigned long long mlen = 0;
+    int v, rc;
+
+    if (ct_len < SV_AEAD_HDR_LEN + 1)
+        return SV_E_TAMPERED;
+    v = ct[0];
+    if (v != V_AESGCM && v != V_XCHACHA)
+        return SV_E_TAMPERED;
+    if (v == V_AESGCM && !crypto_aead_aes256gcm_is_available())
+        return SV_E_CRYPTO;
+    nl = nonce_len(v);
+    if (ct_len < SV_AEAD_HDR_LEN + nl + 16)
+        return SV_E_TAMPERED;
+    if (sv_field_key_id(ct, ct_len) != want_key_id)
+        return SV_E_TAMPERED;
+    ad_len = build_aad(ad, sizeof ad, domain, ct, parts, n_parts);
+    if (ad_len == 0)
+        return SV_E_CRYPTO;
+    if (v == V_AESGCM)
+        rc = crypto_aead_aes256gcm_decrypt(
+            out, &mlen, NULL, ct + SV_AEAD_HDR_LEN + nl,
+            ct_len - SV_AEAD_HDR_LEN - nl, ad, ad_len, ct + SV_AEAD_HDR_LEN,
+            key);
+    else
+        rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out, &mlen, NULL, ct + SV_AEAD_HDR_LEN + nl,
+            ct_len - SV_AEAD_HDR_LEN - nl, ad, ad_len, ct + SV_AEAD_HDR_LEN,
+            key);
+    if (rc != 0)
+        return SV_E_TAMPERED;
+    *out_len = (size_t)mlen;
+    return SV_OK;
+}
+
+uint32_t
+sv_field_key_id(const uint8_t *ct, size_t ct_len)
+{
+    if (ct_len < SV_AEAD_HDR_LEN)
+        return 0;
+    return (uint32_t)ct[1] << 24 | (uint32_t)ct[2] << 16 |
+           (uint32_t)ct[3] << 8 | ct[4];
+}
+
+size_t
+sv_field_sealed_len(size_t pt_len)
+{
+    return pt_len + SV_AEAD_OVERHEAD;
+}
+
+enum sv_err
+sv_keyring_create_file(const char *path)
+{
+    uint8_t key[SV_KEY_LEN];
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    ssize_t w;
+
+    if (fd < 0)
+        return errno == EEXIST ? SV_E_EXISTS : SV_E_INTERNAL;
+    randombytes_buf(key, sizeof key);
+    w = write(fd, key, sizeof key);
+    sodium_memzero(key, sizeof key);
+    if (w != (ssize_t)sizeof key || fsync(fd) != 0) {
+        close(fd);
+        unlink(path);
+        return SV_E_INTERNAL;
+    }
+    close(fd);
+    return SV_OK;
+}
+
+enum sv_err
+sv_keyring_load(const char *path, struct sv_keyring **out, char *err,
+                size_t err_len)
+{
+    struct stat st;
+    struct sv_keyring *kr;
+    ssize_t r;
+    int fd;
+
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return SV_E_NOT_FOUND;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, err_len, "%s: not a regular file", path);
+        return SV_E_FIELD_INVALID;
+    }
+    if ((st.st_mode & 077) != 0) {
+        close(fd);
+        snprintf(err, err_len,
+                 "%s: readable by group or others (mode %03o); chmod 600 it",
+                 path, (unsigned)(st.st_mode & 0777));
+        return SV_E_FIELD_INVALID;
+    }
+    if (st.st_size != SV_KEY_LEN) {
+        close(fd);
+        snprintf(err, err_len, "%s: must be exactly %d bytes", path,
+                 SV_KEY_LEN);
+        return SV_E_FIELD_INVALID;
+    }
+    kr = sv_xcalloc(1, sizeof *kr);
+    kr->root = sodium_malloc(SV_KEY_LEN);
+    if (kr->root == NULL) {
+        close(fd);
+        free(kr);
+        return SV_E_INTERNAL;
+    }
+    r = read(fd, kr->root, SV_KEY_LEN);
+    close(fd);
+    if (r != SV_KEY_LEN) {
+        sv_keyring_free(kr);
+        snprintf(err, err_len, "%s: short read", path);
+        return SV_E_INTERNAL;
+    }
+    *out = kr;
+    return SV_OK;
+}
+
+void
+sv_keyring_free(struct sv_keyring *kr)
+{
+    if (kr == NULL)
+        return;
+    sodium_free(kr->root); /* wipes */
+    free(kr);
+}
+
+static void
+version_text(uint32_t v, char out[12])
+{
+    snprintf(out, 12, "%u", v);
+}
+
+enum sv_err
+sv_keyring_kek_new(const struct sv_keyring *kr, const char *tenant_id,
+                   uint32_t version, uint8_t *wrapped, size_t *wrapped_len)
+{
+    uint8_t *kek = sodium_malloc(SV_KEY_LEN);
+    char vtext[12];
+    enum sv_err rc;
+
+    if (kek == NULL)
+        return SV_E_INTERNAL;
+    version_text(version, vtext);
+    const char *parts[] = {tenant_id, vtext};
+    crypto_aead_aes256gcm_keygen(kek);
+    rc = seal(kr->root, 0, "sv-kek-v1", parts, 2, kek, SV_KEY_LEN,
+              wrapped, wrapped_len);
+    sodium_free(kek);
+    return rc;
+}
+
+enum sv_err
+sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
+                       uint32_t version, const uint8_t *wrapped,
+                       size_t wrapped_len, struct sv_tenant_keys **out)
+{
+    struct sv_tenant_keys *tk = NULL;
+    uint8_t *kek = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    char vtext[12];
+    size_t kek_len = 0;
+    enum sv_err rc;
+
+    *out = NULL;
+    if (kek == NULL)
+        return SV_E_INTERNAL;
+    if (wrapped_len > SV_WRAPPED_KEK_MAX) {
+        rc = SV_E_TAMPERED;
+        goto cleanup;
+    }
+    version_text(version, vtext);
+    const char *parts[] = {tenant_id, vtext};
+    rc = open_ct(kr->root, 0, "sv-kek-v1", parts, 2, wrapped, wrapped_len,
+                 kek, &kek_len);
+    if (rc != SV_OK)
+        goto cleanup;
+    if (kek_len != SV_KEY_LEN) {
+        rc = SV_E_TAMPERED;
+        goto cleanup;
+    }
+    tk = sv_xcalloc(1, sizeof *tk);
+    snprintf(tk->tenant_id, sizeof tk->tenant_id, "%s", tenant_id);
+    tk->version = version;
+    tk->field_key = sodium_malloc(SV_KEY_LEN);
+    tk->bidx_key = sodium_malloc(SV_KEY_LEN);
+    if (tk->field_key == NULL || tk->bidx_key == NULL) {
+        rc = SV_E_INTERNAL;
+        goto cleanup;
+    }
+    /* Purpose keys: BLAKE2b KDF with distinct contexts. */
+    crypto_kdf_derive_from_key(tk->field_key, SV_KEY_LEN, 1, "svfield_", kek);
+    crypto_kdf_derive_from_key(tk->bidx_key, SV_KEY_LEN, 2, "svbidx__", kek);
+    *out = tk;
+    tk = NULL;
+    rc = SV_OK;
+cleanup:
+    sodium_free(kek);
+    sv_tenant_keys_free(tk);
+    return rc;
+}
+
+void
+sv_tenant_keys_free(struct sv_tenant_keys *tk)
+{
+    if (tk == NULL)
+        return;
+    sodium_free(tk->field_key);
+    sodium_free(tk->bidx_key);
+    free(tk);
+}
+
+enum sv_err
+sv_field_seal(const struct sv_tenant_keys *tk, const struct sv_aad *aad,
+              const uint8_t *pt, size_t pt_len, uint8_t *out, size_t *out_len)
+{
+    const char *parts[] = {aad->tenant_id, aad->table, aad->column,
+                           aad->row_id};
+    if (SV_NEVER(aad->tenant_id == NULL) ||
+        strcmp(aad->tenant_id, tk->tenant_id) != 0)
+        return SV_E_CRYPTO;
+    return seal(tk->field_key, tk->version, "sv-field-v1", parts, 4,
+                pt, pt_len, out, out_len);
+}
+
+enum sv_err
+sv_field_open(const struct sv_tenant_keys *tk, const struct sv_aad *aad,
+              const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len)
+{
+    const char *parts[] = {aad->tenant_id, aad->table, aad->column,
+                           aad->row_id};
+    if (SV_NEVER(aad->tenant_id == NULL) ||
+        strcmp(aad->tenant_id, tk->tenant_id) != 0)
+        return SV_E_TAMPERED;
+    return open_ct(tk->field_key, tk->version, "sv-field-v1", parts, 4, ct,
+                   ct_len, out, out_len);
+}
+
+void
+sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
+               const char *value, size_t len, uint8_t out[SV_BLIND_INDEX_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+    uint8_t clen[4];
+    size_t cl = strlen(column);
+
+    clen[0] = (uint8_t)(cl >> 24);
+    clen[1] = (uint8_t)(cl >> 16);
+    clen[2] = (uint8_t)(cl >> 8);
+    clen[3] = (uint8_t)cl;
+    crypto_auth_hmacsha256_init(&st, tk->bidx_key, SV_KEY_LEN);
+    crypto_auth_hmacsha256_update(&st, clen, sizeof clen);
+    crypto_auth_hmacsha256_update(&st, (const uint8_t *)column, cl);
+    crypto_auth_hmacsha256_update(&st, (const uint8_t *)value, len);
+    crypto_auth_hmacsha256_final(&st, out);
+    sodium_memzero(&st, sizeof st);
+}

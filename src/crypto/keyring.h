@@ -1,0 +1,108 @@
+/*
+ * Key management centre (DATA-2), first part.
+ *
+ *   root key (key file, 0600)
+ *     └─ tenant key-encryption key (KEK): random, versioned, stored wrapped
+ *          ├─ field key       AEAD for encrypted columns
+ *          └─ blind-index key HMAC-SHA-256 for exact-match lookups
+ *
+ * Every ciphertext: version byte | key id (u32 BE) | nonce | ciphertext+tag.
+ * Version 1 is AES-256-GCM; version 2 (XChaCha20-Poly1305) is used only on
+ * CPUs without AES-NI, where libsodium offers no AES-GCM. The AAD binds the
+ * header and tenant | table | column | row id, so a ciphertext cannot be
+ * moved to another row, column or tenant.
+ *
+ * Key material lives in sodium_malloc'd memory and is wiped when freed.
+ */
+#ifndef SV_CRYPTO_KEYRING_H
+#define SV_CRYPTO_KEYRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+#define SV_KEY_LEN 32
+#define SV_AEAD_HDR_LEN 5          /* version + key id */
+#define SV_AEAD_OVERHEAD (SV_AEAD_HDR_LEN + 24 + 16) /* max nonce + tag */
+#define SV_WRAPPED_KEK_MAX (SV_KEY_LEN + SV_AEAD_OVERHEAD)
+#define SV_BLIND_INDEX_LEN 32
+
+struct sv_keyring;
+
+/** Where a field ciphertext belongs; all four are bound into the AAD. */
+struct sv_aad {
+    const char *tenant_id;
+    const char *table;
+    const char *column;
+    const char *row_id;
+};
+
+/** Unwrapped keys of one tenant KEK version. Caller frees with sv_tenant_keys_free(). */
+struct sv_tenant_keys {
+    char tenant_id[37];
+    uint32_t version;
+    uint8_t *field_key; /* sodium_malloc, SV_KEY_LEN */
+    uint8_t *bidx_key;  /* sodium_malloc, SV_KEY_LEN */
+};
+
+/** Create a new root key file (32 random bytes, mode 0600). Fails if it exists. */
+SV_MUST_CHECK enum sv_err sv_keyring_create_file(const char *path);
+
+/**
+ * Load the root key file. Refuses a file readable by group or others, or of
+ * the wrong size. Caller frees with sv_keyring_free().
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_load(const char *path,
+                                          struct sv_keyring **out, char *err,
+                                          size_t err_len);
+void sv_keyring_free(struct sv_keyring *kr);
+
+/**
+ * Make a new random KEK for @p tenant_id / @p version and write it wrapped by
+ * the root key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_kek_new(const struct sv_keyring *kr,
+                                             const char *tenant_id,
+                                             uint32_t version, uint8_t *wrapped,
+                                             size_t *wrapped_len);
+
+/** Unwrap a KEK and derive the tenant's purpose keys. */
+SV_MUST_CHECK enum sv_err
+sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
+                       uint32_t version, const uint8_t *wrapped,
+                       size_t wrapped_len, struct sv_tenant_keys **out);
+void sv_tenant_keys_free(struct sv_tenant_keys *tk);
+
+/** Bytes needed to seal @p pt_len bytes. */
+size_t sv_field_sealed_len(size_t pt_len);
+
+/**
+ * Encrypt a field. @p out must hold sv_field_sealed_len(pt_len) bytes.
+ */
+SV_MUST_CHECK enum sv_err sv_field_seal(const struct sv_tenant_keys *tk,
+                                        const struct sv_aad *aad,
+                                        const uint8_t *pt, size_t pt_len,
+                                        uint8_t *out, size_t *out_len);
+
+/**
+ * Decrypt a field. @p out must hold ct_len bytes. Returns SV_E_TAMPERED for a
+ * forged, truncated or moved ciphertext, or one under another key version.
+ */
+SV_MUST_CHECK enum sv_err sv_field_open(const struct sv_tenant_keys *tk,
+                                        const struct sv_aad *aad,
+                                        const uint8_t *ct, size_t ct_len,
+                                        uint8_t *out, size_t *out_len);
+
+/** Key version a ciphertext was made with (0 when malformed). */
+uint32_t sv_field_key_id(const uint8_t *ct, size_t ct_len);
+
+/**
+ * Blind index: HMAC-SHA-256(bidx key, column | normalised value). The caller
+ * normalises (e.g. lower-cases an e-mail) before calling.
+ */
+void sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
+                    const char *value, size_t len,
+                    uint8_t out[SV_BLIND_INDEX_LEN]);
+
+#endif

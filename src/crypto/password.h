@@ -1,0 +1,41 @@
+/* Password hashing (AUTH-2): Argon2id through libsodium crypto_pwhash_str. */
+#ifndef SV_CRYPTO_PASSWORD_H
+#define SV_CRYPTO_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sodium.h>
+
+#include "core/errors.h"
+
+#define SV_HASH_LEN crypto_pwhash_STRBYTES
+#define SV_TEMP_PASSWORD_LEN 16
+
+struct sv_pwparams {
+    unsigned long long opslimit;
+    size_t memlimit; /* bytes */
+};
+
+/** Hash @p pw into @p out (NUL-terminated encoded string). Slow by design. */
+SV_MUST_CHECK enum sv_err sv_password_hash(const struct sv_pwparams *p,
+                                           const char *pw, size_t len,
+                                           char out[SV_HASH_LEN]);
+
+/**
+ * Verify @p pw against @p hash. SV_OK on match, SV_E_INVALID_CREDENTIALS
+ * otherwise (including a malformed hash). Constant-time in the password.
+ */
+SV_MUST_CHECK enum sv_err sv_password_verify(const char *hash, const char *pw,
+                                             size_t len);
+
+/** True when @p hash was made with other parameters than @p p. */
+bool sv_password_needs_rehash(const struct sv_pwparams *p, const char *hash);
+
+/**
+ * A random temporary password of SV_TEMP_PASSWORD_LEN characters with lower
+ * case, upper case, digits and symbols; it satisfies every policy.
+ */
+void sv_password_temp(char out[SV_TEMP_PASSWORD_LEN + 1]);
+
+#endif

@@ -1,0 +1,21 @@
+/* Session tokens (AUTH, sessions): 256 random bits, stored only as SHA-256. */
+#ifndef SV_CRYPTO_TOKEN_H
+#define SV_CRYPTO_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SV_TOKEN_PREFIX "svs_"
+#define SV_TOKEN_LEN (4 + 43) /* prefix + base64url(32 bytes), no padding */
+#define SV_TOKEN_HASH_LEN 32
+
+/** New token text into @p out and its SHA-256 into @p hash. */
+void sv_token_new(char out[SV_TOKEN_LEN + 1], uint8_t hash[SV_TOKEN_HASH_LEN]);
+
+/**
+ * Hash a presented token. False when it is not of the token's exact form
+ * (no database look-up is wasted on those).
+ */
+bool sv_token_hash(const char *token, uint8_t hash[SV_TOKEN_HASH_LEN]);
+
+#endif

@@ -1,0 +1,284 @@
+#include "db/db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/migrate.h"
+
+struct sv_stmt {
+    struct sv_dbc *c;
+    void *raw;
+};
+
+struct sv_dbc {
+    struct sv_db *db;
+    void *conn;
+    struct sv_stmt *stmts; /* indexed by statement position in sv_sql */
+    struct sv_dbc *next_free;
+};
+
+struct sv_db {
+    const struct sv_db_ops *ops;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct sv_dbc *free_list;
+    struct sv_dbc *all;
+    unsigned n;
+};
+
+static size_t
+n_statements(void)
+{
+    return (size_t)(__stop_sv_sql - __start_sv_sql);
+}
+
+static void
+close_conn(struct sv_db *db, struct sv_dbc *c)
+{
+    for (size_t i = 0; i < n_statements(); i++)
+        if (c->stmts[i].raw != NULL)
+            db->ops->finalize(c->stmts[i].raw);
+    free(c->stmts);
+    db->ops->disconnect(c->conn);
+}
+
+void
+sv_db_free(struct sv_db *db)
+{
+    if (db == NULL)
+        return;
+    for (unsigned i = 0; i < db->n; i++)
+        if (db->all[i].conn != NULL)
+            close_conn(db, &db->all[i]);
+    free(db->all);
+    pthread_mutex_destroy(&db->mu);
+    pthread_cond_destroy(&db->cv);
+    free(db);
+}
+
+enum sv_err
+sv_db_open(const struct sv_config *cfg, unsigned pool_size, struct sv_db **out,
+           char *err, size_t err_len)
+{
+    struct sv_db *db;
+    enum sv_err rc;
+
+    *out = NULL;
+    if (cfg->db_url[0] != '\0') {
+        snprintf(err, err_len,
+                 "[database] url: PostgreSQL is not built into this version");
+        return SV_E_FIELD_INVALID;
+    }
+    if (pool_size == 0)
+        pool_size = 1;
+    db = sv_xcalloc(1, sizeof *db);
+    db->ops = &sv_sqlite_ops;
+    pthread_mutex_init(&db->mu, NULL);
+    pthread_cond_init(&db->cv, NULL);
+    db->all = sv_xcalloc(pool_size, sizeof *db->all);
+    db->n = pool_size;
+    for (unsigned i = 0; i < pool_size; i++) {
+        struct sv_dbc *c = &db->all[i];
+        c->db = db;
+        c->conn = db->ops->connect(cfg, err, err_len);
+        if (c->conn == NULL) {
+            sv_db_free(db);
+            return SV_E_UNAVAILABLE;
+        }
+        c->stmts = sv_xcalloc(n_statements(), sizeof *c->stmts);
+        c->next_free = db->free_list;
+        db->free_list = c;
+    }
+    rc = sv_migrate(&db->all[0], err, err_len);
+    if (rc != SV_OK) {
+        sv_db_free(db);
+        return rc;
+    }
+    *out = db;
+    return SV_OK;
+}
+
+static struct sv_dbc *
+acquire(struct sv_db *db)
+{
+    struct sv_dbc *c;
+
+    pthread_mutex_lock(&db->mu);
+    while (db->free_list == NULL)
+        pthread_cond_wait(&db->cv, &db->mu);
+    c = db->free_list;
+    db->free_list = c->next_free;
+    pthread_mutex_unlock(&db->mu);
+    return c;
+}
+
+static void
+release(struct sv_db *db, struct sv_dbc *c)
+{
+    pthread_mutex_lock(&db->mu);
+    c->next_free = db->free_list;
+    db->free_list = c;
+    pthread_cond_signal(&db->cv);
+    pthread_mutex_unlock(&db->mu);
+}
+
+static void
+backoff(int attempt)
+{
+    struct timespec ts = {0, (long)(1 + attempt * attempt) * 2000000L};
+    nanosleep(&ts, NULL);
+}
+
+static enum sv_err
+run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
+{
+    enum { MAX_ATTEMPTS = 10 };
+    struct sv_dbc *c = acquire(db);
+    enum sv_err rc = SV_E_DB_RETRY;
+
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        enum sv_qs qs = db->ops->begin(c->conn, write);
+        if (qs < 0) {
+            rc = sv_qs_err(qs);
+        } else {
+            rc = fn(c, ctx);
+            if (rc == SV_OK) {
+                qs = db->ops->commit(c->conn);
+                if (qs >= 0)
+                    break;
+                rc = sv_qs_err(qs);
+            }
+            db->ops->rollback(c->conn);
+        }
+        if (rc != SV_E_DB_RETRY)
+            break;
+        backoff(attempt);
+    }
+    release(db, c);
+    if (rc == SV_E_DB_RETRY)
+        sv_log(SV_LOG_WARN, "database busy", "transaction %s gave up", name);
+    return rc;
+}
+
+enum sv_err
+sv_db_run_tx(struct sv_db *db, const char *name, sv_tx_fn fn, void *ctx)
+{
+    return run(db, name, true, fn, ctx);
+}
+
+enum sv_err
+sv_db_run_ro(struct sv_db *db, sv_tx_fn fn, void *ctx)
+{
+    return run(db, "read", false, fn, ctx);
+}
+
+enum sv_qs
+sv_dbc_exec_script(struct sv_dbc *c, const char *sql)
+{
+    return c->db->ops->exec_script(c->conn, sql);
+}
+
+struct sv_stmt *
+sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q)
+{
+    size_t i = (size_t)(q - __start_sv_sql);
+    struct sv_stmt *st;
+
+    sv_assert(q >= __start_sv_sql && q < __stop_sv_sql);
+    st = &c->stmts[i];
+    if (st->raw == NULL) {
+        st->raw = c->db->ops->prepare(c->conn, q);
+        if (st->raw == NULL) {
+            /* Our SQL is wrong: a bug, never a client's fault. */
+            sv_log(SV_LOG_ERROR, "prepare failed", "statement %s", q->name);
+            sv_abort_at(__FILE__, __LINE__, q->name);
+        }
+        st->c = c;
+    } else {
+        c->db->ops->reset(st->raw);
+    }
+    return st;
+}
+
+void
+sv_stmt_text(struct sv_stmt *st, int idx, const char *s)
+{
+    if (s == NULL)
+        st->c->db->ops->bind_null(st->raw, idx);
+    else
+        st->c->db->ops->bind_text(st->raw, idx, s);
+}
+
+void
+sv_stmt_int(struct sv_stmt *st, int idx, int64_t v)
+{
+    st->c->db->ops->bind_int(st->raw, idx, v);
+}
+
+void
+sv_stmt_blob(struct sv_stmt *st, int idx, const void *p, size_t len)
+{
+    if (p == NULL)
+        st->c->db->ops->bind_null(st->raw, idx);
+    else
+        st->c->db->ops->bind_blob(st->raw, idx, p, len);
+}
+
+void
+sv_stmt_null(struct sv_stmt *st, int idx)
+{
+    st->c->db->ops->bind_null(st->raw, idx);
+}
+
+enum sv_qs
+sv_stmt_step(struct sv_stmt *st)
+{
+    return st->c->db->ops->step(st->raw);
+}
+
+enum sv_qs
+sv_stmt_exec(struct sv_stmt *st)
+{
+    enum sv_qs qs;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        ;
+    if (qs < 0)
+        return qs;
+    return st->c->db->ops->changes(st->raw) > 0 ? SV_QS_ONE : SV_QS_NONE;
+}
+
+int64_t
+sv_stmt_changes(struct sv_stmt *st)
+{
+    return st->c->db->ops->changes(st->raw);
+}
+
+bool
+sv_stmt_col_null(struct sv_stmt *st, int col)
+{
+    return st->c->db->ops->col_null(st->raw, col);
+}
+
+const char *
+sv_stmt_col_text(struct sv_stmt *st, int col)
+{
+    return st->c->db->ops->col_text(st->raw, col);
+}
+
+int64_t
+sv_stmt_col_int(struct sv_stmt *st, int col)
+{
+    return st->c->db->ops->col_int(st->raw, col);
+}
+
+const void *
+sv_stmt_col_blob(struct sv_stmt *st, int col, size_t *len)
+{
+    return st->c->db->ops->col_blob(st->raw, col, len);
+}

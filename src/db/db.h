@@ -1,0 +1,131 @@
+/*
+ * One small prepared-statement API over SQLite (and PostgreSQL, next).
+ *
+ * SQL lives only in *_store.c files, declared with SV_SQL: a statement has a
+ * stable name and text with $1..$n parameters. Declared statements land in
+ * one linker section, so tests can walk every statement the binary has
+ * (DIR-1: tenant-scoped statements take tenant_id as $1).
+ *
+ * Connections come from a pool; a statement is prepared once per connection
+ * and cached. Transactions only through sv_db_run_tx() / sv_db_run_ro().
+ */
+#ifndef SV_DB_DB_H
+#define SV_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+struct sv_config;
+struct sv_db;
+struct sv_dbc;
+struct sv_stmt;
+
+/* Statement flags. */
+#define SV_SQL_PLATFORM 1u /* not tenant-scoped: allowed without tenant_id $1 */
+
+struct sv_sql {
+    const char *name;
+    const char *text;
+    unsigned flags;
+};
+
+#define SV_SQL(var, nm, txt, fl)                                               \
+    static const struct sv_sql var                                             \
+        __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl}
+
+/** Every statement declared with SV_SQL in the binary. */
+extern const struct sv_sql __start_sv_sql[];
+extern const struct sv_sql __stop_sv_sql[];
+
+/** Query status (Taler's): < 0 error, 0 no row / no change, > 0 rows. */
+enum sv_qs {
+    SV_QS_HARD = -2, /* constraint violation, bug, I/O: do not retry */
+    SV_QS_SOFT = -1, /* busy / serialisation: retry the transaction */
+    SV_QS_NONE = 0,
+    SV_QS_ONE = 1,
+};
+
+/** Open the database named by @p cfg (SQLite file) and run migrations. */
+SV_MUST_CHECK enum sv_err sv_db_open(const struct sv_config *cfg,
+                                     unsigned pool_size, struct sv_db **out,
+                                     char *err, size_t err_len);
+void sv_db_free(struct sv_db *db);
+
+typedef enum sv_err (*sv_tx_fn)(struct sv_dbc *c, void *ctx);
+
+/**
+ * Run @p fn in a write transaction: begin, fn, commit; retried on
+ * SV_E_DB_RETRY (busy / serialisation) up to a bound. @p fn must not reply
+ * to HTTP and must write its audit events itself, inside.
+ */
+SV_MUST_CHECK enum sv_err sv_db_run_tx(struct sv_db *db, const char *name,
+                                       sv_tx_fn fn, void *ctx);
+/** Run @p fn in a read-only transaction (one consistent snapshot). */
+SV_MUST_CHECK enum sv_err sv_db_run_ro(struct sv_db *db, sv_tx_fn fn,
+                                       void *ctx);
+
+/**
+ * The statement @p q on connection @p c, prepared and cached, with
+ * bindings cleared. Borrowed; valid until the next sv_db_stmt() of the same
+ * statement on this connection.
+ */
+struct sv_stmt *sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q);
+
+void sv_stmt_text(struct sv_stmt *st, int idx, const char *s); /* NULL → NULL */
+void sv_stmt_int(struct sv_stmt *st, int idx, int64_t v);
+void sv_stmt_blob(struct sv_stmt *st, int idx, const void *p, size_t len);
+void sv_stmt_null(struct sv_stmt *st, int idx);
+
+/** Next row: SV_QS_ONE (row ready), SV_QS_NONE (done), or < 0. */
+enum sv_qs sv_stmt_step(struct sv_stmt *st);
+/** Run to completion: rows changed (capped at 1 for > 0) or < 0. */
+enum sv_qs sv_stmt_exec(struct sv_stmt *st);
+/** Rows changed by the last exec. */
+int64_t sv_stmt_changes(struct sv_stmt *st);
+
+bool sv_stmt_col_null(struct sv_stmt *st, int col);
+const char *sv_stmt_col_text(struct sv_stmt *st, int col); /* "" for NULL */
+int64_t sv_stmt_col_int(struct sv_stmt *st, int col);
+const void *sv_stmt_col_blob(struct sv_stmt *st, int col, size_t *len);
+
+/** Map a query status to an error for the capability layer. */
+static inline enum sv_err
+sv_qs_err(enum sv_qs qs)
+{
+    return qs == SV_QS_SOFT ? SV_E_DB_RETRY : SV_E_INTERNAL;
+}
+
+/* ---- engine interface: implemented by sqlite.c (postgres.c next) ---- */
+
+struct sv_db_ops {
+    const char *name;
+    void *(*connect)(const struct sv_config *cfg, char *err, size_t err_len);
+    void (*disconnect)(void *conn);
+    enum sv_qs (*exec_script)(void *conn, const char *sql);
+    enum sv_qs (*begin)(void *conn, bool write);
+    enum sv_qs (*commit)(void *conn);
+    void (*rollback)(void *conn);
+    void *(*prepare)(void *conn, const struct sv_sql *q);
+    void (*finalize)(void *stmt);
+    void (*reset)(void *stmt);
+    void (*bind_text)(void *stmt, int idx, const char *s);
+    void (*bind_int)(void *stmt, int idx, int64_t v);
+    void (*bind_blob)(void *stmt, int idx, const void *p, size_t len);
+    void (*bind_null)(void *stmt, int idx);
+    enum sv_qs (*step)(void *stmt);
+    int64_t (*changes)(void *stmt);
+    bool (*col_null)(void *stmt, int col);
+    const char *(*col_text)(void *stmt, int col);
+    int64_t (*col_int)(void *stmt, int col);
+    const void *(*col_blob)(void *stmt, int col, size_t *len);
+};
+
+extern const struct sv_db_ops sv_sqlite_ops;
+
+/** Raw script on one connection (migrations; CLI tools). */
+SV_MUST_CHECK enum sv_qs sv_dbc_exec_script(struct sv_dbc *c, const char *sql);
+
+#endif

@@ -1,0 +1,65 @@
+/* Tenants (DIR-1): each has its own keys and audit stream. */
+#ifndef SV_DIRECTORY_TENANT_H
+#define SV_DIRECTORY_TENANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+#include "crypto/keyring.h"
+#include "identity/policy.h"
+
+struct sv_dbc;
+
+#define SV_SLUG_MAX 32
+#define SV_TENANT_NAME_MAX 128
+
+struct sv_tenant {
+    char id[37];
+    char slug[SV_SLUG_MAX + 1];
+    char name[SV_TENANT_NAME_MAX * 4 + 1];
+    struct sv_pw_policy policy;
+    int64_t created_at;
+};
+
+/** Slug rule: 2-32 of [a-z0-9-], starting and ending with a letter or digit. */
+bool sv_check_slug(const char *s, size_t len);
+/** Name rule: 1-128 characters, no control characters. */
+bool sv_check_tenant_name(const char *s, size_t len);
+
+SV_MUST_CHECK enum sv_err sv_tenant_find_by_slug(struct sv_dbc *c,
+                                                 const char *slug,
+                                                 struct sv_tenant *out);
+SV_MUST_CHECK enum sv_err sv_tenant_find(struct sv_dbc *c, const char *id,
+                                         struct sv_tenant *out);
+
+typedef void (*sv_tenant_row_fn)(void *cls, const struct sv_tenant *t);
+SV_MUST_CHECK enum sv_err sv_tenant_list(struct sv_dbc *c,
+                                         sv_tenant_row_fn row, void *cls);
+
+/**
+ * Inside a transaction: create tenant @p t (id and created_at are filled in),
+ * its key-encryption key version 1, and its audit stream, with a
+ * tenant.created event on the platform stream and on the tenant's own.
+ * SV_E_SLUG_TAKEN when the slug exists.
+ */
+SV_MUST_CHECK enum sv_err sv_tenant_create_tx(struct sv_dbc *c,
+                                              const struct sv_keyring *kr,
+                                              struct sv_tenant *t,
+                                              const char *actor);
+
+/* ---- tenant key cache: unwrapped once, kept in locked memory ---- */
+
+void sv_tenant_keys_init(const struct sv_keyring *kr);
+void sv_tenant_keys_fini(void);
+
+/**
+ * Keys of @p tenant_id, version @p version (0 = newest). Borrowed; valid
+ * until sv_tenant_keys_fini().
+ */
+SV_MUST_CHECK enum sv_err
+sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
+                   const struct sv_tenant_keys **out);
+
+#endif

@@ -1,0 +1,132 @@
+#include "directory/tenant_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+
+#define TCOLS "id, slug, name, password_policy, password_min_score, created_at"
+
+SV_SQL(Q_BY_SLUG, "tenant_find_by_slug",
+       "SELECT " TCOLS " FROM tenants WHERE slug = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_BY_ID, "tenant_find", "SELECT " TCOLS " FROM tenants WHERE id = $1",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LIST, "tenant_list", "SELECT " TCOLS " FROM tenants ORDER BY slug",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_INSERT, "tenant_insert",
+       "INSERT INTO tenants (id, slug, name, password_policy, "
+       "password_min_score, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
+       "ON CONFLICT (slug) DO NOTHING",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_INSERT_KEY, "tenant_key_insert",
+       "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
+       "VALUES ($1, $2, $3, $4)",
+       0);
+SV_SQL(Q_FIND_KEY, "tenant_key_find",
+       "SELECT version, wrapped FROM tenant_keys WHERE tenant_id = $1 "
+       "AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1",
+       0);
+
+static void
+read_tenant(struct sv_stmt *st, struct sv_tenant *t)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->id, sizeof t->id, "%s", sv_stmt_col_text(st, 0));
+    snprintf(t->slug, sizeof t->slug, "%s", sv_stmt_col_text(st, 1));
+    snprintf(t->name, sizeof t->name, "%s", sv_stmt_col_text(st, 2));
+    t->policy.kind = strcmp(sv_stmt_col_text(st, 3), "nist") == 0
+                         ? SV_PWPOL_NIST
+                         : SV_PWPOL_DEFAULT;
+    t->policy.min_score = (int)sv_stmt_col_int(st, 4);
+    t->created_at = sv_stmt_col_int(st, 5);
+}
+
+static enum sv_qs
+find_one(struct sv_dbc *c, const struct sv_sql *q, const char *arg,
+         struct sv_tenant *out)
+{
+    struct sv_stmt *st = sv_db_stmt(c, q);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, arg);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE)
+        read_tenant(st, out);
+    return qs;
+}
+
+enum sv_qs
+tenant_store_find_by_slug(struct sv_dbc *c, const char *slug,
+                          struct sv_tenant *out)
+{
+    return find_one(c, &Q_BY_SLUG, slug, out);
+}
+
+enum sv_qs
+tenant_store_find(struct sv_dbc *c, const char *id, struct sv_tenant *out)
+{
+    return find_one(c, &Q_BY_ID, id, out);
+}
+
+enum sv_qs
+tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LIST);
+    struct sv_tenant t;
+    enum sv_qs qs;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        read_tenant(st, &t);
+        row(cls, &t);
+    }
+    return qs;
+}
+
+enum sv_qs
+tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT);
+    sv_stmt_text(st, 1, t->id);
+    sv_stmt_text(st, 2, t->slug);
+    sv_stmt_text(st, 3, t->name);
+    sv_stmt_text(st, 4, sv_policy_kind_name(t->policy.kind));
+    sv_stmt_int(st, 5, t->policy.min_score);
+    sv_stmt_int(st, 6, t->created_at);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
+                        uint32_t version, const uint8_t *wrapped, size_t len)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_KEY);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, version);
+    sv_stmt_blob(st, 3, wrapped, len);
+    sv_stmt_int(st, 4, sv_now_ms());
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+tenant_store_find_key(struct sv_dbc *c, const char *tenant_id,
+                      uint32_t version, uint32_t *found_version, uint8_t *out,
+                      size_t *len)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_FIND_KEY);
+    enum sv_qs qs;
+    const void *p;
+    size_t n;
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, version);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    *found_version = (uint32_t)sv_stmt_col_int(st, 0);
+    p = sv_stmt_col_blob(st, 1, &n);
+    if (n > SV_WRAPPED_KEK_MAX)
+        return SV_QS_HARD;
+    memcpy(out, p, n);
+    *len = n;
+    return SV_QS_ONE;
+}

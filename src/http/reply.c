@@ -1,0 +1,88 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "http/request.h"
+
+void
+sv_reply_common_headers(struct sv_request *rq, struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "X-Request-Id", rq->id);
+    MHD_add_response_header(r, "Strict-Transport-Security",
+                            "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+}
+
+static void
+wipe_free(void *p)
+{
+    if (p != NULL) {
+        sodium_memzero(p, strlen(p));
+        free(p);
+    }
+}
+
+static void
+queue(struct sv_request *rq, unsigned status, struct MHD_Response *r)
+{
+    sv_assert(!rq->replied);
+    sv_reply_common_headers(rq, r);
+    if (rq->allow != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq->allow);
+    rq->replied = true;
+    rq->status = status;
+    if (MHD_queue_response(rq->conn, status, r) != MHD_YES)
+        sv_log(SV_LOG_WARN, "queue response failed", "status %u", status);
+    MHD_destroy_response(r);
+}
+
+void
+sv_reply_json(struct sv_request *rq, unsigned status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    struct MHD_Response *r;
+
+    json_decref(body);
+    if (text == NULL) {
+        SV_BREAK("json_dumps failed");
+        rq->err = SV_E_INTERNAL;
+        text = strdup("{\"error\":{\"code\":\"internal\",\"message\":"
+                      "\"Internal server error\",\"field\":null}}");
+        status = 500;
+        if (text == NULL)
+            abort();
+    }
+    /* Bodies may carry a token or a temporary password: wipe when sent. */
+    r = MHD_create_response_from_buffer_with_free_callback(strlen(text), text,
+                                                           wipe_free);
+    MHD_add_response_header(r, "Content-Type",
+                            "application/json; charset=utf-8");
+    queue(rq, status, r);
+}
+
+void
+sv_reply_empty(struct sv_request *rq, unsigned status)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    queue(rq, status, r);
+}
+
+void
+sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
+{
+    json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code",
+                             sv_err_code(err), "message", sv_err_message(err),
+                             "field", field);
+    unsigned status = sv_err_status(err);
+
+    rq->err = err;
+    sv_reply_json(rq, status, body);
+}

@@ -1,0 +1,68 @@
+/* The request as the http/ layer knows it (private to http/). */
+#ifndef SV_HTTP_REQUEST_H
+#define SV_HTTP_REQUEST_H
+
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "http/http.h"
+#include "identity/identity.h"
+
+#define SV_MAX_PARAMS 2
+#define SV_MAX_CLEANUPS 4
+
+struct cleanup {
+    void (*fn)(void *);
+    void *arg;
+};
+
+struct sv_request {
+    struct sv_app *app;
+    struct MHD_Connection *conn;
+    struct sv_arena *arena;
+    char id[40];
+    uint64_t start_ns;
+    const char *method;
+    const char *url;
+    const struct sv_route *route;
+    const char *params[SV_MAX_PARAMS];
+    char ip[64];
+    const char *user_agent;
+
+    /* body */
+    char *body;
+    size_t body_len, body_cap, max_body;
+    bool body_overflow;
+    json_t *json;
+
+    /* auth */
+    bool has_session;
+    struct sv_session session;
+
+    const char *allow; /* Allow header for 405 */
+
+    /* result */
+    bool replied;
+    unsigned status;
+    enum sv_err err;
+
+    /* suspend / resume */
+    bool suspended;
+    sv_work_fn work;
+    sv_cont_fn cont;
+    void *work_arg;
+
+    struct cleanup cleanups[SV_MAX_CLEANUPS];
+    unsigned n_cleanups;
+};
+
+/** Match @p rq's method and URL; replies 404/405/414 itself when none. */
+bool sv_router_match_or_reply(struct sv_request *rq);
+/** Once the body is in: limits, JSON, auth, role, query, then the handler. */
+void sv_router_dispatch(struct sv_request *rq);
+
+/** Add the headers every response carries. */
+void sv_reply_common_headers(struct sv_request *rq, struct MHD_Response *r);
+
+#endif

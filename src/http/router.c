@@ -1,0 +1,307 @@
+/*
+ * Routing and the checks every route gets, driven by the route table:
+ * URL length, method, body limit and type, session, forced password change,
+ * role, query parameter names, strict JSON. Handlers assume all of them.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/request.h"
+
+enum { URL_MAX = 1024, SEGS_MAX = 12 };
+
+/* Split @p path (copied into the arena) on '/'. */
+static unsigned
+split(struct sv_arena *a, const char *path, char **segs)
+{
+    char *p = sv_arena_strdup(a, path), *save = NULL, *tok;
+    unsigned n = 0;
+
+    for (tok = strtok_r(p, "/", &save); tok != NULL && n < SEGS_MAX;
+         tok = strtok_r(NULL, "/", &save))
+        segs[n++] = tok;
+    return tok == NULL ? n : SEGS_MAX + 1;
+}
+
+static bool
+path_matches(struct sv_request *rq, const struct sv_route *r, char **segs,
+             unsigned n, const char **params, bool *bad_param)
+{
+    char *pat[SEGS_MAX + 1];
+    unsigned np = split(rq->arena, r->path, pat), k = 0;
+
+    *bad_param = false;
+    if (np != n)
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(pat[i], "{id}") == 0) {
+            if (!sv_check_uuid(segs[i]))
+                *bad_param = true; /* still this route: answer 404 */
+            if (k < SV_MAX_PARAMS)
+                params[k++] = segs[i];
+        } else if (strcmp(pat[i], segs[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool
+is_json_type(const char *ct)
+{
+    size_t n = strlen("application/json");
+    if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+bool
+sv_router_match_or_reply(struct sv_request *rq)
+{
+    char *segs[SEGS_MAX + 1];
+    const char *params[SV_MAX_PARAMS] = {0};
+    char allow[64] = "";
+    unsigned n;
+    bool bad_param = false, path_known = false;
+    const char *cl, *te;
+
+    if (strlen(rq->url) > URL_MAX) {
+        sv_reply_error(rq, SV_E_URI_TOO_LONG, NULL);
+        return false;
+    }
+    n = split(rq->arena, rq->url, segs);
+    for (size_t i = 0; i < sv_routes_len && n <= SEGS_MAX; i++) {
+        const struct sv_route *r = &sv_routes[i];
+        bool bp;
+        if (!path_matches(rq, r, segs, n, params, &bp))
+            continue;
+        path_known = true;
+        if (strcmp(r->method, rq->method) != 0) {
+            if (strstr(allow, r->method) == NULL &&
+                strlen(allow) + strlen(r->method) + 3 < sizeof allow) {
+                if (allow[0] != '\0')
+                    strcat(allow, ", ");
+                strcat(allow, r->method);
+            }
+            continue;
+        }
+        rq->route = r;
+        bad_param = bp;
+        memcpy(rq->params, params, sizeof params);
+        break;
+    }
+    if (rq->route == NULL) {
+        if (path_known) {
+            rq->allow = sv_arena_strdup(rq->arena, allow);
+            sv_reply_error(rq, SV_E_METHOD_NOT_ALLOWED, NULL);
+        } else {
+            sv_reply_error(rq, SV_E_NOT_FOUND, NULL);
+        }
+        return false;
+    }
+    if (bad_param) {
+        /* A malformed id names nothing, in any tenant. */
+        sv_reply_error(rq, SV_E_NOT_FOUND, NULL);
+        return false;
+    }
+
+    /* Body limits before a byte of the body is read. */
+    rq->max_body = rq->route->flags & SV_ROUTE_BODY
+                       ? (rq->route->max_body ? rq->route->max_body
+                                              : rq->app->cfg.max_body)
+                       : 0;
+    cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    te = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    int64_t len = 0;
+    if (cl != NULL && !sv_parse_i64(cl, 0, INT64_MAX, &len)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "Content-Length");
+        return false;
+    }
+    if (len > 0 || te != NULL) {
+        if ((uint64_t)len > rq->max_body) {
+            sv_reply_error(rq, SV_E_BODY_TOO_LARGE, NULL);
+            return false;
+        }
+        if (rq->max_body > 0 &&
+            !is_json_type(MHD_lookup_connection_value(
+                rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+            sv_reply_error(rq, SV_E_UNSUPPORTED_MEDIA_TYPE, NULL);
+            return false;
+        }
+        if (rq->max_body == 0) {
+            sv_reply_error(rq, SV_E_BODY_TOO_LARGE, NULL);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- authentication ---- */
+
+static const char *
+bearer(struct sv_request *rq)
+{
+    const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+static bool
+authenticate_or_reply(struct sv_request *rq)
+{
+    const char *token = bearer(rq);
+    enum sv_err rc;
+
+    if (token == NULL) {
+        sv_reply_error(rq, SV_E_UNAUTHENTICATED, NULL);
+        return false;
+    }
+    rc = sv_session_resolve(rq->app, token, &rq->session);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return false;
+    }
+    rq->has_session = true;
+    if (rq->session.must_change_password &&
+        !(rq->route->flags & SV_ROUTE_FORCED_OK)) {
+        struct sv_actor actor = {rq->session.account_id, rq->session.username,
+                                 rq->ip, rq->user_agent};
+        rc = sv_session_audit_blocked(rq->app, &rq->session, &actor,
+                                      rq->route->path);
+        sv_reply_error(rq, rc == SV_OK ? SV_E_PASSWORD_CHANGE_REQUIRED : rc,
+                       NULL);
+        return false;
+    }
+    if (rq->route->auth == SV_AUTH_ADMIN &&
+        rq->session.role != SV_ROLE_ADMIN) {
+        sv_reply_error(rq, SV_E_FORBIDDEN, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* ---- query and body ---- */
+
+struct query_check {
+    const struct sv_route *route;
+    const char *bad;
+};
+
+static enum MHD_Result
+check_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
+                 const char *value)
+{
+    struct query_check *q = cls;
+    (void)kind;
+    (void)value;
+    for (unsigned i = 0; i < SV_MAX_QUERY && q->route->query[i]; i++)
+        if (strcmp(q->route->query[i], key) == 0)
+            return MHD_YES;
+    q->bad = key;
+    return MHD_NO;
+}
+
+void
+sv_router_dispatch(struct sv_request *rq)
+{
+    struct query_check qc = {rq->route, NULL};
+    enum sv_err rc;
+
+    if (rq->body_overflow) {
+        sv_reply_error(rq, SV_E_BODY_TOO_LARGE, NULL);
+        return;
+    }
+    if (rq->route->auth != SV_AUTH_NONE && !authenticate_or_reply(rq))
+        return;
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
+                              check_query_name, &qc);
+    if (qc.bad != NULL) {
+        sv_reply_error(rq, SV_E_FIELD_UNKNOWN,
+                       sv_arena_strdup(rq->arena, qc.bad));
+        return;
+    }
+    if (rq->route->flags & SV_ROUTE_BODY) {
+        if (rq->body_len == 0 && !(rq->route->flags & SV_ROUTE_BODY_OPT)) {
+            sv_reply_error(rq, SV_E_JSON_MALFORMED, NULL);
+            return;
+        }
+        if (rq->body_len > 0) {
+            rc = sv_json_load_object(rq->body, rq->body_len, &rq->json);
+            if (rc != SV_OK) {
+                sv_reply_error(rq, rc, NULL);
+                return;
+            }
+        }
+    }
+    rq->route->fn(rq);
+}
+
+/* ---- accessors ---- */
+
+struct sv_app *
+sv_rq_app(struct sv_request *rq)
+{
+    return rq->app;
+}
+
+struct sv_arena *
+sv_rq_arena(struct sv_request *rq)
+{
+    return rq->arena;
+}
+
+const json_t *
+sv_rq_json(struct sv_request *rq)
+{
+    return rq->json;
+}
+
+const char *
+sv_rq_param(struct sv_request *rq, unsigned i)
+{
+    sv_assert(i < SV_MAX_PARAMS && rq->params[i] != NULL);
+    return rq->params[i];
+}
+
+const char *
+sv_rq_query(struct sv_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const struct sv_session *
+sv_rq_session(struct sv_request *rq)
+{
+    return rq->has_session ? &rq->session : NULL;
+}
+
+const char *
+sv_rq_ip(struct sv_request *rq)
+{
+    return rq->ip;
+}
+
+const char *
+sv_rq_user_agent(struct sv_request *rq)
+{
+    return rq->user_agent;
+}
+
+void
+sv_rq_on_cleanup(struct sv_request *rq, void (*fn)(void *), void *arg)
+{
+    sv_assert(rq->n_cleanups < SV_MAX_CLEANUPS);
+    rq->cleanups[rq->n_cleanups++] = (struct cleanup){fn, arg};
+}

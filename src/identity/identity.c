@@ -1,0 +1,668 @@
+#include "identity/identity.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "app.h"
+#include "audit/audit.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "identity/identity_store.h"
+#include "identity/policy.h"
+
+/* ---- rules ---- */
+
+bool
+sv_check_username(const char *s, size_t len)
+{
+    if (len < 3 || len > SV_USERNAME_MAX)
+        return false;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+bool
+sv_check_email(const char *s, size_t len)
+{
+    const char *at = memchr(s, '@', len);
+    size_t local, domain;
+
+    if (len < 3 || len > SV_EMAIL_MAX || at == NULL)
+        return false;
+    local = (size_t)(at - s);
+    domain = len - local - 1;
+    if (local < 1 || local > 64 || domain < 1 ||
+        memchr(at + 1, '@', domain) != NULL)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch <= 0x20 || ch == 0x7f || ch == '<' || ch == '>' || ch == '"' ||
+            ch == '\\' || ch == ',' || ch == ';')
+            return false;
+    }
+    return at[1] != '.' && s[len - 1] != '.';
+}
+
+bool
+sv_role_parse(const char *s, enum sv_role *out)
+{
+    if (strcmp(s, "admin") == 0)
+        *out = SV_ROLE_ADMIN;
+    else if (strcmp(s, "member") == 0)
+        *out = SV_ROLE_MEMBER;
+    else
+        return false;
+    return true;
+}
+
+const char *
+sv_role_name(enum sv_role r)
+{
+    return r == SV_ROLE_ADMIN ? "admin" : "member";
+}
+
+static enum sv_err
+qs_find(enum sv_qs qs)
+{
+    if (qs == SV_QS_ONE)
+        return SV_OK;
+    return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
+}
+
+static enum sv_err
+qs_change(enum sv_qs qs)
+{
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+static enum sv_err
+audit(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
+      const char *action, const char *target_id, const char *result,
+      const char *reason, const char *details)
+{
+    struct sv_audit_event ev = {
+        .tenant_id = tenant_id,
+        .actor_id = actor ? actor->account_id : NULL,
+        .actor = actor ? actor->username : NULL,
+        .action = action,
+        .target_type = target_id ? "account" : NULL,
+        .target_id = target_id,
+        .ip = actor ? actor->ip : NULL,
+        .user_agent = actor ? actor->user_agent : NULL,
+        .result = result,
+        .reason = reason,
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+/* ---- accounts ---- */
+
+static void
+lower_copy(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; src[i] != '\0' && i + 1 < cap; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+/* Decrypt the sealed e-mail of @p r into r->a.email. */
+static enum sv_err
+open_email(struct sv_dbc *c, struct account_row *r)
+{
+    const struct sv_tenant_keys *tk;
+    uint8_t buf[sizeof r->email_enc];
+    size_t n = 0;
+    enum sv_err rc;
+
+    r->a.has_email = false;
+    r->a.email[0] = '\0';
+    if (r->email_enc_len == 0)
+        return SV_OK;
+    rc = sv_tenant_keys_get(c, r->a.tenant_id,
+                            sv_field_key_id(r->email_enc, r->email_enc_len),
+                            &tk);
+    if (rc != SV_OK)
+        return rc;
+    struct sv_aad aad = {r->a.tenant_id, "accounts", "email", r->a.id};
+    rc = sv_field_open(tk, &aad, r->email_enc, r->email_enc_len, buf, &n);
+    if (rc != SV_OK) {
+        SV_BREAK("account e-mail does not decrypt");
+        return rc;
+    }
+    if (n > SV_EMAIL_MAX)
+        n = SV_EMAIL_MAX;
+    memcpy(r->a.email, buf, n);
+    r->a.email[n] = '\0';
+    r->a.has_email = true;
+    sodium_memzero(buf, sizeof buf);
+    return SV_OK;
+}
+
+enum sv_err
+sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
+                     const char *username, enum sv_role role,
+                     const char *email, const char *hash,
+                     const struct sv_actor *actor, struct sv_account *out)
+{
+    struct account_row r;
+    uint8_t bidx[SV_BLIND_INDEX_LEN];
+    char details[128];
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    memset(&r, 0, sizeof r);
+    sv_uuid7(r.a.id);
+    snprintf(r.a.tenant_id, sizeof r.a.tenant_id, "%s", t->id);
+    snprintf(r.a.username, sizeof r.a.username, "%s", username);
+    r.a.role = role;
+    r.a.must_change_password = true;
+    r.a.created_at = sv_now_ms();
+    snprintf(r.hash, sizeof r.hash, "%s", hash);
+    if (email != NULL) {
+        const struct sv_tenant_keys *tk;
+        char norm[SV_EMAIL_MAX + 1];
+        rc = sv_tenant_keys_get(c, t->id, 0, &tk);
+        if (rc != SV_OK)
+            return rc;
+        /* DIR-4 groundwork: sealed at rest, found by a keyed blind index. */
+        struct sv_aad aad = {t->id, "accounts", "email", r.a.id};
+        rc = sv_field_seal(tk, &aad, (const uint8_t *)email, strlen(email),
+                           r.email_enc, &r.email_enc_len);
+        if (rc != SV_OK)
+            return rc;
+        lower_copy(norm, email, sizeof norm);
+        sv_blind_index(tk, "accounts.email", norm, strlen(norm), bidx);
+        snprintf(r.a.email, sizeof r.a.email, "%s", email);
+        r.a.has_email = true;
+    }
+    qs = identity_store_insert_account(c, &r, email ? bidx : NULL);
+    if (qs == SV_QS_NONE)
+        return SV_E_USERNAME_TAKEN;
+    if (qs < 0)
+        return sv_qs_err(qs);
+    snprintf(details, sizeof details, "{\"username\":\"%s\",\"role\":\"%s\"}",
+             username, sv_role_name(role)); /* username is [a-z0-9._-] */
+    rc = audit(c, t->id, actor, "account.created", r.a.id, "success", NULL,
+               details);
+    if (rc != SV_OK)
+        return rc;
+    if (out != NULL)
+        *out = r.a;
+    return SV_OK;
+}
+
+enum sv_err
+sv_account_find(struct sv_dbc *c, const char *tenant_id, const char *id,
+                struct sv_account *out)
+{
+    struct account_row r;
+    enum sv_err rc;
+
+    rc = qs_find(identity_store_find_account(c, tenant_id, id, &r));
+    if (rc == SV_OK)
+        rc = open_email(c, &r);
+    if (rc == SV_OK)
+        *out = r.a;
+    sodium_memzero(&r, sizeof r);
+    return rc;
+}
+
+enum sv_err
+sv_account_find_by_username(struct sv_dbc *c, const char *tenant_id,
+                            const char *username, struct sv_account *out)
+{
+    struct account_row r;
+    enum sv_err rc;
+
+    rc = qs_find(identity_store_find_account_by_username(c, tenant_id,
+                                                         username, &r));
+    if (rc == SV_OK)
+        rc = open_email(c, &r);
+    if (rc == SV_OK)
+        *out = r.a;
+    sodium_memzero(&r, sizeof r);
+    return rc;
+}
+
+struct list_ctx {
+    struct sv_dbc *c;
+    sv_account_row_fn row;
+    void *cls;
+    int n, limit;
+    enum sv_err rc;
+};
+
+static void
+list_row(void *cls, struct account_row *r)
+{
+    struct list_ctx *l = cls;
+    enum sv_err rc;
+
+    l->n++;
+    if (l->n > l->limit || l->rc != SV_OK)
+        return; /* the look-ahead row only says "there is more" */
+    rc = open_email(l->c, r);
+    if (rc != SV_OK) {
+        l->rc = rc;
+        return;
+    }
+    l->row(l->cls, &r->a);
+}
+
+enum sv_err
+sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *after_id,
+                int limit, sv_account_row_fn row, void *cls, bool *more)
+{
+    struct list_ctx l = {c, row, cls, 0, limit, SV_OK};
+    enum sv_qs qs;
+
+    qs = identity_store_list_accounts(c, tenant_id, after_id, limit + 1,
+                                      list_row, &l);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    *more = l.n > limit;
+    return l.rc;
+}
+
+enum sv_err
+sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
+                    const char *account_id, const char *hash,
+                    const struct sv_actor *actor)
+{
+    struct account_row r;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    rc = qs_find(identity_store_find_account(c, tenant_id, account_id, &r));
+    sodium_memzero(&r, sizeof r);
+    if (rc != SV_OK)
+        return rc; /* DIR-1: another tenant's id is simply not found */
+    rc = qs_change(
+        identity_store_set_password(c, tenant_id, account_id, hash, true, now));
+    if (rc == SV_OK)
+        rc = qs_change(identity_store_revoke_account_sessions(
+            c, tenant_id, account_id, NULL, now));
+    if (rc == SV_OK)
+        rc = audit(c, tenant_id, actor, "account.password_reset", account_id,
+                   "success", NULL, NULL);
+    return rc;
+}
+
+/* ---- sessions ---- */
+
+struct resolve_ctx {
+    struct sv_app *app;
+    const uint8_t *hash;
+    struct sv_session *out;
+};
+
+static enum sv_err
+resolve_tx(struct sv_dbc *c, void *cls)
+{
+    struct resolve_ctx *r = cls;
+    enum sv_qs qs = identity_store_resolve_session(
+        c, r->hash, sv_now_ms(), r->app->cfg.idle_timeout_ms, r->out);
+    if (qs == SV_QS_NONE)
+        return SV_E_UNAUTHENTICATED;
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+static enum sv_err
+touch_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_session *s = cls;
+    return qs_change(
+        identity_store_touch_session(c, s->tenant_id, s->id, sv_now_ms()));
+}
+
+enum sv_err
+sv_session_resolve(struct sv_app *app, const char *token,
+                   struct sv_session *out)
+{
+    uint8_t hash[SV_TOKEN_HASH_LEN];
+    struct resolve_ctx r = {app, hash, out};
+    enum sv_err rc;
+
+    if (!sv_token_hash(token, hash))
+        return SV_E_UNAUTHENTICATED;
+    rc = sv_db_run_ro(app->db, resolve_tx, &r);
+    if (rc != SV_OK)
+        return rc;
+    /* Idle tracking needs a write; one a minute per session is plenty. */
+    if (sv_now_ms() - out->last_seen_at > 60 * 1000) {
+        rc = sv_db_run_tx(app->db, "session_touch", touch_tx, out);
+        if (rc != SV_OK)
+            sv_log(SV_LOG_WARN, "session touch failed", "%s",
+                   sv_err_code(rc));
+    }
+    return SV_OK;
+}
+
+struct revoke_ctx {
+    const struct sv_session *s;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+revoke_tx(struct sv_dbc *c, void *cls)
+{
+    struct revoke_ctx *r = cls;
+    enum sv_err rc = qs_change(identity_store_revoke_session(
+        c, r->s->tenant_id, r->s->id, sv_now_ms()));
+    if (rc != SV_OK)
+        return rc;
+    return audit(c, r->s->tenant_id, r->actor, "auth.logout",
+                 r->s->account_id, "success", NULL, NULL);
+}
+
+enum sv_err
+sv_session_revoke(struct sv_app *app, const struct sv_session *s,
+                  const struct sv_actor *actor)
+{
+    struct revoke_ctx r = {s, actor};
+    return sv_db_run_tx(app->db, "logout", revoke_tx, &r);
+}
+
+static enum sv_err
+session_create(struct sv_app *app, struct sv_dbc *c, const char *tenant_id,
+               const char *account_id, const char *ip, const char *ua,
+               char token[SV_TOKEN_LEN + 1], int64_t *expires_at)
+{
+    uint8_t hash[SV_TOKEN_HASH_LEN];
+    char id[SV_UUID_LEN + 1];
+    int64_t now = sv_now_ms();
+    enum sv_qs qs;
+
+    sv_token_new(token, hash);
+    sv_uuid7(id);
+    *expires_at = now + app->cfg.absolute_lifetime_ms;
+    qs = identity_store_insert_session(c, tenant_id, id, account_id, hash, now,
+                                       *expires_at, ip, ua);
+    return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
+}
+
+/* ---- login ---- */
+
+static char *
+secret_dup(const char *s, size_t len)
+{
+    char *p = sodium_malloc(len + 1);
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+enum sv_err
+sv_login_init(struct sv_login *l, const char *password, size_t len)
+{
+    l->password = secret_dup(password, len);
+    l->password_len = len;
+    return l->password != NULL ? SV_OK : SV_E_OVERLOADED;
+}
+
+void
+sv_login_free(struct sv_login *l)
+{
+    sodium_free(l->password); /* wipes */
+    l->password = NULL;
+    sodium_memzero(l->hash, sizeof l->hash);
+    sodium_memzero(l->new_hash, sizeof l->new_hash);
+    sodium_memzero(l->token, sizeof l->token);
+}
+
+static enum sv_err
+login_lookup_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_login *l = cls;
+    struct account_row r;
+    enum sv_err rc;
+
+    rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
+    if (rc == SV_E_NOT_FOUND)
+        return SV_OK;
+    if (rc != SV_OK)
+        return rc;
+    l->tenant_found = true;
+    rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
+                                                         l->username, &r));
+    if (rc == SV_E_NOT_FOUND)
+        return SV_OK;
+    if (rc != SV_OK)
+        return rc;
+    l->account_found = true;
+    l->account = r.a;
+    memcpy(l->hash, r.hash, sizeof l->hash);
+    sodium_memzero(&r, sizeof r);
+    return SV_OK;
+}
+
+enum sv_err
+sv_login_lookup(struct sv_app *app, struct sv_login *l)
+{
+    return sv_db_run_ro(app->db, login_lookup_tx, l);
+}
+
+void
+sv_login_work(struct sv_app *app, struct sv_login *l)
+{
+    /* AUTH-4: unknown tenant or account costs one full verify too. */
+    const char *hash = l->account_found ? l->hash : app->dummy_hash;
+    bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
+
+    l->ok = ok && l->account_found;
+    /* AUTH-2: upgrade a hash made with older parameters. */
+    if (l->ok && sv_password_needs_rehash(&app->pw, l->hash) &&
+        sv_password_hash(&app->pw, l->password, l->password_len,
+                         l->new_hash) == SV_OK)
+        l->rehashed = true;
+}
+
+struct finish_ctx {
+    struct sv_app *app;
+    struct sv_login *l;
+};
+
+static enum sv_err
+login_finish_tx(struct sv_dbc *c, void *cls)
+{
+    struct finish_ctx *f = cls;
+    struct sv_login *l = f->l;
+    struct sv_actor actor = {
+        .account_id = l->account_found ? l->account.id : NULL,
+        .username = l->username,
+        .ip = l->ip,
+        .user_agent = l->user_agent,
+    };
+    enum sv_err rc;
+
+    /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
+    if (!l->ok) {
+        const char *reason = !l->tenant_found    ? "unknown_tenant"
+                             : !l->account_found ? "unknown_account"
+                                                 : "wrong_password";
+        json_t *d = json_pack("{s:s}", "tenant", l->tenant_slug);
+        char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
+                   "auth.login", actor.account_id, "failure", reason,
+                   details);
+        free(details);
+        return rc;
+    }
+    if (l->rehashed) {
+        rc = qs_change(identity_store_set_hash(c, l->tenant.id, l->account.id,
+                                               l->new_hash));
+        if (rc != SV_OK)
+            return rc;
+    }
+    rc = session_create(f->app, c, l->tenant.id, l->account.id, l->ip,
+                        l->user_agent, l->token, &l->expires_at);
+    if (rc != SV_OK)
+        return rc;
+    return audit(c, l->tenant.id, &actor, "auth.login", l->account.id,
+                 "success", NULL, l->rehashed ? "{\"rehashed\":true}" : NULL);
+}
+
+enum sv_err
+sv_login_finish(struct sv_app *app, struct sv_login *l)
+{
+    struct finish_ctx f = {app, l};
+    enum sv_err rc = sv_db_run_tx(app->db, "login", login_finish_tx, &f);
+
+    if (rc != SV_OK)
+        return rc;
+    return l->ok ? SV_OK : SV_E_INVALID_CREDENTIALS;
+}
+
+/* ---- password change ---- */
+
+enum sv_err
+sv_pwchange_init(struct sv_pwchange *p, const char *current, size_t clen,
+                 const char *next, size_t nlen)
+{
+    p->current = secret_dup(current, clen);
+    p->current_len = clen;
+    p->next = secret_dup(next, nlen);
+    p->next_len = nlen;
+    return p->current && p->next ? SV_OK : SV_E_OVERLOADED;
+}
+
+void
+sv_pwchange_free(struct sv_pwchange *p)
+{
+    sodium_free(p->current);
+    sodium_free(p->next);
+    p->current = p->next = NULL;
+    sodium_memzero(p->hash, sizeof p->hash);
+    sodium_memzero(p->new_hash, sizeof p->new_hash);
+}
+
+static enum sv_err
+pwchange_lookup_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_pwchange *p = cls;
+    const struct sv_session *s = p->session;
+    struct account_row r;
+    enum sv_err rc;
+
+    rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
+    if (rc != SV_OK)
+        return rc;
+    rc = qs_find(identity_store_find_account(c, s->tenant_id, s->account_id,
+                                             &r));
+    if (rc == SV_OK)
+        rc = open_email(c, &r);
+    if (rc != SV_OK)
+        return rc;
+    p->account = r.a;
+    memcpy(p->hash, r.hash, sizeof p->hash);
+    sodium_memzero(&r, sizeof r);
+    return SV_OK;
+}
+
+enum sv_err
+sv_pwchange_lookup(struct sv_app *app, struct sv_pwchange *p)
+{
+    return sv_db_run_ro(app->db, pwchange_lookup_tx, p);
+}
+
+void
+sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p)
+{
+    struct sv_pw_context ctx = {
+        .username = p->account.username,
+        .tenant_slug = p->tenant.slug,
+        .tenant_name = p->tenant.name,
+        .email = p->account.has_email ? p->account.email : NULL,
+    };
+
+    if (sv_password_verify(p->hash, p->current, p->current_len) != SV_OK) {
+        p->verdict = SV_E_CURRENT_PASSWORD_INVALID;
+        return;
+    }
+    if (p->next_len == p->current_len &&
+        sodium_memcmp(p->next, p->current, p->next_len) == 0) {
+        p->verdict = SV_E_PASSWORD_REUSED;
+        return;
+    }
+    p->verdict = sv_policy_check(&p->tenant.policy, &ctx, p->next, p->next_len);
+    if (p->verdict != SV_OK)
+        return;
+    p->verdict = sv_password_hash(&app->pw, p->next, p->next_len, p->new_hash);
+}
+
+static enum sv_err
+pwchange_finish_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_pwchange *p = cls;
+    const struct sv_session *s = p->session;
+    struct sv_actor actor = {s->account_id, s->username, p->ip, p->user_agent};
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    rc = qs_change(identity_store_set_password(c, s->tenant_id, s->account_id,
+                                               p->new_hash, false, now));
+    /* A changed password ends every other session of the account. */
+    if (rc == SV_OK)
+        rc = qs_change(identity_store_revoke_account_sessions(
+            c, s->tenant_id, s->account_id, s->id, now));
+    if (rc == SV_OK)
+        rc = audit(c, s->tenant_id, &actor, "account.password_changed",
+                   s->account_id, "success", NULL, NULL);
+    return rc;
+}
+
+enum sv_err
+sv_pwchange_finish(struct sv_app *app, struct sv_pwchange *p)
+{
+    if (p->verdict != SV_OK)
+        return p->verdict;
+    return sv_db_run_tx(app->db, "password_change", pwchange_finish_tx, p);
+}
+
+struct blocked_ctx {
+    const struct sv_session *s;
+    const struct sv_actor *actor;
+    const char *route;
+};
+
+static enum sv_err
+blocked_tx(struct sv_dbc *c, void *cls)
+{
+    struct blocked_ctx *b = cls;
+    json_t *d = json_pack("{s:s}", "route", b->route);
+    char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    enum sv_err rc;
+
+    json_decref(d);
+    rc = audit(c, b->s->tenant_id, b->actor, "auth.password_change_required",
+               b->s->account_id, "denied", "password_change_required",
+               details);
+    free(details);
+    return rc;
+}
+
+enum sv_err
+sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,
+                         const struct sv_actor *actor, const char *route)
+{
+    struct blocked_ctx b = {s, actor, route};
+    return sv_db_run_tx(app->db, "audit_blocked", blocked_tx, &b);
+}

@@ -1,0 +1,194 @@
+/*
+ * Accounts, sessions and login (AUTH-1, AUTH-2, AUTH-3, AUTH-7).
+ *
+ * Slow steps (Argon2id) are split out so the HTTP layer can run them on the
+ * hashing pool: *_lookup (read) → *_work (CPU, no database) → *_finish
+ * (one write transaction with its audit events).
+ */
+#ifndef SV_IDENTITY_IDENTITY_H
+#define SV_IDENTITY_IDENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+#include "crypto/password.h"
+#include "crypto/token.h"
+#include "directory/tenant.h"
+
+struct sv_app;
+struct sv_dbc;
+
+#define SV_USERNAME_MAX 64
+#define SV_EMAIL_MAX 254
+#define SV_PASSWORD_MAX_BYTES 1024 /* far above any policy; bounds hashing */
+
+enum sv_role { SV_ROLE_MEMBER = 0, SV_ROLE_ADMIN = 1 };
+
+struct sv_account {
+    char id[37];
+    char tenant_id[37];
+    char username[SV_USERNAME_MAX + 1];
+    enum sv_role role;
+    bool must_change_password;
+    bool has_email;
+    char email[SV_EMAIL_MAX + 1];
+    int64_t created_at;
+};
+
+/** Who did it, from where: copied into audit events. */
+struct sv_actor {
+    const char *account_id;
+    const char *username;
+    const char *ip;
+    const char *user_agent;
+};
+
+bool sv_check_username(const char *s, size_t len);
+bool sv_check_email(const char *s, size_t len);
+SV_MUST_CHECK bool sv_role_parse(const char *s, enum sv_role *out);
+const char *sv_role_name(enum sv_role r);
+
+/* ---- accounts ---- */
+
+/**
+ * Inside a transaction: create an account with password hash @p hash that
+ * must be changed at first login. SV_E_USERNAME_TAKEN on a duplicate.
+ */
+SV_MUST_CHECK enum sv_err
+sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
+                     const char *username, enum sv_role role,
+                     const char *email, const char *hash,
+                     const struct sv_actor *actor, struct sv_account *out);
+
+/** Find by id within tenant @p tenant_id (other tenants: SV_E_NOT_FOUND). */
+SV_MUST_CHECK enum sv_err sv_account_find(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *id,
+                                          struct sv_account *out);
+SV_MUST_CHECK enum sv_err sv_account_find_by_username(struct sv_dbc *c,
+                                                      const char *tenant_id,
+                                                      const char *username,
+                                                      struct sv_account *out);
+
+typedef void (*sv_account_row_fn)(void *cls, const struct sv_account *a);
+/** Accounts ordered by id after @p after_id (NULL: from the start). */
+SV_MUST_CHECK enum sv_err sv_account_list(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *after_id, int limit,
+                                          sv_account_row_fn row, void *cls,
+                                          bool *more);
+
+/**
+ * Inside a transaction: admin reset (AUTH-3): set a temporary password
+ * hash, force a change, revoke every session of the account, audit.
+ */
+SV_MUST_CHECK enum sv_err sv_account_reset_tx(struct sv_dbc *c,
+                                              const char *tenant_id,
+                                              const char *account_id,
+                                              const char *hash,
+                                              const struct sv_actor *actor);
+
+/* ---- sessions ---- */
+
+struct sv_session {
+    char id[37];
+    char tenant_id[37];
+    char tenant_slug[SV_SLUG_MAX + 1];
+    char account_id[37];
+    char username[SV_USERNAME_MAX + 1];
+    enum sv_role role;
+    bool must_change_password;
+    int64_t last_seen_at;
+    int64_t expires_at;
+};
+
+/**
+ * Resolve a presented token: SV_E_UNAUTHENTICATED when malformed, unknown,
+ * revoked, idle too long or past its lifetime. Refreshes last_seen_at at
+ * most once a minute.
+ */
+SV_MUST_CHECK enum sv_err sv_session_resolve(struct sv_app *app,
+                                             const char *token,
+                                             struct sv_session *out);
+
+/** Revoke one session (logout). */
+SV_MUST_CHECK enum sv_err sv_session_revoke(struct sv_app *app,
+                                            const struct sv_session *s,
+                                            const struct sv_actor *actor);
+
+/* ---- login ---- */
+
+struct sv_login {
+    /* in */
+    struct sv_app *app;
+    const char *tenant_slug;
+    const char *username;
+    char *password; /* sodium_malloc'd copy, wiped by sv_login_free() */
+    size_t password_len;
+    const char *ip;
+    const char *user_agent;
+    /* lookup */
+    bool tenant_found, account_found;
+    struct sv_tenant tenant;
+    struct sv_account account;
+    char hash[SV_HASH_LEN];
+    /* work */
+    bool ok;
+    bool rehashed;
+    char new_hash[SV_HASH_LEN];
+    /* finish */
+    char token[SV_TOKEN_LEN + 1];
+    int64_t expires_at;
+};
+
+/** Copy @p password into locked memory. */
+SV_MUST_CHECK enum sv_err sv_login_init(struct sv_login *l,
+                                        const char *password, size_t len);
+void sv_login_free(struct sv_login *l);
+SV_MUST_CHECK enum sv_err sv_login_lookup(struct sv_app *app,
+                                          struct sv_login *l);
+/** The slow part: Argon2id verify (dummy hash for unknown accounts). */
+void sv_login_work(struct sv_app *app, struct sv_login *l);
+/**
+ * Record the attempt (AUTH-7) and, on success, open a session.
+ * SV_E_INVALID_CREDENTIALS for every kind of failure.
+ */
+SV_MUST_CHECK enum sv_err sv_login_finish(struct sv_app *app,
+                                          struct sv_login *l);
+
+/* ---- password change (own) ---- */
+
+struct sv_pwchange {
+    const struct sv_session *session;
+    char *current; /* sodium_malloc */
+    size_t current_len;
+    char *next;    /* sodium_malloc */
+    size_t next_len;
+    const char *ip, *user_agent;
+    struct sv_tenant tenant;
+    struct sv_account account;
+    char hash[SV_HASH_LEN];
+    enum sv_err verdict; /* from work */
+    char new_hash[SV_HASH_LEN];
+};
+
+SV_MUST_CHECK enum sv_err sv_pwchange_init(struct sv_pwchange *p,
+                                           const char *current, size_t clen,
+                                           const char *next, size_t nlen);
+void sv_pwchange_free(struct sv_pwchange *p);
+SV_MUST_CHECK enum sv_err sv_pwchange_lookup(struct sv_app *app,
+                                             struct sv_pwchange *p);
+/** Verify current, check policy, hash the new one. */
+void sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p);
+/** Store, revoke the account's other sessions, audit. */
+SV_MUST_CHECK enum sv_err sv_pwchange_finish(struct sv_app *app,
+                                             struct sv_pwchange *p);
+
+/** Record a request refused because a password change is forced. */
+SV_MUST_CHECK enum sv_err
+sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,
+                         const struct sv_actor *actor, const char *route);
+
+#endif

@@ -1,0 +1,236 @@
+/* POST /auth/login, POST /auth/logout, GET /me, POST /me/password. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "identity/identity.h"
+#include "identity/identity_http.h"
+
+static struct sv_actor
+actor_of(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    return (struct sv_actor){s ? s->account_id : NULL, s ? s->username : NULL,
+                             sv_rq_ip(rq), sv_rq_user_agent(rq)};
+}
+
+/* ---- POST /auth/login ---- */
+
+static void
+login_free(void *arg)
+{
+    sv_login_free(arg);
+}
+
+static void
+login_work(void *arg)
+{
+    struct sv_login *l = arg;
+    sv_login_work(l->app, l);
+}
+
+static void
+login_done(struct sv_request *rq, void *arg)
+{
+    struct sv_login *l = arg;
+    char expires[SV_RFC3339_LEN + 1];
+    enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
+
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_rfc3339(l->expires_at, expires);
+    sv_reply_json(rq, 200,
+                  json_pack("{s:s, s:s, s:b}", "token", l->token, "expires_at",
+                            expires, "must_change_password",
+                            l->account.must_change_password));
+}
+
+void
+identity_http_login(struct sv_request *rq)
+{
+    const char *tenant = NULL, *username = NULL, *password = NULL, *bad;
+    const struct sv_field spec[] = {
+        /* Shape only: a name that breaks the rules simply is not found. */
+        SV_F_STR("tenant", &tenant, 1, 64, NULL),
+        SV_F_STR("username", &username, 1, SV_USERNAME_MAX, NULL),
+        SV_F_STR("password", &password, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_END,
+    };
+    struct sv_login *l;
+    enum sv_err rc;
+
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc == SV_OK && strlen(password) > SV_PASSWORD_MAX_BYTES) {
+        rc = SV_E_FIELD_INVALID;
+        bad = "password";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
+    l->app = sv_rq_app(rq);
+    l->tenant_slug = tenant;
+    l->username = username;
+    l->ip = sv_rq_ip(rq);
+    l->user_agent = sv_rq_user_agent(rq);
+    rc = sv_login_init(l, password, strlen(password));
+    sv_rq_on_cleanup(rq, login_free, l);
+    if (rc == SV_OK)
+        rc = sv_login_lookup(sv_rq_app(rq), l);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_offload_or_reply(rq, login_work, login_done, l);
+}
+
+/* ---- POST /auth/logout ---- */
+
+void
+identity_http_logout(struct sv_request *rq)
+{
+    const char *bad;
+    const struct sv_field spec[] = {SV_F_END};
+    struct sv_actor actor = actor_of(rq);
+    enum sv_err rc = SV_OK;
+
+    if (sv_rq_json(rq) != NULL)
+        rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    rc = sv_session_revoke(sv_rq_app(rq), sv_rq_session(rq), &actor);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, NULL);
+    else
+        sv_reply_empty(rq, 204);
+}
+
+/* ---- GET /me ---- */
+
+struct me_ctx {
+    const struct sv_session *s;
+    struct sv_account a;
+    struct sv_tenant t;
+};
+
+static enum sv_err
+me_tx(struct sv_dbc *c, void *cls)
+{
+    struct me_ctx *m = cls;
+    enum sv_err rc = sv_account_find(c, m->s->tenant_id, m->s->account_id,
+                                     &m->a);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, m->s->tenant_id, &m->t);
+    return rc == SV_E_NOT_FOUND ? SV_E_UNAUTHENTICATED : rc;
+}
+
+void
+identity_http_me(struct sv_request *rq)
+{
+    struct me_ctx *m = sv_arena_zalloc(sv_rq_arena(rq), sizeof *m);
+    char created[SV_RFC3339_LEN + 1];
+    enum sv_err rc;
+
+    m->s = sv_rq_session(rq);
+    rc = sv_db_run_ro(sv_rq_app(rq)->db, me_tx, m);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_rfc3339(m->a.created_at, created);
+    sv_reply_json(
+        rq, 200,
+        json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id",
+                  m->a.id, "username", m->a.username, "role",
+                  sv_role_name(m->a.role), "email",
+                  m->a.has_email ? m->a.email : NULL, "must_change_password",
+                  m->a.must_change_password, "created_at", created, "tenant",
+                  "id", m->t.id, "slug", m->t.slug, "name", m->t.name));
+    sodium_memzero(&m->a, sizeof m->a);
+}
+
+/* ---- POST /me/password ---- */
+
+static void
+pwchange_free(void *arg)
+{
+    sv_pwchange_free(arg);
+}
+
+struct pwchange_job {
+    struct sv_app *app;
+    struct sv_pwchange p;
+};
+
+static void
+pwchange_work(void *arg)
+{
+    struct pwchange_job *j = arg;
+    sv_pwchange_work(j->app, &j->p);
+}
+
+static void
+pwchange_done(struct sv_request *rq, void *arg)
+{
+    struct pwchange_job *j = arg;
+    enum sv_err rc = sv_pwchange_finish(j->app, &j->p);
+
+    if (rc == SV_OK)
+        sv_reply_empty(rq, 204);
+    else if (rc == SV_E_CURRENT_PASSWORD_INVALID)
+        sv_reply_error(rq, rc, "current");
+    else if (sv_err_status(rc) == 400)
+        sv_reply_error(rq, rc, "new"); /* a password rule, named */
+    else
+        sv_reply_error(rq, rc, NULL);
+}
+
+void
+identity_http_change_password(struct sv_request *rq)
+{
+    const char *current = NULL, *next = NULL, *bad;
+    const struct sv_field spec[] = {
+        SV_F_STR("current", &current, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_STR("new", &next, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_END,
+    };
+    struct pwchange_job *j;
+    enum sv_err rc;
+
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc == SV_OK && strlen(current) > SV_PASSWORD_MAX_BYTES) {
+        rc = SV_E_FIELD_INVALID;
+        bad = "current";
+    }
+    if (rc == SV_OK && strlen(next) > SV_PASSWORD_MAX_BYTES) {
+        rc = SV_E_FIELD_INVALID;
+        bad = "new";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    j = sv_arena_zalloc(sv_rq_arena(rq), sizeof *j);
+    j->app = sv_rq_app(rq);
+    j->p.session = sv_rq_session(rq);
+    j->p.ip = sv_rq_ip(rq);
+    j->p.user_agent = sv_rq_user_agent(rq);
+    rc = sv_pwchange_init(&j->p, current, strlen(current), next, strlen(next));
+    sv_rq_on_cleanup(rq, pwchange_free, &j->p);
+    if (rc == SV_OK)
+        rc = sv_pwchange_lookup(j->app, &j->p);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_offload_or_reply(rq, pwchange_work, pwchange_done, j);
+}

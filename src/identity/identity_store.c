@@ -1,0 +1,264 @@
+#include "identity/identity_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ACOLS                                                                  \
+    "id, tenant_id, username, role, email_enc, password_hash, "                \
+    "must_change_password, created_at"
+
+SV_SQL(Q_INSERT_ACCOUNT, "account_insert",
+       "INSERT INTO accounts (tenant_id, id, username, role, email_enc, "
+       "email_bidx, password_hash, must_change_password, created_at) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+       "ON CONFLICT (tenant_id, username) DO NOTHING",
+       0);
+SV_SQL(Q_FIND_ACCOUNT, "account_find",
+       "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 AND id = $2", 0);
+SV_SQL(Q_FIND_BY_USERNAME, "account_find_by_username",
+       "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 AND username = $2",
+       0);
+SV_SQL(Q_LIST_ACCOUNTS, "account_list",
+       "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 "
+       "AND id > $2 ORDER BY id LIMIT $3",
+       0);
+SV_SQL(Q_SET_PASSWORD, "account_set_password",
+       "UPDATE accounts SET password_hash = $3, must_change_password = $4, "
+       "password_changed_at = $5 WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_SET_HASH, "account_set_hash",
+       "UPDATE accounts SET password_hash = $3 "
+       "WHERE tenant_id = $1 AND id = $2",
+       0);
+
+SV_SQL(Q_INSERT_SESSION, "session_insert",
+       "INSERT INTO sessions (tenant_id, id, account_id, token_hash, "
+       "created_at, last_seen_at, expires_at, ip, user_agent) "
+       "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+       0);
+/* Looked up by the token's hash before any tenant is known. */
+SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
+       "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, a.role, "
+       "a.must_change_password, s.last_seen_at, s.expires_at "
+       "FROM sessions s "
+       "JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id "
+       "JOIN tenants t ON t.id = s.tenant_id "
+       "WHERE s.token_hash = $1 AND s.revoked_at IS NULL "
+       "AND s.expires_at > $2 AND s.last_seen_at + $3 > $2",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_TOUCH_SESSION, "session_touch",
+       "UPDATE sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_REVOKE_SESSION, "session_revoke",
+       "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 "
+       "AND revoked_at IS NULL",
+       0);
+SV_SQL(Q_REVOKE_ACCOUNT_SESSIONS, "session_revoke_account",
+       "UPDATE sessions SET revoked_at = $4 WHERE tenant_id = $1 "
+       "AND account_id = $2 AND revoked_at IS NULL "
+       "AND (CAST($3 AS TEXT) IS NULL OR id <> $3)",
+       0);
+
+enum sv_qs
+identity_store_insert_account(struct sv_dbc *c, const struct account_row *r,
+                              const uint8_t *email_bidx)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_ACCOUNT);
+    sv_stmt_text(st, 1, r->a.tenant_id);
+    sv_stmt_text(st, 2, r->a.id);
+    sv_stmt_text(st, 3, r->a.username);
+    sv_stmt_text(st, 4, sv_role_name(r->a.role));
+    sv_stmt_blob(st, 5, r->email_enc_len ? r->email_enc : NULL,
+                 r->email_enc_len);
+    sv_stmt_blob(st, 6, email_bidx, email_bidx ? SV_BLIND_INDEX_LEN : 0);
+    sv_stmt_text(st, 7, r->hash);
+    sv_stmt_int(st, 8, r->a.must_change_password);
+    sv_stmt_int(st, 9, r->a.created_at);
+    return sv_stmt_exec(st);
+}
+
+static void
+read_account(struct sv_stmt *st, struct account_row *r)
+{
+    const void *p;
+    size_t n;
+
+    memset(r, 0, sizeof *r);
+    snprintf(r->a.id, sizeof r->a.id, "%s", sv_stmt_col_text(st, 0));
+    snprintf(r->a.tenant_id, sizeof r->a.tenant_id, "%s",
+             sv_stmt_col_text(st, 1));
+    snprintf(r->a.username, sizeof r->a.username, "%s",
+             sv_stmt_col_text(st, 2));
+    r->a.role = strcmp(sv_stmt_col_text(st, 3), "admin") == 0 ? SV_ROLE_ADMIN
+                                                               : SV_ROLE_MEMBER;
+    p = sv_stmt_col_blob(st, 4, &n);
+    if (p != NULL && n <= sizeof r->email_enc) {
+        memcpy(r->email_enc, p, n);
+        r->email_enc_len = n;
+    }
+    snprintf(r->hash, sizeof r->hash, "%s", sv_stmt_col_text(st, 5));
+    r->a.must_change_password = sv_stmt_col_int(st, 6) != 0;
+    r->a.created_at = sv_stmt_col_int(st, 7);
+}
+
+static enum sv_qs
+find2(struct sv_dbc *c, const struct sv_sql *q, const char *tenant_id,
+      const char *arg, struct account_row *r)
+{
+    struct sv_stmt *st = sv_db_stmt(c, q);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, arg);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE)
+        read_account(st, r);
+    return qs;
+}
+
+enum sv_qs
+identity_store_find_account(struct sv_dbc *c, const char *tenant_id,
+                            const char *id, struct account_row *r)
+{
+    return find2(c, &Q_FIND_ACCOUNT, tenant_id, id, r);
+}
+
+enum sv_qs
+identity_store_find_account_by_username(struct sv_dbc *c,
+                                        const char *tenant_id,
+                                        const char *username,
+                                        struct account_row *r)
+{
+    return find2(c, &Q_FIND_BY_USERNAME, tenant_id, username, r);
+}
+
+enum sv_qs
+identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
+                             const char *after_id, int limit,
+                             account_row_fn row, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LIST_ACCOUNTS);
+    struct account_row r;
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, after_id != NULL ? after_id : "");
+    sv_stmt_int(st, 3, limit);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        read_account(st, &r);
+        row(cls, &r);
+    }
+    return qs;
+}
+
+enum sv_qs
+identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
+                            const char *id, const char *hash, bool must_change,
+                            int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_PASSWORD);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_text(st, 3, hash);
+    sv_stmt_int(st, 4, must_change);
+    sv_stmt_int(st, 5, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_set_hash(struct sv_dbc *c, const char *tenant_id,
+                        const char *id, const char *hash)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_HASH);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_text(st, 3, hash);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_insert_session(struct sv_dbc *c, const char *tenant_id,
+                              const char *id, const char *account_id,
+                              const uint8_t *token_hash, int64_t now,
+                              int64_t expires_at, const char *ip,
+                              const char *ua)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_SESSION);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_text(st, 3, account_id);
+    sv_stmt_blob(st, 4, token_hash, SV_TOKEN_HASH_LEN);
+    sv_stmt_int(st, 5, now);
+    sv_stmt_int(st, 6, expires_at);
+    sv_stmt_text(st, 7, ip);
+    sv_stmt_text(st, 8, ua);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_resolve_session(struct sv_dbc *c, const uint8_t *token_hash,
+                               int64_t now, int64_t idle_ms,
+                               struct sv_session *out)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_RESOLVE_SESSION);
+    enum sv_qs qs;
+
+    sv_stmt_blob(st, 1, token_hash, SV_TOKEN_HASH_LEN);
+    sv_stmt_int(st, 2, now);
+    sv_stmt_int(st, 3, idle_ms);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", sv_stmt_col_text(st, 0));
+    snprintf(out->tenant_id, sizeof out->tenant_id, "%s",
+             sv_stmt_col_text(st, 1));
+    snprintf(out->tenant_slug, sizeof out->tenant_slug, "%s",
+             sv_stmt_col_text(st, 2));
+    snprintf(out->account_id, sizeof out->account_id, "%s",
+             sv_stmt_col_text(st, 3));
+    snprintf(out->username, sizeof out->username, "%s",
+             sv_stmt_col_text(st, 4));
+    out->role = strcmp(sv_stmt_col_text(st, 5), "admin") == 0
+                    ? SV_ROLE_ADMIN
+                    : SV_ROLE_MEMBER;
+    out->must_change_password = sv_stmt_col_int(st, 6) != 0;
+    out->last_seen_at = sv_stmt_col_int(st, 7);
+    out->expires_at = sv_stmt_col_int(st, 8);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+identity_store_touch_session(struct sv_dbc *c, const char *tenant_id,
+                             const char *id, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_TOUCH_SESSION);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_int(st, 3, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_revoke_session(struct sv_dbc *c, const char *tenant_id,
+                              const char *id, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_REVOKE_SESSION);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_int(st, 3, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_revoke_account_sessions(struct sv_dbc *c, const char *tenant_id,
+                                       const char *account_id,
+                                       const char *except_id, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_REVOKE_ACCOUNT_SESSIONS);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, account_id);
+    sv_stmt_text(st, 3, except_id);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}

@@ -1,0 +1,59 @@
+/* identity's SQL (only here). */
+#ifndef SV_IDENTITY_STORE_H
+#define SV_IDENTITY_STORE_H
+
+#include "db/db.h"
+#include "identity/identity.h"
+
+/* An account row as stored: e-mail still sealed. */
+struct account_row {
+    struct sv_account a;
+    char hash[SV_HASH_LEN];
+    uint8_t email_enc[SV_EMAIL_MAX + SV_AEAD_OVERHEAD];
+    size_t email_enc_len;
+};
+
+enum sv_qs identity_store_insert_account(struct sv_dbc *c,
+                                         const struct account_row *r,
+                                         const uint8_t *email_bidx);
+enum sv_qs identity_store_find_account(struct sv_dbc *c, const char *tenant_id,
+                                       const char *id, struct account_row *r);
+enum sv_qs identity_store_find_account_by_username(struct sv_dbc *c,
+                                                   const char *tenant_id,
+                                                   const char *username,
+                                                   struct account_row *r);
+typedef void (*account_row_fn)(void *cls, struct account_row *r);
+enum sv_qs identity_store_list_accounts(struct sv_dbc *c,
+                                        const char *tenant_id,
+                                        const char *after_id, int limit,
+                                        account_row_fn row, void *cls);
+enum sv_qs identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
+                                       const char *id, const char *hash,
+                                       bool must_change, int64_t now);
+enum sv_qs identity_store_set_hash(struct sv_dbc *c, const char *tenant_id,
+                                   const char *id, const char *hash);
+
+enum sv_qs identity_store_insert_session(struct sv_dbc *c,
+                                         const char *tenant_id, const char *id,
+                                         const char *account_id,
+                                         const uint8_t *token_hash,
+                                         int64_t now, int64_t expires_at,
+                                         const char *ip, const char *ua);
+enum sv_qs identity_store_resolve_session(struct sv_dbc *c,
+                                          const uint8_t *token_hash,
+                                          int64_t now, int64_t idle_ms,
+                                          struct sv_session *out);
+enum sv_qs identity_store_touch_session(struct sv_dbc *c,
+                                        const char *tenant_id, const char *id,
+                                        int64_t now);
+enum sv_qs identity_store_revoke_session(struct sv_dbc *c,
+                                         const char *tenant_id, const char *id,
+                                         int64_t now);
+/** Revoke all sessions of an account but @p except_id (NULL: all). */
+enum sv_qs identity_store_revoke_account_sessions(struct sv_dbc *c,
+                                                  const char *tenant_id,
+                                                  const char *account_id,
+                                                  const char *except_id,
+                                                  int64_t now);
+
+#endif

@@ -1,0 +1,311 @@
+/* Admin: POST /users, GET /users, POST /users/{id}/reset-password. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "identity/identity.h"
+#include "identity/identity_http.h"
+
+static bool
+check_username(const char *s, size_t len)
+{
+    return sv_check_username(s, len);
+}
+
+static bool
+check_email(const char *s, size_t len)
+{
+    return sv_check_email(s, len);
+}
+
+static bool
+check_role(const char *s, size_t len)
+{
+    enum sv_role r;
+    (void)len;
+    return sv_role_parse(s, &r);
+}
+
+/* A temporary password and its hash, in locked memory. */
+struct temp_pw {
+    struct sv_app *app;
+    char password[SV_TEMP_PASSWORD_LEN + 1];
+    char hash[SV_HASH_LEN];
+    enum sv_err rc;
+};
+
+static struct temp_pw *
+temp_pw_new(struct sv_request *rq);
+
+static void
+temp_pw_free(void *arg)
+{
+    sodium_free(arg);
+}
+
+static void
+temp_pw_work(void *arg)
+{
+    struct temp_pw *t = arg;
+    t->rc = sv_password_hash(&t->app->pw, t->password, strlen(t->password),
+                             t->hash);
+}
+
+static struct temp_pw *
+temp_pw_new(struct sv_request *rq)
+{
+    struct temp_pw *t = sodium_malloc(sizeof *t);
+    if (t == NULL)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->app = sv_rq_app(rq);
+    sv_password_temp(t->password);
+    sv_rq_on_cleanup(rq, temp_pw_free, t);
+    return t;
+}
+
+/* ---- POST /users ---- */
+
+struct create_ctx {
+    struct temp_pw *t; /* first: the job argument */
+    const struct sv_session *s;
+    struct sv_actor actor;
+    const char *username, *email;
+    enum sv_role role;
+    struct sv_account out;
+};
+
+static void
+create_work(void *arg)
+{
+    temp_pw_work(((struct create_ctx *)arg)->t);
+}
+
+static enum sv_err
+create_tx(struct sv_dbc *c, void *cls)
+{
+    struct create_ctx *cc = cls;
+    struct sv_tenant t;
+    enum sv_err rc = sv_tenant_find(c, cc->s->tenant_id, &t);
+    if (rc != SV_OK)
+        return rc;
+    return sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
+                                cc->t->hash, &cc->actor, &cc->out);
+}
+
+static json_t *
+account_json(const struct sv_account *a)
+{
+    char created[SV_RFC3339_LEN + 1];
+    sv_rfc3339(a->created_at, created);
+    return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s}", "id", a->id,
+                     "username", a->username, "role", sv_role_name(a->role),
+                     "email", a->has_email ? a->email : NULL,
+                     "must_change_password", a->must_change_password,
+                     "created_at", created);
+}
+
+static void
+create_done(struct sv_request *rq, void *arg)
+{
+    struct create_ctx *cc = arg;
+    enum sv_err rc = cc->t->rc;
+    json_t *body;
+
+    if (rc == SV_OK)
+        rc = sv_db_run_tx(sv_rq_app(rq)->db, "account_create", create_tx, cc);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, rc == SV_E_USERNAME_TAKEN ? "username" : NULL);
+        return;
+    }
+    body = account_json(&cc->out);
+    json_object_set_new(body, "temporary_password",
+                        json_string(cc->t->password));
+    sv_reply_json(rq, 201, body);
+}
+
+void
+identity_http_users_create(struct sv_request *rq)
+{
+    const char *username = NULL, *role = NULL, *email = NULL, *bad;
+    const struct sv_field spec[] = {
+        SV_F_STR("username", &username, 3, SV_USERNAME_MAX, check_username),
+        SV_F_STR_OPT("role", &role, 1, 16, check_role),
+        SV_F_STR_OPT("email", &email, 3, SV_EMAIL_MAX, check_email),
+        SV_F_END,
+    };
+    struct create_ctx *cc;
+    enum sv_err rc;
+
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    cc = sv_arena_zalloc(sv_rq_arena(rq), sizeof *cc);
+    cc->s = sv_rq_session(rq);
+    cc->actor = (struct sv_actor){cc->s->account_id, cc->s->username,
+                                  sv_rq_ip(rq), sv_rq_user_agent(rq)};
+    cc->username = username;
+    cc->email = email;
+    cc->role = SV_ROLE_MEMBER;
+    if (role != NULL && !sv_role_parse(role, &cc->role)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "role");
+        return;
+    }
+    cc->t = temp_pw_new(rq);
+    if (cc->t == NULL) {
+        sv_reply_error(rq, SV_E_OVERLOADED, NULL);
+        return;
+    }
+    sv_offload_or_reply(rq, create_work, create_done, cc);
+}
+
+/* ---- GET /users ---- */
+
+struct list_ctx {
+    const struct sv_session *s;
+    const char *after;
+    int limit;
+    json_t *items;
+    const char *last_id;
+    struct sv_arena *arena;
+    bool more;
+};
+
+static void
+list_row(void *cls, const struct sv_account *a)
+{
+    struct list_ctx *l = cls;
+    json_array_append_new(l->items, account_json(a));
+    l->last_id = sv_arena_strdup(l->arena, a->id);
+}
+
+static enum sv_err
+list_tx(struct sv_dbc *c, void *cls)
+{
+    struct list_ctx *l = cls;
+    json_array_clear(l->items); /* a retried transaction starts over */
+    return sv_account_list(c, l->s->tenant_id, l->after, l->limit, list_row,
+                           l, &l->more);
+}
+
+/* Shared by list endpoints: ?limit=1..200 (default 50). */
+static bool
+parse_limit(struct sv_request *rq, int *out)
+{
+    const char *v = sv_rq_query(rq, "limit");
+    int64_t n = 50;
+    if (v != NULL && !sv_parse_i64(v, 1, 200, &n))
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+void
+identity_http_users_list(struct sv_request *rq)
+{
+    struct list_ctx *l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
+    const char *cursor = sv_rq_query(rq, "cursor");
+    json_t *body;
+    enum sv_err rc;
+
+    l->s = sv_rq_session(rq);
+    l->arena = sv_rq_arena(rq);
+    if (!parse_limit(rq, &l->limit)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+        return;
+    }
+    if (cursor != NULL) {
+        l->after = sv_cursor_decode(sv_rq_arena(rq), "u", cursor);
+        if (l->after == NULL || !sv_check_uuid(l->after)) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
+            return;
+        }
+    }
+    l->items = json_array();
+    rc = sv_db_run_ro(sv_rq_app(rq)->db, list_tx, l);
+    if (rc != SV_OK) {
+        json_decref(l->items);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    body = json_pack("{s:o, s:o}", "items", l->items, "next_cursor",
+                     l->more && l->last_id
+                         ? json_string(sv_cursor_encode(sv_rq_arena(rq), "u",
+                                                        l->last_id))
+                         : json_null());
+    sv_reply_json(rq, 200, body);
+}
+
+/* ---- POST /users/{id}/reset-password ---- */
+
+struct reset_ctx {
+    struct temp_pw *t;
+    const struct sv_session *s;
+    struct sv_actor actor;
+    const char *id;
+};
+
+static void
+reset_work(void *arg)
+{
+    temp_pw_work(((struct reset_ctx *)arg)->t);
+}
+
+static enum sv_err
+reset_tx(struct sv_dbc *c, void *cls)
+{
+    struct reset_ctx *r = cls;
+    return sv_account_reset_tx(c, r->s->tenant_id, r->id, r->t->hash,
+                               &r->actor);
+}
+
+static void
+reset_done(struct sv_request *rq, void *arg)
+{
+    struct reset_ctx *r = arg;
+    enum sv_err rc = r->t->rc;
+
+    if (rc == SV_OK)
+        rc = sv_db_run_tx(sv_rq_app(rq)->db, "account_reset", reset_tx, r);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(rq, 200,
+                  json_pack("{s:s, s:s, s:b}", "id", r->id,
+                            "temporary_password", r->t->password,
+                            "must_change_password", 1));
+}
+
+void
+identity_http_users_reset(struct sv_request *rq)
+{
+    const char *bad;
+    const struct sv_field spec[] = {SV_F_END};
+    struct reset_ctx *r;
+    enum sv_err rc = SV_OK;
+
+    if (sv_rq_json(rq) != NULL)
+        rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    r = sv_arena_zalloc(sv_rq_arena(rq), sizeof *r);
+    r->s = sv_rq_session(rq);
+    r->actor = (struct sv_actor){r->s->account_id, r->s->username,
+                                 sv_rq_ip(rq), sv_rq_user_agent(rq)};
+    r->id = sv_rq_param(rq, 0);
+    r->t = temp_pw_new(rq);
+    if (r->t == NULL) {
+        sv_reply_error(rq, SV_E_OVERLOADED, NULL);
+        return;
+    }
+    sv_offload_or_reply(rq, reset_work, reset_done, r);
+}
