@@ -151,6 +151,9 @@ on_value(void *user, const char *section, const char *key, const char *value)
 
     if (p->failed)
         return 0;
+    if (section[0] == '\0')
+        return fail(p, "?", key,
+                    "outside any [section] (is a section header broken?)");
     if (IS("server", "listen")) {
         if (!sv_config_set_listen(c, value))
             return fail(p, section, key, "must be ADDRESS:PORT");

@@ -37,7 +37,7 @@ sv_json_load_object(const char *buf, size_t len, json_t **out)
     json_t *root;
 
     *out = NULL;
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL)
         return SV_E_JSON_MALFORMED;
     if (!json_is_object(root)) {
@@ -113,7 +113,7 @@ sv_json_spec_parse(const json_t *root, const struct sv_field *spec,
         v = json_object_get(root, f->name);
         if (f->present != NULL)
             *f->present = v != NULL && !json_is_null(v);
-        if (v == NULL || (json_is_null(v) && !f->required)) {
+        if (v == NULL || json_is_null(v)) {
             if (f->required) {
                 *bad_field = f->name;
                 return SV_E_FIELD_MISSING;

@@ -1,0 +1,238 @@
+/* DATA-2: key hierarchy, AEAD round trip, tamper and AAD refusal, blind index. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "crypto/keyring.h"
+
+struct fixture {
+    char path[64];
+    struct sv_keyring *kr;
+    struct sv_tenant_keys *tk;
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    size_t wrapped_len;
+};
+
+static const char T1[] = "01a212de-3de2-77cd-a21a-e93af5eccf68";
+static const char T2[] = "01a212de-3de2-77cd-a21a-e93af5eccf69";
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256];
+
+    snprintf(f->path, sizeof f->path, "/tmp/sv-root-%d.key", (int)getpid());
+    unlink(f->path);
+    assert_int_equal(sv_keyring_create_file(f->path), SV_OK);
+    assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
+    assert_int_equal(sv_keyring_kek_new(f->kr, T1, 1, f->wrapped,
+                                        &f->wrapped_len),
+                     SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, &f->tk),
+                     SV_OK);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    sv_tenant_keys_free(f->tk);
+    sv_keyring_free(f->kr);
+    unlink(f->path);
+    free(f);
+    return 0;
+}
+
+static void
+test_keyring_root_file_rules(void **state)
+{
+    struct fixture *f = *state;
+    struct sv_keyring *kr = NULL;
+    struct stat st;
+    char err[256];
+
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, SV_KEY_LEN);
+    /* Never overwritten. */
+    assert_int_equal(sv_keyring_create_file(f->path), SV_E_EXISTS);
+    /* Readable by others: refused. */
+    chmod(f->path, 0644);
+    assert_int_not_equal(sv_keyring_load(f->path, &kr, err, sizeof err),
+                         SV_OK);
+    assert_non_null(strstr(err, "chmod 600"));
+    chmod(f->path, 0600);
+    assert_int_equal(sv_keyring_load("/nonexistent/root.key", &kr, err,
+                                     sizeof err),
+                     SV_E_NOT_FOUND);
+}
+
+static void
+test_keyring_kek_bound_to_tenant_and_version(void **state)
+{
+    struct fixture *f = *state;
+    struct sv_tenant_keys *tk = NULL;
+
+    /* A wrapped KEK moved to another tenant or version does not open. */
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, f->wrapped,
+                                            f->wrapped_len, &tk),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 2, f->wrapped,
+                                            f->wrapped_len, &tk),
+                     SV_E_TAMPERED);
+    f->wrapped[f->wrapped_len - 1] ^= 1;
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, &tk),
+                     SV_E_TAMPERED);
+    f->wrapped[f->wrapped_len - 1] ^= 1;
+    assert_null(tk);
+}
+
+static void
+test_aead_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
+    const char *msg = "alice@example.com";
+    uint8_t ct[128], pt[128];
+    size_t ct_len = 0, pt_len = 0;
+
+    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)msg,
+                                   strlen(msg), ct, &ct_len),
+                     SV_OK);
+    assert_true(ct_len <= sv_field_sealed_len(strlen(msg)));
+    assert_true(ct[0] == 1 || ct[0] == 2); /* format version */
+    assert_int_equal(sv_field_key_id(ct, ct_len), 1);
+    assert_null(memmem(ct, ct_len, msg, strlen(msg)));
+    assert_int_equal(sv_field_open(f->tk, &aad, ct, ct_len, pt, &pt_len),
+                     SV_OK);
+    assert_int_equal(pt_len, strlen(msg));
+    assert_memory_equal(pt, msg, pt_len);
+
+    /* Same plaintext twice: different ciphertexts (random nonce). */
+    uint8_t ct2[128];
+    size_t ct2_len;
+    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)msg,
+                                   strlen(msg), ct2, &ct2_len),
+                     SV_OK);
+    assert_memory_not_equal(ct, ct2, ct_len);
+}
+
+static void
+test_aead_tamper_refused(void **state)
+{
+    struct fixture *f = *state;
+    const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
+    uint8_t ct[128], pt[128];
+    size_t ct_len = 0, pt_len = 0;
+
+    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"secret", 6,
+                                   ct, &ct_len),
+                     SV_OK);
+    for (size_t i = 0; i < ct_len; i++) {
+        ct[i] ^= 0x40;
+        assert_int_not_equal(
+            sv_field_open(f->tk, &aad, ct, ct_len, pt, &pt_len), SV_OK);
+        ct[i] ^= 0x40;
+    }
+    /* Truncated. */
+    assert_int_equal(sv_field_open(f->tk, &aad, ct, ct_len - 1, pt, &pt_len),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_field_open(f->tk, &aad, ct, 3, pt, &pt_len),
+                     SV_E_TAMPERED);
+}
+
+static void
+test_aead_aad_mismatch_refused(void **state)
+{
+    struct fixture *f = *state;
+    const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
+    const struct sv_aad other_row = {T1, "accounts", "email", "row-2"};
+    const struct sv_aad other_col = {T1, "accounts", "phone", "row-1"};
+    const struct sv_aad other_tab = {T1, "contacts", "email", "row-1"};
+    const struct sv_aad other_ten = {T2, "accounts", "email", "row-1"};
+    uint8_t ct[128], pt[128];
+    size_t ct_len = 0, pt_len = 0;
+
+    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct,
+                                   &ct_len),
+                     SV_OK);
+    assert_int_equal(sv_field_open(f->tk, &other_row, ct, ct_len, pt, &pt_len),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_field_open(f->tk, &other_col, ct, ct_len, pt, &pt_len),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_field_open(f->tk, &other_tab, ct, ct_len, pt, &pt_len),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_field_open(f->tk, &other_ten, ct, ct_len, pt, &pt_len),
+                     SV_E_TAMPERED);
+}
+
+static void
+test_aead_other_tenant_key_refused(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX], ct[128], pt[128];
+    size_t wlen, ct_len, pt_len;
+    struct sv_tenant_keys *tk2 = NULL;
+    const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
+
+    /* Another tenant's keys cannot open (even with T1 in the AAD). */
+    assert_int_equal(sv_keyring_kek_new(f->kr, T2, 1, wrapped, &wlen), SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, wrapped, wlen, &tk2),
+                     SV_OK);
+    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct,
+                                   &ct_len),
+                     SV_OK);
+    assert_int_not_equal(sv_field_open(tk2, &aad, ct, ct_len, pt, &pt_len),
+                         SV_OK);
+    sv_tenant_keys_free(tk2);
+}
+
+static void
+test_blind_index(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t a[32], b[32], c[32], d[32];
+
+    sv_blind_index(f->tk, "accounts.email", "a@x.io", 6, a);
+    sv_blind_index(f->tk, "accounts.email", "a@x.io", 6, b);
+    sv_blind_index(f->tk, "accounts.email", "b@x.io", 6, c);
+    sv_blind_index(f->tk, "contacts.email", "a@x.io", 6, d);
+    assert_memory_equal(a, b, 32);       /* deterministic: exact match */
+    assert_memory_not_equal(a, c, 32);   /* different values */
+    assert_memory_not_equal(a, d, 32);   /* columns separated */
+    /* Not a bare hash of the value: needs the tenant's key. */
+    uint8_t plain[32];
+    crypto_hash_sha256(plain, (const uint8_t *)"a@x.io", 6);
+    assert_memory_not_equal(a, plain, 32);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyring_root_file_rules),
+        cmocka_unit_test(test_keyring_kek_bound_to_tenant_and_version),
+        cmocka_unit_test(test_aead_round_trip),
+        cmocka_unit_test(test_aead_tamper_refused),
+        cmocka_unit_test(test_aead_aad_mismatch_refused),
+        cmocka_unit_test(test_aead_other_tenant_key_refused),
+        cmocka_unit_test(test_blind_index),
+    };
+    if (sodium_init() < 0)
+        return 1;
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

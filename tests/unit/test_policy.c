@@ -1,0 +1,197 @@
+/* AUTH-1: each password rule refuses a password and names itself. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "identity/policy.h"
+
+static const char *const common[] = {"password1", "qwerty123", "iloveyou"};
+
+static const struct sv_pw_context ctx = {
+    .username = "alice",
+    .tenant_slug = "acme",
+    .tenant_name = "Acme Trading",
+    .email = "a.smith@example.com",
+};
+
+static enum sv_err
+check(enum sv_pw_policy_kind kind, int min_score, const char *pw)
+{
+    struct sv_pw_policy pol = {kind, min_score};
+    return sv_policy_check(&pol, &ctx, pw, strlen(pw));
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    sv_policy_set_blocklist(common, 3);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    sv_policy_free_blocklist();
+    return 0;
+}
+
+static void
+test_policy_accepts_strong(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 2, "Tr0ub4dor&3xyz"), SV_OK);
+    assert_int_equal(check(SV_PWPOL_NIST, 3, "correct horse battery staple"),
+                     SV_OK);
+}
+
+static void
+test_policy_rejects_short(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Ab1!x"),
+                     SV_E_PASSWORD_TOO_SHORT);
+    /* NIST: 8 minimum, so 7 characters are too short there only. */
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Zq8#Lm2"), SV_OK);
+    assert_int_equal(check(SV_PWPOL_NIST, 0, "Zq8#Lm2"),
+                     SV_E_PASSWORD_TOO_SHORT);
+}
+
+static void
+test_policy_rejects_long(void **state)
+{
+    (void)state;
+    /* 21 characters: over the paper's 20, fine for NIST (64). */
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Zq8#Lm2Wx9$Kp4Rt7@Yh5"),
+                     SV_E_PASSWORD_TOO_LONG);
+    assert_int_equal(check(SV_PWPOL_NIST, 0, "Zq8#Lm2Wx9$Kp4Rt7@Yh5"), SV_OK);
+    char big[66];
+    memset(big, 'q', 65);
+    big[65] = '\0';
+    big[0] = 'Z';
+    assert_int_equal(check(SV_PWPOL_NIST, 0, big), SV_E_PASSWORD_TOO_LONG);
+}
+
+static void
+test_policy_counts_code_points(void **state)
+{
+    (void)state;
+    /* Six CJK characters (18 bytes) are six characters, not eighteen. */
+    assert_int_equal(check(SV_PWPOL_NIST, 0, "密码安全策略"),
+                     SV_E_PASSWORD_TOO_SHORT);
+}
+
+static void
+test_policy_rejects_single_class(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "zqxwvjkm"),
+                     SV_E_PASSWORD_TOO_SIMPLE);
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "83729164"),
+                     SV_E_PASSWORD_TOO_SIMPLE);
+    /* NIST mode has no composition rule. */
+    assert_int_equal(check(SV_PWPOL_NIST, 0, "zqxwvjkmtp"), SV_OK);
+}
+
+static void
+test_policy_rejects_username(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "xxALICE77!"),
+                     SV_E_PASSWORD_CONTAINS_PERSONAL);
+}
+
+static void
+test_policy_rejects_tenant_and_email(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "9acme!Zq8"),
+                     SV_E_PASSWORD_CONTAINS_PERSONAL);
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Q#a.smith42"),
+                     SV_E_PASSWORD_CONTAINS_PERSONAL);
+}
+
+static void
+test_policy_rejects_common(void **state)
+{
+    (void)state;
+    /* Passes composition, caught by the list, case-insensitively. */
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Password1"),
+                     SV_E_PASSWORD_COMMON);
+}
+
+static void
+test_policy_rejects_weak_score(void **state)
+{
+    (void)state;
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 2, "Abcdefg1"),
+                     SV_E_PASSWORD_TOO_WEAK);
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "Abcdefg1"), SV_OK);
+}
+
+static void
+test_policy_score_uses_context(void **state)
+{
+    (void)state;
+    struct sv_pw_context none = {0};
+    /* The tenant name as a dictionary word lowers the score. */
+    assert_true(sv_policy_score(&ctx, "tradingacme") <
+                sv_policy_score(&none, "tradingacme"));
+}
+
+static void
+test_policy_kind_parse(void **state)
+{
+    (void)state;
+    enum sv_pw_policy_kind k;
+    assert_true(sv_policy_kind_parse("nist", &k));
+    assert_int_equal(k, SV_PWPOL_NIST);
+    assert_false(sv_policy_kind_parse("NIST", &k));
+    assert_false(sv_policy_kind_parse("", &k));
+}
+
+static void
+test_policy_load_blocklist_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sv-blocklist-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "#!comment: header\nletmein\nDragon99\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), sizeof text - 1);
+    close(fd);
+    assert_int_equal(sv_policy_load_blocklist(path), SV_OK);
+    unlink(path);
+    assert_int_equal(check(SV_PWPOL_DEFAULT, 0, "dragon99"),
+                     SV_E_PASSWORD_COMMON);
+    assert_int_equal(sv_policy_load_blocklist("/nonexistent/list"),
+                     SV_E_NOT_FOUND);
+    sv_policy_set_blocklist(common, 3);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_accepts_strong),
+        cmocka_unit_test(test_policy_rejects_short),
+        cmocka_unit_test(test_policy_rejects_long),
+        cmocka_unit_test(test_policy_counts_code_points),
+        cmocka_unit_test(test_policy_rejects_single_class),
+        cmocka_unit_test(test_policy_rejects_username),
+        cmocka_unit_test(test_policy_rejects_tenant_and_email),
+        cmocka_unit_test(test_policy_rejects_common),
+        cmocka_unit_test(test_policy_rejects_weak_score),
+        cmocka_unit_test(test_policy_score_uses_context),
+        cmocka_unit_test(test_policy_kind_parse),
+        cmocka_unit_test(test_policy_load_blocklist_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,79 @@
+/*
+ * DIR-1: every statement that touches a tenant table binds the tenant as
+ * $1 and filters on it, unless it is marked platform-wide on purpose.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db/db.h"
+
+static const char *const tenant_tables[] = {
+    "accounts", "sessions", "audit_events", "tenant_keys",
+};
+
+static bool
+mentions_table(const char *sql, const char *table)
+{
+    size_t n = strlen(table);
+    for (const char *p = strstr(sql, table); p; p = strstr(p + 1, table)) {
+        char before = p == sql ? ' ' : p[-1];
+        char after = p[n];
+        if ((before == ' ' || before == '(') &&
+            (after == ' ' || after == '\0' || after == '('))
+            return true;
+    }
+    return false;
+}
+
+static void
+test_sql_tenant_statements_filter_on_tenant(void **state)
+{
+    (void)state;
+    size_t n = 0, scoped = 0;
+
+    for (const struct sv_sql *q = __start_sv_sql; q < __stop_sv_sql; q++) {
+        bool tenant_table = false;
+        n++;
+        for (size_t i = 0; i < sizeof tenant_tables / sizeof *tenant_tables;
+             i++)
+            tenant_table |= mentions_table(q->text, tenant_tables[i]);
+        if (!tenant_table || (q->flags & SV_SQL_PLATFORM))
+            continue;
+        scoped++;
+        if (strncmp(q->text, "INSERT", 6) == 0) {
+            /* The tenant is the first column, so $1. */
+            const char *cols = strchr(q->text, '(');
+            if (cols == NULL || strncmp(cols, "(tenant_id,", 11) != 0)
+                fail_msg("%s: INSERT must list tenant_id first", q->name);
+        } else if (strstr(q->text, "tenant_id = $1") == NULL) {
+            fail_msg("%s: no 'tenant_id = $1' filter: %s", q->name, q->text);
+        }
+    }
+    assert_true(n > 20);     /* the registry really is populated */
+    assert_true(scoped > 10);
+}
+
+static void
+test_sql_names_unique(void **state)
+{
+    (void)state;
+    for (const struct sv_sql *a = __start_sv_sql; a < __stop_sv_sql; a++)
+        for (const struct sv_sql *b = a + 1; b < __stop_sv_sql; b++)
+            if (strcmp(a->name, b->name) == 0)
+                fail_msg("duplicate statement name %s", a->name);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_tenant_statements_filter_on_tenant),
+        cmocka_unit_test(test_sql_names_unique),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
