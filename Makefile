@@ -41,6 +41,22 @@ unit: build-asan
 api: build-asan
 	SALESVAULT_BIN=$(CURDIR)/$(ASAN_BUILD)/salesvault bash tests/api/run.sh
 
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+# libFuzzer (clang) over every parser, FUZZ_SECONDS each, from the corpora.
+fuzz:
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) \
+	    -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+	    --buildtype=debug
+	ninja -C $(FUZZ_BUILD)
+	@for t in json config text; do \
+	    mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
+	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -max_len=4096 $(FUZZ_BUILD)/corpus-$$t tests/fuzz/corpus/$$t \
+	        || exit 1; \
+	done
+
 bench:
 	@bash scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build
@@ -50,4 +66,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

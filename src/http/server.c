@@ -241,6 +241,9 @@ sv_offload_or_reply(struct sv_request *rq, sv_work_fn work, sv_cont_fn cont,
 
 /* ---- daemon ---- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

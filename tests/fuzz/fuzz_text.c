@@ -1,0 +1,35 @@
+/* Fuzz: small text parsers reached from URLs and headers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "crypto/token.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct sv_arena *a;
+    uint8_t hash[SV_TOKEN_HASH_LEN];
+    int64_t v;
+    char *s;
+
+    if (size > 4096)
+        return 0;
+    s = malloc(size + 1);
+    if (s == NULL)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    if (sv_rfc3339_parse(s, &v) && v < 0)
+        abort(); /* parsed times are never before the epoch */
+    if (sv_parse_i64(s, 0, 10, &v) && (v < 0 || v > 10))
+        abort();
+    (void)sv_check_uuid(s);
+    (void)sv_token_hash(s, hash);
+    a = sv_arena_new();
+    (void)sv_cursor_decode(a, "u", s);
+    sv_arena_free(a);
+    free(s);
+    return 0;
+}
