@@ -335,7 +335,11 @@ sv_http_serve(struct sv_app *app)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    app->hashpool = sv_workpool_new(hashers, cfg->hash_queue);
+    /*
+     * Hashing yields to request handling: a login burst must not stall
+     * other requests (it waits in the bounded queue instead).
+     */
+    app->hashpool = sv_workpool_new(hashers, cfg->hash_queue, 10);
     d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, app, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key,

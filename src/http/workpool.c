@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -16,6 +18,7 @@ struct sv_workpool {
     struct job *ring;
     unsigned cap, head, len;
     bool stopping;
+    int nice_inc;
     pthread_t *threads;
     unsigned n_threads;
 };
@@ -24,6 +27,10 @@ static void *
 worker(void *cls)
 {
     struct sv_workpool *p = cls;
+
+    /* Linux: nice is per thread; raising it needs no privilege. */
+    if (p->nice_inc > 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice_inc);
 
     for (;;) {
         struct job j;
@@ -43,10 +50,11 @@ worker(void *cls)
 }
 
 struct sv_workpool *
-sv_workpool_new(unsigned threads, unsigned queue_max)
+sv_workpool_new(unsigned threads, unsigned queue_max, int nice_inc)
 {
     struct sv_workpool *p = sv_xcalloc(1, sizeof *p);
 
+    p->nice_inc = nice_inc;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->cap = queue_max ? queue_max : 1;
