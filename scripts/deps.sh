@@ -10,7 +10,7 @@ build_pkgs=(
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev
     john-data
 )
-test_pkgs=(libcmocka-dev clang sqlite3 nodejs npm gnutls-bin)
+test_pkgs=(libcmocka-dev clang sqlite3 nodejs python3-yaml)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")
@@ -25,7 +25,6 @@ missing=()
 for p in "${want[@]}"; do
     # nodejs/npm may come from elsewhere on a developer machine: accept the command.
     if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
-    if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
         missing+=("$p")
     fi

@@ -8,6 +8,7 @@
 
 #include "audit/audit_store.h"
 #include "core/util.h"
+#include "db/db.h"
 
 static void
 put_field(crypto_hash_sha256_state *st, const char *s)
@@ -246,4 +247,29 @@ sv_audit_list(struct sv_dbc *c, const struct sv_audit_query *q,
     if (n == q->limit && w.last_seq > 1)
         *next_seq = w.last_seq;
     return SV_OK;
+}
+
+struct page_ctx {
+    const struct sv_audit_query *q;
+    void (*start)(void *cls);
+    sv_audit_row_fn row;
+    void *cls;
+    int64_t *next_seq;
+};
+
+static enum sv_err
+page_tx(struct sv_dbc *c, void *cls)
+{
+    struct page_ctx *p = cls;
+    p->start(p->cls);
+    return sv_audit_list(c, p->q, p->row, p->cls, p->next_seq);
+}
+
+enum sv_err
+sv_audit_page(struct sv_db *db, const struct sv_audit_query *q,
+              void (*start)(void *cls), sv_audit_row_fn row, void *cls,
+              int64_t *next_seq)
+{
+    struct page_ctx p = {q, start, row, cls, next_seq};
+    return sv_db_run_ro(db, page_tx, &p);
 }

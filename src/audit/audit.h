@@ -17,6 +17,7 @@
 #define SV_AUDIT_PLATFORM "platform"
 #define SV_AUDIT_HASH_LEN 32
 
+struct sv_db;
 struct sv_dbc;
 
 /** What happened; strings are borrowed for the call. */
@@ -90,6 +91,16 @@ typedef void (*sv_audit_row_fn)(void *cls, const struct sv_audit_record *r);
  */
 SV_MUST_CHECK enum sv_err sv_audit_list(struct sv_dbc *c,
                                         const struct sv_audit_query *q,
+                                        sv_audit_row_fn row, void *cls,
+                                        int64_t *next_seq);
+
+/**
+ * sv_audit_list in its own read transaction; @p start(cls) runs before the
+ * rows of each attempt (a retried transaction starts over).
+ */
+SV_MUST_CHECK enum sv_err sv_audit_page(struct sv_db *db,
+                                        const struct sv_audit_query *q,
+                                        void (*start)(void *cls),
                                         sv_audit_row_fn row, void *cls,
                                         int64_t *next_seq);
 

@@ -5,7 +5,6 @@
 #include "audit/audit.h"
 #include "audit/audit_http.h"
 #include "core/util.h"
-#include "db/db.h"
 #include "identity/identity.h"
 
 struct list_ctx {
@@ -46,12 +45,11 @@ row(void *cls, const struct sv_audit_record *r)
     json_array_append_new(l->items, o);
 }
 
-static enum sv_err
-list_tx(struct sv_dbc *c, void *cls)
+static void
+list_start(void *cls)
 {
     struct list_ctx *l = cls;
-    json_array_clear(l->items);
-    return sv_audit_list(c, &l->q, row, l, &l->next_seq);
+    json_array_clear(l->items); /* a retried transaction starts over */
 }
 
 static bool
@@ -108,7 +106,8 @@ audit_http_list(struct sv_request *rq)
         }
     }
     l->items = json_array();
-    rc = sv_db_run_ro(sv_rq_app(rq)->db, list_tx, l);
+    rc = sv_audit_page(sv_rq_app(rq)->db, &l->q, list_start, row, l,
+                       &l->next_seq);
     if (rc != SV_OK) {
         json_decref(l->items);
         sv_reply_error(rq, rc, NULL);

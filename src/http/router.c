@@ -60,6 +60,26 @@ is_json_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+static enum MHD_Result
+add_arg_len(void *cls, enum MHD_ValueKind kind, const char *key,
+            const char *value)
+{
+    size_t *n = cls;
+    (void)kind;
+    *n += strlen(key) + 2 + (value != NULL ? strlen(value) : 0);
+    return MHD_YES;
+}
+
+/* MHD hands us the path alone; the limit is on path and query together. */
+static size_t
+url_len(struct sv_request *rq)
+{
+    size_t n = strlen(rq->url);
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, add_arg_len,
+                              &n);
+    return n;
+}
+
 bool
 sv_router_match_or_reply(struct sv_request *rq)
 {
@@ -70,7 +90,7 @@ sv_router_match_or_reply(struct sv_request *rq)
     bool bad_param = false, path_known = false;
     const char *cl, *te;
 
-    if (strlen(rq->url) > URL_MAX) {
+    if (url_len(rq) > URL_MAX) {
         sv_reply_error(rq, SV_E_URI_TOO_LONG, NULL);
         return false;
     }

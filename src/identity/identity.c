@@ -343,8 +343,15 @@ sv_session_resolve(struct sv_app *app, const char *token,
     rc = sv_db_run_ro(app->db, resolve_tx, &r);
     if (rc != SV_OK)
         return rc;
-    /* Idle tracking needs a write; one a minute per session is plenty. */
-    if (sv_now_ms() - out->last_seen_at > 60 * 1000) {
+    /*
+     * Idle tracking needs a write; do it at most once a minute, and often
+     * enough (a quarter of the idle timeout) that a session in use never
+     * idles out.
+     */
+    int64_t every = app->cfg.idle_timeout_ms / 4;
+    if (every > 60 * 1000)
+        every = 60 * 1000;
+    if (sv_now_ms() - out->last_seen_at >= every) {
         rc = sv_db_run_tx(app->db, "session_touch", touch_tx, out);
         if (rc != SV_OK)
             sv_log(SV_LOG_WARN, "session touch failed", "%s",
@@ -665,4 +672,107 @@ sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,
 {
     struct blocked_ctx b = {s, actor, route};
     return sv_db_run_tx(app->db, "audit_blocked", blocked_tx, &b);
+}
+
+/* ---- whole operations ---- */
+
+struct me_ctx {
+    const struct sv_session *s;
+    struct sv_account *a;
+    struct sv_tenant *t;
+};
+
+static enum sv_err
+me_tx(struct sv_dbc *c, void *cls)
+{
+    struct me_ctx *m = cls;
+    enum sv_err rc = sv_account_find(c, m->s->tenant_id, m->s->account_id,
+                                     m->a);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, m->s->tenant_id, m->t);
+    return rc == SV_E_NOT_FOUND ? SV_E_UNAUTHENTICATED : rc;
+}
+
+enum sv_err
+sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
+          struct sv_tenant *t)
+{
+    struct me_ctx m = {s, a, t};
+    return sv_db_run_ro(app->db, me_tx, &m);
+}
+
+struct create_ctx {
+    const char *tenant_id, *username, *email, *hash;
+    enum sv_role role;
+    const struct sv_actor *actor;
+    struct sv_account *out;
+};
+
+static enum sv_err
+create_tx(struct sv_dbc *c, void *cls)
+{
+    struct create_ctx *cc = cls;
+    struct sv_tenant t;
+    enum sv_err rc = sv_tenant_find(c, cc->tenant_id, &t);
+    if (rc != SV_OK)
+        return rc;
+    return sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
+                                cc->hash, cc->actor, cc->out);
+}
+
+enum sv_err
+sv_account_create(struct sv_app *app, const char *tenant_id,
+                  const char *username, enum sv_role role, const char *email,
+                  const char *hash, const struct sv_actor *actor,
+                  struct sv_account *out)
+{
+    struct create_ctx cc = {tenant_id, username, email, hash, role, actor, out};
+    return sv_db_run_tx(app->db, "account_create", create_tx, &cc);
+}
+
+struct page_ctx {
+    const char *tenant_id, *after_id;
+    int limit;
+    void (*start)(void *cls);
+    sv_account_row_fn row;
+    void *cls;
+    bool *more;
+};
+
+static enum sv_err
+page_tx(struct sv_dbc *c, void *cls)
+{
+    struct page_ctx *p = cls;
+    p->start(p->cls);
+    return sv_account_list(c, p->tenant_id, p->after_id, p->limit, p->row,
+                           p->cls, p->more);
+}
+
+enum sv_err
+sv_account_page(struct sv_app *app, const char *tenant_id,
+                const char *after_id, int limit, void (*start)(void *cls),
+                sv_account_row_fn row, void *cls, bool *more)
+{
+    struct page_ctx p = {tenant_id, after_id, limit, start, row, cls, more};
+    return sv_db_run_ro(app->db, page_tx, &p);
+}
+
+struct reset_ctx {
+    const char *tenant_id, *id, *hash;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+reset_tx(struct sv_dbc *c, void *cls)
+{
+    struct reset_ctx *r = cls;
+    return sv_account_reset_tx(c, r->tenant_id, r->id, r->hash, r->actor);
+}
+
+enum sv_err
+sv_account_reset(struct sv_app *app, const char *tenant_id, const char *id,
+                 const char *hash, const struct sv_actor *actor)
+{
+    struct reset_ctx r = {tenant_id, id, hash, actor};
+    return sv_db_run_tx(app->db, "account_reset", reset_tx, &r);
 }

@@ -186,6 +186,37 @@ void sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p);
 SV_MUST_CHECK enum sv_err sv_pwchange_finish(struct sv_app *app,
                                              struct sv_pwchange *p);
 
+/* ---- whole operations, each one transaction (for handlers and the CLI) ---- */
+
+/** The signed-in account and its tenant (GET /me). */
+SV_MUST_CHECK enum sv_err sv_me_get(struct sv_app *app,
+                                    const struct sv_session *s,
+                                    struct sv_account *a, struct sv_tenant *t);
+
+/** Create an account in tenant @p tenant_id (see sv_account_create_tx). */
+SV_MUST_CHECK enum sv_err
+sv_account_create(struct sv_app *app, const char *tenant_id,
+                  const char *username, enum sv_role role, const char *email,
+                  const char *hash, const struct sv_actor *actor,
+                  struct sv_account *out);
+
+/**
+ * One page of accounts. @p start(cls) runs before the rows of each attempt
+ * (a retried transaction starts over), then @p row for each account.
+ */
+SV_MUST_CHECK enum sv_err sv_account_page(struct sv_app *app,
+                                          const char *tenant_id,
+                                          const char *after_id, int limit,
+                                          void (*start)(void *cls),
+                                          sv_account_row_fn row, void *cls,
+                                          bool *more);
+
+/** Admin reset of account @p id in @p tenant_id (see sv_account_reset_tx). */
+SV_MUST_CHECK enum sv_err sv_account_reset(struct sv_app *app,
+                                           const char *tenant_id,
+                                           const char *id, const char *hash,
+                                           const struct sv_actor *actor);
+
 /** Record a request refused because a password change is forced. */
 SV_MUST_CHECK enum sv_err
 sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,

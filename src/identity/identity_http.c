@@ -6,7 +6,6 @@
 #include "app.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "db/db.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 
@@ -117,21 +116,9 @@ identity_http_logout(struct sv_request *rq)
 /* ---- GET /me ---- */
 
 struct me_ctx {
-    const struct sv_session *s;
     struct sv_account a;
     struct sv_tenant t;
 };
-
-static enum sv_err
-me_tx(struct sv_dbc *c, void *cls)
-{
-    struct me_ctx *m = cls;
-    enum sv_err rc = sv_account_find(c, m->s->tenant_id, m->s->account_id,
-                                     &m->a);
-    if (rc == SV_OK)
-        rc = sv_tenant_find(c, m->s->tenant_id, &m->t);
-    return rc == SV_E_NOT_FOUND ? SV_E_UNAUTHENTICATED : rc;
-}
 
 void
 identity_http_me(struct sv_request *rq)
@@ -140,8 +127,7 @@ identity_http_me(struct sv_request *rq)
     char created[SV_RFC3339_LEN + 1];
     enum sv_err rc;
 
-    m->s = sv_rq_session(rq);
-    rc = sv_db_run_ro(sv_rq_app(rq)->db, me_tx, m);
+    rc = sv_me_get(sv_rq_app(rq), sv_rq_session(rq), &m->a, &m->t);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;

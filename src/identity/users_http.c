@@ -6,7 +6,6 @@
 #include "app.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "db/db.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 
@@ -37,9 +36,6 @@ struct temp_pw {
     char hash[SV_HASH_LEN];
     enum sv_err rc;
 };
-
-static struct temp_pw *
-temp_pw_new(struct sv_request *rq);
 
 static void
 temp_pw_free(void *arg)
@@ -85,18 +81,6 @@ create_work(void *arg)
     temp_pw_work(((struct create_ctx *)arg)->t);
 }
 
-static enum sv_err
-create_tx(struct sv_dbc *c, void *cls)
-{
-    struct create_ctx *cc = cls;
-    struct sv_tenant t;
-    enum sv_err rc = sv_tenant_find(c, cc->s->tenant_id, &t);
-    if (rc != SV_OK)
-        return rc;
-    return sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
-                                cc->t->hash, &cc->actor, &cc->out);
-}
-
 static json_t *
 account_json(const struct sv_account *a)
 {
@@ -117,7 +101,9 @@ create_done(struct sv_request *rq, void *arg)
     json_t *body;
 
     if (rc == SV_OK)
-        rc = sv_db_run_tx(sv_rq_app(rq)->db, "account_create", create_tx, cc);
+        rc = sv_account_create(sv_rq_app(rq), cc->s->tenant_id, cc->username,
+                               cc->role, cc->email, cc->t->hash, &cc->actor,
+                               &cc->out);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, rc == SV_E_USERNAME_TAKEN ? "username" : NULL);
         return;
@@ -185,13 +171,11 @@ list_row(void *cls, const struct sv_account *a)
     l->last_id = sv_arena_strdup(l->arena, a->id);
 }
 
-static enum sv_err
-list_tx(struct sv_dbc *c, void *cls)
+static void
+list_start(void *cls)
 {
     struct list_ctx *l = cls;
     json_array_clear(l->items); /* a retried transaction starts over */
-    return sv_account_list(c, l->s->tenant_id, l->after, l->limit, list_row,
-                           l, &l->more);
 }
 
 /* Shared by list endpoints: ?limit=1..200 (default 50). */
@@ -228,7 +212,8 @@ identity_http_users_list(struct sv_request *rq)
         }
     }
     l->items = json_array();
-    rc = sv_db_run_ro(sv_rq_app(rq)->db, list_tx, l);
+    rc = sv_account_page(sv_rq_app(rq), l->s->tenant_id, l->after, l->limit,
+                         list_start, list_row, l, &l->more);
     if (rc != SV_OK) {
         json_decref(l->items);
         sv_reply_error(rq, rc, NULL);
@@ -257,14 +242,6 @@ reset_work(void *arg)
     temp_pw_work(((struct reset_ctx *)arg)->t);
 }
 
-static enum sv_err
-reset_tx(struct sv_dbc *c, void *cls)
-{
-    struct reset_ctx *r = cls;
-    return sv_account_reset_tx(c, r->s->tenant_id, r->id, r->t->hash,
-                               &r->actor);
-}
-
 static void
 reset_done(struct sv_request *rq, void *arg)
 {
@@ -272,7 +249,8 @@ reset_done(struct sv_request *rq, void *arg)
     enum sv_err rc = r->t->rc;
 
     if (rc == SV_OK)
-        rc = sv_db_run_tx(sv_rq_app(rq)->db, "account_reset", reset_tx, r);
+        rc = sv_account_reset(sv_rq_app(rq), r->s->tenant_id, r->id,
+                              r->t->hash, &r->actor);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
