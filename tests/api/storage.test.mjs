@@ -1,0 +1,112 @@
+// What lands on disk (AUTH-2: "DB dump contains no password; parameter change
+// triggers rehash"; DATA-2 / DIR-4 groundwork: account e-mail sealed at rest;
+// sessions stored only as SHA-256 of the token).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+    PASSWORDS, editIni, expectStatus, makeDataDir, serve,
+} from './lib/server.mjs';
+import { rmSync } from 'node:fs';
+
+function sqlite(db, script) {
+    const r = spawnSync('sqlite3', ['-batch', '-bail', db], { input: script, encoding: 'utf8' });
+    assert.equal(r.status, 0, `sqlite3 failed: ${r.stderr}`);
+    return r.stdout;
+}
+
+/** Every byte of the data directory's database files, as latin1 text. */
+function rawStore(dir) {
+    return readdirSync(dir)
+        .filter((f) => f.startsWith('salesvault.db'))
+        .map((f) => readFileSync(path.join(dir, f)).toString('latin1'))
+        .join('\n');
+}
+
+describe('storage: no password, token or e-mail in clear; hashes upgraded', () => {
+    let data;
+    let srv;
+    const email = 'carol.secret@storage.example';
+    const userEmail = 'dave.hidden@storage.example';
+    let token;
+    let memberTemp;
+
+    before(async () => {
+        data = await makeDataDir({
+            name: 'storage',
+            tenants: [{ slug: 'vault', name: 'Vault', admin: 'carol', email }],
+        });
+        srv = await serve(data.dir, { name: 'storage' });
+    });
+    after(async () => {
+        await srv?.stop();
+        if (!process.env.SV_TEST_KEEP) rmSync(data.dir, { recursive: true, force: true });
+    });
+
+    test('1. activity: activate the admin, create a member with an e-mail, log in again', async () => {
+        const a = await srv.activate('vault', 'carol', data.tenants.vault.admin.temporary_password, PASSWORDS.admin);
+        const u = await srv.api('POST', '/users', { token: a.token, body: { username: 'dave', email: userEmail } });
+        expectStatus(u, 201);
+        assert.equal(u.json.email, userEmail, 'the API returns the e-mail decrypted');
+        memberTemp = u.json.temporary_password;
+        const l = await srv.login('vault', 'carol', PASSWORDS.admin);
+        expectStatus(l, 200);
+        token = l.json.token;
+        const me = await srv.api('GET', '/me', { token });
+        expectStatus(me, 200);
+        assert.equal(me.json.email, email);
+    });
+
+    test('2. stopped server: neither the SQL dump nor the raw files hold a password, token or e-mail', async () => {
+        const r = await srv.stop();
+        assert.deepEqual(r, { code: 0, signal: null });
+        const db = path.join(data.dir, 'salesvault.db');
+        const dump = sqlite(db, '.dump');
+        const raw = rawStore(data.dir);
+        assert.ok(dump.includes('CREATE TABLE accounts'), 'the dump is real');
+        const secrets = {
+            'admin temporary password': data.tenants.vault.admin.temporary_password,
+            'admin password': PASSWORDS.admin,
+            'member temporary password': memberTemp,
+            'session token': token,
+            'admin e-mail': email,
+            'member e-mail': userEmail,
+            'e-mail local part': 'carol.secret',
+        };
+        for (const [what, s] of Object.entries(secrets)) {
+            assert.ok(!dump.includes(s), `${what} found in the SQL dump`);
+            assert.ok(!raw.includes(s), `${what} found in the database files`);
+        }
+        // What is stored for a session is SHA-256 of the token.
+        const want = createHash('sha256').update(token).digest('hex').toUpperCase();
+        const hashes = sqlite(db, 'SELECT hex(token_hash) FROM sessions;').split('\n');
+        assert.ok(hashes.includes(want), 'the session row holds SHA-256(token)');
+        // Passwords are Argon2id strings.
+        const pw = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        assert.match(pw, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
+    });
+
+    test('3. a costlier Argon2id setting upgrades the stored hash at the next successful login only', async () => {
+        const conf = path.join(data.dir, 'salesvault.conf');
+        writeFileSync(conf, editIni(readFileSync(conf, 'utf8'), { password: { opslimit: 2, memlimit_kib: 9216 } }));
+        srv = await serve(data.dir, { name: 'storage-rehash' });
+        const db = path.join(data.dir, 'salesvault.db');
+        const before = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        // A failed login changes nothing.
+        assert.equal((await srv.login('vault', 'carol', 'Not-The-Password-1')).status, 401);
+        assert.equal(sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim(), before);
+        const l = await srv.login('vault', 'carol', PASSWORDS.admin);
+        expectStatus(l, 200);
+        const after = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        assert.match(after, /^\$argon2id\$v=19\$m=9216,t=2,p=1\$/, 'rehashed with the new parameters');
+        // The same password still works, and the upgrade is audited.
+        expectStatus(await srv.login('vault', 'carol', PASSWORDS.admin), 200);
+        const ev = await srv.api('GET', '/audit/events', { token: l.json.token });
+        expectStatus(ev, 200);
+        assert.ok(ev.json.items.some((e) => e.action === 'auth.login' && e.details && e.details.rehashed === true),
+            'an auth.login event records the rehash');
+    });
+});
