@@ -178,6 +178,24 @@ sv_db_run_ro(struct sv_db *db, sv_tx_fn fn, void *ctx)
     return run(db, "read", false, fn, ctx);
 }
 
+enum sv_err
+sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
+{
+    enum { MAX_ATTEMPTS = 10 };
+    struct sv_dbc *c = acquire(db);
+    enum sv_err rc = SV_E_DB_RETRY;
+
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        rc = fn(c, ctx);
+        db->ops->rollback(c->conn); /* finishes the statement; no tx open */
+        if (rc != SV_E_DB_RETRY)
+            break;
+        backoff(attempt);
+    }
+    release(db, c);
+    return rc;
+}
+
 enum sv_qs
 sv_dbc_exec_script(struct sv_dbc *c, const char *sql)
 {

@@ -63,6 +63,12 @@ typedef enum sv_err (*sv_tx_fn)(struct sv_dbc *c, void *ctx);
  */
 SV_MUST_CHECK enum sv_err sv_db_run_tx(struct sv_db *db, const char *name,
                                        sv_tx_fn fn, void *ctx);
+/**
+ * Run @p fn, which executes exactly one read statement, without an explicit
+ * transaction (a single statement is its own snapshot): the cheapest read.
+ */
+SV_MUST_CHECK enum sv_err sv_db_run_one(struct sv_db *db, sv_tx_fn fn,
+                                        void *ctx);
 /** Run @p fn in a read-only transaction (one consistent snapshot). */
 SV_MUST_CHECK enum sv_err sv_db_run_ro(struct sv_db *db, sv_tx_fn fn,
                                        void *ctx);

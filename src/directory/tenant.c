@@ -200,3 +200,13 @@ sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
     sv_tenant_keys_free(tk);
     return SV_OK;
 }
+
+const struct sv_tenant_keys *
+sv_tenant_keys_cached(const char *tenant_id, uint32_t version)
+{
+    const struct sv_tenant_keys *tk;
+    pthread_mutex_lock(&cache_mu);
+    tk = lookup(tenant_id, version);
+    pthread_mutex_unlock(&cache_mu);
+    return tk;
+}

@@ -62,4 +62,8 @@ SV_MUST_CHECK enum sv_err
 sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
                    const struct sv_tenant_keys **out);
 
+/** Cached keys of @p tenant_id / @p version (0 = newest), or NULL. */
+const struct sv_tenant_keys *sv_tenant_keys_cached(const char *tenant_id,
+                                                   uint32_t version);
+
 #endif

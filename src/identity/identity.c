@@ -340,7 +340,7 @@ sv_session_resolve(struct sv_app *app, const char *token,
 
     if (!sv_token_hash(token, hash))
         return SV_E_UNAUTHENTICATED;
-    rc = sv_db_run_ro(app->db, resolve_tx, &r);
+    rc = sv_db_run_one(app->db, resolve_tx, &r);
     if (rc != SV_OK)
         return rc;
     /*
@@ -676,29 +676,65 @@ sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,
 
 /* ---- whole operations ---- */
 
-struct me_ctx {
-    const struct sv_session *s;
-    struct sv_account *a;
-    struct sv_tenant *t;
+struct keys_ctx {
+    const char *tenant_id;
+    uint32_t version;
+    const struct sv_tenant_keys *tk;
 };
 
 static enum sv_err
-me_tx(struct sv_dbc *c, void *cls)
+keys_tx(struct sv_dbc *c, void *cls)
 {
-    struct me_ctx *m = cls;
-    enum sv_err rc = sv_account_find(c, m->s->tenant_id, m->s->account_id,
-                                     m->a);
-    if (rc == SV_OK)
-        rc = sv_tenant_find(c, m->s->tenant_id, m->t);
-    return rc == SV_E_NOT_FOUND ? SV_E_UNAUTHENTICATED : rc;
+    struct keys_ctx *k = cls;
+    return sv_tenant_keys_get(c, k->tenant_id, k->version, &k->tk);
 }
 
 enum sv_err
 sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
           struct sv_tenant *t)
 {
-    struct me_ctx m = {s, a, t};
-    return sv_db_run_ro(app->db, me_tx, &m);
+    /* The session query already read the account and tenant: no SQL here
+     * unless the tenant's keys are not cached yet. */
+    memset(a, 0, sizeof *a);
+    memset(t, 0, sizeof *t);
+    snprintf(a->id, sizeof a->id, "%s", s->account_id);
+    snprintf(a->tenant_id, sizeof a->tenant_id, "%s", s->tenant_id);
+    snprintf(a->username, sizeof a->username, "%s", s->username);
+    a->role = s->role;
+    a->must_change_password = s->must_change_password;
+    a->created_at = s->account_created_at;
+    snprintf(t->id, sizeof t->id, "%s", s->tenant_id);
+    snprintf(t->slug, sizeof t->slug, "%s", s->tenant_slug);
+    snprintf(t->name, sizeof t->name, "%s", s->tenant_name);
+    if (s->email_enc_len > 0) {
+        struct keys_ctx k = {
+            s->tenant_id, sv_field_key_id(s->email_enc, s->email_enc_len),
+            NULL};
+        struct sv_aad aad = {s->tenant_id, "accounts", "email", s->account_id};
+        uint8_t buf[sizeof s->email_enc];
+        size_t n = 0;
+        enum sv_err rc;
+
+        k.tk = sv_tenant_keys_cached(k.tenant_id, k.version);
+        if (k.tk == NULL) {
+            rc = sv_db_run_ro(app->db, keys_tx, &k);
+            if (rc != SV_OK)
+                return rc;
+        }
+        rc = sv_field_open(k.tk, &aad, s->email_enc, s->email_enc_len, buf,
+                           &n);
+        if (rc != SV_OK) {
+            SV_BREAK("account e-mail does not decrypt");
+            return rc;
+        }
+        if (n > SV_EMAIL_MAX)
+            n = SV_EMAIL_MAX;
+        memcpy(a->email, buf, n);
+        a->email[n] = '\0';
+        a->has_email = true;
+        sodium_memzero(buf, sizeof buf);
+    }
+    return SV_OK;
 }
 
 struct create_ctx {

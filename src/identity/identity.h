@@ -102,6 +102,11 @@ struct sv_session {
     bool must_change_password;
     int64_t last_seen_at;
     int64_t expires_at;
+    /* Read in the same query, so GET /me needs no second one. */
+    char tenant_name[SV_TENANT_NAME_MAX * 4 + 1];
+    int64_t account_created_at;
+    uint8_t email_enc[SV_EMAIL_MAX + SV_AEAD_OVERHEAD];
+    size_t email_enc_len;
 };
 
 /**

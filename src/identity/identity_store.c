@@ -39,7 +39,8 @@ SV_SQL(Q_INSERT_SESSION, "session_insert",
 /* Looked up by the token's hash before any tenant is known. */
 SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
        "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, a.role, "
-       "a.must_change_password, s.last_seen_at, s.expires_at "
+       "a.must_change_password, s.last_seen_at, s.expires_at, t.name, "
+       "a.created_at, a.email_enc "
        "FROM sessions s "
        "JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id "
        "JOIN tenants t ON t.id = s.tenant_id "
@@ -225,6 +226,14 @@ identity_store_resolve_session(struct sv_dbc *c, const uint8_t *token_hash,
     out->must_change_password = sv_stmt_col_int(st, 6) != 0;
     out->last_seen_at = sv_stmt_col_int(st, 7);
     out->expires_at = sv_stmt_col_int(st, 8);
+    snprintf(out->tenant_name, sizeof out->tenant_name, "%s",
+             sv_stmt_col_text(st, 9));
+    out->account_created_at = sv_stmt_col_int(st, 10);
+    const void *p = sv_stmt_col_blob(st, 11, &out->email_enc_len);
+    if (p == NULL || out->email_enc_len > sizeof out->email_enc)
+        out->email_enc_len = 0;
+    else
+        memcpy(out->email_enc, p, out->email_enc_len);
     return SV_QS_ONE;
 }
 
