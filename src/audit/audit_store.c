@@ -38,24 +38,33 @@ SV_SQL(Q_LIST, "audit_list",
        "AND ($6 = 0 OR seq < $6) ORDER BY seq DESC LIMIT $7",
        0);
 
+/* Columns 0, 1 of the current row: seq and a 32-byte hash. */
+static enum sv_qs
+read_seq_hash(struct sv_stmt *st, int64_t *seq, uint8_t hash[32])
+{
+    size_t len;
+    const void *h = sv_stmt_col_blob(st, 1, &len);
+
+    if (len != 32)
+        return SV_QS_HARD;
+    *seq = sv_stmt_col_int(st, 0);
+    memcpy(hash, h, 32);
+    return SV_QS_ONE;
+}
+
 enum sv_qs
 audit_store_bump_head(struct sv_dbc *c, const char *stream, int64_t *seq,
                       uint8_t prev[32])
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_BUMP);
     enum sv_qs qs;
-    const void *h;
-    size_t len;
 
     sv_stmt_text(st, 1, stream);
     qs = sv_stmt_step(st);
     if (qs != SV_QS_ONE)
         return qs;
-    *seq = sv_stmt_col_int(st, 0);
-    h = sv_stmt_col_blob(st, 1, &len);
-    if (len != 32)
+    if (read_seq_hash(st, seq, prev) != SV_QS_ONE)
         return SV_QS_HARD;
-    memcpy(prev, h, 32);
     return sv_stmt_exec(st) < 0 ? SV_QS_HARD : SV_QS_ONE;
 }
 
@@ -85,18 +94,16 @@ audit_store_head(struct sv_dbc *c, const char *stream, int64_t *seq,
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_HEAD);
     enum sv_qs qs;
-    const void *h;
-    size_t len;
 
     sv_stmt_text(st, 1, stream);
     qs = sv_stmt_step(st);
     if (qs != SV_QS_ONE)
         return qs;
-    *seq = sv_stmt_col_int(st, 0);
-    h = sv_stmt_col_blob(st, 1, &len);
-    memset(hash, 0, 32);
-    if (len == 32)
-        memcpy(hash, h, 32);
+    if (read_seq_hash(st, seq, hash) != SV_QS_ONE) {
+        /* A malformed head is for verify to report, not to choke on. */
+        *seq = sv_stmt_col_int(st, 0);
+        memset(hash, 0, 32);
+    }
     return SV_QS_ONE;
 }
 

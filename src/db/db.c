@@ -27,6 +27,12 @@ struct sv_db {
     const struct sv_db_ops *ops;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /*
+     * SQLite allows one writer: queue our own writers here rather than in
+     * SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries
+     * and turns contention into latency spikes for everyone.
+     */
+    pthread_mutex_t write_mu;
     struct sv_dbc *free_list;
     struct sv_dbc *all;
     unsigned n;
@@ -59,6 +65,7 @@ sv_db_free(struct sv_db *db)
     free(db->all);
     pthread_mutex_destroy(&db->mu);
     pthread_cond_destroy(&db->cv);
+    pthread_mutex_destroy(&db->write_mu);
     free(db);
 }
 
@@ -81,6 +88,7 @@ sv_db_open(const struct sv_config *cfg, unsigned pool_size, struct sv_db **out,
     db->ops = &sv_sqlite_ops;
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->cv, NULL);
+    pthread_mutex_init(&db->write_mu, NULL);
     db->all = sv_xcalloc(pool_size, sizeof *db->all);
     db->n = pool_size;
     for (unsigned i = 0; i < pool_size; i++) {
@@ -142,6 +150,8 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
     struct sv_dbc *c = acquire(db);
     enum sv_err rc = SV_E_DB_RETRY;
 
+    if (write)
+        pthread_mutex_lock(&db->write_mu);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         enum sv_qs qs = db->ops->begin(c->conn, write);
         if (qs < 0) {
@@ -160,6 +170,8 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
             break;
         backoff(attempt);
     }
+    if (write)
+        pthread_mutex_unlock(&db->write_mu);
     release(db, c);
     if (rc == SV_E_DB_RETRY)
         sv_log(SV_LOG_WARN, "database busy", "transaction %s gave up", name);

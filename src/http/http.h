@@ -59,6 +59,12 @@ const struct sv_session *sv_rq_session(struct sv_request *rq);
 const char *sv_rq_ip(struct sv_request *rq);
 const char *sv_rq_user_agent(struct sv_request *rq);
 
+/**
+ * For routes whose body is optional and takes no fields: an absent body or
+ * {} passes; anything else is answered (field_unknown naming the field).
+ */
+bool sv_rq_no_fields_or_reply(struct sv_request *rq);
+
 /** Run @p fn(arg) when the request ends, whatever happened. */
 void sv_rq_on_cleanup(struct sv_request *rq, void (*fn)(void *), void *arg);
 

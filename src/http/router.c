@@ -319,6 +319,22 @@ sv_rq_user_agent(struct sv_request *rq)
     return rq->user_agent;
 }
 
+bool
+sv_rq_no_fields_or_reply(struct sv_request *rq)
+{
+    const struct sv_field none[] = {SV_F_END};
+    const char *bad = NULL;
+    enum sv_err rc;
+
+    if (rq->json == NULL)
+        return true;
+    rc = sv_json_spec_parse(rq->json, none, &bad);
+    if (rc == SV_OK)
+        return true;
+    sv_reply_error(rq, rc, bad);
+    return false;
+}
+
 void
 sv_rq_on_cleanup(struct sv_request *rq, void (*fn)(void *), void *arg)
 {

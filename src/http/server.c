@@ -336,10 +336,14 @@ sv_http_serve(struct sv_app *app)
     signal(SIGPIPE, SIG_IGN);
 
     /*
-     * Hashing yields to request handling: a login burst must not stall
-     * other requests (it waits in the bounded queue instead).
+     * Hashing runs at normal priority on purpose. libsodium maps and unmaps
+     * Argon2id's memory (64 MiB by default) for every hash; a deprioritised
+     * (nice 10/19, SCHED_IDLE) hashing thread preempted while holding the
+     * process's mmap lock stalls the I/O threads' page faults behind it: we
+     * measured GET /me p99 under a login burst get worse (30-150 ms), not
+     * better. See docs/benchmarks.md.
      */
-    app->hashpool = sv_workpool_new(hashers, cfg->hash_queue, 10);
+    app->hashpool = sv_workpool_new(hashers, cfg->hash_queue, 0);
     d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, app, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key,

@@ -95,17 +95,11 @@ identity_http_login(struct sv_request *rq)
 void
 identity_http_logout(struct sv_request *rq)
 {
-    const char *bad;
-    const struct sv_field spec[] = {SV_F_END};
     struct sv_actor actor = actor_of(rq);
-    enum sv_err rc = SV_OK;
+    enum sv_err rc;
 
-    if (sv_rq_json(rq) != NULL)
-        rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_no_fields_or_reply(rq))
         return;
-    }
     rc = sv_session_revoke(sv_rq_app(rq), sv_rq_session(rq), &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);

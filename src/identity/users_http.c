@@ -264,17 +264,10 @@ reset_done(struct sv_request *rq, void *arg)
 void
 identity_http_users_reset(struct sv_request *rq)
 {
-    const char *bad;
-    const struct sv_field spec[] = {SV_F_END};
     struct reset_ctx *r;
-    enum sv_err rc = SV_OK;
 
-    if (sv_rq_json(rq) != NULL)
-        rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_no_fields_or_reply(rq))
         return;
-    }
     r = sv_arena_zalloc(sv_rq_arena(rq), sizeof *r);
     r->s = sv_rq_session(rq);
     r->actor = (struct sv_actor){r->s->account_id, r->s->username,
