@@ -65,6 +65,10 @@ const char *sv_rq_user_agent(struct sv_request *rq);
  */
 bool sv_rq_no_fields_or_reply(struct sv_request *rq);
 
+/** Name the tenant and account in this request's log line (e.g. a login). */
+void sv_rq_log_principal(struct sv_request *rq, const char *tenant_id,
+                         const char *account_id);
+
 /** Run @p fn(arg) when the request ends, whatever happened. */
 void sv_rq_on_cleanup(struct sv_request *rq, void (*fn)(void *), void *arg);
 

@@ -39,6 +39,8 @@ struct sv_request {
     /* auth */
     bool has_session;
     struct sv_session session;
+    /* for the request log: the session's, or who just signed in */
+    char log_tenant[40], log_account[40];
 
     const char *allow; /* Allow header for 405 */
 

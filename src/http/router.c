@@ -194,6 +194,7 @@ authenticate_or_reply(struct sv_request *rq)
         return false;
     }
     rq->has_session = true;
+    sv_rq_log_principal(rq, rq->session.tenant_id, rq->session.account_id);
     if (rq->session.must_change_password &&
         !(rq->route->flags & SV_ROUTE_FORCED_OK)) {
         struct sv_actor actor = {rq->session.account_id, rq->session.username,
@@ -333,6 +334,14 @@ sv_rq_no_fields_or_reply(struct sv_request *rq)
         return true;
     sv_reply_error(rq, rc, bad);
     return false;
+}
+
+void
+sv_rq_log_principal(struct sv_request *rq, const char *tenant_id,
+                    const char *account_id)
+{
+    snprintf(rq->log_tenant, sizeof rq->log_tenant, "%s", tenant_id);
+    snprintf(rq->log_account, sizeof rq->log_account, "%s", account_id);
 }
 
 void

@@ -101,13 +101,11 @@ log_request(struct sv_request *rq, enum MHD_RequestTerminationCode toe)
     if (f == NULL)
         return;
     json_object_set_new(f, "tenant",
-                        rq->has_session
-                            ? json_string(rq->session.tenant_id)
-                            : json_null());
+                        rq->log_tenant[0] ? json_string(rq->log_tenant)
+                                          : json_null());
     json_object_set_new(f, "account",
-                        rq->has_session
-                            ? json_string(rq->session.account_id)
-                            : json_null());
+                        rq->log_account[0] ? json_string(rq->log_account)
+                                           : json_null());
     if (rq->err != SV_OK)
         json_object_set_new(f, "error", json_string(sv_err_code(rq->err)));
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)

@@ -44,6 +44,7 @@ login_done(struct sv_request *rq, void *arg)
         return;
     }
     sv_rfc3339(l->expires_at, expires);
+    sv_rq_log_principal(rq, l->tenant.id, l->account.id);
     sv_reply_json(rq, 200,
                   json_pack("{s:s, s:s, s:b}", "token", l->token, "expires_at",
                             expires, "must_change_password",

@@ -144,6 +144,22 @@ describe('auth: login, logout, /me, /health', () => {
         assert.equal(line.account, null, 'no account on a failed login');
     });
 
+    test('12b. a successful login logs who signed in (tenant and account ids)', async () => {
+        const r = await srv.login('acme', 'root.admin', PASSWORDS.admin);
+        expectStatus(r, 200);
+        const id = r.headers.get('x-request-id');
+        let line;
+        for (let i = 0; i < 40 && !line; i++) {
+            line = srv.logs.find((l) => l.msg === 'request' && l.request_id === id);
+            if (!line) await sleep(50);
+        }
+        assert.ok(line, 'a request log line');
+        assert.equal(line.route, '/api/v1/auth/login');
+        assert.equal(line.status, 200);
+        assert.equal(line.tenant, acme.tenant.id);
+        assert.equal(line.account, acme.admin.id);
+    });
+
     test('13. every response carried X-Request-Id, HSTS and a JSON body', () => {
         srv.checkResponses();
     });
