@@ -18,7 +18,7 @@ elif "$bin" user show --data "$data" --tenant demo --username admin --json |
     # The first password was never used: issue a fresh one to print.
     out=$("$bin" user reset --data "$data" --tenant demo --username admin --json)
     password=$(printf '%s' "$out" | sed -n 's/.*"temporary_password": "\(.*\)".*/\1/p')
-    note="a new temporary password (the previous one was never used)"
+    note="a fresh one: the previous temporary password was never used"
 else
     password="(already changed by you; use 'salesvault user reset' to rescue)"
     note="the password you set"

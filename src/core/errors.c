@@ -37,12 +37,25 @@ sv_err_message(enum sv_err e)
     return catalogue[e].msg;
 }
 
+/* Source text may hold quotes: keep the line valid JSON without jansson. */
+static void
+put_escaped(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', stderr);
+        fputc((unsigned char)*s < 0x20 ? ' ' : *s, stderr);
+    }
+}
+
 void
 sv_abort_at(const char *file, int line, const char *what)
 {
-    fprintf(stderr,
-            "{\"level\":\"fatal\",\"msg\":\"assertion failed\","
-            "\"where\":\"%s:%d\",\"what\":\"%s\"}\n",
-            file, line, what);
+    fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"assertion failed\","
+                    "\"where\":\"");
+    put_escaped(file);
+    fprintf(stderr, ":%d\",\"what\":\"", line);
+    put_escaped(what);
+    fputs("\"}\n", stderr);
     abort();
 }
