@@ -208,6 +208,12 @@ sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
     return rc;
 }
 
+bool
+sv_dbc_is_postgres(struct sv_dbc *c)
+{
+    return strcmp(c->db->ops->name, "postgres") == 0;
+}
+
 enum sv_qs
 sv_dbc_exec_script(struct sv_dbc *c, const char *sql)
 {

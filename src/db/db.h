@@ -131,6 +131,9 @@ struct sv_db_ops {
 
 extern const struct sv_db_ops sv_sqlite_ops;
 
+/** True on the PostgreSQL engine (for the few engine-specific texts). */
+bool sv_dbc_is_postgres(struct sv_dbc *c);
+
 /** Raw script on one connection (migrations; CLI tools). */
 SV_MUST_CHECK enum sv_qs sv_dbc_exec_script(struct sv_dbc *c, const char *sql);
 

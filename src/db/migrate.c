@@ -57,7 +57,8 @@ sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
             rollback(c);
             return SV_E_INTERNAL;
         }
-        if (sv_dbc_exec_script(c, m->sql) < 0)
+        if (sv_dbc_exec_script(c, sv_dbc_is_postgres(c) ? m->sql_postgres
+                                                  : m->sql_sqlite) < 0)
             goto fail;
         st = sv_db_stmt(c, &Q_RECORD);
         sv_stmt_int(st, 1, m->number);

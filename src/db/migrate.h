@@ -11,7 +11,8 @@ struct sv_dbc;
 struct sv_migration {
     int number;
     const char *name;
-    const char *sql;
+    const char *sql_sqlite;   /* the same text as sql_postgres unless the */
+    const char *sql_postgres; /* migration has one file per engine */
 };
 
 extern const struct sv_migration sv_migrations[];
