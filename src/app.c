@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "directory/tenant.h"
@@ -42,6 +43,7 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
         return rc;
     }
     sv_tenant_keys_init(app->kr);
+    sv_audit_init(app->kr);
     /* A dummy hash at the configured cost, of a password nobody knows. */
     randombytes_buf(pw, sizeof pw);
     rc = sv_password_hash(&app->pw, pw, sizeof pw, app->dummy_hash);

@@ -7,8 +7,41 @@
 #include <sodium.h>
 
 #include "audit/audit_store.h"
+#include "crypto/keyring.h"
 #include "core/util.h"
 #include "db/db.h"
+
+static const struct sv_keyring *audit_kr;
+
+void
+sv_audit_init(const struct sv_keyring *kr)
+{
+    audit_kr = kr;
+}
+
+/* What a head signature covers: domain | stream | seq | hash. */
+static size_t
+head_message(const char *stream, int64_t seq, const uint8_t hash[32],
+             uint8_t *out, size_t cap)
+{
+    static const char domain[] = "sv-audit-head-v1";
+    size_t n = strlen(stream), off = 0;
+
+    if (sizeof domain + 4 + n + 8 + 32 > cap)
+        return 0;
+    memcpy(out, domain, sizeof domain);
+    off = sizeof domain;
+    out[off++] = (uint8_t)(n >> 24);
+    out[off++] = (uint8_t)(n >> 16);
+    out[off++] = (uint8_t)(n >> 8);
+    out[off++] = (uint8_t)n;
+    memcpy(out + off, stream, n);
+    off += n;
+    for (int i = 7; i >= 0; i--)
+        out[off++] = (uint8_t)((uint64_t)seq >> (8 * i));
+    memcpy(out + off, hash, 32);
+    return off + 32;
+}
 
 static void
 put_field(crypto_hash_sha256_state *st, const char *s)
@@ -90,7 +123,14 @@ sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
     qs = audit_store_insert(c, &r);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
-    qs = audit_store_set_head_hash(c, r.stream, r.hash);
+    {
+        uint8_t msg[256], sig[SV_SIG_LEN];
+        size_t len = head_message(r.stream, r.seq, r.hash, msg, sizeof msg);
+        if (SV_NEVER(audit_kr == NULL) || len == 0)
+            return SV_E_INTERNAL;
+        sv_keyring_sign(audit_kr, msg, len, sig);
+        qs = audit_store_set_head(c, r.stream, r.hash, sig);
+    }
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
     return SV_OK;
@@ -157,7 +197,7 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
 {
     static const uint8_t zero[32];
     struct scan_ctx s = {0};
-    uint8_t prev[32], head_hash[32];
+    uint8_t prev[32], head_hash[32], head_sig[64];
     int64_t head_seq = 0;
     enum sv_qs qs;
 
@@ -194,7 +234,7 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
         }
         memcpy(prev, e->hash, 32);
     }
-    qs = audit_store_head(c, stream, &head_seq, head_hash);
+    qs = audit_store_head(c, stream, &head_seq, head_hash, head_sig);
     if (qs < 0) {
         free(s.v);
         return sv_qs_err(qs);
@@ -209,6 +249,14 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
         bad(out, &s.v[head_seq], head_seq + 1, "inserted");
     } else if (memcmp(head_hash, prev, 32) != 0) {
         bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "changed");
+    } else {
+        /* The chain is consistent; was it written by us? */
+        uint8_t msg[256];
+        size_t len = head_message(stream, head_seq, head_hash, msg,
+                                  sizeof msg);
+        if (SV_NEVER(audit_kr == NULL) || len == 0 ||
+            !sv_keyring_verify(audit_kr, msg, len, head_sig))
+            bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "rewritten");
     }
 done:
     free(s.v);

@@ -19,6 +19,13 @@
 
 struct sv_db;
 struct sv_dbc;
+struct sv_keyring;
+
+/**
+ * Give the audit module the keyring whose platform key signs stream heads.
+ * Call once at start-up, before any append or verify.
+ */
+void sv_audit_init(const struct sv_keyring *kr);
 
 /** What happened; strings are borrowed for the call. */
 struct sv_audit_event {
@@ -65,7 +72,9 @@ struct sv_audit_verdict {
     /* first bad event, when !ok */
     char bad_id[40];       /* "" when the event itself is gone */
     int64_t bad_seq;
-    const char *problem;   /* "changed", "deleted", "inserted", "reordered" */
+    /* "changed", "deleted", "inserted", "reordered", or "rewritten" (the
+     * events chain up but the head's signature does not verify) */
+    const char *problem;
 };
 
 /** Recompute stream @p stream's chain (read-only). */

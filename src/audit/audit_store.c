@@ -10,10 +10,12 @@ SV_SQL(Q_CREATE_HEAD, "audit_create_head",
        "INSERT INTO audit_heads (stream, seq, hash) VALUES ($1, 0, $2) "
        "ON CONFLICT (stream) DO NOTHING",
        SV_SQL_PLATFORM);
-SV_SQL(Q_SET_HEAD, "audit_set_head_hash",
-       "UPDATE audit_heads SET hash = $2 WHERE stream = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_SET_HEAD, "audit_set_head",
+       "UPDATE audit_heads SET hash = $2, sig = $3 WHERE stream = $1",
+       SV_SQL_PLATFORM);
 SV_SQL(Q_HEAD, "audit_head",
-       "SELECT seq, hash FROM audit_heads WHERE stream = $1", SV_SQL_PLATFORM);
+       "SELECT seq, hash, sig FROM audit_heads WHERE stream = $1",
+       SV_SQL_PLATFORM);
 SV_SQL(Q_INSERT, "audit_insert",
        "INSERT INTO audit_events (tenant_id, id, stream, seq, time_ms, "
        "actor_id, actor, action, target_type, target_id, ip, user_agent, "
@@ -79,18 +81,19 @@ audit_store_create_head(struct sv_dbc *c, const char *stream)
 }
 
 enum sv_qs
-audit_store_set_head_hash(struct sv_dbc *c, const char *stream,
-                          const uint8_t hash[32])
+audit_store_set_head(struct sv_dbc *c, const char *stream,
+                     const uint8_t hash[32], const uint8_t sig[64])
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_SET_HEAD);
     sv_stmt_text(st, 1, stream);
     sv_stmt_blob(st, 2, hash, 32);
+    sv_stmt_blob(st, 3, sig, 64);
     return sv_stmt_exec(st);
 }
 
 enum sv_qs
 audit_store_head(struct sv_dbc *c, const char *stream, int64_t *seq,
-                 uint8_t hash[32])
+                 uint8_t hash[32], uint8_t sig[64])
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_HEAD);
     enum sv_qs qs;
@@ -104,6 +107,11 @@ audit_store_head(struct sv_dbc *c, const char *stream, int64_t *seq,
         *seq = sv_stmt_col_int(st, 0);
         memset(hash, 0, 32);
     }
+    size_t len;
+    const void *p = sv_stmt_col_blob(st, 2, &len);
+    memset(sig, 0, 64);
+    if (p != NULL && len == 64)
+        memcpy(sig, p, 64);
     return SV_QS_ONE;
 }
 

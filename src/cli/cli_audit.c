@@ -15,7 +15,9 @@ static const char help[] =
     "\n"
     "Recompute the hash chain of the platform stream and of every tenant's\n"
     "stream (or only --tenant's) and name the first event that was changed,\n"
-    "deleted, inserted or reordered. Exit status 0: all intact; 1: broken.\n";
+    "deleted, inserted or reordered, or report a chain rewritten without the\n"
+    "platform key (its signed head does not verify).\n"
+    "Exit status 0: all intact; 1: broken.\n";
 
 struct stream {
     char id[40];

@@ -14,7 +14,9 @@
 enum { V_AESGCM = 1, V_XCHACHA = 2 };
 
 struct sv_keyring {
-    uint8_t *root; /* sodium_malloc, SV_KEY_LEN */
+    uint8_t *root;    /* sodium_malloc, SV_KEY_LEN */
+    uint8_t *sign_sk; /* sodium_malloc, crypto_sign_SECRETKEYBYTES */
+    uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
 };
 
 static int
@@ -211,11 +213,17 @@ sv_keyring_load(const char *path, struct sv_keyring **out, char *err,
     }
     r = read(fd, kr->root, SV_KEY_LEN);
     close(fd);
-    if (r != SV_KEY_LEN) {
+    kr->sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+    if (r != SV_KEY_LEN || kr->sign_sk == NULL) {
         sv_keyring_free(kr);
         snprintf(err, err_len, "%s: short read", path);
         return SV_E_INTERNAL;
     }
+    /* Platform signing key: Ed25519 from a KDF subkey of the root key. */
+    uint8_t seed[crypto_sign_SEEDBYTES];
+    crypto_kdf_derive_from_key(seed, sizeof seed, 1, "svsign__", kr->root);
+    crypto_sign_seed_keypair(kr->sign_pk, kr->sign_sk, seed);
+    sodium_memzero(seed, sizeof seed);
     *out = kr;
     return SV_OK;
 }
@@ -226,6 +234,7 @@ sv_keyring_free(struct sv_keyring *kr)
     if (kr == NULL)
         return;
     sodium_free(kr->root); /* wipes */
+    sodium_free(kr->sign_sk);
     free(kr);
 }
 
@@ -357,4 +366,24 @@ sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)value, len);
     crypto_auth_hmacsha256_final(&st, out);
     sodium_memzero(&st, sizeof st);
+}
+
+void
+sv_keyring_sign(const struct sv_keyring *kr, const uint8_t *msg, size_t len,
+                uint8_t sig[SV_SIG_LEN])
+{
+    crypto_sign_detached(sig, NULL, msg, len, kr->sign_sk);
+}
+
+bool
+sv_keyring_verify(const struct sv_keyring *kr, const uint8_t *msg, size_t len,
+                  const uint8_t sig[SV_SIG_LEN])
+{
+    return crypto_sign_verify_detached(sig, msg, len, kr->sign_pk) == 0;
+}
+
+void
+sv_keyring_public_key(const struct sv_keyring *kr, uint8_t pk[SV_SIGN_PK_LEN])
+{
+    memcpy(pk, kr->sign_pk, SV_SIGN_PK_LEN);
 }

@@ -17,6 +17,7 @@
 #ifndef SV_CRYPTO_KEYRING_H
 #define SV_CRYPTO_KEYRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,5 +105,23 @@ uint32_t sv_field_key_id(const uint8_t *ct, size_t ct_len);
 void sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
                     const char *value, size_t len,
                     uint8_t out[SV_BLIND_INDEX_LEN]);
+
+/*
+ * Platform signing key (Ed25519), derived from the root key: signs audit
+ * stream heads so a rewritten chain cannot be passed off as intact.
+ */
+#define SV_SIG_LEN 64
+#define SV_SIGN_PK_LEN 32
+
+/** Sign @p msg with the platform key. */
+void sv_keyring_sign(const struct sv_keyring *kr, const uint8_t *msg,
+                     size_t len, uint8_t sig[SV_SIG_LEN]);
+/** Verify a platform signature. */
+SV_MUST_CHECK bool sv_keyring_verify(const struct sv_keyring *kr,
+                                     const uint8_t *msg, size_t len,
+                                     const uint8_t sig[SV_SIG_LEN]);
+/** The platform public key (for verifiers outside this process). */
+void sv_keyring_public_key(const struct sv_keyring *kr,
+                           uint8_t pk[SV_SIGN_PK_LEN]);
 
 #endif

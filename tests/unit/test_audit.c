@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "audit/audit.h"
+#include "crypto/keyring.h"
 #include "core/config.h"
 #include "db/db.h"
 
@@ -20,6 +21,7 @@ struct fixture {
     char dir[64];
     struct sv_config cfg;
     struct sv_db *db;
+    struct sv_keyring *kr;
 };
 
 static enum sv_err
@@ -47,6 +49,10 @@ setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/sv-audit-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     sv_config_defaults(&f->cfg, f->dir);
+    assert_int_equal(sv_keyring_create_file(f->cfg.root_key_file), SV_OK);
+    assert_int_equal(
+        sv_keyring_load(f->cfg.root_key_file, &f->kr, err, sizeof err), SV_OK);
+    sv_audit_init(f->kr);
     assert_int_equal(sv_db_open(&f->cfg, 1, &f->db, err, sizeof err), SV_OK);
     for (int i = 1; i <= 5; i++)
         assert_int_equal(sv_db_run_tx(f->db, "t", append_tx, &i), SV_OK);
@@ -60,6 +66,8 @@ teardown(void **state)
     struct fixture *f = *state;
     char cmd[128];
     sv_db_free(f->db);
+    sv_audit_init(NULL);
+    sv_keyring_free(f->kr);
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     assert_int_equal(system(cmd), 0);
     free(f);
@@ -278,6 +286,88 @@ test_audit_detects_inserted_with_valid_hash(void **state)
 }
 
 static void
+test_audit_detects_rewritten_chain(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *h;
+    sqlite3_stmt *st, *up;
+    uint8_t prev[32] = {0};
+
+    /*
+     * An attacker with the database but not the root key changes event 3
+     * and recomputes every hash after it and the head: the chain is
+     * consistent again, only the head signature gives it away.
+     */
+    raw(f, "UPDATE audit_events SET ip = '6.6.6.6' WHERE seq = 3");
+    assert_int_equal(sqlite3_open(f->cfg.db_path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT id, stream, time_ms, actor, "
+                                        "action, ip, result FROM audit_events "
+                                        "ORDER BY seq",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "UPDATE audit_events SET prev_hash = "
+                                        "?, hash = ? WHERE id = ?",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct sv_audit_record r = {
+            .id = (const char *)sqlite3_column_text(st, 0),
+            .stream = (const char *)sqlite3_column_text(st, 1),
+            .time_ms = sqlite3_column_int64(st, 2),
+            .ev = {.actor = (const char *)sqlite3_column_text(st, 3),
+                   .action = (const char *)sqlite3_column_text(st, 4),
+                   .ip = (const char *)sqlite3_column_text(st, 5),
+                   .result = (const char *)sqlite3_column_text(st, 6)}};
+        uint8_t hash[32];
+        sv_audit_hash(prev, &r, hash);
+        sqlite3_bind_blob(up, 1, prev, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(up, 2, hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 3, r.id, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+        sqlite3_reset(up);
+        memcpy(prev, hash, 32);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "UPDATE audit_heads SET hash = ? "
+                                        "WHERE stream = 'platform'",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(up, 1, prev, 32, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+    sqlite3_close(h);
+
+    struct sv_audit_verdict v = verify(f);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "rewritten");
+    assert_int_equal(v.bad_seq, 5);
+}
+
+static void
+test_audit_head_signature_needs_the_key(void **state)
+{
+    struct fixture *f = *state;
+    struct sv_keyring *other = NULL;
+    char path[128], err[256];
+
+    /* The same database verified with another root key: every head fails. */
+    assert_true(verify(f).ok);
+    snprintf(path, sizeof path, "%s/other.key", f->dir);
+    assert_int_equal(sv_keyring_create_file(path), SV_OK);
+    assert_int_equal(sv_keyring_load(path, &other, err, sizeof err), SV_OK);
+    sv_audit_init(other);
+    struct sv_audit_verdict v = verify(f);
+    sv_audit_init(f->kr);
+    sv_keyring_free(other);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "rewritten");
+}
+
+static void
 test_audit_hash_covers_every_field(void **state)
 {
     (void)state;
@@ -335,6 +425,10 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_audit_detects_inserted_with_valid_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_detects_rewritten_chain,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_audit_head_signature_needs_the_key, setup, teardown),
         cmocka_unit_test(test_audit_hash_covers_every_field),
     };
     if (sodium_init() < 0)

@@ -220,6 +220,24 @@ test_blind_index(void **state)
     assert_memory_not_equal(a, plain, 32);
 }
 
+static void
+test_platform_signature(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t sig[SV_SIG_LEN], pk[SV_SIGN_PK_LEN];
+    const uint8_t msg[] = "audit head";
+
+    sv_keyring_sign(f->kr, msg, sizeof msg, sig);
+    assert_true(sv_keyring_verify(f->kr, msg, sizeof msg, sig));
+    /* Deterministic from the root key, checkable with the public key. */
+    sv_keyring_public_key(f->kr, pk);
+    assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof msg, pk), 0);
+    sig[0] ^= 1;
+    assert_false(sv_keyring_verify(f->kr, msg, sizeof msg, sig));
+    sig[0] ^= 1;
+    assert_false(sv_keyring_verify(f->kr, msg, sizeof msg - 1, sig));
+}
+
 int
 main(void)
 {
@@ -231,6 +249,7 @@ main(void)
         cmocka_unit_test(test_aead_aad_mismatch_refused),
         cmocka_unit_test(test_aead_other_tenant_key_refused),
         cmocka_unit_test(test_blind_index),
+        cmocka_unit_test(test_platform_signature),
     };
     if (sodium_init() < 0)
         return 1;
