@@ -106,6 +106,13 @@ sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
     if (SV_NEVER(ev->action == NULL || ev->result == NULL))
         return SV_E_INTERNAL;
     r.stream = ev->tenant_id != NULL ? ev->tenant_id : SV_AUDIT_PLATFORM;
+    {
+        enum sv_err rc = ev->tenant_id != NULL
+                             ? sv_db_scope_tenant(c, ev->tenant_id)
+                             : sv_db_scope_platform(c);
+        if (rc != SV_OK)
+            return rc;
+    }
     qs = audit_store_bump_head(c, r.stream, &r.seq, r.prev_hash);
     if (qs == SV_QS_NONE) {
         qs = audit_store_create_head(c, r.stream);
@@ -203,6 +210,13 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
 
     memset(out, 0, sizeof *out);
     out->ok = true;
+    {
+        enum sv_err rc = strcmp(stream, SV_AUDIT_PLATFORM) == 0
+                             ? sv_db_scope_platform(c)
+                             : sv_db_scope_tenant(c, stream);
+        if (rc != SV_OK)
+            return rc;
+    }
     qs = audit_store_scan(c, stream, collect, &s);
     if (qs < 0) {
         free(s.v);
@@ -309,6 +323,9 @@ static enum sv_err
 page_tx(struct sv_dbc *c, void *cls)
 {
     struct page_ctx *p = cls;
+    enum sv_err rc = sv_db_scope_tenant(c, p->q->tenant_id);
+    if (rc != SV_OK)
+        return rc;
     p->start(p->cls);
     return sv_audit_list(c, p->q, p->row, p->cls, p->next_seq);
 }

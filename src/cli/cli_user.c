@@ -49,6 +49,8 @@ find_tx(struct sv_dbc *c, void *cls)
 {
     struct user_ctx *u = cls;
     enum sv_err rc = sv_tenant_find_by_slug(c, u->slug, &u->t);
+    if (rc == SV_OK)
+        rc = sv_db_scope_tenant(c, u->t.id);
     if (rc != SV_OK)
         return rc;
     return sv_account_find_by_username(c, u->t.id, u->username, &u->a);

@@ -29,6 +29,11 @@ const char sv_config_template[] =
     "\n[database]\n"
     "; embedded SQLite file (the default)\n"
     "path = salesvault.db\n"
+    "; PostgreSQL instead: the server's role (owns nothing, no BYPASSRLS),\n"
+    "; and the owner role that runs migrations and grants the server's.\n"
+    "; Several hosts with target_session_attrs=read-write follow a failover.\n"
+    "; url = postgres://salesvault_app@db1,db2/salesvault?target_session_attrs=read-write\n"
+    "; migrate_url = postgres://salesvault_owner@db1,db2/salesvault?target_session_attrs=read-write\n"
     "\n[keys]\n"
     "root_key_file = root.key\n"
     "\n[password]\n"
@@ -189,6 +194,11 @@ on_value(void *user, const char *section, const char *key, const char *value)
             strncmp(value, "postgresql://", 13) != 0)
             return fail(p, section, key, "must start with postgres://");
         snprintf(c->db_url, sizeof c->db_url, "%s", value);
+    } else if (IS("database", "migrate_url")) {
+        if (*value != '\0' && strncmp(value, "postgres://", 11) != 0 &&
+            strncmp(value, "postgresql://", 13) != 0)
+            return fail(p, section, key, "must start with postgres://");
+        snprintf(c->db_migrate_url, sizeof c->db_migrate_url, "%s", value);
     } else if (IS("keys", "root_key_file")) {
         if (*value == '\0')
             return fail(p, section, key, "must not be empty");
@@ -244,6 +254,10 @@ sv_config_parse(struct sv_config *c, const char *text, char *err,
     }
     if (p.failed || rc != 0)
         return SV_E_FIELD_INVALID;
+    if (c->db_migrate_url[0] != '\0' && c->db_url[0] == '\0') {
+        snprintf(err, err_len, "[database] migrate_url: needs url as well");
+        return SV_E_FIELD_INVALID;
+    }
     if (c->idle_timeout_ms > c->absolute_lifetime_ms) {
         snprintf(err, err_len,
                  "[session] idle_timeout_s: must not exceed "

@@ -25,7 +25,8 @@ struct sv_config {
     char tls_key[SV_PATH_MAX];
     /* [database] */
     char db_path[SV_PATH_MAX];
-    char db_url[SV_PATH_MAX]; /* PostgreSQL, later; empty = SQLite */
+    char db_url[SV_PATH_MAX];         /* PostgreSQL; empty = SQLite */
+    char db_migrate_url[SV_PATH_MAX]; /* owner role for migrations */
     /* [keys] */
     char root_key_file[SV_PATH_MAX];
     /* [password] */

@@ -69,6 +69,59 @@ sv_db_free(struct sv_db *db)
     free(db);
 }
 
+/*
+ * PostgreSQL with two roles: migrations run as the owner, which then grants
+ * the server's role what it needs and no more (audit_events: read and
+ * append only). The server's role owns nothing, so row-level security holds.
+ */
+static enum sv_err
+migrate_as_owner(const struct sv_config *cfg, struct sv_db *app_db, char *err,
+                 size_t err_len)
+{
+    static const char grants[] =
+        "GRANT USAGE ON SCHEMA public TO %1$s;"
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+        "TO %1$s;"
+        "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM %1$s;"
+        "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations "
+        "FROM %1$s;";
+    struct sv_config *owner = sv_xmalloc(sizeof *owner);
+    struct sv_db *odb = NULL;
+    const char *app_user = app_db->ops->user(app_db->all[0].conn);
+    char *ident = NULL, *sql = NULL;
+    enum sv_err rc;
+
+    *owner = *cfg;
+    snprintf(owner->db_url, sizeof owner->db_url, "%s", cfg->db_migrate_url);
+    owner->db_migrate_url[0] = '\0';
+    rc = sv_db_open(owner, 1, &odb, err, err_len); /* migrates */
+    if (rc != SV_OK)
+        goto cleanup;
+    if (strcmp(app_user, odb->ops->user(odb->all[0].conn)) == 0)
+        goto cleanup; /* one role for both: nothing to grant */
+    ident = odb->ops->quote_ident(odb->all[0].conn, app_user);
+    if (ident == NULL) {
+        rc = SV_E_INTERNAL;
+        goto cleanup;
+    }
+    if (asprintf(&sql, grants, ident) < 0) {
+        sql = NULL;
+        rc = SV_E_INTERNAL;
+        goto cleanup;
+    }
+    if (sv_dbc_exec_script(&odb->all[0], sql) < 0) {
+        snprintf(err, err_len, "[database] migrate_url: cannot grant %s its "
+                 "rights", app_user);
+        rc = SV_E_INTERNAL;
+    }
+cleanup:
+    free(sql);
+    free(ident);
+    sv_db_free(odb);
+    free(owner);
+    return rc;
+}
+
 enum sv_err
 sv_db_open(const struct sv_config *cfg, unsigned pool_size, struct sv_db **out,
            char *err, size_t err_len)
@@ -77,15 +130,10 @@ sv_db_open(const struct sv_config *cfg, unsigned pool_size, struct sv_db **out,
     enum sv_err rc;
 
     *out = NULL;
-    if (cfg->db_url[0] != '\0') {
-        snprintf(err, err_len,
-                 "[database] url: PostgreSQL is not built into this version");
-        return SV_E_FIELD_INVALID;
-    }
     if (pool_size == 0)
         pool_size = 1;
     db = sv_xcalloc(1, sizeof *db);
-    db->ops = &sv_sqlite_ops;
+    db->ops = cfg->db_url[0] != '\0' ? &sv_postgres_ops : &sv_sqlite_ops;
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->cv, NULL);
     pthread_mutex_init(&db->write_mu, NULL);
@@ -103,7 +151,10 @@ sv_db_open(const struct sv_config *cfg, unsigned pool_size, struct sv_db **out,
         c->next_free = db->free_list;
         db->free_list = c;
     }
-    rc = sv_migrate(&db->all[0], err, err_len);
+    if (db->ops == &sv_postgres_ops && cfg->db_migrate_url[0] != '\0')
+        rc = migrate_as_owner(cfg, db, err, err_len);
+    else
+        rc = sv_migrate(&db->all[0], err, err_len);
     if (rc != SV_OK) {
         sv_db_free(db);
         return rc;
@@ -194,9 +245,13 @@ enum sv_err
 sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
 {
     enum { MAX_ATTEMPTS = 10 };
-    struct sv_dbc *c = acquire(db);
+    struct sv_dbc *c;
     enum sv_err rc = SV_E_DB_RETRY;
 
+    /* Row-level security scopes live in a transaction. */
+    if (db->ops == &sv_postgres_ops)
+        return run(db, "read", false, fn, ctx);
+    c = acquire(db);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         rc = fn(c, ctx);
         db->ops->rollback(c->conn); /* finishes the statement; no tx open */
@@ -206,6 +261,51 @@ sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
     }
     release(db, c);
     return rc;
+}
+
+static enum sv_err
+scope(struct sv_dbc *c, const char *key, const char *value)
+{
+    enum sv_qs qs = c->db->ops->set_scope(c->conn, key, value);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+enum sv_err
+sv_db_scope_tenant(struct sv_dbc *c, const char *tenant_id)
+{
+    return scope(c, "salesvault.tenant_id", tenant_id);
+}
+
+enum sv_err
+sv_db_scope_platform(struct sv_dbc *c)
+{
+    return scope(c, "salesvault.platform", "on");
+}
+
+enum sv_err
+sv_db_scope_session(struct sv_dbc *c, const uint8_t hash[32])
+{
+    char hex[65];
+    sv_hex(hash, 32, hex);
+    return scope(c, "salesvault.session_token_hash", hex);
+}
+
+enum sv_qs
+sv_dbc_begin(struct sv_dbc *c)
+{
+    return c->db->ops->begin(c->conn, true);
+}
+
+enum sv_qs
+sv_dbc_commit(struct sv_dbc *c)
+{
+    return c->db->ops->commit(c->conn);
+}
+
+void
+sv_dbc_rollback(struct sv_dbc *c)
+{
+    c->db->ops->rollback(c->conn);
 }
 
 bool

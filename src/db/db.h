@@ -127,12 +127,38 @@ struct sv_db_ops {
     const char *(*col_text)(void *stmt, int col);
     int64_t (*col_int)(void *stmt, int col);
     const void *(*col_blob)(void *stmt, int col, size_t *len);
+    /* PostgreSQL row-level security context; a no-op on SQLite. */
+    enum sv_qs (*set_scope)(void *conn, const char *key, const char *value);
+    /* PostgreSQL only (NULL elsewhere): role name, identifier quoting. */
+    const char *(*user)(void *conn);
+    char *(*quote_ident)(void *conn, const char *name); /* caller frees */
 };
 
 extern const struct sv_db_ops sv_sqlite_ops;
+extern const struct sv_db_ops sv_postgres_ops;
+
+/*
+ * Row-level security scope for the rest of the current transaction
+ * (PostgreSQL: SET LOCAL salesvault.*; SQLite: nothing, the statements'
+ * own tenant_id = $1 is the wall). Call right after the transaction
+ * starts, before touching tenant tables.
+ */
+/** Tenant @p tenant_id's rows only. */
+SV_MUST_CHECK enum sv_err sv_db_scope_tenant(struct sv_dbc *c,
+                                             const char *tenant_id);
+/** The platform audit stream (in addition to any tenant scope). */
+SV_MUST_CHECK enum sv_err sv_db_scope_platform(struct sv_dbc *c);
+/** The one session whose token hashes to @p hash (and its account). */
+SV_MUST_CHECK enum sv_err sv_db_scope_session(struct sv_dbc *c,
+                                              const uint8_t hash[32]);
 
 /** True on the PostgreSQL engine (for the few engine-specific texts). */
 bool sv_dbc_is_postgres(struct sv_dbc *c);
+
+/** Begin / commit / roll back on one connection (migrations only). */
+SV_MUST_CHECK enum sv_qs sv_dbc_begin(struct sv_dbc *c);
+SV_MUST_CHECK enum sv_qs sv_dbc_commit(struct sv_dbc *c);
+void sv_dbc_rollback(struct sv_dbc *c);
 
 /** Raw script on one connection (migrations; CLI tools). */
 SV_MUST_CHECK enum sv_qs sv_dbc_exec_script(struct sv_dbc *c, const char *sql);

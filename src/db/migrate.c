@@ -14,13 +14,6 @@ SV_SQL(Q_RECORD, "migrations_record",
        "VALUES ($1, $2, $3)",
        SV_SQL_PLATFORM);
 
-static void
-rollback(struct sv_dbc *c)
-{
-    if (sv_dbc_exec_script(c, "ROLLBACK") < 0)
-        sv_log(SV_LOG_ERROR, "migration rollback failed", "%s", "see above");
-}
-
 enum sv_err
 sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
 {
@@ -37,7 +30,12 @@ sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
     }
     for (size_t i = 0; i < sv_migrations_len; i++) {
         const struct sv_migration *m = &sv_migrations[i];
-        if (sv_dbc_exec_script(c, "BEGIN IMMEDIATE") < 0) {
+        if (sv_dbc_begin(c) < 0 ||
+            /* Two servers starting at once: one migrates, one waits. */
+            (sv_dbc_is_postgres(c) &&
+             sv_dbc_exec_script(c, "SELECT pg_advisory_xact_lock(7220101)") <
+                 0)) {
+            sv_dbc_rollback(c);
             snprintf(err, err_len, "migration %03d: database busy", m->number);
             return SV_E_UNAVAILABLE;
         }
@@ -47,14 +45,14 @@ sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
         have = sv_stmt_col_int(st, 0);
         sv_db_stmt(c, &Q_MAX); /* reset */
         if (have >= m->number) {
-            if (sv_dbc_exec_script(c, "COMMIT") < 0)
+            if (sv_dbc_commit(c) < 0)
                 goto fail;
             continue;
         }
         if (have != m->number - 1) {
             snprintf(err, err_len, "migration %03d: database is at %03lld",
                      m->number, (long long)have);
-            rollback(c);
+            sv_dbc_rollback(c);
             return SV_E_INTERNAL;
         }
         if (sv_dbc_exec_script(c, sv_dbc_is_postgres(c) ? m->sql_postgres
@@ -66,13 +64,13 @@ sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
         sv_stmt_int(st, 3, sv_now_ms());
         if (sv_stmt_exec(st) < 0)
             goto fail;
-        if (sv_dbc_exec_script(c, "COMMIT") < 0)
+        if (sv_dbc_commit(c) < 0)
             goto fail;
         continue;
     fail:
         snprintf(err, err_len, "migration %03d (%s) failed", m->number,
                  m->name);
-        rollback(c);
+        sv_dbc_rollback(c);
         return SV_E_INTERNAL;
     }
     return SV_OK;

@@ -204,6 +204,16 @@ lite_col_blob(void *st, int col, size_t *len)
     return p;
 }
 
+/* One file, one trust domain: scoping is the queries' tenant_id = $1. */
+static enum sv_qs
+lite_set_scope(void *conn, const char *key, const char *value)
+{
+    (void)conn;
+    (void)key;
+    (void)value;
+    return SV_QS_NONE;
+}
+
 const struct sv_db_ops sv_sqlite_ops = {
     .name = "sqlite",
     .connect = lite_connect,
@@ -225,4 +235,5 @@ const struct sv_db_ops sv_sqlite_ops = {
     .col_text = lite_col_text,
     .col_int = lite_col_int,
     .col_blob = lite_col_blob,
+    .set_scope = lite_set_scope,
 };

@@ -83,6 +83,11 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
         return SV_E_SLUG_TAKEN;
     if (qs < 0)
         return sv_qs_err(qs);
+    rc = sv_db_scope_tenant(c, t->id);
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
     rc = sv_keyring_kek_new(kr, t->id, 1, wrapped, &wrapped_len);
     if (rc != SV_OK)
         return rc;

@@ -165,6 +165,9 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
     enum sv_err rc;
     enum sv_qs qs;
 
+    rc = sv_db_scope_tenant(c, t->id);
+    if (rc != SV_OK)
+        return rc;
     memset(&r, 0, sizeof r);
     sv_uuid7(r.a.id);
     snprintf(r.a.tenant_id, sizeof r.a.tenant_id, "%s", t->id);
@@ -288,6 +291,9 @@ sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
+    rc = sv_db_scope_tenant(c, tenant_id);
+    if (rc != SV_OK)
+        return rc;
     rc = qs_find(identity_store_find_account(c, tenant_id, account_id, &r));
     sodium_memzero(&r, sizeof r);
     if (rc != SV_OK)
@@ -315,6 +321,9 @@ static enum sv_err
 resolve_tx(struct sv_dbc *c, void *cls)
 {
     struct resolve_ctx *r = cls;
+    enum sv_err rc = sv_db_scope_session(c, r->hash);
+    if (rc != SV_OK)
+        return rc;
     enum sv_qs qs = identity_store_resolve_session(
         c, r->hash, sv_now_ms(), r->app->cfg.idle_timeout_ms, r->out);
     if (qs == SV_QS_NONE)
@@ -326,6 +335,9 @@ static enum sv_err
 touch_tx(struct sv_dbc *c, void *cls)
 {
     struct sv_session *s = cls;
+    enum sv_err rc = sv_db_scope_tenant(c, s->tenant_id);
+    if (rc != SV_OK)
+        return rc;
     return qs_change(
         identity_store_touch_session(c, s->tenant_id, s->id, sv_now_ms()));
 }
@@ -369,8 +381,11 @@ static enum sv_err
 revoke_tx(struct sv_dbc *c, void *cls)
 {
     struct revoke_ctx *r = cls;
-    enum sv_err rc = qs_change(identity_store_revoke_session(
-        c, r->s->tenant_id, r->s->id, sv_now_ms()));
+    enum sv_err rc = sv_db_scope_tenant(c, r->s->tenant_id);
+    if (rc != SV_OK)
+        return rc;
+    rc = qs_change(identity_store_revoke_session(c, r->s->tenant_id, r->s->id,
+                                                 sv_now_ms()));
     if (rc != SV_OK)
         return rc;
     return audit(c, r->s->tenant_id, r->actor, "auth.logout",
@@ -447,6 +462,9 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     l->tenant_found = true;
+    rc = sv_db_scope_tenant(c, l->tenant.id);
+    if (rc != SV_OK)
+        return rc;
     rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
                                                          l->username, &r));
     if (rc == SV_E_NOT_FOUND)
@@ -513,6 +531,9 @@ login_finish_tx(struct sv_dbc *c, void *cls)
         free(details);
         return rc;
     }
+    rc = sv_db_scope_tenant(c, l->tenant.id);
+    if (rc != SV_OK)
+        return rc;
     if (l->rehashed) {
         rc = qs_change(identity_store_set_hash(c, l->tenant.id, l->account.id,
                                                l->new_hash));
@@ -569,7 +590,9 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
     struct account_row r;
     enum sv_err rc;
 
-    rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
+    rc = sv_db_scope_tenant(c, s->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
     if (rc != SV_OK)
         return rc;
     rc = qs_find(identity_store_find_account(c, s->tenant_id, s->account_id,
@@ -624,8 +647,10 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
-    rc = qs_change(identity_store_set_password(c, s->tenant_id, s->account_id,
-                                               p->new_hash, false, now));
+    rc = sv_db_scope_tenant(c, s->tenant_id);
+    if (rc == SV_OK)
+        rc = qs_change(identity_store_set_password(
+            c, s->tenant_id, s->account_id, p->new_hash, false, now));
     /* A changed password ends every other session of the account. */
     if (rc == SV_OK)
         rc = qs_change(identity_store_revoke_account_sessions(
@@ -686,6 +711,9 @@ static enum sv_err
 keys_tx(struct sv_dbc *c, void *cls)
 {
     struct keys_ctx *k = cls;
+    enum sv_err rc = sv_db_scope_tenant(c, k->tenant_id);
+    if (rc != SV_OK)
+        return rc;
     return sv_tenant_keys_get(c, k->tenant_id, k->version, &k->tk);
 }
 
@@ -749,7 +777,9 @@ create_tx(struct sv_dbc *c, void *cls)
 {
     struct create_ctx *cc = cls;
     struct sv_tenant t;
-    enum sv_err rc = sv_tenant_find(c, cc->tenant_id, &t);
+    enum sv_err rc = sv_db_scope_tenant(c, cc->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, cc->tenant_id, &t);
     if (rc != SV_OK)
         return rc;
     return sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
@@ -779,6 +809,9 @@ static enum sv_err
 page_tx(struct sv_dbc *c, void *cls)
 {
     struct page_ctx *p = cls;
+    enum sv_err rc = sv_db_scope_tenant(c, p->tenant_id);
+    if (rc != SV_OK)
+        return rc;
     p->start(p->cls);
     return sv_account_list(c, p->tenant_id, p->after_id, p->limit, p->row,
                            p->cls, p->more);

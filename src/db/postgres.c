@@ -1,0 +1,436 @@
+/*
+ * PostgreSQL engine for db.h (DR-1), through libpq.
+ *
+ * Statements are prepared once per connection under their registry name.
+ * Parameters go as text (numbers, strings) or binary (blobs, as bytea);
+ * results come back in binary so integers and bytea need no parsing of
+ * text forms. Connection strings may list several hosts with
+ * target_session_attrs=read-write: libpq then finds the primary, also after
+ * a failover (the connection is reset before the next transaction).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/db.h"
+
+/* Type oids (pg_type.h is server-side only). */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
+       OID_INT4 = 23 };
+
+enum { MAX_PARAMS = 32 };
+
+struct pg_conn {
+    PGconn *pg;
+};
+
+struct pg_stmt {
+    struct pg_conn *c;
+    const struct sv_sql *q;
+    int n_params;
+    char *values[MAX_PARAMS];
+    int lengths[MAX_PARAMS];
+    int formats[MAX_PARAMS];
+    PGresult *res;
+    int row;     /* next row to hand out */
+    int64_t changes;
+    bool executed;
+};
+
+/* Server notices ("relation exists, skipping") go to our log, not stderr. */
+static void
+on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    sv_log(SV_LOG_DEBUG, "postgres notice", "%s", message);
+}
+
+static void *
+pg_connect(const struct sv_config *cfg, char *err, size_t err_len)
+{
+    struct pg_conn *c;
+    PGconn *pg = PQconnectdb(cfg->db_url);
+
+    if (PQstatus(pg) != CONNECTION_OK) {
+        /* libpq's message names host and reason, never the password. */
+        snprintf(err, err_len, "[database] url: %s", PQerrorMessage(pg));
+        PQfinish(pg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg, on_notice, NULL);
+    c = sv_xcalloc(1, sizeof *c);
+    c->pg = pg;
+    return c;
+}
+
+static void
+pg_disconnect(void *conn)
+{
+    struct pg_conn *c = conn;
+    if (c == NULL)
+        return;
+    PQfinish(c->pg);
+    free(c);
+}
+
+/* 40001 serialization_failure, 40P01 deadlock: retry the transaction.
+ * A lost connection (class 08, or no result) is retried too: libpq
+ * reconnects, possibly to a promoted standby. */
+static enum sv_qs
+map_result(struct pg_conn *c, PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    const char *state;
+
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return SV_QS_NONE;
+    state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(c->pg) != CONNECTION_OK || state == NULL ||
+        strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+        strcmp(state, "25006") == 0 /* read-only: the primary moved */) {
+        sv_log(SV_LOG_WARN, "postgres unavailable", "%s",
+               res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+        return SV_QS_SOFT;
+    }
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return SV_QS_SOFT;
+    sv_log(SV_LOG_ERROR, "postgres error", "%s %s", state,
+           PQresultErrorMessage(res));
+    return SV_QS_HARD;
+}
+
+static enum sv_qs
+pg_exec_script(void *conn, const char *sql)
+{
+    struct pg_conn *c = conn;
+    PGresult *res = PQexec(c->pg, sql);
+    enum sv_qs qs = map_result(c, res);
+    PQclear(res);
+    return qs;
+}
+
+static enum sv_qs
+pg_begin(void *conn, bool write)
+{
+    struct pg_conn *c = conn;
+
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        PQreset(c->pg); /* follows target_session_attrs to the primary */
+        if (PQstatus(c->pg) != CONNECTION_OK)
+            return SV_QS_SOFT;
+    }
+    /*
+     * Writes: READ COMMITTED; the audit head row lock orders appends, and
+     * uniqueness is enforced by constraints. Reads: one snapshot.
+     */
+    return pg_exec_script(c, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                   : "BEGIN ISOLATION LEVEL REPEATABLE READ "
+                                     "READ ONLY");
+}
+
+static enum sv_qs
+pg_commit(void *conn)
+{
+    return pg_exec_script(conn, "COMMIT");
+}
+
+static void
+pg_rollback(void *conn)
+{
+    struct pg_conn *c = conn;
+    if (PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(c->pg, "ROLLBACK");
+        PQclear(res);
+    }
+}
+
+/* Highest $n in the text: how many parameters the statement takes. */
+static int
+count_params(const char *sql)
+{
+    int max = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '$' && isdigit((unsigned char)p[1])) {
+            int n = atoi(p + 1);
+            if (n > max)
+                max = n;
+        }
+    }
+    return max;
+}
+
+static void *
+pg_prepare(void *conn, const struct sv_sql *q)
+{
+    struct pg_conn *c = conn;
+    struct pg_stmt *st;
+    PGresult *res;
+    int n = count_params(q->text);
+
+    if (n > MAX_PARAMS)
+        return NULL;
+    res = PQprepare(c->pg, q->name, q->text, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        sv_log(SV_LOG_ERROR, "postgres prepare", "%s: %s", q->name,
+               PQresultErrorMessage(res));
+        PQclear(res);
+        return NULL;
+    }
+    PQclear(res);
+    st = sv_xcalloc(1, sizeof *st);
+    st->c = c;
+    st->q = q;
+    st->n_params = n;
+    return st;
+}
+
+static void
+clear_values(struct pg_stmt *st)
+{
+    for (int i = 0; i < st->n_params; i++) {
+        if (st->values[i] != NULL) {
+            /* Parameters may be secrets' hashes or sealed fields. */
+            memset(st->values[i], 0, (size_t)st->lengths[i]);
+            free(st->values[i]);
+        }
+        st->values[i] = NULL;
+        st->lengths[i] = 0;
+        st->formats[i] = 0;
+    }
+}
+
+static void
+pg_reset(void *stmt)
+{
+    struct pg_stmt *st = stmt;
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = 0;
+    st->changes = 0;
+    st->executed = false;
+    clear_values(st);
+}
+
+static void
+pg_finalize(void *stmt)
+{
+    struct pg_stmt *st = stmt;
+    if (st == NULL)
+        return;
+    pg_reset(st);
+    free(st);
+}
+
+static void
+set_param(struct pg_stmt *st, int idx, const void *p, size_t len, int fmt)
+{
+    sv_assert(idx >= 1 && idx <= st->n_params);
+    free(st->values[idx - 1]);
+    st->values[idx - 1] = NULL;
+    if (p != NULL) {
+        char *v = sv_xmalloc(len + 1);
+        memcpy(v, p, len);
+        v[len] = '\0';
+        st->values[idx - 1] = v;
+    }
+    st->lengths[idx - 1] = (int)len;
+    st->formats[idx - 1] = fmt;
+}
+
+static void
+pg_bind_text(void *stmt, int idx, const char *s)
+{
+    set_param(stmt, idx, s, strlen(s), 0);
+}
+
+static void
+pg_bind_int(void *stmt, int idx, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    set_param(stmt, idx, buf, (size_t)n, 0);
+}
+
+static void
+pg_bind_blob(void *stmt, int idx, const void *p, size_t len)
+{
+    set_param(stmt, idx, p, len, 1);
+}
+
+static void
+pg_bind_null(void *stmt, int idx)
+{
+    set_param(stmt, idx, NULL, 0, 0);
+}
+
+static PGresult *
+exec_prepared(struct pg_stmt *st)
+{
+    return PQexecPrepared(st->c->pg, st->q->name, st->n_params,
+                          (const char *const *)st->values, st->lengths,
+                          st->formats, 1);
+}
+
+static bool
+is_state(const PGresult *res, const char *state)
+{
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return s != NULL && strcmp(s, state) == 0;
+}
+
+static enum sv_qs
+pg_step(void *stmt)
+{
+    struct pg_stmt *st = stmt;
+
+    if (!st->executed) {
+        enum sv_qs qs;
+        st->executed = true;
+        st->res = exec_prepared(st);
+        if (is_state(st->res, "26000")) {
+            /* After a reconnect the server forgot our statements. */
+            PGresult *p = PQprepare(st->c->pg, st->q->name, st->q->text, 0,
+                                    NULL);
+            PQclear(p);
+            PQclear(st->res);
+            st->res = exec_prepared(st);
+        }
+        qs = map_result(st->c, st->res);
+        if (qs < 0)
+            return qs;
+        st->changes = atoll(PQcmdTuples(st->res));
+        st->row = -1;
+    }
+    if (PQresultStatus(st->res) != PGRES_TUPLES_OK)
+        return SV_QS_NONE;
+    st->row++;
+    return st->row < PQntuples(st->res) ? SV_QS_ONE : SV_QS_NONE;
+}
+
+static int64_t
+pg_changes(void *stmt)
+{
+    return ((struct pg_stmt *)stmt)->changes;
+}
+
+static bool
+pg_col_null(void *stmt, int col)
+{
+    struct pg_stmt *st = stmt;
+    return PQgetisnull(st->res, st->row, col) != 0;
+}
+
+static const char *
+pg_col_text(void *stmt, int col)
+{
+    struct pg_stmt *st = stmt;
+    if (PQgetisnull(st->res, st->row, col))
+        return "";
+    return PQgetvalue(st->res, st->row, col); /* libpq NUL-terminates */
+}
+
+static int64_t
+pg_col_int(void *stmt, int col)
+{
+    struct pg_stmt *st = stmt;
+    const unsigned char *v;
+    uint64_t x = 0;
+    int len;
+
+    if (PQgetisnull(st->res, st->row, col))
+        return 0;
+    v = (const unsigned char *)PQgetvalue(st->res, st->row, col);
+    len = PQgetlength(st->res, st->row, col);
+    switch (PQftype(st->res, col)) {
+    case OID_INT8:
+    case OID_INT4:
+    case OID_INT2:
+    case OID_BOOL:
+        for (int i = 0; i < len; i++)
+            x = x << 8 | v[i];
+        /* sign-extend the narrower types */
+        if (len < 8 && len > 0 && (v[0] & 0x80))
+            x |= ~(uint64_t)0 << (8 * len);
+        return (int64_t)x;
+    default:
+        sv_log(SV_LOG_ERROR, "postgres column", "%s: column %d is not an "
+               "integer (oid %u)", st->q->name, col,
+               (unsigned)PQftype(st->res, col));
+        sv_abort_at(__FILE__, __LINE__, "integer read from a non-integer");
+    }
+}
+
+static const void *
+pg_col_blob(void *stmt, int col, size_t *len)
+{
+    struct pg_stmt *st = stmt;
+    if (PQgetisnull(st->res, st->row, col)) {
+        *len = 0;
+        return NULL;
+    }
+    *len = (size_t)PQgetlength(st->res, st->row, col);
+    return PQgetvalue(st->res, st->row, col);
+}
+
+/* Row-level security context (SET LOCAL through set_config). */
+static enum sv_qs
+pg_set_scope(void *conn, const char *key, const char *value)
+{
+    struct pg_conn *c = conn;
+    const char *params[2] = {key, value};
+    PGresult *res = PQexecParams(c->pg, "SELECT set_config($1, $2, true)", 2,
+                                 NULL, params, NULL, NULL, 0);
+    enum sv_qs qs = map_result(c, res);
+    PQclear(res);
+    return qs;
+}
+
+static const char *
+pg_user(void *conn)
+{
+    return PQuser(((struct pg_conn *)conn)->pg);
+}
+
+static char *
+pg_quote_ident(void *conn, const char *name)
+{
+    char *q = PQescapeIdentifier(((struct pg_conn *)conn)->pg, name,
+                                 strlen(name));
+    char *out = q ? sv_xstrdup(q) : NULL;
+    PQfreemem(q);
+    return out;
+}
+
+const struct sv_db_ops sv_postgres_ops = {
+    .name = "postgres",
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .exec_script = pg_exec_script,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .bind_text = pg_bind_text,
+    .bind_int = pg_bind_int,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .changes = pg_changes,
+    .col_null = pg_col_null,
+    .col_text = pg_col_text,
+    .col_int = pg_col_int,
+    .col_blob = pg_col_blob,
+    .set_scope = pg_set_scope,
+    .user = pg_user,
+    .quote_ident = pg_quote_ident,
+};
