@@ -10,7 +10,7 @@ build_pkgs=(
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev
     john-data
 )
-test_pkgs=(libcmocka-dev clang sqlite3 nodejs python3-yaml)
+test_pkgs=(libcmocka-dev clang sqlite3 nodejs python3-yaml postgresql)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# make test: unit tests (cmocka, fuzz-corpus replays) under ASan+UBSan, then
-# the black-box API suites over HTTPS against the sanitized server.
+# make test: every suite, on both database engines.
+#   1. unit tests (cmocka, fuzz-corpus replays) under ASan + UBSan
+#   2. the black-box API suites over HTTPS against the sanitized server, on
+#      SQLite
+#   3. a throwaway PostgreSQL cluster: the engine and row-level security
+#      tests, then the API suites again on PostgreSQL
 set -euo pipefail
 build=${1:-build}
 asan=${2:-build-asan}
@@ -8,12 +12,27 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The server's threads and libraries keep some memory until exit; leaks are
+# checked by the unit tests, crashes and UB in the API runs.
+server_asan=detect_leaks=0:abort_on_error=1
 
 echo "== unit tests (ASan + UBSan)"
 meson test -C "$asan" --print-errorlogs --num-processes 2
 
-echo "== API tests (HTTPS, real server under ASan + UBSan)"
-# The server's threads and libraries keep some memory until exit; leaks are
-# checked by the unit tests, crashes and UB here.
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+echo "== API tests on SQLite (HTTPS, real server under ASan + UBSan)"
+ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=sqlite \
+    SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"
+
+echo "== PostgreSQL: a throwaway cluster"
+pg=$(mktemp -d "${TMPDIR:-/tmp}/sv-pg.XXXXXX")
+rmdir "$pg"
+trap 'bash "$root/scripts/pg-cluster.sh" stop "$pg"' EXIT
+port=$(bash "$root/scripts/pg-cluster.sh" start "$pg")
+echo "cluster on 127.0.0.1:$port"
+
+echo "== unit tests on PostgreSQL (engine, row-level security)"
+SV_TEST_PG_PORT=$port meson test -C "$asan" --print-errorlogs test_db
+
+echo "== API tests on PostgreSQL"
+ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=postgres SV_TEST_PG_PORT=$port \
     SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"

@@ -256,6 +256,9 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
     if (qs == SV_QS_NONE) {
         if (s.n > 0)
             bad(out, &s.v[s.n - 1], s.v[s.n - 1].seq, "inserted");
+    } else if (head_seq < 0) {
+        /* Tampered storage: never trust it as an index. */
+        bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "changed");
     } else if (head_seq > (int64_t)s.n) {
         /* The newest events are gone. */
         bad(out, NULL, (int64_t)s.n + 1, "deleted");

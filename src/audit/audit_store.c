@@ -36,8 +36,10 @@ SV_SQL(Q_LIST, "audit_list",
        "AND stream = $1 "
        "AND (CAST($2 AS TEXT) IS NULL OR action = $2) "
        "AND (CAST($3 AS TEXT) IS NULL OR actor_id = $3) "
-       "AND ($4 = 0 OR time_ms >= $4) AND ($5 = 0 OR time_ms <= $5) "
-       "AND ($6 = 0 OR seq < $6) ORDER BY seq DESC LIMIT $7",
+       /* CAST: PostgreSQL would type "$4 = 0" as a 32-bit integer. */
+       "AND (CAST($4 AS BIGINT) = 0 OR time_ms >= $4) "
+       "AND (CAST($5 AS BIGINT) = 0 OR time_ms <= $5) "
+       "AND (CAST($6 AS BIGINT) = 0 OR seq < $6) ORDER BY seq DESC LIMIT $7",
        0);
 
 /* Columns 0, 1 of the current row: seq and a 32-byte hash. */

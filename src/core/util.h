@@ -8,6 +8,8 @@
 
 #include "core/errors.h"
 
+struct sv_arena;
+
 #define SV_UUID_LEN 36        /* text form, without the NUL */
 #define SV_RFC3339_LEN 24     /* 2026-11-25T13:01:11.123Z */
 
@@ -28,6 +30,16 @@ SV_MUST_CHECK bool sv_rfc3339_parse(const char *s, int64_t *ms_out);
 
 /** Lower-case hex of @p len bytes into @p out (2*len+1 bytes). */
 void sv_hex(const uint8_t *in, size_t len, char *out);
+
+/** True when @p len bytes are well-formed UTF-8 (no overlongs, surrogates). */
+bool sv_utf8_valid(const char *s, size_t len);
+
+/**
+ * A printable copy of untrusted text (headers, method tokens) for storage
+ * and logs: ill-formed UTF-8 and control characters become '?', and the
+ * copy is cut on a character boundary to at most @p max_bytes.
+ */
+char *sv_sanitize_text(struct sv_arena *a, const char *s, size_t max_bytes);
 
 /** Number of UTF-8 code points in a valid UTF-8 string. */
 size_t sv_utf8_len(const char *s, size_t len);

@@ -70,10 +70,9 @@ sv_tls_make_dev_cert(const char *cert_path, const char *key_path, char *err,
                                                4, GNUTLS_FSAN_APPEND));
     CHECK(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip6,
                                                16, GNUTLS_FSAN_APPEND));
-    /* Self-signed trust anchor for development clients. */
-    CHECK(gnutls_x509_crt_set_basic_constraints(crt, 1, 0));
-    CHECK(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-                                                 GNUTLS_KEY_KEY_CERT_SIGN));
+    /* A leaf, not a CA: trusting it trusts this server and nothing else. */
+    CHECK(gnutls_x509_crt_set_basic_constraints(crt, 0, -1));
+    CHECK(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE));
     CHECK(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER,
                                               0));
     CHECK(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0));

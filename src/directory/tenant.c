@@ -27,7 +27,10 @@ sv_check_slug(const char *s, size_t len)
 bool
 sv_check_tenant_name(const char *s, size_t len)
 {
-    size_t chars = sv_utf8_len(s, len);
+    size_t chars;
+    if (!sv_utf8_valid(s, len))
+        return false;
+    chars = sv_utf8_len(s, len);
     if (chars < 1 || chars > SV_TENANT_NAME_MAX)
         return false;
     for (size_t i = 0; i < len; i++)

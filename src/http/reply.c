@@ -36,6 +36,11 @@ queue(struct sv_request *rq, unsigned status, struct MHD_Response *r)
     sv_reply_common_headers(rq, r);
     if (rq->allow != NULL)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rq->allow);
+    if (sv_http_stopping())
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"salesvault\"");
     rq->replied = true;
     rq->status = status;
     if (MHD_queue_response(rq->conn, status, r) != MHD_YES)

@@ -64,6 +64,9 @@ bool sv_router_match_or_reply(struct sv_request *rq);
 /** Once the body is in: limits, JSON, auth, role, query, then the handler. */
 void sv_router_dispatch(struct sv_request *rq);
 
+/** True once SIGTERM/SIGINT arrived. */
+bool sv_http_stopping(void);
+
 /** Add the headers every response carries. */
 void sv_reply_common_headers(struct sv_request *rq, struct MHD_Response *r);
 

@@ -80,6 +80,8 @@ url_len(struct sv_request *rq)
     return n;
 }
 
+static bool authenticate_or_reply(struct sv_request *rq);
+
 bool
 sv_router_match_or_reply(struct sv_request *rq)
 {
@@ -129,6 +131,9 @@ sv_router_match_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_NOT_FOUND, NULL);
         return false;
     }
+    /* Who is asking, before a byte of the body is read (STYLE 6). */
+    if (rq->route->auth != SV_AUTH_NONE && !authenticate_or_reply(rq))
+        return false;
 
     /* Body limits before a byte of the body is read. */
     rq->max_body = rq->route->flags & SV_ROUTE_BODY
@@ -244,8 +249,6 @@ sv_router_dispatch(struct sv_request *rq)
         sv_reply_error(rq, SV_E_BODY_TOO_LARGE, NULL);
         return;
     }
-    if (rq->route->auth != SV_AUTH_NONE && !authenticate_or_reply(rq))
-        return;
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
                               check_query_name, &qc);
     if (qc.bad != NULL) {

@@ -39,6 +39,14 @@ static const char tls_priorities[] =
 enum { DISCARD_MAX = 1024 * 1024 };
 
 static atomic_int in_flight;
+/* Set on SIGTERM: new requests are refused (503, Connection: close). */
+static atomic_bool stopping;
+
+bool
+sv_http_stopping(void)
+{
+    return atomic_load(&stopping);
+}
 
 static struct sv_request *
 request_new(struct sv_app *app, struct MHD_Connection *conn, const char *url,
@@ -52,7 +60,6 @@ request_new(struct sv_app *app, struct MHD_Connection *conn, const char *url,
     rq->conn = conn;
     rq->arena = sv_arena_new();
     rq->start_ns = sv_mono_ns();
-    rq->method = method;
     rq->url = url;
     rq->status = 0;
     sv_uuid7(rq->id);
@@ -66,10 +73,11 @@ request_new(struct sv_app *app, struct MHD_Connection *conn, const char *url,
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
                       rq->ip, sizeof rq->ip);
     }
-    rq->user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+    /* Untrusted header and token: stored in audit events and logs. */
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_USER_AGENT);
-    if (rq->user_agent != NULL && strlen(rq->user_agent) > 256)
-        rq->user_agent = sv_arena_printf(rq->arena, "%.256s", rq->user_agent);
+    rq->user_agent = ua ? sv_sanitize_text(rq->arena, ua, 256) : NULL;
+    rq->method = sv_sanitize_text(rq->arena, method, 16);
     return rq;
 }
 
@@ -98,8 +106,10 @@ log_request(struct sv_request *rq, enum MHD_RequestTerminationCode toe)
         rq->route ? rq->route->path : "(none)", "status", (int)rq->status,
         "ms", (double)((int64_t)(ms * 100)) / 100);
 
-    if (f == NULL)
+    if (f == NULL) {
+        SV_BREAK("request log line did not pack");
         return;
+    }
     json_object_set_new(f, "tenant",
                         rq->log_tenant[0] ? json_string(rq->log_tenant)
                                           : json_null());
@@ -177,6 +187,11 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     if (rq == NULL) {
         rq = request_new(cls, conn, url, method);
         *con_cls = rq;
+        if (atomic_load(&stopping)) {
+            /* Keep-alive clients would otherwise keep the drain going. */
+            sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
+            return MHD_YES;
+        }
         sv_router_match_or_reply(rq);
         return MHD_YES;
     }
@@ -287,6 +302,16 @@ cores(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* Wait up to @p ms for in-flight requests to finish. */
+static void
+drain(int ms)
+{
+    for (int i = 0; i < ms / 10 && atomic_load(&in_flight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 enum sv_err
 sv_http_serve(struct sv_app *app)
 {
@@ -374,16 +399,19 @@ sv_http_serve(struct sv_app *app)
         ;
     sv_log(SV_LOG_INFO, "stopping", "signal %d: draining in-flight requests",
            sig);
+    atomic_store(&stopping, true);
     MHD_socket listener = MHD_quiesce_daemon(d); /* no new connections */
-    for (int i = 0; i < 3000 && atomic_load(&in_flight) > 0; i++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    drain(30000);
+    /*
+     * Run every queued job, so no connection stays suspended (stopping the
+     * daemon with one would abort), then let their replies go out.
+     */
+    sv_workpool_free(app->hashpool);
+    app->hashpool = NULL;
+    drain(5000);
     MHD_stop_daemon(d);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
-    sv_workpool_free(app->hashpool);
-    app->hashpool = NULL;
     sv_log(SV_LOG_INFO, "stopped", "%s", "clean shutdown");
     return SV_OK;
 }

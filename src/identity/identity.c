@@ -49,7 +49,7 @@ sv_check_email(const char *s, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch <= 0x20 || ch == 0x7f || ch == '<' || ch == '>' || ch == '"' ||
+        if (ch <= 0x20 || ch >= 0x7f || ch == '<' || ch == '>' || ch == '"' ||
             ch == '\\' || ch == ',' || ch == ';')
             return false;
     }
@@ -516,11 +516,31 @@ login_finish_tx(struct sv_dbc *c, void *cls)
         .user_agent = l->user_agent,
     };
     enum sv_err rc;
+    enum sv_qs qs;
 
+    if (l->ok) {
+        /*
+         * The password was checked outside this transaction; it only counts
+         * if it is still the account's (a reset may have landed meanwhile).
+         * The same statement stores an upgraded hash.
+         */
+        rc = sv_db_scope_tenant(c, l->tenant.id);
+        if (rc != SV_OK)
+            return rc;
+        qs = identity_store_swap_hash(c, l->tenant.id, l->account.id, l->hash,
+                                      l->rehashed ? l->new_hash : l->hash);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        if (qs == SV_QS_NONE) {
+            l->ok = false;
+            l->stale = true;
+        }
+    }
     /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
     if (!l->ok) {
         const char *reason = !l->tenant_found    ? "unknown_tenant"
                              : !l->account_found ? "unknown_account"
+                             : l->stale          ? "password_changed_meanwhile"
                                                  : "wrong_password";
         json_t *d = json_pack("{s:s}", "tenant", l->tenant_slug);
         char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -530,15 +550,6 @@ login_finish_tx(struct sv_dbc *c, void *cls)
                    details);
         free(details);
         return rc;
-    }
-    rc = sv_db_scope_tenant(c, l->tenant.id);
-    if (rc != SV_OK)
-        return rc;
-    if (l->rehashed) {
-        rc = qs_change(identity_store_set_hash(c, l->tenant.id, l->account.id,
-                                               l->new_hash));
-        if (rc != SV_OK)
-            return rc;
     }
     rc = session_create(f->app, c, l->tenant.id, l->account.id, l->ip,
                         l->user_agent, l->token, &l->expires_at);
@@ -647,10 +658,23 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
+    enum sv_qs qs;
+
     rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc == SV_OK)
-        rc = qs_change(identity_store_set_password(
-            c, s->tenant_id, s->account_id, p->new_hash, false, now));
+    if (rc != SV_OK)
+        return rc;
+    /* The session may have been revoked while the hashes were computed. */
+    qs = identity_store_session_alive(c, s->tenant_id, s->id);
+    if (qs == SV_QS_NONE)
+        return SV_E_UNAUTHENTICATED;
+    if (qs < 0)
+        return sv_qs_err(qs);
+    /* And the verified password must still be the current one. */
+    qs = identity_store_change_password(c, s->tenant_id, s->account_id,
+                                        p->hash, p->new_hash, now);
+    if (qs == SV_QS_NONE)
+        return SV_E_CURRENT_PASSWORD_INVALID;
+    rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
     /* A changed password ends every other session of the account. */
     if (rc == SV_OK)
         rc = qs_change(identity_store_revoke_account_sessions(
@@ -661,12 +685,34 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     return rc;
 }
 
+static enum sv_err
+pwchange_failed_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_pwchange *p = cls;
+    const struct sv_session *s = p->session;
+    struct sv_actor actor = {s->account_id, s->username, p->ip, p->user_agent};
+
+    return audit(c, s->tenant_id, &actor, "account.password_change_failed",
+                 s->account_id, "failure", sv_err_code(p->verdict), NULL);
+}
+
 enum sv_err
 sv_pwchange_finish(struct sv_app *app, struct sv_pwchange *p)
 {
-    if (p->verdict != SV_OK)
-        return p->verdict;
-    return sv_db_run_tx(app->db, "password_change", pwchange_finish_tx, p);
+    enum sv_err rc = p->verdict;
+
+    if (rc == SV_OK)
+        rc = sv_db_run_tx(app->db, "password_change", pwchange_finish_tx, p);
+    if (rc != SV_OK && sv_err_status(rc) < 500) {
+        /* A wrong current password from a live session is worth a trace
+         * (a stolen session guessing it); so is each refused new one. */
+        p->verdict = rc;
+        if (sv_db_run_tx(app->db, "password_change_failed",
+                         pwchange_failed_tx, p) != SV_OK)
+            sv_log(SV_LOG_WARN, "audit write failed", "%s",
+                   "account.password_change_failed");
+    }
+    return rc;
 }
 
 struct blocked_ctx {

@@ -141,6 +141,7 @@ struct sv_login {
     char hash[SV_HASH_LEN];
     /* work */
     bool ok;
+    bool stale; /* the password changed while it was being checked */
     bool rehashed;
     char new_hash[SV_HASH_LEN];
     /* finish */

@@ -26,9 +26,23 @@ SV_SQL(Q_SET_PASSWORD, "account_set_password",
        "UPDATE accounts SET password_hash = $3, must_change_password = $4, "
        "password_changed_at = $5 WHERE tenant_id = $1 AND id = $2",
        0);
-SV_SQL(Q_SET_HASH, "account_set_hash",
-       "UPDATE accounts SET password_hash = $3 "
-       "WHERE tenant_id = $1 AND id = $2",
+/*
+ * Compare-and-set on the hash that was verified: a reset or change that
+ * committed while the password was being checked makes these match nothing
+ * (and on PostgreSQL the row stays locked until this transaction ends).
+ */
+SV_SQL(Q_SWAP_HASH, "account_swap_hash",
+       "UPDATE accounts SET password_hash = $4 "
+       "WHERE tenant_id = $1 AND id = $2 AND password_hash = $3",
+       0);
+SV_SQL(Q_CHANGE_PASSWORD, "account_change_password",
+       "UPDATE accounts SET password_hash = $4, must_change_password = 0, "
+       "password_changed_at = $5 "
+       "WHERE tenant_id = $1 AND id = $2 AND password_hash = $3",
+       0);
+SV_SQL(Q_SESSION_ALIVE, "session_alive",
+       "SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 "
+       "AND revoked_at IS NULL",
        0);
 
 SV_SQL(Q_INSERT_SESSION, "session_insert",
@@ -167,14 +181,40 @@ identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-identity_store_set_hash(struct sv_dbc *c, const char *tenant_id,
-                        const char *id, const char *hash)
+identity_store_swap_hash(struct sv_dbc *c, const char *tenant_id,
+                         const char *id, const char *old_hash,
+                         const char *new_hash)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_HASH);
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SWAP_HASH);
     sv_stmt_text(st, 1, tenant_id);
     sv_stmt_text(st, 2, id);
-    sv_stmt_text(st, 3, hash);
+    sv_stmt_text(st, 3, old_hash);
+    sv_stmt_text(st, 4, new_hash);
     return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_change_password(struct sv_dbc *c, const char *tenant_id,
+                               const char *id, const char *old_hash,
+                               const char *new_hash, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_CHANGE_PASSWORD);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    sv_stmt_text(st, 3, old_hash);
+    sv_stmt_text(st, 4, new_hash);
+    sv_stmt_int(st, 5, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_session_alive(struct sv_dbc *c, const char *tenant_id,
+                             const char *id)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SESSION_ALIVE);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, id);
+    return sv_stmt_step(st);
 }
 
 enum sv_qs

@@ -30,8 +30,19 @@ enum sv_qs identity_store_list_accounts(struct sv_dbc *c,
 enum sv_qs identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
                                        const char *id, const char *hash,
                                        bool must_change, int64_t now);
-enum sv_qs identity_store_set_hash(struct sv_dbc *c, const char *tenant_id,
-                                   const char *id, const char *hash);
+/** Set the hash to @p new_hash only if it is still @p old_hash. */
+enum sv_qs identity_store_swap_hash(struct sv_dbc *c, const char *tenant_id,
+                                    const char *id, const char *old_hash,
+                                    const char *new_hash);
+/** A user's own change: only if the hash is still @p old_hash. */
+enum sv_qs identity_store_change_password(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *id, const char *old_hash,
+                                          const char *new_hash, int64_t now);
+/** SV_QS_ONE while the session is not revoked. */
+enum sv_qs identity_store_session_alive(struct sv_dbc *c,
+                                        const char *tenant_id,
+                                        const char *id);
 
 enum sv_qs identity_store_insert_session(struct sv_dbc *c,
                                          const char *tenant_id, const char *id,

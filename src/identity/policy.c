@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zxcvbn.h>
 
@@ -102,19 +103,22 @@ sv_policy_load_blocklist(const char *path)
     return SV_OK;
 }
 
+/* The list is lower-case and sorted, so a case-insensitive comparison
+ * searches it without copying the password anywhere. */
+static int
+cmp_key_ci(const void *key, const void *elem)
+{
+    return strcasecmp(key, *(char *const *)elem);
+}
+
 static bool
 blocklisted(const char *pw, size_t len)
 {
-    char *low;
-    bool hit;
-
+    (void)len; /* NUL-terminated; embedded NULs are refused at parsing */
     if (blocklist_len == 0)
         return false;
-    low = lower_dup(pw, len);
-    hit = bsearch(&low, blocklist, blocklist_len, sizeof *blocklist,
-                  cmp_str) != NULL;
-    free(low);
-    return hit;
+    return bsearch(pw, blocklist, blocklist_len, sizeof *blocklist,
+                   cmp_key_ci) != NULL;
 }
 
 /* The e-mail's local part is what people reuse; the domain is shared. */

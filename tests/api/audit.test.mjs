@@ -4,25 +4,48 @@
 // with the sqlite3 CLI, each case on its own copy of the stopped data dir.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-    PASSWORDS, expectError, expectStatus, runCli, startServer,
+    ENGINE, PASSWORDS, PG_PORT, editIni, expectError, expectStatus, readIni, runCli, startServer,
 } from './lib/server.mjs';
 
-/** Run SQL on a database with the sqlite3 CLI; returns stdout rows split on '|'. */
+/*
+ * The attacker's view of storage: the SQLite file, or (PostgreSQL run) the
+ * suite's database through the superuser, which row-level security and the
+ * server role's missing UPDATE/DELETE rights do not stop.
+ */
+const confOf = (dir) => path.join(dir, 'salesvault.conf');
+
+/** The data dir's database: a SQLite path, or a PostgreSQL database name. */
+function dbOf(dir) {
+    if (ENGINE === 'sqlite') return path.join(dir, 'salesvault.db');
+    return readIni(readFileSync(confOf(dir), 'utf8'), 'database', 'url').split('/').pop();
+}
+
+/** Run SQL on a database; returns stdout rows split on '|'. */
 function sql(db, script) {
-    const r = spawnSync('sqlite3', ['-batch', '-bail', '-separator', '|', db], { input: script, encoding: 'utf8' });
-    assert.equal(r.status, 0, `sqlite3 failed: ${r.stderr}`);
+    const r = ENGINE === 'sqlite'
+        ? spawnSync('sqlite3', ['-batch', '-bail', '-separator', '|', db], { input: script, encoding: 'utf8' })
+        : spawnSync('psql', ['-X', '-q', '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+            '-p', PG_PORT, '-U', 'postgres', '-d', db], { input: script, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${ENGINE} SQL failed: ${r.stderr}`);
     return r.stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
 }
 
+/** A zeroed 32-byte hash, in the engine's SQL. */
+const ZERO_HASH = ENGINE === 'sqlite' ? 'zeroblob(length(hash))' : "decode(repeat('00', 32), 'hex')";
+
 /**
  * Remove triggers that guard audit_events: they stop honest mistakes, not an
- * attacker who holds the file, which is what AUD-4's verification is for.
+ * attacker who holds the storage, which is what AUD-4's verification is for.
  */
 function dropGuards(db) {
+    if (ENGINE !== 'sqlite') {
+        sql(db, 'ALTER TABLE audit_events DISABLE TRIGGER USER;');
+        return;
+    }
     const names = sql(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events';");
     if (names.length) sql(db, names.map(([n]) => `DROP TRIGGER "${n.replaceAll('"', '""')}";`).join('\n'));
 }
@@ -55,7 +78,17 @@ describe('audit: verify passes on an honest log and names the first bad event', 
         const dir = `${srv.dir}-${label}`;
         execFileSync('cp', ['-a', srv.dir, dir]);
         copies.push(dir);
-        const db = path.join(dir, 'salesvault.db');
+        if (ENGINE !== 'sqlite') {
+            // A copy of the (stopped) server's database, and the copied data
+            // dir pointed at it.
+            const orig = dbOf(srv.dir);
+            const copy = `${orig}_${label}`;
+            sql('postgres', `CREATE DATABASE ${copy} TEMPLATE ${orig} OWNER sv_owner;`);
+            const conf = readFileSync(confOf(dir), 'utf8');
+            const swap = (k) => readIni(conf, 'database', k).replace(/\/[^/]+$/, `/${copy}`);
+            writeFileSync(confOf(dir), editIni(conf, { database: { url: swap('url'), migrate_url: swap('migrate_url') } }));
+        }
+        const db = dbOf(dir);
         dropGuards(db);
         tamper(db);
         return dir;
@@ -113,7 +146,7 @@ describe('audit: verify passes on an honest log and names the first bad event', 
         assert.equal(v.json.code, 0, v.json.stderr);
         assert.ok(v.report, `--json printed JSON: ${v.json.stdout}`);
         assert.equal(v.report.ok, true);
-        const db = path.join(srv.dir, 'salesvault.db');
+        const db = dbOf(srv.dir);
         for (const [name, id] of [['ledger', ledger.tenant.id], ['other', other.tenant.id], ['platform', 'platform']]) {
             const s = stream(v.report, name);
             assert.ok(s, `stream ${name} in the report`);
@@ -172,7 +205,7 @@ describe('audit: verify passes on an honest log and names the first bad event', 
     test('8. a stored hash replaced -> exit 1: changed', async () => {
         const victim = chain[2];
         const dir = tamperedCopy('hash', (db) => {
-            sql(db, `UPDATE audit_events SET hash = zeroblob(length(hash)) WHERE id = '${victim.id}';`);
+            sql(db, `UPDATE audit_events SET hash = ${ZERO_HASH} WHERE id = '${victim.id}';`);
         });
         const v = await verify(dir);
         assert.equal(v.text.code, 1, v.output);

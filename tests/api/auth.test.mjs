@@ -144,6 +144,27 @@ describe('auth: login, logout, /me, /health', () => {
         assert.equal(line.account, null, 'no account on a failed login');
     });
 
+    test('12a. 401 names the scheme (WWW-Authenticate: Bearer); an unauthenticated body is refused before it is read', async () => {
+        const r = await srv.api('GET', '/me');
+        expectError(r, 401, 'unauthenticated');
+        assert.match(r.headers.get('www-authenticate') || '', /^Bearer\b/);
+        // 100 KiB to an admin route without a token: 401, not 413.
+        const big = await srv.api('POST', '/users', { body: { username: 'x'.repeat(100 * 1024) } });
+        expectError(big, 401, 'unauthenticated');
+    });
+
+    test('12c. a hostile User-Agent is stored sanitised (valid UTF-8, no control characters)', async () => {
+        const ua = 'bad\u00ff\u00fe-agent'; // latin1 bytes on the wire: not UTF-8
+        const r = await srv.login('acme', 'root.admin', 'Nope-9-wrong!', { headers: { 'user-agent': ua } });
+        expectStatus(r, 401);
+        const l = await srv.login('acme', 'root.admin', PASSWORDS.admin);
+        const ev = await srv.api('GET', '/audit/events?action=auth.login&limit=5', { token: l.json.token });
+        expectStatus(ev, 200);
+        const mine = ev.json.items.find((e) => e.user_agent && e.user_agent.startsWith('bad'));
+        assert.ok(mine, 'the event keeps its user_agent field');
+        assert.equal(mine.user_agent, 'bad??-agent');
+    });
+
     test('12b. a successful login logs who signed in (tenant and account ids)', async () => {
         const r = await srv.login('acme', 'root.admin', PASSWORDS.admin);
         expectStatus(r, 200);

@@ -196,6 +196,13 @@ describe('password: forced change, policy rules, session revocation', () => {
         const mine = changed.filter((e) => e.actor_id === mallory.id && e.result === 'success');
         assert.equal(mine.length, 3, 'steps 8, 11, 12 changed the password');
         for (const e of changed) assert.equal(e.action, 'account.password_changed');
+        // Refused attempts leave a trace too: a stolen session guessing the
+        // current password is visible (step 6), as is each refused new one.
+        const failed = await listAll(srv, admin.token, '/audit/events', { action: 'account.password_change_failed' });
+        const reasons = failed.filter((e) => e.actor_id === mallory.id).map((e) => e.reason);
+        assert.ok(reasons.includes('current_password_invalid'), `reasons: ${reasons}`);
+        assert.ok(reasons.includes('password_too_short'), `reasons: ${reasons}`);
+        for (const e of failed) assert.equal(e.result, 'failure');
     });
 
     test('14. NIST policy tenant: no composition rule, minimum 8, 64 characters allowed', async () => {

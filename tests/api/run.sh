@@ -56,5 +56,5 @@ fi
 
 # One closing line for the whole run (node prints one summary per invocation).
 sum() { cat "$T"/*.tap 2>/dev/null | awk -v k="$1" '$1 == "#" && $2 == k { n += $3 } END { print n + 0 }'; }
-echo "api: $(sum pass) passed, $(sum fail) failed"
+echo "api-${SV_TEST_ENGINE:-sqlite}: $(sum pass) passed, $(sum fail) failed"
 exit "$status"

@@ -286,6 +286,21 @@ test_audit_detects_inserted_with_valid_hash(void **state)
 }
 
 static void
+test_audit_tampered_head_seq(void **state)
+{
+    struct fixture *f = *state;
+    /* Verify reads tampered storage: a negative head never indexes memory. */
+    raw(f, "UPDATE audit_heads SET seq = -3");
+    struct sv_audit_verdict v = verify(f);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "changed");
+    raw(f, "UPDATE audit_heads SET seq = 2");
+    v = verify(f);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "inserted");
+}
+
+static void
 test_audit_detects_rewritten_chain(void **state)
 {
     struct fixture *f = *state;
@@ -425,6 +440,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_audit_detects_inserted_with_valid_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_tampered_head_seq, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_rewritten_chain,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

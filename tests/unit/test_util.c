@@ -113,6 +113,39 @@ test_name_rules(void **state)
 }
 
 static void
+test_utf8_valid(void **state)
+{
+    (void)state;
+    assert_true(sv_utf8_valid("plain", 5));
+    assert_true(sv_utf8_valid("密码 é 😀", strlen("密码 é 😀")));
+    assert_false(sv_utf8_valid("\xff", 1));
+    assert_false(sv_utf8_valid("\xc3", 1));              /* truncated */
+    assert_false(sv_utf8_valid("\xc0\xaf", 2));          /* overlong '/' */
+    assert_false(sv_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+    assert_false(sv_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+}
+
+static void
+test_sanitize_text(void **state)
+{
+    (void)state;
+    struct sv_arena *a = sv_arena_new();
+    char ua[300];
+
+    assert_string_equal(sv_sanitize_text(a, "curl/8.0", 256), "curl/8.0");
+    assert_string_equal(sv_sanitize_text(a, "a\xff" "b\x01" "c\nd", 256),
+                        "a?b?c?d");
+    assert_string_equal(sv_sanitize_text(a, "G\xffT", 16), "G?T");
+    /* Cut on a character boundary: 255 bytes + a 2-byte char -> 255. */
+    memset(ua, 'a', 255);
+    strcpy(ua + 255, "é");
+    char *s = sv_sanitize_text(a, ua, 256);
+    assert_int_equal(strlen(s), 255);
+    assert_true(sv_utf8_valid(s, strlen(s)));
+    sv_arena_free(a);
+}
+
+static void
 test_arena(void **state)
 {
     (void)state;
@@ -137,6 +170,8 @@ main(void)
         cmocka_unit_test(test_cursor),
         cmocka_unit_test(test_parse_i64),
         cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_sanitize_text),
         cmocka_unit_test(test_arena),
     };
     if (sodium_init() < 0)

@@ -12,7 +12,7 @@
 //   - no password, temporary password or token the suite sent or received
 //     ever appears in the server's log (srv.checkLogsClean()).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
     appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync,
     readFileSync, rmSync, writeFileSync,
@@ -146,6 +146,27 @@ function mergeConf(...parts) {
  *                        users?: [{username, role?, email?}]}]
  * @returns {dir, tenants: {slug: {tenant, admin, users: {username: user}}}}
  */
+/**
+ * The database engine of this run: SQLite (default) or, with SV_TEST_PG_PORT
+ * (a cluster from scripts/pg-cluster.sh), PostgreSQL with a fresh database
+ * per data directory, migrated by sv_owner and served as sv_app.
+ */
+export const PG_PORT = process.env.SV_TEST_PG_PORT || null;
+export const ENGINE = PG_PORT ? 'postgres' : 'sqlite';
+
+let pgSeq = 0;
+function pgDatabaseFor(name) {
+    const db = `sv_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${++pgSeq}`;
+    const r = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres',
+        '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${db} OWNER sv_owner`],
+    { encoding: 'utf8' });
+    assert.equal(r.status, 0, `CREATE DATABASE ${db}: ${r.stderr}`);
+    return {
+        url: `postgres://sv_app@127.0.0.1:${PG_PORT}/${db}`,
+        migrate_url: `postgres://sv_owner@127.0.0.1:${PG_PORT}/${db}`,
+    };
+}
+
 export async function makeDataDir({ name = 'suite', conf = {}, tenants = [] } = {}) {
     const certDir = process.env.SV_TEST_CERT_DIR;
     assert.ok(certDir, 'SV_TEST_CERT_DIR is not set: run the suites through tests/api/run.sh');
@@ -161,7 +182,7 @@ export async function makeDataDir({ name = 'suite', conf = {}, tenants = [] } = 
     assert.equal(init.code, 0, `init failed: ${init.stderr}`);
 
     const confPath = path.join(dir, 'salesvault.conf');
-    const overrides = mergeConf(FAST_HASHING, conf);
+    const overrides = mergeConf(FAST_HASHING, PG_PORT ? { database: pgDatabaseFor(name) } : {}, conf);
     const edited = editIni(readFileSync(confPath, 'utf8'), overrides);
     writeFileSync(confPath, edited);
     for (const [sec, kv] of Object.entries(overrides)) {
