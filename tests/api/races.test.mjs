@@ -27,26 +27,40 @@ describe('races: login vs reset, shutdown under load', () => {
     after(async () => { await srv?.cleanup(); });
 
     test('1. a login checked against a password that a reset replaced meanwhile -> 401, no session', async () => {
-        // Fill the queue ahead of carol: wrong-password logins for admin.
-        const filler = Array.from({ length: 24 }, () => srv.login('race', 'admin', 'Wrong-Pass-42!'));
-        await sleep(50);
-        const carol = srv.login('race', 'carol', PASSWORDS.p1); // looked up now, verified later
-        await sleep(50);
-        // The rescue CLI hashes in its own process, so it does not wait in
-        // the server's queue behind carol.
-        const cli = await srv.cli(['user', 'reset', '--tenant', 'race', '--username', 'carol', '--json']);
-        assert.equal(cli.code, 0, cli.stderr);
-        const reset = { json: JSON.parse(cli.stdout) };
-        let settled = false;
-        carol.then(() => { settled = true; });
-        await sleep(0);
-        assert.equal(settled, false, 'the reset committed while carol was still queued (test setup)');
-        const r = await carol;
-        expectError(r, 401, 'invalid_credentials', null, 'carol, verified against the replaced hash');
-        await Promise.all(filler);
+        // The reset must commit while carol's login waits in the hashing
+        // queue; if the machine was too quick for that, try again with a
+        // longer queue (the test fails only if it never manages to).
+        let password = PASSWORDS.p1;
+        let outcome = null;
+        for (const fillers of [40, 80, 160]) {
+            // Queue ahead of carol: wrong-password logins for admin.
+            const filler = Array.from({ length: fillers }, () => srv.login('race', 'admin', 'Wrong-Pass-42!'));
+            await sleep(50);
+            const carol = srv.login('race', 'carol', password); // looked up now, verified later
+            let settled = false;
+            carol.then(() => { settled = true; });
+            await sleep(50);
+            // The rescue CLI hashes in its own process, so it does not wait
+            // in the server's queue behind carol.
+            const cli = await srv.cli(['user', 'reset', '--tenant', 'race', '--username', 'carol', '--json']);
+            assert.equal(cli.code, 0, cli.stderr);
+            const raced = !settled;
+            const r = await carol;
+            await Promise.all(filler);
+            const temp = JSON.parse(cli.stdout).temporary_password;
+            if (!raced) {
+                // No race this time: put carol back on a known password.
+                await srv.activate('race', 'carol', temp, password = password === PASSWORDS.p1 ? PASSWORDS.p2 : PASSWORDS.p1);
+                continue;
+            }
+            outcome = { r, temp, old: password };
+            break;
+        }
+        assert.ok(outcome, 'the reset never landed while a login was queued (test setup)');
+        expectError(outcome.r, 401, 'invalid_credentials', null, 'carol, verified against the replaced hash');
         // Neither the old password nor a session from it survives the reset.
-        expectError(await srv.login('race', 'carol', PASSWORDS.p1), 401, 'invalid_credentials', null, 'old password');
-        expectStatus(await srv.login('race', 'carol', reset.json.temporary_password), 200, 'the reset password');
+        expectError(await srv.login('race', 'carol', outcome.old), 401, 'invalid_credentials', null, 'old password');
+        expectStatus(await srv.login('race', 'carol', outcome.temp), 200, 'the reset password');
         const ev = await listAll(srv, admin.token, '/audit/events', { action: 'auth.login' });
         assert.ok(ev.some((e) => e.reason === 'password_changed_meanwhile'), 'the refused login is audited with its reason');
     });
