@@ -7,7 +7,7 @@ build_pkgs=(
     build-essential meson ninja-build pkg-config python3
     libmicrohttpd-dev libgnutls28-dev libsodium-dev libjansson-dev
     libsqlite3-dev libpq-dev liboath-dev libqrencode-dev libgd-dev
-    libzxcvbn-dev libcurl4-openssl-dev libinih-dev
+    libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
     john-data
 )
 test_pkgs=(libcmocka-dev clang sqlite3 nodejs python3-yaml postgresql)

@@ -21,6 +21,8 @@ static const char usage[] =
     "  tenant    create and list tenants\n"
     "  user      add accounts, reset passwords (rescue)\n"
     "  audit     verify the tamper-evident audit chains\n"
+    "  backup    encrypted online backup; `backup verify FILE` checks one\n"
+    "  restore   restore a backup into an empty database (either engine)\n"
     "  version   print the version\n"
     "\n"
     "Every command takes --data DIR (default ./var) and --help.\n";
@@ -34,7 +36,8 @@ main(int argc, char **argv)
     } cmds[] = {
         {"init", sv_cli_init},     {"serve", sv_cli_serve},
         {"tenant", sv_cli_tenant}, {"user", sv_cli_user},
-        {"audit", sv_cli_audit},
+        {"audit", sv_cli_audit},   {"backup", sv_cli_backup},
+        {"restore", sv_cli_restore},
     };
 
     if (sodium_init() < 0) {

@@ -15,6 +15,8 @@ int sv_cli_serve(int argc, char **argv);
 int sv_cli_tenant(int argc, char **argv);
 int sv_cli_user(int argc, char **argv);
 int sv_cli_audit(int argc, char **argv);
+int sv_cli_backup(int argc, char **argv);
+int sv_cli_restore(int argc, char **argv);
 
 /* ---- shared helpers (cli_common.c) ---- */
 

@@ -383,6 +383,13 @@ sv_keyring_verify(const struct sv_keyring *kr, const uint8_t *msg, size_t len,
 }
 
 void
+sv_keyring_derive(const struct sv_keyring *kr, const char ctx8[8], uint64_t id,
+                  uint8_t out[SV_KEY_LEN])
+{
+    crypto_kdf_derive_from_key(out, SV_KEY_LEN, id, ctx8, kr->root);
+}
+
+void
 sv_keyring_public_key(const struct sv_keyring *kr, uint8_t pk[SV_SIGN_PK_LEN])
 {
     memcpy(pk, kr->sign_pk, SV_SIGN_PK_LEN);

@@ -120,6 +120,13 @@ void sv_keyring_sign(const struct sv_keyring *kr, const uint8_t *msg,
 SV_MUST_CHECK bool sv_keyring_verify(const struct sv_keyring *kr,
                                      const uint8_t *msg, size_t len,
                                      const uint8_t sig[SV_SIG_LEN]);
+/**
+ * A purpose key derived from the root key (KDF context @p ctx8, exactly 8
+ * characters, and @p id), e.g. the backup encryption key.
+ */
+void sv_keyring_derive(const struct sv_keyring *kr, const char ctx8[8],
+                       uint64_t id, uint8_t out[SV_KEY_LEN]);
+
 /** The platform public key (for verifiers outside this process). */
 void sv_keyring_public_key(const struct sv_keyring *kr,
                            uint8_t pk[SV_SIGN_PK_LEN]);

@@ -1,0 +1,105 @@
+#include "backup/backup_store.h"
+
+/*
+ * Every column of every table, in a fixed order: the backup format. A new
+ * migration that adds a column adds it here too (and bumps the schema
+ * number the file records, so an older file is refused, not misread).
+ */
+
+SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
+       "SELECT id, slug, name, password_policy, password_min_score, "
+       "created_at FROM tenants ORDER BY id",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
+       "INSERT INTO tenants (id, slug, name, password_policy, "
+       "password_min_score, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+       SV_SQL_PLATFORM);
+
+SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
+       "SELECT tenant_id, version, wrapped, created_at FROM tenant_keys "
+       "WHERE tenant_id = $1 ORDER BY version",
+       0);
+SV_SQL(Q_LOAD_KEYS, "backup_load_tenant_keys",
+       "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
+       "VALUES ($1, $2, $3, $4)",
+       0);
+
+#define ACOLS                                                                  \
+    "tenant_id, id, username, role, email_enc, email_bidx, password_hash, "    \
+    "must_change_password, password_changed_at, created_at"
+SV_SQL(Q_DUMP_ACCOUNTS, "backup_dump_accounts",
+       "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_ACCOUNTS, "backup_load_accounts",
+       "INSERT INTO accounts (" ACOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9, $10)",
+       0);
+
+#define SCOLS                                                                  \
+    "tenant_id, id, account_id, token_hash, created_at, last_seen_at, "        \
+    "expires_at, revoked_at, ip, user_agent"
+SV_SQL(Q_DUMP_SESSIONS, "backup_dump_sessions",
+       "SELECT " SCOLS " FROM sessions WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_SESSIONS, "backup_load_sessions",
+       "INSERT INTO sessions (" SCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9, $10)",
+       0);
+
+SV_SQL(Q_DUMP_HEADS, "backup_dump_audit_heads",
+       "SELECT stream, seq, hash, sig FROM audit_heads WHERE stream = $1",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LOAD_HEADS, "backup_load_audit_heads",
+       "INSERT INTO audit_heads (stream, seq, hash, sig) "
+       "VALUES ($1, $2, $3, $4)",
+       SV_SQL_PLATFORM);
+
+#define ECOLS                                                                  \
+    "tenant_id, id, stream, seq, time_ms, actor_id, actor, action, "           \
+    "target_type, target_id, ip, user_agent, result, reason, details, "        \
+    "prev_hash, hash"
+SV_SQL(Q_DUMP_EVENTS, "backup_dump_audit_events",
+       "SELECT " ECOLS " FROM audit_events WHERE tenant_id = $1 "
+       "AND stream = $1 ORDER BY seq",
+       0);
+SV_SQL(Q_DUMP_PLATFORM, "backup_dump_audit_platform",
+       "SELECT " ECOLS " FROM audit_events WHERE stream = 'platform' "
+       "AND tenant_id IS NULL ORDER BY seq",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LOAD_EVENTS, "backup_load_audit_events",
+       "INSERT INTO audit_events (" ECOLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+       "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+       0);
+
+const struct sv_sql BK_Q_SCHEMA
+    __attribute__((used, section("sv_sql"), aligned(8))) = {
+        "backup_schema",
+        "SELECT COALESCE(MAX(number), 0) FROM schema_migrations",
+        SV_SQL_PLATFORM};
+const struct sv_sql BK_Q_TENANT_COUNT
+    __attribute__((used, section("sv_sql"), aligned(8))) = {
+        "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
+        SV_SQL_PLATFORM};
+
+#define I BK_INT
+#define T BK_TEXT
+#define B BK_BLOB
+
+const struct bk_table bk_tables[BK__COUNT] = {
+    [BK_TENANTS] = {BK_TENANTS, "tenants", 6, {T, T, T, T, I, I}, BK_GLOBAL,
+                    &Q_DUMP_TENANTS, &Q_LOAD_TENANTS},
+    [BK_TENANT_KEYS] = {BK_TENANT_KEYS, "tenant_keys", 4, {T, I, B, I},
+                        BK_TENANT, &Q_DUMP_KEYS, &Q_LOAD_KEYS},
+    [BK_ACCOUNTS] = {BK_ACCOUNTS, "accounts", 10,
+                     {T, T, T, T, B, B, T, I, I, I}, BK_TENANT,
+                     &Q_DUMP_ACCOUNTS, &Q_LOAD_ACCOUNTS},
+    [BK_SESSIONS] = {BK_SESSIONS, "sessions", 10,
+                     {T, T, T, B, I, I, I, I, T, T}, BK_TENANT,
+                     &Q_DUMP_SESSIONS, &Q_LOAD_SESSIONS},
+    [BK_AUDIT_HEADS] = {BK_AUDIT_HEADS, "audit_heads", 4, {T, I, B, B},
+                        BK_STREAM, &Q_DUMP_HEADS, &Q_LOAD_HEADS},
+    [BK_AUDIT_EVENTS] = {BK_AUDIT_EVENTS, "audit_events", 17,
+                         {T, T, T, I, I, T, T, T, T, T, T, T, T, T, T, B, B},
+                         BK_TENANT, &Q_DUMP_EVENTS, &Q_LOAD_EVENTS},
+    [BK_AUDIT_PLATFORM] = {BK_AUDIT_PLATFORM, "audit_events", 17,
+                           {T, T, T, I, I, T, T, T, T, T, T, T, T, T, T, B, B},
+                           BK_GLOBAL, &Q_DUMP_PLATFORM, &Q_LOAD_EVENTS},
+};
