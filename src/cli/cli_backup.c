@@ -113,8 +113,9 @@ run(int argc, char **argv, const char *cmd)
         /* Never overwrite: a backup file is precious. Owner-only. */
         int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 || (f = fdopen(fd, "wb")) == NULL) {
+            int e = errno;
             sv_app_close(&app);
-            return sv_cli_fail("%s: %s", out, strerror(errno));
+            return sv_cli_fail("%s: %s", out, strerror(e));
         }
         rc = sv_backup_write(&app, f, progress, &st, err, sizeof err);
         if (fsync(fileno(f)) != 0 && rc == SV_OK) {
@@ -130,8 +131,9 @@ run(int argc, char **argv, const char *cmd)
     } else {
         f = fopen(in, "rb");
         if (f == NULL) {
+            int e = errno;
             sv_app_close(&app);
-            return sv_cli_fail("%s: %s", in, strerror(errno));
+            return sv_cli_fail("%s: %s", in, strerror(e));
         }
         rc = verify ? sv_backup_verify(&app, f, &st, err, sizeof err)
                     : sv_backup_restore(&app, f, progress, &st, err,

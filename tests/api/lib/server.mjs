@@ -167,7 +167,9 @@ function pgDatabaseFor(name) {
     };
 }
 
-export async function makeDataDir({ name = 'suite', conf = {}, tenants = [] } = {}) {
+export async function makeDataDir({
+    name = 'suite', conf = {}, tenants = [], engine = ENGINE, rootKeyFrom = null,
+} = {}) {
     const certDir = process.env.SV_TEST_CERT_DIR;
     assert.ok(certDir, 'SV_TEST_CERT_DIR is not set: run the suites through tests/api/run.sh');
     const dir = mkdtempSync(path.join(tmpdir(), `sv-api-${name}-`));
@@ -177,12 +179,18 @@ export async function makeDataDir({ name = 'suite', conf = {}, tenants = [] } = 
     copyFileSync(path.join(certDir, 'cert.pem'), path.join(dir, 'tls/cert.pem'));
     copyFileSync(path.join(certDir, 'key.pem'), path.join(dir, 'tls/key.pem'));
     chmodSync(path.join(dir, 'tls/key.pem'), 0o600);
+    if (rootKeyFrom) {
+        // Another data dir's root key (a restore target): init keeps it.
+        copyFileSync(rootKeyFrom, path.join(dir, 'root.key'));
+        chmodSync(path.join(dir, 'root.key'), 0o600);
+    }
 
     const init = await runCli(['init', '--data', dir]);
     assert.equal(init.code, 0, `init failed: ${init.stderr}`);
 
     const confPath = path.join(dir, 'salesvault.conf');
-    const overrides = mergeConf(FAST_HASHING, PG_PORT ? { database: pgDatabaseFor(name) } : {}, conf);
+    assert.ok(engine === 'sqlite' || PG_PORT, `engine ${engine} needs SV_TEST_PG_PORT`);
+    const overrides = mergeConf(FAST_HASHING, engine === 'postgres' ? { database: pgDatabaseFor(name) } : {}, conf);
     const edited = editIni(readFileSync(confPath, 'utf8'), overrides);
     writeFileSync(confPath, edited);
     for (const [sec, kv] of Object.entries(overrides)) {
