@@ -323,7 +323,12 @@ sv_backup_write(struct sv_app *app, FILE *out, sv_backup_progress_fn progress,
     w.out = sv_xmalloc(CHUNK);
     w.ct = sv_xmalloc(CHUNK + SS_ABYTES);
     w.z = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(w.z, ZSTD_c_compressionLevel, 3);
+    /*
+     * Level 1 with a worker thread: compression runs beside the database
+     * read instead of after it (ignored where libzstd has no threads).
+     */
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_compressionLevel, 1);
+    ZSTD_CCtx_setParameter(w.z, ZSTD_c_nbWorkers, 1);
     backup_key(app, key);
     crypto_secretstream_xchacha20poly1305_init_push(&w.ss, ssh, key);
     sodium_free(key);
@@ -765,6 +770,16 @@ restore_tx(struct sv_dbc *c, void *cls)
     return walk(x->r, restore_row, restore_scope, x, x->progress);
 }
 
+static enum sv_err
+journal_tx(struct sv_dbc *c, void *cls)
+{
+    char sql[48];
+    if (sv_dbc_is_postgres(c))
+        return SV_OK;
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s", (const char *)cls);
+    return sv_dbc_exec_script(c, sql) < 0 ? SV_E_DB_RETRY : SV_OK;
+}
+
 enum sv_err
 sv_backup_restore(struct sv_app *app, FILE *in, sv_backup_progress_fn progress,
                   struct sv_backup_stats *stats, char *err, size_t err_len)
@@ -779,7 +794,16 @@ sv_backup_restore(struct sv_app *app, FILE *in, sv_backup_progress_fn progress,
     }
     x.r = &r;
     x.progress = progress;
+    /*
+     * SQLite: the target is empty, so a rollback journal costs nothing,
+     * while WAL would write every page twice (log, then checkpoint).
+     */
+    if (sv_db_run_one(app->db, journal_tx, "DELETE") != SV_OK)
+        sv_log(SV_LOG_INFO, "restore", "%s", "journal mode left as it was");
     rc = sv_db_run_tx(app->db, "restore", restore_tx, &x);
+    /* (every connection also sets WAL again when it opens) */
+    if (sv_db_run_one(app->db, journal_tx, "WAL") != SV_OK)
+        sv_log(SV_LOG_WARN, "restore", "%s", "could not return to WAL mode");
     if (rc != SV_OK) {
         if (x.why != NULL && r.problem == NULL)
             snprintf(err, err_len, "%s", x.why);

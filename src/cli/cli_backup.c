@@ -106,7 +106,7 @@ run(int argc, char **argv, const char *cmd)
         return sv_cli_usage(cmd, verify ? "FILE is required"
                                         : "--in FILE is required");
     show_progress = isatty(STDERR_FILENO) && !as_json;
-    if (!sv_cli_open(&app, data, 2))
+    if (!sv_cli_open(&app, data, 1))
         return 1;
     t0 = sv_mono_ns();
     if (out != NULL) {
