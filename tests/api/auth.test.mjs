@@ -7,6 +7,16 @@ import {
 } from './lib/server.mjs';
 
 describe('auth: login, logout, /me, /health', () => {
+    /** The request log line of response @p id (lines arrive asynchronously). */
+    async function logLine(id) {
+        for (let i = 0; i < 40; i++) {
+            const line = srv.logs.find((l) => l.msg === 'request' && l.request_id === id);
+            if (line) return line;
+            await sleep(50);
+        }
+        return undefined;
+    }
+
     let srv;
     let acme; // CLI output for tenant acme
     let session1; // step 2
@@ -115,11 +125,7 @@ describe('auth: login, logout, /me, /health', () => {
         const idA = a.headers.get('x-request-id');
         const idB = b.headers.get('x-request-id');
         assert.ok(idA && idB && idA !== idB, 'two distinct request ids');
-        let line;
-        for (let i = 0; i < 40 && !line; i++) {
-            line = srv.logs.find((l) => l.msg === 'request' && l.request_id === idA);
-            if (!line) await sleep(50);
-        }
+        const line = await logLine(idA);
         assert.ok(line, 'a request log line with the X-Request-Id');
         assert.equal(line.method, 'GET');
         assert.equal(line.route, '/api/v1/me');
@@ -133,11 +139,7 @@ describe('auth: login, logout, /me, /health', () => {
     test('12. a refused request logs its error code', async () => {
         const r = await srv.login('acme', 'root.admin', 'Nope-9-wrong!');
         const id = r.headers.get('x-request-id');
-        let line;
-        for (let i = 0; i < 40 && !line; i++) {
-            line = srv.logs.find((l) => l.msg === 'request' && l.request_id === id);
-            if (!line) await sleep(50);
-        }
+        const line = await logLine(id);
         assert.ok(line, 'a request log line');
         assert.equal(line.status, 401);
         assert.equal(line.error, 'invalid_credentials');
@@ -169,11 +171,7 @@ describe('auth: login, logout, /me, /health', () => {
         const r = await srv.login('acme', 'root.admin', PASSWORDS.admin);
         expectStatus(r, 200);
         const id = r.headers.get('x-request-id');
-        let line;
-        for (let i = 0; i < 40 && !line; i++) {
-            line = srv.logs.find((l) => l.msg === 'request' && l.request_id === id);
-            if (!line) await sleep(50);
-        }
+        const line = await logLine(id);
         assert.ok(line, 'a request log line');
         assert.equal(line.route, '/api/v1/auth/login');
         assert.equal(line.status, 200);
