@@ -96,6 +96,8 @@ sv_router_match_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_URI_TOO_LONG, NULL);
         return false;
     }
+    /* HEAD is GET without a body (libmicrohttpd drops the body). */
+    const char *method = strcmp(rq->method, "HEAD") == 0 ? "GET" : rq->method;
     n = split(rq->arena, rq->url, segs);
     for (size_t i = 0; i < sv_routes_len && n <= SEGS_MAX; i++) {
         const struct sv_route *r = &sv_routes[i];
@@ -103,12 +105,14 @@ sv_router_match_or_reply(struct sv_request *rq)
         if (!path_matches(rq, r, segs, n, params, &bp))
             continue;
         path_known = true;
-        if (strcmp(r->method, rq->method) != 0) {
+        if (strcmp(r->method, method) != 0) {
             if (strstr(allow, r->method) == NULL &&
-                strlen(allow) + strlen(r->method) + 3 < sizeof allow) {
+                strlen(allow) + strlen(r->method) + 9 < sizeof allow) {
                 if (allow[0] != '\0')
                     strcat(allow, ", ");
                 strcat(allow, r->method);
+                if (strcmp(r->method, "GET") == 0)
+                    strcat(allow, ", HEAD");
             }
             continue;
         }

@@ -37,6 +37,13 @@ describe('auth: login, logout, /me, /health', () => {
         assert.deepEqual(r.json, { status: 'ok', version: '0.1.0' });
     });
 
+    test('1b. HEAD /health -> 200 with the headers and no body', async () => {
+        const r = await srv.api('HEAD', '/health');
+        assert.equal(r.status, 200);
+        assert.equal(r.text, '');
+        assert.ok(r.headers.get('strict-transport-security'));
+    });
+
     test('2. POST /auth/login with the CLI temporary password -> 200, token svs_, must_change_password true', async () => {
         assert.match(acme.admin.id, UUID_RE);
         assert.equal(acme.admin.role, 'admin');
