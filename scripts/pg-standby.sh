@@ -106,7 +106,9 @@ start_cluster() { # NAME PORT
 fail_start() {
     # Leave nothing running behind a failed start.
     for d in "$dir/standby" "$dir/primary"; do
-        [[ -d $d ]] && as_owner "$bindir/pg_ctl" -D "$d" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+        if [[ -d $d ]]; then
+            as_owner "$bindir/pg_ctl" -D "$d" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+        fi
     done
 }
 
@@ -207,7 +209,9 @@ kill-primary)
     pgrep -P "$pid" >>"$dir/primary-children" 2>/dev/null || true
     kill -9 "$pid"
     deadline=$((SECONDS + WAIT_S))
-    while kill -0 "$pid" 2>/dev/null; do
+    # Gone, or a zombie nobody has reaped yet: either way it serves nothing.
+    while kill -0 "$pid" 2>/dev/null &&
+        [[ $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do
         ((SECONDS < deadline)) || { echo "pg-standby: pid $pid still alive" >&2; exit 1; }
         sleep 0.05
     done

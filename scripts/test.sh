@@ -5,6 +5,7 @@
 #      SQLite
 #   3. a throwaway PostgreSQL cluster: the engine and row-level security
 #      tests, then the API suites again on PostgreSQL
+#   4. failover: a synchronous standby, the primary killed under load
 set -euo pipefail
 build=${1:-build}
 asan=${2:-build-asan}
@@ -36,3 +37,7 @@ SV_TEST_PG_PORT=$port meson test -C "$asan" --print-errorlogs test_db
 echo "== API tests on PostgreSQL"
 ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=postgres SV_TEST_PG_PORT=$port \
     SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"
+
+echo "== failover: synchronous standby, primary killed under load (DR-2)"
+ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \
+    bash "$root/tests/failover/run.sh"

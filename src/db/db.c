@@ -213,7 +213,14 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
                 qs = db->ops->commit(c->conn);
                 if (qs >= 0)
                     break;
-                rc = sv_qs_err(qs);
+                /*
+                 * A failed COMMIT may still have committed (the connection
+                 * dropped after the server did it): never run the change a
+                 * second time. The client gets 503 and may check.
+                 */
+                db->ops->rollback(c->conn);
+                rc = SV_E_UNAVAILABLE;
+                break;
             }
             db->ops->rollback(c->conn);
         }

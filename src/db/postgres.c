@@ -29,6 +29,7 @@ enum { MAX_PARAMS = 32 };
 
 struct pg_conn {
     PGconn *pg;
+    unsigned gen; /* bumped by every reconnect: statements must re-prepare */
 };
 
 struct pg_stmt {
@@ -42,6 +43,7 @@ struct pg_stmt {
     int row;     /* next row to hand out */
     int64_t changes;
     bool executed;
+    unsigned gen; /* connection generation it was prepared in */
 };
 
 /* Server notices ("relation exists, skipping") go to our log, not stderr. */
@@ -99,7 +101,8 @@ map_result(struct pg_conn *c, PGresult *res)
                res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
         return SV_QS_SOFT;
     }
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        strcmp(state, "26000") == 0)
         return SV_QS_SOFT;
     sv_log(SV_LOG_ERROR, "postgres error", "%s %s", state,
            PQresultErrorMessage(res));
@@ -123,6 +126,7 @@ pg_begin(void *conn, bool write)
 
     if (PQstatus(c->pg) != CONNECTION_OK) {
         PQreset(c->pg); /* follows target_session_attrs to the primary */
+        c->gen++;
         if (PQstatus(c->pg) != CONNECTION_OK)
             return SV_QS_SOFT;
     }
@@ -177,18 +181,27 @@ pg_prepare(void *conn, const struct sv_sql *q)
 
     if (n > MAX_PARAMS)
         return NULL;
-    res = PQprepare(c->pg, q->name, q->text, 0, NULL);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        sv_log(SV_LOG_ERROR, "postgres prepare", "%s: %s", q->name,
-               PQresultErrorMessage(res));
-        PQclear(res);
-        return NULL;
-    }
-    PQclear(res);
     st = sv_xcalloc(1, sizeof *st);
     st->c = c;
     st->q = q;
     st->n_params = n;
+    st->gen = c->gen;
+    res = PQprepare(c->pg, q->name, q->text, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (map_result(c, res) == SV_QS_SOFT) {
+            /* The connection is gone, not our SQL: prepare again at the
+             * first execution after the reconnect. */
+            st->gen = c->gen - 1;
+            PQclear(res);
+            return st;
+        }
+        sv_log(SV_LOG_ERROR, "postgres prepare", "%s: %s", q->name,
+               PQresultErrorMessage(res));
+        PQclear(res);
+        free(st);
+        return NULL;
+    }
+    PQclear(res);
     return st;
 }
 
@@ -294,15 +307,20 @@ pg_step(void *stmt)
     if (!st->executed) {
         enum sv_qs qs;
         st->executed = true;
-        st->res = exec_prepared(st);
-        if (is_state(st->res, "26000")) {
-            /* After a reconnect the server forgot our statements. */
+        if (st->gen != st->c->gen) {
+            /* Reconnected since: prepare again, before the statement runs
+             * (a failed execution would abort the transaction). */
             PGresult *p = PQprepare(st->c->pg, st->q->name, st->q->text, 0,
                                     NULL);
+            qs = map_result(st->c, p);
             PQclear(p);
-            PQclear(st->res);
-            st->res = exec_prepared(st);
+            if (qs < 0)
+                return qs;
+            st->gen = st->c->gen;
         }
+        st->res = exec_prepared(st);
+        if (is_state(st->res, "26000")) /* forgotten anyway: retry the tx */
+            st->gen = st->c->gen - 1;
         qs = map_result(st->c, st->res);
         if (qs < 0)
             return qs;

@@ -27,8 +27,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/sv-failover.XXXXXX")
 chmod 755 "$T" # the postgres user (when root) reaches its cluster dir through it
 PG="$T/pg"
 
+NODE_PID=
 cleanup() {
     local rc=$?
+    if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+        kill -TERM "$NODE_PID" 2>/dev/null || true # timeout passes it to node
+        wait "$NODE_PID" 2>/dev/null || true
+    fi
     # The server, by the pid the test wrote (if it is still running).
     if [ -r "$T/serve.pid" ]; then
         pid=$(cat "$T/serve.pid")
@@ -121,10 +126,16 @@ export SV_FO_PG_SCRIPT="$REPO/scripts/pg-standby.sh"
 
 cd "$REPO"
 status=0
-# The test bounds each of its phases; this bounds the whole (the trap stops
-# whatever a killed node left behind).
-timeout -k 5 180 node --test --test-reporter=tap tests/failover/failover.test.mjs \
-    | tee "$T/failover.tap" || status=$?
+# In the background and waited for, so that INT/TERM run the trap at once
+# (which stops node, then the server it started). One process, not
+# `node --test` (which would run the file in a child of its own). The test
+# bounds each of its phases; timeout bounds the whole.
+timeout -k 5 180 node --test-reporter=tap tests/failover/failover.test.mjs \
+    >"$T/failover.tap" 2>&1 &
+NODE_PID=$!
+wait "$NODE_PID" || status=$?
+NODE_PID=
+cat "$T/failover.tap"
 
 sum() { awk -v k="$1" '$1 == "#" && $2 == k { n += $3 } END { print n + 0 }' "$T/failover.tap"; }
 echo "failover: $(sum pass) passed, $(sum fail) failed"
