@@ -14,19 +14,9 @@ set -euo pipefail
 cmd=${1:?usage: pg-cluster.sh start|stop DIR}
 dir=${2:?usage: pg-cluster.sh start|stop DIR}
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[[ -n $bindir && -x $bindir/initdb ]] || {
-    echo "pg-cluster: PostgreSQL server binaries not found (apt install postgresql)" >&2
-    exit 2
-}
-
-as_owner() {
-    if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
+# shellcheck source=scripts/pg-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
+pg_lib_require initdb pg_ctl
 
 case $cmd in
 start)

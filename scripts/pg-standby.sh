@@ -31,19 +31,9 @@ dir=${2:?usage: pg-standby.sh start|promote|kill-primary|status|stop DIR}
 WAIT_S=${SV_PG_WAIT_S:-60}
 STANDBY_NAME=sv_standby
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[[ -n $bindir && -x $bindir/initdb && -x $bindir/pg_basebackup ]] || {
-    echo "pg-standby: PostgreSQL server binaries not found (apt install postgresql)" >&2
-    exit 2
-}
-
-as_owner() {
-    if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
+# shellcheck source=scripts/pg-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
+pg_lib_require initdb pg_ctl pg_basebackup
 
 own() {
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$@"; fi
