@@ -6,23 +6,29 @@
 # status is 0 unless the setup itself broke (packages, binary, server start,
 # account preparation, reference server).
 #
-# Scenarios (one run, about 2 minutes on 2 cores):
+# Scenarios (one run, about 2.5 minutes on 2 cores):
 #   1. salesvault serve + nginx serving a static JSON of the same size as the
 #      /me answer, over TLS with the same certificate and key
 #   2. wrk: nginx static JSON vs authenticated GET /api/v1/me (req/s, p99)
 #   3. login throughput vs the Argon2id bound (cores / time per hash)
 #   4. p99 of GET /me alone vs while a login burst saturates the hash pool
+#   PG. scenarios 2-4 again with the PostgreSQL backend (a throwaway cluster
+#      from scripts/pg-cluster.sh, a second data dir pointing at it), each
+#      figure printed with its ratio to the SQLite figure of this same run
+#      (target: GET /me throughput on PostgreSQL >= 0.60 x SQLite)
 #   5. RSS at rest after 10,000 live sessions (separate instance, cheap hash)
 #
 # Environment:
 #   SALESVAULT_BIN   server binary (default <repo>/build/salesvault)
 #   BENCH_DURATION   seconds per wrk run (default 10)
 #   BENCH_SESSIONS   sessions for scenario 5 (default 10000)
+#   BENCH_PG=0       skip the PostgreSQL pass (default 1: run it)
 #   BENCH_RESULTS_MD if set, also write the result table as Markdown there
 #   BENCH_KEEP=1     keep the temporary directory (logs) instead of deleting it
 #
 # Everything listens on 127.0.0.1 only, lives in a temporary directory, and
-# every process it starts is stopped by pid on exit.
+# every process it starts is stopped by pid on exit (the PostgreSQL cluster by
+# scripts/pg-cluster.sh stop, which stops it through its pid file).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,9 +40,15 @@ SLUG=benchco
 TENANT_NAME="Benchmark Tenant"
 ADMIN=benchadmin
 
+BENCH_PG=${BENCH_PG:-1}
+
 PIDS=()
 WORK=
+PG_DIR=
 SETUP_BROKEN=0
+ROWS=()
+PG_ROWS=() # the PostgreSQL pass: listed after SQLite's rows
+RESULTS_PRINTED=0
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() {
@@ -74,6 +86,15 @@ stop_pid() {
     fi
 }
 
+# Stop the throwaway PostgreSQL cluster (idempotent; keeps its log with BENCH_KEEP=1).
+stop_pg_cluster() {
+    [[ -n $PG_DIR && -d $PG_DIR ]] || return 0
+    [[ ${BENCH_KEEP:-0} == 1 && -f $PG_DIR/postgres.log ]] && cp "$PG_DIR/postgres.log" "$WORK/postgres.log" 2>/dev/null
+    timeout -k 5 60 bash "$REPO/scripts/pg-cluster.sh" stop "$PG_DIR" >/dev/null 2>&1 ||
+        log "note: scripts/pg-cluster.sh stop $PG_DIR failed"
+    PG_DIR=
+}
+
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
     local rc=$? pid
@@ -81,6 +102,13 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         stop_pid "$pid" 5
     done
+    stop_pg_cluster
+    # A setup failure part-way still shows what was measured before it.
+    if ((rc != 0 && !RESULTS_PRINTED && ${#ROWS[@]} + ${#PG_ROWS[@]} > 0)); then
+        echo
+        echo "== Partial results (the run stopped early: exit $rc)"
+        print_results
+    fi
     if [[ -n $WORK && -d $WORK ]]; then
         if [[ ${BENCH_KEEP:-0} == 1 ]]; then
             log "kept $WORK"
@@ -96,11 +124,14 @@ trap 'exit 143' TERM
 
 # ------------------------------------------------------------------- deps ---
 need_pkgs=(nginx wrk sqlite3 curl libsodium-dev gcc coreutils)
+# The PostgreSQL pass: server binaries (initdb, pg_ctl); psql comes with them.
+[[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
 done
 command -v python3 >/dev/null || missing+=(python3)
+[[ $BENCH_PG != 0 ]] && ! command -v psql >/dev/null && missing+=(postgresql-client)
 if ((${#missing[@]})); then
     sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -117,9 +148,16 @@ command -v wrk >/dev/null || die "wrk not found"
 [[ -x $BIN ]] || die "server binary $BIN not found (build it first: make build)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/salesvault-bench.XXXXXX") || die "mktemp failed"
+# Bench a private copy: a rebuild during the run must not mix two binaries
+# between the passes (every instance and CLI call below uses this copy).
+BIN_SRC=$BIN
+cp "$BIN_SRC" "$WORK/salesvault" || die "cannot copy $BIN_SRC"
+BIN=$WORK/salesvault
 
 # ---------------------------------------------------------------- helpers ---
 CORES=$(nproc)
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+[[ $CLK_TCK =~ ^[0-9]+$ ]] || CLK_TCK=100
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 [[ -n $CPU_MODEL ]] || CPU_MODEL=unknown
 
@@ -170,6 +208,26 @@ conf_get() {
             gsub(/^[[:space:]]+|[[:space:]]+$/, "", k); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
             if (k == key) { print v; exit }
         }' "$1"
+}
+# conf_set_in FILE SECTION KEY VALUE: set "key = value" inside [SECTION]:
+# replaces an active key there, else adds it at the end of the section
+# (commented examples such as "; url = ..." are left alone).
+conf_set_in() {
+    local tmp=$1.tmp
+    awk -v sec="$2" -v key="$3" -v val="$4" '
+        /^[[:space:]]*\[/ {
+            if (cur == sec && !done) { print key " = " val; done = 1 }
+            h = $0; gsub(/[][[:space:]]/, "", h); cur = h; print; next
+        }
+        cur == sec && !done {
+            line = $0; n = index(line, "=")
+            if (n && line !~ /^[[:space:]]*[;#]/) {
+                k = substr(line, 1, n - 1); gsub(/^[[:space:]]+|[[:space:]]+$/, "", k)
+                if (k == key) { print key " = " val; done = 1; next }
+            }
+        }
+        { print }
+        END { if (!done) { if (cur != sec) print "[" sec "]"; print key " = " val } }' "$1" >"$tmp" && mv "$tmp" "$1"
 }
 # conf_set FILE KEY VALUE: replace "key = ..." (keys are unique across sections in our config).
 conf_set() {
@@ -265,11 +323,23 @@ prepare_account() {
 }
 
 # run_wrk NAME CONNS URL [METHOD BODY TOKEN]: runs $DUR seconds; output in $WORK/wrk-NAME.txt
+# Against Salesvault it also records how much CPU each connection thread
+# (libmicrohttpd's "MHD-worker") used, in $WORK/wrk-NAME.io: a run whose
+# connections all landed on one thread measures one thread, not the server.
 run_wrk() {
-    local name=$1 conns=$2 url=$3
+    local name=$1 conns=$2 url=$3 before=
+    [[ -n ${SV_PID:-} && $url == "$BASE"* ]] && before=$(io_ticks "$SV_PID")
     BENCH_METHOD=${4:-GET} BENCH_BODY=${5:-} BENCH_TOKEN=${6:-} \
         timeout -k 5 $((DUR + 30)) wrk -t2 -c"$conns" -d"${DUR}s" --timeout 10s --latency \
         -s "$BENCH_DIR/wrk.lua" "$url" >"$WORK/wrk-$name.txt" 2>&1
+    [[ -n $before ]] && join <(echo "$before") <(io_ticks "$SV_PID") | awk '{ print $3 - $2 }' | tr '\n' ' ' >"$WORK/wrk-$name.io"
+}
+# io_ticks PID: "tid ticks" (user + system clock ticks) of each MHD-worker thread, sorted by tid
+io_ticks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        [[ $(cat "$t/comm" 2>/dev/null) == MHD-worker ]] && echo "${t##*/} $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+    done | sort
 }
 # wstat NAME KEY: one field of the BENCHSTAT line
 wstat() {
@@ -297,20 +367,123 @@ wrk_line() { # human summary of one run
         "$n" "${OK_RPS:-n/a}" "${P50_MS:-n/a}" "${P99_MS:-n/a}" \
         "$(wstat "$n" s2xx)" "$(wstat "$n" s401)" "$(wstat "$n" s429)" "$(wstat "$n" s503)" "$(wstat "$n" sother)" \
         "$(wstat "$n" errors_connect)" "$(wstat "$n" errors_read)" "$(wstat "$n" errors_write)" "$(wstat "$n" errors_timeout)"
+    if [[ -s $WORK/wrk-$n.io ]]; then
+        # Flagged when the busiest thread used >= 20 % of a core and over 3x the least busy one.
+        awk -v busy="$((DUR * CLK_TCK / 5))" -v hz="$CLK_TCK" '{ mx = 0; mn = -1; for (i = 1; i <= NF; i++) { if ($i > mx) mx = $i; if (mn < 0 || $i < mn) mn = $i }
+               printf "    connection threads (MHD-worker) CPU ticks (1/%s s): %s%s\n", hz, $0,
+                   (NF > 1 && mx >= busy && mx > 3 * mn) ? " -- UNEVEN: the connections landed (mostly) on one thread" : "" }' "$WORK/wrk-$n.io"
+    fi
 }
+
+# pg_sql SQL [DB]: one statement as the cluster's superuser; unaligned output.
+pg_sql() { timeout -k 5 30 psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${2:-postgres}" -v ON_ERROR_STOP=1 -c "$1"; }
 
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 
-ROWS=()
 row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
+row_pg() { PG_ROWS+=("$1|$2|$3|$4|$5|$6"); }
+
+# print_results: the result table (and the Markdown copy when asked for).
+print_results() {
+    local fmt='%-40s | %-18s | %-26s | %-6s | %-9s | %s\n' r a b c d e f
+    RESULTS_PRINTED=1
+    # shellcheck disable=SC2059
+    printf "$fmt" scenario figure reference ratio target result
+    printf '%s\n' "-----------------------------------------+--------------------+----------------------------+--------+-----------+-------"
+    for r in "${ROWS[@]}" "${PG_ROWS[@]}"; do
+        IFS='|' read -r a b c d e f <<<"$r"
+        # shellcheck disable=SC2059
+        printf "$fmt" "$a" "$b" "$c" "$d" "$e" "$f"
+    done
+    if [[ -n ${BENCH_RESULTS_MD:-} ]]; then
+        {
+            echo "| scenario | figure | reference | ratio | target | result |"
+            echo "|---|---|---|---|---|---|"
+            for r in "${ROWS[@]}" "${PG_ROWS[@]}"; do
+                IFS='|' read -r a b c d e f <<<"$r"
+                echo "| $a | $b | $c | $d | ${e//</\\<} | $f |"
+            done
+        } >"$BENCH_RESULTS_MD"
+        echo "(Markdown table written to $BENCH_RESULTS_MD)"
+    fi
+}
+
+# hash_bound CONF: Argon2id bound for the cost in CONF. Sets OPS, MEM,
+# WORKERS, EFF_WORKERS, MS_HASH, BOUND; times the hash once per distinct cost.
+HB_KEY=
+hash_bound() {
+    local conf=$1 hc key
+    OPS=$(conf_get "$conf" password opslimit)
+    MEM=$(conf_get "$conf" password memlimit_kib)
+    WORKERS=$(conf_get "$conf" password hash_workers)
+    [[ $OPS =~ ^[0-9]+$ ]] || OPS=2
+    [[ $MEM =~ ^[0-9]+$ ]] || MEM=65536
+    [[ $WORKERS =~ ^[0-9]+$ ]] || WORKERS=0
+    EFF_WORKERS=$CORES
+    ((WORKERS > 0 && WORKERS < CORES)) && EFF_WORKERS=$WORKERS
+    key="$OPS/$MEM"
+    if [[ $key != "$HB_KEY" || -z $MS_HASH ]]; then
+        MS_HASH=
+        if [[ -x $WORK/hashcost ]] || cc -O2 -o "$WORK/hashcost" "$BENCH_DIR/hashcost.c" -lsodium 2>"$WORK/cc.err"; then
+            hc=$(timeout 60 "$WORK/hashcost" "$OPS" "$MEM" 5)
+            MS_HASH=$(sed -n 's/^ms_per_hash=\([0-9.]*\).*/\1/p' <<<"$hc")
+            echo "  hashcost: $hc"
+            HB_KEY=$key
+        else
+            warn_setup "cannot compile bench/hashcost.c: $(cat "$WORK/cc.err")"
+        fi
+    else
+        echo "  hashcost: same cost as before (opslimit=$OPS memlimit_kib=$MEM): ${MS_HASH} ms per hash"
+    fi
+    BOUND=$(calcf %.1f 'a * 1000 / b' "$EFF_WORKERS" "$MS_HASH")
+    echo "  bound: $EFF_WORKERS hashing cores x 1000 / ${MS_HASH:-n/a} ms = ${BOUND:-n/a} logins/s (opslimit=$OPS memlimit_kib=$MEM hash_workers=$WORKERS)"
+}
+
+# login_run SUFFIX: scenario 3's wrk run on $BASE. Sets LOGIN_RPS.
+login_run() {
+    local n=login$1
+    run_wrk "$n" 8 "$BASE/api/v1/auth/login" POST "$LOGIN_BODY"
+    wrk_line "$n"
+    LOGIN_RPS=$OK_RPS
+    echo "  non-2xx answers: 503 overloaded $(wstat "$n" s503), 429 $(wstat "$n" s429), 401 $(wstat "$n" s401), other $(wstat "$n" sother) (not counted as logins)"
+}
+
+# burst_run SUFFIX: scenario 4 on $BASE: /me c16 alone, then again while a
+# c32 login burst runs (started 2 s earlier, lasting 4 s longer).
+# Sets P99_ALONE, P99_BURST.
+burst_run() {
+    local sfx=$1 bpid deadline
+    run_wrk "me16$sfx" 16 "$BASE/api/v1/me" GET "" "$TOKEN"
+    wrk_line "me16$sfx"
+    P99_ALONE=$P99_MS
+    # (a simple command, so $! is the timeout process itself and stopping it stops wrk)
+    BENCH_METHOD=POST BENCH_BODY=$LOGIN_BODY BENCH_TOKEN='' \
+        timeout -k 5 $((DUR + 30)) wrk -t2 -c32 -d$((DUR + 4))s --timeout 10s --latency \
+        -s "$BENCH_DIR/wrk.lua" "$BASE/api/v1/auth/login" >"$WORK/wrk-burst$sfx.txt" 2>&1 &
+    bpid=$!
+    PIDS+=("$bpid")
+    sleep 2
+    run_wrk "me16burst$sfx" 16 "$BASE/api/v1/me" GET "" "$TOKEN"
+    deadline=$((SECONDS + 40))
+    while kill -0 "$bpid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
+    stop_pid "$bpid" 2
+    wrk_line "me16burst$sfx"
+    P99_BURST=$P99_MS
+    wrk_line "burst$sfx"
+}
 
 # ================================================================ header ===
 echo "== Salesvault benchmark"
 echo "machine: $CORES cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-echo "binary:  $BIN"
+echo "binary:  $BIN_SRC (copied to $BIN; sha256 $(sha256sum "$BIN" | cut -c1-16), built $(date -u -r "$BIN_SRC" '+%Y-%m-%d %H:%M UTC'))"
 echo "tools:   $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{print "wrk " $2}'), curl $(curl --version | awk 'NR==1 {print $2}')"
 echo "work:    $WORK (wrk -t2, ${DUR}s per run)"
+# Other work on the machine moves every figure: say how busy it was.
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load:    $LOAD_START (1/5/15 min) at start"
+awk '{ exit !($1 > 0.5) }' /proc/loadavg &&
+    log "note: load average $LOAD_START before the run: something else is using the cores, figures will be lower and noisier"
 chmod 0711 "$WORK" # nginx workers may run as an unprivileged user: they must reach www/
 
 # ============================================ scenario 1: servers up ===
@@ -410,59 +583,93 @@ row "2 GET /me p99 (c64)" "${ME_P99:-n/a} ms" "nginx ${NG_P99:-n/a} ms" "${r:-n/
 # ================================================ scenario 3: logins ===
 echo
 echo "== 3. login throughput vs the Argon2id bound (wrk -t2 -c8 -d${DUR}s POST /api/v1/auth/login)"
-OPS=$(conf_get "$CONF" password opslimit)
-MEM=$(conf_get "$CONF" password memlimit_kib)
-WORKERS=$(conf_get "$CONF" password hash_workers)
-[[ $OPS =~ ^[0-9]+$ ]] || OPS=2
-[[ $MEM =~ ^[0-9]+$ ]] || MEM=65536
-[[ $WORKERS =~ ^[0-9]+$ ]] || WORKERS=0
-EFF_WORKERS=$CORES
-((WORKERS > 0 && WORKERS < CORES)) && EFF_WORKERS=$WORKERS
 MS_HASH=
-if cc -O2 -o "$WORK/hashcost" "$BENCH_DIR/hashcost.c" -lsodium 2>"$WORK/cc.err"; then
-    hc=$(timeout 60 "$WORK/hashcost" "$OPS" "$MEM" 5)
-    MS_HASH=$(sed -n 's/^ms_per_hash=\([0-9.]*\).*/\1/p' <<<"$hc")
-    echo "  hashcost: $hc"
-else
-    warn_setup "cannot compile bench/hashcost.c: $(cat "$WORK/cc.err")"
-fi
-BOUND=$(calcf %.1f 'a * 1000 / b' "$EFF_WORKERS" "$MS_HASH")
-echo "  bound: $EFF_WORKERS hashing cores x 1000 / ${MS_HASH:-n/a} ms = ${BOUND:-n/a} logins/s (opslimit=$OPS memlimit_kib=$MEM hash_workers=$WORKERS)"
-run_wrk login 8 "$BASE/api/v1/auth/login" POST "$LOGIN_BODY"
-wrk_line login
-LOGIN_RPS=$OK_RPS
-echo "  non-2xx answers: 503 overloaded $(wstat login s503), 429 $(wstat login s429), 401 $(wstat login s401), other $(wstat login sother) (not counted as logins)"
+hash_bound "$CONF"
+login_run ""
+SQ_LOGIN_RPS=$LOGIN_RPS
 r=$(ratio "$LOGIN_RPS" "$BOUND")
 row "3 login throughput" "${LOGIN_RPS:-n/a} logins/s" "bound ${BOUND:-n/a}/s" "${r:-n/a}" ">= 0.80" "$(cmp_ok "$r" '>=' 0.8)"
 
 # ========================================= scenario 4: p99 under burst ===
 echo
 echo "== 4. GET /me p99 alone vs during a login burst (wrk -c16 /me; burst wrk -c32 /auth/login)"
-run_wrk me16 16 "$BASE/api/v1/me" GET "" "$TOKEN"
-wrk_line me16
-P99_ALONE=$P99_MS
-# The burst starts first and outlasts the measured run by a few seconds.
-# (a simple command, so $! is the timeout process itself and stopping it stops wrk)
-BENCH_METHOD=POST BENCH_BODY=$LOGIN_BODY BENCH_TOKEN='' \
-    timeout -k 5 $((DUR + 30)) wrk -t2 -c32 -d$((DUR + 4))s --timeout 10s --latency \
-    -s "$BENCH_DIR/wrk.lua" "$BASE/api/v1/auth/login" >"$WORK/wrk-burst.txt" 2>&1 &
-BURST_PID=$!
-PIDS+=("$BURST_PID")
-sleep 2
-run_wrk me16burst 16 "$BASE/api/v1/me" GET "" "$TOKEN"
-deadline=$((SECONDS + 40))
-while kill -0 "$BURST_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
-stop_pid "$BURST_PID" 2
-wrk_line me16burst
-P99_BURST=$P99_MS
-wrk_line burst
+burst_run ""
+SQ_P99_ALONE=$P99_ALONE SQ_P99_BURST=$P99_BURST
 r=$(ratio "$P99_BURST" "$P99_ALONE")
 row "4 GET /me p99 under login burst" "${P99_BURST:-n/a} ms" "alone ${P99_ALONE:-n/a} ms" "${r:-n/a}" "<= 3.00" "$(cmp_ok "$r" '<=' 3)"
 
-# Stop the reference and the first instance: scenario 5 gets the machine alone.
+# Stop the reference and the first instance: the PostgreSQL pass and
+# scenario 5 get the machine alone.
 ((ng_ok)) && stop_pid "$NG_PID" 5
 stop_pid "$SV_MAIN_PID" 10
 [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve did not exit 0 on SIGTERM (got ${STOP_RC:-?}; contract: graceful stop, exit 0)"
+
+# ================================ PostgreSQL pass: scenarios 2-4 again ===
+# Same binary, same scenarios, a second data dir whose [database] url points
+# at a throwaway cluster; every figure is compared with the SQLite figure of
+# this same run. nginx and the SQLite instance are stopped by now.
+echo
+if [[ $BENCH_PG == 0 ]]; then
+    echo "== PG. PostgreSQL pass skipped (BENCH_PG=0)"
+else
+    echo "== PG. scenarios 2-4 on the PostgreSQL backend (scripts/pg-cluster.sh; ratios to the SQLite figures above)"
+    PG_DIR=$WORK/pg
+    PG_PORT=$(timeout -k 5 120 bash "$REPO/scripts/pg-cluster.sh" start "$PG_DIR" 2>"$WORK/pg-cluster.err") ||
+        die "scripts/pg-cluster.sh start failed: $(tail -n 5 "$WORK/pg-cluster.err")"
+    [[ $PG_PORT =~ ^[0-9]+$ ]] || die "scripts/pg-cluster.sh start printed no port: $PG_PORT $(tail -n 5 "$WORK/pg-cluster.err")"
+    PG_DB=benchdb
+    pg_sql "CREATE DATABASE $PG_DB OWNER sv_owner" >/dev/null 2>"$WORK/pg-createdb.err" ||
+        die "CREATE DATABASE $PG_DB failed: $(cat "$WORK/pg-createdb.err")"
+    echo "  cluster: PostgreSQL $(pg_sql 'SHOW server_version') on 127.0.0.1:$PG_PORT (throwaway: $(pg_sql "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections')"))"
+
+    DATA3=$WORK/data-pg
+    "$BIN" init --data "$DATA3" >"$WORK/init-pg.out" 2>&1 || die "init (PostgreSQL) failed: $(cat "$WORK/init-pg.out")"
+    conf_set_in "$DATA3/salesvault.conf" database url "postgres://sv_app@127.0.0.1:$PG_PORT/$PG_DB"
+    conf_set_in "$DATA3/salesvault.conf" database migrate_url "postgres://sv_owner@127.0.0.1:$PG_PORT/$PG_DB"
+    [[ $(conf_get "$DATA3/salesvault.conf" database url) == "postgres://sv_app@127.0.0.1:$PG_PORT/$PG_DB" ]] ||
+        die "could not set [database] url in $DATA3/salesvault.conf"
+    create_tenant "$DATA3" # migrates as sv_owner and grants sv_app
+    start_server "$DATA3" server-pg
+    BASE=https://127.0.0.1:$SV_PORT
+    CURL_TLS=(--cacert "$DATA3/tls/cert.pem")
+    prepare_account "$DATA3"
+    SV_PG_PID=$SV_PID
+    echo "  salesvault pid $SV_PID on 127.0.0.1:$SV_PORT; [database] url = postgres://sv_app@127.0.0.1:$PG_PORT/$PG_DB; $(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$PG_DB' AND usename = 'sv_app'") server connections to it"
+
+    echo "  -- 2 (PostgreSQL): authenticated GET /api/v1/me (wrk -t2 -c64 -d${DUR}s)"
+    run_wrk me-pg 64 "$BASE/api/v1/me" GET "" "$TOKEN"
+    wrk_line me-pg
+    PG_ME_RPS=$OK_RPS PG_ME_P99=$P99_MS
+    r=$(ratio "$PG_ME_RPS" "$ME_RPS")
+    echo "  PostgreSQL / SQLite: throughput ${r:-n/a} (target >= 0.60), p99 $(ratio "$PG_ME_P99" "$ME_P99")"
+    row_pg "PG 2 GET /me throughput (c64)" "${PG_ME_RPS:-n/a} req/s" "SQLite ${ME_RPS:-n/a} req/s" "${r:-n/a}" ">= 0.60" "$(cmp_ok "$r" '>=' 0.6)"
+    r=$(ratio "$PG_ME_P99" "$ME_P99")
+    row_pg "PG 2 GET /me p99 (c64)" "${PG_ME_P99:-n/a} ms" "SQLite ${ME_P99:-n/a} ms" "${r:-n/a}" "(info)" "-"
+
+    echo "  -- 3 (PostgreSQL): login throughput (wrk -t2 -c8 -d${DUR}s POST /api/v1/auth/login)"
+    hash_bound "$DATA3/salesvault.conf"
+    login_run -pg
+    PG_LOGIN_RPS=$LOGIN_RPS
+    r=$(ratio "$PG_LOGIN_RPS" "$SQ_LOGIN_RPS")
+    echo "  PostgreSQL / SQLite: ${r:-n/a}; PostgreSQL / bound: $(ratio "$PG_LOGIN_RPS" "$BOUND") (target >= 0.80)"
+    row_pg "PG 3 login throughput (c8)" "${PG_LOGIN_RPS:-n/a} logins/s" "SQLite ${SQ_LOGIN_RPS:-n/a} logins/s" "${r:-n/a}" "(info)" "-"
+    r=$(ratio "$PG_LOGIN_RPS" "$BOUND")
+    row_pg "PG 3 login throughput vs bound" "${PG_LOGIN_RPS:-n/a} logins/s" "bound ${BOUND:-n/a}/s" "${r:-n/a}" ">= 0.80" "$(cmp_ok "$r" '>=' 0.8)"
+
+    echo "  -- 4 (PostgreSQL): GET /me p99 alone vs during a login burst (wrk -c16 /me; burst wrk -c32 /auth/login)"
+    burst_run -pg
+    r=$(ratio "$P99_ALONE" "$SQ_P99_ALONE")
+    echo "  PostgreSQL / SQLite: p99 alone ${r:-n/a}, p99 under burst $(ratio "$P99_BURST" "$SQ_P99_BURST"); PostgreSQL burst / alone $(ratio "$P99_BURST" "$P99_ALONE") (target <= 3.00)"
+    row_pg "PG 4 GET /me p99 alone (c16)" "${P99_ALONE:-n/a} ms" "SQLite ${SQ_P99_ALONE:-n/a} ms" "${r:-n/a}" "(info)" "-"
+    r=$(ratio "$P99_BURST" "$SQ_P99_BURST")
+    row_pg "PG 4 GET /me p99 under burst" "${P99_BURST:-n/a} ms" "SQLite ${SQ_P99_BURST:-n/a} ms" "${r:-n/a}" "(info)" "-"
+    r=$(ratio "$P99_BURST" "$P99_ALONE")
+    row_pg "PG 4 p99 under burst vs alone" "${P99_BURST:-n/a} ms" "alone (PG) ${P99_ALONE:-n/a} ms" "${r:-n/a}" "<= 3.00" "$(cmp_ok "$r" '<=' 3)"
+
+    stop_pid "$SV_PG_PID" 10
+    [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (PostgreSQL) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+    stop_pg_cluster # scenario 5 gets the machine alone
+fi
 
 # ================================================== scenario 5: RSS ===
 echo
@@ -522,26 +729,7 @@ stop_pid "$SV_PID" 10
 # ================================================================= table ===
 echo
 echo "== Results ($CORES cores, $CPU_MODEL)"
-fmt='%-34s | %-18s | %-24s | %-6s | %-9s | %s\n'
-# shellcheck disable=SC2059
-printf "$fmt" scenario figure reference ratio target result
-printf '%s\n' "-----------------------------------+--------------------+--------------------------+--------+-----------+-------"
-for r in "${ROWS[@]}"; do
-    IFS='|' read -r a b c d e f <<<"$r"
-    # shellcheck disable=SC2059
-    printf "$fmt" "$a" "$b" "$c" "$d" "$e" "$f"
-done
-if [[ -n ${BENCH_RESULTS_MD:-} ]]; then
-    {
-        echo "| scenario | figure | reference | ratio | target | result |"
-        echo "|---|---|---|---|---|---|"
-        for r in "${ROWS[@]}"; do
-            IFS='|' read -r a b c d e f <<<"$r"
-            echo "| $a | $b | $c | $d | ${e//</\\<} | $f |"
-        done
-    } >"$BENCH_RESULTS_MD"
-    echo "(Markdown table written to $BENCH_RESULTS_MD)"
-fi
+print_results
 echo "Targets are reported, never enforced: a missed target does not fail the build."
 if ((SETUP_BROKEN)); then
     log "some setup step failed (see SETUP PROBLEM above)"
