@@ -195,16 +195,18 @@ backoff(int attempt)
 }
 
 static enum sv_err
-run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
+run(struct sv_db *db, const char *name, int kind, sv_tx_fn fn, void *ctx)
 {
     enum { MAX_ATTEMPTS = 10 };
     struct sv_dbc *c = acquire(db);
     enum sv_err rc = SV_E_DB_RETRY;
+    /* SQLite has one writer: queue ours here (PostgreSQL locks rows). */
+    bool serialise = kind == SV_TX_WRITE && db->ops == &sv_sqlite_ops;
 
-    if (write)
+    if (serialise)
         pthread_mutex_lock(&db->write_mu);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        enum sv_qs qs = db->ops->begin(c->conn, write);
+        enum sv_qs qs = db->ops->begin(c->conn, kind);
         if (qs < 0) {
             rc = sv_qs_err(qs);
         } else {
@@ -213,6 +215,11 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
                 qs = db->ops->commit(c->conn);
                 if (qs >= 0)
                     break;
+                if (kind != SV_TX_WRITE) {
+                    db->ops->rollback(c->conn);
+                    rc = sv_qs_err(qs); /* a read may simply run again */
+                    goto next;
+                }
                 /*
                  * A failed COMMIT may still have committed (the connection
                  * dropped after the server did it): never run the change a
@@ -224,11 +231,12 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
             }
             db->ops->rollback(c->conn);
         }
+    next:
         if (rc != SV_E_DB_RETRY)
             break;
         backoff(attempt);
     }
-    if (write)
+    if (serialise)
         pthread_mutex_unlock(&db->write_mu);
     release(db, c);
     if (rc == SV_E_DB_RETRY)
@@ -239,13 +247,13 @@ run(struct sv_db *db, const char *name, bool write, sv_tx_fn fn, void *ctx)
 enum sv_err
 sv_db_run_tx(struct sv_db *db, const char *name, sv_tx_fn fn, void *ctx)
 {
-    return run(db, name, true, fn, ctx);
+    return run(db, name, SV_TX_WRITE, fn, ctx);
 }
 
 enum sv_err
 sv_db_run_ro(struct sv_db *db, sv_tx_fn fn, void *ctx)
 {
-    return run(db, "read", false, fn, ctx);
+    return run(db, "read", SV_TX_READ, fn, ctx);
 }
 
 enum sv_err
@@ -257,7 +265,7 @@ sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
 
     /* Row-level security scopes live in a transaction. */
     if (db->ops == &sv_postgres_ops)
-        return run(db, "read", false, fn, ctx);
+        return run(db, "read", SV_TX_READ_ONE, fn, ctx);
     c = acquire(db);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         rc = fn(c, ctx);
@@ -300,7 +308,7 @@ sv_db_scope_session(struct sv_dbc *c, const uint8_t hash[32])
 enum sv_qs
 sv_dbc_begin(struct sv_dbc *c)
 {
-    return c->db->ops->begin(c->conn, true);
+    return c->db->ops->begin(c->conn, SV_TX_WRITE);
 }
 
 enum sv_qs

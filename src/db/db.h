@@ -106,12 +106,17 @@ sv_qs_err(enum sv_qs qs)
 
 /* ---- engine interface: implemented by sqlite.c (postgres.c next) ---- */
 
+enum { SV_TX_READ = 0, SV_TX_WRITE = 1, SV_TX_READ_ONE = 2 };
+
 struct sv_db_ops {
     const char *name;
     void *(*connect)(const struct sv_config *cfg, char *err, size_t err_len);
     void (*disconnect)(void *conn);
     enum sv_qs (*exec_script)(void *conn, const char *sql);
-    enum sv_qs (*begin)(void *conn, bool write);
+    /* kind: SV_TX_READ, SV_TX_WRITE, or SV_TX_READ_ONE (a read of one
+     * statement: PostgreSQL sends begin, scope, statement and commit in
+     * one round trip) */
+    enum sv_qs (*begin)(void *conn, int kind);
     enum sv_qs (*commit)(void *conn);
     void (*rollback)(void *conn);
     void *(*prepare)(void *conn, const struct sv_sql *q);

@@ -27,9 +27,21 @@ enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
 
 enum { MAX_PARAMS = 32 };
 
+enum { MAX_SCOPES = 4 };
+
 struct pg_conn {
     PGconn *pg;
     unsigned gen; /* bumped by every reconnect: statements must re-prepare */
+    /*
+     * A one-statement read (SV_TX_READ_ONE) is sent as one pipeline:
+     * BEGIN, the scope settings, the statement and COMMIT, one round trip
+     * instead of four. Until the statement runs, they wait here.
+     */
+    bool deferred;
+    bool done;    /* the pipeline already committed */
+    int n_scopes;
+    char scope_key[MAX_SCOPES][40];
+    char scope_val[MAX_SCOPES][80];
 };
 
 struct pg_stmt {
@@ -120,9 +132,10 @@ pg_exec_script(void *conn, const char *sql)
 }
 
 static enum sv_qs
-pg_begin(void *conn, bool write)
+pg_begin(void *conn, int kind)
 {
     struct pg_conn *c = conn;
+    bool write = kind == SV_TX_WRITE;
 
     if (PQstatus(c->pg) != CONNECTION_OK) {
         PQreset(c->pg); /* follows target_session_attrs to the primary */
@@ -130,6 +143,11 @@ pg_begin(void *conn, bool write)
         if (PQstatus(c->pg) != CONNECTION_OK)
             return SV_QS_SOFT;
     }
+    c->deferred = kind == SV_TX_READ_ONE;
+    c->done = false;
+    c->n_scopes = 0;
+    if (c->deferred)
+        return SV_QS_NONE;
     /*
      * Writes: READ COMMITTED; the audit head row lock orders appends, and
      * uniqueness is enforced by constraints. Reads: one snapshot.
@@ -142,6 +160,11 @@ pg_begin(void *conn, bool write)
 static enum sv_qs
 pg_commit(void *conn)
 {
+    struct pg_conn *c = conn;
+    if (c->deferred || c->done) { /* nothing sent, or already committed */
+        c->deferred = c->done = false;
+        return SV_QS_NONE;
+    }
     return pg_exec_script(conn, "COMMIT");
 }
 
@@ -149,6 +172,7 @@ static void
 pg_rollback(void *conn)
 {
     struct pg_conn *c = conn;
+    c->deferred = c->done = false;
     if (PQstatus(c->pg) == CONNECTION_OK &&
         PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         PGresult *res = PQexec(c->pg, "ROLLBACK");
@@ -292,6 +316,78 @@ exec_prepared(struct pg_stmt *st)
                           st->formats, 1);
 }
 
+/* The result of the next query in a pipeline (NULL-terminated per query). */
+static PGresult *
+next_result(PGconn *pg)
+{
+    PGresult *res = PQgetResult(pg), *extra;
+    while (res != NULL && (extra = PQgetResult(pg)) != NULL)
+        PQclear(extra); /* only the first result of a query matters here */
+    return res;
+}
+
+/*
+ * BEGIN; set_config…; the statement; COMMIT, as one pipeline. Returns the
+ * statement's result, or the first failure (which aborts the rest).
+ */
+static PGresult *
+exec_pipeline(struct pg_stmt *st)
+{
+    struct pg_conn *c = st->c;
+    PGconn *pg = c->pg;
+    PGresult *res, *out = NULL, *fail = NULL;
+    bool ok;
+
+    c->deferred = false;
+    ok = PQenterPipelineMode(pg) == 1 &&
+         PQsendQueryParams(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+                               "READ ONLY", 0, NULL, NULL, NULL, NULL, 0);
+    for (int i = 0; ok && i < c->n_scopes; i++) {
+        const char *params[2] = {c->scope_key[i], c->scope_val[i]};
+        ok = PQsendQueryParams(pg, "SELECT set_config($1, $2, true)", 2,
+                               NULL, params, NULL, NULL, 0);
+    }
+    ok = ok && PQsendQueryPrepared(pg, st->q->name, st->n_params,
+                                   (const char *const *)st->values,
+                                   st->lengths, st->formats, 1);
+    ok = ok && PQsendQueryParams(pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+    ok = ok && PQpipelineSync(pg);
+    if (!ok) {
+        /* Nothing useful was sent: leave pipeline mode and report. */
+        while ((res = PQgetResult(pg)) != NULL)
+            PQclear(res);
+        PQexitPipelineMode(pg);
+        return NULL;
+    }
+    /* BEGIN, each set_config, the statement, COMMIT, then the sync. */
+    for (int i = 0; i < c->n_scopes + 3; i++) {
+        res = next_result(pg);
+        ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        bool good = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+        if (i == c->n_scopes + 1 && good) {
+            out = res; /* the statement's rows */
+            continue;
+        }
+        if (!good && fail == NULL && s != PGRES_PIPELINE_ABORTED)
+            fail = res;
+        else
+            PQclear(res);
+    }
+    while ((res = PQgetResult(pg)) != NULL) { /* the sync point */
+        ExecStatusType s = PQresultStatus(res);
+        PQclear(res);
+        if (s == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    PQexitPipelineMode(pg);
+    if (fail != NULL) {
+        PQclear(out);
+        return fail;
+    }
+    c->done = true;
+    return out;
+}
+
 static bool
 is_state(const PGresult *res, const char *state)
 {
@@ -318,7 +414,7 @@ pg_step(void *stmt)
                 return qs;
             st->gen = st->c->gen;
         }
-        st->res = exec_prepared(st);
+        st->res = st->c->deferred ? exec_pipeline(st) : exec_prepared(st);
         if (is_state(st->res, "26000")) /* forgotten anyway: retry the tx */
             st->gen = st->c->gen - 1;
         qs = map_result(st->c, st->res);
@@ -403,6 +499,18 @@ static enum sv_qs
 pg_set_scope(void *conn, const char *key, const char *value)
 {
     struct pg_conn *c = conn;
+    if (c->deferred) {
+        if (c->n_scopes == MAX_SCOPES ||
+            strlen(key) >= sizeof c->scope_key[0] ||
+            strlen(value) >= sizeof c->scope_val[0])
+            sv_abort_at(__FILE__, __LINE__, "scope does not fit");
+        snprintf(c->scope_key[c->n_scopes], sizeof c->scope_key[0], "%s",
+                 key);
+        snprintf(c->scope_val[c->n_scopes], sizeof c->scope_val[0], "%s",
+                 value);
+        c->n_scopes++;
+        return SV_QS_NONE;
+    }
     const char *params[2] = {key, value};
     PGresult *res = PQexecParams(c->pg, "SELECT set_config($1, $2, true)", 2,
                                  NULL, params, NULL, NULL, 0);

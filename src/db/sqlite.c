@@ -78,9 +78,10 @@ reset_all(sqlite3 *h)
 }
 
 static enum sv_qs
-lite_begin(void *conn, bool write)
+lite_begin(void *conn, int kind)
 {
-    return lite_exec_script(conn, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    return lite_exec_script(conn,
+                            kind == SV_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 static enum sv_qs
