@@ -23,6 +23,7 @@
 #   BENCH_DURATION   seconds per wrk run (default 10)
 #   BENCH_SESSIONS   sessions for scenario 5 (default 10000)
 #   BENCH_PG=0       skip the PostgreSQL pass (default 1: run it)
+#   BENCH_BACKUP_MIB size of the database for scenario 6 (default 1024; 0 skips)
 #   BENCH_RESULTS_MD if set, also write the result table as Markdown there
 #   BENCH_KEEP=1     keep the temporary directory (logs) instead of deleting it
 #
@@ -41,6 +42,7 @@ TENANT_NAME="Benchmark Tenant"
 ADMIN=benchadmin
 
 BENCH_PG=${BENCH_PG:-1}
+BACKUP_MIB=${BENCH_BACKUP_MIB:-1024}
 
 PIDS=()
 WORK=
@@ -725,6 +727,48 @@ if [[ $SESS_OK =~ ^[0-9]+$ ]] && ((SESS_OK < SESSIONS)); then
 fi
 stop_pid "$SV_PID" 10
 [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 5) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+
+# ============================================== 6. backup and restore ===
+if [[ $BACKUP_MIB != 0 ]]; then
+    echo
+    echo "== 6. backup and restore of a ${BACKUP_MIB} MiB SQLite database (salesvault backup / restore)"
+    DATA3=$WORK/data-backup
+    "$BIN" init --data "$DATA3" >"$WORK/init3.out" 2>&1 || die "init (scenario 6) failed: $(cat "$WORK/init3.out")"
+    conf_set "$DATA3/salesvault.conf" opslimit 1
+    conf_set "$DATA3/salesvault.conf" memlimit_kib 8192
+    TID=$("$BIN" tenant create --data "$DATA3" --name "Backup Bench" --slug bkbench --admin bkadmin --json 2>>"$WORK/init3.out" |
+        sed -n 's/.*"id": "\([0-9a-f-]*\)".*/\1/p' | head -n 1)
+    [[ -n $TID ]] || die "tenant create (scenario 6) failed"
+    # Audit events with ~1 KiB of details each: rows like the real ones,
+    # written straight into the file (the API would take hours).
+    n_rows=$((BACKUP_MIB * 1024 * 1024 / 1300))
+    timeout -k 5 300 sqlite3 "$DATA3/salesvault.db" "PRAGMA synchronous=OFF; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $n_rows) INSERT INTO audit_events (id, stream, seq, time_ms, tenant_id, actor, action, result, details, prev_hash, hash) SELECT printf('bench-%09d', i), '$TID', i + 10, 1700000000000 + i, '$TID', 'bench', 'bench.event', 'success', printf('{\"pad\":\"%s\"}', hex(randomblob(450))), randomblob(32), randomblob(32) FROM n;" \
+        || die "filling the scenario 6 database failed"
+    db_bytes=$(stat -c %s "$DATA3/salesvault.db")
+    db_mib=$(calc 'a / 1048576' "$db_bytes")
+    sync
+    t0=$(date +%s.%N)
+    timeout -k 5 600 "$BIN" backup --data "$DATA3" --out "$WORK/bench.svb" --json >"$WORK/backup.json" 2>"$WORK/backup.err" \
+        || die "backup failed: $(cat "$WORK/backup.err")"
+    t1=$(date +%s.%N)
+    bk_s=$(calcf %.2f 'a - b' "$t1" "$t0")
+    bk_rate=$(calcf %.1f 'a / b' "$db_mib" "$bk_s")
+    file_mib=$(calc 'a / 1048576' "$(stat -c %s "$WORK/bench.svb")")
+    echo "  database ${db_mib} MiB (${n_rows} extra rows); backup ${bk_s} s -> ${bk_rate} MiB/s of database; file ${file_mib} MiB (includes fsync)"
+    DATA4=$WORK/data-restore
+    mkdir -p "$DATA4" && cp "$DATA3/root.key" "$DATA4/root.key" && chmod 600 "$DATA4/root.key"
+    "$BIN" init --data "$DATA4" >"$WORK/init4.out" 2>&1 || die "init (restore target) failed"
+    t0=$(date +%s.%N)
+    timeout -k 5 900 "$BIN" restore --data "$DATA4" --in "$WORK/bench.svb" --json >"$WORK/restore.json" 2>"$WORK/restore.err" \
+        || die "restore failed: $(cat "$WORK/restore.err")"
+    t1=$(date +%s.%N)
+    rs_s=$(calcf %.2f 'a - b' "$t1" "$t0")
+    rs_rate=$(calcf %.1f 'a / b' "$db_mib" "$rs_s")
+    echo "  restore ${rs_s} s -> ${rs_rate} MiB/s of database"
+    row "6 backup of a ${db_mib} MiB database" "${bk_rate} MiB/s" "${bk_s} s" "-" ">= 200 MiB/s" "$(cmp_ok "$bk_rate" '>=' 200)"
+    row "6 restore of it" "${rs_rate} MiB/s" "${rs_s} s" "-" ">= 100 MiB/s" "$(cmp_ok "$rs_rate" '>=' 100)"
+    rm -rf "$DATA3" "$DATA4" "$WORK/bench.svb"
+fi
 
 # ================================================================= table ===
 echo
