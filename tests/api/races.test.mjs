@@ -17,7 +17,11 @@ describe('races: login vs reset, shutdown under load', () => {
             name: 'races',
             // One slow hashing worker: logins queue, so a reset can land
             // between a login's look-up and its verdict.
-            conf: { password: { opslimit: 3, memlimit_kib: 32768, hash_workers: 1, hash_queue: 256 } },
+            // Up to 160 logins in flight, one connection each.
+            conf: {
+                password: { opslimit: 3, memlimit_kib: 32768, hash_workers: 1, hash_queue: 256 },
+                server: { per_ip_connection_limit: 512 },
+            },
             tenants: [{ slug: 'race', name: 'Race', admin: 'admin', users: [{ username: 'carol' }] }],
         });
         const t = srv.tenants.race;

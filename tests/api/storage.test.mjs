@@ -8,29 +8,47 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-    ENGINE, PASSWORDS, editIni, expectStatus, makeDataDir, serve,
+    ENGINE, PASSWORDS, PG_PORT, editIni, expectStatus, makeDataDir, readIni, serve,
 } from './lib/server.mjs';
 import { rmSync } from 'node:fs';
 
-function sqlite(db, script) {
-    const r = spawnSync('sqlite3', ['-batch', '-bail', db], { input: script, encoding: 'utf8' });
-    assert.equal(r.status, 0, `sqlite3 failed: ${r.stderr}`);
+/*
+ * The database as someone who copies it sees it: the SQLite file (and its
+ * WAL), or on PostgreSQL the superuser's view (pg_dump, psql), which row-
+ * level security does not filter.
+ */
+const pgDb = (dir) => readIni(readFileSync(path.join(dir, 'salesvault.conf'), 'utf8'), 'database', 'url')
+    .split('/').pop();
+
+function run(cmd, args, input) {
+    const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, `${cmd} failed: ${r.stderr}`);
     return r.stdout;
 }
 
-/** Every byte of the data directory's database files, as latin1 text. */
+/** One value (or rows) from a query; hex() is spelled per engine. */
+function query(dir, sql) {
+    if (ENGINE === 'sqlite') return run('sqlite3', ['-batch', '-bail', path.join(dir, 'salesvault.db')], sql);
+    const pgSql = sql.replace(/hex\((\w+)\)/g, "upper(encode($1, 'hex'))");
+    return run('psql', ['-X', '-q', '-At', '-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', '-d', pgDb(dir)], pgSql);
+}
+
+/** A logical dump of the whole database. */
+function dumpOf(dir) {
+    if (ENGINE === 'sqlite') return run('sqlite3', ['-batch', '-bail', path.join(dir, 'salesvault.db')], '.dump');
+    return run('pg_dump', ['-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', pgDb(dir)]);
+}
+
+/** Every byte of the data directory's SQLite files ('' on PostgreSQL: the dump covers it). */
 function rawStore(dir) {
+    if (ENGINE !== 'sqlite') return '';
     return readdirSync(dir)
         .filter((f) => f.startsWith('salesvault.db'))
         .map((f) => readFileSync(path.join(dir, f)).toString('latin1'))
         .join('\n');
 }
 
-// Reads the SQLite files themselves; the PostgreSQL run checks storage in
-// tests/unit/test_db.c instead.
-describe('storage: no password, token or e-mail in clear; hashes upgraded', {
-    skip: ENGINE !== 'sqlite' ? 'inspects the SQLite database files' : false,
-}, () => {
+describe('storage: no password, token or e-mail in clear; hashes upgraded', () => {
     let data;
     let srv;
     const email = 'carol.secret@storage.example';
@@ -67,10 +85,9 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', {
     test('2. stopped server: neither the SQL dump nor the raw files hold a password, token or e-mail', async () => {
         const r = await srv.stop();
         assert.deepEqual(r, { code: 0, signal: null });
-        const db = path.join(data.dir, 'salesvault.db');
-        const dump = sqlite(db, '.dump');
+        const dump = dumpOf(data.dir);
         const raw = rawStore(data.dir);
-        assert.ok(dump.includes('CREATE TABLE accounts'), 'the dump is real');
+        assert.match(dump, /CREATE TABLE (public\.)?accounts/, 'the dump is real');
         const secrets = {
             'admin temporary password': data.tenants.vault.admin.temporary_password,
             'admin password': PASSWORDS.admin,
@@ -86,10 +103,10 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', {
         }
         // What is stored for a session is SHA-256 of the token.
         const want = createHash('sha256').update(token).digest('hex').toUpperCase();
-        const hashes = sqlite(db, 'SELECT hex(token_hash) FROM sessions;').split('\n');
+        const hashes = query(data.dir, 'SELECT hex(token_hash) FROM sessions;').split('\n');
         assert.ok(hashes.includes(want), 'the session row holds SHA-256(token)');
         // Passwords are Argon2id strings.
-        const pw = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        const pw = query(data.dir, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
         assert.match(pw, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
     });
 
@@ -97,14 +114,13 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', {
         const conf = path.join(data.dir, 'salesvault.conf');
         writeFileSync(conf, editIni(readFileSync(conf, 'utf8'), { password: { opslimit: 2, memlimit_kib: 9216 } }));
         srv = await serve(data.dir, { name: 'storage-rehash' });
-        const db = path.join(data.dir, 'salesvault.db');
-        const before = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        const before = query(data.dir, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
         // A failed login changes nothing.
         assert.equal((await srv.login('vault', 'carol', 'Not-The-Password-1')).status, 401);
-        assert.equal(sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim(), before);
+        assert.equal(query(data.dir, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim(), before);
         const l = await srv.login('vault', 'carol', PASSWORDS.admin);
         expectStatus(l, 200);
-        const after = sqlite(db, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
+        const after = query(data.dir, "SELECT password_hash FROM accounts WHERE username = 'carol';").trim();
         assert.match(after, /^\$argon2id\$v=19\$m=9216,t=2,p=1\$/, 'rehashed with the new parameters');
         // The same password still works, and the upgrade is audited.
         expectStatus(await srv.login('vault', 'carol', PASSWORDS.admin), 200);
