@@ -639,7 +639,9 @@ walk(struct reader *r, row_fn row, scope_fn scope, void *cls,
         if (*p == REC_SCOPE_TENANT || *p == REC_SCOPE_PLATFORM) {
             struct value v = {0};
             bool tenant = *p == REC_SCOPE_TENANT;
-            if (tenant && !take_value(r, &v, BK_TEXT)) {
+            if (tenant && (!take_value(r, &v, BK_TEXT) || v.copy == NULL)) {
+                if (r->problem == NULL)
+                    r->problem = "a tenant scope without a tenant (corrupted)";
                 free(v.copy);
                 return SV_E_TAMPERED;
             }

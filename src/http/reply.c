@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "http/request.h"
 
 void
@@ -83,6 +84,10 @@ sv_reply_empty(struct sv_request *rq, unsigned status)
 void
 sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
 {
+    /* Field names can come from the client (an unknown query parameter):
+     * keep them printable UTF-8, or the body would not encode. */
+    if (field != NULL)
+        field = sv_sanitize_text(rq->arena, field, 64);
     json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code",
                              sv_err_code(err), "message", sv_err_message(err),
                              "field", field);

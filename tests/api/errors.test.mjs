@@ -157,6 +157,13 @@ describe('errors: bad input gets exact status, code and field', () => {
         expectStatus(await srv.api('GET', '/me', { token: admin }), 200, 'the admin session survived');
     });
 
+    test('a query parameter name that is not UTF-8 -> 400 field_unknown (not 500), field printable', async () => {
+        const r = await srv.api('GET', '/api/v1/health?%ff%fe=1');
+        assert.equal(r.status, 400);
+        assert.equal(r.json.error.code, 'field_unknown');
+        assert.equal(r.json.error.field, '??');
+    });
+
     test('the server is still healthy after the bad input', async () => {
         const r = await srv.api('GET', '/health');
         expectStatus(r, 200);
