@@ -23,6 +23,8 @@ static const char usage[] =
     "  audit     verify the tamper-evident audit chains\n"
     "  backup    encrypted online backup; `backup verify FILE` checks one\n"
     "  restore   restore a backup into an empty database (either engine)\n"
+    "  device    act as the user's trusted phone: enrol, approve, scan QR\n"
+    "  blacklist platform-wide IP/device blacklist: list, add, remove\n"
     "  version   print the version\n"
     "\n"
     "Every command takes --data DIR (default ./var) and --help.\n";
@@ -37,7 +39,8 @@ main(int argc, char **argv)
         {"init", sv_cli_init},     {"serve", sv_cli_serve},
         {"tenant", sv_cli_tenant}, {"user", sv_cli_user},
         {"audit", sv_cli_audit},   {"backup", sv_cli_backup},
-        {"restore", sv_cli_restore},
+        {"restore", sv_cli_restore}, {"device", sv_cli_device},
+        {"blacklist", sv_cli_blacklist},
     };
 
     if (sodium_init() < 0) {

@@ -17,6 +17,8 @@ int sv_cli_user(int argc, char **argv);
 int sv_cli_audit(int argc, char **argv);
 int sv_cli_backup(int argc, char **argv);
 int sv_cli_restore(int argc, char **argv);
+int sv_cli_device(int argc, char **argv);
+int sv_cli_blacklist(int argc, char **argv);
 
 /* ---- shared helpers (cli_common.c) ---- */
 

@@ -49,7 +49,37 @@ const char sv_config_template[] =
     "absolute_lifetime_s = 43200\n"
     "\n[log]\n"
     "; debug, info, warn or error\n"
-    "level = info\n";
+    "level = info\n"
+    "\n[auth]\n"
+    "; failures (per account name, IP or device) before a CAPTCHA, and\n"
+    "; before the account name locks; one failure decays per decay period\n"
+    "captcha_after = 3\n"
+    "lock_after = 10\n"
+    "failure_decay_s = 900\n"
+    "; a lock lasts lock_base_s, doubling with each lock, at most lock_max_s\n"
+    "lock_base_s = 60\n"
+    "lock_max_s = 86400\n"
+    "; credential stuffing: one IP or device failing on this many distinct\n"
+    "; account names within the window is blacklisted for blacklist_s\n"
+    "stuffing_accounts = 5\n"
+    "stuffing_window_s = 600\n"
+    "blacklist_s = 3600\n"
+    "challenge_ttl_s = 300\n"
+    "qr_ttl_s = 120\n"
+    "code_ttl_s = 300\n"
+    "reset_ttl_s = 600\n"
+    "signature_window_s = 300\n"
+    "\n[notify]\n"
+    "; outbox (JSON lines in outbox_file), webhook or smtp\n"
+    "backend = outbox\n"
+    "outbox_file = outbox.jsonl\n"
+    "; webhook_url = https://sms-gateway.example/send\n"
+    "; webhook_secret_file = webhook.secret\n"
+    "; smtp_url = smtps://mail.example:465\n"
+    "; smtp_from = salesvault@example.com\n"
+    "; smtp_user = salesvault\n"
+    "; smtp_password_file = smtp.secret\n"
+    "retries = 5\n";
 
 static void
 join_path(char *out, const char *dir, const char *rel)
@@ -85,6 +115,22 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     c->idle_timeout_ms = 1800 * 1000LL;
     c->absolute_lifetime_ms = 43200 * 1000LL;
     c->log_level = 1;
+    c->captcha_after = 3;
+    c->lock_after = 10;
+    c->failure_decay_ms = 900 * 1000LL;
+    c->lock_base_ms = 60 * 1000LL;
+    c->lock_max_ms = 86400 * 1000LL;
+    c->stuffing_accounts = 5;
+    c->stuffing_window_ms = 600 * 1000LL;
+    c->blacklist_ms = 3600 * 1000LL;
+    c->challenge_ttl_ms = 300 * 1000LL;
+    c->qr_ttl_ms = 120 * 1000LL;
+    c->code_ttl_ms = 300 * 1000LL;
+    c->reset_ttl_ms = 600 * 1000LL;
+    c->signature_window_ms = 300 * 1000LL;
+    c->notify_backend = SV_NOTIFY_OUTBOX;
+    join_path(c->outbox, data_dir, "outbox.jsonl");
+    c->notify_retries = 5;
 }
 
 bool
@@ -235,6 +281,82 @@ on_value(void *user, const char *section, const char *key, const char *value)
             return fail(p, section, key,
                         "must be one of debug, info, warn, error");
         c->log_level = found;
+    } else if (IS("auth", "captcha_after")) {
+        NUM(1, 1000);
+        c->captcha_after = (unsigned)n;
+    } else if (IS("auth", "lock_after")) {
+        NUM(1, 10000);
+        c->lock_after = (unsigned)n;
+    } else if (IS("auth", "failure_decay_s")) {
+        NUM(1, 604800);
+        c->failure_decay_ms = n * 1000;
+    } else if (IS("auth", "lock_base_s")) {
+        NUM(1, 86400);
+        c->lock_base_ms = n * 1000;
+    } else if (IS("auth", "lock_max_s")) {
+        NUM(1, 2592000);
+        c->lock_max_ms = n * 1000;
+    } else if (IS("auth", "stuffing_accounts")) {
+        NUM(2, 10000);
+        c->stuffing_accounts = (unsigned)n;
+    } else if (IS("auth", "stuffing_window_s")) {
+        NUM(1, 604800);
+        c->stuffing_window_ms = n * 1000;
+    } else if (IS("auth", "blacklist_s")) {
+        NUM(1, 31536000);
+        c->blacklist_ms = n * 1000;
+    } else if (IS("auth", "challenge_ttl_s")) {
+        NUM(30, 3600);
+        c->challenge_ttl_ms = n * 1000;
+    } else if (IS("auth", "qr_ttl_s")) {
+        NUM(10, 600);
+        c->qr_ttl_ms = n * 1000;
+    } else if (IS("auth", "code_ttl_s")) {
+        NUM(30, 3600);
+        c->code_ttl_ms = n * 1000;
+    } else if (IS("auth", "reset_ttl_s")) {
+        NUM(60, 86400);
+        c->reset_ttl_ms = n * 1000;
+    } else if (IS("auth", "signature_window_s")) {
+        NUM(5, 3600);
+        c->signature_window_ms = n * 1000;
+    } else if (IS("notify", "backend")) {
+        if (strcmp(value, "outbox") == 0)
+            c->notify_backend = SV_NOTIFY_OUTBOX;
+        else if (strcmp(value, "webhook") == 0)
+            c->notify_backend = SV_NOTIFY_WEBHOOK;
+        else if (strcmp(value, "smtp") == 0)
+            c->notify_backend = SV_NOTIFY_SMTP;
+        else
+            return fail(p, section, key,
+                        "must be one of outbox, webhook, smtp");
+    } else if (IS("notify", "outbox_file")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->outbox, c->data_dir, value);
+    } else if (IS("notify", "webhook_url")) {
+        if (strncmp(value, "https://", 8) != 0 &&
+            strncmp(value, "http://127.0.0.1", 16) != 0 &&
+            strncmp(value, "http://localhost", 16) != 0)
+            return fail(p, section, key,
+                        "must be https:// (plain http only to localhost)");
+        snprintf(c->webhook_url, sizeof c->webhook_url, "%s", value);
+    } else if (IS("notify", "webhook_secret_file")) {
+        join_path(c->webhook_secret_file, c->data_dir, value);
+    } else if (IS("notify", "smtp_url")) {
+        if (strncmp(value, "smtps://", 8) != 0 &&
+            strncmp(value, "smtp://", 7) != 0)
+            return fail(p, section, key, "must start with smtps:// or smtp://");
+        snprintf(c->smtp_url, sizeof c->smtp_url, "%s", value);
+    } else if (IS("notify", "smtp_from")) {
+        snprintf(c->smtp_from, sizeof c->smtp_from, "%s", value);
+    } else if (IS("notify", "smtp_user")) {
+        snprintf(c->smtp_user, sizeof c->smtp_user, "%s", value);
+    } else if (IS("notify", "smtp_password_file")) {
+        join_path(c->smtp_password_file, c->data_dir, value);
+    } else if (IS("notify", "retries")) {
+        NUM(1, 20);
+        c->notify_retries = (unsigned)n;
     } else {
         return fail(p, section, key, "unknown setting");
     }
@@ -256,6 +378,23 @@ sv_config_parse(struct sv_config *c, const char *text, char *err,
         return SV_E_FIELD_INVALID;
     if (c->db_migrate_url[0] != '\0' && c->db_url[0] == '\0') {
         snprintf(err, err_len, "[database] migrate_url: needs url as well");
+        return SV_E_FIELD_INVALID;
+    }
+    if (c->captcha_after > c->lock_after) {
+        snprintf(err, err_len,
+                 "[auth] captcha_after: must not exceed lock_after");
+        return SV_E_FIELD_INVALID;
+    }
+    if (c->notify_backend == SV_NOTIFY_WEBHOOK &&
+        (c->webhook_url[0] == '\0' || c->webhook_secret_file[0] == '\0')) {
+        snprintf(err, err_len, "[notify] backend: webhook needs webhook_url "
+                               "and webhook_secret_file");
+        return SV_E_FIELD_INVALID;
+    }
+    if (c->notify_backend == SV_NOTIFY_SMTP &&
+        (c->smtp_url[0] == '\0' || c->smtp_from[0] == '\0')) {
+        snprintf(err, err_len,
+                 "[notify] backend: smtp needs smtp_url and smtp_from");
         return SV_E_FIELD_INVALID;
     }
     if (c->idle_timeout_ms > c->absolute_lifetime_ms) {

@@ -40,6 +40,30 @@ struct sv_config {
     int64_t absolute_lifetime_ms;
     /* [log] */
     int log_level;
+    /* [auth] (AUTH-4, AUTH-5, DEV-*) */
+    unsigned captcha_after;      /* failures before a CAPTCHA is required */
+    unsigned lock_after;         /* failures before the name locks */
+    int64_t failure_decay_ms;    /* one failure is forgotten per this */
+    int64_t lock_base_ms;        /* first lock; doubles with each lock */
+    int64_t lock_max_ms;
+    unsigned stuffing_accounts;  /* distinct names failed from one source */
+    int64_t stuffing_window_ms;
+    int64_t blacklist_ms;        /* how long an automatic entry lasts */
+    int64_t challenge_ttl_ms;
+    int64_t qr_ttl_ms;
+    int64_t code_ttl_ms;         /* SMS login codes */
+    int64_t reset_ttl_ms;        /* self-service reset codes */
+    int64_t signature_window_ms; /* device request timestamps */
+    /* [notify] (DEV-6) */
+    enum { SV_NOTIFY_OUTBOX, SV_NOTIFY_WEBHOOK, SV_NOTIFY_SMTP } notify_backend;
+    char outbox[SV_PATH_MAX];
+    char webhook_url[SV_PATH_MAX];
+    char webhook_secret_file[SV_PATH_MAX];
+    char smtp_url[SV_PATH_MAX];
+    char smtp_from[256];
+    char smtp_user[256];
+    char smtp_password_file[SV_PATH_MAX];
+    unsigned notify_retries;     /* webhook/SMTP attempts per message */
 };
 
 /** Fill @p c with defaults for data directory @p data_dir. */
