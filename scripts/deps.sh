@@ -8,9 +8,9 @@ build_pkgs=(
     libmicrohttpd-dev libgnutls28-dev libsodium-dev libjansson-dev
     libsqlite3-dev libpq-dev liboath-dev libqrencode-dev libgd-dev
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
-    john-data
+    john-data libzbar-dev fonts-dejavu-core
 )
-test_pkgs=(libcmocka-dev clang sqlite3 nodejs python3-yaml postgresql)
+test_pkgs=(libcmocka-dev clang sqlite3 nodejs npm python3-yaml postgresql chromium)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")
