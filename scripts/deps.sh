@@ -25,6 +25,7 @@ missing=()
 for p in "${want[@]}"; do
     # nodejs/npm may come from elsewhere on a developer machine: accept the command.
     if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+    if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
         missing+=("$p")
     fi
