@@ -2,7 +2,7 @@
 # make test: every suite, on both database engines.
 #   1. unit tests (cmocka, fuzz-corpus replays) under ASan + UBSan
 #   2. the black-box API suites over HTTPS against the sanitized server, on
-#      SQLite
+#      SQLite, then the web sign-in page in chromium (tests/browser)
 #   3. a throwaway PostgreSQL cluster: the engine and row-level security
 #      tests, then the API suites again on PostgreSQL
 #   4. failover: a synchronous standby, the primary killed under load
@@ -23,6 +23,10 @@ meson test -C "$asan" --print-errorlogs --num-processes 2
 echo "== API tests on SQLite (HTTPS, real server under ASan + UBSan)"
 ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=sqlite \
     SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"
+
+echo "== browser tests: the web sign-in page in chromium (SQLite)"
+ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \
+    bash "$root/tests/browser/run.sh"
 
 echo "== PostgreSQL: a throwaway cluster"
 pg=$(mktemp -d "${TMPDIR:-/tmp}/sv-pg.XXXXXX")

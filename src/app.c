@@ -9,7 +9,9 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "directory/tenant.h"
+#include "auth/totp.h"
 #include "identity/policy.h"
+#include "notify/notify.h"
 
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
@@ -44,6 +46,19 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
     }
     sv_tenant_keys_init(app->kr);
     sv_audit_init(app->kr);
+    sv_keyring_derive(app->kr, "sv-codes", 1, app->code_key);
+    sv_keyring_derive(app->kr, "sv-names", 1, app->name_key);
+    sv_keyring_derive(app->kr, "sv-csrf_", 1, app->csrf_key);
+    if (!sv_totp_init()) {
+        snprintf(err, err_len, "liboath failed to initialise");
+        sv_app_close(app);
+        return SV_E_INTERNAL;
+    }
+    rc = sv_notify_open(&app->cfg, &app->notify, err, err_len);
+    if (rc != SV_OK) {
+        sv_app_close(app);
+        return rc;
+    }
     /* A dummy hash at the configured cost, of a password nobody knows. */
     randombytes_buf(pw, sizeof pw);
     rc = sv_password_hash(&app->pw, pw, sizeof pw, app->dummy_hash);
@@ -59,6 +74,12 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
 void
 sv_app_close(struct sv_app *app)
 {
+    if (app->notify != NULL)
+        sv_notify_close(app->notify);
+    app->notify = NULL;
+    sodium_memzero(app->code_key, sizeof app->code_key);
+    sodium_memzero(app->name_key, sizeof app->name_key);
+    sodium_memzero(app->csrf_key, sizeof app->csrf_key);
     sv_tenant_keys_fini();
     sv_db_free(app->db);
     app->db = NULL;

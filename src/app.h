@@ -7,6 +7,7 @@
 #include "crypto/password.h"
 
 struct sv_db;
+struct sv_notify;
 struct sv_workpool;
 
 struct sv_app {
@@ -17,6 +18,11 @@ struct sv_app {
     /* AUTH-4: unknown accounts are verified against this, same cost. */
     char dummy_hash[SV_HASH_LEN];
     struct sv_workpool *hashpool; /* serve only */
+    struct sv_notify *notify;     /* SMS / e-mail delivery (DEV-6) */
+    /* Keys derived from the root key for short-lived secrets. */
+    uint8_t code_key[32];  /* CAPTCHA answers, SMS/reset codes, QR secrets */
+    uint8_t name_key[32];  /* failure counter keys (AUTH-4) */
+    uint8_t csrf_key[32];  /* browser CSRF tokens */
 };
 
 /**

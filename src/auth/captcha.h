@@ -14,6 +14,8 @@
 
 #define SV_CAPTCHA_LEN 6      /* characters, from an unambiguous alphabet */
 #define SV_CAPTCHA_HASH_LEN 32
+#define SV_CAPTCHA_WIDTH 200  /* PNG size in pixels, for <img> attributes */
+#define SV_CAPTCHA_HEIGHT 70
 
 /**
  * Draw a new CAPTCHA: a random answer (upper case, NUL-terminated) and its

@@ -1,4 +1,4 @@
-/* salesvault tenant create|list */
+/* salesvault tenant create|list|policy */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,10 +6,12 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "db/db.h"
 #include "directory/tenant.h"
+#include "directory/tenant_store.h"
 #include "identity/identity.h"
 
 static const char help[] =
@@ -17,13 +19,20 @@ static const char help[] =
     "                                [--email EMAIL] [--policy default|nist]\n"
     "                                [--min-score 0-4] [--data DIR] [--json]\n"
     "       salesvault tenant list [--data DIR] [--json]\n"
+    "       salesvault tenant policy SLUG --require-mfa on|off [--data DIR]\n"
+    "                                [--json]\n"
     "\n"
     "create: a tenant with its own key-encryption key and audit stream, and\n"
     "an admin account with a one-time temporary password (printed once; it\n"
     "must be changed at first login).\n"
     "  --policy   password policy: default (6-20 characters, 2 of lower,\n"
     "             upper, digit, symbol) or nist (NIST SP 800-63B: 8-64)\n"
-    "  --min-score  minimum zxcvbn score for new passwords (default 2)\n";
+    "  --min-score  minimum zxcvbn score for new passwords (default 2)\n"
+    "\n"
+    "policy: change a tenant's sign-in policy.\n"
+    "  --require-mfa  on: every login needs an authenticator app (TOTP); an\n"
+    "                 account without one may only enrol one. off: the\n"
+    "                 default.\n";
 
 struct create_ctx {
     struct sv_tenant t;
@@ -143,11 +152,11 @@ list_row(void *cls, const struct sv_tenant *t)
 {
     char created[SV_RFC3339_LEN + 1];
     sv_rfc3339(t->created_at, created);
-    json_array_append_new(cls, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
-                                         t->id, "slug", t->slug, "name",
-                                         t->name, "password_policy",
-                                         sv_policy_kind_name(t->policy.kind),
-                                         "created_at", created));
+    json_array_append_new(
+        cls, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "id", t->id, "slug",
+                       t->slug, "name", t->name, "password_policy",
+                       sv_policy_kind_name(t->policy.kind), "require_mfa",
+                       t->require_mfa, "created_at", created));
 }
 
 static enum sv_err
@@ -202,6 +211,105 @@ list(int argc, char **argv)
     return 0;
 }
 
+struct policy_ctx {
+    const char *slug;
+    bool require_mfa;
+    struct sv_tenant t;
+};
+
+static enum sv_err
+policy_tx(struct sv_dbc *c, void *cls)
+{
+    struct policy_ctx *p = cls;
+    char details[64];
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    rc = sv_tenant_find_by_slug(c, p->slug, &p->t);
+    if (rc == SV_OK)
+        rc = sv_db_scope_tenant(c, p->t.id);
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
+    qs = tenant_store_set_require_mfa(c, p->t.id, p->require_mfa);
+    if (qs != SV_QS_ONE)
+        return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
+    snprintf(details, sizeof details, "{\"require_mfa\":%s,\"was\":%s}",
+             p->require_mfa ? "true" : "false",
+             p->t.require_mfa ? "true" : "false");
+    p->t.require_mfa = p->require_mfa;
+    struct sv_audit_event ev = {
+        .actor = sv_cli_actor(),
+        .action = "tenant.policy",
+        .target_type = "tenant",
+        .target_id = p->t.id,
+        .result = "success",
+        .details = details,
+    };
+    rc = sv_audit_append(c, &ev); /* platform stream */
+    if (rc != SV_OK)
+        return rc;
+    ev.tenant_id = p->t.id; /* and the tenant's own */
+    return sv_audit_append(c, &ev);
+}
+
+static int
+policy(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'},
+        {"require-mfa", required_argument, 0, 'm'},
+        {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *data = "var", *mfa = NULL;
+    struct policy_ctx p;
+    struct sv_app app;
+    bool as_json = false;
+    enum sv_err rc;
+    int c;
+
+    memset(&p, 0, sizeof p);
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'm': mfa = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': fputs(help, stdout); return 0;
+        default: return sv_cli_usage("tenant", "bad option");
+        }
+    }
+    if (optind != argc - 1)
+        return sv_cli_usage("tenant", "policy: give one tenant SLUG");
+    p.slug = argv[optind];
+    if (!sv_check_slug(p.slug, strlen(p.slug)))
+        return sv_cli_usage("tenant", "policy: not a tenant slug: '%s'",
+                            p.slug);
+    if (mfa == NULL)
+        return sv_cli_usage("tenant", "policy: --require-mfa on|off is "
+                                      "required");
+    if (strcmp(mfa, "on") == 0)
+        p.require_mfa = true;
+    else if (strcmp(mfa, "off") != 0)
+        return sv_cli_usage("tenant", "--require-mfa: on or off");
+
+    if (!sv_cli_open(&app, data, 1))
+        return 1;
+    rc = sv_db_run_tx(app.db, "tenant_policy", policy_tx, &p);
+    sv_app_close(&app);
+    if (rc != SV_OK)
+        return sv_cli_err(rc, "tenant policy");
+    if (as_json)
+        sv_cli_print_json(json_pack("{s:{s:s, s:s, s:b}}", "tenant", "id",
+                                    p.t.id, "slug", p.t.slug, "require_mfa",
+                                    p.t.require_mfa));
+    else
+        printf("tenant %s: require_mfa %s\n", p.t.slug,
+               p.t.require_mfa ? "on" : "off");
+    return 0;
+}
+
 int
 sv_cli_tenant(int argc, char **argv)
 {
@@ -213,5 +321,7 @@ sv_cli_tenant(int argc, char **argv)
         return create(argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "policy") == 0)
+        return policy(argc - 1, argv + 1);
     return sv_cli_usage("tenant", "unknown subcommand '%s'", argv[1]);
 }

@@ -20,6 +20,7 @@ struct sv_tenant {
     char slug[SV_SLUG_MAX + 1];
     char name[SV_TENANT_NAME_MAX * 4 + 1];
     struct sv_pw_policy policy;
+    bool require_mfa; /* AUTH-8: every login needs TOTP */
     int64_t created_at;
 };
 

@@ -5,7 +5,9 @@
 
 #include "core/util.h"
 
-#define TCOLS "id, slug, name, password_policy, password_min_score, created_at"
+#define TCOLS                                                                  \
+    "id, slug, name, password_policy, password_min_score, created_at, "        \
+    "require_mfa"
 
 SV_SQL(Q_BY_SLUG, "tenant_find_by_slug",
        "SELECT " TCOLS " FROM tenants WHERE slug = $1", SV_SQL_PLATFORM);
@@ -18,6 +20,8 @@ SV_SQL(Q_INSERT, "tenant_insert",
        "password_min_score, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
        "ON CONFLICT (slug) DO NOTHING",
        SV_SQL_PLATFORM);
+SV_SQL(Q_SET_REQUIRE_MFA, "tenant_set_require_mfa",
+       "UPDATE tenants SET require_mfa = $2 WHERE id = $1", SV_SQL_PLATFORM);
 SV_SQL(Q_INSERT_KEY, "tenant_key_insert",
        "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
        "VALUES ($1, $2, $3, $4)",
@@ -39,6 +43,7 @@ read_tenant(struct sv_stmt *st, struct sv_tenant *t)
                          : SV_PWPOL_DEFAULT;
     t->policy.min_score = (int)sv_stmt_col_int(st, 4);
     t->created_at = sv_stmt_col_int(st, 5);
+    t->require_mfa = sv_stmt_col_int(st, 6) != 0;
 }
 
 static enum sv_qs
@@ -92,6 +97,15 @@ tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t)
     sv_stmt_text(st, 4, sv_policy_kind_name(t->policy.kind));
     sv_stmt_int(st, 5, t->policy.min_score);
     sv_stmt_int(st, 6, t->created_at);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+tenant_store_set_require_mfa(struct sv_dbc *c, const char *id, bool on)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_REQUIRE_MFA);
+    sv_stmt_text(st, 1, id);
+    sv_stmt_int(st, 2, on ? 1 : 0);
     return sv_stmt_exec(st);
 }
 

@@ -12,6 +12,9 @@ enum sv_qs tenant_store_find(struct sv_dbc *c, const char *id,
 enum sv_qs tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row,
                              void *cls);
 enum sv_qs tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t);
+/** tenants.require_mfa (AUTH-8). */
+enum sv_qs tenant_store_set_require_mfa(struct sv_dbc *c, const char *id,
+                                        bool on);
 enum sv_qs tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
                                    uint32_t version, const uint8_t *wrapped,
                                    size_t len);

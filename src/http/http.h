@@ -30,6 +30,7 @@ enum sv_auth_kind {
 #define SV_ROUTE_FORCED_OK 1u /* allowed while a password change is forced */
 #define SV_ROUTE_BODY 2u      /* takes a JSON object body */
 #define SV_ROUTE_BODY_OPT 4u  /* body may be empty */
+#define SV_ROUTE_MFA_OK 8u    /* allowed while MFA enrolment is pending */
 
 #define SV_MAX_QUERY 8
 
@@ -72,8 +73,37 @@ void sv_rq_log_principal(struct sv_request *rq, const char *tenant_id,
 /** Run @p fn(arg) when the request ends, whatever happened. */
 void sv_rq_on_cleanup(struct sv_request *rq, void (*fn)(void *), void *arg);
 
+/** A request header, or NULL. */
+const char *sv_rq_header(struct sv_request *rq, const char *name);
+/** A cookie the client sent, or NULL. */
+const char *sv_rq_cookie(struct sv_request *rq, const char *name);
+/** The raw request body (after the router read it) and its length. */
+const char *sv_rq_body(struct sv_request *rq, size_t *len);
+const char *sv_rq_method(struct sv_request *rq);
+/** The path exactly as requested, with its query string (signatures). */
+const char *sv_rq_path_and_query(struct sv_request *rq);
+/** True when the session came from the browser cookie (web console). */
+bool sv_rq_cookie_auth(struct sv_request *rq);
+/** The CSRF token of a cookie session (NULL for bearer tokens). */
+const char *sv_rq_csrf(struct sv_request *rq);
+/** Add a response header (copied) to the reply this request will get. */
+void sv_rq_add_header(struct sv_request *rq, const char *name,
+                      const char *value);
+/**
+ * Set a cookie: HttpOnly, Secure, SameSite=Strict, Path=/; @p max_age_s
+ * 0 deletes it.
+ */
+void sv_rq_set_cookie(struct sv_request *rq, const char *name,
+                      const char *value, long max_age_s);
+
 /** Reply with JSON @p body (stolen). */
 void sv_reply_json(struct sv_request *rq, unsigned status, json_t *body);
+/**
+ * Reply with bytes of type @p type: copied unless @p persistent (static
+ * data that outlives the response).
+ */
+void sv_reply_bytes(struct sv_request *rq, unsigned status, const char *type,
+                    const void *data, size_t len, bool persistent);
 /** Reply with no body. */
 void sv_reply_empty(struct sv_request *rq, unsigned status);
 /**
@@ -92,6 +122,30 @@ typedef void (*sv_cont_fn)(struct sv_request *rq, void *arg);
  */
 void sv_offload_or_reply(struct sv_request *rq, sv_work_fn work,
                          sv_cont_fn cont, void *arg);
+
+/*
+ * Long poll: suspend @p rq (no thread is held) until sv_wake(@p key) or
+ * @p timeout_ms, then run @p cont(rq, arg) on a connection thread, which
+ * must reply; sv_rq_woken(rq) tells which. After parking, the caller must
+ * re-check the state it waits on and call sv_wake itself if it already
+ * changed (a wake before the park would be lost otherwise).
+ */
+void sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
+             sv_cont_fn cont, void *arg);
+bool sv_rq_woken(struct sv_request *rq);
+/** Resume every request parked on @p key (any thread). */
+void sv_wake(const char *key);
+/** Requests parked now (benchmarks, tests). */
+unsigned sv_parked_count(void);
+
+/**
+ * Called about once a second on its own thread while serving (e.g. to
+ * wake requests whose state another node changed). At most one.
+ */
+void sv_http_set_ticker(void (*fn)(struct sv_app *app));
+
+/* Static files and the page (static_http.c). */
+void http_static(struct sv_request *rq);
 
 /** Start serving; blocks until SIGTERM/SIGINT, then drains and returns. */
 SV_MUST_CHECK enum sv_err sv_http_serve(struct sv_app *app);

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,32 @@ sv_reply_common_headers(struct sv_request *rq, struct MHD_Response *r)
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'");
+                            rq->csp ? rq->csp
+                                    : "default-src 'none'; frame-ancestors "
+                                      "'none'");
+    for (unsigned i = 0; i < rq->n_extra; i++)
+        MHD_add_response_header(r, rq->extra[i].name, rq->extra[i].value);
+}
+
+void
+sv_rq_add_header(struct sv_request *rq, const char *name, const char *value)
+{
+    sv_assert(rq->n_extra < SV_MAX_EXTRA_HEADERS);
+    rq->extra[rq->n_extra].name = sv_arena_strdup(rq->arena, name);
+    rq->extra[rq->n_extra].value = sv_arena_strdup(rq->arena, value);
+    rq->n_extra++;
+}
+
+void
+sv_rq_set_cookie(struct sv_request *rq, const char *name, const char *value,
+                 long max_age_s)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "%s=%s; Max-Age=%ld; Path=/; Secure; HttpOnly; SameSite=Strict",
+             name, max_age_s > 0 ? value : "", max_age_s);
+    sv_rq_add_header(rq, "Set-Cookie", buf);
+    sodium_memzero(buf, sizeof buf);
 }
 
 static void
@@ -70,6 +96,17 @@ sv_reply_json(struct sv_request *rq, unsigned status, json_t *body)
                                                            wipe_free);
     MHD_add_response_header(r, "Content-Type",
                             "application/json; charset=utf-8");
+    queue(rq, status, r);
+}
+
+void
+sv_reply_bytes(struct sv_request *rq, unsigned status, const char *type,
+               const void *data, size_t len, bool persistent)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, (void *)data,
+        persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", type);
     queue(rq, status, r);
 }
 

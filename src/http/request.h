@@ -11,6 +11,7 @@
 
 #define SV_MAX_PARAMS 2
 #define SV_MAX_CLEANUPS 4
+#define SV_MAX_EXTRA_HEADERS 6
 
 struct cleanup {
     void (*fn)(void *);
@@ -25,6 +26,8 @@ struct sv_request {
     uint64_t start_ns;
     const char *method;
     const char *url;
+    const char *raw_uri; /* the request target as sent, query included */
+    bool started;
     const struct sv_route *route;
     const char *params[SV_MAX_PARAMS];
     char ip[64];
@@ -43,6 +46,14 @@ struct sv_request {
     char log_tenant[40], log_account[40];
 
     const char *allow; /* Allow header for 405 */
+    const char *csp;   /* Content-Security-Policy other than the API's */
+    struct {
+        const char *name, *value;
+    } extra[SV_MAX_EXTRA_HEADERS];
+    unsigned n_extra;
+    bool cookie_auth; /* the session came from the sv_session cookie */
+    bool need_sig;    /* the session's device signs its requests */
+    const char *csrf; /* the cookie session's CSRF token */
 
     /* result */
     bool replied;
@@ -54,6 +65,11 @@ struct sv_request {
     sv_work_fn work;
     sv_cont_fn cont;
     void *work_arg;
+    /* long poll (sv_park) */
+    bool parked, woken;
+    int64_t park_deadline_ms;
+    char park_key[40];
+    struct sv_request *park_next;
 
     struct cleanup cleanups[SV_MAX_CLEANUPS];
     unsigned n_cleanups;

@@ -7,11 +7,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "app.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "auth/devsig.h"
 #include "http/request.h"
+#include "identity/flow.h"
 
 enum { URL_MAX = 1024, SEGS_MAX = 12 };
 
@@ -188,11 +192,23 @@ bearer(struct sv_request *rq)
 }
 
 static bool
+safe_method(const struct sv_request *rq)
+{
+    return strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+}
+
+static bool
 authenticate_or_reply(struct sv_request *rq)
 {
     const char *token = bearer(rq);
     enum sv_err rc;
 
+    if (token == NULL) {
+        /* The web console: the HttpOnly cookie, with a CSRF header for
+         * anything that changes state. */
+        token = sv_rq_cookie(rq, "sv_session");
+        rq->cookie_auth = token != NULL;
+    }
     if (token == NULL) {
         sv_reply_error(rq, SV_E_UNAUTHENTICATED, NULL);
         return false;
@@ -202,7 +218,21 @@ authenticate_or_reply(struct sv_request *rq)
         sv_reply_error(rq, rc, NULL);
         return false;
     }
+    if (rq->cookie_auth) {
+        char want[48];
+        const char *got = sv_rq_header(rq, "X-CSRF-Token");
+        sv_csrf_token(rq->app, token, want);
+        rq->csrf = sv_arena_strdup(rq->arena, want);
+        sodium_memzero(want, sizeof want);
+        if (!safe_method(rq) &&
+            (got == NULL || strlen(got) != strlen(rq->csrf) ||
+             sodium_memcmp(got, rq->csrf, strlen(rq->csrf)) != 0)) {
+            sv_reply_error(rq, SV_E_CSRF, "X-CSRF-Token");
+            return false;
+        }
+    }
     rq->has_session = true;
+    rq->need_sig = rq->session.has_device_pk;
     sv_rq_log_principal(rq, rq->session.tenant_id, rq->session.account_id);
     if (rq->session.must_change_password &&
         !(rq->route->flags & SV_ROUTE_FORCED_OK)) {
@@ -212,6 +242,10 @@ authenticate_or_reply(struct sv_request *rq)
                                       rq->route->path);
         sv_reply_error(rq, rc == SV_OK ? SV_E_PASSWORD_CHANGE_REQUIRED : rc,
                        NULL);
+        return false;
+    }
+    if (rq->session.mfa_pending && !(rq->route->flags & SV_ROUTE_MFA_OK)) {
+        sv_reply_error(rq, SV_E_MFA_ENROLMENT_REQUIRED, NULL);
         return false;
     }
     if (rq->route->auth == SV_AUTH_ADMIN &&
@@ -243,6 +277,42 @@ check_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
     return MHD_NO;
 }
 
+/*
+ * DEV-1: a session opened by a mobile or CLI device is only good with that
+ * device's signature over this very request, fresh and never seen before.
+ */
+static bool
+device_signature_or_reply(struct sv_request *rq)
+{
+    const char *dev = sv_rq_header(rq, "X-SV-Device");
+    const char *ts_s = sv_rq_header(rq, "X-SV-Timestamp");
+    const char *nonce = sv_rq_header(rq, "X-SV-Nonce");
+    const char *sig = sv_rq_header(rq, "X-SV-Signature");
+    const char *bad = "X-SV-Signature";
+    int64_t ts = 0;
+    enum sv_err rc = SV_E_SIGNATURE_INVALID;
+
+    /* The device's own id, or the server's id for it (login answer). */
+    if (dev == NULL || (strcmp(dev, rq->session.device_client) != 0 &&
+                        strcmp(dev, rq->session.device_id) != 0))
+        bad = "X-SV-Device";
+    else if (ts_s == NULL || !sv_devsig_parse_ts(ts_s, &ts) ||
+             !sv_devsig_fresh(ts, sv_now_ms(),
+                              rq->app->cfg.signature_window_ms))
+        bad = "X-SV-Timestamp";
+    else if (nonce == NULL || !sv_devsig_nonce_ok(nonce))
+        bad = "X-SV-Nonce";
+    else if (sig != NULL &&
+             sv_devsig_verify(rq->session.device_pk, sig, rq->method,
+                              sv_rq_path_and_query(rq), ts, nonce,
+                              rq->body ? rq->body : "", rq->body_len) == SV_OK)
+        rc = sv_device_nonce_use(rq->app, &rq->session, nonce);
+    if (rc == SV_OK)
+        return true;
+    sv_reply_error(rq, rc, rc == SV_E_SIGNATURE_INVALID ? bad : NULL);
+    return false;
+}
+
 void
 sv_router_dispatch(struct sv_request *rq)
 {
@@ -253,6 +323,8 @@ sv_router_dispatch(struct sv_request *rq)
         sv_reply_error(rq, SV_E_BODY_TOO_LARGE, NULL);
         return;
     }
+    if (rq->need_sig && !device_signature_or_reply(rq))
+        return;
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
                               check_query_name, &qc);
     if (qc.bad != NULL) {
@@ -277,6 +349,49 @@ sv_router_dispatch(struct sv_request *rq)
 }
 
 /* ---- accessors ---- */
+
+const char *
+sv_rq_header(struct sv_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+sv_rq_cookie(struct sv_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
+sv_rq_body(struct sv_request *rq, size_t *len)
+{
+    *len = rq->body_len;
+    return rq->body != NULL ? rq->body : "";
+}
+
+const char *
+sv_rq_method(struct sv_request *rq)
+{
+    return rq->method;
+}
+
+const char *
+sv_rq_path_and_query(struct sv_request *rq)
+{
+    return rq->raw_uri != NULL ? rq->raw_uri : rq->url;
+}
+
+const char *
+sv_rq_csrf(struct sv_request *rq)
+{
+    return rq->csrf;
+}
+
+bool
+sv_rq_cookie_auth(struct sv_request *rq)
+{
+    return rq->cookie_auth;
+}
 
 struct sv_app *
 sv_rq_app(struct sv_request *rq)

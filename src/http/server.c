@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,20 +49,35 @@ sv_http_stopping(void)
     return atomic_load(&stopping);
 }
 
-static struct sv_request *
-request_new(struct sv_app *app, struct MHD_Connection *conn, const char *url,
-            const char *method)
+/*
+ * libmicrohttpd calls this first, with the request target exactly as sent
+ * (signed device requests cover it); what it returns becomes *con_cls.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct sv_request *rq = sv_xcalloc(1, sizeof *rq);
-    const union MHD_ConnectionInfo *ci;
-
+    (void)cls;
+    (void)conn;
     atomic_fetch_add(&in_flight, 1);
-    rq->app = app;
-    rq->conn = conn;
     rq->arena = sv_arena_new();
     rq->start_ns = sv_mono_ns();
+    rq->raw_uri = sv_arena_strdup(rq->arena, uri != NULL ? uri : "");
+    return rq;
+}
+
+static struct sv_request *
+request_start(struct sv_request *rq, struct sv_app *app,
+              struct MHD_Connection *conn, const char *url,
+              const char *method)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    rq->app = app;
+    rq->conn = conn;
     rq->url = url;
     rq->status = 0;
+    rq->started = true;
     sv_uuid7(rq->id);
     ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci != NULL && ci->client_addr != NULL) {
@@ -81,9 +97,13 @@ request_new(struct sv_app *app, struct MHD_Connection *conn, const char *url,
     return rq;
 }
 
+static void park_remove(struct sv_request *rq);
+
 static void
 request_free(struct sv_request *rq)
 {
+    if (rq->parked)
+        park_remove(rq);
     for (unsigned i = rq->n_cleanups; i > 0; i--)
         rq->cleanups[i - 1].fn(rq->cleanups[i - 1].arg);
     json_decref(rq->json); /* wiping allocator: see core/json.c */
@@ -132,6 +152,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     if (rq == NULL)
         return;
+    if (!rq->started) { /* the connection died before the request began */
+        request_free(rq);
+        *con_cls = NULL;
+        return;
+    }
     log_request(rq, toe);
     request_free(rq);
     *con_cls = NULL;
@@ -184,9 +209,10 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     struct sv_request *rq = *con_cls;
     (void)version;
 
-    if (rq == NULL) {
-        rq = request_new(cls, conn, url, method);
-        *con_cls = rq;
+    if (rq == NULL) /* no URI callback ran: cannot happen, but be safe */
+        *con_cls = rq = on_uri(NULL, url, conn);
+    if (!rq->started) {
+        request_start(rq, cls, conn, url, method);
         if (atomic_load(&stopping)) {
             /* Keep-alive clients would otherwise keep the drain going. */
             sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
@@ -204,7 +230,7 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     }
     if (rq->replied)
         return MHD_YES;
-    if (rq->cont != NULL) { /* resumed after offloaded work */
+    if (rq->cont != NULL) { /* resumed after offloaded work or a park */
         sv_cont_fn cont = rq->cont;
         rq->cont = NULL;
         rq->suspended = false;
@@ -250,6 +276,122 @@ sv_offload_or_reply(struct sv_request *rq, sv_work_fn work, sv_cont_fn cont,
         rq->cont = reply_overloaded;
         MHD_resume_connection(rq->conn);
     }
+}
+
+/* ---- long poll ---- */
+
+/*
+ * Parked requests in one list under one lock: a wake or the ticker walks
+ * it. Thousands of waiters cost a few microseconds per walk; a hash table
+ * would only pay off far beyond what one node holds.
+ */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sv_request *parked;
+static unsigned n_parked;
+static void (*ticker_fn)(struct sv_app *);
+
+static void
+park_remove(struct sv_request *rq)
+{
+    pthread_mutex_lock(&park_lock);
+    for (struct sv_request **p = &parked; *p != NULL; p = &(*p)->park_next)
+        if (*p == rq) {
+            *p = rq->park_next;
+            n_parked--;
+            break;
+        }
+    rq->parked = false;
+    pthread_mutex_unlock(&park_lock);
+}
+
+void
+sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
+        sv_cont_fn cont, void *arg)
+{
+    rq->cont = cont;
+    rq->work_arg = arg;
+    rq->suspended = true;
+    rq->woken = false;
+    snprintf(rq->park_key, sizeof rq->park_key, "%s", key);
+    rq->park_deadline_ms = sv_now_ms() + timeout_ms;
+    MHD_suspend_connection(rq->conn);
+    pthread_mutex_lock(&park_lock);
+    rq->parked = true;
+    rq->park_next = parked;
+    parked = rq;
+    n_parked++;
+    pthread_mutex_unlock(&park_lock);
+}
+
+bool
+sv_rq_woken(struct sv_request *rq)
+{
+    return rq->woken;
+}
+
+unsigned
+sv_parked_count(void)
+{
+    pthread_mutex_lock(&park_lock);
+    unsigned n = n_parked;
+    pthread_mutex_unlock(&park_lock);
+    return n;
+}
+
+/* Resume those for which @p pick says so (all when key is NULL). */
+static void
+resume_where(const char *key, int64_t now_ms)
+{
+    pthread_mutex_lock(&park_lock);
+    for (struct sv_request **p = &parked; *p != NULL;) {
+        struct sv_request *rq = *p;
+        bool match = key != NULL ? strcmp(rq->park_key, key) == 0
+                                 : now_ms == 0 || rq->park_deadline_ms <= now_ms;
+        if (!match) {
+            p = &rq->park_next;
+            continue;
+        }
+        *p = rq->park_next;
+        n_parked--;
+        rq->parked = false;
+        rq->woken = key != NULL;
+        MHD_resume_connection(rq->conn);
+    }
+    pthread_mutex_unlock(&park_lock);
+}
+
+void
+sv_wake(const char *key)
+{
+    resume_where(key, 0);
+}
+
+void
+sv_http_set_ticker(void (*fn)(struct sv_app *app))
+{
+    ticker_fn = fn;
+}
+
+struct ticker {
+    struct sv_app *app;
+    pthread_t thread;
+    atomic_bool stop;
+};
+
+/* Time-outs every 100 ms; the ticker hook about once a second. */
+static void *
+ticker_main(void *arg)
+{
+    struct ticker *t = arg;
+    unsigned n = 0;
+    while (!atomic_load(&t->stop)) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        resume_where(NULL, sv_now_ms());
+        if (++n % 10 == 0 && ticker_fn != NULL && sv_parked_count() > 0)
+            ticker_fn(t->app);
+    }
+    return NULL;
 }
 
 /* ---- daemon ---- */
@@ -377,7 +519,8 @@ sv_http_serve(struct sv_app *app)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
     sodium_free(key); /* GnuTLS holds its own copy now; ours is wiped */
     sodium_free(cert);
     if (d == NULL) {
@@ -395,12 +538,20 @@ sv_http_serve(struct sv_app *app)
                           "threads", (int)threads, "hash_workers",
                           (int)hashers, "version", SV_VERSION));
 
+    struct ticker tk = {.app = app};
+    atomic_init(&tk.stop, false);
+    if (pthread_create(&tk.thread, NULL, ticker_main, &tk) != 0)
+        abort();
+
     while (sigwait(&sigs, &sig) != 0)
         ;
     sv_log(SV_LOG_INFO, "stopping", "signal %d: draining in-flight requests",
            sig);
     atomic_store(&stopping, true);
     MHD_socket listener = MHD_quiesce_daemon(d); /* no new connections */
+    atomic_store(&tk.stop, true);
+    pthread_join(tk.thread, NULL);
+    resume_where(NULL, 0); /* every long poll answers now */
     drain(30000);
     /*
      * Run every queued job, so no connection stays suspended (stopping the

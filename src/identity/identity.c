@@ -400,24 +400,6 @@ sv_session_revoke(struct sv_app *app, const struct sv_session *s,
     return sv_db_run_tx(app->db, "logout", revoke_tx, &r);
 }
 
-static enum sv_err
-session_create(struct sv_app *app, struct sv_dbc *c, const char *tenant_id,
-               const char *account_id, const char *ip, const char *ua,
-               char token[SV_TOKEN_LEN + 1], int64_t *expires_at)
-{
-    uint8_t hash[SV_TOKEN_HASH_LEN];
-    char id[SV_UUID_LEN + 1];
-    int64_t now = sv_now_ms();
-    enum sv_qs qs;
-
-    sv_token_new(token, hash);
-    sv_uuid7(id);
-    *expires_at = now + app->cfg.absolute_lifetime_ms;
-    qs = identity_store_insert_session(c, tenant_id, id, account_id, hash, now,
-                                       *expires_at, ip, ua);
-    return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
-}
-
 /* ---- login ---- */
 
 static char *
@@ -446,7 +428,7 @@ sv_login_free(struct sv_login *l)
     l->password = NULL;
     sodium_memzero(l->hash, sizeof l->hash);
     sodium_memzero(l->new_hash, sizeof l->new_hash);
-    sodium_memzero(l->token, sizeof l->token);
+    sv_outcome_wipe(&l->out);
 }
 
 static enum sv_err
@@ -454,16 +436,29 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
 {
     struct sv_login *l = cls;
     struct account_row r;
+    int64_t now = sv_now_ms();
     enum sv_err rc;
 
-    rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
-    if (rc == SV_E_NOT_FOUND)
-        return SV_OK;
+    /* AUTH-4, AUTH-5: counters and blacklist before any hashing. */
+    sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
+                  l->client.device);
+    rc = sv_guard_read(c, l->app, &l->guard, now);
     if (rc != SV_OK)
         return rc;
-    l->tenant_found = true;
-    rc = sv_db_scope_tenant(c, l->tenant.id);
-    if (rc != SV_OK)
+    l->locked_until = l->guard.locked_until;
+    l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
+    rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
+    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
+        return rc;
+    l->tenant_found = rc == SV_OK;
+    rc = l->tenant_found ? sv_db_scope_tenant(c, l->tenant.id) : SV_OK;
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    if (rc == SV_OK)
+        rc = sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
+                                  l->ip, l->client.device, now,
+                                  &l->blacklisted);
+    if (rc != SV_OK || !l->tenant_found)
         return rc;
     rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
                                                          l->username, &r));
@@ -484,6 +479,23 @@ sv_login_lookup(struct sv_app *app, struct sv_login *l)
     return sv_db_run_ro(app->db, login_lookup_tx, l);
 }
 
+enum sv_err
+sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
+{
+    int64_t now = sv_now_ms();
+
+    *retry_after_s = 0;
+    if (l->blacklisted)
+        return SV_E_BLACKLISTED;
+    if (l->locked_until > now) {
+        *retry_after_s = (l->locked_until - now + 999) / 1000;
+        return SV_E_LOGIN_LOCKED;
+    }
+    if (l->captcha_passed)
+        l->captcha_due = false;
+    return SV_OK;
+}
+
 void
 sv_login_work(struct sv_app *app, struct sv_login *l)
 {
@@ -492,6 +504,17 @@ sv_login_work(struct sv_app *app, struct sv_login *l)
     bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
 
     l->ok = ok && l->account_found;
+    /* AUTH-6: the risk library: today's policy and the weak list. */
+    if (l->ok) {
+        struct sv_pw_context ctx = {
+            .username = l->account.username,
+            .tenant_slug = l->tenant.slug,
+            .tenant_name = l->tenant.name,
+            .email = l->account.has_email ? l->account.email : NULL,
+        };
+        l->weak = sv_policy_check(&l->tenant.policy, &ctx, l->password,
+                                  l->password_len) != SV_OK;
+    }
     /* AUTH-2: upgrade a hash made with older parameters. */
     if (l->ok && sv_password_needs_rehash(&app->pw, l->hash) &&
         sv_password_hash(&app->pw, l->password, l->password_len,
@@ -518,45 +541,59 @@ login_finish_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
     enum sv_qs qs;
 
+    l->stale = false;
+    if (l->tenant_found) {
+        rc = sv_db_scope_tenant(c, l->tenant.id);
+        if (rc != SV_OK)
+            return rc;
+    }
     if (l->ok) {
         /*
          * The password was checked outside this transaction; it only counts
          * if it is still the account's (a reset may have landed meanwhile).
          * The same statement stores an upgraded hash.
          */
-        rc = sv_db_scope_tenant(c, l->tenant.id);
-        if (rc != SV_OK)
-            return rc;
         qs = identity_store_swap_hash(c, l->tenant.id, l->account.id, l->hash,
                                       l->rehashed ? l->new_hash : l->hash);
         if (qs < 0)
             return sv_qs_err(qs);
-        if (qs == SV_QS_NONE) {
-            l->ok = false;
+        if (qs == SV_QS_NONE)
             l->stale = true;
-        }
     }
     /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
-    if (!l->ok) {
+    if (!l->ok || l->stale) {
         const char *reason = !l->tenant_found    ? "unknown_tenant"
                              : !l->account_found ? "unknown_account"
                              : l->stale          ? "password_changed_meanwhile"
                                                  : "wrong_password";
-        json_t *d = json_pack("{s:s}", "tenant", l->tenant_slug);
+        json_t *d = json_pack("{s:s, s:s, s:s?}", "tenant", l->tenant_slug,
+                              "device_kind",
+                              sv_client_kind_name(l->client.kind),
+                              "device_model",
+                              l->client.model[0] ? l->client.model : NULL);
         char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
+        if (!l->tenant_found && (rc = sv_db_scope_platform(c)) != SV_OK) {
+            free(details);
+            return rc;
+        }
         rc = audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
                    "auth.login", actor.account_id, "failure", reason,
                    details);
         free(details);
-        return rc;
+        if (rc != SV_OK)
+            return rc;
+        /* AUTH-4, AUTH-5: known and unknown names count alike. */
+        return sv_guard_fail_tx(c, f->app, &l->guard,
+                                l->tenant_found ? l->tenant.id : NULL, &actor,
+                                sv_now_ms());
     }
-    rc = session_create(f->app, c, l->tenant.id, l->account.id, l->ip,
-                        l->user_agent, l->token, &l->expires_at);
+    rc = sv_guard_success_tx(c, &l->guard);
     if (rc != SV_OK)
         return rc;
-    return audit(c, l->tenant.id, &actor, "auth.login", l->account.id,
-                 "success", NULL, l->rehashed ? "{\"rehashed\":true}" : NULL);
+    return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
+                                     &l->client, l->weak, l->rehashed,
+                                     &l->out);
 }
 
 enum sv_err
@@ -567,7 +604,7 @@ sv_login_finish(struct sv_app *app, struct sv_login *l)
 
     if (rc != SV_OK)
         return rc;
-    return l->ok ? SV_OK : SV_E_INVALID_CREDENTIALS;
+    return l->ok && !l->stale ? SV_OK : SV_E_INVALID_CREDENTIALS;
 }
 
 /* ---- password change ---- */

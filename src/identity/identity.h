@@ -16,6 +16,8 @@
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "directory/tenant.h"
+#include "identity/flow.h"
+#include "identity/guard.h"
 
 struct sv_app;
 struct sv_dbc;
@@ -107,6 +109,13 @@ struct sv_session {
     int64_t account_created_at;
     uint8_t email_enc[SV_EMAIL_MAX + SV_AEAD_OVERHEAD];
     size_t email_enc_len;
+    bool mfa_pending; /* AUTH-8: may only enrol an authenticator */
+    /* DEV-1: the device it was opened on ("" when none) */
+    char device_id[37];
+    char device_kind[8];     /* web, mobile, cli */
+    char device_client[64];  /* the id the client names */
+    uint8_t device_pk[32];
+    bool has_device_pk;      /* its requests must be signed */
 };
 
 /**
@@ -134,19 +143,24 @@ struct sv_login {
     size_t password_len;
     const char *ip;
     const char *user_agent;
+    struct sv_client client;    /* DEV-1 */
+    bool captcha_passed;        /* AUTH-4: this attempt solved a CAPTCHA */
     /* lookup */
     bool tenant_found, account_found;
     struct sv_tenant tenant;
     struct sv_account account;
     char hash[SV_HASH_LEN];
+    struct sv_guard guard;
+    bool blacklisted, captcha_due;
+    int64_t locked_until;       /* > now: the name is locked */
     /* work */
     bool ok;
     bool stale; /* the password changed while it was being checked */
     bool rehashed;
+    bool weak;  /* AUTH-6: fails today's policy or the weak list */
     char new_hash[SV_HASH_LEN];
     /* finish */
-    char token[SV_TOKEN_LEN + 1];
-    int64_t expires_at;
+    struct sv_outcome out;
 };
 
 /** Copy @p password into locked memory. */
@@ -155,11 +169,20 @@ SV_MUST_CHECK enum sv_err sv_login_init(struct sv_login *l,
 void sv_login_free(struct sv_login *l);
 SV_MUST_CHECK enum sv_err sv_login_lookup(struct sv_app *app,
                                           struct sv_login *l);
+/**
+ * After the lookup, before any hashing: SV_E_BLACKLISTED, SV_E_LOGIN_LOCKED
+ * (*retry_after_s set), or SV_OK with l->captcha_due telling whether a
+ * CAPTCHA challenge must come first.
+ */
+SV_MUST_CHECK enum sv_err sv_login_gate(struct sv_login *l,
+                                        int64_t *retry_after_s);
 /** The slow part: Argon2id verify (dummy hash for unknown accounts). */
 void sv_login_work(struct sv_app *app, struct sv_login *l);
 /**
- * Record the attempt (AUTH-7) and, on success, open a session.
- * SV_E_INVALID_CREDENTIALS for every kind of failure.
+ * Record the attempt (AUTH-7), count a failure (AUTH-4/5) and, on success,
+ * go on with the flow: l->out is a session or a challenge.
+ * SV_E_INVALID_CREDENTIALS for every kind of wrong name or password.
+ * Call only when sv_login_gate() let the attempt through.
  */
 SV_MUST_CHECK enum sv_err sv_login_finish(struct sv_app *app,
                                           struct sv_login *l);

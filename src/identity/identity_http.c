@@ -1,4 +1,5 @@
 /* POST /auth/login, POST /auth/logout, GET /me, POST /me/password. */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -7,6 +8,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "identity/identity.h"
+#include "identity/flow_http.h"
 #include "identity/identity_http.h"
 
 static struct sv_actor
@@ -36,19 +38,13 @@ static void
 login_done(struct sv_request *rq, void *arg)
 {
     struct sv_login *l = arg;
-    char expires[SV_RFC3339_LEN + 1];
     enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
 
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
     }
-    sv_rfc3339(l->expires_at, expires);
-    sv_rq_log_principal(rq, l->tenant.id, l->account.id);
-    sv_reply_json(rq, 200,
-                  json_pack("{s:s, s:s, s:b}", "token", l->token, "expires_at",
-                            expires, "must_change_password",
-                            l->account.must_change_password));
+    flow_http_reply_outcome(rq, &l->out);
 }
 
 void
@@ -62,10 +58,25 @@ identity_http_login(struct sv_request *rq)
         SV_F_STR("password", &password, 1, SV_PASSWORD_MAX_BYTES, NULL),
         SV_F_END,
     };
+    const json_t *body = sv_rq_json(rq), *device;
+    json_t *rest;
     struct sv_login *l;
+    int64_t retry = 0;
     enum sv_err rc;
 
-    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    /* "device" is an object of its own (DEV-1); the rest is flat. */
+    device = body ? json_object_get(body, "device") : NULL;
+    if (device != NULL && !json_is_object(device)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "device");
+        return;
+    }
+    rest = body ? json_copy((json_t *)body) : NULL;
+    if (rest != NULL)
+        json_object_del(rest, "device");
+    rc = sv_json_spec_parse(rest, spec, &bad);
+    if (rc != SV_OK && bad != NULL) /* may be a key of the copy */
+        bad = sv_arena_strdup(sv_rq_arena(rq), bad);
+    json_decref(rest); /* the values stay: body holds them too */
     if (rc == SV_OK && strlen(password) > SV_PASSWORD_MAX_BYTES) {
         rc = SV_E_FIELD_INVALID;
         bad = "password";
@@ -75,6 +86,8 @@ identity_http_login(struct sv_request *rq)
         return;
     }
     l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
+    if (!flow_http_client(rq, device, &l->client))
+        return;
     l->app = sv_rq_app(rq);
     l->tenant_slug = tenant;
     l->username = username;
@@ -84,8 +97,25 @@ identity_http_login(struct sv_request *rq)
     sv_rq_on_cleanup(rq, login_free, l);
     if (rc == SV_OK)
         rc = sv_login_lookup(sv_rq_app(rq), l);
+    if (rc == SV_OK)
+        rc = sv_login_gate(l, &retry);
     if (rc != SV_OK) {
+        if (retry > 0) {
+            char ra[24];
+            snprintf(ra, sizeof ra, "%lld", (long long)retry);
+            sv_rq_add_header(rq, "Retry-After", ra);
+        }
         sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    if (l->captcha_due) {
+        /* AUTH-4: no password is looked at until a CAPTCHA is solved. */
+        rc = sv_flow_captcha_challenge(l->app, tenant, username, &l->client,
+                                       &l->out);
+        if (rc != SV_OK)
+            sv_reply_error(rq, rc, NULL);
+        else
+            flow_http_reply_outcome(rq, &l->out);
         return;
     }
     sv_offload_or_reply(rq, login_work, login_done, l);
@@ -102,10 +132,13 @@ identity_http_logout(struct sv_request *rq)
     if (!sv_rq_no_fields_or_reply(rq))
         return;
     rc = sv_session_revoke(sv_rq_app(rq), sv_rq_session(rq), &actor);
-    if (rc != SV_OK)
+    if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
-    else
-        sv_reply_empty(rq, 204);
+        return;
+    }
+    if (sv_rq_cookie_auth(rq))
+        sv_rq_set_cookie(rq, "sv_session", "", 0);
+    sv_reply_empty(rq, 204);
 }
 
 /* ---- GET /me ---- */
@@ -128,14 +161,24 @@ identity_http_me(struct sv_request *rq)
         return;
     }
     sv_rfc3339(m->a.created_at, created);
-    sv_reply_json(
-        rq, 200,
+    const struct sv_session *s = sv_rq_session(rq);
+    json_t *body =
         json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id",
                   m->a.id, "username", m->a.username, "role",
                   sv_role_name(m->a.role), "email",
                   m->a.has_email ? m->a.email : NULL, "must_change_password",
                   m->a.must_change_password, "created_at", created, "tenant",
-                  "id", m->t.id, "slug", m->t.slug, "name", m->t.name));
+                  "id", m->t.id, "slug", m->t.slug, "name", m->t.name);
+    /* DEV-1: the session shows the device it belongs to. */
+    json_object_set_new(body, "device",
+                        s->device_id[0]
+                            ? json_pack("{s:s, s:s}", "id", s->device_id,
+                                        "kind", s->device_kind)
+                            : json_null());
+    json_object_set_new(body, "mfa_pending", json_boolean(s->mfa_pending));
+    if (sv_rq_csrf(rq) != NULL)
+        json_object_set_new(body, "csrf", json_string(sv_rq_csrf(rq)));
+    sv_reply_json(rq, 200, body);
     sodium_memzero(&m->a, sizeof m->a);
 }
 

@@ -47,17 +47,20 @@ SV_SQL(Q_SESSION_ALIVE, "session_alive",
 
 SV_SQL(Q_INSERT_SESSION, "session_insert",
        "INSERT INTO sessions (tenant_id, id, account_id, token_hash, "
-       "created_at, last_seen_at, expires_at, ip, user_agent) "
-       "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+       "created_at, last_seen_at, expires_at, ip, user_agent, device_id, "
+       "mfa_pending) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
        0);
 /* Looked up by the token's hash before any tenant is known. */
 SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
        "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, a.role, "
        "a.must_change_password, s.last_seen_at, s.expires_at, t.name, "
-       "a.created_at, a.email_enc "
+       "a.created_at, a.email_enc, s.mfa_pending, d.id, d.kind, d.client_id, "
+       "d.public_key, d.state "
        "FROM sessions s "
        "JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id "
        "JOIN tenants t ON t.id = s.tenant_id "
+       "LEFT JOIN devices d ON d.id = s.device_id "
+       "AND d.tenant_id = s.tenant_id "
        "WHERE s.token_hash = $1 AND s.revoked_at IS NULL "
        "AND s.expires_at > $2 AND s.last_seen_at + $3 > $2",
        SV_SQL_PLATFORM);
@@ -222,7 +225,8 @@ identity_store_insert_session(struct sv_dbc *c, const char *tenant_id,
                               const char *id, const char *account_id,
                               const uint8_t *token_hash, int64_t now,
                               int64_t expires_at, const char *ip,
-                              const char *ua)
+                              const char *ua, const char *device_id,
+                              bool mfa_pending)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_SESSION);
     sv_stmt_text(st, 1, tenant_id);
@@ -233,6 +237,8 @@ identity_store_insert_session(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_int(st, 6, expires_at);
     sv_stmt_text(st, 7, ip);
     sv_stmt_text(st, 8, ua);
+    sv_stmt_text(st, 9, device_id);
+    sv_stmt_int(st, 10, mfa_pending);
     return sv_stmt_exec(st);
 }
 
@@ -274,6 +280,25 @@ identity_store_resolve_session(struct sv_dbc *c, const uint8_t *token_hash,
         out->email_enc_len = 0;
     else
         memcpy(out->email_enc, p, out->email_enc_len);
+    out->mfa_pending = sv_stmt_col_int(st, 12) != 0;
+    if (!sv_stmt_col_null(st, 13)) {
+        size_t n = 0;
+        snprintf(out->device_id, sizeof out->device_id, "%s",
+                 sv_stmt_col_text(st, 13));
+        snprintf(out->device_kind, sizeof out->device_kind, "%s",
+                 sv_stmt_col_text(st, 14));
+        snprintf(out->device_client, sizeof out->device_client, "%s",
+                 sv_stmt_col_text(st, 15));
+        p = sv_stmt_col_blob(st, 16, &n);
+        if (p != NULL && n == sizeof out->device_pk) {
+            memcpy(out->device_pk, p, n);
+            out->has_device_pk = true;
+        }
+        /* A revoked device's sessions are revoked with it; this is the
+         * second wall. */
+        if (strcmp(sv_stmt_col_text(st, 17), "revoked") == 0)
+            return SV_QS_NONE;
+    }
     return SV_QS_ONE;
 }
 

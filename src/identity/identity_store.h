@@ -49,7 +49,9 @@ enum sv_qs identity_store_insert_session(struct sv_dbc *c,
                                          const char *account_id,
                                          const uint8_t *token_hash,
                                          int64_t now, int64_t expires_at,
-                                         const char *ip, const char *ua);
+                                         const char *ip, const char *ua,
+                                         const char *device_id,
+                                         bool mfa_pending);
 enum sv_qs identity_store_resolve_session(struct sv_dbc *c,
                                           const uint8_t *token_hash,
                                           int64_t now, int64_t idle_ms,

@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
+#include "identity/mfa.h"
 
 static bool
 check_username(const char *s, size_t len)
@@ -19,6 +20,12 @@ static bool
 check_email(const char *s, size_t len)
 {
     return sv_check_email(s, len);
+}
+
+static bool
+check_phone(const char *s, size_t len)
+{
+    return strlen(s) == len && sv_check_phone(s);
 }
 
 static bool
@@ -70,7 +77,7 @@ struct create_ctx {
     struct temp_pw *t; /* first: the job argument */
     const struct sv_session *s;
     struct sv_actor actor;
-    const char *username, *email;
+    const char *username, *email, *phone;
     enum sv_role role;
     struct sv_account out;
 };
@@ -100,7 +107,11 @@ create_done(struct sv_request *rq, void *arg)
     enum sv_err rc = cc->t->rc;
     json_t *body;
 
-    if (rc == SV_OK)
+    if (rc == SV_OK && cc->phone != NULL)
+        rc = sv_account_create_with_phone(
+            sv_rq_app(rq), cc->s->tenant_id, cc->username, cc->role,
+            cc->email, cc->phone, cc->t->hash, &cc->actor, &cc->out);
+    else if (rc == SV_OK)
         rc = sv_account_create(sv_rq_app(rq), cc->s->tenant_id, cc->username,
                                cc->role, cc->email, cc->t->hash, &cc->actor,
                                &cc->out);
@@ -117,11 +128,13 @@ create_done(struct sv_request *rq, void *arg)
 void
 identity_http_users_create(struct sv_request *rq)
 {
-    const char *username = NULL, *role = NULL, *email = NULL, *bad;
+    const char *username = NULL, *role = NULL, *email = NULL, *phone = NULL;
+    const char *bad;
     const struct sv_field spec[] = {
         SV_F_STR("username", &username, 3, SV_USERNAME_MAX, check_username),
         SV_F_STR_OPT("role", &role, 1, 16, check_role),
         SV_F_STR_OPT("email", &email, 3, SV_EMAIL_MAX, check_email),
+        SV_F_STR_OPT("phone", &phone, 8, SV_PHONE_MAX, check_phone),
         SV_F_END,
     };
     struct create_ctx *cc;
@@ -138,6 +151,7 @@ identity_http_users_create(struct sv_request *rq)
                                   sv_rq_ip(rq), sv_rq_user_agent(rq)};
     cc->username = username;
     cc->email = email;
+    cc->phone = phone;
     cc->role = SV_ROLE_MEMBER;
     if (role != NULL && !sv_role_parse(role, &cc->role)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "role");

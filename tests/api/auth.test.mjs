@@ -49,7 +49,7 @@ describe('auth: login, logout, /me, /health', () => {
         assert.equal(acme.admin.role, 'admin');
         const r = await srv.login('acme', 'root.admin', acme.admin.temporary_password);
         expectStatus(r, 200);
-        expectKeys(r.json, ['token', 'expires_at', 'must_change_password'], 'login');
+        expectKeys(r.json, ['token', 'expires_at', 'must_change_password', 'device_id', 'mfa_pending'], 'login');
         assert.match(r.json.token, /^svs_[A-Za-z0-9_-]{20,}$/);
         expectTime(r.json.expires_at, 'expires_at');
         assert.ok(Date.parse(r.json.expires_at) > Date.now(), 'expires_at is in the future');
@@ -73,7 +73,7 @@ describe('auth: login, logout, /me, /health', () => {
     test('4. GET /me (step 3 session) -> 200 with the account and its tenant', async () => {
         const r = await srv.api('GET', '/me', { token: session2 });
         expectStatus(r, 200);
-        expectKeys(r.json, ['id', 'username', 'role', 'email', 'must_change_password', 'created_at', 'tenant'], '/me');
+        expectKeys(r.json, ['id', 'username', 'role', 'email', 'must_change_password', 'created_at', 'tenant', 'device', 'mfa_pending'], '/me');
         assert.equal(r.json.id, acme.admin.id);
         assert.equal(r.json.username, 'root.admin');
         assert.equal(r.json.role, 'admin');

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/captcha.h"
+#include "auth/totp.h"
 #include "core/util.h"
 #include "crypto/token.h"
 #include "fuzz.h"
@@ -11,6 +13,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct sv_arena *a;
     uint8_t hash[SV_TOKEN_HASH_LEN];
+    char captcha[SV_CAPTCHA_LEN + 1], recovery[SV_RECOVERY_CODE_LEN + 1];
+    char again[SV_RECOVERY_CODE_LEN + 1]; /* >= SV_CAPTCHA_LEN + 1 too */
     int64_t v;
     char *s;
 
@@ -27,6 +31,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     (void)sv_check_uuid(s);
     (void)sv_token_hash(s, hash);
+    /* Normalised answers are canonical: normalising again is the identity. */
+    if (sv_captcha_normalise(s, captcha) &&
+        (strlen(captcha) != SV_CAPTCHA_LEN ||
+         !sv_captcha_normalise(captcha, again) || strcmp(captcha, again) != 0))
+        abort();
+    if (sv_recovery_code_normalise(s, recovery) &&
+        (strlen(recovery) != SV_RECOVERY_CODE_LEN || recovery[4] != '-' ||
+         !sv_recovery_code_normalise(recovery, again) ||
+         strcmp(recovery, again) != 0))
+        abort();
     a = sv_arena_new();
     (void)sv_cursor_decode(a, "u", s);
     sv_arena_free(a);

@@ -27,7 +27,13 @@ export const BIN = process.env.SALESVAULT_BIN || path.join(REPO, 'build/salesvau
 export const USER_AGENT = 'salesvault-api-tests/1';
 
 /** Fast Argon2id for tests (contract "Config": tests may lower the cost). */
-const FAST_HASHING = { password: { opslimit: '1', memlimit_kib: '8192' } };
+// Legacy suites predate the brute-force defences (AUTH-4/5): they fail
+// logins on purpose, from one IP. Suites that test the defences set
+// their own [auth] values.
+const FAST_HASHING = {
+    password: { opslimit: '1', memlimit_kib: '8192' },
+    auth: { captcha_after: '1000', lock_after: '1000', stuffing_accounts: '10000' },
+};
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,0 +1,504 @@
+/* Brute force and credential stuffing (AUTH-4, AUTH-5): see guard.h. */
+#include "identity/guard.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "audit/audit.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "identity/identity.h"
+#include "identity/protect_store.h"
+
+static void
+keyed(const struct sv_app *app, const char *kind, const char *a,
+      const char *b, uint8_t out[32])
+{
+    crypto_generichash_state st;
+    char low[SV_USERNAME_MAX + 1];
+    size_t i = 0;
+
+    crypto_generichash_init(&st, app->name_key, sizeof app->name_key, 32);
+    crypto_generichash_update(&st, (const uint8_t *)kind, strlen(kind) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)a, strlen(a) + 1);
+    if (b != NULL) {
+        /* Names count case-insensitively: "Alice" and "alice" are one. */
+        for (; b[i] != '\0' && i + 1 < sizeof low; i++)
+            low[i] = (char)tolower((unsigned char)b[i]);
+        low[i] = '\0';
+        crypto_generichash_update(&st, (const uint8_t *)low, i + 1);
+        sodium_memzero(low, sizeof low);
+    }
+    crypto_generichash_final(&st, out, 32);
+}
+
+void
+sv_guard_init(const struct sv_app *app, struct sv_guard *g,
+              const char *tenant_slug, const char *username, const char *ip,
+              const char *device)
+{
+    char slug[SV_SLUG_MAX + 2];
+    size_t i = 0;
+
+    memset(g, 0, sizeof *g);
+    for (; tenant_slug[i] != '\0' && i + 1 < sizeof slug; i++)
+        slug[i] = (char)tolower((unsigned char)tenant_slug[i]);
+    slug[i] = '\0';
+    g->ip = ip != NULL ? ip : "";
+    g->device = device != NULL ? device : "";
+    keyed(app, "name", slug, username, g->name_key);
+    keyed(app, "ip", g->ip, NULL, g->ip_key);
+    keyed(app, "device", g->device, NULL, g->device_key);
+}
+
+static int64_t
+decayed(int64_t score, int64_t updated_at, int64_t now, int64_t decay_ms)
+{
+    int64_t d = score - (now - updated_at) * 1000 / decay_ms;
+    return d > 0 ? d : 0;
+}
+
+enum sv_err
+sv_guard_read(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+              int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_READ);
+    enum sv_qs qs;
+
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    sv_stmt_blob(st, 2, g->ip_key, 32);
+    sv_stmt_blob(st, 3, g->device_key, 32);
+    g->name_score = g->ip_score = g->device_score = 0;
+    g->locked_until = 0;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        size_t n = 0;
+        const void *k = sv_stmt_col_blob(st, 0, &n);
+        int64_t v = decayed(sv_stmt_col_int(st, 1), sv_stmt_col_int(st, 2),
+                            now, app->cfg.failure_decay_ms);
+        if (k == NULL || n != 32)
+            continue;
+        if (memcmp(k, g->name_key, 32) == 0) {
+            g->name_score = v;
+            g->locked_until = sv_stmt_col_int(st, 3);
+        }
+        /* An empty IP or device is nobody's: it never counts. */
+        if (memcmp(k, g->ip_key, 32) == 0 && g->ip[0] != '\0')
+            g->ip_score = v;
+        if (memcmp(k, g->device_key, 32) == 0 && g->device[0] != '\0')
+            g->device_score = v;
+    }
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+bool
+sv_guard_captcha_due(const struct sv_app *app, const struct sv_guard *g)
+{
+    int64_t n = (int64_t)app->cfg.captcha_after * 1000;
+    return g->name_score >= n || g->ip_score >= n || g->device_score >= n;
+}
+
+static enum sv_qs
+count_fail(struct sv_dbc *c, const struct sv_app *app, const uint8_t key[32],
+           int64_t now, int64_t *score, int64_t *locked_until, int64_t *locks)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_FAIL);
+    enum sv_qs qs;
+
+    sv_stmt_blob(st, 1, key, 32);
+    sv_stmt_int(st, 2, now);
+    sv_stmt_int(st, 3, app->cfg.failure_decay_ms);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE) {
+        *score = sv_stmt_col_int(st, 0);
+        *locked_until = sv_stmt_col_int(st, 1);
+        *locks = sv_stmt_col_int(st, 2);
+        /* drain, so the statement completes on every engine */
+        enum sv_qs more = sv_stmt_step(st);
+        if (more < 0)
+            return more;
+    }
+    return qs;
+}
+
+static enum sv_err
+audit_security(struct sv_dbc *c, const char *tenant_id,
+               const struct sv_actor *actor, const char *action,
+               const char *reason, const char *details)
+{
+    struct sv_audit_event ev = {
+        .tenant_id = tenant_id,
+        .actor_id = actor ? actor->account_id : NULL,
+        .actor = actor ? actor->username : NULL,
+        .action = action,
+        .ip = actor ? actor->ip : NULL,
+        .user_agent = actor ? actor->user_agent : NULL,
+        .result = "denied",
+        .reason = reason,
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+/* AUTH-5: one source failing on many names. */
+static enum sv_err
+stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+               const char *kind, const char *value, const char *tenant_id,
+               const struct sv_actor *actor, int64_t now)
+{
+    char source[128];
+    const char *scope = tenant_id != NULL ? tenant_id : SV_AUDIT_PLATFORM;
+    struct sv_stmt *st;
+    enum sv_qs qs;
+    int64_t distinct;
+
+    if (value[0] == '\0')
+        return SV_OK;
+    snprintf(source, sizeof source, "%s:%s", kind, value);
+    st = sv_db_stmt(c, &Q_FAILURE_ADD);
+    sv_stmt_text(st, 1, source);
+    sv_stmt_text(st, 2, scope);
+    sv_stmt_blob(st, 3, g->name_key, 32);
+    sv_stmt_int(st, 4, now);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    st = sv_db_stmt(c, &Q_FAILURE_DISTINCT);
+    sv_stmt_text(st, 1, source);
+    sv_stmt_text(st, 2, scope);
+    sv_stmt_int(st, 3, now - app->cfg.stuffing_window_ms);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    distinct = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    if (distinct < (int64_t)app->cfg.stuffing_accounts)
+        return SV_OK;
+
+    /* Already listed? */
+    st = sv_db_stmt(c, tenant_id != NULL ? &Q_BLACKLIST_ACTIVE
+                                         : &Q_BLACKLIST_HIT);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, kind);
+    sv_stmt_text(st, 3, value);
+    sv_stmt_int(st, 4, now);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE)
+        return SV_OK;
+
+    char id[SV_UUID_LEN + 1], details[256];
+    sv_uuid7(id);
+    if (tenant_id != NULL) {
+        st = sv_db_stmt(c, &Q_BLACKLIST_ADD);
+        sv_stmt_text(st, 1, tenant_id);
+        sv_stmt_text(st, 2, id);
+        sv_stmt_text(st, 3, kind);
+        sv_stmt_text(st, 4, value);
+        sv_stmt_text(st, 5, "credential_stuffing");
+        sv_stmt_int(st, 6, now);
+        sv_stmt_int(st, 7, now + app->cfg.blacklist_ms);
+    } else {
+        enum sv_err rc = sv_db_scope_platform(c);
+        if (rc != SV_OK)
+            return rc;
+        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_ADD);
+        sv_stmt_text(st, 1, id);
+        sv_stmt_text(st, 2, kind);
+        sv_stmt_text(st, 3, value);
+        sv_stmt_text(st, 4, "credential_stuffing");
+        sv_stmt_int(st, 5, now);
+        sv_stmt_int(st, 6, now + app->cfg.blacklist_ms);
+    }
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I}", "entry", id, "kind",
+                          kind, "value", value, "distinct_accounts",
+                          (json_int_t)distinct, "window_s",
+                          (json_int_t)(app->cfg.stuffing_window_ms / 1000));
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    snprintf(details, sizeof details, "%s", text ? text : "{}");
+    free(text);
+    sv_log(SV_LOG_WARN, "credential stuffing: blacklisted", "%s %s", kind,
+           value);
+    return audit_security(c, tenant_id, actor, "security.blacklist", "credential_stuffing",
+                          details);
+}
+
+enum sv_err
+sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app,
+                 struct sv_guard *g, const char *tenant_id,
+                 const struct sv_actor *actor, int64_t now)
+{
+    int64_t score = 0, locked_until = 0, locks = 0, s2, l2, k2;
+    enum sv_qs qs;
+    enum sv_err rc;
+
+    qs = count_fail(c, app, g->name_key, now, &score, &locked_until, &locks);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (g->ip[0] != '\0' &&
+        (qs = count_fail(c, app, g->ip_key, now, &s2, &l2, &k2)) < 0)
+        return sv_qs_err(qs);
+    if (g->device[0] != '\0' &&
+        (qs = count_fail(c, app, g->device_key, now, &s2, &l2, &k2)) < 0)
+        return sv_qs_err(qs);
+
+    if (score >= (int64_t)app->cfg.lock_after * 1000 && locked_until <= now) {
+        int64_t span = app->cfg.lock_base_ms;
+        for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
+            span *= 2;
+        if (span > app->cfg.lock_max_ms)
+            span = app->cfg.lock_max_ms;
+        struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_LOCK);
+        sv_stmt_blob(st, 1, g->name_key, 32);
+        sv_stmt_int(st, 2, now + span);
+        qs = sv_stmt_exec(st);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        g->locked_until = now + span;
+        char details[96];
+        snprintf(details, sizeof details,
+                 "{\"locked_for_s\":%lld,\"lock\":%lld}",
+                 (long long)(span / 1000), (long long)locks + 1);
+        rc = audit_security(c, tenant_id, actor, "security.lock",
+                            "too_many_failures", details);
+        if (rc != SV_OK)
+            return rc;
+    }
+    rc = stuffing_check(c, app, g, "ip", g->ip, tenant_id, actor, now);
+    if (rc == SV_OK)
+        rc = stuffing_check(c, app, g, "device", g->device, tenant_id, actor,
+                            now);
+    if (rc != SV_OK)
+        return rc;
+    /* Old failures are no evidence of anything: prune now and then. */
+    if (randombytes_uniform(64) == 0) {
+        struct sv_stmt *st = sv_db_stmt(c, &Q_FAILURE_PRUNE);
+        sv_stmt_int(st, 1, now - app->cfg.stuffing_window_ms);
+        if ((qs = sv_stmt_exec(st)) < 0)
+            return sv_qs_err(qs);
+    }
+    return SV_OK;
+}
+
+enum sv_err
+sv_guard_success_tx(struct sv_dbc *c, struct sv_guard *g)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLEAR);
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    enum sv_qs qs = sv_stmt_exec(st);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+static enum sv_err
+hit(struct sv_dbc *c, const char *tenant_id, const char *kind,
+    const char *value, int64_t now, bool *out)
+{
+    struct sv_stmt *st;
+    enum sv_qs qs;
+
+    if (value == NULL || value[0] == '\0')
+        return SV_OK;
+    st = sv_db_stmt(c, &Q_BLACKLIST_HIT);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, kind);
+    sv_stmt_text(st, 3, value);
+    sv_stmt_int(st, 4, now);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE)
+        *out = true;
+    return SV_OK;
+}
+
+enum sv_err
+sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
+                     const char *device, int64_t now, bool *out)
+{
+    enum sv_err rc;
+
+    *out = false;
+    rc = hit(c, tenant_id, "ip", ip, now, out);
+    if (rc == SV_OK && !*out)
+        rc = hit(c, tenant_id, "device", device, now, out);
+    return rc;
+}
+
+enum sv_err
+sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
+                   const char *tenant_slug, const char *username)
+{
+    struct sv_guard g;
+    sv_guard_init(app, &g, tenant_slug, username, "", "");
+    return sv_guard_success_tx(c, &g);
+}
+
+/* ---- administration ---- */
+
+struct list_ctx {
+    const char *tenant_id;
+    void (*start)(void *);
+    sv_blacklist_row_fn row;
+    void *cls;
+};
+
+static enum sv_err
+list_tx(struct sv_dbc *c, void *cls)
+{
+    struct list_ctx *l = cls;
+    struct sv_stmt *st;
+    enum sv_qs qs;
+    enum sv_err rc;
+
+    if (l->tenant_id != NULL)
+        rc = sv_db_scope_tenant(c, l->tenant_id);
+    else
+        rc = sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
+    if (l->start)
+        l->start(l->cls);
+    if (l->tenant_id != NULL) {
+        st = sv_db_stmt(c, &Q_BLACKLIST_LIST);
+        sv_stmt_text(st, 1, l->tenant_id);
+        sv_stmt_int(st, 2, sv_now_ms());
+    } else {
+        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_LIST);
+        sv_stmt_int(st, 1, sv_now_ms());
+    }
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        struct sv_blacklist_entry e = {
+            .id = sv_stmt_col_text(st, 0),
+            .kind = sv_stmt_col_text(st, 1),
+            .value = sv_stmt_col_text(st, 2),
+            .reason = sv_stmt_col_text(st, 3),
+            .created_at = sv_stmt_col_int(st, 4),
+            .expires_at = sv_stmt_col_null(st, 5) ? 0 : sv_stmt_col_int(st, 5),
+            .tenant_id = l->tenant_id != NULL || sv_stmt_col_null(st, 6)
+                             ? l->tenant_id
+                             : sv_stmt_col_text(st, 6),
+        };
+        l->row(l->cls, &e);
+    }
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+enum sv_err
+sv_blacklist_list(struct sv_app *app, const char *tenant_id,
+                  void (*start)(void *cls), sv_blacklist_row_fn row,
+                  void *cls)
+{
+    struct list_ctx l = {tenant_id, start, row, cls};
+    return sv_db_run_ro(app->db, list_tx, &l);
+}
+
+struct lift_ctx {
+    const char *tenant_id, *id;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+lift_tx(struct sv_dbc *c, void *cls)
+{
+    struct lift_ctx *l = cls;
+    struct sv_stmt *st;
+    enum sv_qs qs;
+    enum sv_err rc = l->tenant_id != NULL ? sv_db_scope_tenant(c, l->tenant_id)
+                                          : sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
+    if (l->tenant_id != NULL) {
+        st = sv_db_stmt(c, &Q_BLACKLIST_LIFT);
+        sv_stmt_text(st, 1, l->tenant_id);
+        sv_stmt_text(st, 2, l->id);
+        sv_stmt_int(st, 3, sv_now_ms());
+    } else {
+        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_LIFT);
+        sv_stmt_text(st, 1, l->id);
+        sv_stmt_int(st, 2, sv_now_ms());
+    }
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_NONE)
+        return SV_E_NOT_FOUND;
+    struct sv_audit_event ev = {
+        .tenant_id = l->tenant_id,
+        .actor_id = l->actor->account_id,
+        .actor = l->actor->username,
+        .action = "security.blacklist.lift",
+        .target_type = "blacklist",
+        .target_id = l->id,
+        .ip = l->actor->ip,
+        .user_agent = l->actor->user_agent,
+        .result = "success",
+    };
+    return sv_audit_append(c, &ev);
+}
+
+enum sv_err
+sv_blacklist_lift(struct sv_app *app, const char *tenant_id, const char *id,
+                  const struct sv_actor *actor)
+{
+    struct lift_ctx l = {tenant_id, id, actor};
+    return sv_db_run_tx(app->db, "blacklist_lift", lift_tx, &l);
+}
+
+struct add_ctx {
+    const char *kind, *value, *reason, *actor;
+    int64_t ttl_ms;
+    char *id;
+};
+
+static enum sv_err
+add_tx(struct sv_dbc *c, void *cls)
+{
+    struct add_ctx *a = cls;
+    int64_t now = sv_now_ms();
+    enum sv_err rc = sv_db_scope_platform(c);
+    struct sv_stmt *st;
+    enum sv_qs qs;
+
+    if (rc != SV_OK)
+        return rc;
+    sv_uuid7(a->id);
+    st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_ADD);
+    sv_stmt_text(st, 1, a->id);
+    sv_stmt_text(st, 2, a->kind);
+    sv_stmt_text(st, 3, a->value);
+    sv_stmt_text(st, 4, a->reason);
+    sv_stmt_int(st, 5, now);
+    if (a->ttl_ms > 0)
+        sv_stmt_int(st, 6, now + a->ttl_ms);
+    else
+        sv_stmt_null(st, 6);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    struct sv_audit_event ev = {
+        .actor = a->actor,
+        .action = "security.blacklist.add",
+        .target_type = "blacklist",
+        .target_id = a->id,
+        .result = "success",
+        .reason = a->reason,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+enum sv_err
+sv_blacklist_add_platform(struct sv_app *app, const char *kind,
+                          const char *value, const char *reason,
+                          int64_t ttl_ms, const char *actor, char id_out[37])
+{
+    struct add_ctx a = {kind, value, reason, actor, ttl_ms, id_out};
+    return sv_db_run_tx(app->db, "blacklist_add", add_tx, &a);
+}

@@ -1,0 +1,255 @@
+/*
+ * Second factors and messages of an account: TOTP and recovery codes
+ * (AUTH-8), the bound phone, the in-app inbox (AUTH-7, DEV-6) and the
+ * self-service password reset (AUTH-3).
+ *
+ * The *_tx functions run inside the caller's transaction, with the tenant
+ * scope already set, and write their own audit events. The other functions
+ * are whole operations, each one transaction (for handlers and the CLI).
+ *
+ * At rest: the TOTP secret and the phone are sealed with the tenant's field
+ * key (AAD tenant | "totp" | "secret" | account id, and tenant |
+ * "accounts" | "phone" | account id); recovery codes are stored as the
+ * tenant's keyed blind index of (account id, code); reset codes as keyed
+ * BLAKE2b (app->code_key) of (tag, row id, code).
+ */
+#ifndef SV_IDENTITY_MFA_H
+#define SV_IDENTITY_MFA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/totp.h"
+#include "core/errors.h"
+#include "identity/identity.h"
+
+struct sv_app;
+struct sv_dbc;
+
+#define SV_PHONE_MAX 16 /* E.164: '+' and up to 15 digits */
+#define SV_INBOX_TITLE_MAX 200 /* bytes */
+#define SV_INBOX_BODY_MAX 2000 /* bytes */
+#define SV_RESET_CODE_DIGITS 6
+#define SV_RESET_MAX_PER_HOUR 3 /* codes sent per account per hour */
+#define SV_RESET_MAX_ATTEMPTS 5 /* wrong guesses before a code is burnt */
+
+/** E.164: '+', a non-zero digit, 7–15 digits in all. */
+bool sv_check_phone(const char *s);
+
+/* ---- TOTP (AUTH-8) ---- */
+
+/** True when the account has a confirmed authenticator. */
+SV_MUST_CHECK enum sv_err sv_totp_enrolled_tx(struct sv_dbc *c,
+                                              const char *tenant_id,
+                                              const char *account_id,
+                                              bool *enrolled);
+
+/**
+ * Check @p code for the account: a 6-digit TOTP code (±1 step, never the
+ * same step twice: the accepted step is stored) or an unused recovery code
+ * (marked used; audited as mfa.recovery_code.used and announced in the
+ * inbox). *ok tells; the caller counts failures and audits the step.
+ *
+ * @return SV_OK (then see *ok); SV_E_TOTP_NOT_ENROLLED when the account has
+ *         no confirmed authenticator; database and crypto errors.
+ */
+SV_MUST_CHECK enum sv_err sv_totp_check_tx(struct sv_dbc *c,
+                                           const char *tenant_id,
+                                           const char *account_id,
+                                           const char *code, bool *ok);
+
+/** A pending enrolment, as shown to the user once. */
+struct sv_totp_enrolment {
+    char secret_b32[SV_TOTP_B32_MAX + 1];
+    /* otpauth:// URI (holds the secret). malloc'd; sv_totp_enrolment_fini()
+     * wipes and frees it. */
+    char *uri;
+};
+
+/** Wipe @p e and free its URI. Safe on a zeroed struct. */
+void sv_totp_enrolment_fini(struct sv_totp_enrolment *e);
+
+/**
+ * POST /me/totp: a new secret for the session's account, pending until
+ * confirmed; it replaces an unconfirmed one. Issuer "Salesvault", label
+ * "USERNAME@TENANTSLUG".
+ *
+ * @param[out] out  Caller finishes with sv_totp_enrolment_fini() (also on
+ *                  failure).
+ * @return SV_OK; SV_E_TOTP_ALREADY_ENROLLED when a confirmed authenticator
+ *         exists (remove it first); database and crypto errors.
+ */
+SV_MUST_CHECK enum sv_err sv_totp_enrol_start(struct sv_app *app,
+                                              const struct sv_session *s,
+                                              const struct sv_actor *actor,
+                                              struct sv_totp_enrolment *out);
+
+/**
+ * POST /me/totp/confirm: the first valid code confirms the pending secret.
+ * Makes SV_RECOVERY_CODES new recovery codes (older ones are deleted),
+ * lifts sessions.mfa_pending for the account's sessions, audits
+ * mfa.totp.enrol (failures too) and posts an inbox notice.
+ *
+ * @param[out] codes  The recovery codes in clear, to show once. The caller
+ *                    wipes them.
+ * @return SV_OK; SV_E_TOTP_NOT_ENROLLED (no pending enrolment);
+ *         SV_E_CODE_INVALID (wrong code; audited); database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_totp_enrol_confirm(struct sv_app *app, const struct sv_session *s,
+                      const struct sv_actor *actor, const char *code,
+                      char codes[SV_RECOVERY_CODES][SV_RECOVERY_CODE_LEN + 1]);
+
+/**
+ * DELETE /me/totp: remove the authenticator and its recovery codes. A
+ * confirmed one needs a current @p code (TOTP or recovery code); a pending
+ * one is simply dropped. Audited as mfa.totp.remove; inbox notice.
+ *
+ * @return SV_OK; SV_E_TOTP_NOT_ENROLLED (nothing to remove);
+ *         SV_E_CODE_INVALID (wrong code; audited); database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_totp_remove(struct sv_app *app,
+                                         const struct sv_session *s,
+                                         const struct sv_actor *actor,
+                                         const char *code);
+
+/* ---- phone ---- */
+
+/** The account's bound phone (decrypted) into @p out; *has false if none.
+ *  SV_E_NOT_FOUND when the account is not in @p tenant_id. */
+SV_MUST_CHECK enum sv_err sv_phone_get_tx(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *account_id,
+                                          char out[SV_PHONE_MAX + 1],
+                                          bool *has);
+
+/**
+ * Bind @p phone (checked with sv_check_phone()) to the account, or clear
+ * it with NULL. Audited as user.update naming the field, never the number;
+ * the account gets an inbox notice.
+ *
+ * @return SV_OK; SV_E_NOT_FOUND (no such account in @p tenant_id, DIR-1);
+ *         SV_E_FIELD_INVALID (bad number: the caller names "phone").
+ */
+SV_MUST_CHECK enum sv_err sv_phone_set_tx(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *account_id,
+                                          const char *phone,
+                                          const struct sv_actor *actor);
+/** sv_phone_set_tx() in its own transaction (PATCH /users/{id}). */
+SV_MUST_CHECK enum sv_err sv_phone_set(struct sv_app *app,
+                                       const char *tenant_id,
+                                       const char *account_id,
+                                       const char *phone,
+                                       const struct sv_actor *actor);
+
+/**
+ * sv_account_create() with a bound phone, in one transaction (POST /users
+ * with "phone"). @p phone must pass sv_check_phone().
+ */
+SV_MUST_CHECK enum sv_err sv_account_create_with_phone(
+    struct sv_app *app, const char *tenant_id, const char *username,
+    enum sv_role role, const char *email, const char *phone, const char *hash,
+    const struct sv_actor *actor, struct sv_account *out);
+
+/* ---- inbox ---- */
+
+/** Post a message to the account's in-app inbox (UUIDv7 id). @p title
+ *  1..SV_INBOX_TITLE_MAX bytes, @p body 0..SV_INBOX_BODY_MAX bytes, both
+ *  valid UTF-8 (else SV_E_FIELD_INVALID). */
+SV_MUST_CHECK enum sv_err sv_inbox_post_tx(struct sv_dbc *c,
+                                           const char *tenant_id,
+                                           const char *account_id,
+                                           const char *kind,
+                                           const char *title,
+                                           const char *body);
+
+/** One inbox message; strings borrowed for the row callback. */
+struct sv_inbox_item {
+    const char *id;
+    const char *kind;
+    const char *title;
+    const char *body;
+    int64_t created_at;
+};
+
+typedef void (*sv_inbox_row_fn)(void *cls, const struct sv_inbox_item *m);
+
+/**
+ * One page of the account's inbox, newest first, after @p before_id (the
+ * last id of the previous page; NULL: from the newest). @p start(cls) runs
+ * before the rows of each attempt, then @p row for each message; *more
+ * tells whether another page follows.
+ */
+SV_MUST_CHECK enum sv_err
+sv_inbox_page(struct sv_app *app, const char *tenant_id,
+              const char *account_id, const char *before_id, int limit,
+              void (*start)(void *cls), sv_inbox_row_fn row, void *cls,
+              bool *more);
+
+/* ---- self-service password reset (AUTH-3) ---- */
+
+/**
+ * POST /auth/reset: send a 6-digit code to the account's bound phone
+ * (@p channel "sms") or e-mail ("email"), valid app->cfg.reset_ttl_ms,
+ * single use; it makes older unused codes void. At most
+ * SV_RESET_MAX_PER_HOUR codes per account per hour. Unknown tenant or
+ * account, no phone or e-mail, or over the limit: nothing is sent. Every
+ * attempt on an existing tenant is audited (auth.reset_request, with the
+ * reason). The answer must not depend on the outcome: the return value is
+ * for the log only.
+ */
+SV_MUST_CHECK enum sv_err sv_reset_request(struct sv_app *app,
+                                           const char *tenant_slug,
+                                           const char *username,
+                                           const char *channel,
+                                           const char *ip,
+                                           const char *user_agent);
+
+/** POST /auth/reset/confirm, in three steps: verify → work → finish. */
+struct sv_reset {
+    /* in */
+    struct sv_app *app;
+    const char *tenant_slug;
+    const char *username;
+    const char *code;
+    char *password; /* sodium_malloc'd copy, wiped by sv_reset_free() */
+    size_t password_len;
+    const char *ip;
+    const char *user_agent;
+    /* verify */
+    struct sv_tenant tenant;
+    struct sv_account account;
+    char code_id[37];
+    /* work */
+    enum sv_err verdict;
+    char new_hash[SV_HASH_LEN];
+};
+
+/** Copy @p password into locked memory. */
+SV_MUST_CHECK enum sv_err sv_reset_init(struct sv_reset *r,
+                                        const char *password, size_t len);
+void sv_reset_free(struct sv_reset *r);
+
+/**
+ * Check the code against the account's newest unused, unexpired code.
+ * A wrong code counts an attempt (the code is burnt at
+ * SV_RESET_MAX_ATTEMPTS) and is audited.
+ * @return SV_OK (the code is right; it is consumed by sv_reset_finish());
+ *         SV_E_RESET_CODE_INVALID for a wrong, used or expired code and
+ *         an unknown tenant or account alike; database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_reset_verify(struct sv_app *app,
+                                          struct sv_reset *r);
+/** The slow part: the tenant's password policy, then Argon2id. */
+void sv_reset_work(struct sv_app *app, struct sv_reset *r);
+/**
+ * One transaction: set the password (no change forced), consume the code,
+ * revoke every session of the account, audit auth.reset, inbox notice.
+ * @return SV_OK; r->verdict (a SV_E_PASSWORD_* rule); SV_E_RESET_CODE_INVALID
+ *         (the code was used or expired meanwhile); database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_reset_finish(struct sv_app *app,
+                                          struct sv_reset *r);
+
+#endif

@@ -1,0 +1,371 @@
+#include "identity/mfa_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- totp ---- */
+
+SV_SQL(Q_TOTP_FIND, "mfa_totp_find",
+       "SELECT secret_enc, confirmed, last_step FROM totp "
+       "WHERE tenant_id = $1 AND account_id = $2",
+       0);
+/* A confirmed secret is never overwritten: it must be removed first. */
+SV_SQL(Q_TOTP_PUT_PENDING, "mfa_totp_put_pending",
+       "INSERT INTO totp (tenant_id, account_id, secret_enc, confirmed, "
+       "last_step, created_at) VALUES ($1, $2, $3, 0, 0, $4) "
+       "ON CONFLICT (tenant_id, account_id) DO UPDATE SET "
+       "secret_enc = excluded.secret_enc, last_step = 0, "
+       "created_at = excluded.created_at WHERE totp.confirmed = 0",
+       0);
+SV_SQL(Q_TOTP_CONFIRM, "mfa_totp_confirm",
+       "UPDATE totp SET confirmed = 1, last_step = $3 "
+       "WHERE tenant_id = $1 AND account_id = $2 AND confirmed = 0",
+       0);
+/* Compare-and-set: of two requests with the same code only one wins. */
+SV_SQL(Q_TOTP_ADVANCE, "mfa_totp_advance",
+       "UPDATE totp SET last_step = $3 "
+       "WHERE tenant_id = $1 AND account_id = $2 AND confirmed = 1 "
+       "AND last_step < $3",
+       0);
+SV_SQL(Q_TOTP_DELETE, "mfa_totp_delete",
+       "DELETE FROM totp WHERE tenant_id = $1 AND account_id = $2", 0);
+
+/* ---- recovery codes ---- */
+
+SV_SQL(Q_RECOVERY_INSERT, "mfa_recovery_insert",
+       "INSERT INTO recovery_codes (tenant_id, account_id, code_hash) "
+       "VALUES ($1, $2, $3)",
+       0);
+SV_SQL(Q_RECOVERY_USE, "mfa_recovery_use",
+       "UPDATE recovery_codes SET used_at = $4 "
+       "WHERE tenant_id = $1 AND account_id = $2 AND code_hash = $3 "
+       "AND used_at IS NULL",
+       0);
+SV_SQL(Q_RECOVERY_DELETE, "mfa_recovery_delete",
+       "DELETE FROM recovery_codes WHERE tenant_id = $1 AND account_id = $2",
+       0);
+
+/* ---- sessions, phone ---- */
+
+SV_SQL(Q_SESSIONS_MFA_DONE, "mfa_sessions_done",
+       "UPDATE sessions SET mfa_pending = 0 "
+       "WHERE tenant_id = $1 AND account_id = $2",
+       0);
+SV_SQL(Q_PHONE_FIND, "mfa_phone_find",
+       "SELECT phone_enc FROM accounts WHERE tenant_id = $1 AND id = $2", 0);
+SV_SQL(Q_PHONE_SET, "mfa_phone_set",
+       "UPDATE accounts SET phone_enc = $3 WHERE tenant_id = $1 AND id = $2",
+       0);
+
+/* ---- inbox ---- */
+
+SV_SQL(Q_INBOX_INSERT, "mfa_inbox_insert",
+       "INSERT INTO inbox (tenant_id, id, account_id, kind, title, body, "
+       "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+       0);
+SV_SQL(Q_INBOX_LIST, "mfa_inbox_list",
+       "SELECT id, kind, title, body, created_at FROM inbox "
+       "WHERE tenant_id = $1 AND account_id = $2 "
+       "AND (CAST($3 AS TEXT) IS NULL OR id < $3) "
+       "ORDER BY id DESC LIMIT $4",
+       0);
+
+/* ---- reset codes ---- */
+
+SV_SQL(Q_RESET_INSERT, "mfa_reset_insert",
+       "INSERT INTO reset_codes (tenant_id, id, account_id, code_hash, "
+       "attempts, created_at, expires_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+       0);
+SV_SQL(Q_RESET_COUNT, "mfa_reset_count",
+       "SELECT COUNT(*) FROM reset_codes "
+       "WHERE tenant_id = $1 AND account_id = $2 AND created_at >= $3",
+       0);
+SV_SQL(Q_RESET_VOID, "mfa_reset_void",
+       "UPDATE reset_codes SET expires_at = $3 "
+       "WHERE tenant_id = $1 AND account_id = $2 AND used_at IS NULL "
+       "AND expires_at > $3",
+       0);
+SV_SQL(Q_RESET_FIND, "mfa_reset_find",
+       "SELECT id, code_hash, attempts FROM reset_codes "
+       "WHERE tenant_id = $1 AND account_id = $2 AND used_at IS NULL "
+       "AND expires_at > $3 ORDER BY created_at DESC, id DESC LIMIT 1",
+       0);
+SV_SQL(Q_RESET_FAIL, "mfa_reset_fail",
+       "UPDATE reset_codes SET attempts = attempts + 1, "
+       "expires_at = CASE WHEN attempts + 1 >= $4 THEN $3 "
+       "ELSE expires_at END "
+       "WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_RESET_USE, "mfa_reset_use",
+       "UPDATE reset_codes SET used_at = $3 "
+       "WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL "
+       "AND expires_at > $3",
+       0);
+
+static struct sv_stmt *
+stmt2(struct sv_dbc *c, const struct sv_sql *q, const char *tenant_id,
+      const char *arg)
+{
+    struct sv_stmt *st = sv_db_stmt(c, q);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, arg);
+    return st;
+}
+
+/* ---- totp ---- */
+
+enum sv_qs
+mfa_store_totp_find(struct sv_dbc *c, const char *tenant_id,
+                    const char *account_id, struct totp_row *r)
+{
+    struct sv_stmt *st = stmt2(c, &Q_TOTP_FIND, tenant_id, account_id);
+    const void *p;
+    size_t n = 0;
+    enum sv_qs qs;
+
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    memset(r, 0, sizeof *r);
+    p = sv_stmt_col_blob(st, 0, &n);
+    if (p == NULL || n > sizeof r->secret_enc)
+        return SV_QS_HARD; /* not something we wrote */
+    memcpy(r->secret_enc, p, n);
+    r->secret_enc_len = n;
+    r->confirmed = sv_stmt_col_int(st, 1) != 0;
+    r->last_step = sv_stmt_col_int(st, 2);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+mfa_store_totp_put_pending(struct sv_dbc *c, const char *tenant_id,
+                           const char *account_id, const uint8_t *secret_enc,
+                           size_t len, int64_t now)
+{
+    struct sv_stmt *st = stmt2(c, &Q_TOTP_PUT_PENDING, tenant_id, account_id);
+    sv_stmt_blob(st, 3, secret_enc, len);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_totp_confirm(struct sv_dbc *c, const char *tenant_id,
+                       const char *account_id, int64_t step)
+{
+    struct sv_stmt *st = stmt2(c, &Q_TOTP_CONFIRM, tenant_id, account_id);
+    sv_stmt_int(st, 3, step);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_totp_advance(struct sv_dbc *c, const char *tenant_id,
+                       const char *account_id, int64_t step)
+{
+    struct sv_stmt *st = stmt2(c, &Q_TOTP_ADVANCE, tenant_id, account_id);
+    sv_stmt_int(st, 3, step);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_totp_delete(struct sv_dbc *c, const char *tenant_id,
+                      const char *account_id)
+{
+    return sv_stmt_exec(stmt2(c, &Q_TOTP_DELETE, tenant_id, account_id));
+}
+
+/* ---- recovery codes ---- */
+
+enum sv_qs
+mfa_store_recovery_insert(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id,
+                          const uint8_t hash[MFA_HASH_LEN])
+{
+    struct sv_stmt *st = stmt2(c, &Q_RECOVERY_INSERT, tenant_id, account_id);
+    sv_stmt_blob(st, 3, hash, MFA_HASH_LEN);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_recovery_use(struct sv_dbc *c, const char *tenant_id,
+                       const char *account_id,
+                       const uint8_t hash[MFA_HASH_LEN], int64_t now)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RECOVERY_USE, tenant_id, account_id);
+    sv_stmt_blob(st, 3, hash, MFA_HASH_LEN);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id)
+{
+    return sv_stmt_exec(stmt2(c, &Q_RECOVERY_DELETE, tenant_id, account_id));
+}
+
+/* ---- sessions, phone ---- */
+
+enum sv_qs
+mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
+                            const char *account_id)
+{
+    return sv_stmt_exec(
+        stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id));
+}
+
+enum sv_qs
+mfa_store_phone_find(struct sv_dbc *c, const char *tenant_id,
+                     const char *account_id, uint8_t enc[MFA_PHONE_ENC_MAX],
+                     size_t *len)
+{
+    struct sv_stmt *st = stmt2(c, &Q_PHONE_FIND, tenant_id, account_id);
+    const void *p;
+    size_t n = 0;
+    enum sv_qs qs;
+
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    *len = 0;
+    if (sv_stmt_col_null(st, 0))
+        return SV_QS_ONE;
+    p = sv_stmt_col_blob(st, 0, &n);
+    if (n > MFA_PHONE_ENC_MAX)
+        return SV_QS_HARD;
+    if (n > 0)
+        memcpy(enc, p, n);
+    *len = n;
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+mfa_store_phone_set(struct sv_dbc *c, const char *tenant_id,
+                    const char *account_id, const uint8_t *enc, size_t len)
+{
+    struct sv_stmt *st = stmt2(c, &Q_PHONE_SET, tenant_id, account_id);
+    if (enc != NULL)
+        sv_stmt_blob(st, 3, enc, len);
+    else
+        sv_stmt_null(st, 3);
+    return sv_stmt_exec(st);
+}
+
+/* ---- inbox ---- */
+
+enum sv_qs
+mfa_store_inbox_insert(struct sv_dbc *c, const char *tenant_id,
+                       const char *id, const char *account_id,
+                       const char *kind, const char *title, const char *body,
+                       int64_t now)
+{
+    struct sv_stmt *st = stmt2(c, &Q_INBOX_INSERT, tenant_id, id);
+    sv_stmt_text(st, 3, account_id);
+    sv_stmt_text(st, 4, kind);
+    sv_stmt_text(st, 5, title);
+    sv_stmt_text(st, 6, body);
+    sv_stmt_int(st, 7, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
+                     const char *account_id, const char *before_id, int limit,
+                     sv_inbox_row_fn row, void *cls)
+{
+    struct sv_stmt *st = stmt2(c, &Q_INBOX_LIST, tenant_id, account_id);
+    struct sv_inbox_item m;
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 3, before_id);
+    sv_stmt_int(st, 4, limit);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        m.id = sv_stmt_col_text(st, 0);
+        m.kind = sv_stmt_col_text(st, 1);
+        m.title = sv_stmt_col_text(st, 2);
+        m.body = sv_stmt_col_text(st, 3);
+        m.created_at = sv_stmt_col_int(st, 4);
+        row(cls, &m);
+    }
+    return qs;
+}
+
+/* ---- reset codes ---- */
+
+enum sv_qs
+mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
+                       const char *id, const char *account_id,
+                       const uint8_t hash[MFA_HASH_LEN], int64_t now,
+                       int64_t expires_at)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_INSERT, tenant_id, id);
+    sv_stmt_text(st, 3, account_id);
+    sv_stmt_blob(st, 4, hash, MFA_HASH_LEN);
+    sv_stmt_int(st, 5, now);
+    sv_stmt_int(st, 6, expires_at);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_reset_count_since(struct sv_dbc *c, const char *tenant_id,
+                            const char *account_id, int64_t since, int64_t *n)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_COUNT, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, since);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE)
+        *n = sv_stmt_col_int(st, 0);
+    return qs;
+}
+
+enum sv_qs
+mfa_store_reset_void(struct sv_dbc *c, const char *tenant_id,
+                     const char *account_id, int64_t now)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_VOID, tenant_id, account_id);
+    sv_stmt_int(st, 3, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_reset_find(struct sv_dbc *c, const char *tenant_id,
+                     const char *account_id, int64_t now, struct reset_row *r)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_FIND, tenant_id, account_id);
+    const void *p;
+    size_t n = 0;
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, now);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", sv_stmt_col_text(st, 0));
+    p = sv_stmt_col_blob(st, 1, &n);
+    if (p == NULL || n != MFA_HASH_LEN)
+        return SV_QS_HARD;
+    memcpy(r->hash, p, n);
+    r->attempts = sv_stmt_col_int(st, 2);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+mfa_store_reset_fail(struct sv_dbc *c, const char *tenant_id, const char *id,
+                     int64_t now, int64_t max)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_FAIL, tenant_id, id);
+    sv_stmt_int(st, 3, now);
+    sv_stmt_int(st, 4, max);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+mfa_store_reset_use(struct sv_dbc *c, const char *tenant_id, const char *id,
+                    int64_t now)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_USE, tenant_id, id);
+    sv_stmt_int(st, 3, now);
+    return sv_stmt_exec(st);
+}

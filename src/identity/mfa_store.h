@@ -1,0 +1,105 @@
+/* The SQL of second factors, phone, inbox and reset codes (only here). */
+#ifndef SV_IDENTITY_MFA_STORE_H
+#define SV_IDENTITY_MFA_STORE_H
+
+#include "auth/totp.h"
+#include "crypto/keyring.h"
+#include "db/db.h"
+#include "identity/mfa.h"
+
+#define MFA_SECRET_ENC_MAX (SV_TOTP_SECRET_LEN + SV_AEAD_OVERHEAD)
+#define MFA_PHONE_ENC_MAX (SV_PHONE_MAX + SV_AEAD_OVERHEAD)
+#define MFA_HASH_LEN 32
+
+/* A totp row as stored: the secret still sealed. */
+struct totp_row {
+    uint8_t secret_enc[MFA_SECRET_ENC_MAX];
+    size_t secret_enc_len;
+    bool confirmed;
+    int64_t last_step;
+};
+
+enum sv_qs mfa_store_totp_find(struct sv_dbc *c, const char *tenant_id,
+                               const char *account_id, struct totp_row *r);
+/**
+ * Insert a pending secret, or replace the account's secret if it is still
+ * unconfirmed. SV_QS_NONE when a confirmed one is in the way.
+ */
+enum sv_qs mfa_store_totp_put_pending(struct sv_dbc *c, const char *tenant_id,
+                                      const char *account_id,
+                                      const uint8_t *secret_enc, size_t len,
+                                      int64_t now);
+/** Confirm a pending secret with its first step. SV_QS_NONE if none. */
+enum sv_qs mfa_store_totp_confirm(struct sv_dbc *c, const char *tenant_id,
+                                  const char *account_id, int64_t step);
+/** Store the accepted step only if it is later than the stored one. */
+enum sv_qs mfa_store_totp_advance(struct sv_dbc *c, const char *tenant_id,
+                                  const char *account_id, int64_t step);
+enum sv_qs mfa_store_totp_delete(struct sv_dbc *c, const char *tenant_id,
+                                 const char *account_id);
+
+enum sv_qs mfa_store_recovery_insert(struct sv_dbc *c, const char *tenant_id,
+                                     const char *account_id,
+                                     const uint8_t hash[MFA_HASH_LEN]);
+/** Mark an unused code used. SV_QS_NONE when no such unused code. */
+enum sv_qs mfa_store_recovery_use(struct sv_dbc *c, const char *tenant_id,
+                                  const char *account_id,
+                                  const uint8_t hash[MFA_HASH_LEN],
+                                  int64_t now);
+enum sv_qs mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
+                                     const char *account_id);
+
+/** sessions.mfa_pending = 0 for every session of the account. */
+enum sv_qs mfa_store_sessions_mfa_done(struct sv_dbc *c,
+                                       const char *tenant_id,
+                                       const char *account_id);
+
+/** The sealed phone: SV_QS_NONE when no such account; *len 0 when unset. */
+enum sv_qs mfa_store_phone_find(struct sv_dbc *c, const char *tenant_id,
+                                const char *account_id,
+                                uint8_t enc[MFA_PHONE_ENC_MAX], size_t *len);
+/** Set (or, with @p enc NULL, clear) the sealed phone. */
+enum sv_qs mfa_store_phone_set(struct sv_dbc *c, const char *tenant_id,
+                               const char *account_id, const uint8_t *enc,
+                               size_t len);
+
+enum sv_qs mfa_store_inbox_insert(struct sv_dbc *c, const char *tenant_id,
+                                  const char *id, const char *account_id,
+                                  const char *kind, const char *title,
+                                  const char *body, int64_t now);
+/** Newest first, ids below @p before_id (NULL: all), at most @p limit. */
+enum sv_qs mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
+                                const char *account_id, const char *before_id,
+                                int limit, sv_inbox_row_fn row, void *cls);
+
+enum sv_qs mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
+                                  const char *id, const char *account_id,
+                                  const uint8_t hash[MFA_HASH_LEN],
+                                  int64_t now, int64_t expires_at);
+/** Codes made for the account at or after @p since (used or not). */
+enum sv_qs mfa_store_reset_count_since(struct sv_dbc *c,
+                                       const char *tenant_id,
+                                       const char *account_id, int64_t since,
+                                       int64_t *n);
+/** Void every unused code of the account (expires now). */
+enum sv_qs mfa_store_reset_void(struct sv_dbc *c, const char *tenant_id,
+                                const char *account_id, int64_t now);
+
+struct reset_row {
+    char id[37];
+    uint8_t hash[MFA_HASH_LEN];
+    int64_t attempts;
+};
+
+/** The newest unused, unexpired code of the account. */
+enum sv_qs mfa_store_reset_find(struct sv_dbc *c, const char *tenant_id,
+                                const char *account_id, int64_t now,
+                                struct reset_row *r);
+/** One more wrong attempt; at @p max attempts the code expires now. */
+enum sv_qs mfa_store_reset_fail(struct sv_dbc *c, const char *tenant_id,
+                                const char *id, int64_t now, int64_t max);
+/** Consume a code if still unused and unexpired. */
+enum sv_qs mfa_store_reset_use(struct sv_dbc *c, const char *tenant_id,
+                               const char *id, int64_t now);
+
+#endif
