@@ -246,6 +246,8 @@ dump_tx(struct sv_dbc *c, void *cls)
     }
     if (rc == SV_OK)
         rc = dump_table(d, c, &bk_tables[BK_AUDIT_PLATFORM], NULL);
+    if (rc == SV_OK)
+        rc = dump_table(d, c, &bk_tables[BK_BLACKLIST_PLATFORM], NULL);
     return rc;
 }
 

@@ -4,15 +4,20 @@
  * Every column of every table, in a fixed order: the backup format. A new
  * migration that adds a column adds it here too (and bumps the schema
  * number the file records, so an older file is refused, not misread).
+ *
+ * Not backed up, on purpose: what lives minutes (challenges, approvals,
+ * device nonces, reset codes) and the failure counters (AUTH-4/5), which
+ * decay anyway; a restored server starts them empty.
  */
 
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
-       "created_at FROM tenants ORDER BY id",
+       "created_at, require_mfa FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
-       "password_min_score, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+       "password_min_score, created_at, require_mfa) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7)",
        SV_SQL_PLATFORM);
 
 SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
@@ -26,22 +31,65 @@ SV_SQL(Q_LOAD_KEYS, "backup_load_tenant_keys",
 
 #define ACOLS                                                                  \
     "tenant_id, id, username, role, email_enc, email_bidx, password_hash, "    \
-    "must_change_password, password_changed_at, created_at"
+    "must_change_password, password_changed_at, created_at, phone_enc"
 SV_SQL(Q_DUMP_ACCOUNTS, "backup_dump_accounts",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 ORDER BY id", 0);
 SV_SQL(Q_LOAD_ACCOUNTS, "backup_load_accounts",
        "INSERT INTO accounts (" ACOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-       "$8, $9, $10)",
+       "$8, $9, $10, $11)",
        0);
+
+#define DCOLS                                                                  \
+    "tenant_id, id, account_id, client_id, kind, name, model, platform, "      \
+    "public_key, state, first_seen_at, last_seen_at, last_ip"
+SV_SQL(Q_DUMP_DEVICES, "backup_dump_devices",
+       "SELECT " DCOLS " FROM devices WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_DEVICES, "backup_load_devices",
+       "INSERT INTO devices (" DCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9, $10, $11, $12, $13)",
+       0);
+
+#define TCOLS "tenant_id, account_id, secret_enc, confirmed, last_step, created_at"
+SV_SQL(Q_DUMP_TOTP, "backup_dump_totp",
+       "SELECT " TCOLS " FROM totp WHERE tenant_id = $1 ORDER BY account_id",
+       0);
+SV_SQL(Q_LOAD_TOTP, "backup_load_totp",
+       "INSERT INTO totp (" TCOLS ") VALUES ($1, $2, $3, $4, $5, $6)", 0);
+
+#define RCOLS "tenant_id, account_id, code_hash, used_at"
+SV_SQL(Q_DUMP_RECOVERY, "backup_dump_recovery_codes",
+       "SELECT " RCOLS " FROM recovery_codes WHERE tenant_id = $1 "
+       "ORDER BY account_id, code_hash",
+       0);
+SV_SQL(Q_LOAD_RECOVERY, "backup_load_recovery_codes",
+       "INSERT INTO recovery_codes (" RCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
+#define ICOLS "tenant_id, id, account_id, kind, title, body, created_at"
+SV_SQL(Q_DUMP_INBOX, "backup_dump_inbox",
+       "SELECT " ICOLS " FROM inbox WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_INBOX, "backup_load_inbox",
+       "INSERT INTO inbox (" ICOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)", 0);
+
+#define LCOLS                                                                  \
+    "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
+SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
+       "SELECT " LCOLS " FROM blacklist WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_DUMP_BLACKLIST_PLATFORM, "backup_dump_blacklist_platform",
+       "SELECT " LCOLS " FROM blacklist WHERE tenant_id IS NULL ORDER BY id",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_LOAD_BLACKLIST, "backup_load_blacklist",
+       "INSERT INTO blacklist (" LCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8)",
+       SV_SQL_PLATFORM);
 
 #define SCOLS                                                                  \
     "tenant_id, id, account_id, token_hash, created_at, last_seen_at, "        \
-    "expires_at, revoked_at, ip, user_agent"
+    "expires_at, revoked_at, ip, user_agent, device_id, mfa_pending"
 SV_SQL(Q_DUMP_SESSIONS, "backup_dump_sessions",
        "SELECT " SCOLS " FROM sessions WHERE tenant_id = $1 ORDER BY id", 0);
 SV_SQL(Q_LOAD_SESSIONS, "backup_load_sessions",
        "INSERT INTO sessions (" SCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-       "$8, $9, $10)",
+       "$8, $9, $10, $11, $12)",
        0);
 
 SV_SQL(Q_DUMP_HEADS, "backup_dump_audit_heads",
@@ -84,16 +132,28 @@ const struct sv_sql BK_Q_TENANT_COUNT
 #define B BK_BLOB
 
 const struct bk_table bk_tables[BK__COUNT] = {
-    [BK_TENANTS] = {BK_TENANTS, "tenants", 6, {T, T, T, T, I, I}, BK_GLOBAL,
-                    &Q_DUMP_TENANTS, &Q_LOAD_TENANTS},
+    [BK_TENANTS] = {BK_TENANTS, "tenants", 7, {T, T, T, T, I, I, I},
+                    BK_GLOBAL, &Q_DUMP_TENANTS, &Q_LOAD_TENANTS},
     [BK_TENANT_KEYS] = {BK_TENANT_KEYS, "tenant_keys", 4, {T, I, B, I},
                         BK_TENANT, &Q_DUMP_KEYS, &Q_LOAD_KEYS},
-    [BK_ACCOUNTS] = {BK_ACCOUNTS, "accounts", 10,
-                     {T, T, T, T, B, B, T, I, I, I}, BK_TENANT,
+    [BK_ACCOUNTS] = {BK_ACCOUNTS, "accounts", 11,
+                     {T, T, T, T, B, B, T, I, I, I, B}, BK_TENANT,
                      &Q_DUMP_ACCOUNTS, &Q_LOAD_ACCOUNTS},
-    [BK_SESSIONS] = {BK_SESSIONS, "sessions", 10,
-                     {T, T, T, B, I, I, I, I, T, T}, BK_TENANT,
+    [BK_DEVICES] = {BK_DEVICES, "devices", 13,
+                    {T, T, T, T, T, T, T, T, B, T, I, I, T}, BK_TENANT,
+                    &Q_DUMP_DEVICES, &Q_LOAD_DEVICES},
+    [BK_SESSIONS] = {BK_SESSIONS, "sessions", 12,
+                     {T, T, T, B, I, I, I, I, T, T, T, I}, BK_TENANT,
                      &Q_DUMP_SESSIONS, &Q_LOAD_SESSIONS},
+    [BK_TOTP] = {BK_TOTP, "totp", 6, {T, T, B, I, I, I}, BK_TENANT,
+                 &Q_DUMP_TOTP, &Q_LOAD_TOTP},
+    [BK_RECOVERY_CODES] = {BK_RECOVERY_CODES, "recovery_codes", 4,
+                           {T, T, B, I}, BK_TENANT, &Q_DUMP_RECOVERY,
+                           &Q_LOAD_RECOVERY},
+    [BK_INBOX] = {BK_INBOX, "inbox", 7, {T, T, T, T, T, T, I}, BK_TENANT,
+                  &Q_DUMP_INBOX, &Q_LOAD_INBOX},
+    [BK_BLACKLIST] = {BK_BLACKLIST, "blacklist", 8, {T, T, T, T, T, I, I, I},
+                      BK_TENANT, &Q_DUMP_BLACKLIST, &Q_LOAD_BLACKLIST},
     [BK_AUDIT_HEADS] = {BK_AUDIT_HEADS, "audit_heads", 4, {T, I, B, B},
                         BK_STREAM, &Q_DUMP_HEADS, &Q_LOAD_HEADS},
     [BK_AUDIT_EVENTS] = {BK_AUDIT_EVENTS, "audit_events", 17,
@@ -102,4 +162,7 @@ const struct bk_table bk_tables[BK__COUNT] = {
     [BK_AUDIT_PLATFORM] = {BK_AUDIT_PLATFORM, "audit_events", 17,
                            {T, T, T, I, I, T, T, T, T, T, T, T, T, T, T, B, B},
                            BK_GLOBAL, &Q_DUMP_PLATFORM, &Q_LOAD_EVENTS},
+    [BK_BLACKLIST_PLATFORM] = {BK_BLACKLIST_PLATFORM, "blacklist", 8,
+                               {T, T, T, T, T, I, I, I}, BK_GLOBAL,
+                               &Q_DUMP_BLACKLIST_PLATFORM, &Q_LOAD_BLACKLIST},
 };

@@ -27,10 +27,16 @@ enum {
     BK_TENANTS,
     BK_TENANT_KEYS,
     BK_ACCOUNTS,
+    BK_DEVICES,
     BK_SESSIONS,
+    BK_TOTP,
+    BK_RECOVERY_CODES,
+    BK_INBOX,
+    BK_BLACKLIST,
     BK_AUDIT_HEADS,
     BK_AUDIT_EVENTS,
     BK_AUDIT_PLATFORM, /* platform stream events: same table, other query */
+    BK_BLACKLIST_PLATFORM, /* platform-wide entries: same table */
     BK__COUNT
 };
 
