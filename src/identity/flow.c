@@ -689,16 +689,17 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
         return sv_qs_err(qs);
     if (qs == SV_QS_ONE && sv_stmt_step(st) < 0)
         return SV_E_INTERNAL;
+    /* Scope first: the guard may write a tenant's blacklist entry. */
+    if (ch->tenant_id[0] != '\0' &&
+        (rc = sv_db_scope_tenant(c, ch->tenant_id)) != SV_OK)
+        return rc;
+    if ((rc = sv_db_scope_platform(c)) != SV_OK)
+        return rc;
     sv_guard_init(app, &g, ch->tenant_slug, ch->username, ch->cl.ip,
                   ch->cl.device);
     rc = sv_guard_fail_tx(c, app, &g, ch->tenant_id[0] ? ch->tenant_id : NULL,
                           &actor, sv_now_ms());
     if (rc != SV_OK)
-        return rc;
-    if (ch->tenant_id[0] != '\0' &&
-        (rc = sv_db_scope_tenant(c, ch->tenant_id)) != SV_OK)
-        return rc;
-    if (ch->tenant_id[0] == '\0' && (rc = sv_db_scope_platform(c)) != SV_OK)
         return rc;
     return flow_audit(c, ch->tenant_id[0] ? ch->tenant_id : NULL,
                       actor.account_id, ch->username, ch->cl.ip,
@@ -708,14 +709,9 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
 
 /* ---- CAPTCHA ---- */
 
-enum sv_err
-sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_slug,
-                          const char *username, const struct sv_client *cl,
-                          struct sv_outcome *out);
-
 struct cap_ctx {
     struct sv_app *app;
-    const char *slug, *username;
+    const char *tenant_id, *slug, *username;
     const struct sv_client *cl;
     struct sv_outcome *out;
 };
@@ -729,6 +725,9 @@ cap_new_tx(struct sv_dbc *c, void *cls)
     memset(&ch, 0, sizeof ch);
     snprintf(ch.tenant_slug, sizeof ch.tenant_slug, "%s", x->slug);
     snprintf(ch.username, sizeof ch.username, "%s", x->username);
+    /* The tenant only (never the account): the answer must not tell. */
+    snprintf(ch.tenant_id, sizeof ch.tenant_id, "%s",
+             x->tenant_id ? x->tenant_id : "");
     ch.cl = *x->cl;
     snprintf(ch.stage, sizeof ch.stage, "captcha");
     snprintf(ch.next, sizeof ch.next, "captcha");
@@ -736,11 +735,11 @@ cap_new_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_slug,
-                          const char *username, const struct sv_client *cl,
-                          struct sv_outcome *out)
+sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
+                          const char *tenant_slug, const char *username,
+                          const struct sv_client *cl, struct sv_outcome *out)
 {
-    struct cap_ctx x = {app, tenant_slug, username, cl, out};
+    struct cap_ctx x = {app, tenant_id, tenant_slug, username, cl, out};
     return sv_db_run_tx(app->db, "captcha_challenge", cap_new_tx, &x);
 }
 

@@ -77,9 +77,11 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
 
 /**
  * A CAPTCHA is due: open a challenge that asks for one before the password
- * is looked at. @p tenant_slug / @p username as typed.
+ * is looked at. @p tenant_slug / @p username as typed; @p tenant_id when
+ * the tenant exists (NULL otherwise).
  */
 SV_MUST_CHECK enum sv_err sv_flow_captcha_challenge(struct sv_app *app,
+                                                    const char *tenant_id,
                                                     const char *tenant_slug,
                                                     const char *username,
                                                     const struct sv_client *cl,

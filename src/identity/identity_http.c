@@ -110,8 +110,9 @@ identity_http_login(struct sv_request *rq)
     }
     if (l->captcha_due) {
         /* AUTH-4: no password is looked at until a CAPTCHA is solved. */
-        rc = sv_flow_captcha_challenge(l->app, tenant, username, &l->client,
-                                       &l->out);
+        rc = sv_flow_captcha_challenge(
+            l->app, l->tenant_found ? l->tenant.id : NULL, tenant, username,
+            &l->client, &l->out);
         if (rc != SV_OK)
             sv_reply_error(rq, rc, NULL);
         else
