@@ -1,5 +1,6 @@
 #include "identity/mfa.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -671,6 +672,36 @@ sv_account_create_with_phone(struct sv_app *app, const char *tenant_id,
 
 /* ---- inbox ---- */
 
+/*
+ * Inbox ids are UUIDv7 and the inbox is read in id order, so ids made in
+ * the same millisecond (two notices of one transaction) must still rise:
+ * an id not above the last one is the last one plus one in its random
+ * tail (RFC 9562 6.2, method 2), within this process.
+ */
+static void
+inbox_id(char out[SV_UUID_LEN + 1])
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char last[SV_UUID_LEN + 1];
+
+    sv_uuid7(out);
+    pthread_mutex_lock(&mu);
+    if (strcmp(out, last) <= 0) {
+        memcpy(out, last, sizeof last);
+        /* The last 12 hex digits: random bits only, no version/variant. */
+        for (int i = SV_UUID_LEN - 1; i >= SV_UUID_LEN - 12; i--) {
+            if (out[i] == 'f') {
+                out[i] = '0';
+                continue;
+            }
+            out[i] = out[i] == '9' ? 'a' : (char)(out[i] + 1);
+            break;
+        }
+    }
+    memcpy(last, out, sizeof last);
+    pthread_mutex_unlock(&mu);
+}
+
 enum sv_err
 sv_inbox_post_tx(struct sv_dbc *c, const char *tenant_id,
                  const char *account_id, const char *kind, const char *title,
@@ -684,7 +715,7 @@ sv_inbox_post_tx(struct sv_dbc *c, const char *tenant_id,
         blen > SV_INBOX_BODY_MAX || !sv_utf8_valid(title, tlen) ||
         !sv_utf8_valid(body, blen) || !sv_utf8_valid(kind, klen))
         return SV_E_FIELD_INVALID;
-    sv_uuid7(id);
+    inbox_id(id);
     qs = mfa_store_inbox_insert(c, tenant_id, id, account_id, kind, title,
                                 body, sv_now_ms());
     return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);

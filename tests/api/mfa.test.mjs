@@ -432,7 +432,30 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
         assert.equal(outbox().length, n, 'no phone, no SMS');
     });
 
-    test('22. methods: GET /me/totp, GET /users/{id}, GET /auth/reset -> 405', async () => {
+    test('22. tenant policy --require-mfa on: a session restricted to enrolment becomes whole at confirm', async () => {
+        const cli = await srv.cli(['tenant', 'policy', 'beta', '--require-mfa', 'on', '--json']);
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.deepEqual(JSON.parse(cli.stdout).tenant,
+            { id: beta.tenant.id, slug: 'beta', require_mfa: true });
+        const l = await srv.login('beta', 'beta.admin', pw['beta.admin']);
+        expectStatus(l, 200);
+        assert.equal(l.json.mfa_pending, true, 'login on a require_mfa tenant without TOTP');
+        const t = l.json.token;
+        const e = await srv.api('POST', '/me/totp', { token: t });
+        expectStatus(e, 200);
+        srv.secrets.add(e.json.secret);
+        const c = await srv.api('POST', '/me/totp/confirm', { token: t, body: { code: totp(e.json.secret) } });
+        expectStatus(c, 200);
+        for (const x of c.json.recovery_codes) srv.secrets.add(x);
+        const me = await srv.api('GET', '/me', { token: t });
+        expectStatus(me, 200);
+        assert.equal(me.json.mfa_pending, false, 'the enrolling session is whole now');
+        const off = await srv.cli(['tenant', 'policy', 'beta', '--require-mfa', 'off']);
+        assert.equal(off.code, 0, off.stderr);
+        assert.match(off.stdout, /require_mfa off/);
+    });
+
+    test('23. methods: GET /me/totp, GET /users/{id}, GET /auth/reset -> 405', async () => {
         expectError(await srv.api('GET', '/me/totp', { token: tok.bob }), 405, 'method_not_allowed');
         expectError(await srv.api('GET', `/users/${acme.users.bob.id}`, { token: tok['root.admin'] }), 405, 'method_not_allowed');
         expectError(await srv.api('GET', '/auth/reset'), 405, 'method_not_allowed');
