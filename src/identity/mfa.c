@@ -1,3 +1,4 @@
+#include "identity/guard.h"
 #include "identity/mfa.h"
 
 #include <pthread.h>
@@ -473,6 +474,9 @@ remove_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = qs_change(
             mfa_store_recovery_delete(c, s->tenant_id, s->account_id));
+    if (rc == SV_OK && confirmed)
+        rc = qs_change(
+            mfa_store_sessions_mfa_again(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
         rc = audit(c, s->tenant_id, rm->actor, "mfa.totp.remove",
                    s->account_id, "success", NULL,
@@ -1039,6 +1043,10 @@ finish_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = qs_change(
             identity_store_revoke_account_sessions(c, t, a, NULL, now));
+    /* The owner proved it with the code: a lock from guessing is lifted. */
+    if (rc == SV_OK)
+        rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug,
+                                r->account.username);
     if (rc == SV_OK)
         rc = audit(c, t, &actor, "auth.reset", a, "success", NULL, NULL);
     if (rc == SV_OK)

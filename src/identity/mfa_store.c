@@ -51,6 +51,13 @@ SV_SQL(Q_SESSIONS_MFA_DONE, "mfa_sessions_done",
        "UPDATE sessions SET mfa_pending = 0 "
        "WHERE tenant_id = $1 AND account_id = $2",
        0);
+/* AUTH-8: without its authenticator, a require_mfa account's sessions may
+ * only enrol a new one. */
+SV_SQL(Q_SESSIONS_MFA_AGAIN, "mfa_sessions_again",
+       "UPDATE sessions SET mfa_pending = 1 "
+       "WHERE tenant_id = $1 AND account_id = $2 AND revoked_at IS NULL "
+       "AND (SELECT require_mfa FROM tenants WHERE id = $1) <> 0",
+       0);
 SV_SQL(Q_PHONE_FIND, "mfa_phone_find",
        "SELECT phone_enc FROM accounts WHERE tenant_id = $1 AND id = $2", 0);
 SV_SQL(Q_PHONE_SET, "mfa_phone_set",
@@ -211,6 +218,14 @@ mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
 {
     return sv_stmt_exec(
         stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id));
+}
+
+enum sv_qs
+mfa_store_sessions_mfa_again(struct sv_dbc *c, const char *tenant_id,
+                             const char *account_id)
+{
+    return sv_stmt_exec(
+        stmt2(c, &Q_SESSIONS_MFA_AGAIN, tenant_id, account_id));
 }
 
 enum sv_qs
