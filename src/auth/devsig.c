@@ -72,6 +72,23 @@ sv_devsig_fresh(int64_t ts_ms, int64_t now_ms, int64_t window_ms)
     return diff <= (uint64_t)window_ms;
 }
 
+/*
+ * Only [A-Za-z0-9_-]: libsodium's decoder maps some bytes >= 0x80 to
+ * values too, which would let two texts name the same key or signature
+ * (found by fuzz_text).
+ */
+static bool
+b64url_chars(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
 bool
 sv_devsig_parse_pk(const char *b64, uint8_t pk[SV_DEVSIG_PK_LEN])
 {
@@ -79,7 +96,8 @@ sv_devsig_parse_pk(const char *b64, uint8_t pk[SV_DEVSIG_PK_LEN])
     size_t bin_len = 0;
     const char *end = NULL;
 
-    if (b64 == NULL || strnlen(b64, PK_B64_LEN + 1) != PK_B64_LEN)
+    if (b64 == NULL || strnlen(b64, PK_B64_LEN + 1) != PK_B64_LEN ||
+        !b64url_chars(b64, PK_B64_LEN))
         return false;
     if (sodium_base642bin(tmp, sizeof tmp, b64, PK_B64_LEN, NULL, &bin_len,
                           &end,
@@ -193,7 +211,8 @@ sv_devsig_verify(const uint8_t pk[SV_DEVSIG_PK_LEN], const char *sig_b64,
     enum sv_err rc;
 
     /* Exactly 86 characters that decode to exactly 64 bytes. */
-    if (sig_b64 == NULL || strnlen(sig_b64, SIG_B64_LEN + 1) != SIG_B64_LEN)
+    if (sig_b64 == NULL || strnlen(sig_b64, SIG_B64_LEN + 1) != SIG_B64_LEN ||
+        !b64url_chars(sig_b64, SIG_B64_LEN))
         return SV_E_SIGNATURE_INVALID;
     if (sodium_base642bin(sig, sizeof sig, sig_b64, SIG_B64_LEN, NULL, &sig_len,
                           &end,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "auth/captcha.h"
+#include "auth/devsig.h"
 #include "auth/totp.h"
 #include "core/util.h"
 #include "crypto/token.h"
@@ -41,6 +42,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          !sv_recovery_code_normalise(recovery, again) ||
          strcmp(recovery, again) != 0))
         abort();
+    /* Device request headers (DEV-1): parsers never accept what they
+     * cannot round-trip, and verify never crashes on garbage. */
+    uint8_t pk[SV_DEVSIG_PK_LEN];
+    char pk_b64[48];
+    if (sv_devsig_parse_ts(s, &v) && v < 0)
+        abort();
+    (void)sv_devsig_nonce_ok(s);
+    if (sv_devsig_parse_pk(s, pk)) {
+        sv_devsig_pk_b64(pk, pk_b64);
+        if (strcmp(pk_b64, s) != 0)
+            abort();
+    }
+    memset(pk, 7, sizeof pk);
+    if (sv_devsig_verify(pk, s, "GET", "/x", 1, "nonce-nonce-nonce", s,
+                         size) == SV_OK)
+        abort(); /* no signature by a key nobody holds */
     a = sv_arena_new();
     (void)sv_cursor_decode(a, "u", s);
     sv_arena_free(a);
