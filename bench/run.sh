@@ -6,7 +6,7 @@
 # status is 0 unless the setup itself broke (packages, binary, server start,
 # account preparation, reference server).
 #
-# Scenarios (one run, about 2.5 minutes on 2 cores):
+# Scenarios (one run, about 3.5 minutes on 2 cores; BENCH_ONLY picks some):
 #   1. salesvault serve + nginx serving a static JSON of the same size as the
 #      /me answer, over TLS with the same certificate and key
 #   2. wrk: nginx static JSON vs authenticated GET /api/v1/me (req/s, p99)
@@ -17,6 +17,13 @@
 #      figure printed with its ratio to the SQLite figure of this same run
 #      (target: GET /me throughput on PostgreSQL >= 0.60 x SQLite)
 #   5. RSS at rest after 10,000 live sessions (separate instance, cheap hash)
+#   6. backup and restore of a ~1 GiB SQLite database
+#   7. login cost with every risk check (AUTH-4..7, DEV-1) against the bare
+#      Argon2id verify, in-process at the production cost (bench/logincost.c,
+#      linked against the server's libsv.a; target full/bare <= 1.05)
+#   8. 2,000 browsers waiting on QR challenges at once (bench/qrwait.mjs):
+#      server RSS above idle (target <= 32 MiB) and approve -> wait answer
+#      p99 (target <= 50 ms), with GET /health's round trip as the reference
 #
 # Environment:
 #   SALESVAULT_BIN   server binary (default <repo>/build/salesvault)
@@ -24,6 +31,12 @@
 #   BENCH_SESSIONS   sessions for scenario 5 (default 10000)
 #   BENCH_PG=0       skip the PostgreSQL pass (default 1: run it)
 #   BENCH_BACKUP_MIB size of the database for scenario 6 (default 1024; 0 skips)
+#   BENCH_LOGINCOST=0 skip scenario 7; BENCH_LOGINCOST_PAIRS rounds (default 60)
+#   BENCH_QR_WAITERS waiting browsers for scenario 8 (default 2000; 0 skips)
+#   BENCH_ONLY       run only these scenarios, e.g. "7 8" or "2 3 PG" (default:
+#                    all; 1 runs whenever 2, 3 or 4 does, it starts the servers)
+#   SALESVAULT_LIBSV the static library scenario 7 links (default libsv.a next
+#                    to the binary, i.e. the meson build dir)
 #   BENCH_RESULTS_MD if set, also write the result table as Markdown there
 #   BENCH_KEEP=1     keep the temporary directory (logs) instead of deleting it
 #
@@ -43,6 +56,22 @@ ADMIN=benchadmin
 
 BENCH_PG=${BENCH_PG:-1}
 BACKUP_MIB=${BENCH_BACKUP_MIB:-1024}
+LOGINCOST=${BENCH_LOGINCOST:-1}
+LOGINCOST_PAIRS=${BENCH_LOGINCOST_PAIRS:-60}
+QR_WAITERS=${BENCH_QR_WAITERS:-2000}
+ONLY=${BENCH_ONLY:-}
+
+# want SCENARIO: is it selected (BENCH_ONLY unset: every scenario)?
+want() {
+    [[ -z $ONLY ]] && return 0
+    [[ " ${ONLY//,/ } " == *" $1 "* ]]
+}
+# Scenario 1 (the servers and the account) is the base of 2-4.
+WANT_14=0
+for s_ in 1 2 3 4; do want $s_ && WANT_14=1; done
+WANT_PGPASS=0
+[[ $BENCH_PG != 0 ]] && want PG && WANT_PGPASS=1
+[[ $WANT_PGPASS == 1 && $WANT_14 == 0 ]] && { echo "bench: the PG pass compares with scenarios 2-4: add them to BENCH_ONLY" >&2; exit 1; }
 
 PIDS=()
 WORK=
@@ -125,15 +154,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------- deps ---
-need_pkgs=(nginx wrk sqlite3 curl libsodium-dev gcc coreutils)
+need_pkgs=(sqlite3 curl libsodium-dev gcc coreutils)
+((WANT_14)) && need_pkgs+=(nginx wrk)
 # The PostgreSQL pass: server binaries (initdb, pg_ctl); psql comes with them.
-[[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
+((WANT_PGPASS)) && need_pkgs+=(postgresql)
+# Scenario 7 links the server's library: its -dev packages (scripts/deps.sh installs them for the build).
+want 7 && [[ $LOGINCOST != 0 ]] && need_pkgs+=(pkg-config)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
 done
 command -v python3 >/dev/null || missing+=(python3)
-[[ $BENCH_PG != 0 ]] && ! command -v psql >/dev/null && missing+=(postgresql-client)
+((WANT_PGPASS)) && ! command -v psql >/dev/null && missing+=(postgresql-client)
 if ((${#missing[@]})); then
     sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -144,8 +176,10 @@ if ((${#missing[@]})); then
         die "apt-get install ${missing[*]} failed"
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[[ -x $NGINX ]] || die "nginx not found"
-command -v wrk >/dev/null || die "wrk not found"
+if ((WANT_14)); then
+    [[ -x $NGINX ]] || die "nginx not found"
+    command -v wrk >/dev/null || die "wrk not found"
+fi
 
 [[ -x $BIN ]] || die "server binary $BIN not found (build it first: make build)"
 
@@ -479,7 +513,8 @@ burst_run() {
 echo "== Salesvault benchmark"
 echo "machine: $CORES cores, $CPU_MODEL, $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
 echo "binary:  $BIN_SRC (copied to $BIN; sha256 $(sha256sum "$BIN" | cut -c1-16), built $(date -u -r "$BIN_SRC" '+%Y-%m-%d %H:%M UTC'))"
-echo "tools:   $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{print "wrk " $2}'), curl $(curl --version | awk 'NR==1 {print $2}')"
+echo "tools:   $( ((WANT_14)) && "$NGINX" -v 2>&1 | sed 's/^nginx version: //;s/$/, /')$( ((WANT_14)) && wrk -v 2>&1 | head -n1 | awk '{print "wrk " $2 ", "}')curl $(curl --version | awk 'NR==1 {print $2}')$(command -v node >/dev/null && echo ", node $(node --version)")"
+[[ -n $ONLY ]] && echo "only:    scenarios $ONLY (BENCH_ONLY)"
 echo "work:    $WORK (wrk -t2, ${DUR}s per run)"
 # Other work on the machine moves every figure: say how busy it was.
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -489,6 +524,9 @@ awk '{ exit !($1 > 0.5) }' /proc/loadavg &&
 chmod 0711 "$WORK" # nginx workers may run as an unprivileged user: they must reach www/
 
 # ============================================ scenario 1: servers up ===
+# Scenarios 1-4 (the block down to the PostgreSQL pass; not indented, it is
+# long) run when BENCH_ONLY selects any of them.
+if ((WANT_14)); then
 echo
 echo "== 1. start salesvault and nginx (same certificate, TLS 1.2/1.3, keep-alive)"
 DATA=$WORK/data
@@ -566,6 +604,7 @@ else
 fi
 
 # ===================================== scenario 2: static vs GET /me ===
+if want 2; then
 echo
 echo "== 2. throughput: nginx static JSON vs authenticated GET /api/v1/me (wrk -t2 -c64 -d${DUR}s)"
 NG_RPS='' NG_P99=''
@@ -581,8 +620,10 @@ r=$(ratio "$ME_RPS" "$NG_RPS")
 row "2 GET /me throughput" "${ME_RPS:-n/a} req/s" "nginx ${NG_RPS:-n/a} req/s" "${r:-n/a}" ">= 0.50" "$(cmp_ok "$r" '>=' 0.5)"
 r=$(ratio "$ME_P99" "$NG_P99")
 row "2 GET /me p99 (c64)" "${ME_P99:-n/a} ms" "nginx ${NG_P99:-n/a} ms" "${r:-n/a}" "(info)" "-"
+fi
 
 # ================================================ scenario 3: logins ===
+if want 3; then
 echo
 echo "== 3. login throughput vs the Argon2id bound (wrk -t2 -c8 -d${DUR}s POST /api/v1/auth/login)"
 MS_HASH=
@@ -591,29 +632,34 @@ login_run ""
 SQ_LOGIN_RPS=$LOGIN_RPS
 r=$(ratio "$LOGIN_RPS" "$BOUND")
 row "3 login throughput" "${LOGIN_RPS:-n/a} logins/s" "bound ${BOUND:-n/a}/s" "${r:-n/a}" ">= 0.80" "$(cmp_ok "$r" '>=' 0.8)"
+fi
 
 # ========================================= scenario 4: p99 under burst ===
+if want 4; then
 echo
 echo "== 4. GET /me p99 alone vs during a login burst (wrk -c16 /me; burst wrk -c32 /auth/login)"
 burst_run ""
 SQ_P99_ALONE=$P99_ALONE SQ_P99_BURST=$P99_BURST
 r=$(ratio "$P99_BURST" "$P99_ALONE")
 row "4 GET /me p99 under login burst" "${P99_BURST:-n/a} ms" "alone ${P99_ALONE:-n/a} ms" "${r:-n/a}" "<= 3.00" "$(cmp_ok "$r" '<=' 3)"
+fi
 
 # Stop the reference and the first instance: the PostgreSQL pass and
 # scenario 5 get the machine alone.
 ((ng_ok)) && stop_pid "$NG_PID" 5
 stop_pid "$SV_MAIN_PID" 10
 [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve did not exit 0 on SIGTERM (got ${STOP_RC:-?}; contract: graceful stop, exit 0)"
+fi # scenarios 1-4
 
 # ================================ PostgreSQL pass: scenarios 2-4 again ===
 # Same binary, same scenarios, a second data dir whose [database] url points
 # at a throwaway cluster; every figure is compared with the SQLite figure of
 # this same run. nginx and the SQLite instance are stopped by now.
-echo
 if [[ $BENCH_PG == 0 ]]; then
+    echo
     echo "== PG. PostgreSQL pass skipped (BENCH_PG=0)"
-else
+elif ((WANT_PGPASS)); then
+    echo
     echo "== PG. scenarios 2-4 on the PostgreSQL backend (scripts/pg-cluster.sh; ratios to the SQLite figures above)"
     PG_DIR=$WORK/pg
     PG_PORT=$(timeout -k 5 120 bash "$REPO/scripts/pg-cluster.sh" start "$PG_DIR" 2>"$WORK/pg-cluster.err") ||
@@ -674,6 +720,8 @@ else
 fi
 
 # ================================================== scenario 5: RSS ===
+# (not indented, like scenarios 1-4)
+if want 5; then
 echo
 echo "== 5. RSS at rest after $SESSIONS live sessions"
 echo "  NOTE: separate instance and data dir with opslimit=1 memlimit_kib=8192 (cheap hashing so $SESSIONS logins fit in minutes)"
@@ -727,9 +775,10 @@ if [[ $SESS_OK =~ ^[0-9]+$ ]] && ((SESS_OK < SESSIONS)); then
 fi
 stop_pid "$SV_PID" 10
 [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 5) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+fi # scenario 5
 
 # ============================================== 6. backup and restore ===
-if [[ $BACKUP_MIB != 0 ]]; then
+if want 6 && [[ $BACKUP_MIB != 0 ]]; then
     echo
     echo "== 6. backup and restore of a ${BACKUP_MIB} MiB SQLite database (salesvault backup / restore)"
     DATA3=$WORK/data-backup
@@ -768,6 +817,111 @@ if [[ $BACKUP_MIB != 0 ]]; then
     row "6 backup of a ${db_mib} MiB database" "${bk_rate} MiB/s" "${bk_s} s" "-" ">= 200 MiB/s" "$(cmp_ok "$bk_rate" '>=' 200)"
     row "6 restore of it" "${rs_rate} MiB/s" "${rs_s} s" "-" ">= 100 MiB/s" "$(cmp_ok "$rs_rate" '>=' 100)"
     rm -rf "$DATA3" "$DATA4" "$WORK/bench.svb"
+fi
+
+# ============================ 7. login cost of every risk check (C) ===
+# In-process, so the HTTP/TLS layer (the same for both) and the machine's
+# ±15 % noise between wrk runs do not swamp a 5 % target: bench/logincost.c
+# times bare Argon2id verifies and full logins (sv_login_lookup + gate + work
+# + finish) interleaved, on a real data dir at the default (production) cost.
+if want 7 && [[ $LOGINCOST != 0 ]]; then
+    echo
+    echo "== 7. login cost with every risk check vs the bare Argon2id verify (in-process, production cost, $LOGINCOST_PAIRS rounds)"
+    LIBSV=${SALESVAULT_LIBSV:-$(dirname "$BIN_SRC")/libsv.a}
+    lc_ok=0
+    if [[ ! -f $LIBSV ]]; then
+        warn_setup "scenario 7 needs the server's static library: $LIBSV not found (set SALESVAULT_LIBSV, or build with meson)"
+    else
+        # The build's own link line would be best; pkg-config gives the same libraries.
+        lc_libs=$(pkg-config --libs libmicrohttpd gnutls libsodium jansson sqlite3 libpq libzstd inih liboath libqrencode gdlib libcurl 2>"$WORK/cc7.err")
+        lc_zbar=$(pkg-config --libs zbar 2>/dev/null)
+        # shellcheck disable=SC2086 # word splitting of the library lists is wanted
+        if cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/logincost" "$BENCH_DIR/logincost.c" \
+            -Wl,--start-group "$LIBSV" $lc_libs $lc_zbar -lzxcvbn -lm -pthread -Wl,--end-group 2>>"$WORK/cc7.err"; then
+            lc_ok=1
+        else
+            warn_setup "cannot build bench/logincost.c against $LIBSV: $(tail -n 5 "$WORK/cc7.err")"
+        fi
+        newer=$(find "$REPO/src" -name '*.h' -newer "$LIBSV" 2>/dev/null | head -n 3 | tr '\n' ' ')
+        [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario 7 misbehaves"
+    fi
+    if ((lc_ok)); then
+        DATA7=$WORK/data-logincost
+        "$BIN" init --data "$DATA7" >"$WORK/init7.out" 2>&1 || die "init (scenario 7) failed: $(cat "$WORK/init7.out")"
+        create_tenant "$DATA7" # the default config: production Argon2id cost
+        lc=$(timeout -k 5 600 "$WORK/logincost" "$DATA7" "$SLUG" "$ADMIN" "$LOGINCOST_PAIRS" 2>"$WORK/logincost.err")
+        lc_rc=$?
+        grep -v '^LOGINCOST' <<<"$lc"
+        lcl=$(grep '^LOGINCOST' <<<"$lc")
+        if [[ $lc_rc -ne 0 || -z $lcl ]]; then
+            warn_setup "bench/logincost failed (exit $lc_rc): $(tail -n 5 "$WORK/logincost.err")"
+        else
+            lcv() { tr ' ' '\n' <<<"$lcl" | sed -n "s/^$1=//p"; }
+            LC_BARE=$(lcv bare_mean) LC_FULL=$(lcv full_mean) LC_OLD=$(lcv old_mean)
+            LC_BARE50=$(lcv bare_p50) LC_FULL50=$(lcv full_p50)
+            r=$(lcv ratio_mean)
+            echo "  full / bare: mean $r, p50 $(lcv ratio_p50); full / old minimal login: $(lcv full_over_old_mean); checks outside the hash ~$(lcv extra_ms) ms per login (opslimit=$(lcv opslimit) memlimit_kib=$(lcv memlimit_kib))"
+            row "7 login cost, all checks (mean)" "${LC_FULL} ms" "bare verify ${LC_BARE} ms" "$r" "<= 1.05" "$(cmp_ok "$r" '<=' 1.05)"
+            r=$(lcv ratio_p50)
+            row "7 login cost, all checks (p50)" "${LC_FULL50} ms" "bare verify ${LC_BARE50} ms" "$r" "<= 1.05" "$(cmp_ok "$r" '<=' 1.05)"
+            row "7 old minimal login (info)" "${LC_OLD} ms" "bare verify ${LC_BARE} ms" "$(ratio "$LC_OLD" "$LC_BARE")" "(info)" "-"
+        fi
+        rm -rf "$DATA7"
+    fi
+fi
+
+# ======================= 8. browsers waiting on QR challenges at once ===
+if want 8 && [[ $QR_WAITERS != 0 ]]; then
+    echo
+    echo "== 8. $QR_WAITERS browsers waiting on QR challenges at once (node bench/qrwait.mjs)"
+    if ! command -v node >/dev/null || ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null; then
+        warn_setup "scenario 8 needs Node 18 or later (node:crypto Ed25519, https)"
+    else
+        echo "  NOTE: separate instance with opslimit=1 memlimit_kib=8192 (cheap hashing: $QR_WAITERS web logins), connection limits $((QR_WAITERS + 1000)), captcha_after/lock_after at their maxima, qr_ttl_s 600"
+        DATA8=$WORK/data-qr
+        "$BIN" init --data "$DATA8" >"$WORK/init8.out" 2>&1 || die "init (scenario 8) failed: $(cat "$WORK/init8.out")"
+        C8=$DATA8/salesvault.conf
+        conf_set_in "$C8" password opslimit 1
+        conf_set_in "$C8" password memlimit_kib 8192
+        conf_set_in "$C8" server connection_limit $((QR_WAITERS + 1000))
+        conf_set_in "$C8" server per_ip_connection_limit $((QR_WAITERS + 1000))
+        conf_set_in "$C8" auth captcha_after 1000
+        conf_set_in "$C8" auth lock_after 10000
+        conf_set_in "$C8" auth qr_ttl_s 600
+        conf_set_in "$C8" auth challenge_ttl_s 900
+        [[ $(conf_get "$C8" server connection_limit) == $((QR_WAITERS + 1000)) ]] || die "could not set [server] connection_limit in $C8"
+        create_tenant "$DATA8"
+        # The server needs a descriptor per connection; node as many again.
+        ulimit -n "$(ulimit -Hn)" 2>/dev/null
+        (($(ulimit -n) < QR_WAITERS + 200)) && log "note: ulimit -n $(ulimit -n) is below $QR_WAITERS + 200: connections will be refused"
+        start_server "$DATA8" server-qr
+        BASE=https://127.0.0.1:$SV_PORT
+        CURL_TLS=(--cacert "$DATA8/tls/cert.pem")
+        prepare_account "$DATA8"
+        echo "  salesvault pid $SV_PID on 127.0.0.1:$SV_PORT; threads $(find /proc/"$SV_PID"/task -mindepth 1 -maxdepth 1 | wc -l)"
+        tls_env=(NODE_EXTRA_CA_CERTS="$DATA8/tls/cert.pem")
+        [[ ${CURL_TLS[0]} == -k ]] && tls_env+=(NODE_TLS_REJECT_UNAUTHORIZED=0)
+        qw=$(env "${tls_env[@]}" timeout -k 5 300 node "$BENCH_DIR/qrwait.mjs" "$BASE" "$SLUG" "$ADMIN" "$PASSWORD" \
+            "$DATA8" "$SV_PID" "$QR_WAITERS" 4 2>"$WORK/qrwait.err")
+        grep -v '^QRWAIT' <<<"$qw"
+        qwl=$(grep '^QRWAIT' <<<"$qw")
+        qwv() { tr ' ' '\n' <<<"$qwl" | sed -n "s/^$1=//p"; }
+        if [[ -z $qwl || -n $(qwv error) ]]; then
+            warn_setup "bench/qrwait.mjs failed: $(qwv error) $(tail -n 5 "$WORK/qrwait.err")"
+        else
+            RSS_IDLE=$(qwv rss_idle_kib) RSS_WAIT=$(qwv rss_wait_kib)
+            d_mib=$(calc '(a - b) / 1024' "$RSS_WAIT" "$RSS_IDLE")
+            row "8 RSS, $(qwv waiters) QR waits parked" "+${d_mib} MiB ($(calc 'a / 1024' "$RSS_WAIT") MiB)" "idle $(calc 'a / 1024' "$RSS_IDLE") MiB" "$(ratio "$RSS_WAIT" "$RSS_IDLE")" "<= +32 MiB" "$(cmp_ok "$d_mib" '<=' 32)"
+            p99=$(qwv lat_p99_ms)
+            row "8 approve -> wait answer p99" "${p99} ms" "target 50 ms; p50 $(qwv lat_p50_ms) ms" "$(ratio "$p99" 50)" "<= 50 ms" "$(cmp_ok "$p99" '<=' 50)"
+            row "8 GET /health RTT meanwhile (p99)" "$(qwv health_p99_ms) ms" "p50 $(qwv health_p50_ms) ms" "-" "(info)" "-"
+            [[ $(qwv answered) == "$(qwv waiters)" ]] || log "note: only $(qwv answered) of $(qwv waiters) waits answered 200"
+        fi
+        grep -q '"level":"error"' "$WORK/server-qr.log" 2>/dev/null &&
+            log "note: the server logged errors during scenario 8: $(grep -m3 '"level":"error"' "$WORK/server-qr.log")"
+        stop_pid "$SV_PID" 10
+        [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 8) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+    fi
 fi
 
 # ================================================================= table ===
