@@ -512,6 +512,47 @@ append_step(char *next, size_t cap, const char *step)
     snprintf(next + n, cap - n, "%s%s", n ? "," : "", step);
 }
 
+/*
+ * A correct password that still cannot sign in (no second factor for a
+ * device, a revoked device, another key for a known device id, a replayed
+ * login): audited, committed, and answered with @p why.
+ */
+static enum sv_err
+refuse(struct sv_dbc *c, const char *tenant_id, const struct sv_account *a,
+       const struct sv_client *cl, enum sv_err why, struct sv_outcome *out)
+{
+    char details[96];
+    snprintf(details, sizeof details, "{\"device_kind\":\"%s\"}",
+             sv_client_kind_name(cl->kind));
+    out->refused = why;
+    return flow_audit(c, tenant_id, a->id, a->username, cl->ip,
+                      cl->user_agent, "auth.login", "account", a->id,
+                      "failure", sv_err_code(why), details);
+}
+
+/* DEV-1: a signed login is good once (its nonce is kept for the window). */
+static enum sv_err
+login_nonce(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
+            const struct sv_client *cl)
+{
+    char key[SV_DEVICE_TEXT_MAX + 8];
+    struct sv_stmt *st;
+    enum sv_qs qs;
+
+    if (cl->nonce[0] == '\0')
+        return SV_OK;
+    snprintf(key, sizeof key, "login:%s", cl->device);
+    st = sv_db_stmt(c, &Q_NONCE_ADD);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_text(st, 2, key);
+    sv_stmt_text(st, 3, cl->nonce);
+    sv_stmt_int(st, 4, sv_now_ms() + 2 * app->cfg.signature_window_ms);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return qs == SV_QS_NONE ? SV_E_SIGNATURE_INVALID : SV_OK;
+}
+
 enum sv_err
 sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
                           const struct sv_tenant *t,
@@ -526,7 +567,11 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
     bool must_change = a->must_change_password;
     enum sv_err rc;
 
-    rc = device_upsert(c, t->id, a->id, cl, &d);
+    rc = login_nonce(c, app, t->id, cl);
+    if (rc == SV_OK)
+        rc = device_upsert(c, t->id, a->id, cl, &d);
+    if (rc == SV_E_DEVICE_REVOKED || rc == SV_E_SIGNATURE_INVALID)
+        return refuse(c, t->id, a, cl, rc, out);
     if (rc == SV_OK)
         rc = require_mfa(c, t->id, &mfa);
     if (rc == SV_OK)
@@ -568,13 +613,8 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
                 append_step(ch.next, sizeof ch.next, "device_approval");
             if (totp)
                 append_step(ch.next, sizeof ch.next, "totp");
-            if (ch.next[0] == '\0') {
-                /* DEV-2: a device is trusted through a second factor only. */
-                rc = flow_audit(c, t->id, a->id, a->username, cl->ip,
-                                cl->user_agent, "auth.login", "account", a->id,
-                                "failure", "no_second_factor", NULL);
-                return rc != SV_OK ? rc : SV_E_NO_SECOND_FACTOR;
-            }
+            if (ch.next[0] == '\0') /* DEV-2: trust needs a 2nd factor */
+                return refuse(c, t->id, a, cl, SV_E_NO_SECOND_FACTOR, out);
         } else if (trusted > 0) {
             append_step(ch.next, sizeof ch.next, "qr_approval"); /* DEV-3 */
         } else {
@@ -647,8 +687,14 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     qs = device_find(c, ch->tenant_id, ch->account_id, ch->cl.device, &d);
     if (qs < 0)
         return sv_qs_err(qs);
-    if (qs == SV_QS_NONE || strcmp(d.state, "revoked") == 0)
-        return SV_E_DEVICE_REVOKED; /* revoked while the login waited */
+    if (qs == SV_QS_NONE || strcmp(d.state, "revoked") == 0) {
+        /* revoked while the login waited */
+        struct sv_account who = {0};
+        snprintf(who.id, sizeof who.id, "%s", ch->account_id);
+        snprintf(who.username, sizeof who.username, "%s", ch->username);
+        return refuse(c, ch->tenant_id, &who, &ch->cl, SV_E_DEVICE_REVOKED,
+                      out);
+    }
     if (is_device_kind(ch->cl.kind) && strcmp(d.state, "unknown") == 0) {
         struct sv_stmt *st = sv_db_stmt(c, &Q_DEV_TRUST);
         sv_stmt_text(st, 1, ch->tenant_id);
@@ -891,6 +937,8 @@ run_code(struct sv_app *app, struct code_ctx *x)
     enum sv_err rc = sv_db_run_tx(app->db, "challenge_code", code_tx, x);
     if (rc == SV_OK && x->wrong)
         return SV_E_CODE_INVALID;
+    if (rc == SV_OK && x->out->refused != SV_OK)
+        return x->out->refused;
     return rc;
 }
 
@@ -965,8 +1013,8 @@ sv_flow_sms_send(struct sv_app *app, const char *id, const char *token,
     if (rc == SV_OK) {
         snprintf(text, sizeof text,
                  "Your Salesvault sign-in code is %s. It expires in %lld "
-                 "minutes. Never share it.",
-                 x.code, (long long)(app->cfg.code_ttl_ms / 60000));
+                 "seconds. Never share it.",
+                 x.code, (long long)(app->cfg.code_ttl_ms / 1000));
         struct sv_message m = {"sms", x.phone, "Salesvault sign-in code",
                                text};
         rc = sv_notify_send(app->notify, &m);
@@ -1120,6 +1168,8 @@ sv_flow_wait(struct sv_app *app, const char *id, const char *token,
     struct wait_ctx x = {app, id, token, ip, false, out};
     enum sv_err rc = sv_db_run_tx(app->db, "challenge_wait", wait_tx, &x);
     *pending = x.pending;
+    if (rc == SV_OK && out->refused != SV_OK)
+        return out->refused;
     return rc;
 }
 

@@ -34,6 +34,7 @@ struct sv_client {
     char platform[SV_DEVICE_TEXT_MAX * 4 + 1];
     uint8_t pk[32];
     bool has_pk;
+    char nonce[65]; /* of the signed login (replay check), "" when none */
     const char *ip, *user_agent;
 };
 
@@ -43,6 +44,11 @@ bool sv_client_kind_parse(const char *s, enum sv_client_kind *out);
 
 /** What a login (or a completed step) leads to. */
 struct sv_outcome {
+    /*
+     * A refusal that was audited in the step's transaction (which
+     * therefore commits): the step answers with this error.
+     */
+    enum sv_err refused;
     bool challenge;
     /* challenge */
     char ch_id[37];

@@ -92,7 +92,7 @@ check_device_text(const char *s, size_t len)
 
 /* A mobile/CLI login proves it holds the key it registers. */
 static enum sv_err
-check_signature(struct sv_request *rq, const struct sv_client *cl,
+check_signature(struct sv_request *rq, struct sv_client *cl,
                 const char **bad)
 {
     const char *dev = sv_rq_header(rq, "X-SV-Device");
@@ -120,6 +120,7 @@ check_signature(struct sv_request *rq, const struct sv_client *cl,
     }
     if (sig == NULL)
         return SV_E_SIGNATURE_INVALID;
+    snprintf(cl->nonce, sizeof cl->nonce, "%s", nonce);
     return sv_devsig_verify(cl->pk, sig, sv_rq_method(rq),
                             sv_rq_path_and_query(rq), ts, nonce, body, blen);
 }

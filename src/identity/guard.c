@@ -425,11 +425,25 @@ lift_tx(struct sv_dbc *c, void *cls)
         sv_stmt_text(st, 1, l->id);
         sv_stmt_int(st, 2, sv_now_ms());
     }
-    qs = sv_stmt_exec(st);
+    qs = sv_stmt_step(st);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_NOT_FOUND;
+    char source[128], scope[40];
+    snprintf(source, sizeof source, "%s:%s", sv_stmt_col_text(st, 0),
+             sv_stmt_col_text(st, 1));
+    snprintf(scope, sizeof scope, "%s",
+             l->tenant_id != NULL     ? l->tenant_id
+             : sv_stmt_col_null(st, 2) ? SV_AUDIT_PLATFORM
+                                       : sv_stmt_col_text(st, 2));
+    if ((qs = sv_stmt_step(st)) < 0)
+        return sv_qs_err(qs);
+    st = sv_db_stmt(c, &Q_FAILURE_FORGET);
+    sv_stmt_text(st, 1, source);
+    sv_stmt_text(st, 2, scope);
+    if ((qs = sv_stmt_exec(st)) < 0)
+        return sv_qs_err(qs);
     struct sv_audit_event ev = {
         .tenant_id = l->tenant_id,
         .actor_id = l->actor->account_id,

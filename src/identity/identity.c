@@ -604,7 +604,9 @@ sv_login_finish(struct sv_app *app, struct sv_login *l)
 
     if (rc != SV_OK)
         return rc;
-    return l->ok && !l->stale ? SV_OK : SV_E_INVALID_CREDENTIALS;
+    if (!l->ok || l->stale)
+        return SV_E_INVALID_CREDENTIALS;
+    return l->out.refused; /* SV_OK, or an audited refusal */
 }
 
 /* ---- password change ---- */

@@ -41,7 +41,9 @@ login_done(struct sv_request *rq, void *arg)
     enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
 
     if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
+        /* a replayed login, or another key for a known device id */
+        sv_reply_error(rq, rc,
+                       rc == SV_E_SIGNATURE_INVALID ? "X-SV-Signature" : NULL);
         return;
     }
     flow_http_reply_outcome(rq, &l->out);

@@ -58,7 +58,7 @@ SV_SQL_SHARED(Q_BLACKLIST_LIST, "blacklist_list",
               0);
 SV_SQL_SHARED(Q_BLACKLIST_LIFT, "blacklist_lift",
               "UPDATE blacklist SET lifted_at = $3 WHERE tenant_id = $1 "
-              "AND id = $2 AND lifted_at IS NULL",
+              "AND id = $2 AND lifted_at IS NULL RETURNING kind, value",
               0);
 SV_SQL_SHARED(Q_BLACKLIST_PLATFORM_ADD, "blacklist_platform_add",
               "INSERT INTO blacklist (tenant_id, id, kind, value, reason, "
@@ -71,7 +71,11 @@ SV_SQL_SHARED(Q_BLACKLIST_PLATFORM_LIST, "blacklist_platform_list",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_BLACKLIST_PLATFORM_LIFT, "blacklist_platform_lift",
               "UPDATE blacklist SET lifted_at = $2 WHERE id = $1 "
-              "AND lifted_at IS NULL",
+              "AND lifted_at IS NULL RETURNING kind, value, tenant_id",
+              SV_SQL_PLATFORM);
+/* A lifted source starts afresh: its failures no longer count. */
+SV_SQL_SHARED(Q_FAILURE_FORGET, "failure_forget",
+              "DELETE FROM auth_failures WHERE source = $1 AND scope = $2",
               SV_SQL_PLATFORM);
 
 /* ---- challenges (platform table: before the password, no tenant) ---- */

@@ -93,7 +93,11 @@ test('route coverage: docs/openapi.yaml vs the requests the API suites made', (t
     const ok = new Set(lines.filter((l) => l.status >= 200 && l.status < 300).map(key));
     const refused = new Set(lines.filter((l) => l.status >= 400 && l.status < 500).map(key));
 
-    const neverOk = [...documented].filter((op) => !ok.has(op)).sort();
+    // A 2xx here needs a solved CAPTCHA: no test can read one (the answer
+    // is stored only as a keyed hash). unit/test_flow proves the solved
+    // path; the API suites prove every refusal.
+    const solvedOnlyByPeople = new Set(['POST /auth/challenges/{}/captcha']);
+    const neverOk = [...documented].filter((op) => !ok.has(op) && !solvedOnlyByPeople.has(op)).sort();
     assert.deepEqual(neverOk, [], 'documented operations no suite got a 2xx from');
     const undocumented = [...ok].filter((op) => !documented.has(op)).sort();
     assert.deepEqual(undocumented, [], 'operations answered 2xx but missing from docs/openapi.yaml');
