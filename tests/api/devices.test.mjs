@@ -207,6 +207,7 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
     });
 
     test('5. GET /me/devices (signed) -> the device is trusted and current, with what it said of itself', async () => {
+        expectError(await srv.api('GET', '/me/devices'), 401, 'unauthenticated', null, 'no session');
         const r = await A.request(srv, 'GET', '/me/devices');
         expectStatus(r, 200);
         expectKeys(r.json, ['items'], 'devices');
