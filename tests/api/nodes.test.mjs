@@ -3,11 +3,13 @@
 // otherwise): a session made on one works on the other, and a logout on the
 // second is refused at once on the first.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
     PASSWORDS, expectError, expectStatus, makeDataDir, runCli, serve,
 } from './lib/server.mjs';
+import { Device, step } from './lib/device.mjs';
 
 describe('nodes: two servers, one database', () => {
     let data;
@@ -54,6 +56,46 @@ describe('nodes: two servers, one database', () => {
         const list = await a.api('GET', '/users', { token: ta });
         assert.ok(list.json.items.some((u) => u.id === made.json.id), 'A lists the account made on B');
         expectStatus(await a.api('POST', `/users/${made.json.id}/reset-password`, { token: ta }), 200);
+    });
+
+    test('4b. DEV-4 across nodes: a login waits on B, its device approves on A; B answers with the session', async () => {
+        const ta = (await a.login('duo', 'admin', PASSWORDS.admin)).json.token;
+        const me = (await a.api('GET', '/me', { token: ta })).json;
+        expectStatus(await a.api('PATCH', `/users/${me.id}`, { token: ta, body: { phone: '+8613800000001' } }), 204);
+        // Trust a CLI device on A through an SMS code.
+        const phone = new Device('cli', { name: 'phone' });
+        let r = await phone.login(a, 'duo', 'admin', PASSWORDS.admin);
+        expectStatus(r, 200);
+        let ch = r.json.challenge;
+        assert.ok(ch.next.includes('sms_code'), `next ${ch.next}`);
+        expectStatus(await step(a, ch, 'sms/send'), 202);
+        const lines = readFileSync(path.join(data.dir, 'outbox.jsonl'), 'utf8').trim().split('\n');
+        const code = /\b(\d{6})\b/.exec(JSON.parse(lines[lines.length - 1]).text)[1];
+        r = await step(a, ch, 'sms/verify', { body: { code } });
+        expectStatus(r, 200);
+        phone.token = r.json.token;
+        // A second CLI device logs in on B and asks for an approval.
+        const laptop = new Device('cli', { name: 'laptop' });
+        r = await laptop.login(b, 'duo', 'admin', PASSWORDS.admin);
+        ch = r.json.challenge;
+        assert.ok(ch.next.includes('device_approval'), `next ${ch.next}`);
+        const ap = await step(b, ch, 'approval');
+        expectStatus(ap, 200);
+        const waiting = step(b, ch, 'wait');
+        await new Promise((res) => setTimeout(res, 300)); // B has parked it
+        const list = await phone.request(a, 'GET', '/devices/self/approvals');
+        expectStatus(list, 200);
+        assert.equal(list.json.items.length, 1);
+        const t0 = Date.now();
+        expectStatus(await phone.request(a, 'POST', `/devices/self/approvals/${list.json.items[0].id}`,
+            { body: { decision: 'approve', number: ap.json.number } }), 204);
+        const done = await waiting;
+        const ms = Date.now() - t0;
+        expectStatus(done, 200, 'the wait on B');
+        assert.ok(done.json.token, 'B answered with the session');
+        // Woken by B's ticker (decisions of the last seconds), not by the
+        // 25 s time-out, which would have answered {"status":"pending"}.
+        assert.ok(ms < 20000, `B answered ${ms} ms after the approval on A`);
     });
 
     test('5. both stop cleanly; the audit chains written by both verify', async () => {
