@@ -27,7 +27,8 @@ fi
 cat <<TXT
 
   Salesvault is starting.
-    URL:       https://${listen}/api/v1/health
+    console:   https://${listen}/  (sign in here in a browser)
+    API:       https://${listen}/api/v1/health
     tenant:    demo
     username:  admin
     password:  ${password}
@@ -37,6 +38,7 @@ cat <<TXT
   Try:  curl --cacert ${data}/tls/cert.pem -H 'content-type: application/json' \\
           -d '{"tenant":"demo","username":"admin","password":"…"}' \\
           https://${listen}/api/v1/auth/login
+  Messages (SMS codes, e-mails) go to ${data}/outbox.jsonl in development.
 
 TXT
 exec "$bin" serve --data "$data" --listen "$listen"
