@@ -3,7 +3,7 @@
 // the cookie session, QR approval with number matching driven by the
 // `salesvault device` CLI as the user's phone, a denial, and the CAPTCHA.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -271,6 +271,22 @@ describe('web sign-in: page, password, QR approval', () => {
                 const session = (await context.cookies(srv.base)).find((c) => c.name === 'sv_session');
                 assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict',
                     'cookie session after approval');
+                await checkClean(p);
+            } finally {
+                await p.close();
+            }
+        });
+
+        test('c2) the phone reads the QR image itself (salesvault device scan --png, libzbar)', SLOW, async () => {
+            const p = await openPage(browser, srv.base);
+            try {
+                const { page } = p;
+                const { number } = await toQr(page);
+                const src = await page.getByTestId('qr-image').getAttribute('src');
+                const png = path.join(keys, 'qr.png');
+                writeFileSync(png, Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64'));
+                await deviceScan(null, { number, keyFile, cacert, png });
+                await expectScreen(page, 'signedin', 30000);
                 await checkClean(p);
             } finally {
                 await p.close();

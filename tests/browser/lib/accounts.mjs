@@ -116,9 +116,12 @@ export async function enrolDevice(srv, { tenant, username, password, phone, keyF
     }
 }
 
-/** `salesvault device scan PAYLOAD --number N` (or --deny); throws on failure. */
-export async function deviceScan(payload, { number, deny = false, keyFile, cacert }) {
-    const args = ['device', 'scan', payload];
+/**
+ * `salesvault device scan PAYLOAD --number N` (or --deny; or `--png FILE`
+ * instead of the text when `png` is given); throws on failure.
+ */
+export async function deviceScan(payload, { number, deny = false, keyFile, cacert, png }) {
+    const args = png ? ['device', 'scan', '--png', png] : ['device', 'scan', payload];
     if (number !== undefined) args.push('--number', String(number));
     if (deny) args.push('--deny');
     args.push('--key', keyFile, '--cacert', cacert);
