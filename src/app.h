@@ -20,9 +20,9 @@ struct sv_app {
     struct sv_workpool *hashpool; /* serve only */
     struct sv_notify *notify;     /* SMS / e-mail delivery (DEV-6) */
     /* Keys derived from the root key for short-lived secrets. */
-    uint8_t code_key[32];  /* CAPTCHA answers, SMS/reset codes, QR secrets */
-    uint8_t name_key[32];  /* failure counter keys (AUTH-4) */
-    uint8_t csrf_key[32];  /* browser CSRF tokens */
+    uint8_t code_key[32]; /* CAPTCHA answers, SMS/reset codes, QR secrets */
+    uint8_t name_key[32]; /* failure counter keys (AUTH-4) */
+    uint8_t csrf_key[32]; /* browser CSRF tokens */
 };
 
 /**

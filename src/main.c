@@ -11,8 +11,7 @@
 static const char usage[] =
     "Usage: salesvault COMMAND [OPTIONS]\n"
     "\n"
-    "Salesvault " SV_VERSION
-    ": a security-first, multi-tenant CRM server.\n"
+    "Salesvault " SV_VERSION ": a security-first, multi-tenant CRM server.\n"
     "\n"
     "Commands:\n"
     "  init      create a data directory: config, root key, TLS "
@@ -36,10 +35,10 @@ main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"init", sv_cli_init},     {"serve", sv_cli_serve},
-        {"tenant", sv_cli_tenant}, {"user", sv_cli_user},
-        {"audit", sv_cli_audit},   {"backup", sv_cli_backup},
-        {"restore", sv_cli_restore}, {"device", sv_cli_device},
+        {"init", sv_cli_init},           {"serve", sv_cli_serve},
+        {"tenant", sv_cli_tenant},       {"user", sv_cli_user},
+        {"audit", sv_cli_audit},         {"backup", sv_cli_backup},
+        {"restore", sv_cli_restore},     {"device", sv_cli_device},
         {"blacklist", sv_cli_blacklist},
     };
 

@@ -237,8 +237,8 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
         }
         if (memcmp(e->prev, prev, 32) != 0) {
             /* Intact event in the wrong place: find out why. */
-            if (i >= 1 && memcmp(e->prev, i >= 2 ? s.v[i - 2].hash : zero,
-                                 32) == 0)
+            if (i >= 1 &&
+                memcmp(e->prev, i >= 2 ? s.v[i - 2].hash : zero, 32) == 0)
                 bad(out, &s.v[i - 1], e->seq - 1, "inserted");
             else if (hash_in_stream(&s, e->prev))
                 bad(out, e, e->seq, "reordered");
@@ -269,8 +269,7 @@ sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
     } else {
         /* The chain is consistent; was it written by us? */
         uint8_t msg[256];
-        size_t len = head_message(stream, head_seq, head_hash, msg,
-                                  sizeof msg);
+        size_t len = head_message(stream, head_seq, head_hash, msg, sizeof msg);
         if (SV_NEVER(audit_kr == NULL) || len == 0 ||
             !sv_keyring_verify(audit_kr, msg, len, head_sig))
             bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "rewritten");

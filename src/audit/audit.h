@@ -32,14 +32,14 @@ struct sv_audit_event {
     const char *tenant_id; /* NULL: platform stream */
     const char *actor_id;
     const char *actor;
-    const char *action;    /* e.g. "auth.login" */
+    const char *action; /* e.g. "auth.login" */
     const char *target_type;
     const char *target_id;
     const char *ip;
     const char *user_agent;
-    const char *result;    /* "success", "failure", "denied" */
+    const char *result; /* "success", "failure", "denied" */
     const char *reason;
-    const char *details;   /* compact JSON object text or NULL */
+    const char *details; /* compact JSON object text or NULL */
 };
 
 /** A stored event, as read back (strings borrowed from the statement). */
@@ -70,7 +70,7 @@ struct sv_audit_verdict {
     bool ok;
     int64_t events;
     /* first bad event, when !ok */
-    char bad_id[40];       /* "" when the event itself is gone */
+    char bad_id[40]; /* "" when the event itself is gone */
     int64_t bad_seq;
     /* "changed", "deleted", "inserted", "reordered", or "rewritten" (the
      * events chain up but the head's signature does not verify) */

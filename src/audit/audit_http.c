@@ -30,9 +30,9 @@ row(void *cls, const struct sv_audit_record *r)
     sv_rfc3339(r->time_ms, time);
     if (e->details != NULL)
         details = json_loads(e->details, 0, NULL);
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "id", r->id, "seq",
-                          (json_int_t)r->seq, "time", time, "action",
-                          e->action);
+    json_t *o =
+        json_pack("{s:s, s:I, s:s, s:s}", "id", r->id, "seq",
+                  (json_int_t)r->seq, "time", time, "action", e->action);
     json_object_set_new(o, "actor_id", opt(e->actor_id));
     json_object_set_new(o, "actor", opt(e->actor));
     json_object_set_new(o, "target_type", opt(e->target_type));

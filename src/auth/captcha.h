@@ -12,9 +12,9 @@
 
 #include "core/errors.h"
 
-#define SV_CAPTCHA_LEN 6      /* characters, from an unambiguous alphabet */
+#define SV_CAPTCHA_LEN 6 /* characters, from an unambiguous alphabet */
 #define SV_CAPTCHA_HASH_LEN 32
-#define SV_CAPTCHA_WIDTH 200  /* PNG size in pixels, for <img> attributes */
+#define SV_CAPTCHA_WIDTH 200 /* PNG size in pixels, for <img> attributes */
 #define SV_CAPTCHA_HEIGHT 70
 
 /**
@@ -22,8 +22,7 @@
  * PNG (malloc'd; the caller frees it with free()).
  */
 SV_MUST_CHECK enum sv_err sv_captcha_draw(char answer[SV_CAPTCHA_LEN + 1],
-                                          unsigned char **png,
-                                          size_t *png_len);
+                                          unsigned char **png, size_t *png_len);
 
 /**
  * What a person typed → the canonical answer: spaces dropped, upper-cased,

@@ -16,7 +16,7 @@
 
 #define SV_DEVSIG_PK_LEN 32
 #define SV_DEVSIG_SK_LEN 64
-#define SV_DEVSIG_B64_MAX 88   /* base64url of 64 bytes is 86 characters */
+#define SV_DEVSIG_B64_MAX 88 /* base64url of 64 bytes is 86 characters */
 #define SV_DEVSIG_NONCE_MIN 16
 #define SV_DEVSIG_NONCE_MAX 64
 
@@ -41,19 +41,20 @@ void sv_devsig_pk_b64(const uint8_t pk[SV_DEVSIG_PK_LEN], char out[48]);
 /**
  * Sign: writes the base64url signature (NUL-terminated) into @p sig_b64.
  */
-SV_MUST_CHECK enum sv_err
-sv_devsig_sign(const uint8_t sk[SV_DEVSIG_SK_LEN], const char *method,
-               const char *path, int64_t ts_ms, const char *nonce,
-               const void *body, size_t body_len,
-               char sig_b64[SV_DEVSIG_B64_MAX + 1]);
+SV_MUST_CHECK enum sv_err sv_devsig_sign(const uint8_t sk[SV_DEVSIG_SK_LEN],
+                                         const char *method, const char *path,
+                                         int64_t ts_ms, const char *nonce,
+                                         const void *body, size_t body_len,
+                                         char sig_b64[SV_DEVSIG_B64_MAX + 1]);
 
 /**
  * Verify: SV_OK, or SV_E_SIGNATURE_INVALID when the signature is
  * malformed or does not verify. Freshness and replay are the caller's.
  */
-SV_MUST_CHECK enum sv_err
-sv_devsig_verify(const uint8_t pk[SV_DEVSIG_PK_LEN], const char *sig_b64,
-                 const char *method, const char *path, int64_t ts_ms,
-                 const char *nonce, const void *body, size_t body_len);
+SV_MUST_CHECK enum sv_err sv_devsig_verify(const uint8_t pk[SV_DEVSIG_PK_LEN],
+                                           const char *sig_b64,
+                                           const char *method, const char *path,
+                                           int64_t ts_ms, const char *nonce,
+                                           const void *body, size_t body_len);
 
 #endif

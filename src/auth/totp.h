@@ -14,7 +14,7 @@
 #define SV_TOTP_SECRET_LEN 20
 #define SV_TOTP_STEP_S 30
 #define SV_TOTP_DIGITS 6
-#define SV_TOTP_B32_MAX 40    /* base32 of 20 bytes is 32 characters */
+#define SV_TOTP_B32_MAX 40     /* base32 of 20 bytes is 32 characters */
 #define SV_RECOVERY_CODE_LEN 9 /* "xxxx-xxxx" */
 #define SV_RECOVERY_CODES 10
 

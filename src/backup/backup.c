@@ -18,8 +18,8 @@
 
 enum {
     FORMAT_VERSION = 1,
-    CHUNK = 1 << 20,            /* compressed bytes per encrypted chunk */
-    MAX_VALUE = 16 << 20,       /* one text or blob value */
+    CHUNK = 1 << 20,      /* compressed bytes per encrypted chunk */
+    MAX_VALUE = 16 << 20, /* one text or blob value */
     REC_SCOPE_TENANT = 'S',
     REC_SCOPE_PLATFORM = 'P',
     REC_ROW = 'R',
@@ -57,7 +57,7 @@ struct writer {
     FILE *f;
     crypto_secretstream_xchacha20poly1305_state ss;
     ZSTD_CCtx *z;
-    uint8_t *in;  /* plaintext records waiting for the compressor */
+    uint8_t *in; /* plaintext records waiting for the compressor */
     size_t in_len;
     uint8_t *out; /* compressed bytes waiting for encryption */
     size_t out_len;
@@ -139,8 +139,8 @@ put_u8(struct writer *w, uint8_t v)
 static void
 put_bytes(struct writer *w, uint8_t tag, const void *p, size_t n)
 {
-    uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16),
-                      (uint8_t)(n >> 8), (uint8_t)n};
+    uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                      (uint8_t)n};
     put_u8(w, tag);
     put(w, len, 4);
     put(w, p, n);
@@ -209,8 +209,7 @@ collect_tenants(struct dump_ctx *d, struct sv_dbc *c)
             if (d->tenants == NULL)
                 sv_abort_at(__FILE__, __LINE__, "out of memory");
         }
-        snprintf(d->tenants[d->n_tenants++], 40, "%s",
-                 sv_stmt_col_text(st, 0));
+        snprintf(d->tenants[d->n_tenants++], 40, "%s", sv_stmt_col_text(st, 0));
     }
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
@@ -272,8 +271,7 @@ schema_tx(struct sv_dbc *c, void *cls)
 }
 
 static size_t
-make_header(uint8_t *h, int64_t created_ms, uint32_t schema,
-            const char *engine)
+make_header(uint8_t *h, int64_t created_ms, uint32_t schema, const char *engine)
 {
     size_t n = strlen(engine), off = 0;
     memcpy(h, magic, 8);
@@ -319,8 +317,8 @@ sv_backup_write(struct sv_app *app, FILE *out, sv_backup_progress_fn progress,
     w.f = out;
     w.stats = stats;
     w.first = true;
-    w.hdr_len = make_header(w.hdr, stats->created_ms, stats->schema,
-                            stats->engine);
+    w.hdr_len =
+        make_header(w.hdr, stats->created_ms, stats->schema, stats->engine);
     w.in = sv_xmalloc(CHUNK);
     w.out = sv_xmalloc(CHUNK);
     w.ct = sv_xmalloc(CHUNK + SS_ABYTES);
@@ -377,9 +375,9 @@ struct reader {
     FILE *f;
     crypto_secretstream_xchacha20poly1305_state ss;
     ZSTD_DCtx *z;
-    uint8_t *ct, *cz;     /* ciphertext frame, its compressed plaintext */
+    uint8_t *ct, *cz; /* ciphertext frame, its compressed plaintext */
     size_t cz_len, cz_pos;
-    uint8_t *buf;         /* decompressed bytes not yet consumed */
+    uint8_t *buf; /* decompressed bytes not yet consumed */
     size_t buf_len, buf_pos, buf_cap;
     bool final_seen, first;
     uint8_t hdr[64];
@@ -413,8 +411,8 @@ read_frame(struct reader *r)
     }
     r->stats->file_bytes += 4 + clen;
     if (crypto_secretstream_xchacha20poly1305_pull(
-            &r->ss, r->cz, &mlen, &tag, r->ct, clen,
-            r->first ? r->hdr : NULL, r->first ? r->hdr_len : 0) != 0) {
+            &r->ss, r->cz, &mlen, &tag, r->ct, clen, r->first ? r->hdr : NULL,
+            r->first ? r->hdr_len : 0) != 0) {
         r->problem = "a chunk fails authentication (tampered, reordered, "
                      "or another root key)";
         return false;
@@ -491,7 +489,7 @@ struct value {
     int64_t i;
     const uint8_t *p; /* valid until the next take() */
     size_t n;
-    char *copy;       /* NUL-terminated copy for text binding */
+    char *copy; /* NUL-terminated copy for text binding */
 };
 
 static bool
@@ -525,8 +523,8 @@ take_value(struct reader *r, struct value *v, enum bk_type want)
     v->copy = sv_xmalloc(v->n + 1);
     memcpy(v->copy, p, v->n);
     v->copy[v->n] = '\0';
-    if (v->type == BK_TEXT && (strlen(v->copy) != v->n ||
-                               !sv_utf8_valid(v->copy, v->n))) {
+    if (v->type == BK_TEXT &&
+        (strlen(v->copy) != v->n || !sv_utf8_valid(v->copy, v->n))) {
         r->problem = "a text value is not UTF-8";
         return false;
     }

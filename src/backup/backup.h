@@ -28,10 +28,10 @@ struct sv_app;
 struct sv_backup_stats {
     int64_t rows;
     int64_t tables;
-    uint64_t plain_bytes;  /* uncompressed row stream */
-    uint64_t file_bytes;   /* what was written or read */
+    uint64_t plain_bytes; /* uncompressed row stream */
+    uint64_t file_bytes;  /* what was written or read */
     int64_t created_ms;
-    uint32_t schema;       /* highest migration number */
+    uint32_t schema; /* highest migration number */
     char engine[16];
 };
 

@@ -35,7 +35,7 @@ enum {
     BK_BLACKLIST,
     BK_AUDIT_HEADS,
     BK_AUDIT_EVENTS,
-    BK_AUDIT_PLATFORM, /* platform stream events: same table, other query */
+    BK_AUDIT_PLATFORM,     /* platform stream events: same table, other query */
     BK_BLACKLIST_PLATFORM, /* platform-wide entries: same table */
     BK__COUNT
 };

@@ -80,17 +80,16 @@ verify_tx(struct sv_dbc *c, void *cls)
         rc = sv_audit_verify_stream(c, v->streams[i].id, &vd);
         if (rc != SV_OK)
             return rc;
-        json_t *s = json_pack("{s:s, s:s, s:b, s:I}", "stream",
-                              v->streams[i].label, "stream_id",
-                              v->streams[i].id, "ok", vd.ok, "events",
-                              (json_int_t)vd.events);
+        json_t *s = json_pack(
+            "{s:s, s:s, s:b, s:I}", "stream", v->streams[i].label, "stream_id",
+            v->streams[i].id, "ok", vd.ok, "events", (json_int_t)vd.events);
         if (!vd.ok) {
             v->all_ok = false;
-            json_object_set_new(
-                s, "first_bad",
-                json_pack("{s:s?, s:I, s:s}", "id",
-                          vd.bad_id[0] ? vd.bad_id : NULL, "seq",
-                          (json_int_t)vd.bad_seq, "problem", vd.problem));
+            json_object_set_new(s, "first_bad",
+                                json_pack("{s:s?, s:I, s:s}", "id",
+                                          vd.bad_id[0] ? vd.bad_id : NULL,
+                                          "seq", (json_int_t)vd.bad_seq,
+                                          "problem", vd.problem));
         }
         json_array_append_new(v->report, s);
     }
@@ -122,11 +121,20 @@ sv_cli_audit(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 't': v.only_slug = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage("audit", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 't':
+            v.only_slug = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage("audit", "bad option");
         }
     }
     if (optind != argc)
@@ -143,23 +151,26 @@ sv_cli_audit(int argc, char **argv)
                                                    : "audit verify");
     }
     if (as_json) {
-        sv_cli_print_json(json_pack("{s:b, s:o}", "ok", v.all_ok, "streams",
-                                    v.report));
+        sv_cli_print_json(
+            json_pack("{s:b, s:o}", "ok", v.all_ok, "streams", v.report));
     } else {
         size_t i;
         json_t *s;
-        json_array_foreach(v.report, i, s) {
+        json_array_foreach(v.report, i, s)
+        {
             const char *label = json_string_value(json_object_get(s, "stream"));
             json_t *bad = json_object_get(s, "first_bad");
             if (bad == NULL) {
                 printf("audit: %s: ok, %lld events\n", label,
-                       (long long)json_integer_value(json_object_get(s, "events")));
+                       (long long)json_integer_value(
+                           json_object_get(s, "events")));
             } else {
                 const char *id = json_string_value(json_object_get(bad, "id"));
-                printf("audit: %s: BROKEN: event %s (seq %lld) %s\n", label,
-                       id ? id : "(missing)",
-                       (long long)json_integer_value(json_object_get(bad, "seq")),
-                       json_string_value(json_object_get(bad, "problem")));
+                printf(
+                    "audit: %s: BROKEN: event %s (seq %lld) %s\n", label,
+                    id ? id : "(missing)",
+                    (long long)json_integer_value(json_object_get(bad, "seq")),
+                    json_string_value(json_object_get(bad, "problem")));
             }
         }
         json_decref(v.report);

@@ -48,8 +48,8 @@ report(const char *what, const struct sv_backup_stats *s, double secs,
         fputc('\n', stderr);
     if (as_json) {
         sv_cli_print_json(json_pack(
-            "{s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:f}", "result", what,
-            "rows", (json_int_t)s->rows, "bytes", (json_int_t)s->file_bytes,
+            "{s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:f}", "result", what, "rows",
+            (json_int_t)s->rows, "bytes", (json_int_t)s->file_bytes,
             "data_bytes", (json_int_t)s->plain_bytes, "created_at", created,
             "engine", s->engine, "schema", (int)s->schema, "seconds", secs));
         return;
@@ -64,12 +64,10 @@ report(const char *what, const struct sv_backup_stats *s, double secs,
 static int
 run(int argc, char **argv, const char *cmd)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"in", required_argument, 0, 'i'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"out", required_argument, 0, 'o'},
+        {"in", required_argument, 0, 'i'},   {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     const char *data = "var", *out = NULL, *in = NULL;
     bool as_json = false, verify = false;
     struct sv_backup_stats st;
@@ -88,12 +86,23 @@ run(int argc, char **argv, const char *cmd)
     }
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'i': in = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage(cmd, "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'i':
+            in = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage(cmd, "bad option");
         }
     }
     if (verify && optind == argc - 1 && in == NULL)
@@ -135,9 +144,9 @@ run(int argc, char **argv, const char *cmd)
             sv_app_close(&app);
             return sv_cli_fail("%s: %s", in, strerror(e));
         }
-        rc = verify ? sv_backup_verify(&app, f, &st, err, sizeof err)
-                    : sv_backup_restore(&app, f, progress, &st, err,
-                                        sizeof err);
+        rc = verify
+                 ? sv_backup_verify(&app, f, &st, err, sizeof err)
+                 : sv_backup_restore(&app, f, progress, &st, err, sizeof err);
         fclose(f);
     }
     sv_app_close(&app);
@@ -146,8 +155,10 @@ run(int argc, char **argv, const char *cmd)
             fputc('\n', stderr);
         return sv_cli_fail("%s: %s", verify ? "backup verify" : cmd, err);
     }
-    report(out ? "backup written" : verify ? "backup intact" : "restored", &st,
-           (double)(sv_mono_ns() - t0) / 1e9, as_json);
+    report(out      ? "backup written"
+           : verify ? "backup intact"
+                    : "restored",
+           &st, (double)(sv_mono_ns() - t0) / 1e9, as_json);
     return 0;
 }
 

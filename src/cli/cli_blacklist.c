@@ -89,8 +89,7 @@ sv_cli_blacklist(int argc, char **argv)
             break;
         case 'H':
             if (!sv_parse_i64(optarg, 1, 24 * 3650, &hours))
-                return sv_cli_usage("blacklist",
-                                    "--hours must be 1 to 87600");
+                return sv_cli_usage("blacklist", "--hours must be 1 to 87600");
             break;
         case 'j':
             as_json = true;
@@ -139,7 +138,8 @@ sv_cli_blacklist(int argc, char **argv)
             json_t *e;
             json_array_foreach(items, i, e)
             {
-                const char *t = json_string_value(json_object_get(e, "tenant_id"));
+                const char *t =
+                    json_string_value(json_object_get(e, "tenant_id"));
                 printf("%s  %-6s %-40s %-20s %s%s\n",
                        json_string_value(json_object_get(e, "id")),
                        json_string_value(json_object_get(e, "kind")),

@@ -59,8 +59,7 @@ sv_cli_actor(void)
 {
     static char name[96];
     struct passwd *pw = getpwuid(getuid());
-    snprintf(name, sizeof name, "cli:%s",
-             pw != NULL ? pw->pw_name : "unknown");
+    snprintf(name, sizeof name, "cli:%s", pw != NULL ? pw->pw_name : "unknown");
     return name;
 }
 

@@ -51,10 +51,19 @@ sv_cli_init(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); json_decref(made); return 0;
-        default: json_decref(made); return sv_cli_usage("init", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            json_decref(made);
+            return 0;
+        default:
+            json_decref(made);
+            return sv_cli_usage("init", "bad option");
         }
     }
     if (optind != argc) {
@@ -98,8 +107,8 @@ sv_cli_init(int argc, char **argv)
             if ((rc = ensure_dir(dir)) != 0)
                 goto out;
         }
-        if (sv_tls_make_dev_cert(cfg.tls_cert, cfg.tls_key, err,
-                                 sizeof err) != SV_OK) {
+        if (sv_tls_make_dev_cert(cfg.tls_cert, cfg.tls_key, err, sizeof err) !=
+            SV_OK) {
             rc = sv_cli_fail("TLS certificate: %s", err);
             goto out;
         }
@@ -117,14 +126,14 @@ sv_cli_init(int argc, char **argv)
     }
     sv_app_close(&app);
     if (as_json) {
-        sv_cli_print_json(json_pack("{s:s, s:O}", "data", data, "created",
-                                    made));
+        sv_cli_print_json(
+            json_pack("{s:s, s:O}", "data", data, "created", made));
     } else {
         size_t i;
         json_t *v;
         printf("data directory %s is ready\n", data);
-        json_array_foreach(made, i, v) printf("  created %s\n",
-                                              json_string_value(v));
+        json_array_foreach(made, i, v)
+            printf("  created %s\n", json_string_value(v));
     }
     rc = 0;
 out:

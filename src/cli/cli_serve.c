@@ -30,10 +30,17 @@ sv_cli_serve(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage("serve", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage("serve", "bad option");
         }
     }
     if (optind != argc)
@@ -45,8 +52,9 @@ sv_cli_serve(int argc, char **argv)
      * Only the I/O threads touch the database (hashing workers never do),
      * so one connection each, and one spare, is enough.
      */
-    pool = (app.cfg.threads ? app.cfg.threads
-                            : (unsigned)(ncpu > 0 ? ncpu : 1)) + 1;
+    pool =
+        (app.cfg.threads ? app.cfg.threads : (unsigned)(ncpu > 0 ? ncpu : 1)) +
+        1;
     if (!sv_cli_open(&app, data, pool))
         return 1;
     if (listen != NULL && !sv_config_set_listen(&app.cfg, listen)) {

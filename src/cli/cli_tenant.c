@@ -81,21 +81,39 @@ create(int argc, char **argv)
     memset(&cc, 0, sizeof cc);
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'n': name = optarg; break;
-        case 's': slug = optarg; break;
-        case 'a': cc.admin = optarg; break;
-        case 'e': cc.email = optarg; break;
-        case 'p': policy = optarg; break;
-        case 'm': min_score = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage("tenant", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 's':
+            slug = optarg;
+            break;
+        case 'a':
+            cc.admin = optarg;
+            break;
+        case 'e':
+            cc.email = optarg;
+            break;
+        case 'p':
+            policy = optarg;
+            break;
+        case 'm':
+            min_score = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage("tenant", "bad option");
         }
     }
     if (optind != argc)
-        return sv_cli_usage("tenant", "unexpected argument '%s'",
-                            argv[optind]);
+        return sv_cli_usage("tenant", "unexpected argument '%s'", argv[optind]);
     if (name == NULL || !sv_check_tenant_name(name, strlen(name)))
         return sv_cli_usage("tenant", "--name: 1-128 characters, no control "
                                       "characters");
@@ -183,10 +201,19 @@ list(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); json_decref(items); return 0;
-        default: json_decref(items); return sv_cli_usage("tenant", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            json_decref(items);
+            return 0;
+        default:
+            json_decref(items);
+            return sv_cli_usage("tenant", "bad option");
         }
     }
     if (!sv_cli_open(&app, data, 1)) {
@@ -273,11 +300,20 @@ policy(int argc, char **argv)
     memset(&p, 0, sizeof p);
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'm': mfa = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage("tenant", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 'm':
+            mfa = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage("tenant", "bad option");
         }
     }
     if (optind != argc - 1)

@@ -101,22 +101,37 @@ sv_cli_user(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
-        case 't': u.slug = optarg; break;
-        case 'u': u.username = optarg; break;
-        case 'r': role = optarg; break;
-        case 'e': u.email = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        default: return sv_cli_usage("user", "bad option");
+        case 'd':
+            data = optarg;
+            break;
+        case 't':
+            u.slug = optarg;
+            break;
+        case 'u':
+            u.username = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'e':
+            u.email = optarg;
+            break;
+        case 'j':
+            as_json = true;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return sv_cli_usage("user", "bad option");
         }
     }
     if (optind != argc)
         return sv_cli_usage("user", "unexpected argument '%s'", argv[optind]);
     if (u.slug == NULL || !sv_check_slug(u.slug, strlen(u.slug)))
         return sv_cli_usage("user", "--tenant: a tenant slug is required");
-    if (u.username == NULL || !sv_check_username(u.username,
-                                                 strlen(u.username)))
+    if (u.username == NULL ||
+        !sv_check_username(u.username, strlen(u.username)))
         return sv_cli_usage("user", "--username: 3-64 of a-z, 0-9, '.', '_', "
                                     "'-', starting with a letter or digit");
     if (!sv_role_parse(role, &u.role))
@@ -152,9 +167,8 @@ sv_cli_user(int argc, char **argv)
             json_object_set_new(j, "temporary_password", json_string(temp));
         sv_cli_print_json(j);
     } else if (show) {
-        printf("%s %s role=%s must_change_password=%s\n", u.a.id,
-               u.a.username, sv_role_name(u.a.role),
-               u.a.must_change_password ? "yes" : "no");
+        printf("%s %s role=%s must_change_password=%s\n", u.a.id, u.a.username,
+               sv_role_name(u.a.role), u.a.must_change_password ? "yes" : "no");
     } else {
         printf("%s %s: temporary password %s\n", u.username,
                add ? "created" : "reset", temp);

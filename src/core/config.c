@@ -32,8 +32,12 @@ const char sv_config_template[] =
     "; PostgreSQL instead: the server's role (owns nothing, no BYPASSRLS),\n"
     "; and the owner role that runs migrations and grants the server's.\n"
     "; Several hosts with target_session_attrs=read-write follow a failover.\n"
-    "; url = postgres://salesvault_app@db1,db2/salesvault?target_session_attrs=read-write\n"
-    "; migrate_url = postgres://salesvault_owner@db1,db2/salesvault?target_session_attrs=read-write\n"
+    "; url = "
+    "postgres://salesvault_app@db1,db2/"
+    "salesvault?target_session_attrs=read-write\n"
+    "; migrate_url = "
+    "postgres://salesvault_owner@db1,db2/"
+    "salesvault?target_session_attrs=read-write\n"
     "\n[keys]\n"
     "root_key_file = root.key\n"
     "\n[password]\n"
@@ -110,8 +114,7 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     c->pw_memlimit = 64u << 20;
     c->hash_workers = 0;
     c->hash_queue = 64;
-    snprintf(c->blocklist, sizeof c->blocklist,
-             "/usr/share/john/password.lst");
+    snprintf(c->blocklist, sizeof c->blocklist, "/usr/share/john/password.lst");
     c->idle_timeout_ms = 1800 * 1000LL;
     c->absolute_lifetime_ms = 43200 * 1000LL;
     c->log_level = 1;
@@ -153,7 +156,8 @@ sv_config_set_listen(struct sv_config *c, const char *s)
         return false;
     memcpy(addr, s, alen);
     addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, tmp) != 1 && inet_pton(AF_INET6, addr, tmp) != 1)
+    if (inet_pton(AF_INET, addr, tmp) != 1 &&
+        inet_pton(AF_INET6, addr, tmp) != 1)
         return false;
     if (!sv_parse_i64(colon + 1, 0, 65535, &port))
         return false;
@@ -387,8 +391,9 @@ sv_config_parse(struct sv_config *c, const char *text, char *err,
     }
     if (c->notify_backend == SV_NOTIFY_WEBHOOK &&
         (c->webhook_url[0] == '\0' || c->webhook_secret_file[0] == '\0')) {
-        snprintf(err, err_len, "[notify] backend: webhook needs webhook_url "
-                               "and webhook_secret_file");
+        snprintf(err, err_len,
+                 "[notify] backend: webhook needs webhook_url "
+                 "and webhook_secret_file");
         return SV_E_FIELD_INVALID;
     }
     if (c->notify_backend == SV_NOTIFY_SMTP &&
@@ -420,8 +425,8 @@ sv_config_load(struct sv_config *c, const char *data_dir, char *err,
     snprintf(path, sizeof path, "%s/salesvault.conf", data_dir);
     f = fopen(path, "rb");
     if (f == NULL) {
-        snprintf(err, err_len, "%s: %s (run `salesvault init --data %s`)",
-                 path, strerror(errno), data_dir);
+        snprintf(err, err_len, "%s: %s (run `salesvault init --data %s`)", path,
+                 strerror(errno), data_dir);
         return SV_E_NOT_FOUND;
     }
     if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||

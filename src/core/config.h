@@ -15,10 +15,10 @@ struct sv_config {
     /* [server] */
     char listen_addr[64];
     unsigned listen_port;
-    unsigned threads;       /* 0 = cores */
+    unsigned threads; /* 0 = cores */
     size_t max_body;
-    unsigned conn_limit;    /* total connections */
-    unsigned per_ip_limit;  /* connections per IP */
+    unsigned conn_limit;   /* total connections */
+    unsigned per_ip_limit; /* connections per IP */
     unsigned conn_timeout_s;
     /* [tls] */
     char tls_cert[SV_PATH_MAX];
@@ -31,8 +31,8 @@ struct sv_config {
     char root_key_file[SV_PATH_MAX];
     /* [password] */
     unsigned long long pw_opslimit;
-    size_t pw_memlimit;     /* bytes */
-    unsigned hash_workers;  /* 0 = cores */
+    size_t pw_memlimit;    /* bytes */
+    unsigned hash_workers; /* 0 = cores */
     unsigned hash_queue;
     char blocklist[SV_PATH_MAX];
     /* [session] */
@@ -41,14 +41,14 @@ struct sv_config {
     /* [log] */
     int log_level;
     /* [auth] (AUTH-4, AUTH-5, DEV-*) */
-    unsigned captcha_after;      /* failures before a CAPTCHA is required */
-    unsigned lock_after;         /* failures before the name locks */
-    int64_t failure_decay_ms;    /* one failure is forgotten per this */
-    int64_t lock_base_ms;        /* first lock; doubles with each lock */
+    unsigned captcha_after;   /* failures before a CAPTCHA is required */
+    unsigned lock_after;      /* failures before the name locks */
+    int64_t failure_decay_ms; /* one failure is forgotten per this */
+    int64_t lock_base_ms;     /* first lock; doubles with each lock */
     int64_t lock_max_ms;
-    unsigned stuffing_accounts;  /* distinct names failed from one source */
+    unsigned stuffing_accounts; /* distinct names failed from one source */
     int64_t stuffing_window_ms;
-    int64_t blacklist_ms;        /* how long an automatic entry lasts */
+    int64_t blacklist_ms; /* how long an automatic entry lasts */
     int64_t challenge_ttl_ms;
     int64_t qr_ttl_ms;
     int64_t code_ttl_ms;         /* SMS login codes */
@@ -63,7 +63,7 @@ struct sv_config {
     char smtp_from[256];
     char smtp_user[256];
     char smtp_password_file[SV_PATH_MAX];
-    unsigned notify_retries;     /* webhook/SMTP attempts per message */
+    unsigned notify_retries; /* webhook/SMTP attempts per message */
 };
 
 /** Fill @p c with defaults for data directory @p data_dir. */

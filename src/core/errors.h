@@ -20,8 +20,7 @@ const char *sv_err_code(enum sv_err e);
 const char *sv_err_message(enum sv_err e);
 
 /** Abort on internal API misuse (a bug, not an error). */
-#define sv_assert(x)                                                           \
-    ((x) ? (void)0 : sv_abort_at(__FILE__, __LINE__, #x))
+#define sv_assert(x) ((x) ? (void)0 : sv_abort_at(__FILE__, __LINE__, #x))
 /** A check that should never fire: asserts in debug, evaluates in release. */
 #ifdef NDEBUG
 #define SV_NEVER(x) (x)

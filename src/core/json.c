@@ -37,7 +37,8 @@ sv_json_load_object(const char *buf, size_t len, json_t **out)
     json_t *root;
 
     *out = NULL;
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    root =
+        json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL)
         return SV_E_JSON_MALFORMED;
     if (!json_is_object(root)) {
@@ -99,7 +100,8 @@ sv_json_spec_parse(const json_t *root, const struct sv_field *spec,
     if (!json_is_object(root))
         return SV_E_FIELD_INVALID;
     /* Unknown fields first: a typo must not look like a missing field. */
-    json_object_foreach((json_t *)root, key, v) {
+    json_object_foreach((json_t *)root, key, v)
+    {
         const struct sv_field *f = spec;
         while (f->name != NULL && strcmp(f->name, key) != 0)
             f++;

@@ -22,22 +22,30 @@ struct sv_field {
     const char *name;
     enum sv_ftype type;
     bool required;
-    void *out;       /* const char ** | bool * | int64_t * */
-    int64_t min;     /* strings: code points; ints: value */
+    void *out;   /* const char ** | bool * | int64_t * */
+    int64_t min; /* strings: code points; ints: value */
     int64_t max;
     sv_str_check check;
-    bool *present;   /* optional: set when the field was given */
+    bool *present; /* optional: set when the field was given */
 };
 
 #define SV_F_STR(n, o, mn, mx, chk)                                            \
-    {.name = (n), .type = SV_FT_STR, .required = true, .out = (o),             \
-     .min = (mn), .max = (mx), .check = (chk)}
+    {                                                                          \
+        .name = (n), .type = SV_FT_STR, .required = true, .out = (o),          \
+        .min = (mn), .max = (mx), .check = (chk)                               \
+    }
 #define SV_F_STR_OPT(n, o, mn, mx, chk)                                        \
-    {.name = (n), .type = SV_FT_STR, .required = false, .out = (o),            \
-     .min = (mn), .max = (mx), .check = (chk)}
-#define SV_F_END {.name = NULL}
+    {                                                                          \
+        .name = (n), .type = SV_FT_STR, .required = false, .out = (o),         \
+        .min = (mn), .max = (mx), .check = (chk)                               \
+    }
+#define SV_F_END                                                               \
+    {                                                                          \
+        .name = NULL                                                           \
+    }
 
-/** Install jansson allocators that wipe memory on free (bodies hold secrets). */
+/** Install jansson allocators that wipe memory on free (bodies hold secrets).
+ */
 void sv_json_init(void);
 
 /**

@@ -39,7 +39,7 @@ sv_log_json(enum sv_log_level l, const char *msg, json_t *fields)
         json_decref(fields);
     }
     line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                              JSON_REAL_PRECISION(6));
+                             JSON_REAL_PRECISION(6));
     json_decref(o);
     if (line == NULL)
         return;

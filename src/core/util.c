@@ -40,8 +40,8 @@ sv_uuid7(char out[SV_UUID_LEN + 1])
     snprintf(out, SV_UUID_LEN + 1,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
              "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
 }
 
 bool
@@ -107,8 +107,8 @@ sv_rfc3339_parse(const char *s, int64_t *ms_out)
         s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
         !digits(s + 17, 2, &se))
         return false;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || se > 60)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        se > 60)
         return false;
     p = s + 19;
     if (*p == '.') {
@@ -383,8 +383,8 @@ sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value)
 {
     char *plain = sv_arena_printf(a, "%s:%s", kind, value);
     size_t n = strlen(plain);
-    size_t cap = sodium_base64_ENCODED_LEN(
-        n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    size_t cap =
+        sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *out = sv_arena_alloc(a, cap);
 
     sodium_bin2base64(out, cap, (const unsigned char *)plain, n,

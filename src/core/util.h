@@ -10,8 +10,8 @@
 
 struct sv_arena;
 
-#define SV_UUID_LEN 36        /* text form, without the NUL */
-#define SV_RFC3339_LEN 24     /* 2026-11-25T13:01:11.123Z */
+#define SV_UUID_LEN 36    /* text form, without the NUL */
+#define SV_RFC3339_LEN 24 /* 2026-11-25T13:01:11.123Z */
 
 /** Wall clock, UTC milliseconds since the epoch. */
 int64_t sv_now_ms(void);

@@ -62,8 +62,9 @@ build_aad(uint8_t *buf, size_t cap, const char *domain, const uint8_t *hdr,
 }
 
 static enum sv_err
-seal(const uint8_t *key, uint32_t key_id, const char *domain, const char *const *parts, size_t n_parts,
-     const uint8_t *pt, size_t pt_len, uint8_t *out, size_t *out_len)
+seal(const uint8_t *key, uint32_t key_id, const char *domain,
+     const char *const *parts, size_t n_parts, const uint8_t *pt, size_t pt_len,
+     uint8_t *out, size_t *out_len)
 {
     uint8_t ad[1024];
     int v = preferred_version();
@@ -120,10 +121,10 @@ open_ct(const uint8_t *key, uint32_t want_key_id, const char *domain,
     if (ad_len == 0)
         return SV_E_CRYPTO;
     if (v == V_AESGCM)
-        rc = crypto_aead_aes256gcm_decrypt(
-            out, &mlen, NULL, ct + SV_AEAD_HDR_LEN + nl,
-            ct_len - SV_AEAD_HDR_LEN - nl, ad, ad_len, ct + SV_AEAD_HDR_LEN,
-            key);
+        rc = crypto_aead_aes256gcm_decrypt(out, &mlen, NULL,
+                                           ct + SV_AEAD_HDR_LEN + nl,
+                                           ct_len - SV_AEAD_HDR_LEN - nl, ad,
+                                           ad_len, ct + SV_AEAD_HDR_LEN, key);
     else
         rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
             out, &mlen, NULL, ct + SV_AEAD_HDR_LEN + nl,
@@ -257,8 +258,8 @@ sv_keyring_kek_new(const struct sv_keyring *kr, const char *tenant_id,
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
     crypto_aead_aes256gcm_keygen(kek);
-    rc = seal(kr->root, 0, "sv-kek-v1", parts, 2, kek, SV_KEY_LEN,
-              wrapped, wrapped_len);
+    rc = seal(kr->root, 0, "sv-kek-v1", parts, 2, kek, SV_KEY_LEN, wrapped,
+              wrapped_len);
     sodium_free(kek);
     return rc;
 }
@@ -283,8 +284,8 @@ sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
     }
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
-    rc = open_ct(kr->root, 0, "sv-kek-v1", parts, 2, wrapped, wrapped_len,
-                 kek, &kek_len);
+    rc = open_ct(kr->root, 0, "sv-kek-v1", parts, 2, wrapped, wrapped_len, kek,
+                 &kek_len);
     if (rc != SV_OK)
         goto cleanup;
     if (kek_len != SV_KEY_LEN) {
@@ -331,8 +332,8 @@ sv_field_seal(const struct sv_tenant_keys *tk, const struct sv_aad *aad,
     if (SV_NEVER(aad->tenant_id == NULL) ||
         strcmp(aad->tenant_id, tk->tenant_id) != 0)
         return SV_E_CRYPTO;
-    return seal(tk->field_key, tk->version, "sv-field-v1", parts, 4,
-                pt, pt_len, out, out_len);
+    return seal(tk->field_key, tk->version, "sv-field-v1", parts, 4, pt, pt_len,
+                out, out_len);
 }
 
 enum sv_err

@@ -24,7 +24,7 @@
 #include "core/errors.h"
 
 #define SV_KEY_LEN 32
-#define SV_AEAD_HDR_LEN 5          /* version + key id */
+#define SV_AEAD_HDR_LEN 5                            /* version + key id */
 #define SV_AEAD_OVERHEAD (SV_AEAD_HDR_LEN + 24 + 16) /* max nonce + tag */
 #define SV_WRAPPED_KEK_MAX (SV_KEY_LEN + SV_AEAD_OVERHEAD)
 #define SV_BLIND_INDEX_LEN 32
@@ -39,7 +39,8 @@ struct sv_aad {
     const char *row_id;
 };
 
-/** Unwrapped keys of one tenant KEK version. Caller frees with sv_tenant_keys_free(). */
+/** Unwrapped keys of one tenant KEK version. Caller frees with
+ * sv_tenant_keys_free(). */
 struct sv_tenant_keys {
     char tenant_id[37];
     uint32_t version;
@@ -47,7 +48,8 @@ struct sv_tenant_keys {
     uint8_t *bidx_key;  /* sodium_malloc, SV_KEY_LEN */
 };
 
-/** Create a new root key file (32 random bytes, mode 0600). Fails if it exists. */
+/** Create a new root key file (32 random bytes, mode 0600). Fails if it exists.
+ */
 SV_MUST_CHECK enum sv_err sv_keyring_create_file(const char *path);
 
 /**

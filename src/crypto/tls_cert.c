@@ -61,9 +61,8 @@ sv_tls_make_dev_cert(const char *cert_path, const char *key_path, char *err,
     CHECK(gnutls_x509_crt_set_dn(crt, "CN=localhost,O=Salesvault development",
                                  NULL));
     CHECK(gnutls_x509_crt_set_key(crt, key));
-    CHECK(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
-                                               "localhost", 9,
-                                               GNUTLS_FSAN_APPEND));
+    CHECK(gnutls_x509_crt_set_subject_alt_name(
+        crt, GNUTLS_SAN_DNSNAME, "localhost", 9, GNUTLS_FSAN_APPEND));
     inet_pton(AF_INET, "127.0.0.1", ip4);
     inet_pton(AF_INET6, "::1", ip6);
     CHECK(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip4,
@@ -73,8 +72,8 @@ sv_tls_make_dev_cert(const char *cert_path, const char *key_path, char *err,
     /* A leaf, not a CA: trusting it trusts this server and nothing else. */
     CHECK(gnutls_x509_crt_set_basic_constraints(crt, 0, -1));
     CHECK(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE));
-    CHECK(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER,
-                                              0));
+    CHECK(
+        gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0));
     CHECK(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0));
     CHECK(gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kpem));
     CHECK(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cpem));

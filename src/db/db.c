@@ -110,8 +110,10 @@ migrate_as_owner(const struct sv_config *cfg, struct sv_db *app_db, char *err,
         goto cleanup;
     }
     if (sv_dbc_exec_script(&odb->all[0], sql) < 0) {
-        snprintf(err, err_len, "[database] migrate_url: cannot grant %s its "
-                 "rights", app_user);
+        snprintf(err, err_len,
+                 "[database] migrate_url: cannot grant %s its "
+                 "rights",
+                 app_user);
         rc = SV_E_INTERNAL;
     }
 cleanup:

@@ -24,7 +24,8 @@ struct sv_dbc;
 struct sv_stmt;
 
 /* Statement flags. */
-#define SV_SQL_PLATFORM 1u /* not tenant-scoped: allowed without tenant_id $1 */
+#define SV_SQL_PLATFORM 1u /* not tenant-scoped: allowed without tenant_id $1  \
+                            */
 
 struct sv_sql {
     const char *name;

@@ -56,7 +56,7 @@ sv_migrate(struct sv_dbc *c, char *err, size_t err_len)
             return SV_E_INTERNAL;
         }
         if (sv_dbc_exec_script(c, sv_dbc_is_postgres(c) ? m->sql_postgres
-                                                  : m->sql_sqlite) < 0)
+                                                        : m->sql_sqlite) < 0)
             goto fail;
         st = sv_db_stmt(c, &Q_RECORD);
         sv_stmt_int(st, 1, m->number);

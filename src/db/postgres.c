@@ -22,8 +22,13 @@
 #include "db/db.h"
 
 /* Type oids (pg_type.h is server-side only). */
-enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
-       OID_INT4 = 23 };
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23
+};
 
 enum { MAX_PARAMS = 32 };
 
@@ -38,7 +43,7 @@ struct pg_conn {
      * instead of four. Until the statement runs, they wait here.
      */
     bool deferred;
-    bool done;    /* the pipeline already committed */
+    bool done; /* the pipeline already committed */
     int n_scopes;
     char scope_key[MAX_SCOPES][40];
     char scope_val[MAX_SCOPES][80];
@@ -52,7 +57,7 @@ struct pg_stmt {
     int lengths[MAX_PARAMS];
     int formats[MAX_PARAMS];
     PGresult *res;
-    int row;     /* next row to hand out */
+    int row; /* next row to hand out */
     int64_t changes;
     bool executed;
     unsigned gen; /* connection generation it was prepared in */
@@ -340,16 +345,18 @@ exec_pipeline(struct pg_stmt *st)
 
     c->deferred = false;
     ok = PQenterPipelineMode(pg) == 1 &&
-         PQsendQueryParams(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ "
-                               "READ ONLY", 0, NULL, NULL, NULL, NULL, 0);
+         PQsendQueryParams(pg,
+                           "BEGIN ISOLATION LEVEL REPEATABLE READ "
+                           "READ ONLY",
+                           0, NULL, NULL, NULL, NULL, 0);
     for (int i = 0; ok && i < c->n_scopes; i++) {
         const char *params[2] = {c->scope_key[i], c->scope_val[i]};
-        ok = PQsendQueryParams(pg, "SELECT set_config($1, $2, true)", 2,
-                               NULL, params, NULL, NULL, 0);
+        ok = PQsendQueryParams(pg, "SELECT set_config($1, $2, true)", 2, NULL,
+                               params, NULL, NULL, 0);
     }
     ok = ok && PQsendQueryPrepared(pg, st->q->name, st->n_params,
-                                   (const char *const *)st->values,
-                                   st->lengths, st->formats, 1);
+                                   (const char *const *)st->values, st->lengths,
+                                   st->formats, 1);
     ok = ok && PQsendQueryParams(pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
     ok = ok && PQpipelineSync(pg);
     if (!ok) {
@@ -406,8 +413,8 @@ pg_step(void *stmt)
         if (st->gen != st->c->gen) {
             /* Reconnected since: prepare again, before the statement runs
              * (a failed execution would abort the transaction). */
-            PGresult *p = PQprepare(st->c->pg, st->q->name, st->q->text, 0,
-                                    NULL);
+            PGresult *p =
+                PQprepare(st->c->pg, st->q->name, st->q->text, 0, NULL);
             qs = map_result(st->c, p);
             PQclear(p);
             if (qs < 0)
@@ -475,9 +482,10 @@ pg_col_int(void *stmt, int col)
             x |= ~(uint64_t)0 << (8 * len);
         return (int64_t)x;
     default:
-        sv_log(SV_LOG_ERROR, "postgres column", "%s: column %d is not an "
-               "integer (oid %u)", st->q->name, col,
-               (unsigned)PQftype(st->res, col));
+        sv_log(SV_LOG_ERROR, "postgres column",
+               "%s: column %d is not an "
+               "integer (oid %u)",
+               st->q->name, col, (unsigned)PQftype(st->res, col));
         sv_abort_at(__FILE__, __LINE__, "integer read from a non-integer");
     }
 }
@@ -504,8 +512,7 @@ pg_set_scope(void *conn, const char *key, const char *value)
             strlen(key) >= sizeof c->scope_key[0] ||
             strlen(value) >= sizeof c->scope_val[0])
             sv_abort_at(__FILE__, __LINE__, "scope does not fit");
-        snprintf(c->scope_key[c->n_scopes], sizeof c->scope_key[0], "%s",
-                 key);
+        snprintf(c->scope_key[c->n_scopes], sizeof c->scope_key[0], "%s", key);
         snprintf(c->scope_val[c->n_scopes], sizeof c->scope_val[0], "%s",
                  value);
         c->n_scopes++;
@@ -528,8 +535,8 @@ pg_user(void *conn)
 static char *
 pg_quote_ident(void *conn, const char *name)
 {
-    char *q = PQescapeIdentifier(((struct pg_conn *)conn)->pg, name,
-                                 strlen(name));
+    char *q =
+        PQescapeIdentifier(((struct pg_conn *)conn)->pg, name, strlen(name));
     char *out = q ? sv_xstrdup(q) : NULL;
     PQfreemem(q);
     return out;

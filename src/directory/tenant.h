@@ -36,8 +36,8 @@ SV_MUST_CHECK enum sv_err sv_tenant_find(struct sv_dbc *c, const char *id,
                                          struct sv_tenant *out);
 
 typedef void (*sv_tenant_row_fn)(void *cls, const struct sv_tenant *t);
-SV_MUST_CHECK enum sv_err sv_tenant_list(struct sv_dbc *c,
-                                         sv_tenant_row_fn row, void *cls);
+SV_MUST_CHECK enum sv_err sv_tenant_list(struct sv_dbc *c, sv_tenant_row_fn row,
+                                         void *cls);
 
 /**
  * Inside a transaction: create tenant @p t (id and created_at are filled in),
@@ -59,9 +59,10 @@ void sv_tenant_keys_fini(void);
  * Keys of @p tenant_id, version @p version (0 = newest). Borrowed; valid
  * until sv_tenant_keys_fini().
  */
-SV_MUST_CHECK enum sv_err
-sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
-                   const struct sv_tenant_keys **out);
+SV_MUST_CHECK enum sv_err sv_tenant_keys_get(struct sv_dbc *c,
+                                             const char *tenant_id,
+                                             uint32_t version,
+                                             const struct sv_tenant_keys **out);
 
 /** Cached keys of @p tenant_id / @p version (0 = newest), or NULL. */
 const struct sv_tenant_keys *sv_tenant_keys_cached(const char *tenant_id,

@@ -122,9 +122,8 @@ tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-tenant_store_find_key(struct sv_dbc *c, const char *tenant_id,
-                      uint32_t version, uint32_t *found_version, uint8_t *out,
-                      size_t *len)
+tenant_store_find_key(struct sv_dbc *c, const char *tenant_id, uint32_t version,
+                      uint32_t *found_version, uint8_t *out, size_t *len)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_FIND_KEY);
     enum sv_qs qs;

@@ -9,8 +9,7 @@ enum sv_qs tenant_store_find_by_slug(struct sv_dbc *c, const char *slug,
                                      struct sv_tenant *out);
 enum sv_qs tenant_store_find(struct sv_dbc *c, const char *id,
                              struct sv_tenant *out);
-enum sv_qs tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row,
-                             void *cls);
+enum sv_qs tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row, void *cls);
 enum sv_qs tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t);
 /** tenants.require_mfa (AUTH-8). */
 enum sv_qs tenant_store_set_require_mfa(struct sv_dbc *c, const char *id,

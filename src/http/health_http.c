@@ -5,7 +5,7 @@
 void
 http_health(struct sv_request *rq)
 {
-    sv_reply_json(rq, 200,
-                  json_pack("{s:s, s:s}", "status", "ok", "version",
-                            SV_VERSION));
+    sv_reply_json(
+        rq, 200,
+        json_pack("{s:s, s:s}", "status", "ok", "version", SV_VERSION));
 }

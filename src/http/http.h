@@ -40,7 +40,7 @@ struct sv_route {
     sv_handler_fn fn;
     enum sv_auth_kind auth;
     unsigned flags;
-    size_t max_body; /* 0: the configured default */
+    size_t max_body;                 /* 0: the configured default */
     const char *query[SV_MAX_QUERY]; /* accepted query parameters */
 };
 

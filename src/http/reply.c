@@ -125,9 +125,9 @@ sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
      * keep them printable UTF-8, or the body would not encode. */
     if (field != NULL)
         field = sv_sanitize_text(rq->arena, field, 64);
-    json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code",
-                             sv_err_code(err), "message", sv_err_message(err),
-                             "field", field);
+    json_t *body =
+        json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", sv_err_code(err),
+                  "message", sv_err_message(err), "field", field);
     unsigned status = sv_err_status(err);
 
     rq->err = err;

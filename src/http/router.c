@@ -79,8 +79,7 @@ static size_t
 url_len(struct sv_request *rq)
 {
     size_t n = strlen(rq->url);
-    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, add_arg_len,
-                              &n);
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, add_arg_len, &n);
     return n;
 }
 
@@ -248,8 +247,7 @@ authenticate_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_MFA_ENROLMENT_REQUIRED, NULL);
         return false;
     }
-    if (rq->route->auth == SV_AUTH_ADMIN &&
-        rq->session.role != SV_ROLE_ADMIN) {
+    if (rq->route->auth == SV_AUTH_ADMIN && rq->session.role != SV_ROLE_ADMIN) {
         sv_reply_error(rq, SV_E_FORBIDDEN, NULL);
         return false;
     }
@@ -325,8 +323,8 @@ sv_router_dispatch(struct sv_request *rq)
     }
     if (rq->need_sig && !device_signature_or_reply(rq))
         return;
-    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
-                              check_query_name, &qc);
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_query_name,
+                              &qc);
     if (qc.bad != NULL) {
         sv_reply_error(rq, SV_E_FIELD_UNKNOWN,
                        sv_arena_strdup(rq->arena, qc.bad));

@@ -68,8 +68,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
 static struct sv_request *
 request_start(struct sv_request *rq, struct sv_app *app,
-              struct MHD_Connection *conn, const char *url,
-              const char *method)
+              struct MHD_Connection *conn, const char *url, const char *method)
 {
     const union MHD_ConnectionInfo *ci;
 
@@ -120,11 +119,11 @@ static void
 log_request(struct sv_request *rq, enum MHD_RequestTerminationCode toe)
 {
     double ms = (double)(sv_mono_ns() - rq->start_ns) / 1e6;
-    json_t *f = json_pack(
-        "{s:s, s:s, s:s, s:i, s:f}", "request_id", rq->id, "method",
-        rq->method ? rq->method : "", "route",
-        rq->route ? rq->route->path : "(none)", "status", (int)rq->status,
-        "ms", (double)((int64_t)(ms * 100)) / 100);
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:i, s:f}", "request_id", rq->id, "method",
+                  rq->method ? rq->method : "", "route",
+                  rq->route ? rq->route->path : "(none)", "status",
+                  (int)rq->status, "ms", (double)((int64_t)(ms * 100)) / 100);
 
     if (f == NULL) {
         SV_BREAK("request log line did not pack");
@@ -345,8 +344,9 @@ resume_where(const char *key, int64_t now_ms)
     pthread_mutex_lock(&park_lock);
     for (struct sv_request **p = &parked; *p != NULL;) {
         struct sv_request *rq = *p;
-        bool match = key != NULL ? strcmp(rq->park_key, key) == 0
-                                 : now_ms == 0 || rq->park_deadline_ms <= now_ms;
+        bool match = key != NULL
+                         ? strcmp(rq->park_key, key) == 0
+                         : now_ms == 0 || rq->park_deadline_ms <= now_ms;
         if (!match) {
             p = &rq->park_next;
             continue;
@@ -462,8 +462,7 @@ sv_http_serve(struct sv_app *app)
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     unsigned threads = cfg->threads ? cfg->threads : cores();
     unsigned hashers = cfg->hash_workers ? cfg->hash_workers : cores();
     char *cert, *key;
@@ -511,11 +510,10 @@ sv_http_serve(struct sv_app *app)
     app->hashpool = sv_workpool_new(hashers, cfg->hash_queue, 0);
     d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, app, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key,
-        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_PRIORITIES,
-        tls_priorities, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
+        mhd_log, NULL, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT,
+        cert, MHD_OPTION_HTTPS_PRIORITIES, tls_priorities,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
@@ -532,11 +530,11 @@ sv_http_serve(struct sv_app *app)
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     sv_log_json(SV_LOG_INFO, "listening",
-                json_pack("{s:s, s:i, s:i, s:i, s:s}", "addr",
-                          cfg->listen_addr, "port",
+                json_pack("{s:s, s:i, s:i, s:i, s:s}", "addr", cfg->listen_addr,
+                          "port",
                           info ? (int)info->port : (int)cfg->listen_port,
-                          "threads", (int)threads, "hash_workers",
-                          (int)hashers, "version", SV_VERSION));
+                          "threads", (int)threads, "hash_workers", (int)hashers,
+                          "version", SV_VERSION));
 
     struct ticker tk = {.app = app};
     atomic_init(&tk.stop, false);

@@ -1,4 +1,5 @@
-/* A small worker pool with a bounded queue, for Argon2id off the I/O threads. */
+/* A small worker pool with a bounded queue, for Argon2id off the I/O threads.
+ */
 #ifndef SV_HTTP_WORKPOOL_H
 #define SV_HTTP_WORKPOOL_H
 

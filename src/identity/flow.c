@@ -28,8 +28,12 @@
 #include "identity/protect_store.h"
 #include "notify/notify.h"
 
-enum { CHALLENGE_MAX_FAILURES = 5, CAPTCHA_MAX_DRAWS = 20, SMS_MAX_SENDS = 3,
-       CODE_DIGITS = 6 };
+enum {
+    CHALLENGE_MAX_FAILURES = 5,
+    CAPTCHA_MAX_DRAWS = 20,
+    SMS_MAX_SENDS = 3,
+    CODE_DIGITS = 6
+};
 
 const char *
 sv_client_kind_name(enum sv_client_kind k)
@@ -81,8 +85,7 @@ code_hash(const struct sv_app *app, const char *domain, const char *owner,
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, app->code_key, sizeof app->code_key, 32);
-    crypto_generichash_update(&st, (const uint8_t *)domain,
-                              strlen(domain) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
     crypto_generichash_update(&st, (const uint8_t *)owner, strlen(owner) + 1);
     crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
     crypto_generichash_final(&st, out, 32);
@@ -223,7 +226,8 @@ ch_load(struct sv_dbc *c, const char *id, const char *token,
     if (strcmp(ch->stage, "denied") == 0)
         return SV_E_APPROVAL_DENIED;
     if (ch->expires_at <= sv_now_ms() || strcmp(ch->stage, "done") == 0 ||
-        strcmp(ch->stage, "closed") == 0 || ch->failures >= CHALLENGE_MAX_FAILURES)
+        strcmp(ch->stage, "closed") == 0 ||
+        ch->failures >= CHALLENGE_MAX_FAILURES)
         return SV_E_CHALLENGE_EXPIRED;
     return SV_OK;
 }
@@ -257,9 +261,10 @@ ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     sv_stmt_text(st, 4, ch->username);
     sv_stmt_text(st, 5, ch->tenant_id[0] ? ch->tenant_id : NULL);
     sv_stmt_text(st, 6, ch->account_id[0] ? ch->account_id : NULL);
-    sv_stmt_text(st, 7, ch->cl.kind == SV_CLIENT_API
-                            ? "api"
-                            : sv_client_kind_name(ch->cl.kind));
+    sv_stmt_text(st, 7,
+                 ch->cl.kind == SV_CLIENT_API
+                     ? "api"
+                     : sv_client_kind_name(ch->cl.kind));
     sv_stmt_text(st, 8, ch->cl.device);
     sv_stmt_text(st, 9, ch->cl.name[0] ? ch->cl.name : NULL);
     sv_stmt_text(st, 10, ch->cl.model[0] ? ch->cl.model : NULL);
@@ -447,8 +452,8 @@ static enum sv_err
 open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
              const char *account_id, const char *username,
              const struct sv_client *cl, const char *device_id,
-             bool mfa_pending, const char *via, bool must_change,
-             bool rehashed, struct sv_outcome *out)
+             bool mfa_pending, const char *via, bool must_change, bool rehashed,
+             struct sv_outcome *out)
 {
     uint8_t hash[SV_TOKEN_HASH_LEN];
     char id[SV_UUID_LEN + 1], when[SV_RFC3339_LEN + 1];
@@ -461,8 +466,8 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     sv_uuid7(id);
     out->expires_at = now + app->cfg.absolute_lifetime_ms;
     qs = identity_store_insert_session(c, tenant_id, id, account_id, hash, now,
-                                       out->expires_at, cl->ip,
-                                       cl->user_agent, device_id, mfa_pending);
+                                       out->expires_at, cl->ip, cl->user_agent,
+                                       device_id, mfa_pending);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
     out->challenge = false;
@@ -487,11 +492,11 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
                           body);
     if (rc != SV_OK)
         return rc;
-    json_t *d = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:b}", "via", via,
-                          "device_kind", sv_client_kind_name(cl->kind),
-                          "device_model", or_null(cl->model), "device_name",
-                          or_null(cl->name), "device", device_id,
-                          "mfa_pending", mfa_pending);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:b}", "via", via,
+                  "device_kind", sv_client_kind_name(cl->kind), "device_model",
+                  or_null(cl->model), "device_name", or_null(cl->name),
+                  "device", device_id, "mfa_pending", mfa_pending);
     if (d != NULL && rehashed)
         json_object_set_new(d, "rehashed", json_true()); /* AUTH-2 */
     char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -525,9 +530,9 @@ refuse(struct sv_dbc *c, const char *tenant_id, const struct sv_account *a,
     snprintf(details, sizeof details, "{\"device_kind\":\"%s\"}",
              sv_client_kind_name(cl->kind));
     out->refused = why;
-    return flow_audit(c, tenant_id, a->id, a->username, cl->ip,
-                      cl->user_agent, "auth.login", "account", a->id,
-                      "failure", sv_err_code(why), details);
+    return flow_audit(c, tenant_id, a->id, a->username, cl->ip, cl->user_agent,
+                      "auth.login", "account", a->id, "failure",
+                      sv_err_code(why), details);
 }
 
 /* DEV-1: a signed login is good once (its nonce is kept for the window). */
@@ -555,10 +560,9 @@ login_nonce(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
 
 enum sv_err
 sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
-                          const struct sv_tenant *t,
-                          const struct sv_account *a,
-                          const struct sv_client *cl, bool weak,
-                          bool rehashed, struct sv_outcome *out)
+                          const struct sv_tenant *t, const struct sv_account *a,
+                          const struct sv_client *cl, bool weak, bool rehashed,
+                          struct sv_outcome *out)
 {
     struct device_row d;
     struct challenge ch;
@@ -867,8 +871,7 @@ sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
                        const char *answer, char *tenant_slug, size_t slug_cap,
                        char *username, size_t user_cap, struct sv_client *cl)
 {
-    struct ans_ctx x = {.app = app, .id = id, .token = token,
-                        .answer = answer};
+    struct ans_ctx x = {.app = app, .id = id, .token = token, .answer = answer};
     enum sv_err rc = sv_db_run_tx(app->db, "captcha_answer", ans_tx, &x);
 
     if (rc != SV_OK)
@@ -919,8 +922,7 @@ code_tx(struct sv_dbc *c, void *cls)
             return SV_E_STEP_NOT_ALLOWED;
         rc = sv_db_scope_tenant(c, ch.tenant_id);
         if (rc == SV_OK)
-            rc = sv_totp_check_tx(c, ch.tenant_id, ch.account_id, x->code,
-                                  &ok);
+            rc = sv_totp_check_tx(c, ch.tenant_id, ch.account_id, x->code, &ok);
         if (rc != SV_OK)
             return rc;
     }
@@ -1015,8 +1017,7 @@ sv_flow_sms_send(struct sv_app *app, const char *id, const char *token,
                  "Your Salesvault sign-in code is %s. It expires in %lld "
                  "seconds. Never share it.",
                  x.code, (long long)(app->cfg.code_ttl_ms / 1000));
-        struct sv_message m = {"sms", x.phone, "Salesvault sign-in code",
-                               text};
+        struct sv_message m = {"sms", x.phone, "Salesvault sign-in code", text};
         rc = sv_notify_send(app->notify, &m);
         sodium_memzero(text, sizeof text);
         size_t n = strlen(x.phone);
@@ -1082,8 +1083,8 @@ ap_start_tx(struct sv_dbc *c, void *cls)
     numbers(&x->number, choices);
     snprintf(choice_text, sizeof choice_text, "%d,%d,%d", choices[0],
              choices[1], choices[2]);
-    x->expires_at = now + (x->qr ? x->app->cfg.qr_ttl_ms
-                                 : x->app->cfg.code_ttl_ms);
+    x->expires_at =
+        now + (x->qr ? x->app->cfg.qr_ttl_ms : x->app->cfg.code_ttl_ms);
     if (x->expires_at > ch.expires_at)
         x->expires_at = ch.expires_at;
     if (x->qr) {
@@ -1191,8 +1192,8 @@ view_read(struct sv_stmt *st, struct sv_approval_view *v, int *number,
         *has_qr = copy_blob32(qr_hash, st, 4);
     if (number)
         *number = (int)sv_stmt_col_int(st, 5);
-    sscanf(sv_stmt_col_text(st, 6), "%d,%d,%d", &v->choices[0],
-           &v->choices[1], &v->choices[2]);
+    sscanf(sv_stmt_col_text(st, 6), "%d,%d,%d", &v->choices[0], &v->choices[1],
+           &v->choices[2]);
     copy_text(v->ip, sizeof v->ip, st, 7);
     copy_text(v->user_agent, sizeof v->user_agent, st, 8);
     if (state)
@@ -1387,14 +1388,12 @@ decide_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_CHALLENGE_EXPIRED; /* the login moved on meanwhile */
-    return flow_audit(c, x->s->tenant_id, x->actor->account_id,
-                      x->actor->username, x->actor->ip, x->actor->user_agent,
-                      "auth.approval", "approval", x->aid,
-                      approve ? "success" : "denied",
-                      approve ? NULL
-                              : (x->mismatch ? "number_mismatch"
-                                             : "denied_by_user"),
-                      NULL);
+    return flow_audit(
+        c, x->s->tenant_id, x->actor->account_id, x->actor->username,
+        x->actor->ip, x->actor->user_agent, "auth.approval", "approval", x->aid,
+        approve ? "success" : "denied",
+        approve ? NULL : (x->mismatch ? "number_mismatch" : "denied_by_user"),
+        NULL);
 }
 
 enum sv_err
@@ -1402,8 +1401,8 @@ sv_flow_approval_decide(struct sv_app *app, const struct sv_session *s,
                         const char *approval_id, bool approve, int number,
                         const struct sv_actor *actor)
 {
-    struct decide_ctx x = {app, s, approval_id, approve, number, actor, false,
-                           {0}};
+    struct decide_ctx x = {app,    s,     approval_id, approve,
+                           number, actor, false,       {0}};
     enum sv_err rc = device_session_only(s);
 
     if (rc != SV_OK)
@@ -1496,10 +1495,9 @@ revoke_dev_tx(struct sv_dbc *c, void *cls)
     sv_stmt_int(st, 3, now);
     if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
         return rc;
-    return flow_audit(c, x->tenant_id, x->actor->account_id,
-                      x->actor->username, x->actor->ip, x->actor->user_agent,
-                      "device.revoke", "device", x->device_id, "success",
-                      NULL, NULL);
+    return flow_audit(c, x->tenant_id, x->actor->account_id, x->actor->username,
+                      x->actor->ip, x->actor->user_agent, "device.revoke",
+                      "device", x->device_id, "success", NULL, NULL);
 }
 
 enum sv_err
@@ -1580,9 +1578,9 @@ unlock_tx(struct sv_dbc *c, void *cls)
         rc = sv_guard_unlock_tx(c, x->app, t.slug, a.username);
     if (rc == SV_OK)
         rc = flow_audit(c, x->tenant_id, x->actor->account_id,
-                        x->actor->username, x->actor->ip,
-                        x->actor->user_agent, "security.unlock", "account",
-                        x->account_id, "success", NULL, NULL);
+                        x->actor->username, x->actor->ip, x->actor->user_agent,
+                        "security.unlock", "account", x->account_id, "success",
+                        NULL, NULL);
     sodium_memzero(&a, sizeof a);
     return rc;
 }

@@ -20,8 +20,12 @@ struct sv_session;
 struct sv_tenant;
 struct sv_account;
 
-enum sv_client_kind { SV_CLIENT_API, SV_CLIENT_WEB, SV_CLIENT_MOBILE,
-                      SV_CLIENT_CLI };
+enum sv_client_kind {
+    SV_CLIENT_API,
+    SV_CLIENT_WEB,
+    SV_CLIENT_MOBILE,
+    SV_CLIENT_CLI
+};
 
 #define SV_DEVICE_TEXT_MAX 64
 
@@ -76,70 +80,54 @@ void sv_outcome_wipe(struct sv_outcome *o);
  */
 SV_MUST_CHECK enum sv_err
 sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
-                          const struct sv_tenant *t,
-                          const struct sv_account *a,
-                          const struct sv_client *cl, bool weak,
-                          bool rehashed, struct sv_outcome *out);
+                          const struct sv_tenant *t, const struct sv_account *a,
+                          const struct sv_client *cl, bool weak, bool rehashed,
+                          struct sv_outcome *out);
 
 /**
  * A CAPTCHA is due: open a challenge that asks for one before the password
  * is looked at. @p tenant_slug / @p username as typed; @p tenant_id when
  * the tenant exists (NULL otherwise).
  */
-SV_MUST_CHECK enum sv_err sv_flow_captcha_challenge(struct sv_app *app,
-                                                    const char *tenant_id,
-                                                    const char *tenant_slug,
-                                                    const char *username,
-                                                    const struct sv_client *cl,
-                                                    struct sv_outcome *out);
+SV_MUST_CHECK enum sv_err
+sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
+                          const char *tenant_slug, const char *username,
+                          const struct sv_client *cl, struct sv_outcome *out);
 
 /* ---- challenge steps (the token is X-Challenge-Token) ---- */
 
 /** A new CAPTCHA image for challenge @p id (PNG, malloc'd). */
-SV_MUST_CHECK enum sv_err sv_flow_captcha_image(struct sv_app *app,
-                                                const char *id,
-                                                const char *token,
-                                                unsigned char **png,
-                                                size_t *len);
+SV_MUST_CHECK enum sv_err
+sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
+                      unsigned char **png, size_t *len);
 
 /**
  * Check the CAPTCHA answer and consume the challenge; on success the
  * typed tenant and username are copied out for the password step.
  */
-SV_MUST_CHECK enum sv_err sv_flow_captcha_answer(struct sv_app *app,
-                                                 const char *id,
-                                                 const char *token,
-                                                 const char *answer,
-                                                 char *tenant_slug,
-                                                 size_t slug_cap,
-                                                 char *username,
-                                                 size_t user_cap,
-                                                 struct sv_client *cl);
+SV_MUST_CHECK enum sv_err
+sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
+                       const char *answer, char *tenant_slug, size_t slug_cap,
+                       char *username, size_t user_cap, struct sv_client *cl);
 
 /** A TOTP or recovery code for the device or MFA step. */
 SV_MUST_CHECK enum sv_err sv_flow_totp(struct sv_app *app, const char *id,
                                        const char *token, const char *code,
-                                       const char *ip,
-                                       struct sv_outcome *out);
+                                       const char *ip, struct sv_outcome *out);
 
 /** Send an SMS code; @p sent_to gets the masked number. */
-SV_MUST_CHECK enum sv_err sv_flow_sms_send(struct sv_app *app,
-                                           const char *id, const char *token,
-                                           char sent_to[24]);
-SV_MUST_CHECK enum sv_err sv_flow_sms_verify(struct sv_app *app,
-                                             const char *id,
+SV_MUST_CHECK enum sv_err sv_flow_sms_send(struct sv_app *app, const char *id,
+                                           const char *token, char sent_to[24]);
+SV_MUST_CHECK enum sv_err sv_flow_sms_verify(struct sv_app *app, const char *id,
                                              const char *token,
-                                             const char *code,
-                                             const char *ip,
+                                             const char *code, const char *ip,
                                              struct sv_outcome *out);
 
 /** Push (qr == false) or QR approval: the number to show, the QR text. */
-SV_MUST_CHECK enum sv_err sv_flow_approval_start(struct sv_app *app,
-                                                 const char *id,
-                                                 const char *token, bool qr,
-                                                 int *number,
-                                                 int64_t *expires_at,
-                                                 char qr_text[128]);
+SV_MUST_CHECK enum sv_err
+sv_flow_approval_start(struct sv_app *app, const char *id, const char *token,
+                       bool qr, int *number, int64_t *expires_at,
+                       char qr_text[128]);
 
 /**
  * Where the challenge stands: SV_OK with out->challenge or a session when
@@ -148,8 +136,7 @@ SV_MUST_CHECK enum sv_err sv_flow_approval_start(struct sv_app *app,
  */
 SV_MUST_CHECK enum sv_err sv_flow_wait(struct sv_app *app, const char *id,
                                        const char *token, const char *ip,
-                                       bool *pending,
-                                       struct sv_outcome *out);
+                                       bool *pending, struct sv_outcome *out);
 
 /* ---- the trusted device's side ---- */
 
@@ -162,8 +149,7 @@ struct sv_approval_view {
     int choices[3];
 };
 
-typedef void (*sv_approval_row_fn)(void *cls,
-                                   const struct sv_approval_view *v);
+typedef void (*sv_approval_row_fn)(void *cls, const struct sv_approval_view *v);
 
 SV_MUST_CHECK enum sv_err sv_flow_approvals_pending(struct sv_app *app,
                                                     const struct sv_session *s,
@@ -221,15 +207,13 @@ bool sv_flow_settled(struct sv_app *app, const char *id);
 
 /** Account @p id of tenant @p tenant_id (SV_E_NOT_FOUND elsewhere). */
 SV_MUST_CHECK enum sv_err sv_account_get(struct sv_app *app,
-                                         const char *tenant_id,
-                                         const char *id,
+                                         const char *tenant_id, const char *id,
                                          struct sv_account *out);
 
 /** The server's ticker: wake long polls decided on any node. */
 void sv_flow_tick(struct sv_app *app);
 
 /** The browser CSRF token of session token @p token (43 characters). */
-void sv_csrf_token(const struct sv_app *app, const char *token,
-                   char out[48]);
+void sv_csrf_token(const struct sv_app *app, const char *token, char out[48]);
 
 #endif

@@ -52,8 +52,8 @@ flow_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
              t = strtok_r(NULL, ",", &save))
             json_array_append_new(next, json_string(t));
         sv_rfc3339(o->ch_expires_at, expires);
-        ch = json_pack("{s:s, s:s, s:o}", "id", o->ch_id, "expires_at",
-                       expires, "next", next);
+        ch = json_pack("{s:s, s:s, s:o}", "id", o->ch_id, "expires_at", expires,
+                       "next", next);
         if (o->ch_token[0] != '\0')
             json_object_set_new(ch, "token", json_string(o->ch_token));
         sv_reply_json(rq, 200, json_pack("{s:o}", "challenge", ch));
@@ -64,8 +64,9 @@ flow_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
         /* DEV-3 / §6: the browser's token lives in an HttpOnly cookie. */
         char csrf[48];
         sv_csrf_token(sv_rq_app(rq), o->token, csrf);
-        sv_rq_set_cookie(rq, "sv_session", o->token,
-                         (long)(sv_rq_app(rq)->cfg.absolute_lifetime_ms / 1000));
+        sv_rq_set_cookie(
+            rq, "sv_session", o->token,
+            (long)(sv_rq_app(rq)->cfg.absolute_lifetime_ms / 1000));
         sv_reply_json(rq, 200,
                       json_pack("{s:s, s:s, s:b, s:s, s:b}", "csrf", csrf,
                                 "expires_at", expires, "must_change_password",
@@ -77,8 +78,8 @@ flow_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
     sv_reply_json(rq, 200,
                   json_pack("{s:s, s:s, s:b, s:s, s:b}", "token", o->token,
                             "expires_at", expires, "must_change_password",
-                            o->must_change_password, "device_id",
-                            o->device_id, "mfa_pending", o->mfa_pending));
+                            o->must_change_password, "device_id", o->device_id,
+                            "mfa_pending", o->mfa_pending));
 }
 
 /* ---- the client's device (DEV-1) ---- */
@@ -92,8 +93,7 @@ check_device_text(const char *s, size_t len)
 
 /* A mobile/CLI login proves it holds the key it registers. */
 static enum sv_err
-check_signature(struct sv_request *rq, struct sv_client *cl,
-                const char **bad)
+check_signature(struct sv_request *rq, struct sv_client *cl, const char **bad)
 {
     const char *dev = sv_rq_header(rq, "X-SV-Device");
     const char *ts_s = sv_rq_header(rq, "X-SV-Timestamp");
@@ -273,9 +273,9 @@ flow_http_captcha(struct sv_request *rq)
     user = sv_arena_zalloc(a, SV_USERNAME_MAX * 4 + 1);
     l->client.ip = sv_rq_ip(rq);
     l->client.user_agent = sv_rq_user_agent(rq);
-    rc = sv_flow_captcha_answer(sv_rq_app(rq), sv_rq_param(rq, 0),
-                                ch_token(rq), answer, slug, SV_SLUG_MAX * 2 + 1,
-                                user, SV_USERNAME_MAX * 4 + 1, &l->client);
+    rc = sv_flow_captcha_answer(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
+                                answer, slug, SV_SLUG_MAX * 2 + 1, user,
+                                SV_USERNAME_MAX * 4 + 1, &l->client);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, rc == SV_E_CAPTCHA_INVALID ? "answer" : NULL);
         return;
@@ -327,8 +327,7 @@ reply_step(struct sv_request *rq, enum sv_err rc, struct sv_outcome *o,
            const char *field)
 {
     if (rc != SV_OK)
-        sv_reply_error(rq, rc,
-                       rc == SV_E_CODE_INVALID ? field : NULL);
+        sv_reply_error(rq, rc, rc == SV_E_CODE_INVALID ? field : NULL);
     else
         flow_http_reply_outcome(rq, o);
     sv_outcome_wipe(o);
@@ -388,15 +387,15 @@ approval_start(struct sv_request *rq, bool qr)
 
     if (!sv_rq_no_fields_or_reply(rq))
         return;
-    rc = sv_flow_approval_start(sv_rq_app(rq), sv_rq_param(rq, 0),
-                                ch_token(rq), qr, &number, &exp, qr_text);
+    rc = sv_flow_approval_start(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
+                                qr, &number, &exp, qr_text);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
     }
     sv_rfc3339(exp, expires);
-    json_t *body = json_pack("{s:i, s:s}", "number", number, "expires_at",
-                             expires);
+    json_t *body =
+        json_pack("{s:i, s:s}", "number", number, "expires_at", expires);
     if (qr) {
         unsigned char *png = NULL;
         size_t len = 0;
@@ -407,8 +406,8 @@ approval_start(struct sv_request *rq, bool qr)
             free(svg);
         }
         if (sv_qr_png(qr_text, 6, &png, &len) == SV_OK) {
-            size_t cap = sodium_base64_encoded_len(
-                len, sodium_base64_VARIANT_ORIGINAL);
+            size_t cap =
+                sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
             char *b64 = sv_arena_zalloc(sv_rq_arena(rq), cap + 32);
             memcpy(b64, "data:image/png;base64,", 22);
             sodium_bin2base64(b64 + 22, cap, png, len,
@@ -439,8 +438,8 @@ struct wait_job {
     bool parked;
 };
 
-static void
-wait_answer(struct sv_request *rq, struct wait_job *w, bool may_park);
+static void wait_answer(struct sv_request *rq, struct wait_job *w,
+                        bool may_park);
 
 static void
 wait_resumed(struct sv_request *rq, void *arg)
@@ -452,8 +451,8 @@ static void
 wait_answer(struct sv_request *rq, struct wait_job *w, bool may_park)
 {
     bool pending = false;
-    enum sv_err rc = sv_flow_wait(sv_rq_app(rq), w->id, w->token,
-                                  sv_rq_ip(rq), &pending, &w->out);
+    enum sv_err rc = sv_flow_wait(sv_rq_app(rq), w->id, w->token, sv_rq_ip(rq),
+                                  &pending, &w->out);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
@@ -482,8 +481,8 @@ flow_http_wait(struct sv_request *rq)
     if (!sv_rq_no_fields_or_reply(rq))
         return;
     w->id = sv_rq_param(rq, 0);
-    w->token = ch_token(rq) ? sv_arena_strdup(sv_rq_arena(rq), ch_token(rq))
-                            : NULL;
+    w->token =
+        ch_token(rq) ? sv_arena_strdup(sv_rq_arena(rq), ch_token(rq)) : NULL;
     wait_answer(rq, w, true);
 }
 
@@ -497,9 +496,8 @@ approval_json(const struct sv_approval_view *v)
     sv_rfc3339(v->expires_at, expires);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[i,i,i]}", "id", v->id,
                      "kind", v->qr ? "qr" : "push", "browser", v->user_agent,
-                     "ip", v->ip, "created_at", created, "expires_at",
-                     expires, "choices", v->choices[0], v->choices[1],
-                     v->choices[2]);
+                     "ip", v->ip, "created_at", created, "expires_at", expires,
+                     "choices", v->choices[0], v->choices[1], v->choices[2]);
 }
 
 static void
@@ -559,8 +557,13 @@ flow_http_approvals_decide(struct sv_request *rq)
     bool has_number = false;
     const struct sv_field spec[] = {
         SV_F_STR("decision", &decision, 4, 7, NULL),
-        {.name = "number", .type = SV_FT_INT, .required = false,
-         .out = &number, .min = 10, .max = 99, .present = &has_number},
+        {.name = "number",
+         .type = SV_FT_INT,
+         .required = false,
+         .out = &number,
+         .min = 10,
+         .max = 99,
+         .present = &has_number},
         SV_F_END,
     };
     struct sv_actor actor = actor_of(rq);
@@ -652,9 +655,8 @@ flow_http_my_device_revoke(struct sv_request *rq)
 {
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_actor actor = actor_of(rq);
-    enum sv_err rc = sv_device_revoke(sv_rq_app(rq), s->tenant_id,
-                                      s->account_id, sv_rq_param(rq, 0),
-                                      &actor);
+    enum sv_err rc = sv_device_revoke(
+        sv_rq_app(rq), s->tenant_id, s->account_id, sv_rq_param(rq, 0), &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);
     else
@@ -688,10 +690,9 @@ void
 flow_http_user_device_revoke(struct sv_request *rq)
 {
     struct sv_actor actor = actor_of(rq);
-    enum sv_err rc = sv_device_revoke(sv_rq_app(rq),
-                                      sv_rq_session(rq)->tenant_id,
-                                      sv_rq_param(rq, 0), sv_rq_param(rq, 1),
-                                      &actor);
+    enum sv_err rc =
+        sv_device_revoke(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
+                         sv_rq_param(rq, 0), sv_rq_param(rq, 1), &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);
     else
@@ -723,20 +724,20 @@ bl_row(void *cls, const struct sv_blacklist_entry *e)
     sv_rfc3339(e->created_at, created);
     if (e->expires_at)
         sv_rfc3339(e->expires_at, expires);
-    json_array_append_new(
-        cls, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "id", e->id, "kind",
-                       e->kind, "value", e->value, "reason", e->reason,
-                       "created_at", created, "expires_at",
-                       e->expires_at ? expires : NULL));
+    json_array_append_new(cls, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}",
+                                         "id", e->id, "kind", e->kind, "value",
+                                         e->value, "reason", e->reason,
+                                         "created_at", created, "expires_at",
+                                         e->expires_at ? expires : NULL));
 }
 
 void
 flow_http_blacklist_list(struct sv_request *rq)
 {
     json_t *items = json_array();
-    enum sv_err rc = sv_blacklist_list(sv_rq_app(rq),
-                                       sv_rq_session(rq)->tenant_id,
-                                       items_start, bl_row, items);
+    enum sv_err rc =
+        sv_blacklist_list(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
+                          items_start, bl_row, items);
     if (rc != SV_OK) {
         json_decref(items);
         sv_reply_error(rq, rc, NULL);
@@ -749,9 +750,9 @@ void
 flow_http_blacklist_lift(struct sv_request *rq)
 {
     struct sv_actor actor = actor_of(rq);
-    enum sv_err rc = sv_blacklist_lift(sv_rq_app(rq),
-                                       sv_rq_session(rq)->tenant_id,
-                                       sv_rq_param(rq, 0), &actor);
+    enum sv_err rc =
+        sv_blacklist_lift(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
+                          sv_rq_param(rq, 0), &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);
     else

@@ -16,8 +16,8 @@
 #include "identity/protect_store.h"
 
 static void
-keyed(const struct sv_app *app, const char *kind, const char *a,
-      const char *b, uint8_t out[32])
+keyed(const struct sv_app *app, const char *kind, const char *a, const char *b,
+      uint8_t out[32])
 {
     crypto_generichash_state st;
     char low[SV_USERNAME_MAX + 1];
@@ -78,8 +78,8 @@ sv_guard_read(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         size_t n = 0;
         const void *k = sv_stmt_col_blob(st, 0, &n);
-        int64_t v = decayed(sv_stmt_col_int(st, 1), sv_stmt_col_int(st, 2),
-                            now, app->cfg.failure_decay_ms);
+        int64_t v = decayed(sv_stmt_col_int(st, 1), sv_stmt_col_int(st, 2), now,
+                            app->cfg.failure_decay_ms);
         if (k == NULL || n != 32)
             continue;
         if (memcmp(k, g->name_key, 32) == 0) {
@@ -179,8 +179,8 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
         return SV_OK;
 
     /* Already listed? */
-    st = sv_db_stmt(c, tenant_id != NULL ? &Q_BLACKLIST_ACTIVE
-                                         : &Q_BLACKLIST_HIT);
+    st = sv_db_stmt(c,
+                    tenant_id != NULL ? &Q_BLACKLIST_ACTIVE : &Q_BLACKLIST_HIT);
     sv_stmt_text(st, 1, tenant_id);
     sv_stmt_text(st, 2, kind);
     sv_stmt_text(st, 3, value);
@@ -217,24 +217,24 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     qs = sv_stmt_exec(st);
     if (qs < 0)
         return sv_qs_err(qs);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I}", "entry", id, "kind",
-                          kind, "value", value, "distinct_accounts",
-                          (json_int_t)distinct, "window_s",
-                          (json_int_t)(app->cfg.stuffing_window_ms / 1000));
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:I, s:I}", "entry", id, "kind", kind,
+                  "value", value, "distinct_accounts", (json_int_t)distinct,
+                  "window_s", (json_int_t)(app->cfg.stuffing_window_ms / 1000));
     char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     snprintf(details, sizeof details, "%s", text ? text : "{}");
     free(text);
     sv_log(SV_LOG_WARN, "credential stuffing: blacklisted", "%s %s", kind,
            value);
-    return audit_security(c, tenant_id, actor, "security.blacklist", "credential_stuffing",
-                          details);
+    return audit_security(c, tenant_id, actor, "security.blacklist",
+                          "credential_stuffing", details);
 }
 
 enum sv_err
-sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app,
-                 struct sv_guard *g, const char *tenant_id,
-                 const struct sv_actor *actor, int64_t now)
+sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+                 const char *tenant_id, const struct sv_actor *actor,
+                 int64_t now)
 {
     int64_t score = 0, locked_until = 0, locks = 0, s2, l2, k2;
     enum sv_qs qs;
@@ -393,8 +393,7 @@ list_tx(struct sv_dbc *c, void *cls)
 
 enum sv_err
 sv_blacklist_list(struct sv_app *app, const char *tenant_id,
-                  void (*start)(void *cls), sv_blacklist_row_fn row,
-                  void *cls)
+                  void (*start)(void *cls), sv_blacklist_row_fn row, void *cls)
 {
     struct list_ctx l = {tenant_id, start, row, cls};
     return sv_db_run_ro(app->db, list_tx, &l);
@@ -434,7 +433,7 @@ lift_tx(struct sv_dbc *c, void *cls)
     snprintf(source, sizeof source, "%s:%s", sv_stmt_col_text(st, 0),
              sv_stmt_col_text(st, 1));
     snprintf(scope, sizeof scope, "%s",
-             l->tenant_id != NULL     ? l->tenant_id
+             l->tenant_id != NULL      ? l->tenant_id
              : sv_stmt_col_null(st, 2) ? SV_AUDIT_PLATFORM
                                        : sv_stmt_col_text(st, 2));
     if ((qs = sv_stmt_step(st)) < 0)
@@ -510,8 +509,8 @@ add_tx(struct sv_dbc *c, void *cls)
 
 enum sv_err
 sv_blacklist_add_platform(struct sv_app *app, const char *kind,
-                          const char *value, const char *reason,
-                          int64_t ttl_ms, const char *actor, char id_out[37])
+                          const char *value, const char *reason, int64_t ttl_ms,
+                          const char *actor, char id_out[37])
 {
     struct add_ctx a = {kind, value, reason, actor, ttl_ms, id_out};
     return sv_db_run_tx(app->db, "blacklist_add", add_tx, &a);

@@ -25,8 +25,8 @@ struct sv_actor;
 struct sv_guard {
     /* keyed hashes: nothing typed is stored */
     uint8_t name_key[32], ip_key[32], device_key[32];
-    const char *ip;      /* "" when unknown */
-    const char *device;  /* client device id, "" when none */
+    const char *ip;     /* "" when unknown */
+    const char *device; /* client device id, "" when none */
     /* read by sv_guard_read */
     int64_t name_score, ip_score, device_score; /* thousandths */
     int64_t locked_until;
@@ -51,12 +51,10 @@ bool sv_guard_captcha_due(const struct sv_app *app, const struct sv_guard *g);
  * the tenant tried (NULL when unknown), @p actor who tried. Writes the
  * security events itself.
  */
-SV_MUST_CHECK enum sv_err sv_guard_fail_tx(struct sv_dbc *c,
-                                           const struct sv_app *app,
-                                           struct sv_guard *g,
-                                           const char *tenant_id,
-                                           const struct sv_actor *actor,
-                                           int64_t now);
+SV_MUST_CHECK enum sv_err
+sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+                 const char *tenant_id, const struct sv_actor *actor,
+                 int64_t now);
 
 /** Inside a transaction: a correct password clears the name's counter. */
 SV_MUST_CHECK enum sv_err sv_guard_success_tx(struct sv_dbc *c,
@@ -66,11 +64,9 @@ SV_MUST_CHECK enum sv_err sv_guard_success_tx(struct sv_dbc *c,
  * Is this IP or device blacklisted for @p tenant_id (NULL: platform entries
  * only)? Needs the tenant scope (and platform scope) set.
  */
-SV_MUST_CHECK enum sv_err sv_guard_blacklisted(struct sv_dbc *c,
-                                               const char *tenant_id,
-                                               const char *ip,
-                                               const char *device,
-                                               int64_t now, bool *hit);
+SV_MUST_CHECK enum sv_err
+sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
+                     const char *device, int64_t now, bool *hit);
 
 /** Admin unlock: forget the failures of account name @p username. */
 SV_MUST_CHECK enum sv_err sv_guard_unlock_tx(struct sv_dbc *c,
@@ -91,20 +87,16 @@ typedef void (*sv_blacklist_row_fn)(void *cls,
 SV_MUST_CHECK enum sv_err sv_blacklist_list(struct sv_app *app,
                                             const char *tenant_id,
                                             void (*start)(void *cls),
-                                            sv_blacklist_row_fn row,
-                                            void *cls);
+                                            sv_blacklist_row_fn row, void *cls);
 /** Lift entry @p id (of @p tenant_id; NULL: any, platform view). */
 SV_MUST_CHECK enum sv_err sv_blacklist_lift(struct sv_app *app,
                                             const char *tenant_id,
                                             const char *id,
                                             const struct sv_actor *actor);
 /** Add a platform-wide entry (CLI). @p ttl_ms 0: until lifted. */
-SV_MUST_CHECK enum sv_err sv_blacklist_add_platform(struct sv_app *app,
-                                                    const char *kind,
-                                                    const char *value,
-                                                    const char *reason,
-                                                    int64_t ttl_ms,
-                                                    const char *actor,
-                                                    char id_out[37]);
+SV_MUST_CHECK enum sv_err
+sv_blacklist_add_platform(struct sv_app *app, const char *kind,
+                          const char *value, const char *reason, int64_t ttl_ms,
+                          const char *actor, char id_out[37]);
 
 #endif

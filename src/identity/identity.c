@@ -155,9 +155,9 @@ open_email(struct sv_dbc *c, struct account_row *r)
 
 enum sv_err
 sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
-                     const char *username, enum sv_role role,
-                     const char *email, const char *hash,
-                     const struct sv_actor *actor, struct sv_account *out)
+                     const char *username, enum sv_role role, const char *email,
+                     const char *hash, const struct sv_actor *actor,
+                     struct sv_account *out)
 {
     struct account_row r;
     uint8_t bidx[SV_BLIND_INDEX_LEN];
@@ -232,8 +232,8 @@ sv_account_find_by_username(struct sv_dbc *c, const char *tenant_id,
     struct account_row r;
     enum sv_err rc;
 
-    rc = qs_find(identity_store_find_account_by_username(c, tenant_id,
-                                                         username, &r));
+    rc = qs_find(
+        identity_store_find_account_by_username(c, tenant_id, username, &r));
     if (rc == SV_OK)
         rc = open_email(c, &r);
     if (rc == SV_OK)
@@ -366,8 +366,7 @@ sv_session_resolve(struct sv_app *app, const char *token,
     if (sv_now_ms() - out->last_seen_at >= every) {
         rc = sv_db_run_tx(app->db, "session_touch", touch_tx, out);
         if (rc != SV_OK)
-            sv_log(SV_LOG_WARN, "session touch failed", "%s",
-                   sv_err_code(rc));
+            sv_log(SV_LOG_WARN, "session touch failed", "%s", sv_err_code(rc));
     }
     return SV_OK;
 }
@@ -388,8 +387,8 @@ revoke_tx(struct sv_dbc *c, void *cls)
                                                  sv_now_ms()));
     if (rc != SV_OK)
         return rc;
-    return audit(c, r->s->tenant_id, r->actor, "auth.logout",
-                 r->s->account_id, "success", NULL, NULL);
+    return audit(c, r->s->tenant_id, r->actor, "auth.logout", r->s->account_id,
+                 "success", NULL, NULL);
 }
 
 enum sv_err
@@ -455,9 +454,9 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = sv_db_scope_platform(c);
     if (rc == SV_OK)
-        rc = sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
-                                  l->ip, l->client.device, now,
-                                  &l->blacklisted);
+        rc =
+            sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
+                                 l->ip, l->client.device, now, &l->blacklisted);
     if (rc != SV_OK || !l->tenant_found)
         return rc;
     rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
@@ -517,8 +516,8 @@ sv_login_work(struct sv_app *app, struct sv_login *l)
     }
     /* AUTH-2: upgrade a hash made with older parameters. */
     if (l->ok && sv_password_needs_rehash(&app->pw, l->hash) &&
-        sv_password_hash(&app->pw, l->password, l->password_len,
-                         l->new_hash) == SV_OK)
+        sv_password_hash(&app->pw, l->password, l->password_len, l->new_hash) ==
+            SV_OK)
         l->rehashed = true;
 }
 
@@ -566,11 +565,10 @@ login_finish_tx(struct sv_dbc *c, void *cls)
                              : !l->account_found ? "unknown_account"
                              : l->stale          ? "password_changed_meanwhile"
                                                  : "wrong_password";
-        json_t *d = json_pack("{s:s, s:s, s:s?}", "tenant", l->tenant_slug,
-                              "device_kind",
-                              sv_client_kind_name(l->client.kind),
-                              "device_model",
-                              l->client.model[0] ? l->client.model : NULL);
+        json_t *d = json_pack(
+            "{s:s, s:s, s:s?}", "tenant", l->tenant_slug, "device_kind",
+            sv_client_kind_name(l->client.kind), "device_model",
+            l->client.model[0] ? l->client.model : NULL);
         char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
         if (!l->tenant_found && (rc = sv_db_scope_platform(c)) != SV_OK) {
@@ -578,8 +576,7 @@ login_finish_tx(struct sv_dbc *c, void *cls)
             return rc;
         }
         rc = audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
-                   "auth.login", actor.account_id, "failure", reason,
-                   details);
+                   "auth.login", actor.account_id, "failure", reason, details);
         free(details);
         if (rc != SV_OK)
             return rc;
@@ -592,8 +589,7 @@ login_finish_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
-                                     &l->client, l->weak, l->rehashed,
-                                     &l->out);
+                                     &l->client, l->weak, l->rehashed, &l->out);
 }
 
 enum sv_err
@@ -645,8 +641,8 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
         rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
     if (rc != SV_OK)
         return rc;
-    rc = qs_find(identity_store_find_account(c, s->tenant_id, s->account_id,
-                                             &r));
+    rc = qs_find(
+        identity_store_find_account(c, s->tenant_id, s->account_id, &r));
     if (rc == SV_OK)
         rc = open_email(c, &r);
     if (rc != SV_OK)
@@ -709,8 +705,8 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     /* And the verified password must still be the current one. */
-    qs = identity_store_change_password(c, s->tenant_id, s->account_id,
-                                        p->hash, p->new_hash, now);
+    qs = identity_store_change_password(c, s->tenant_id, s->account_id, p->hash,
+                                        p->new_hash, now);
     if (qs == SV_QS_NONE)
         return SV_E_CURRENT_PASSWORD_INVALID;
     rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
@@ -746,8 +742,8 @@ sv_pwchange_finish(struct sv_app *app, struct sv_pwchange *p)
         /* A wrong current password from a live session is worth a trace
          * (a stolen session guessing it); so is each refused new one. */
         p->verdict = rc;
-        if (sv_db_run_tx(app->db, "password_change_failed",
-                         pwchange_failed_tx, p) != SV_OK)
+        if (sv_db_run_tx(app->db, "password_change_failed", pwchange_failed_tx,
+                         p) != SV_OK)
             sv_log(SV_LOG_WARN, "audit write failed", "%s",
                    "account.password_change_failed");
     }
@@ -770,8 +766,7 @@ blocked_tx(struct sv_dbc *c, void *cls)
 
     json_decref(d);
     rc = audit(c, b->s->tenant_id, b->actor, "auth.password_change_required",
-               b->s->account_id, "denied", "password_change_required",
-               details);
+               b->s->account_id, "denied", "password_change_required", details);
     free(details);
     return rc;
 }
@@ -820,9 +815,9 @@ sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
     snprintf(t->slug, sizeof t->slug, "%s", s->tenant_slug);
     snprintf(t->name, sizeof t->name, "%s", s->tenant_name);
     if (s->email_enc_len > 0) {
-        struct keys_ctx k = {
-            s->tenant_id, sv_field_key_id(s->email_enc, s->email_enc_len),
-            NULL};
+        struct keys_ctx k = {s->tenant_id,
+                             sv_field_key_id(s->email_enc, s->email_enc_len),
+                             NULL};
         struct sv_aad aad = {s->tenant_id, "accounts", "email", s->account_id};
         uint8_t buf[sizeof s->email_enc];
         size_t n = 0;
@@ -834,8 +829,7 @@ sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
             if (rc != SV_OK)
                 return rc;
         }
-        rc = sv_field_open(k.tk, &aad, s->email_enc, s->email_enc_len, buf,
-                           &n);
+        rc = sv_field_open(k.tk, &aad, s->email_enc, s->email_enc_len, buf, &n);
         if (rc != SV_OK) {
             SV_BREAK("account e-mail does not decrypt");
             return rc;
@@ -903,9 +897,9 @@ page_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_account_page(struct sv_app *app, const char *tenant_id,
-                const char *after_id, int limit, void (*start)(void *cls),
-                sv_account_row_fn row, void *cls, bool *more)
+sv_account_page(struct sv_app *app, const char *tenant_id, const char *after_id,
+                int limit, void (*start)(void *cls), sv_account_row_fn row,
+                void *cls, bool *more)
 {
     struct page_ctx p = {tenant_id, after_id, limit, start, row, cls, more};
     return sv_db_run_ro(app->db, page_tx, &p);

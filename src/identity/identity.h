@@ -60,14 +60,13 @@ const char *sv_role_name(enum sv_role r);
  */
 SV_MUST_CHECK enum sv_err
 sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
-                     const char *username, enum sv_role role,
-                     const char *email, const char *hash,
-                     const struct sv_actor *actor, struct sv_account *out);
+                     const char *username, enum sv_role role, const char *email,
+                     const char *hash, const struct sv_actor *actor,
+                     struct sv_account *out);
 
 /** Find by id within tenant @p tenant_id (other tenants: SV_E_NOT_FOUND). */
 SV_MUST_CHECK enum sv_err sv_account_find(struct sv_dbc *c,
-                                          const char *tenant_id,
-                                          const char *id,
+                                          const char *tenant_id, const char *id,
                                           struct sv_account *out);
 SV_MUST_CHECK enum sv_err sv_account_find_by_username(struct sv_dbc *c,
                                                       const char *tenant_id,
@@ -76,11 +75,9 @@ SV_MUST_CHECK enum sv_err sv_account_find_by_username(struct sv_dbc *c,
 
 typedef void (*sv_account_row_fn)(void *cls, const struct sv_account *a);
 /** Accounts ordered by id after @p after_id (NULL: from the start). */
-SV_MUST_CHECK enum sv_err sv_account_list(struct sv_dbc *c,
-                                          const char *tenant_id,
-                                          const char *after_id, int limit,
-                                          sv_account_row_fn row, void *cls,
-                                          bool *more);
+SV_MUST_CHECK enum sv_err
+sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *after_id,
+                int limit, sv_account_row_fn row, void *cls, bool *more);
 
 /**
  * Inside a transaction: admin reset (AUTH-3): set a temporary password
@@ -112,10 +109,10 @@ struct sv_session {
     bool mfa_pending; /* AUTH-8: may only enrol an authenticator */
     /* DEV-1: the device it was opened on ("" when none) */
     char device_id[37];
-    char device_kind[8];     /* web, mobile, cli */
-    char device_client[64];  /* the id the client names */
+    char device_kind[8];    /* web, mobile, cli */
+    char device_client[64]; /* the id the client names */
     uint8_t device_pk[32];
-    bool has_device_pk;      /* its requests must be signed */
+    bool has_device_pk; /* its requests must be signed */
 };
 
 /**
@@ -143,8 +140,8 @@ struct sv_login {
     size_t password_len;
     const char *ip;
     const char *user_agent;
-    struct sv_client client;    /* DEV-1 */
-    bool captcha_passed;        /* AUTH-4: this attempt solved a CAPTCHA */
+    struct sv_client client; /* DEV-1 */
+    bool captcha_passed;     /* AUTH-4: this attempt solved a CAPTCHA */
     /* lookup */
     bool tenant_found, account_found;
     struct sv_tenant tenant;
@@ -152,12 +149,12 @@ struct sv_login {
     char hash[SV_HASH_LEN];
     struct sv_guard guard;
     bool blacklisted, captcha_due;
-    int64_t locked_until;       /* > now: the name is locked */
+    int64_t locked_until; /* > now: the name is locked */
     /* work */
     bool ok;
     bool stale; /* the password changed while it was being checked */
     bool rehashed;
-    bool weak;  /* AUTH-6: fails today's policy or the weak list */
+    bool weak; /* AUTH-6: fails today's policy or the weak list */
     char new_hash[SV_HASH_LEN];
     /* finish */
     struct sv_outcome out;
@@ -193,7 +190,7 @@ struct sv_pwchange {
     const struct sv_session *session;
     char *current; /* sodium_malloc */
     size_t current_len;
-    char *next;    /* sodium_malloc */
+    char *next; /* sodium_malloc */
     size_t next_len;
     const char *ip, *user_agent;
     struct sv_tenant tenant;
@@ -215,7 +212,8 @@ void sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p);
 SV_MUST_CHECK enum sv_err sv_pwchange_finish(struct sv_app *app,
                                              struct sv_pwchange *p);
 
-/* ---- whole operations, each one transaction (for handlers and the CLI) ---- */
+/* ---- whole operations, each one transaction (for handlers and the CLI) ----
+ */
 
 /** The signed-in account and its tenant (GET /me). */
 SV_MUST_CHECK enum sv_err sv_me_get(struct sv_app *app,
@@ -233,12 +231,10 @@ sv_account_create(struct sv_app *app, const char *tenant_id,
  * One page of accounts. @p start(cls) runs before the rows of each attempt
  * (a retried transaction starts over), then @p row for each account.
  */
-SV_MUST_CHECK enum sv_err sv_account_page(struct sv_app *app,
-                                          const char *tenant_id,
-                                          const char *after_id, int limit,
-                                          void (*start)(void *cls),
-                                          sv_account_row_fn row, void *cls,
-                                          bool *more);
+SV_MUST_CHECK enum sv_err
+sv_account_page(struct sv_app *app, const char *tenant_id, const char *after_id,
+                int limit, void (*start)(void *cls), sv_account_row_fn row,
+                void *cls, bool *more);
 
 /** Admin reset of account @p id in @p tenant_id (see sv_account_reset_tx). */
 SV_MUST_CHECK enum sv_err sv_account_reset(struct sv_app *app,
@@ -247,8 +243,9 @@ SV_MUST_CHECK enum sv_err sv_account_reset(struct sv_app *app,
                                            const struct sv_actor *actor);
 
 /** Record a request refused because a password change is forced. */
-SV_MUST_CHECK enum sv_err
-sv_session_audit_blocked(struct sv_app *app, const struct sv_session *s,
-                         const struct sv_actor *actor, const char *route);
+SV_MUST_CHECK enum sv_err sv_session_audit_blocked(struct sv_app *app,
+                                                   const struct sv_session *s,
+                                                   const struct sv_actor *actor,
+                                                   const char *route);
 
 #endif

@@ -112,9 +112,9 @@ identity_http_login(struct sv_request *rq)
     }
     if (l->captcha_due) {
         /* AUTH-4: no password is looked at until a CAPTCHA is solved. */
-        rc = sv_flow_captcha_challenge(
-            l->app, l->tenant_found ? l->tenant.id : NULL, tenant, username,
-            &l->client, &l->out);
+        rc = sv_flow_captcha_challenge(l->app,
+                                       l->tenant_found ? l->tenant.id : NULL,
+                                       tenant, username, &l->client, &l->out);
         if (rc != SV_OK)
             sv_reply_error(rq, rc, NULL);
         else
@@ -165,13 +165,12 @@ identity_http_me(struct sv_request *rq)
     }
     sv_rfc3339(m->a.created_at, created);
     const struct sv_session *s = sv_rq_session(rq);
-    json_t *body =
-        json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id",
-                  m->a.id, "username", m->a.username, "role",
-                  sv_role_name(m->a.role), "email",
-                  m->a.has_email ? m->a.email : NULL, "must_change_password",
-                  m->a.must_change_password, "created_at", created, "tenant",
-                  "id", m->t.id, "slug", m->t.slug, "name", m->t.name);
+    json_t *body = json_pack(
+        "{s:s, s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id", m->a.id,
+        "username", m->a.username, "role", sv_role_name(m->a.role), "email",
+        m->a.has_email ? m->a.email : NULL, "must_change_password",
+        m->a.must_change_password, "created_at", created, "tenant", "id",
+        m->t.id, "slug", m->t.slug, "name", m->t.name);
     /* DEV-1: the session shows the device it belongs to. */
     json_object_set_new(body, "device",
                         s->device_id[0]

@@ -108,7 +108,7 @@ read_account(struct sv_stmt *st, struct account_row *r)
     snprintf(r->a.username, sizeof r->a.username, "%s",
              sv_stmt_col_text(st, 2));
     r->a.role = strcmp(sv_stmt_col_text(st, 3), "admin") == 0 ? SV_ROLE_ADMIN
-                                                               : SV_ROLE_MEMBER;
+                                                              : SV_ROLE_MEMBER;
     p = sv_stmt_col_blob(st, 4, &n);
     if (p != NULL && n <= sizeof r->email_enc) {
         memcpy(r->email_enc, p, n);
@@ -142,8 +142,7 @@ identity_store_find_account(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-identity_store_find_account_by_username(struct sv_dbc *c,
-                                        const char *tenant_id,
+identity_store_find_account_by_username(struct sv_dbc *c, const char *tenant_id,
                                         const char *username,
                                         struct account_row *r)
 {
@@ -266,9 +265,8 @@ identity_store_resolve_session(struct sv_dbc *c, const uint8_t *token_hash,
              sv_stmt_col_text(st, 3));
     snprintf(out->username, sizeof out->username, "%s",
              sv_stmt_col_text(st, 4));
-    out->role = strcmp(sv_stmt_col_text(st, 5), "admin") == 0
-                    ? SV_ROLE_ADMIN
-                    : SV_ROLE_MEMBER;
+    out->role = strcmp(sv_stmt_col_text(st, 5), "admin") == 0 ? SV_ROLE_ADMIN
+                                                              : SV_ROLE_MEMBER;
     out->must_change_password = sv_stmt_col_int(st, 6) != 0;
     out->last_seen_at = sv_stmt_col_int(st, 7);
     out->expires_at = sv_stmt_col_int(st, 8);

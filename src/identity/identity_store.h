@@ -23,8 +23,7 @@ enum sv_qs identity_store_find_account_by_username(struct sv_dbc *c,
                                                    const char *username,
                                                    struct account_row *r);
 typedef void (*account_row_fn)(void *cls, struct account_row *r);
-enum sv_qs identity_store_list_accounts(struct sv_dbc *c,
-                                        const char *tenant_id,
+enum sv_qs identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
                                         const char *after_id, int limit,
                                         account_row_fn row, void *cls);
 enum sv_qs identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
@@ -36,29 +35,26 @@ enum sv_qs identity_store_swap_hash(struct sv_dbc *c, const char *tenant_id,
                                     const char *new_hash);
 /** A user's own change: only if the hash is still @p old_hash. */
 enum sv_qs identity_store_change_password(struct sv_dbc *c,
-                                          const char *tenant_id,
-                                          const char *id, const char *old_hash,
+                                          const char *tenant_id, const char *id,
+                                          const char *old_hash,
                                           const char *new_hash, int64_t now);
 /** SV_QS_ONE while the session is not revoked. */
-enum sv_qs identity_store_session_alive(struct sv_dbc *c,
-                                        const char *tenant_id,
+enum sv_qs identity_store_session_alive(struct sv_dbc *c, const char *tenant_id,
                                         const char *id);
 
 enum sv_qs identity_store_insert_session(struct sv_dbc *c,
                                          const char *tenant_id, const char *id,
                                          const char *account_id,
-                                         const uint8_t *token_hash,
-                                         int64_t now, int64_t expires_at,
-                                         const char *ip, const char *ua,
-                                         const char *device_id,
+                                         const uint8_t *token_hash, int64_t now,
+                                         int64_t expires_at, const char *ip,
+                                         const char *ua, const char *device_id,
                                          bool mfa_pending);
 enum sv_qs identity_store_resolve_session(struct sv_dbc *c,
                                           const uint8_t *token_hash,
                                           int64_t now, int64_t idle_ms,
                                           struct sv_session *out);
-enum sv_qs identity_store_touch_session(struct sv_dbc *c,
-                                        const char *tenant_id, const char *id,
-                                        int64_t now);
+enum sv_qs identity_store_touch_session(struct sv_dbc *c, const char *tenant_id,
+                                        const char *id, int64_t now);
 enum sv_qs identity_store_revoke_session(struct sv_dbc *c,
                                          const char *tenant_id, const char *id,
                                          int64_t now);

@@ -117,8 +117,7 @@ reset_hash(const struct sv_app *app, const char *row_id, const char *code,
                             MFA_HASH_LEN);
     crypto_generichash_update(&st, (const uint8_t *)RESET_TAG,
                               sizeof RESET_TAG); /* with its NUL */
-    crypto_generichash_update(&st, (const uint8_t *)row_id,
-                              strlen(row_id) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)row_id, strlen(row_id) + 1);
     crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
     crypto_generichash_final(&st, out, MFA_HASH_LEN);
     sodium_memzero(&st, sizeof st);
@@ -292,8 +291,7 @@ start_tx(struct sv_dbc *c, void *cls)
 
 enum sv_err
 sv_totp_enrol_start(struct sv_app *app, const struct sv_session *s,
-                    const struct sv_actor *actor,
-                    struct sv_totp_enrolment *out)
+                    const struct sv_actor *actor, struct sv_totp_enrolment *out)
 {
     struct start_ctx st = {s, actor, {0}};
     char label[SV_USERNAME_MAX + 1 + SV_SLUG_MAX + 1];
@@ -305,8 +303,7 @@ sv_totp_enrol_start(struct sv_app *app, const struct sv_session *s,
     if (rc == SV_OK) {
         snprintf(label, sizeof label, "%s@%s", s->username, s->tenant_slug);
         sv_totp_base32(st.secret, sizeof st.secret, out->secret_b32);
-        out->uri = sv_totp_uri(TOTP_ISSUER, label, st.secret,
-                               sizeof st.secret);
+        out->uri = sv_totp_uri(TOTP_ISSUER, label, st.secret, sizeof st.secret);
         if (out->uri == NULL)
             rc = SV_E_INTERNAL;
     }
@@ -380,9 +377,9 @@ confirm_tx(struct sv_dbc *c, void *cls)
     sodium_memzero(&r, sizeof r);
     if (rc != SV_OK)
         return rc;
-    good = six_digits(cc->code) &&
-           sv_totp_verify(secret, sizeof secret, cc->code, sv_now_ms() / 1000,
-                          0, &step);
+    good =
+        six_digits(cc->code) && sv_totp_verify(secret, sizeof secret, cc->code,
+                                               sv_now_ms() / 1000, 0, &step);
     sodium_memzero(secret, sizeof secret);
     if (!good) {
         cc->verdict = SV_E_CODE_INVALID;
@@ -400,8 +397,8 @@ confirm_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_done(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
-        rc = audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
-                   s->account_id, "success", NULL, NULL);
+        rc = audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol", s->account_id,
+                   "success", NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, s->tenant_id, s->account_id, "security",
@@ -420,14 +417,14 @@ sv_totp_enrol_confirm(struct sv_app *app, const struct sv_session *s,
                       char codes[SV_RECOVERY_CODES][SV_RECOVERY_CODE_LEN + 1])
 {
     struct confirm_ctx cc = {s, actor, code, codes, SV_E_INTERNAL};
-    enum sv_err rc = sv_db_run_tx(app->db, "totp_enrol_confirm", confirm_tx,
-                                  &cc);
+    enum sv_err rc =
+        sv_db_run_tx(app->db, "totp_enrol_confirm", confirm_tx, &cc);
 
     if (rc == SV_OK)
         rc = cc.verdict;
     if (rc != SV_OK)
-        sodium_memzero(codes, sizeof(char[SV_RECOVERY_CODES]
-                                         [SV_RECOVERY_CODE_LEN + 1]));
+        sodium_memzero(
+            codes, sizeof(char[SV_RECOVERY_CODES][SV_RECOVERY_CODE_LEN + 1]));
     return rc;
 }
 
@@ -478,8 +475,8 @@ remove_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_again(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
-        rc = audit(c, s->tenant_id, rm->actor, "mfa.totp.remove",
-                   s->account_id, "success", NULL,
+        rc = audit(c, s->tenant_id, rm->actor, "mfa.totp.remove", s->account_id,
+                   "success", NULL,
                    confirmed ? "{\"state\":\"confirmed\"}"
                              : "{\"state\":\"pending\"}");
     if (rc == SV_OK && confirmed)
@@ -506,8 +503,8 @@ sv_totp_remove(struct sv_app *app, const struct sv_session *s,
 /* ---- phone ---- */
 
 enum sv_err
-sv_phone_get_tx(struct sv_dbc *c, const char *tenant_id,
-                const char *account_id, char out[SV_PHONE_MAX + 1], bool *has)
+sv_phone_get_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
+                char out[SV_PHONE_MAX + 1], bool *has)
 {
     const struct sv_tenant_keys *tk;
     uint8_t enc[MFA_PHONE_ENC_MAX], buf[MFA_PHONE_ENC_MAX];
@@ -566,21 +563,21 @@ put_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
         if (rc != SV_OK)
             return rc;
         struct sv_aad aad = {tenant_id, "accounts", "phone", account_id};
-        rc = sv_field_seal(tk, &aad, (const uint8_t *)phone, strlen(phone),
-                           enc, &enc_len);
+        rc = sv_field_seal(tk, &aad, (const uint8_t *)phone, strlen(phone), enc,
+                           &enc_len);
         if (rc != SV_OK)
             return rc;
     }
     qs = mfa_store_phone_set(c, tenant_id, account_id,
                              phone != NULL ? enc : NULL, enc_len);
-    return qs == SV_QS_ONE ? SV_OK : qs == SV_QS_NONE ? SV_E_NOT_FOUND
-                                                      : sv_qs_err(qs);
+    return qs == SV_QS_ONE    ? SV_OK
+           : qs == SV_QS_NONE ? SV_E_NOT_FOUND
+                              : sv_qs_err(qs);
 }
 
 enum sv_err
-sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id,
-                const char *account_id, const char *phone,
-                const struct sv_actor *actor)
+sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
+                const char *phone, const struct sv_actor *actor)
 {
     bool had = false;
     enum sv_err rc;
@@ -589,9 +586,10 @@ sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id,
     if (rc != SV_OK)
         return rc;
     /* The field is named, never the number. */
-    rc = audit(c, tenant_id, actor, "user.update", account_id, "success", NULL,
-               phone != NULL ? "{\"fields\":[\"phone\"],\"phone\":\"set\"}"
-                             : "{\"fields\":[\"phone\"],\"phone\":\"cleared\"}");
+    rc =
+        audit(c, tenant_id, actor, "user.update", account_id, "success", NULL,
+              phone != NULL ? "{\"fields\":[\"phone\"],\"phone\":\"set\"}"
+                            : "{\"fields\":[\"phone\"],\"phone\":\"cleared\"}");
     if (rc != SV_OK || (phone == NULL && !had))
         return rc;
     return sv_inbox_post_tx(
@@ -617,14 +615,12 @@ phone_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = sv_db_scope_tenant(c, p->tenant_id);
     if (rc != SV_OK)
         return rc;
-    return sv_phone_set_tx(c, p->tenant_id, p->account_id, p->phone,
-                           p->actor);
+    return sv_phone_set_tx(c, p->tenant_id, p->account_id, p->phone, p->actor);
 }
 
 enum sv_err
-sv_phone_set(struct sv_app *app, const char *tenant_id,
-             const char *account_id, const char *phone,
-             const struct sv_actor *actor)
+sv_phone_set(struct sv_app *app, const char *tenant_id, const char *account_id,
+             const char *phone, const struct sv_actor *actor)
 {
     struct phone_ctx p = {tenant_id, account_id, phone, actor};
     return sv_db_run_tx(app->db, "phone_set", phone_tx, &p);
@@ -720,8 +716,8 @@ sv_inbox_post_tx(struct sv_dbc *c, const char *tenant_id,
         !sv_utf8_valid(body, blen) || !sv_utf8_valid(kind, klen))
         return SV_E_FIELD_INVALID;
     inbox_id(id);
-    qs = mfa_store_inbox_insert(c, tenant_id, id, account_id, kind, title,
-                                body, sv_now_ms());
+    qs = mfa_store_inbox_insert(c, tenant_id, id, account_id, kind, title, body,
+                                sv_now_ms());
     return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
 }
 
@@ -753,8 +749,8 @@ inbox_tx(struct sv_dbc *c, void *cls)
         return rc;
     ic->n = 0;
     ic->start(ic->cls);
-    qs = mfa_store_inbox_list(c, ic->tenant_id, ic->account_id,
-                              ic->before_id, ic->limit + 1, inbox_row, ic);
+    qs = mfa_store_inbox_list(c, ic->tenant_id, ic->account_id, ic->before_id,
+                              ic->limit + 1, inbox_row, ic);
     if (qs < 0)
         return sv_qs_err(qs);
     *ic->more = ic->n > ic->limit;
@@ -762,10 +758,9 @@ inbox_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_inbox_page(struct sv_app *app, const char *tenant_id,
-              const char *account_id, const char *before_id, int limit,
-              void (*start)(void *cls), sv_inbox_row_fn row, void *cls,
-              bool *more)
+sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
+              const char *before_id, int limit, void (*start)(void *cls),
+              sv_inbox_row_fn row, void *cls, bool *more)
 {
     struct inbox_ctx ic = {tenant_id, account_id, before_id, limit, 0,
                            start,     row,        cls,       more};
@@ -864,9 +859,8 @@ sv_reset_request(struct sv_app *app, const char *tenant_slug,
                  const char *username, const char *channel, const char *ip,
                  const char *user_agent)
 {
-    struct request_ctx q = {app, tenant_slug, username, channel,
-                            ip,  user_agent,  false,    "",
-                            ""};
+    struct request_ctx q = {app,        tenant_slug, username, channel, ip,
+                            user_agent, false,       "",       ""};
     char text[256];
     int64_t minutes = app->cfg.reset_ttl_ms / 60000;
     bool sms;
@@ -951,8 +945,7 @@ verify_tx(struct sv_dbc *c, void *cls)
         rc = sv_db_scope_tenant(c, r->tenant.id);
     if (rc != SV_OK)
         return rc;
-    rc = sv_account_find_by_username(c, r->tenant.id, r->username,
-                                     &r->account);
+    rc = sv_account_find_by_username(c, r->tenant.id, r->username, &r->account);
     if (rc == SV_E_NOT_FOUND)
         return audit(c, r->tenant.id, &actor, "auth.reset", NULL, "failure",
                      "unknown_account", NULL);
@@ -1007,8 +1000,8 @@ sv_reset_work(struct sv_app *app, struct sv_reset *r)
         .email = r->account.has_email ? r->account.email : NULL,
     };
 
-    r->verdict = sv_policy_check(&r->tenant.policy, &ctx, r->password,
-                                 r->password_len);
+    r->verdict =
+        sv_policy_check(&r->tenant.policy, &ctx, r->password, r->password_len);
     if (r->verdict == SV_OK)
         r->verdict = sv_password_hash(&app->pw, r->password, r->password_len,
                                       r->new_hash);
@@ -1045,8 +1038,7 @@ finish_tx(struct sv_dbc *c, void *cls)
             identity_store_revoke_account_sessions(c, t, a, NULL, now));
     /* The owner proved it with the code: a lock from guessing is lifted. */
     if (rc == SV_OK)
-        rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug,
-                                r->account.username);
+        rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug, r->account.username);
     if (rc == SV_OK)
         rc = audit(c, t, &actor, "auth.reset", a, "success", NULL, NULL);
     if (rc == SV_OK)

@@ -26,7 +26,7 @@
 struct sv_app;
 struct sv_dbc;
 
-#define SV_PHONE_MAX 16 /* E.164: '+' and up to 15 digits */
+#define SV_PHONE_MAX 16        /* E.164: '+' and up to 15 digits */
 #define SV_INBOX_TITLE_MAX 200 /* bytes */
 #define SV_INBOX_BODY_MAX 2000 /* bytes */
 #define SV_RESET_CODE_DIGITS 6
@@ -117,11 +117,9 @@ SV_MUST_CHECK enum sv_err sv_totp_remove(struct sv_app *app,
 
 /** The account's bound phone (decrypted) into @p out; *has false if none.
  *  SV_E_NOT_FOUND when the account is not in @p tenant_id. */
-SV_MUST_CHECK enum sv_err sv_phone_get_tx(struct sv_dbc *c,
-                                          const char *tenant_id,
-                                          const char *account_id,
-                                          char out[SV_PHONE_MAX + 1],
-                                          bool *has);
+SV_MUST_CHECK enum sv_err
+sv_phone_get_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
+                char out[SV_PHONE_MAX + 1], bool *has);
 
 /**
  * Bind @p phone (checked with sv_check_phone()) to the account, or clear
@@ -131,17 +129,13 @@ SV_MUST_CHECK enum sv_err sv_phone_get_tx(struct sv_dbc *c,
  * @return SV_OK; SV_E_NOT_FOUND (no such account in @p tenant_id, DIR-1);
  *         SV_E_FIELD_INVALID (bad number: the caller names "phone").
  */
-SV_MUST_CHECK enum sv_err sv_phone_set_tx(struct sv_dbc *c,
-                                          const char *tenant_id,
-                                          const char *account_id,
-                                          const char *phone,
-                                          const struct sv_actor *actor);
+SV_MUST_CHECK enum sv_err
+sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
+                const char *phone, const struct sv_actor *actor);
 /** sv_phone_set_tx() in its own transaction (PATCH /users/{id}). */
-SV_MUST_CHECK enum sv_err sv_phone_set(struct sv_app *app,
-                                       const char *tenant_id,
-                                       const char *account_id,
-                                       const char *phone,
-                                       const struct sv_actor *actor);
+SV_MUST_CHECK enum sv_err
+sv_phone_set(struct sv_app *app, const char *tenant_id, const char *account_id,
+             const char *phone, const struct sv_actor *actor);
 
 /**
  * sv_account_create() with a bound phone, in one transaction (POST /users
@@ -160,8 +154,7 @@ SV_MUST_CHECK enum sv_err sv_account_create_with_phone(
 SV_MUST_CHECK enum sv_err sv_inbox_post_tx(struct sv_dbc *c,
                                            const char *tenant_id,
                                            const char *account_id,
-                                           const char *kind,
-                                           const char *title,
+                                           const char *kind, const char *title,
                                            const char *body);
 
 /** One inbox message; strings borrowed for the row callback. */
@@ -182,10 +175,9 @@ typedef void (*sv_inbox_row_fn)(void *cls, const struct sv_inbox_item *m);
  * tells whether another page follows.
  */
 SV_MUST_CHECK enum sv_err
-sv_inbox_page(struct sv_app *app, const char *tenant_id,
-              const char *account_id, const char *before_id, int limit,
-              void (*start)(void *cls), sv_inbox_row_fn row, void *cls,
-              bool *more);
+sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
+              const char *before_id, int limit, void (*start)(void *cls),
+              sv_inbox_row_fn row, void *cls, bool *more);
 
 /* ---- self-service password reset (AUTH-3) ---- */
 
@@ -202,8 +194,7 @@ sv_inbox_page(struct sv_app *app, const char *tenant_id,
 SV_MUST_CHECK enum sv_err sv_reset_request(struct sv_app *app,
                                            const char *tenant_slug,
                                            const char *username,
-                                           const char *channel,
-                                           const char *ip,
+                                           const char *channel, const char *ip,
                                            const char *user_agent);
 
 /** POST /auth/reset/confirm, in three steps: verify → work → finish. */

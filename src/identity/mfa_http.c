@@ -233,9 +233,9 @@ mfa_http_inbox_list(struct sv_request *rq)
     next = ic->more && ic->last_id != NULL
                ? json_string(sv_cursor_encode(ic->arena, "i", ic->last_id))
                : json_null();
-    sv_reply_json(rq, 200,
-                  json_pack("{s:o, s:o}", "items", ic->items, "next_cursor",
-                            next));
+    sv_reply_json(
+        rq, 200,
+        json_pack("{s:o, s:o}", "items", ic->items, "next_cursor", next));
 }
 
 /* ---- PATCH /users/{id} ---- */

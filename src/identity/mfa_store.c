@@ -194,8 +194,8 @@ mfa_store_recovery_insert(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs
 mfa_store_recovery_use(struct sv_dbc *c, const char *tenant_id,
-                       const char *account_id,
-                       const uint8_t hash[MFA_HASH_LEN], int64_t now)
+                       const char *account_id, const uint8_t hash[MFA_HASH_LEN],
+                       int64_t now)
 {
     struct sv_stmt *st = stmt2(c, &Q_RECOVERY_USE, tenant_id, account_id);
     sv_stmt_blob(st, 3, hash, MFA_HASH_LEN);
@@ -216,16 +216,14 @@ enum sv_qs
 mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
                             const char *account_id)
 {
-    return sv_stmt_exec(
-        stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id));
+    return sv_stmt_exec(stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id));
 }
 
 enum sv_qs
 mfa_store_sessions_mfa_again(struct sv_dbc *c, const char *tenant_id,
                              const char *account_id)
 {
-    return sv_stmt_exec(
-        stmt2(c, &Q_SESSIONS_MFA_AGAIN, tenant_id, account_id));
+    return sv_stmt_exec(stmt2(c, &Q_SESSIONS_MFA_AGAIN, tenant_id, account_id));
 }
 
 enum sv_qs
@@ -268,10 +266,9 @@ mfa_store_phone_set(struct sv_dbc *c, const char *tenant_id,
 /* ---- inbox ---- */
 
 enum sv_qs
-mfa_store_inbox_insert(struct sv_dbc *c, const char *tenant_id,
-                       const char *id, const char *account_id,
-                       const char *kind, const char *title, const char *body,
-                       int64_t now)
+mfa_store_inbox_insert(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       const char *account_id, const char *kind,
+                       const char *title, const char *body, int64_t now)
 {
     struct sv_stmt *st = stmt2(c, &Q_INBOX_INSERT, tenant_id, id);
     sv_stmt_text(st, 3, account_id);
@@ -307,10 +304,9 @@ mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
 /* ---- reset codes ---- */
 
 enum sv_qs
-mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
-                       const char *id, const char *account_id,
-                       const uint8_t hash[MFA_HASH_LEN], int64_t now,
-                       int64_t expires_at)
+mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       const char *account_id, const uint8_t hash[MFA_HASH_LEN],
+                       int64_t now, int64_t expires_at)
 {
     struct sv_stmt *st = stmt2(c, &Q_RESET_INSERT, tenant_id, id);
     sv_stmt_text(st, 3, account_id);

@@ -51,11 +51,9 @@ enum sv_qs mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
 
 /** sessions.mfa_pending = 0 for every session of the account. */
 /** Restrict them again where the tenant requires MFA. */
-enum sv_qs mfa_store_sessions_mfa_again(struct sv_dbc *c,
-                                        const char *tenant_id,
+enum sv_qs mfa_store_sessions_mfa_again(struct sv_dbc *c, const char *tenant_id,
                                         const char *account_id);
-enum sv_qs mfa_store_sessions_mfa_done(struct sv_dbc *c,
-                                       const char *tenant_id,
+enum sv_qs mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
                                        const char *account_id);
 
 /** The sealed phone: SV_QS_NONE when no such account; *len 0 when unset. */
@@ -78,11 +76,10 @@ enum sv_qs mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
                                   const char *id, const char *account_id,
-                                  const uint8_t hash[MFA_HASH_LEN],
-                                  int64_t now, int64_t expires_at);
+                                  const uint8_t hash[MFA_HASH_LEN], int64_t now,
+                                  int64_t expires_at);
 /** Codes made for the account at or after @p since (used or not). */
-enum sv_qs mfa_store_reset_count_since(struct sv_dbc *c,
-                                       const char *tenant_id,
+enum sv_qs mfa_store_reset_count_since(struct sv_dbc *c, const char *tenant_id,
                                        const char *account_id, int64_t since,
                                        int64_t *n);
 /** Void every unused code of the account (expires now). */

@@ -173,8 +173,8 @@ contains_word(const char *pw, const char *word)
 }
 
 enum sv_err
-sv_policy_check(const struct sv_pw_policy *pol,
-                const struct sv_pw_context *ctx, const char *pw, size_t len)
+sv_policy_check(const struct sv_pw_policy *pol, const struct sv_pw_context *ctx,
+                const char *pw, size_t len)
 {
     size_t chars = sv_utf8_len(pw, len);
     size_t min = pol->kind == SV_PWPOL_NIST ? 8 : 6;

@@ -93,11 +93,10 @@ account_json(const struct sv_account *a)
 {
     char created[SV_RFC3339_LEN + 1];
     sv_rfc3339(a->created_at, created);
-    return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s}", "id", a->id,
-                     "username", a->username, "role", sv_role_name(a->role),
-                     "email", a->has_email ? a->email : NULL,
-                     "must_change_password", a->must_change_password,
-                     "created_at", created);
+    return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s}", "id", a->id, "username",
+                     a->username, "role", sv_role_name(a->role), "email",
+                     a->has_email ? a->email : NULL, "must_change_password",
+                     a->must_change_password, "created_at", created);
 }
 
 static void
@@ -109,8 +108,8 @@ create_done(struct sv_request *rq, void *arg)
 
     if (rc == SV_OK && cc->phone != NULL)
         rc = sv_account_create_with_phone(
-            sv_rq_app(rq), cc->s->tenant_id, cc->username, cc->role,
-            cc->email, cc->phone, cc->t->hash, &cc->actor, &cc->out);
+            sv_rq_app(rq), cc->s->tenant_id, cc->username, cc->role, cc->email,
+            cc->phone, cc->t->hash, &cc->actor, &cc->out);
     else if (rc == SV_OK)
         rc = sv_account_create(sv_rq_app(rq), cc->s->tenant_id, cc->username,
                                cc->role, cc->email, cc->t->hash, &cc->actor,
@@ -233,11 +232,11 @@ identity_http_users_list(struct sv_request *rq)
         sv_reply_error(rq, rc, NULL);
         return;
     }
-    body = json_pack("{s:o, s:o}", "items", l->items, "next_cursor",
-                     l->more && l->last_id
-                         ? json_string(sv_cursor_encode(sv_rq_arena(rq), "u",
-                                                        l->last_id))
-                         : json_null());
+    body = json_pack(
+        "{s:o, s:o}", "items", l->items, "next_cursor",
+        l->more && l->last_id
+            ? json_string(sv_cursor_encode(sv_rq_arena(rq), "u", l->last_id))
+            : json_null());
     sv_reply_json(rq, 200, body);
 }
 
@@ -263,8 +262,8 @@ reset_done(struct sv_request *rq, void *arg)
     enum sv_err rc = r->t->rc;
 
     if (rc == SV_OK)
-        rc = sv_account_reset(sv_rq_app(rq), r->s->tenant_id, r->id,
-                              r->t->hash, &r->actor);
+        rc = sv_account_reset(sv_rq_app(rq), r->s->tenant_id, r->id, r->t->hash,
+                              &r->actor);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
@@ -284,8 +283,8 @@ identity_http_users_reset(struct sv_request *rq)
         return;
     r = sv_arena_zalloc(sv_rq_arena(rq), sizeof *r);
     r->s = sv_rq_session(rq);
-    r->actor = (struct sv_actor){r->s->account_id, r->s->username,
-                                 sv_rq_ip(rq), sv_rq_user_agent(rq)};
+    r->actor = (struct sv_actor){r->s->account_id, r->s->username, sv_rq_ip(rq),
+                                 sv_rq_user_agent(rq)};
     r->id = sv_rq_param(rq, 0);
     r->t = temp_pw_new(rq);
     if (r->t == NULL) {

@@ -228,8 +228,7 @@ check_body(const char *s)
     if (!check_text(s, 0, SV_NOTIFY_TEXT_MAX, true))
         return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') ||
-            *p == 0x7f)
+        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
             return false;
     return true;
 }
@@ -289,8 +288,8 @@ past_deadline(struct sv_notify *n)
 
 /* Transfers in flight are cut off when draining runs out of time. */
 static int
-xferinfo_cb(void *cls, curl_off_t dltotal, curl_off_t dlnow,
-            curl_off_t ultotal, curl_off_t ulnow)
+xferinfo_cb(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+            curl_off_t ulnow)
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return past_deadline(cls) ? 1 : 0;
@@ -352,8 +351,7 @@ webhook_attempt(struct sv_notify *n, const struct qmsg *q, char *why,
 
     /* Signed per attempt: receivers may reject stale timestamps. */
     snprintf(ts, sizeof ts, "%lld", (long long)(sv_now_ms() / 1000));
-    crypto_auth_hmacsha256_init(&st, (const uint8_t *)n->secret,
-                                n->secret_len);
+    crypto_auth_hmacsha256_init(&st, (const uint8_t *)n->secret, n->secret_len);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)ts, strlen(ts));
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)q->body, q->body_len);
@@ -448,9 +446,9 @@ format_date(int64_t ms, char out[40])
     struct tm tm;
 
     gmtime_r(&t, &tm);
-    snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-             days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
+             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
 }
 
 /* RFC 2047: ASCII subjects as they are, others as B encoded words of at
@@ -636,7 +634,8 @@ cleanup:
     return ok;
 }
 
-/* ---- delivery thread ------------------------------------------------------ */
+/* ---- delivery thread ------------------------------------------------------
+ */
 
 /**
  * Sleep @p ms unless draining runs out first; false when it did (the
@@ -726,7 +725,8 @@ delivery_main(void *cls)
     }
 }
 
-/* ---- public API ------------------------------------------------------------ */
+/* ---- public API ------------------------------------------------------------
+ */
 
 static void
 notify_free(struct sv_notify *n)
@@ -776,9 +776,9 @@ sv_notify_open(const struct sv_config *cfg, struct sv_notify **out, char *err,
 
     switch (cfg->notify_backend) {
     case SV_NOTIFY_OUTBOX:
-        n->outbox_fd = open(cfg->outbox, O_WRONLY | O_APPEND | O_CREAT |
-                                             O_CLOEXEC | O_NOCTTY,
-                            0600);
+        n->outbox_fd =
+            open(cfg->outbox,
+                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
         if (n->outbox_fd < 0) {
             snprintf(err, err_len, "[notify] outbox_file %s: %s", cfg->outbox,
                      strerror(errno));
@@ -799,8 +799,9 @@ sv_notify_open(const struct sv_config *cfg, struct sv_notify **out, char *err,
     case SV_NOTIFY_WEBHOOK:
         if (cfg->webhook_url[0] == '\0' ||
             cfg->webhook_secret_file[0] == '\0') {
-            snprintf(err, err_len, "[notify] backend webhook needs "
-                                   "webhook_url and webhook_secret_file");
+            snprintf(err, err_len,
+                     "[notify] backend webhook needs "
+                     "webhook_url and webhook_secret_file");
             goto cleanup;
         }
         snprintf(n->url, sizeof n->url, "%s", cfg->webhook_url);
@@ -819,8 +820,9 @@ sv_notify_open(const struct sv_config *cfg, struct sv_notify **out, char *err,
         }
         if ((cfg->smtp_user[0] != '\0') !=
             (cfg->smtp_password_file[0] != '\0')) {
-            snprintf(err, err_len, "[notify] smtp_user and "
-                                   "smtp_password_file go together");
+            snprintf(err, err_len,
+                     "[notify] smtp_user and "
+                     "smtp_password_file go together");
             goto cleanup;
         }
         snprintf(n->url, sizeof n->url, "%s", cfg->smtp_url);

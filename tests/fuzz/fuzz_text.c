@@ -55,8 +55,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     memset(pk, 7, sizeof pk);
-    if (sv_devsig_verify(pk, s, "GET", "/x", 1, "nonce-nonce-nonce", s,
-                         size) == SV_OK)
+    if (sv_devsig_verify(pk, s, "GET", "/x", 1, "nonce-nonce-nonce", s, size) ==
+        SV_OK)
         abort(); /* no signature by a key nobody holds */
     a = sv_arena_new();
     (void)sv_cursor_decode(a, "u", s);

@@ -142,12 +142,12 @@ test_audit_engine_refuses_update(void **state)
     struct fixture *f = *state;
     sqlite3 *h;
     assert_int_equal(sqlite3_open(f->cfg.db_path, &h), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(h, "UPDATE audit_events SET ip = 'x'",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit_events", NULL,
-                                      NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(h, "UPDATE audit_events SET ip = 'x'", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(h, "DELETE FROM audit_events", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(h);
     assert_true(verify(f).ok);
 }
@@ -245,10 +245,12 @@ test_audit_detects_inserted_with_valid_hash(void **state)
     sqlite3 *h;
     sqlite3_stmt *st;
     uint8_t prev[32], hash[32];
-    struct sv_audit_record r = {.id = "forged2", .stream = "platform",
-                                .seq = 3, .time_ms = 1,
-                                .ev = {.action = "test.forged",
-                                       .result = "success"}};
+    struct sv_audit_record r = {
+        .id = "forged2",
+        .stream = "platform",
+        .seq = 3,
+        .time_ms = 1,
+        .ev = {.action = "test.forged", .result = "success"}};
 
     raw(f, "UPDATE audit_events SET seq = seq + 10 WHERE seq >= 3;"
            "UPDATE audit_events SET seq = seq - 9 WHERE seq >= 13;"
@@ -387,17 +389,26 @@ test_audit_hash_covers_every_field(void **state)
 {
     (void)state;
     uint8_t prev[32] = {0}, a[32], b[32];
-    struct sv_audit_record r = {
-        .id = "e1", .stream = "s", .seq = 1, .time_ms = 42,
-        .ev = {.tenant_id = "t", .actor_id = "a", .actor = "n",
-               .action = "x", .target_type = "tt", .target_id = "ti",
-               .ip = "ip", .user_agent = "ua", .result = "r",
-               .reason = "re", .details = "{}"}};
-    const char **fields[] = {&r.ev.tenant_id, &r.ev.actor_id, &r.ev.actor,
-                             &r.ev.action, &r.ev.target_type,
-                             &r.ev.target_id, &r.ev.ip, &r.ev.user_agent,
-                             &r.ev.result, &r.ev.reason, &r.ev.details,
-                             &r.id, &r.stream};
+    struct sv_audit_record r = {.id = "e1",
+                                .stream = "s",
+                                .seq = 1,
+                                .time_ms = 42,
+                                .ev = {.tenant_id = "t",
+                                       .actor_id = "a",
+                                       .actor = "n",
+                                       .action = "x",
+                                       .target_type = "tt",
+                                       .target_id = "ti",
+                                       .ip = "ip",
+                                       .user_agent = "ua",
+                                       .result = "r",
+                                       .reason = "re",
+                                       .details = "{}"}};
+    const char **fields[] = {
+        &r.ev.tenant_id,   &r.ev.actor_id,  &r.ev.actor,   &r.ev.action,
+        &r.ev.target_type, &r.ev.target_id, &r.ev.ip,      &r.ev.user_agent,
+        &r.ev.result,      &r.ev.reason,    &r.ev.details, &r.id,
+        &r.stream};
     sv_audit_hash(prev, &r, a);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *save = *fields[i];
@@ -424,16 +435,16 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_chain_intact, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_audit_engine_refuses_update,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_engine_refuses_update, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_changed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_deleted_middle,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_audit_detects_deleted_and_renumbered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_detects_deleted_tail,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_detects_deleted_tail, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_reordered, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_inserted, setup,
@@ -444,8 +455,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_rewritten_chain,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_audit_head_signature_needs_the_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_head_signature_needs_the_key,
+                                        setup, teardown),
         cmocka_unit_test(test_audit_hash_covers_every_field),
     };
     if (sodium_init() < 0)

@@ -76,8 +76,8 @@ seed_tx(struct sv_dbc *c, void *cls)
     for (int i = 0; i < 50; i++) {
         snprintf(name, sizeof name, "user%02d", i);
         rc = sv_account_create_tx(c, &t, name, SV_ROLE_MEMBER,
-                                  i % 2 ? "x@example.com" : NULL, hash,
-                                  &actor, NULL);
+                                  i % 2 ? "x@example.com" : NULL, hash, &actor,
+                                  NULL);
         if (rc != SV_OK)
             return rc;
     }

@@ -83,8 +83,7 @@ test_config_rejects_bad_values(void **state)
         if (parse(cases[i].text, &c, err) == SV_OK)
             fail_msg("case %zu accepted: %s", i, cases[i].text);
         if (strstr(err, cases[i].want) == NULL)
-            fail_msg("case %zu: error '%s' lacks '%s'", i, err,
-                     cases[i].want);
+            fail_msg("case %zu: error '%s' lacks '%s'", i, err, cases[i].want);
     }
 }
 

@@ -181,9 +181,8 @@ test_db_rls_no_scope_no_rows(void **state)
     struct fixture *f = *state;
     NEED_PG(f);
     /* The data is there (seen through the tenant scope below) ... */
-    static const char *const tables[] = {"accounts", "sessions",
-                                         "tenant_keys", "audit_events",
-                                         "audit_heads"};
+    static const char *const tables[] = {"accounts", "sessions", "tenant_keys",
+                                         "audit_events", "audit_heads"};
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         char sql[96];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
@@ -230,8 +229,8 @@ test_db_rls_tenant_scope(void **state)
              f->b.id);
     assert_string_equal(fails_with(f->app, sql), "42501");
     exec_ok(f->app, "ROLLBACK");
-    snprintf(sql, sizeof sql,
-             "SELECT role FROM accounts WHERE id = '%s'", f->b_user.id);
+    snprintf(sql, sizeof sql, "SELECT role FROM accounts WHERE id = '%s'",
+             f->b_user.id);
     /* (checked as the owner would see it, through B's scope) */
     exec_ok(f->app, "BEGIN");
     char scope[160];
@@ -324,7 +323,8 @@ test_db_audit_chains_verify(void **state)
 {
     struct fixture *f = *state;
     NEED_PG(f);
-    struct verify_ctx p = {.stream = SV_AUDIT_PLATFORM}, a = {.stream = f->a.id};
+    struct verify_ctx p = {.stream = SV_AUDIT_PLATFORM},
+                      a = {.stream = f->a.id};
 
     assert_int_equal(sv_db_run_ro(f->db, verify_tx, &p), SV_OK);
     assert_true(p.v.ok);

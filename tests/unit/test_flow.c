@@ -86,13 +86,13 @@ plant(const char *id, const char *answer)
 static void
 new_challenge(struct sv_outcome *o)
 {
-    struct sv_client cl = {.kind = SV_CLIENT_WEB, .ip = "10.0.0.7",
-                           .user_agent = "unit"};
-    snprintf(cl.device, sizeof cl.device, "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000");
+    struct sv_client cl = {
+        .kind = SV_CLIENT_WEB, .ip = "10.0.0.7", .user_agent = "unit"};
+    snprintf(cl.device, sizeof cl.device,
+             "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000");
     memset(o, 0, sizeof *o);
-    assert_int_equal(sv_flow_captcha_challenge(&app, NULL, "acme", "Alice",
-                                               &cl, o),
-                     SV_OK);
+    assert_int_equal(
+        sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", &cl, o), SV_OK);
     assert_true(o->challenge);
     assert_string_equal(o->next, "captcha");
     assert_true(strlen(o->ch_token) > 40);
@@ -104,8 +104,8 @@ answer(const struct sv_outcome *o, const char *token, const char *typed,
 {
     memset(cl, 0, sizeof *cl);
     cl->ip = "10.0.0.8";
-    return sv_flow_captcha_answer(&app, o->ch_id, token, typed, slug, 64,
-                                  user, 260, cl);
+    return sv_flow_captcha_answer(&app, o->ch_id, token, typed, slug, 64, user,
+                                  260, cl);
 }
 
 static void
@@ -148,9 +148,8 @@ test_wrong_answer_needs_new_image(void **state)
     assert_int_equal(answer(&o, o.ch_token, "HKX47D", slug, user, &cl),
                      SV_E_CAPTCHA_INVALID);
     /* A new image is drawn for the same challenge. */
-    assert_int_equal(sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png,
-                                           &len),
-                     SV_OK);
+    assert_int_equal(
+        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len), SV_OK);
     assert_true(len > 8 && memcmp(png, "\x89PNG", 4) == 0);
     free(png);
     /* Five wrong answers close the challenge. */
@@ -177,8 +176,7 @@ test_token_binds_the_challenge(void **state)
                      SV_E_CHALLENGE_NOT_FOUND);
     assert_int_equal(answer(&o, NULL, "HKX47D", slug, user, &cl),
                      SV_E_CHALLENGE_NOT_FOUND);
-    assert_int_equal(answer(&o, o.ch_token, "HKX47D", slug, user, &cl),
-                     SV_OK);
+    assert_int_equal(answer(&o, o.ch_token, "HKX47D", slug, user, &cl), SV_OK);
 }
 
 int

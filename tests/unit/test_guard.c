@@ -186,9 +186,9 @@ bl_tx(struct sv_dbc *c, void *cls)
 {
     struct bl *b = cls;
     enum sv_err rc = sv_db_scope_platform(c);
-    return rc != SV_OK ? rc
-                       : sv_guard_blacklisted(c, NULL, b->ip, "", sv_now_ms(),
-                                              &b->hit);
+    return rc != SV_OK
+               ? rc
+               : sv_guard_blacklisted(c, NULL, b->ip, "", sv_now_ms(), &b->hit);
 }
 
 static void

@@ -56,16 +56,14 @@ test_json_spec_ok(void **state)
     (void)state;
     const char *bad, *name;
     bool flag;
-    assert_int_equal(run("{\"name\":\"abc\",\"flag\":true}", &bad, &name,
-                         &flag),
-                     SV_OK);
+    assert_int_equal(
+        run("{\"name\":\"abc\",\"flag\":true}", &bad, &name, &flag), SV_OK);
     assert_string_equal(name, "abc");
     assert_true(flag);
     assert_int_equal(run("{\"name\":\"ab\"}", &bad, &name, &flag), SV_OK);
     assert_false(flag);
     /* Optional fields may be null. */
-    assert_int_equal(run("{\"name\":\"ab\",\"flag\":null}", &bad, &name,
-                         &flag),
+    assert_int_equal(run("{\"name\":\"ab\",\"flag\":null}", &bad, &name, &flag),
                      SV_OK);
 }
 

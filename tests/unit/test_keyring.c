@@ -1,4 +1,5 @@
-/* DATA-2: key hierarchy, AEAD round trip, tamper and AAD refusal, blind index. */
+/* DATA-2: key hierarchy, AEAD round trip, tamper and AAD refusal, blind index.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,9 +36,8 @@ setup(void **state)
     unlink(f->path);
     assert_int_equal(sv_keyring_create_file(f->path), SV_OK);
     assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
-    assert_int_equal(sv_keyring_kek_new(f->kr, T1, 1, f->wrapped,
-                                        &f->wrapped_len),
-                     SV_OK);
+    assert_int_equal(
+        sv_keyring_kek_new(f->kr, T1, 1, f->wrapped, &f->wrapped_len), SV_OK);
     assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
                                             f->wrapped_len, &f->tk),
                      SV_OK);
@@ -71,13 +71,12 @@ test_keyring_root_file_rules(void **state)
     assert_int_equal(sv_keyring_create_file(f->path), SV_E_EXISTS);
     /* Readable by others: refused. */
     chmod(f->path, 0644);
-    assert_int_not_equal(sv_keyring_load(f->path, &kr, err, sizeof err),
-                         SV_OK);
+    assert_int_not_equal(sv_keyring_load(f->path, &kr, err, sizeof err), SV_OK);
     assert_non_null(strstr(err, "chmod 600"));
     chmod(f->path, 0600);
-    assert_int_equal(sv_keyring_load("/nonexistent/root.key", &kr, err,
-                                     sizeof err),
-                     SV_E_NOT_FOUND);
+    assert_int_equal(
+        sv_keyring_load("/nonexistent/root.key", &kr, err, sizeof err),
+        SV_E_NOT_FOUND);
 }
 
 static void
@@ -87,16 +86,16 @@ test_keyring_kek_bound_to_tenant_and_version(void **state)
     struct sv_tenant_keys *tk = NULL;
 
     /* A wrapped KEK moved to another tenant or version does not open. */
-    assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, f->wrapped,
-                                            f->wrapped_len, &tk),
-                     SV_E_TAMPERED);
-    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 2, f->wrapped,
-                                            f->wrapped_len, &tk),
-                     SV_E_TAMPERED);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, f->wrapped, f->wrapped_len, &tk),
+        SV_E_TAMPERED);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T1, 2, f->wrapped, f->wrapped_len, &tk),
+        SV_E_TAMPERED);
     f->wrapped[f->wrapped_len - 1] ^= 1;
-    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
-                                            f->wrapped_len, &tk),
-                     SV_E_TAMPERED);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped, f->wrapped_len, &tk),
+        SV_E_TAMPERED);
     f->wrapped[f->wrapped_len - 1] ^= 1;
     assert_null(tk);
 }
@@ -139,9 +138,9 @@ test_aead_tamper_refused(void **state)
     uint8_t ct[128], pt[128];
     size_t ct_len = 0, pt_len = 0;
 
-    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"secret", 6,
-                                   ct, &ct_len),
-                     SV_OK);
+    assert_int_equal(
+        sv_field_seal(f->tk, &aad, (const uint8_t *)"secret", 6, ct, &ct_len),
+        SV_OK);
     for (size_t i = 0; i < ct_len; i++) {
         ct[i] ^= 0x40;
         assert_int_not_equal(
@@ -167,9 +166,9 @@ test_aead_aad_mismatch_refused(void **state)
     uint8_t ct[128], pt[128];
     size_t ct_len = 0, pt_len = 0;
 
-    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct,
-                                   &ct_len),
-                     SV_OK);
+    assert_int_equal(
+        sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct, &ct_len),
+        SV_OK);
     assert_int_equal(sv_field_open(f->tk, &other_row, ct, ct_len, pt, &pt_len),
                      SV_E_TAMPERED);
     assert_int_equal(sv_field_open(f->tk, &other_col, ct, ct_len, pt, &pt_len),
@@ -193,9 +192,9 @@ test_aead_other_tenant_key_refused(void **state)
     assert_int_equal(sv_keyring_kek_new(f->kr, T2, 1, wrapped, &wlen), SV_OK);
     assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, wrapped, wlen, &tk2),
                      SV_OK);
-    assert_int_equal(sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct,
-                                   &ct_len),
-                     SV_OK);
+    assert_int_equal(
+        sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct, &ct_len),
+        SV_OK);
     assert_int_not_equal(sv_field_open(tk2, &aad, ct, ct_len, pt, &pt_len),
                          SV_OK);
     sv_tenant_keys_free(tk2);
@@ -211,9 +210,9 @@ test_blind_index(void **state)
     sv_blind_index(f->tk, "accounts.email", "a@x.io", 6, b);
     sv_blind_index(f->tk, "accounts.email", "b@x.io", 6, c);
     sv_blind_index(f->tk, "contacts.email", "a@x.io", 6, d);
-    assert_memory_equal(a, b, 32);       /* deterministic: exact match */
-    assert_memory_not_equal(a, c, 32);   /* different values */
-    assert_memory_not_equal(a, d, 32);   /* columns separated */
+    assert_memory_equal(a, b, 32);     /* deterministic: exact match */
+    assert_memory_not_equal(a, c, 32); /* different values */
+    assert_memory_not_equal(a, d, 32); /* columns separated */
     /* Not a bare hash of the value: needs the tenant's key. */
     uint8_t plain[32];
     crypto_hash_sha256(plain, (const uint8_t *)"a@x.io", 6);

@@ -34,7 +34,8 @@
 /* The code inside a text: must reach the receiver, never the log. */
 #define CODE_TEXT "Your login code is 482913"
 
-/* ---- fixtures ------------------------------------------------------------- */
+/* ---- fixtures -------------------------------------------------------------
+ */
 
 struct fx {
     char dir[64];
@@ -102,7 +103,8 @@ hmac_hex(const char *key, const char *ts, const char *body, size_t body_len,
     sv_hex(mac, 32, out);
 }
 
-/* ---- outbox --------------------------------------------------------------- */
+/* ---- outbox ---------------------------------------------------------------
+ */
 
 static void
 check_line(const char *line, const char *channel, const char *to,
@@ -230,7 +232,8 @@ test_notify_send_rejects_bad_input(void **state)
     sv_notify_close(n);
 }
 
-/* ---- webhook receiver (libmicrohttpd, plain HTTP on 127.0.0.1) ------------ */
+/* ---- webhook receiver (libmicrohttpd, plain HTTP on 127.0.0.1) ------------
+ */
 
 enum rx_mode { RX_FAIL_FIRST, RX_FAIL_ALWAYS };
 
@@ -304,7 +307,8 @@ rx_handler(void *cls, struct MHD_Connection *c, const char *url,
                  ? MHD_HTTP_INTERNAL_SERVER_ERROR
                  : MHD_HTTP_OK;
     pthread_mutex_unlock(&rx->mu);
-    resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -329,12 +333,10 @@ rx_start(struct rx *rx, enum rx_mode mode)
     pthread_mutex_init(&rx->mu, NULL);
     rx->mode = mode;
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    rx->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                                 MHD_USE_ERROR_LOG,
-                             0, NULL, NULL, rx_handler, rx,
-                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-                             MHD_OPTION_NOTIFY_COMPLETED, rx_completed, NULL,
-                             MHD_OPTION_END);
+    rx->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        rx_handler, rx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+        MHD_OPTION_NOTIFY_COMPLETED, rx_completed, NULL, MHD_OPTION_END);
     assert_non_null(rx->d);
     info = MHD_get_daemon_info(rx->d, MHD_DAEMON_INFO_BIND_PORT);
     assert_non_null(info);
@@ -526,7 +528,8 @@ test_notify_queue_full_and_close_bounded(void **state)
     close(lfd);
 }
 
-/* ---- SMTP: a fake server thread on 127.0.0.1 ------------------------------ */
+/* ---- SMTP: a fake server thread on 127.0.0.1 ------------------------------
+ */
 
 struct smtp_fake {
     int lfd;
@@ -667,7 +670,8 @@ header_value(const char *msg, const char *name, char *out, size_t out_len)
             while (*p == ' ')
                 p++;
             for (;;) {
-                if (strncmp(p, "\r\n", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
+                if (strncmp(p, "\r\n", 2) == 0 &&
+                    (p[2] == ' ' || p[2] == '\t')) {
                     p += 3; /* folded */
                     continue;
                 }
@@ -703,12 +707,11 @@ decode_words(const char *v, char *out, size_t out_len)
         end = strstr(start, "?=");
         assert_non_null(end);
         assert_true(end + 2 - v <= 75);
-        assert_int_equal(sodium_base642bin((unsigned char *)out + o,
-                                           out_len - o - 1, start,
-                                           (size_t)(end - start), NULL, &len,
-                                           NULL,
-                                           sodium_base64_VARIANT_ORIGINAL),
-                         0);
+        assert_int_equal(
+            sodium_base642bin((unsigned char *)out + o, out_len - o - 1, start,
+                              (size_t)(end - start), NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL),
+            0);
         /* Each word holds whole characters. */
         assert_true(sv_utf8_valid(out + o, len));
         o += len;

@@ -13,7 +13,10 @@
 #include "db/db.h"
 
 static const char *const tenant_tables[] = {
-    "accounts", "sessions", "audit_events", "tenant_keys",
+    "accounts",
+    "sessions",
+    "audit_events",
+    "tenant_keys",
 };
 
 static bool
@@ -54,7 +57,7 @@ test_sql_tenant_statements_filter_on_tenant(void **state)
             fail_msg("%s: no 'tenant_id = $1' filter: %s", q->name, q->text);
         }
     }
-    assert_true(n > 20);     /* the registry really is populated */
+    assert_true(n > 20); /* the registry really is populated */
     assert_true(scoped > 10);
 }
 

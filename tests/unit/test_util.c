@@ -34,9 +34,15 @@ test_rfc3339_rejects(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", "2025-11-25", "2025-11-25 13:01:11Z", "2025-13-25T13:01:11Z",
-        "2025-11-25T25:01:11Z", "2025-11-25T13:01:11", "2025-11-25T13:01:11Zx",
-        "2025-11-25T13:01:11.Z", "1969-12-31T23:59:59Z",
+        "",
+        "2025-11-25",
+        "2025-11-25 13:01:11Z",
+        "2025-13-25T13:01:11Z",
+        "2025-11-25T25:01:11Z",
+        "2025-11-25T13:01:11",
+        "2025-11-25T13:01:11Zx",
+        "2025-11-25T13:01:11.Z",
+        "1969-12-31T23:59:59Z",
         "2025-11-25T13:01:11+8:00",
     };
     int64_t ms;
@@ -119,10 +125,10 @@ test_utf8_valid(void **state)
     assert_true(sv_utf8_valid("plain", 5));
     assert_true(sv_utf8_valid("密码 é 😀", strlen("密码 é 😀")));
     assert_false(sv_utf8_valid("\xff", 1));
-    assert_false(sv_utf8_valid("\xc3", 1));              /* truncated */
-    assert_false(sv_utf8_valid("\xc0\xaf", 2));          /* overlong '/' */
-    assert_false(sv_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
-    assert_false(sv_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+    assert_false(sv_utf8_valid("\xc3", 1));             /* truncated */
+    assert_false(sv_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(sv_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(sv_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 }
 
 static void
@@ -133,7 +139,11 @@ test_sanitize_text(void **state)
     char ua[300];
 
     assert_string_equal(sv_sanitize_text(a, "curl/8.0", 256), "curl/8.0");
-    assert_string_equal(sv_sanitize_text(a, "a\xff" "b\x01" "c\nd", 256),
+    assert_string_equal(sv_sanitize_text(a,
+                                         "a\xff"
+                                         "b\x01"
+                                         "c\nd",
+                                         256),
                         "a?b?c?d");
     assert_string_equal(sv_sanitize_text(a, "G\xffT", 16), "G?T");
     /* Cut on a character boundary: 255 bytes + a 2-byte char -> 255. */
