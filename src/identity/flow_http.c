@@ -18,6 +18,7 @@
 #include "identity/flow.h"
 #include "identity/guard.h"
 #include "identity/identity.h"
+#include "identity/identity_http.h"
 
 enum { WAIT_MS = 25000 };
 
@@ -220,31 +221,6 @@ flow_http_captcha_image(struct sv_request *rq)
     free(png);
 }
 
-static void
-captcha_login_free(void *arg)
-{
-    sv_login_free(arg);
-}
-
-static void
-captcha_login_work(void *arg)
-{
-    struct sv_login *l = arg;
-    sv_login_work(l->app, l);
-}
-
-static void
-captcha_login_done(struct sv_request *rq, void *arg)
-{
-    struct sv_login *l = arg;
-    enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
-        return;
-    }
-    flow_http_reply_outcome(rq, &l->out);
-}
-
 void
 flow_http_captcha(struct sv_request *rq)
 {
@@ -257,7 +233,6 @@ flow_http_captcha(struct sv_request *rq)
     struct sv_arena *a = sv_rq_arena(rq);
     struct sv_login *l;
     char *slug, *user;
-    int64_t retry = 0;
     enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
 
     if (rc == SV_OK && strlen(password) > SV_PASSWORD_MAX_BYTES) {
@@ -280,28 +255,8 @@ flow_http_captcha(struct sv_request *rq)
         sv_reply_error(rq, rc, rc == SV_E_CAPTCHA_INVALID ? "answer" : NULL);
         return;
     }
-    l->app = sv_rq_app(rq);
-    l->tenant_slug = slug;
-    l->username = user;
-    l->ip = sv_rq_ip(rq);
-    l->user_agent = sv_rq_user_agent(rq);
     l->captcha_passed = true;
-    rc = sv_login_init(l, password, strlen(password));
-    sv_rq_on_cleanup(rq, captcha_login_free, l);
-    if (rc == SV_OK)
-        rc = sv_login_lookup(l->app, l);
-    if (rc == SV_OK)
-        rc = sv_login_gate(l, &retry);
-    if (rc != SV_OK) {
-        if (retry > 0) {
-            char ra[24];
-            snprintf(ra, sizeof ra, "%lld", (long long)retry);
-            sv_rq_add_header(rq, "Retry-After", ra);
-        }
-        sv_reply_error(rq, rc, NULL);
-        return;
-    }
-    sv_offload_or_reply(rq, captcha_login_work, captcha_login_done, l);
+    identity_http_login_run(rq, l, slug, user, password);
 }
 
 /* ---- codes ---- */

@@ -88,10 +88,11 @@ qs_change(enum sv_qs qs)
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
-static enum sv_err
-audit(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
-      const char *action, const char *target_id, const char *result,
-      const char *reason, const char *details)
+enum sv_err
+sv_account_audit(struct sv_dbc *c, const char *tenant_id,
+                 const struct sv_actor *actor, const char *action,
+                 const char *target_id, const char *result, const char *reason,
+                 const char *details)
 {
     struct sv_audit_event ev = {
         .tenant_id = tenant_id,
@@ -200,8 +201,8 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
         return sv_qs_err(qs);
     snprintf(details, sizeof details, "{\"username\":\"%s\",\"role\":\"%s\"}",
              username, sv_role_name(role)); /* username is [a-z0-9._-] */
-    rc = audit(c, t->id, actor, "account.created", r.a.id, "success", NULL,
-               details);
+    rc = sv_account_audit(c, t->id, actor, "account.created", r.a.id, "success",
+                          NULL, details);
     if (rc != SV_OK)
         return rc;
     if (out != NULL)
@@ -304,8 +305,8 @@ sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
         rc = qs_change(identity_store_revoke_account_sessions(
             c, tenant_id, account_id, NULL, now));
     if (rc == SV_OK)
-        rc = audit(c, tenant_id, actor, "account.password_reset", account_id,
-                   "success", NULL, NULL);
+        rc = sv_account_audit(c, tenant_id, actor, "account.password_reset",
+                              account_id, "success", NULL, NULL);
     return rc;
 }
 
@@ -387,8 +388,8 @@ revoke_tx(struct sv_dbc *c, void *cls)
                                                  sv_now_ms()));
     if (rc != SV_OK)
         return rc;
-    return audit(c, r->s->tenant_id, r->actor, "auth.logout", r->s->account_id,
-                 "success", NULL, NULL);
+    return sv_account_audit(c, r->s->tenant_id, r->actor, "auth.logout",
+                            r->s->account_id, "success", NULL, NULL);
 }
 
 enum sv_err
@@ -575,8 +576,9 @@ login_finish_tx(struct sv_dbc *c, void *cls)
             free(details);
             return rc;
         }
-        rc = audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
-                   "auth.login", actor.account_id, "failure", reason, details);
+        rc = sv_account_audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
+                              "auth.login", actor.account_id, "failure", reason,
+                              details);
         free(details);
         if (rc != SV_OK)
             return rc;
@@ -715,8 +717,9 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(identity_store_revoke_account_sessions(
             c, s->tenant_id, s->account_id, s->id, now));
     if (rc == SV_OK)
-        rc = audit(c, s->tenant_id, &actor, "account.password_changed",
-                   s->account_id, "success", NULL, NULL);
+        rc = sv_account_audit(c, s->tenant_id, &actor,
+                              "account.password_changed", s->account_id,
+                              "success", NULL, NULL);
     return rc;
 }
 
@@ -727,8 +730,9 @@ pwchange_failed_tx(struct sv_dbc *c, void *cls)
     const struct sv_session *s = p->session;
     struct sv_actor actor = {s->account_id, s->username, p->ip, p->user_agent};
 
-    return audit(c, s->tenant_id, &actor, "account.password_change_failed",
-                 s->account_id, "failure", sv_err_code(p->verdict), NULL);
+    return sv_account_audit(c, s->tenant_id, &actor,
+                            "account.password_change_failed", s->account_id,
+                            "failure", sv_err_code(p->verdict), NULL);
 }
 
 enum sv_err
@@ -765,8 +769,9 @@ blocked_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
 
     json_decref(d);
-    rc = audit(c, b->s->tenant_id, b->actor, "auth.password_change_required",
-               b->s->account_id, "denied", "password_change_required", details);
+    rc = sv_account_audit(c, b->s->tenant_id, b->actor,
+                          "auth.password_change_required", b->s->account_id,
+                          "denied", "password_change_required", details);
     free(details);
     return rc;
 }

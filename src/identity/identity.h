@@ -47,6 +47,16 @@ struct sv_actor {
     const char *user_agent;
 };
 
+/**
+ * Inside a transaction: an audit event by @p actor about account
+ * @p target_id (NULL: none) in @p tenant_id's stream (NULL: platform).
+ */
+SV_MUST_CHECK enum sv_err
+sv_account_audit(struct sv_dbc *c, const char *tenant_id,
+                 const struct sv_actor *actor, const char *action,
+                 const char *target_id, const char *result, const char *reason,
+                 const char *details);
+
 bool sv_check_username(const char *s, size_t len);
 bool sv_check_email(const char *s, size_t len);
 SV_MUST_CHECK bool sv_role_parse(const char *s, enum sv_role *out);

@@ -63,7 +63,6 @@ identity_http_login(struct sv_request *rq)
     const json_t *body = sv_rq_json(rq), *device;
     json_t *rest;
     struct sv_login *l;
-    int64_t retry = 0;
     enum sv_err rc;
 
     /* "device" is an object of its own (DEV-1); the rest is flat. */
@@ -90,6 +89,17 @@ identity_http_login(struct sv_request *rq)
     l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
     if (!flow_http_client(rq, device, &l->client))
         return;
+    identity_http_login_run(rq, l, tenant, username, password);
+}
+
+void
+identity_http_login_run(struct sv_request *rq, struct sv_login *l,
+                        const char *tenant, const char *username,
+                        const char *password)
+{
+    int64_t retry = 0;
+    enum sv_err rc;
+
     l->app = sv_rq_app(rq);
     l->tenant_slug = tenant;
     l->username = username;
@@ -98,7 +108,7 @@ identity_http_login(struct sv_request *rq)
     rc = sv_login_init(l, password, strlen(password));
     sv_rq_on_cleanup(rq, login_free, l);
     if (rc == SV_OK)
-        rc = sv_login_lookup(sv_rq_app(rq), l);
+        rc = sv_login_lookup(l->app, l);
     if (rc == SV_OK)
         rc = sv_login_gate(l, &retry);
     if (rc != SV_OK) {

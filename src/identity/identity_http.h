@@ -12,4 +12,15 @@ void identity_http_users_create(struct sv_request *rq);
 void identity_http_users_list(struct sv_request *rq);
 void identity_http_users_reset(struct sv_request *rq);
 
+struct sv_login;
+/**
+ * The password step of a login (after its fields and device are read):
+ * counters, blacklist and lock, then a CAPTCHA challenge or the Argon2id
+ * check on the hashing pool, then the flow. Also the CAPTCHA step's second
+ * half, with l->captcha_passed set and l->client from the challenge.
+ */
+void identity_http_login_run(struct sv_request *rq, struct sv_login *l,
+                             const char *tenant, const char *username,
+                             const char *password);
+
 #endif

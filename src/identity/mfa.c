@@ -58,27 +58,6 @@ qs_change(enum sv_qs qs)
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
-static enum sv_err
-audit(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
-      const char *action, const char *target_id, const char *result,
-      const char *reason, const char *details)
-{
-    struct sv_audit_event ev = {
-        .tenant_id = tenant_id,
-        .actor_id = actor ? actor->account_id : NULL,
-        .actor = actor ? actor->username : NULL,
-        .action = action,
-        .target_type = target_id ? "account" : NULL,
-        .target_id = target_id,
-        .ip = actor ? actor->ip : NULL,
-        .user_agent = actor ? actor->user_agent : NULL,
-        .result = result,
-        .reason = reason,
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
-}
-
 /* ---- keyed hashes of codes ---- */
 
 /*
@@ -186,8 +165,8 @@ use_recovery_code(struct sv_dbc *c, const char *tenant_id,
     if (qs == SV_QS_NONE)
         return SV_OK;
     *ok = true;
-    rc = audit(c, tenant_id, &actor, "mfa.recovery_code.used", account_id,
-               "success", NULL, NULL);
+    rc = sv_account_audit(c, tenant_id, &actor, "mfa.recovery_code.used",
+                          account_id, "success", NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, tenant_id, account_id, "security", "A recovery code was used",
@@ -285,8 +264,8 @@ start_tx(struct sv_dbc *c, void *cls)
         return SV_E_TOTP_ALREADY_ENROLLED; /* confirmed meanwhile */
     if (qs < 0)
         return sv_qs_err(qs);
-    return audit(c, s->tenant_id, st->actor, "mfa.totp.enrol_start",
-                 s->account_id, "success", NULL, NULL);
+    return sv_account_audit(c, s->tenant_id, st->actor, "mfa.totp.enrol_start",
+                            s->account_id, "success", NULL, NULL);
 }
 
 enum sv_err
@@ -383,8 +362,8 @@ confirm_tx(struct sv_dbc *c, void *cls)
     sodium_memzero(secret, sizeof secret);
     if (!good) {
         cc->verdict = SV_E_CODE_INVALID;
-        return audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
-                     s->account_id, "failure", "code_invalid", NULL);
+        return sv_account_audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
+                                s->account_id, "failure", "code_invalid", NULL);
     }
     qs = mfa_store_totp_confirm(c, s->tenant_id, s->account_id, step);
     if (qs < 0)
@@ -397,8 +376,8 @@ confirm_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_done(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
-        rc = audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol", s->account_id,
-                   "success", NULL, NULL);
+        rc = sv_account_audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
+                              s->account_id, "success", NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, s->tenant_id, s->account_id, "security",
@@ -463,8 +442,9 @@ remove_tx(struct sv_dbc *c, void *cls)
             return rc;
         if (!ok) {
             rm->verdict = SV_E_CODE_INVALID;
-            return audit(c, s->tenant_id, rm->actor, "mfa.totp.remove",
-                         s->account_id, "failure", "code_invalid", NULL);
+            return sv_account_audit(c, s->tenant_id, rm->actor,
+                                    "mfa.totp.remove", s->account_id, "failure",
+                                    "code_invalid", NULL);
         }
     }
     rc = qs_change(mfa_store_totp_delete(c, s->tenant_id, s->account_id));
@@ -475,10 +455,10 @@ remove_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_again(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
-        rc = audit(c, s->tenant_id, rm->actor, "mfa.totp.remove", s->account_id,
-                   "success", NULL,
-                   confirmed ? "{\"state\":\"confirmed\"}"
-                             : "{\"state\":\"pending\"}");
+        rc = sv_account_audit(c, s->tenant_id, rm->actor, "mfa.totp.remove",
+                              s->account_id, "success", NULL,
+                              confirmed ? "{\"state\":\"confirmed\"}"
+                                        : "{\"state\":\"pending\"}");
     if (rc == SV_OK && confirmed)
         rc = sv_inbox_post_tx(
             c, s->tenant_id, s->account_id, "security",
@@ -586,10 +566,10 @@ sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
     if (rc != SV_OK)
         return rc;
     /* The field is named, never the number. */
-    rc =
-        audit(c, tenant_id, actor, "user.update", account_id, "success", NULL,
-              phone != NULL ? "{\"fields\":[\"phone\"],\"phone\":\"set\"}"
-                            : "{\"fields\":[\"phone\"],\"phone\":\"cleared\"}");
+    rc = sv_account_audit(
+        c, tenant_id, actor, "user.update", account_id, "success", NULL,
+        phone != NULL ? "{\"fields\":[\"phone\"],\"phone\":\"set\"}"
+                      : "{\"fields\":[\"phone\"],\"phone\":\"cleared\"}");
     if (rc != SV_OK || (phone == NULL && !had))
         return rc;
     return sv_inbox_post_tx(
@@ -649,8 +629,9 @@ create_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = put_phone(c, t.id, cc->out->id, cc->phone, &had);
     if (rc == SV_OK)
-        rc = audit(c, t.id, cc->actor, "user.update", cc->out->id, "success",
-                   NULL, "{\"fields\":[\"phone\"],\"phone\":\"set\"}");
+        rc = sv_account_audit(c, t.id, cc->actor, "user.update", cc->out->id,
+                              "success", NULL,
+                              "{\"fields\":[\"phone\"],\"phone\":\"set\"}");
     return rc;
 }
 
@@ -804,8 +785,8 @@ request_tx(struct sv_dbc *c, void *cls)
              sms ? "sms" : "email");
     rc = sv_account_find_by_username(c, t.id, q->username, &a);
     if (rc == SV_E_NOT_FOUND)
-        return audit(c, t.id, &actor, "auth.reset_request", NULL, "failure",
-                     "unknown_account", details);
+        return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
+                                "failure", "unknown_account", details);
     if (rc != SV_OK)
         return rc;
     actor.account_id = a.id;
@@ -818,8 +799,9 @@ request_tx(struct sv_dbc *c, void *cls)
         has = true;
     }
     if (!has) {
-        rc = audit(c, t.id, &actor, "auth.reset_request", a.id, "failure",
-                   sms ? "no_phone" : "no_email", details);
+        rc =
+            sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
+                             "failure", sms ? "no_phone" : "no_email", details);
         goto cleanup;
     }
     qs = mfa_store_reset_count_since(c, t.id, a.id, now - HOUR_MS, &n);
@@ -828,8 +810,8 @@ request_tx(struct sv_dbc *c, void *cls)
         goto cleanup;
     }
     if (n >= SV_RESET_MAX_PER_HOUR) {
-        rc = audit(c, t.id, &actor, "auth.reset_request", a.id, "denied",
-                   "rate_limited", details);
+        rc = sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
+                              "denied", "rate_limited", details);
         goto cleanup;
     }
     /* A new code makes the older ones void. */
@@ -846,8 +828,8 @@ request_tx(struct sv_dbc *c, void *cls)
         rc = sv_qs_err(qs);
         goto cleanup;
     }
-    rc = audit(c, t.id, &actor, "auth.reset_request", a.id, "success", NULL,
-               details);
+    rc = sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
+                          "success", NULL, details);
     q->send = rc == SV_OK;
 cleanup:
     sodium_memzero(&a, sizeof a);
@@ -947,8 +929,8 @@ verify_tx(struct sv_dbc *c, void *cls)
         return rc;
     rc = sv_account_find_by_username(c, r->tenant.id, r->username, &r->account);
     if (rc == SV_E_NOT_FOUND)
-        return audit(c, r->tenant.id, &actor, "auth.reset", NULL, "failure",
-                     "unknown_account", NULL);
+        return sv_account_audit(c, r->tenant.id, &actor, "auth.reset", NULL,
+                                "failure", "unknown_account", NULL);
     if (rc != SV_OK)
         return rc;
     actor.account_id = r->account.id;
@@ -956,8 +938,8 @@ verify_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
-        return audit(c, r->tenant.id, &actor, "auth.reset", r->account.id,
-                     "failure", "no_code", NULL);
+        return sv_account_audit(c, r->tenant.id, &actor, "auth.reset",
+                                r->account.id, "failure", "no_code", NULL);
     match = false;
     if (six_digits(r->code)) {
         reset_hash(v->app, row.id, r->code, h);
@@ -975,11 +957,11 @@ verify_tx(struct sv_dbc *c, void *cls)
         return rc;
     snprintf(details, sizeof details, "{\"attempts\":%lld}",
              (long long)row.attempts + 1);
-    return audit(c, r->tenant.id, &actor, "auth.reset", r->account.id,
-                 "failure",
-                 row.attempts + 1 >= SV_RESET_MAX_ATTEMPTS ? "code_burnt"
-                                                           : "code_invalid",
-                 details);
+    return sv_account_audit(
+        c, r->tenant.id, &actor, "auth.reset", r->account.id, "failure",
+        row.attempts + 1 >= SV_RESET_MAX_ATTEMPTS ? "code_burnt"
+                                                  : "code_invalid",
+        details);
 }
 
 enum sv_err
@@ -1040,7 +1022,8 @@ finish_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug, r->account.username);
     if (rc == SV_OK)
-        rc = audit(c, t, &actor, "auth.reset", a, "success", NULL, NULL);
+        rc = sv_account_audit(c, t, &actor, "auth.reset", a, "success", NULL,
+                              NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, t, a, "security", "Password reset",
@@ -1059,8 +1042,9 @@ refused_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = sv_db_scope_tenant(c, r->tenant.id);
     if (rc != SV_OK)
         return rc;
-    return audit(c, r->tenant.id, &actor, "auth.reset", r->account.id,
-                 "failure", sv_err_code(r->verdict), NULL);
+    return sv_account_audit(c, r->tenant.id, &actor, "auth.reset",
+                            r->account.id, "failure", sv_err_code(r->verdict),
+                            NULL);
 }
 
 enum sv_err
