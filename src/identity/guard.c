@@ -333,6 +333,37 @@ sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
 }
 
 enum sv_err
+sv_guard_key_over(struct sv_dbc *c, const struct sv_app *app,
+                  const char *purpose, const char *id, unsigned max,
+                  int64_t now, bool *over)
+{
+    struct sv_guard g;
+    enum sv_err rc;
+
+    memset(&g, 0, sizeof g);
+    keyed(app, purpose, id, NULL, g.name_key);
+    memcpy(g.ip_key, g.name_key, 32);
+    memcpy(g.device_key, g.name_key, 32);
+    g.ip = g.device = "";
+    rc = sv_guard_read(c, app, &g, now);
+    *over = rc == SV_OK && g.name_score >= (int64_t)max * 1000;
+    return rc;
+}
+
+enum sv_err
+sv_guard_key_fail_tx(struct sv_dbc *c, const struct sv_app *app,
+                     const char *purpose, const char *id, int64_t now)
+{
+    uint8_t key[32];
+    int64_t score, locked_until, locks;
+    enum sv_qs qs;
+
+    keyed(app, purpose, id, NULL, key);
+    qs = count_fail(c, app, key, now, &score, &locked_until, &locks);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+enum sv_err
 sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
                    const char *tenant_slug, const char *username)
 {

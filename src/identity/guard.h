@@ -68,6 +68,22 @@ SV_MUST_CHECK enum sv_err
 sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
                      const char *device, int64_t now, bool *hit);
 
+/*
+ * Other guessable secrets (e.g. the code that removes an authenticator):
+ * a decaying failure counter per (@p purpose, @p id), like the name's.
+ */
+/** *over when @p id has @p max or more failures for @p purpose now. */
+SV_MUST_CHECK enum sv_err sv_guard_key_over(struct sv_dbc *c,
+                                            const struct sv_app *app,
+                                            const char *purpose,
+                                            const char *id, unsigned max,
+                                            int64_t now, bool *over);
+/** Count one failure of @p id for @p purpose. */
+SV_MUST_CHECK enum sv_err sv_guard_key_fail_tx(struct sv_dbc *c,
+                                               const struct sv_app *app,
+                                               const char *purpose,
+                                               const char *id, int64_t now);
+
 /** Admin unlock: forget the failures of account name @p username. */
 SV_MUST_CHECK enum sv_err sv_guard_unlock_tx(struct sv_dbc *c,
                                              const struct sv_app *app,

@@ -329,6 +329,26 @@ make_recovery_codes(struct sv_dbc *c, const char *tenant_id,
     return SV_OK;
 }
 
+/*
+ * Removing an authenticator takes one of its codes: after 5 wrong ones
+ * (decaying like login failures) the account must wait, so a stolen
+ * session cannot guess its way to removing it. (Confirming needs no limit:
+ * whoever enrols has the secret.)
+ */
+enum { TOTP_MAX_WRONG = 5 };
+
+static enum sv_err
+too_many(struct sv_dbc *c, const struct sv_app *app,
+         const struct sv_session *s, enum sv_err *verdict)
+{
+    bool over = false;
+    enum sv_err rc = sv_guard_key_over(c, app, "totp-remove", s->account_id,
+                                       TOTP_MAX_WRONG, sv_now_ms(), &over);
+    if (rc == SV_OK && over)
+        *verdict = SV_E_RATE_LIMITED;
+    return rc;
+}
+
 static enum sv_err
 confirm_tx(struct sv_dbc *c, void *cls)
 {
@@ -408,6 +428,7 @@ sv_totp_enrol_confirm(struct sv_app *app, const struct sv_session *s,
 }
 
 struct remove_ctx {
+    const struct sv_app *app;
     const struct sv_session *s;
     const struct sv_actor *actor;
     const char *code;
@@ -436,12 +457,21 @@ remove_tx(struct sv_dbc *c, void *cls)
     if (qs == SV_QS_NONE)
         return SV_OK;
     if (confirmed) {
-        /* A stolen session alone must not remove the second factor. */
+        /* A stolen session alone must not remove the second factor, nor
+         * guess its way there. */
+        rc = too_many(c, rm->app, s, &rm->verdict);
+        if (rc != SV_OK || rm->verdict == SV_E_RATE_LIMITED)
+            return rc;
+        rm->verdict = SV_E_TOTP_NOT_ENROLLED;
         rc = sv_totp_check_tx(c, s->tenant_id, s->account_id, rm->code, &ok);
         if (rc != SV_OK)
             return rc;
         if (!ok) {
             rm->verdict = SV_E_CODE_INVALID;
+            rc = sv_guard_key_fail_tx(c, rm->app, "totp-remove", s->account_id,
+                                      sv_now_ms());
+            if (rc != SV_OK)
+                return rc;
             return sv_account_audit(c, s->tenant_id, rm->actor,
                                     "mfa.totp.remove", s->account_id, "failure",
                                     "code_invalid", NULL);
@@ -475,7 +505,7 @@ enum sv_err
 sv_totp_remove(struct sv_app *app, const struct sv_session *s,
                const struct sv_actor *actor, const char *code)
 {
-    struct remove_ctx rm = {s, actor, code, SV_E_INTERNAL};
+    struct remove_ctx rm = {app, s, actor, code, SV_E_INTERNAL};
     enum sv_err rc = sv_db_run_tx(app->db, "totp_remove", remove_tx, &rm);
     return rc == SV_OK ? rm.verdict : rc;
 }

@@ -432,7 +432,7 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
         assert.equal(outbox().length, n, 'no phone, no SMS');
     });
 
-    test('22. tenant policy --require-mfa on: a session restricted to enrolment becomes whole at confirm', async () => {
+    test('22. tenant policy --require-mfa on: a session restricted to enrolment becomes whole at confirm, restricted again when the authenticator goes; removal cannot be guessed', async () => {
         const cli = await srv.cli(['tenant', 'policy', 'beta', '--require-mfa', 'on', '--json']);
         assert.equal(cli.code, 0, cli.stderr);
         assert.deepEqual(JSON.parse(cli.stdout).tenant,
@@ -441,6 +441,8 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
         expectStatus(l, 200);
         assert.equal(l.json.mfa_pending, true, 'login on a require_mfa tenant without TOTP');
         const t = l.json.token;
+        expectError(await srv.api('GET', '/me/inbox', { token: t }), 403, 'mfa_enrolment_required', null,
+            'a restricted session may only enrol');
         const e = await srv.api('POST', '/me/totp', { token: t });
         expectStatus(e, 200);
         srv.secrets.add(e.json.secret);
@@ -450,6 +452,27 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
         const me = await srv.api('GET', '/me', { token: t });
         expectStatus(me, 200);
         assert.equal(me.json.mfa_pending, false, 'the enrolling session is whole now');
+        expectStatus(await srv.api('GET', '/me/inbox', { token: t }), 200);
+        // Removing the authenticator restricts the tenant's sessions again.
+        const rm = await srv.api('DELETE', '/me/totp', { token: t, body: { code: c.json.recovery_codes[0] } });
+        expectStatus(rm, 204);
+        assert.equal((await srv.api('GET', '/me', { token: t })).json.mfa_pending, true, 'restricted again');
+        expectError(await srv.api('GET', '/me/inbox', { token: t }), 403, 'mfa_enrolment_required');
+        // Enrol again; a stolen session cannot guess its way to removing it.
+        const e2 = await srv.api('POST', '/me/totp', { token: t });
+        srv.secrets.add(e2.json.secret);
+        const c2 = await srv.api('POST', '/me/totp/confirm', { token: t, body: { code: totp(e2.json.secret) } });
+        expectStatus(c2, 200);
+        for (const x of c2.json.recovery_codes) srv.secrets.add(x);
+        let wrong = 0;
+        for (; wrong < 6; wrong++) {
+            const g = await srv.api('DELETE', '/me/totp', { token: t, body: { code: '000000' } });
+            if (g.status === 429) break;
+            expectError(g, 401, 'code_invalid');
+        }
+        assert.equal(wrong, 5, 'five wrong codes, then the account waits');
+        expectError(await srv.api('DELETE', '/me/totp', { token: t, body: { code: c2.json.recovery_codes[0] } }),
+            429, 'rate_limited', null, 'even a right code, while it waits');
         const off = await srv.cli(['tenant', 'policy', 'beta', '--require-mfa', 'off']);
         assert.equal(off.code, 0, off.stderr);
         assert.match(off.stdout, /require_mfa off/);
