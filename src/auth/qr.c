@@ -7,6 +7,7 @@
 
 #include <gd.h>
 #include <qrencode.h>
+#include <sodium.h>
 
 #define QUIET_MODULES 4 /* the quiet zone ISO/IEC 18004 asks for */
 #define MAX_SCALE 32
@@ -78,12 +79,21 @@ sv_qr_png(const char *text, int scale, unsigned char **png, size_t *png_len)
     *png_len = (size_t)size;
     rc = SV_OK;
 cleanup:
-    if (gd_png != NULL)
+    /* The QR may carry a secret (TOTP enrolment, QR login): leave nothing
+     * of it in freed memory. */
+    if (gd_png != NULL) {
+        sodium_memzero(gd_png, (size_t)size);
         gdFree(gd_png);
-    if (im != NULL)
+    }
+    if (im != NULL) {
+        for (int y = 0; y < gdImageSY(im); y++)
+            sodium_memzero(im->pixels[y], (size_t)gdImageSX(im));
         gdImageDestroy(im);
-    if (qr != NULL)
+    }
+    if (qr != NULL) {
+        sodium_memzero(qr->data, (size_t)qr->width * (size_t)qr->width);
         QRcode_free(qr);
+    }
     return rc;
 }
 
@@ -135,6 +145,7 @@ sv_qr_svg(const char *text)
     }
     memcpy(svg + n, TAIL, sizeof TAIL);
 cleanup:
+    sodium_memzero(qr->data, (size_t)qr->width * (size_t)qr->width);
     QRcode_free(qr);
     return svg;
 }

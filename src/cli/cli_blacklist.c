@@ -109,9 +109,16 @@ sv_cli_blacklist(int argc, char **argv)
         if ((ip == NULL) == (device == NULL) || optind != argc)
             return sv_cli_usage("blacklist",
                                 "add needs exactly one of --ip, --device");
-        if (ip != NULL && inet_pton(AF_INET, ip, tmp) != 1 &&
-            inet_pton(AF_INET6, ip, tmp) != 1)
-            return sv_cli_usage("blacklist", "--ip: not an IP address");
+        if (ip != NULL) {
+            /* Stored as the server writes addresses: 0:0::1 is ::1. */
+            static char canon[INET6_ADDRSTRLEN];
+            int af = inet_pton(AF_INET, ip, tmp) == 1    ? AF_INET
+                     : inet_pton(AF_INET6, ip, tmp) == 1 ? AF_INET6
+                                                          : 0;
+            if (af == 0 || inet_ntop(af, tmp, canon, sizeof canon) == NULL)
+                return sv_cli_usage("blacklist", "--ip: not an IP address");
+            ip = canon;
+        }
         if (device != NULL && !sv_check_uuid(device))
             return sv_cli_usage("blacklist", "--device: not a device id");
         if (strlen(reason) > 200)

@@ -164,11 +164,12 @@ const struct sv_route sv_routes[] = {
      0,
      0,
      {0}},
+    /* A forced change comes first, even before a required MFA enrolment. */
     {"POST",
      "/api/v1/me/password",
      identity_http_change_password,
      SV_AUTH_SESSION,
-     B | FORCED,
+     B | FORCED | MFA,
      8 * 1024,
      {0}},
     {"POST",

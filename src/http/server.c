@@ -307,6 +307,12 @@ void
 sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
         sv_cont_fn cont, void *arg)
 {
+    if (atomic_load(&stopping)) {
+        /* Nothing would resume it: answer now, as if timed out. */
+        rq->woken = false;
+        cont(rq, arg);
+        return;
+    }
     rq->cont = cont;
     rq->work_arg = arg;
     rq->suspended = true;
@@ -551,6 +557,8 @@ sv_http_serve(struct sv_app *app)
     pthread_join(tk.thread, NULL);
     resume_where(NULL, 0); /* every long poll answers now */
     drain(30000);
+    resume_where(NULL, 0); /* one that parked while we drained */
+    drain(1000);
     /*
      * Run every queued job, so no connection stays suspended (stopping the
      * daemon with one would abort), then let their replies go out.

@@ -394,7 +394,7 @@ confirm_tx(struct sv_dbc *c, void *cls)
     /* AUTH-8: sessions restricted to enrolment become whole. */
     if (rc == SV_OK)
         rc = qs_change(
-            mfa_store_sessions_mfa_done(c, s->tenant_id, s->account_id));
+            mfa_store_sessions_mfa_done(c, s->tenant_id, s->account_id, s->id));
     if (rc == SV_OK)
         rc = sv_account_audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
                               s->account_id, "success", NULL, NULL);

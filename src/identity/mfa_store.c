@@ -47,9 +47,11 @@ SV_SQL(Q_RECOVERY_DELETE, "mfa_recovery_delete",
 
 /* ---- sessions, phone ---- */
 
+/* Only the session that enrolled: another one opened with the password
+ * alone (perhaps not by the owner) stays restricted. */
 SV_SQL(Q_SESSIONS_MFA_DONE, "mfa_sessions_done",
        "UPDATE sessions SET mfa_pending = 0 "
-       "WHERE tenant_id = $1 AND account_id = $2",
+       "WHERE tenant_id = $1 AND account_id = $2 AND id = $3",
        0);
 /* AUTH-8: without its authenticator, a require_mfa account's sessions may
  * only enrol a new one. */
@@ -214,9 +216,11 @@ mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs
 mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
-                            const char *account_id)
+                            const char *account_id, const char *session_id)
 {
-    return sv_stmt_exec(stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id));
+    struct sv_stmt *st = stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id);
+    sv_stmt_text(st, 3, session_id);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs
