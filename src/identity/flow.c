@@ -209,9 +209,12 @@ ch_read(struct sv_dbc *c, const char *id, struct challenge *ch)
  * The challenge @p id if @p token is its token, open and unexpired. A wrong
  * token is "no such challenge": a guessed id reveals nothing.
  */
+static enum sv_err ch_gate(struct sv_dbc *c, const struct sv_app *app,
+                           const struct challenge *ch);
+
 static enum sv_err
-ch_load(struct sv_dbc *c, const char *id, const char *token,
-        struct challenge *ch)
+ch_load(struct sv_dbc *c, const struct sv_app *app, const char *id,
+        const char *token, struct challenge *ch)
 {
     uint8_t h[SV_TOKEN_HASH_LEN];
     enum sv_qs qs;
@@ -229,7 +232,39 @@ ch_load(struct sv_dbc *c, const char *id, const char *token,
         strcmp(ch->stage, "closed") == 0 ||
         ch->failures >= CHALLENGE_MAX_FAILURES)
         return SV_E_CHALLENGE_EXPIRED;
-    return SV_OK;
+    return ch_gate(c, app, ch);
+}
+
+/*
+ * AUTH-4/5 apply to every step, not only the password: a locked name, a
+ * blacklisted source or device is refused here too (guessing a second
+ * factor over many challenges must hit the same lock).
+ */
+static enum sv_err
+ch_gate(struct sv_dbc *c, const struct sv_app *app, const struct challenge *ch)
+{
+    struct sv_guard g;
+    bool black = false;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    sv_guard_init(app, &g, ch->tenant_slug, ch->username, ch->cl.ip,
+                  ch->cl.device);
+    rc = sv_guard_read(c, app, &g, now);
+    if (rc != SV_OK)
+        return rc;
+    if (g.locked_until > now)
+        return SV_E_LOGIN_LOCKED;
+    if (ch->tenant_id[0] != '\0' &&
+        (rc = sv_db_scope_tenant(c, ch->tenant_id)) != SV_OK)
+        return rc;
+    if ((rc = sv_db_scope_platform(c)) != SV_OK)
+        return rc;
+    rc = sv_guard_blacklisted(c, ch->tenant_id[0] ? ch->tenant_id : NULL,
+                              ch->cl.ip, ch->cl.device, now, &black);
+    if (rc == SV_OK && black)
+        return SV_E_BLACKLISTED;
+    return rc;
 }
 
 static bool
@@ -371,6 +406,9 @@ device_upsert(struct sv_dbc *c, const char *tenant_id, const char *account_id,
     if (qs == SV_QS_ONE) {
         if (strcmp(d->state, "revoked") == 0)
             return SV_E_DEVICE_REVOKED;
+        /* A browser cookie naming a phone's id is not that phone. */
+        if (strcmp(d->kind, sv_client_kind_name(cl->kind)) != 0)
+            return SV_E_SIGNATURE_INVALID;
         /* The device id is the client's word; its key is the proof. */
         if (is_device_kind(cl->kind) &&
             (!d->has_pk || !cl->has_pk || sodium_memcmp(d->pk, cl->pk, 32)))
@@ -450,10 +488,10 @@ has_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
 
 static enum sv_err
 open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
-             const char *account_id, const char *username,
-             const struct sv_client *cl, const char *device_id,
-             bool mfa_pending, const char *via, bool must_change, bool rehashed,
-             struct sv_outcome *out)
+             const char *tenant_slug, const char *account_id,
+             const char *username, const struct sv_client *cl,
+             const char *device_id, bool mfa_pending, const char *via,
+             bool must_change, bool rehashed, struct sv_outcome *out)
 {
     uint8_t hash[SV_TOKEN_HASH_LEN];
     char id[SV_UUID_LEN + 1], when[SV_RFC3339_LEN + 1];
@@ -470,6 +508,10 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
                                        device_id, mfa_pending);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
+    /* AUTH-4: the name's failures are forgotten, this attempt refunded. */
+    rc = sv_guard_session_tx(c, app, tenant_slug, username, cl->ip, cl->device);
+    if (rc != SV_OK)
+        return rc;
     out->challenge = false;
     out->kind = cl->kind;
     out->mfa_pending = mfa_pending;
@@ -547,6 +589,14 @@ login_nonce(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     if (cl->nonce[0] == '\0')
         return SV_OK;
     snprintf(key, sizeof key, "login:%s", cl->device);
+    if (randombytes_uniform(16) == 0) {
+        st = sv_db_stmt(c, &Q_NONCE_PRUNE);
+        sv_stmt_text(st, 1, tenant_id);
+        sv_stmt_text(st, 2, key);
+        sv_stmt_int(st, 3, sv_now_ms());
+        if ((qs = sv_stmt_exec(st)) < 0)
+            return sv_qs_err(qs);
+    }
     st = sv_db_stmt(c, &Q_NONCE_ADD);
     sv_stmt_text(st, 1, tenant_id);
     sv_stmt_text(st, 2, key);
@@ -631,8 +681,8 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
     if (ch.next[0] == '\0' && mfa && totp)
         append_step(ch.next, sizeof ch.next, "totp"); /* AUTH-8 */
     if (ch.next[0] == '\0')
-        return open_session(c, app, t->id, a->id, a->username, cl, d.id,
-                            mfa && !totp,
+        return open_session(c, app, t->id, t->slug, a->id, a->username, cl,
+                            d.id, mfa && !totp,
                             trusted_here ? "trusted_device" : "password_only",
                             must_change, rehashed, out);
 
@@ -714,8 +764,8 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     rc = sv_account_find(c, ch->tenant_id, ch->account_id, &acc);
     if (rc != SV_OK)
         return rc == SV_E_NOT_FOUND ? SV_E_CHALLENGE_EXPIRED : rc;
-    rc = open_session(c, app, ch->tenant_id, ch->account_id, acc.username,
-                      &ch->cl, d.id, mfa && !totp, how,
+    rc = open_session(c, app, ch->tenant_id, ch->tenant_slug, ch->account_id,
+                      acc.username, &ch->cl, d.id, mfa && !totp, how,
                       acc.must_change_password, false, out);
     sodium_memzero(&acc, sizeof acc);
     return rc;
@@ -805,7 +855,7 @@ img_tx(struct sv_dbc *c, void *cls)
     struct img_ctx *x = cls;
     struct challenge ch;
     uint8_t h[32];
-    enum sv_err rc = ch_load(c, x->id, x->token, &ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
     if (rc != SV_OK)
         return rc;
@@ -849,7 +899,7 @@ static enum sv_err
 ans_tx(struct sv_dbc *c, void *cls)
 {
     struct ans_ctx *x = cls;
-    enum sv_err rc = ch_load(c, x->id, x->token, &x->ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &x->ch);
 
     x->wrong = false;
     if (rc != SV_OK)
@@ -904,7 +954,7 @@ code_tx(struct sv_dbc *c, void *cls)
     struct code_ctx *x = cls;
     struct challenge ch;
     bool ok = false;
-    enum sv_err rc = ch_load(c, x->id, x->token, &ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
     x->wrong = false;
     if (rc != SV_OK)
@@ -974,7 +1024,7 @@ send_tx(struct sv_dbc *c, void *cls)
     struct challenge ch;
     bool has = false;
     uint8_t h[32];
-    enum sv_err rc = ch_load(c, x->id, x->token, &ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
     if (rc != SV_OK)
         return rc;
@@ -1060,6 +1110,32 @@ struct ap_ctx {
     char *qr_text;
 };
 
+enum { APPROVALS_PER_CHALLENGE = 3, APPROVALS_PER_HOUR = 10 };
+
+static enum sv_err
+count_approvals(struct sv_dbc *c, const struct challenge *ch, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_AP_COUNT_CHALLENGE);
+    int64_t n;
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, ch->tenant_id);
+    sv_stmt_text(st, 2, ch->id);
+    if ((qs = sv_stmt_step(st)) < 0)
+        return sv_qs_err(qs);
+    n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    if (n >= APPROVALS_PER_CHALLENGE)
+        return SV_E_RATE_LIMITED;
+    st = sv_db_stmt(c, &Q_AP_COUNT_RECENT);
+    sv_stmt_text(st, 1, ch->tenant_id);
+    sv_stmt_text(st, 2, ch->account_id);
+    sv_stmt_int(st, 3, now - 3600 * 1000);
+    if ((qs = sv_stmt_step(st)) < 0)
+        return sv_qs_err(qs);
+    n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    return n >= APPROVALS_PER_HOUR ? SV_E_RATE_LIMITED : SV_OK;
+}
+
 static enum sv_err
 ap_start_tx(struct sv_dbc *c, void *cls)
 {
@@ -1069,7 +1145,7 @@ ap_start_tx(struct sv_dbc *c, void *cls)
     uint8_t secret[32], h[32];
     int choices[3];
     int64_t now = sv_now_ms();
-    enum sv_err rc = ch_load(c, x->id, x->token, &ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
     struct sv_stmt *st;
 
     if (rc != SV_OK)
@@ -1078,6 +1154,9 @@ ap_start_tx(struct sv_dbc *c, void *cls)
         !next_has(&ch, x->qr ? "qr_approval" : "device_approval"))
         return SV_E_STEP_NOT_ALLOWED;
     if ((rc = sv_db_scope_tenant(c, ch.tenant_id)) != SV_OK)
+        return rc;
+    /* Push fatigue: a few per login, and a few per account per hour. */
+    if ((rc = count_approvals(c, &ch, now)) != SV_OK)
         return rc;
     sv_uuid7(aid);
     numbers(&x->number, choices);
@@ -1148,7 +1227,7 @@ wait_tx(struct sv_dbc *c, void *cls)
 {
     struct wait_ctx *x = cls;
     struct challenge ch;
-    enum sv_err rc = ch_load(c, x->id, x->token, &ch);
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
     x->pending = false;
     if (rc != SV_OK)
@@ -1388,6 +1467,22 @@ decide_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_CHALLENGE_EXPIRED; /* the login moved on meanwhile */
+    if (!approve) {
+        /* A denied or mismatched approval counts against the login, like
+         * a wrong code: enough of them lock the name. */
+        struct challenge ch;
+        qs = ch_read(c, x->challenge_id, &ch);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        if (qs == SV_QS_ONE) {
+            rc = step_failed(c, x->app, &ch,
+                             x->mismatch ? "number_mismatch" : "denied");
+            if (rc == SV_OK)
+                rc = sv_db_scope_tenant(c, x->s->tenant_id);
+            if (rc != SV_OK)
+                return rc;
+        }
+    }
     return flow_audit(
         c, x->s->tenant_id, x->actor->account_id, x->actor->username,
         x->actor->ip, x->actor->user_agent, "auth.approval", "approval", x->aid,
@@ -1593,6 +1688,14 @@ sv_account_unlock(struct sv_app *app, const char *tenant_id,
     return sv_db_run_tx(app->db, "account_unlock", unlock_tx, &x);
 }
 
+enum sv_err
+sv_flow_close_account_tx(struct sv_dbc *c, const char *account_id)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_CLOSE_ACCOUNT);
+    sv_stmt_text(st, 1, account_id);
+    return qs_done(sv_stmt_exec(st));
+}
+
 struct settled_ctx {
     const char *id;
     bool settled;
@@ -1641,37 +1744,59 @@ sv_account_get(struct sv_app *app, const char *tenant_id, const char *id,
 
 /* ---- cross-node wake-ups and housekeeping ---- */
 
-struct tick_ctx {
-    int64_t since;
-    char ids[64][37];
-    unsigned n;
-};
-
 static enum sv_err
 tick_tx(struct sv_dbc *c, void *cls)
 {
-    struct tick_ctx *x = cls;
+    int64_t *since = cls;
     struct sv_stmt *st = sv_db_stmt(c, &Q_CH_DECIDED_SINCE);
     enum sv_qs qs;
 
-    x->n = 0;
-    sv_stmt_int(st, 1, x->since);
+    sv_stmt_int(st, 1, *since);
+    /* A wake for an id nobody waits on here costs a list walk. */
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
-        if (x->n < 64)
-            snprintf(x->ids[x->n++], 37, "%s", sv_stmt_col_text(st, 0));
+        sv_wake(sv_stmt_col_text(st, 0));
     return qs_done(qs);
+}
+
+/* Expired challenges, counters decayed to nothing, old failures. */
+static enum sv_err
+housekeeping_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_app *app = cls;
+    int64_t now = sv_now_ms();
+    struct sv_stmt *st;
+    enum sv_qs qs;
+
+    /* Kept an hour past expiry, for whoever still asks about one. */
+    st = sv_db_stmt(c, &Q_CH_PRUNE);
+    sv_stmt_int(st, 1, now - 3600 * 1000);
+    if ((qs = sv_stmt_exec(st)) < 0)
+        return sv_qs_err(qs);
+    st = sv_db_stmt(c, &Q_COUNTER_PRUNE);
+    sv_stmt_int(st, 1, now);
+    sv_stmt_int(st, 2, app->cfg.failure_decay_ms);
+    if ((qs = sv_stmt_exec(st)) < 0)
+        return sv_qs_err(qs);
+    st = sv_db_stmt(c, &Q_FAILURE_PRUNE);
+    sv_stmt_int(st, 1, now - app->cfg.stuffing_window_ms);
+    return qs_done(sv_stmt_exec(st));
 }
 
 void
 sv_flow_tick(struct sv_app *app)
 {
-    /* Decisions of the last few seconds: a wake on an id nobody waits on
-     * here costs nothing; one made on another node reaches us in ≤ 1 s. */
-    struct tick_ctx x = {.since = sv_now_ms() - 2500};
-    if (sv_db_run_one(app->db, tick_tx, &x) != SV_OK)
-        return;
-    for (unsigned i = 0; i < x.n; i++)
-        sv_wake(x.ids[i]);
+    static unsigned ticks;
+
+    /* Decisions of the last few seconds, made on any node: the waiting
+     * client learns of one from another node within about a second. */
+    if (sv_parked_count() > 0) {
+        int64_t since = sv_now_ms() - 2500;
+        if (sv_db_run_one(app->db, tick_tx, &since) != SV_OK)
+            sv_log(SV_LOG_DEBUG, "wake-up poll failed", "%s", "next tick");
+    }
+    if (++ticks % 60 == 0 && sv_db_run_tx(app->db, "auth_housekeeping",
+                                          housekeeping_tx, app) != SV_OK)
+        sv_log(SV_LOG_WARN, "auth housekeeping failed", "%s", "retrying");
 }
 
 void

@@ -202,6 +202,13 @@ SV_MUST_CHECK enum sv_err sv_account_unlock(struct sv_app *app,
                                             const char *account_id,
                                             const struct sv_actor *actor);
 
+/**
+ * Inside a transaction: close every login of account @p account_id still
+ * in progress (its password changed, or it was reset).
+ */
+SV_MUST_CHECK enum sv_err sv_flow_close_account_tx(struct sv_dbc *c,
+                                                   const char *account_id);
+
 /** True when challenge @p id is no longer waiting on an approval. */
 bool sv_flow_settled(struct sv_app *app, const char *id);
 

@@ -1,6 +1,7 @@
 /* Brute force and credential stuffing (AUTH-4, AUTH-5): see guard.h. */
 #include "identity/guard.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,35 @@ keyed(const struct sv_app *app, const char *kind, const char *a, const char *b,
 }
 
 void
+sv_guard_source(const char *ip, char out[64])
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    char prefix[INET6_ADDRSTRLEN];
+
+    out[0] = '\0';
+    if (ip == NULL || ip[0] == '\0')
+        return;
+    if (inet_pton(AF_INET, ip, &a4) == 1) {
+        inet_ntop(AF_INET, &a4, out, 64);
+        return;
+    }
+    if (inet_pton(AF_INET6, ip, &a6) != 1) {
+        snprintf(out, 64, "%s", ip);
+        return;
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memcpy(&a4, &a6.s6_addr[12], 4);
+        inet_ntop(AF_INET, &a4, out, 64);
+        return;
+    }
+    /* One host holds a /64: counting its addresses would count nothing. */
+    memset(&a6.s6_addr[8], 0, 8);
+    inet_ntop(AF_INET6, &a6, prefix, sizeof prefix);
+    snprintf(out, 64, "%s/64", prefix);
+}
+
+void
 sv_guard_init(const struct sv_app *app, struct sv_guard *g,
               const char *tenant_slug, const char *username, const char *ip,
               const char *device)
@@ -49,7 +79,7 @@ sv_guard_init(const struct sv_app *app, struct sv_guard *g,
     for (; tenant_slug[i] != '\0' && i + 1 < sizeof slug; i++)
         slug[i] = (char)tolower((unsigned char)tenant_slug[i]);
     slug[i] = '\0';
-    g->ip = ip != NULL ? ip : "";
+    sv_guard_source(ip, g->ip);
     g->device = device != NULL ? device : "";
     keyed(app, "name", slug, username, g->name_key);
     keyed(app, "ip", g->ip, NULL, g->ip_key);
@@ -100,6 +130,13 @@ sv_guard_captcha_due(const struct sv_app *app, const struct sv_guard *g)
 {
     int64_t n = (int64_t)app->cfg.captcha_after * 1000;
     return g->name_score >= n || g->ip_score >= n || g->device_score >= n;
+}
+
+bool
+sv_guard_source_flooding(const struct sv_app *app, const struct sv_guard *g)
+{
+    int64_t n = (int64_t)app->cfg.lock_after * 10 * 1000;
+    return g->ip_score >= n || g->device_score >= n;
 }
 
 static enum sv_qs
@@ -232,69 +269,135 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
 }
 
 enum sv_err
-sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
-                 const char *tenant_id, const struct sv_actor *actor,
-                 int64_t now)
+sv_guard_attempt_tx(struct sv_dbc *c, const struct sv_app *app,
+                    struct sv_guard *g, int64_t now)
 {
-    int64_t score = 0, locked_until = 0, locks = 0, s2, l2, k2;
+    int64_t score = 0, locked_until = 0, locks = 0;
     enum sv_qs qs;
-    enum sv_err rc;
 
     qs = count_fail(c, app, g->name_key, now, &score, &locked_until, &locks);
     if (qs < 0)
         return sv_qs_err(qs);
-    if (g->ip[0] != '\0' &&
-        (qs = count_fail(c, app, g->ip_key, now, &s2, &l2, &k2)) < 0)
-        return sv_qs_err(qs);
-    if (g->device[0] != '\0' &&
-        (qs = count_fail(c, app, g->device_key, now, &s2, &l2, &k2)) < 0)
-        return sv_qs_err(qs);
-
-    if (score >= (int64_t)app->cfg.lock_after * 1000 && locked_until <= now) {
-        int64_t span = app->cfg.lock_base_ms;
-        for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
-            span *= 2;
-        if (span > app->cfg.lock_max_ms)
-            span = app->cfg.lock_max_ms;
-        struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_LOCK);
-        sv_stmt_blob(st, 1, g->name_key, 32);
-        sv_stmt_int(st, 2, now + span);
-        qs = sv_stmt_exec(st);
+    g->name_score = score - 1000;
+    g->locked_until = locked_until;
+    g->ip_score = g->device_score = 0;
+    if (g->ip[0] != '\0') {
+        qs = count_fail(c, app, g->ip_key, now, &score, &locked_until, &locks);
         if (qs < 0)
             return sv_qs_err(qs);
-        g->locked_until = now + span;
-        char details[96];
-        snprintf(details, sizeof details,
-                 "{\"locked_for_s\":%lld,\"lock\":%lld}",
-                 (long long)(span / 1000), (long long)locks + 1);
-        rc = audit_security(c, tenant_id, actor, "security.lock",
-                            "too_many_failures", details);
-        if (rc != SV_OK)
-            return rc;
+        g->ip_score = score - 1000;
     }
-    rc = stuffing_check(c, app, g, "ip", g->ip, tenant_id, actor, now);
-    if (rc == SV_OK)
-        rc = stuffing_check(c, app, g, "device", g->device, tenant_id, actor,
-                            now);
-    if (rc != SV_OK)
-        return rc;
-    /* Old failures are no evidence of anything: prune now and then. */
-    if (randombytes_uniform(64) == 0) {
-        struct sv_stmt *st = sv_db_stmt(c, &Q_FAILURE_PRUNE);
-        sv_stmt_int(st, 1, now - app->cfg.stuffing_window_ms);
-        if ((qs = sv_stmt_exec(st)) < 0)
+    if (g->device[0] != '\0') {
+        qs = count_fail(c, app, g->device_key, now, &score, &locked_until,
+                        &locks);
+        if (qs < 0)
             return sv_qs_err(qs);
+        g->device_score = score - 1000;
     }
     return SV_OK;
 }
 
 enum sv_err
-sv_guard_success_tx(struct sv_dbc *c, struct sv_guard *g)
+sv_guard_failed_tx(struct sv_dbc *c, const struct sv_app *app,
+                   struct sv_guard *g, const char *tenant_id,
+                   const struct sv_actor *actor, int64_t now)
+{
+    struct sv_guard cur = *g;
+    struct sv_stmt *st;
+    enum sv_qs qs;
+    enum sv_err rc;
+
+    /* The score now, every parallel attempt in it. */
+    rc = sv_guard_read(c, app, &cur, now);
+    if (rc != SV_OK)
+        return rc;
+    if (cur.name_score >= (int64_t)app->cfg.lock_after * 1000 &&
+        cur.locked_until <= now) {
+        int64_t span = app->cfg.lock_base_ms, locks = 0;
+        st = sv_db_stmt(c, &Q_COUNTER_LOCKS);
+        sv_stmt_blob(st, 1, g->name_key, 32);
+        qs = sv_stmt_step(st);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        if (qs == SV_QS_ONE) {
+            locks = sv_stmt_col_int(st, 0);
+            if ((qs = sv_stmt_step(st)) < 0)
+                return sv_qs_err(qs);
+        }
+        for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
+            span *= 2;
+        if (span > app->cfg.lock_max_ms)
+            span = app->cfg.lock_max_ms;
+        /* Of two failures racing here, one locks. */
+        st = sv_db_stmt(c, &Q_COUNTER_LOCK);
+        sv_stmt_blob(st, 1, g->name_key, 32);
+        sv_stmt_int(st, 2, now + span);
+        sv_stmt_int(st, 3, now);
+        qs = sv_stmt_exec(st);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        if (qs == SV_QS_ONE) {
+            char details[96];
+            g->locked_until = now + span;
+            snprintf(details, sizeof details,
+                     "{\"locked_for_s\":%lld,\"lock\":%lld}",
+                     (long long)(span / 1000), (long long)locks + 1);
+            rc = audit_security(c, tenant_id, actor, "security.lock",
+                                "too_many_failures", details);
+            if (rc != SV_OK)
+                return rc;
+        }
+    }
+    rc = stuffing_check(c, app, g, "ip", g->ip, tenant_id, actor, now);
+    if (rc == SV_OK)
+        rc = stuffing_check(c, app, g, "device", g->device, tenant_id, actor,
+                            now);
+    return rc;
+}
+
+enum sv_err
+sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+                 const char *tenant_id, const struct sv_actor *actor,
+                 int64_t now)
+{
+    enum sv_err rc = sv_guard_attempt_tx(c, app, g, now);
+    return rc != SV_OK ? rc
+                       : sv_guard_failed_tx(c, app, g, tenant_id, actor, now);
+}
+
+static enum sv_err
+clear(struct sv_dbc *c, const uint8_t key[32])
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLEAR);
-    sv_stmt_blob(st, 1, g->name_key, 32);
+    sv_stmt_blob(st, 1, key, 32);
     enum sv_qs qs = sv_stmt_exec(st);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+static enum sv_err
+refund(struct sv_dbc *c, const uint8_t key[32])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_REFUND);
+    sv_stmt_blob(st, 1, key, 32);
+    enum sv_qs qs = sv_stmt_exec(st);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+enum sv_err
+sv_guard_session_tx(struct sv_dbc *c, const struct sv_app *app,
+                    const char *tenant_slug, const char *username,
+                    const char *ip, const char *device)
+{
+    struct sv_guard g;
+    enum sv_err rc;
+
+    sv_guard_init(app, &g, tenant_slug, username, ip, device);
+    rc = clear(c, g.name_key);
+    if (rc == SV_OK && g.ip[0] != '\0')
+        rc = refund(c, g.ip_key);
+    if (rc == SV_OK && g.device[0] != '\0')
+        rc = refund(c, g.device_key);
+    return rc;
 }
 
 static enum sv_err
@@ -325,8 +428,13 @@ sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
 {
     enum sv_err rc;
 
+    char source[64];
+
     *out = false;
     rc = hit(c, tenant_id, "ip", ip, now, out);
+    sv_guard_source(ip, source);
+    if (rc == SV_OK && !*out && ip != NULL && strcmp(source, ip) != 0)
+        rc = hit(c, tenant_id, "ip", source, now, out);
     if (rc == SV_OK && !*out)
         rc = hit(c, tenant_id, "device", device, now, out);
     return rc;
@@ -344,7 +452,7 @@ sv_guard_key_over(struct sv_dbc *c, const struct sv_app *app,
     keyed(app, purpose, id, NULL, g.name_key);
     memcpy(g.ip_key, g.name_key, 32);
     memcpy(g.device_key, g.name_key, 32);
-    g.ip = g.device = "";
+    g.device = "";
     rc = sv_guard_read(c, app, &g, now);
     *over = rc == SV_OK && g.name_score >= (int64_t)max * 1000;
     return rc;
@@ -369,7 +477,7 @@ sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
 {
     struct sv_guard g;
     sv_guard_init(app, &g, tenant_slug, username, "", "");
-    return sv_guard_success_tx(c, &g);
+    return clear(c, g.name_key);
 }
 
 /* ---- administration ---- */

@@ -25,12 +25,19 @@ struct sv_actor;
 struct sv_guard {
     /* keyed hashes: nothing typed is stored */
     uint8_t name_key[32], ip_key[32], device_key[32];
-    const char *ip;     /* "" when unknown */
+    /*
+     * The source: an IPv4 address, or an IPv6 address's /64 (one host
+     * controls a whole /64), "" when unknown.
+     */
+    char ip[64];
     const char *device; /* client device id, "" when none */
-    /* read by sv_guard_read */
+    /* from sv_guard_read, or from before this attempt (sv_guard_attempt_tx) */
     int64_t name_score, ip_score, device_score; /* thousandths */
     int64_t locked_until;
 };
+
+/** The source an address counts as: IPv4, or the /64 of an IPv6 one. */
+void sv_guard_source(const char *ip, char out[64]);
 
 /** Fill the keys of @p g for this attempt. */
 void sv_guard_init(const struct sv_app *app, struct sv_guard *g,
@@ -42,8 +49,45 @@ SV_MUST_CHECK enum sv_err sv_guard_read(struct sv_dbc *c,
                                         const struct sv_app *app,
                                         struct sv_guard *g, int64_t now);
 
-/** A CAPTCHA is due (after sv_guard_read). */
+/** A CAPTCHA is due (after sv_guard_read or sv_guard_attempt_tx). */
 bool sv_guard_captcha_due(const struct sv_app *app, const struct sv_guard *g);
+
+/**
+ * The source has failed so often (10 x lock_after, decaying) that it may
+ * not even be shown a CAPTCHA any more: answer SV_E_RATE_LIMITED.
+ */
+bool sv_guard_source_flooding(const struct sv_app *app,
+                              const struct sv_guard *g);
+
+/**
+ * Inside a transaction, before the password is checked: count this attempt
+ * as a failure on all three counters at once (so parallel attempts cannot
+ * slip past the thresholds while their hashes run), leaving in @p g the
+ * scores from before it and the lock. A session refunds it
+ * (sv_guard_session_tx); a wrong password then only needs the lock and
+ * stuffing checks (sv_guard_failed_tx).
+ */
+SV_MUST_CHECK enum sv_err sv_guard_attempt_tx(struct sv_dbc *c,
+                                              const struct sv_app *app,
+                                              struct sv_guard *g, int64_t now);
+
+/**
+ * Inside a transaction, after an attempt counted by sv_guard_attempt_tx
+ * failed: lock the name if it reached lock_after, look for stuffing.
+ */
+SV_MUST_CHECK enum sv_err
+sv_guard_failed_tx(struct sv_dbc *c, const struct sv_app *app,
+                   struct sv_guard *g, const char *tenant_id,
+                   const struct sv_actor *actor, int64_t now);
+
+/**
+ * Inside a transaction, when a login ends in a session: the name's
+ * failures are forgotten, the source's and device's attempt refunded.
+ */
+SV_MUST_CHECK enum sv_err
+sv_guard_session_tx(struct sv_dbc *c, const struct sv_app *app,
+                    const char *tenant_slug, const char *username,
+                    const char *ip, const char *device);
 
 /**
  * Inside a transaction: count one failure on all three counters, lock the
@@ -55,10 +99,6 @@ SV_MUST_CHECK enum sv_err
 sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
                  const char *tenant_id, const struct sv_actor *actor,
                  int64_t now);
-
-/** Inside a transaction: a correct password clears the name's counter. */
-SV_MUST_CHECK enum sv_err sv_guard_success_tx(struct sv_dbc *c,
-                                              struct sv_guard *g);
 
 /**
  * Is this IP or device blacklisted for @p tenant_id (NULL: platform entries
@@ -75,9 +115,9 @@ sv_guard_blacklisted(struct sv_dbc *c, const char *tenant_id, const char *ip,
 /** *over when @p id has @p max or more failures for @p purpose now. */
 SV_MUST_CHECK enum sv_err sv_guard_key_over(struct sv_dbc *c,
                                             const struct sv_app *app,
-                                            const char *purpose,
-                                            const char *id, unsigned max,
-                                            int64_t now, bool *over);
+                                            const char *purpose, const char *id,
+                                            unsigned max, int64_t now,
+                                            bool *over);
 /** Count one failure of @p id for @p purpose. */
 SV_MUST_CHECK enum sv_err sv_guard_key_fail_tx(struct sv_dbc *c,
                                                const struct sv_app *app,

@@ -305,6 +305,8 @@ sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
         rc = qs_change(identity_store_revoke_account_sessions(
             c, tenant_id, account_id, NULL, now));
     if (rc == SV_OK)
+        rc = sv_flow_close_account_tx(c, account_id);
+    if (rc == SV_OK)
         rc = sv_account_audit(c, tenant_id, actor, "account.password_reset",
                               account_id, "success", NULL, NULL);
     return rc;
@@ -439,14 +441,9 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
-    /* AUTH-4, AUTH-5: counters and blacklist before any hashing. */
+    /* AUTH-4, AUTH-5: blacklist and counters before any hashing. */
     sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
                   l->client.device);
-    rc = sv_guard_read(c, l->app, &l->guard, now);
-    if (rc != SV_OK)
-        return rc;
-    l->locked_until = l->guard.locked_until;
-    l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
     rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
     if (rc != SV_OK && rc != SV_E_NOT_FOUND)
         return rc;
@@ -458,8 +455,17 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
         rc =
             sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
                                  l->ip, l->client.device, now, &l->blacklisted);
-    if (rc != SV_OK || !l->tenant_found)
+    if (rc != SV_OK || l->blacklisted)
         return rc;
+    /* Counted before the hash: parallel guesses cannot pass the limits. */
+    rc = sv_guard_attempt_tx(c, l->app, &l->guard, now);
+    if (rc != SV_OK)
+        return rc;
+    l->locked_until = l->guard.locked_until;
+    l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
+    l->flooding = sv_guard_source_flooding(l->app, &l->guard);
+    if (!l->tenant_found)
+        return SV_OK;
     rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
                                                          l->username, &r));
     if (rc == SV_E_NOT_FOUND)
@@ -476,7 +482,7 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
 enum sv_err
 sv_login_lookup(struct sv_app *app, struct sv_login *l)
 {
-    return sv_db_run_ro(app->db, login_lookup_tx, l);
+    return sv_db_run_tx(app->db, "login_lookup", login_lookup_tx, l);
 }
 
 enum sv_err
@@ -491,9 +497,12 @@ sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
         *retry_after_s = (l->locked_until - now + 999) / 1000;
         return SV_E_LOGIN_LOCKED;
     }
-    if (l->captcha_passed)
+    if (l->captcha_passed) {
         l->captcha_due = false;
-    return SV_OK;
+        return SV_OK;
+    }
+    /* So many failures from here that even a CAPTCHA is too much. */
+    return l->flooding ? SV_E_RATE_LIMITED : SV_OK;
 }
 
 void
@@ -582,14 +591,13 @@ login_finish_tx(struct sv_dbc *c, void *cls)
         free(details);
         if (rc != SV_OK)
             return rc;
-        /* AUTH-4, AUTH-5: known and unknown names count alike. */
-        return sv_guard_fail_tx(c, f->app, &l->guard,
-                                l->tenant_found ? l->tenant.id : NULL, &actor,
-                                sv_now_ms());
+        /* AUTH-4, AUTH-5: known and unknown names count alike (the
+         * attempt itself was counted before the hash). */
+        return sv_guard_failed_tx(c, f->app, &l->guard,
+                                  l->tenant_found ? l->tenant.id : NULL, &actor,
+                                  sv_now_ms());
     }
-    rc = sv_guard_success_tx(c, &l->guard);
-    if (rc != SV_OK)
-        return rc;
+    /* The name's failures are forgotten only when a session opens. */
     return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
                                      &l->client, l->weak, l->rehashed, &l->out);
 }
@@ -716,6 +724,9 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = qs_change(identity_store_revoke_account_sessions(
             c, s->tenant_id, s->account_id, s->id, now));
+    /* ... and every login in progress that passed the old one. */
+    if (rc == SV_OK)
+        rc = sv_flow_close_account_tx(c, s->account_id);
     if (rc == SV_OK)
         rc = sv_account_audit(c, s->tenant_id, &actor,
                               "account.password_changed", s->account_id,

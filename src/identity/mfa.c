@@ -1,3 +1,4 @@
+#include "identity/flow.h"
 #include "identity/guard.h"
 #include "identity/mfa.h"
 
@@ -338,8 +339,8 @@ make_recovery_codes(struct sv_dbc *c, const char *tenant_id,
 enum { TOTP_MAX_WRONG = 5 };
 
 static enum sv_err
-too_many(struct sv_dbc *c, const struct sv_app *app,
-         const struct sv_session *s, enum sv_err *verdict)
+too_many(struct sv_dbc *c, const struct sv_app *app, const struct sv_session *s,
+         enum sv_err *verdict)
 {
     bool over = false;
     enum sv_err rc = sv_guard_key_over(c, app, "totp-remove", s->account_id,
@@ -936,7 +937,7 @@ struct verify_ctx {
 };
 
 static enum sv_err
-verify_tx(struct sv_dbc *c, void *cls)
+verify_code_tx(struct sv_dbc *c, void *cls)
 {
     struct verify_ctx *v = cls;
     struct sv_reset *r = v->r;
@@ -994,6 +995,50 @@ verify_tx(struct sv_dbc *c, void *cls)
         details);
 }
 
+/*
+ * AUTH-4/5 for reset codes too: a locked name or a blacklisted source gets
+ * the same "invalid code" without its code being looked at, and every
+ * refusal counts on the name, the source and stuffing, like a wrong
+ * password.
+ */
+static enum sv_err
+verify_tx(struct sv_dbc *c, void *cls)
+{
+    struct verify_ctx *v = cls;
+    struct sv_reset *r = v->r;
+    struct sv_actor actor = {NULL, r->username, r->ip, r->user_agent};
+    struct sv_guard g;
+    bool black = false, found;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    sv_guard_init(v->app, &g, r->tenant_slug, r->username, r->ip, "");
+    rc = sv_db_scope_platform(c);
+    if (rc == SV_OK)
+        rc = sv_guard_read(c, v->app, &g, now);
+    if (rc != SV_OK)
+        return rc;
+    v->verdict = SV_E_RESET_CODE_INVALID;
+    if (g.locked_until <= now) {
+        rc = verify_code_tx(c, cls);
+        if (rc != SV_OK)
+            return rc;
+    }
+    found = r->tenant.id[0] != '\0';
+    rc = sv_guard_blacklisted(c, found ? r->tenant.id : NULL, r->ip, "", now,
+                              &black);
+    if (rc != SV_OK)
+        return rc;
+    if (black)
+        v->verdict = SV_E_RESET_CODE_INVALID;
+    if (v->verdict == SV_OK)
+        return SV_OK;
+    if (r->account.id[0] != '\0')
+        actor.account_id = r->account.id;
+    return sv_guard_fail_tx(c, v->app, &g, found ? r->tenant.id : NULL,
+                            &actor, now);
+}
+
 enum sv_err
 sv_reset_verify(struct sv_app *app, struct sv_reset *r)
 {
@@ -1048,6 +1093,8 @@ finish_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = qs_change(
             identity_store_revoke_account_sessions(c, t, a, NULL, now));
+    if (rc == SV_OK)
+        rc = sv_flow_close_account_tx(c, a);
     /* The owner proved it with the code: a lock from guessing is lifted. */
     if (rc == SV_OK)
         rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug, r->account.username);

@@ -17,9 +17,23 @@ SV_SQL_SHARED(
     "$3 ELSE 0 END, updated_at = $2 "
     "RETURNING score, locked_until, locks",
     SV_SQL_PLATFORM);
+SV_SQL_SHARED(Q_COUNTER_LOCKS, "counter_locks",
+              "SELECT locks FROM auth_counters WHERE key = $1",
+              SV_SQL_PLATFORM);
+/* Only if not locked already: of two racing failures, one locks. */
 SV_SQL_SHARED(Q_COUNTER_LOCK, "counter_lock",
               "UPDATE auth_counters SET locked_until = $2, locks = locks + 1 "
-              "WHERE key = $1",
+              "WHERE key = $1 AND locked_until <= $3",
+              SV_SQL_PLATFORM);
+/* A counted attempt that ended in a session gives its failure back. */
+SV_SQL_SHARED(Q_COUNTER_REFUND, "counter_refund",
+              "UPDATE auth_counters SET score = CASE WHEN score > 1000 "
+              "THEN score - 1000 ELSE 0 END WHERE key = $1",
+              SV_SQL_PLATFORM);
+/* Rows with nothing left to say: decayed to zero and not locked. */
+SV_SQL_SHARED(Q_COUNTER_PRUNE, "counter_prune",
+              "DELETE FROM auth_counters WHERE locked_until < $1 "
+              "AND updated_at + score * $2 / 1000 < $1",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_COUNTER_CLEAR, "counter_clear",
               "DELETE FROM auth_counters WHERE key = $1", SV_SQL_PLATFORM);
@@ -125,6 +139,20 @@ SV_SQL_SHARED(Q_CH_DECIDED_SINCE, "challenge_decided_since",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_CH_PRUNE, "challenge_prune",
               "DELETE FROM challenges WHERE expires_at < $1", SV_SQL_PLATFORM);
+/* A password change or reset closes the account's logins in progress. */
+SV_SQL_SHARED(Q_CH_CLOSE_ACCOUNT, "challenge_close_account",
+              "UPDATE challenges SET stage = 'closed' WHERE account_id = $1 "
+              "AND stage NOT IN ('done', 'closed')",
+              SV_SQL_PLATFORM);
+/* Approvals asked for one challenge, and for one account lately. */
+SV_SQL_SHARED(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
+              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+              "AND challenge_id = $2",
+              0);
+SV_SQL_SHARED(Q_AP_COUNT_RECENT, "approval_count_recent",
+              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+              "AND account_id = $2 AND created_at > $3",
+              0);
 
 /* ---- devices (DEV-1, DEV-5) ---- */
 

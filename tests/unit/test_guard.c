@@ -62,6 +62,7 @@ struct op {
     struct sv_guard *g;
     int64_t now;
     bool fail, read;
+    const char *slug, *user, *ip; /* session: what the login typed */
 };
 
 static enum sv_err
@@ -76,27 +77,29 @@ op_tx(struct sv_dbc *c, void *cls)
         return sv_guard_fail_tx(c, &app, o->g, NULL, &actor, o->now);
     if (o->read)
         return sv_guard_read(c, &app, o->g, o->now);
-    return sv_guard_success_tx(c, o->g);
+    return sv_guard_session_tx(c, &app, o->slug, o->user, o->ip, "");
 }
 
 static void
 fail_at(struct sv_guard *g, int64_t now)
 {
-    struct op o = {g, now, true, false};
+    struct op o = {g, now, true, false, NULL, NULL, NULL};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
 }
 
 static void
 read_at(struct sv_guard *g, int64_t now)
 {
-    struct op o = {g, now, false, true};
+    struct op o = {g, now, false, true, NULL, NULL, NULL};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
 }
 
+/* A login that ended in a session. */
 static void
-clear(struct sv_guard *g)
+session(struct sv_guard *g, const char *slug, const char *user,
+        const char *ip)
 {
-    struct op o = {g, 0, false, false};
+    struct op o = {g, 0, false, false, slug, user, ip};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
 }
 
@@ -124,10 +127,10 @@ test_counts_and_decays(void **state)
     fail_at(&g, T0 + 90000);
     read_at(&g, T0 + 90000);
     assert_int_equal(g.name_score, 1500);
-    clear(&g);
+    session(&g, "acme", "alice", "10.0.0.1");
     read_at(&g, T0 + 90000);
-    assert_int_equal(g.name_score, 0);
-    assert_int_equal(g.ip_score, 1500); /* success clears the name only */
+    assert_int_equal(g.name_score, 0);   /* a session forgets the name's */
+    assert_int_equal(g.ip_score, 500);   /* and refunds one attempt */
 }
 
 static void
@@ -153,7 +156,7 @@ test_captcha_then_lock_with_backoff(void **state)
     fail_at(&g, T0 + 30000);
     read_at(&g, T0 + 30000);
     assert_int_equal(g.locked_until, T0 + 30000 + 35000);
-    clear(&g);
+    session(&g, "ACME", "Bob", "10.0.0.2");
     read_at(&g, T0 + 30000);
     assert_int_equal(g.locked_until, 0);
 }
@@ -215,6 +218,25 @@ test_stuffing_blacklists_source(void **state)
     assert_false(b.hit);
 }
 
+static void
+test_ipv6_counts_per_64(void **state)
+{
+    char a[64], b[64], c[64], d[64];
+    (void)state;
+    sv_guard_source("2001:db8:1:2:aaaa::1", a);
+    sv_guard_source("2001:db8:1:2:bbbb:cccc:dddd:eeee", b);
+    sv_guard_source("2001:db8:1:3::1", c);
+    sv_guard_source("::ffff:192.0.2.7", d);
+    assert_string_equal(a, "2001:db8:1:2::/64");
+    assert_string_equal(a, b); /* one host, one /64 */
+    assert_string_not_equal(a, c);
+    assert_string_equal(d, "192.0.2.7");
+    struct sv_guard g1, g2;
+    sv_guard_init(&app, &g1, "acme", "x1", "2001:db8:9:9::1", "");
+    sv_guard_init(&app, &g2, "acme", "x2", "2001:db8:9:9::2", "");
+    assert_memory_equal(g1.ip_key, g2.ip_key, 32);
+}
+
 int
 main(void)
 {
@@ -223,6 +245,7 @@ main(void)
         cmocka_unit_test(test_captcha_then_lock_with_backoff),
         cmocka_unit_test(test_names_case_insensitive_exist_or_not),
         cmocka_unit_test(test_stuffing_blacklists_source),
+        cmocka_unit_test(test_ipv6_counts_per_64),
     };
     if (sodium_init() < 0)
         return 1;
