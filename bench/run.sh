@@ -885,8 +885,10 @@ if want 8 && [[ $QR_WAITERS != 0 ]]; then
         conf_set_in "$C8" password memlimit_kib 8192
         conf_set_in "$C8" server connection_limit $((QR_WAITERS + 1000))
         conf_set_in "$C8" server per_ip_connection_limit $((QR_WAITERS + 1000))
-        conf_set_in "$C8" auth captcha_after 1000
-        conf_set_in "$C8" auth lock_after 10000
+        # One account opens every challenge: each login holds one attempt
+        # on the name until its session opens (AUTH-4).
+        conf_set_in "$C8" auth captcha_after 100000
+        conf_set_in "$C8" auth lock_after 100000
         conf_set_in "$C8" auth qr_ttl_s 600
         conf_set_in "$C8" auth challenge_ttl_s 900
         [[ $(conf_get "$C8" server connection_limit) == $((QR_WAITERS + 1000)) ]] || die "could not set [server] connection_limit in $C8"

@@ -509,7 +509,7 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
     /* AUTH-4: the name's failures are forgotten, this attempt refunded. */
-    rc = sv_guard_session_tx(c, app, tenant_slug, username, cl->ip, cl->device);
+    rc = sv_guard_session_tx(c, app, tenant_slug, username);
     if (rc != SV_OK)
         return rc;
     out->challenge = false;
@@ -1112,8 +1112,14 @@ struct ap_ctx {
 
 enum { APPROVALS_PER_CHALLENGE = 3, APPROVALS_PER_HOUR = 10 };
 
+/*
+ * Push fatigue: a few requests per login, and (pushed unasked to the
+ * phone) a few pushes per account per hour. A QR is only seen by whoever
+ * scans it, so it counts per login only.
+ */
 static enum sv_err
-count_approvals(struct sv_dbc *c, const struct challenge *ch, int64_t now)
+count_approvals(struct sv_dbc *c, const struct challenge *ch, bool qr,
+                int64_t now)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_AP_COUNT_CHALLENGE);
     int64_t n;
@@ -1126,6 +1132,8 @@ count_approvals(struct sv_dbc *c, const struct challenge *ch, int64_t now)
     n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
     if (n >= APPROVALS_PER_CHALLENGE)
         return SV_E_RATE_LIMITED;
+    if (qr)
+        return SV_OK;
     st = sv_db_stmt(c, &Q_AP_COUNT_RECENT);
     sv_stmt_text(st, 1, ch->tenant_id);
     sv_stmt_text(st, 2, ch->account_id);
@@ -1155,8 +1163,7 @@ ap_start_tx(struct sv_dbc *c, void *cls)
         return SV_E_STEP_NOT_ALLOWED;
     if ((rc = sv_db_scope_tenant(c, ch.tenant_id)) != SV_OK)
         return rc;
-    /* Push fatigue: a few per login, and a few per account per hour. */
-    if ((rc = count_approvals(c, &ch, now)) != SV_OK)
+    if ((rc = count_approvals(c, &ch, x->qr, now)) != SV_OK)
         return rc;
     sv_uuid7(aid);
     numbers(&x->number, choices);

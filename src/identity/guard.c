@@ -384,20 +384,23 @@ refund(struct sv_dbc *c, const uint8_t key[32])
 }
 
 enum sv_err
+sv_guard_password_ok_tx(struct sv_dbc *c, struct sv_guard *g)
+{
+    enum sv_err rc = SV_OK;
+    if (g->ip[0] != '\0')
+        rc = refund(c, g->ip_key);
+    if (rc == SV_OK && g->device[0] != '\0')
+        rc = refund(c, g->device_key);
+    return rc;
+}
+
+enum sv_err
 sv_guard_session_tx(struct sv_dbc *c, const struct sv_app *app,
-                    const char *tenant_slug, const char *username,
-                    const char *ip, const char *device)
+                    const char *tenant_slug, const char *username)
 {
     struct sv_guard g;
-    enum sv_err rc;
-
-    sv_guard_init(app, &g, tenant_slug, username, ip, device);
-    rc = clear(c, g.name_key);
-    if (rc == SV_OK && g.ip[0] != '\0')
-        rc = refund(c, g.ip_key);
-    if (rc == SV_OK && g.device[0] != '\0')
-        rc = refund(c, g.device_key);
-    return rc;
+    sv_guard_init(app, &g, tenant_slug, username, "", "");
+    return clear(c, g.name_key);
 }
 
 static enum sv_err

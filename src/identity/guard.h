@@ -81,13 +81,20 @@ sv_guard_failed_tx(struct sv_dbc *c, const struct sv_app *app,
                    const struct sv_actor *actor, int64_t now);
 
 /**
- * Inside a transaction, when a login ends in a session: the name's
- * failures are forgotten, the source's and device's attempt refunded.
+ * Inside a transaction, when the password was right: the source and the
+ * device get their attempt back (the name keeps it until a session).
  */
-SV_MUST_CHECK enum sv_err
-sv_guard_session_tx(struct sv_dbc *c, const struct sv_app *app,
-                    const char *tenant_slug, const char *username,
-                    const char *ip, const char *device);
+SV_MUST_CHECK enum sv_err sv_guard_password_ok_tx(struct sv_dbc *c,
+                                                  struct sv_guard *g);
+
+/**
+ * Inside a transaction, when a login ends in a session: the name's
+ * failures are forgotten.
+ */
+SV_MUST_CHECK enum sv_err sv_guard_session_tx(struct sv_dbc *c,
+                                              const struct sv_app *app,
+                                              const char *tenant_slug,
+                                              const char *username);
 
 /**
  * Inside a transaction: count one failure on all three counters, lock the

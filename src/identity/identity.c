@@ -597,7 +597,11 @@ login_finish_tx(struct sv_dbc *c, void *cls)
                                   l->tenant_found ? l->tenant.id : NULL, &actor,
                                   sv_now_ms());
     }
-    /* The name's failures are forgotten only when a session opens. */
+    /* The source gave a right password: its attempt is given back. The
+     * name's failures are forgotten only when a session opens. */
+    rc = sv_guard_password_ok_tx(c, &l->guard);
+    if (rc != SV_OK)
+        return rc;
     return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
                                      &l->client, l->weak, l->rehashed, &l->out);
 }

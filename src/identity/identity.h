@@ -158,7 +158,7 @@ struct sv_login {
     struct sv_account account;
     char hash[SV_HASH_LEN];
     struct sv_guard guard;
-        bool blacklisted, captcha_due, flooding;
+    bool blacklisted, captcha_due, flooding;
     int64_t locked_until; /* > now: the name is locked */
     /* work */
     bool ok;

@@ -1035,8 +1035,8 @@ verify_tx(struct sv_dbc *c, void *cls)
         return SV_OK;
     if (r->account.id[0] != '\0')
         actor.account_id = r->account.id;
-    return sv_guard_fail_tx(c, v->app, &g, found ? r->tenant.id : NULL,
-                            &actor, now);
+    return sv_guard_fail_tx(c, v->app, &g, found ? r->tenant.id : NULL, &actor,
+                            now);
 }
 
 enum sv_err

@@ -53,8 +53,7 @@ enum sv_qs mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
 /** Restrict them again where the tenant requires MFA. */
 enum sv_qs mfa_store_sessions_mfa_again(struct sv_dbc *c, const char *tenant_id,
                                         const char *account_id);
-enum sv_qs mfa_store_sessions_mfa_done(struct sv_dbc *c,
-                                       const char *tenant_id,
+enum sv_qs mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
                                        const char *account_id,
                                        const char *session_id);
 

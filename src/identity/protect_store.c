@@ -150,8 +150,8 @@ SV_SQL_SHARED(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
               "AND challenge_id = $2",
               0);
 SV_SQL_SHARED(Q_AP_COUNT_RECENT, "approval_count_recent",
-              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
-              "AND account_id = $2 AND created_at > $3",
+                            "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+              "AND account_id = $2 AND created_at > $3 AND kind = 'push'",
               0);
 
 /* ---- devices (DEV-1, DEV-5) ---- */

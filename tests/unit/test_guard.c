@@ -77,7 +77,9 @@ op_tx(struct sv_dbc *c, void *cls)
         return sv_guard_fail_tx(c, &app, o->g, NULL, &actor, o->now);
     if (o->read)
         return sv_guard_read(c, &app, o->g, o->now);
-    return sv_guard_session_tx(c, &app, o->slug, o->user, o->ip, "");
+    if (o->ip != NULL && (rc = sv_guard_password_ok_tx(c, o->g)) != SV_OK)
+        return rc;
+    return sv_guard_session_tx(c, &app, o->slug, o->user);
 }
 
 static void
@@ -96,8 +98,7 @@ read_at(struct sv_guard *g, int64_t now)
 
 /* A login that ended in a session. */
 static void
-session(struct sv_guard *g, const char *slug, const char *user,
-        const char *ip)
+session(struct sv_guard *g, const char *slug, const char *user, const char *ip)
 {
     struct op o = {g, 0, false, false, slug, user, ip};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
@@ -129,8 +130,8 @@ test_counts_and_decays(void **state)
     assert_int_equal(g.name_score, 1500);
     session(&g, "acme", "alice", "10.0.0.1");
     read_at(&g, T0 + 90000);
-    assert_int_equal(g.name_score, 0);   /* a session forgets the name's */
-    assert_int_equal(g.ip_score, 500);   /* and refunds one attempt */
+    assert_int_equal(g.name_score, 0); /* a session forgets the name's */
+    assert_int_equal(g.ip_score, 500); /* and refunds one attempt */
 }
 
 static void
