@@ -444,44 +444,48 @@ device_upsert(struct sv_dbc *c, const char *tenant_id, const char *account_id,
     return qs_done(sv_stmt_exec(st));
 }
 
+/* One number from @p q with text parameters @p a and (unless NULL) @p b. */
+static enum sv_err
+scalar(struct sv_dbc *c, const struct sv_sql *q, const char *a, const char *b,
+       int64_t *out)
+{
+    struct sv_stmt *st = sv_db_stmt(c, q);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, a);
+    if (b != NULL)
+        sv_stmt_text(st, 2, b);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    *out = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    return SV_OK;
+}
+
 static enum sv_err
 count_trusted(struct sv_dbc *c, const char *tenant_id, const char *account_id,
               int64_t *n)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_DEV_COUNT_TRUSTED);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, account_id);
-    enum sv_qs qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    *n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
-    return SV_OK;
+    return scalar(c, &Q_DEV_COUNT_TRUSTED, tenant_id, account_id, n);
 }
 
 static enum sv_err
 require_mfa(struct sv_dbc *c, const char *tenant_id, bool *out)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_TENANT_REQUIRE_MFA);
-    sv_stmt_text(st, 1, tenant_id);
-    enum sv_qs qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    *out = qs == SV_QS_ONE && sv_stmt_col_int(st, 0) != 0;
-    return SV_OK;
+    int64_t v = 0;
+    enum sv_err rc = scalar(c, &Q_TENANT_REQUIRE_MFA, tenant_id, NULL, &v);
+    *out = v != 0;
+    return rc;
 }
 
 static enum sv_err
 has_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
           bool *out)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_ACCOUNT_HAS_PHONE);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, account_id);
-    enum sv_qs qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    *out = qs == SV_QS_ONE && sv_stmt_col_int(st, 0) != 0;
-    return SV_OK;
+    int64_t v = 0;
+    enum sv_err rc = scalar(c, &Q_ACCOUNT_HAS_PHONE, tenant_id, account_id, &v);
+    *out = v != 0;
+    return rc;
 }
 
 /* ---- the end of a login: a session ---- */
@@ -1121,15 +1125,14 @@ static enum sv_err
 count_approvals(struct sv_dbc *c, const struct challenge *ch, bool qr,
                 int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_AP_COUNT_CHALLENGE);
-    int64_t n;
+    struct sv_stmt *st;
+    int64_t n = 0;
     enum sv_qs qs;
+    enum sv_err rc =
+        scalar(c, &Q_AP_COUNT_CHALLENGE, ch->tenant_id, ch->id, &n);
 
-    sv_stmt_text(st, 1, ch->tenant_id);
-    sv_stmt_text(st, 2, ch->id);
-    if ((qs = sv_stmt_step(st)) < 0)
-        return sv_qs_err(qs);
-    n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    if (rc != SV_OK)
+        return rc;
     if (n >= APPROVALS_PER_CHALLENGE)
         return SV_E_RATE_LIMITED;
     if (qr)
