@@ -119,6 +119,12 @@ flow_audit(struct sv_dbc *c, const char *tenant_id, const char *account_id,
     return sv_audit_append(c, &ev);
 }
 
+static const char *
+or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 /* ---- challenges ---- */
 
 struct challenge {
@@ -202,6 +208,7 @@ ch_read(struct sv_dbc *c, const char *id, struct challenge *ch)
     ch->failures = sv_stmt_col_int(st, 23);
     ch->created_at = sv_stmt_col_int(st, 24);
     ch->expires_at = sv_stmt_col_int(st, 25);
+    copy_text(ch->cl.nonce, sizeof ch->cl.nonce, st, 26);
     return SV_QS_ONE;
 }
 
@@ -320,6 +327,9 @@ ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     sv_stmt_int(st, 24, 0);
     sv_stmt_int(st, 25, ch->created_at);
     sv_stmt_int(st, 26, ch->expires_at);
+    /* A signed login's nonce, checked when the login goes on (after a
+     * CAPTCHA): a replayed request is good for one login only. */
+    sv_stmt_text(st, 27, or_null(ch->cl.nonce));
     qs = sv_stmt_exec(st);
     if (qs < 0)
         return sv_qs_err(qs);
@@ -384,12 +394,6 @@ device_find(struct sv_dbc *c, const char *tenant_id, const char *account_id,
     copy_text(d->state, sizeof d->state, st, 7);
     d->has_pk = copy_blob32(d->pk, st, 6);
     return SV_QS_ONE;
-}
-
-static const char *
-or_null(const char *s)
-{
-    return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 /* Find or register the client's device; refresh what it says of itself. */
@@ -1125,11 +1129,17 @@ static enum sv_err
 count_approvals(struct sv_dbc *c, const struct challenge *ch, bool qr,
                 int64_t now)
 {
-    struct sv_stmt *st;
+    struct sv_stmt *st = sv_db_stmt(c, &Q_AP_PRUNE);
     int64_t n = 0;
     enum sv_qs qs;
-    enum sv_err rc =
-        scalar(c, &Q_AP_COUNT_CHALLENGE, ch->tenant_id, ch->id, &n);
+    enum sv_err rc;
+
+    sv_stmt_text(st, 1, ch->tenant_id);
+    sv_stmt_text(st, 2, ch->account_id);
+    sv_stmt_int(st, 3, now - 2 * 3600 * 1000);
+    if ((qs = sv_stmt_exec(st)) < 0)
+        return sv_qs_err(qs);
+    rc = scalar(c, &Q_AP_COUNT_CHALLENGE, ch->tenant_id, ch->id, &n);
 
     if (rc != SV_OK)
         return rc;

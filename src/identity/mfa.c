@@ -781,6 +781,8 @@ sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
 
 /* ---- reset: request ---- */
 
+enum { RESET_REQUESTS_PER_SOURCE = 20 };
+
 struct request_ctx {
     struct sv_app *app;
     const char *slug, *username, *channel, *ip, *user_agent;
@@ -805,6 +807,17 @@ request_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     q->send = false;
+    /* One source may not make many phones ring: 20 requests (one
+     * forgotten per failure_decay_s), whatever the accounts. */
+    char source[64];
+    bool over = false;
+    sv_guard_source(q->ip, source);
+    rc = sv_guard_key_over(c, q->app, "reset-request", source,
+                           RESET_REQUESTS_PER_SOURCE, now, &over);
+    if (rc == SV_OK)
+        rc = sv_guard_key_fail_tx(c, q->app, "reset-request", source, now);
+    if (rc != SV_OK)
+        return rc;
     rc = sv_tenant_find_by_slug(c, q->slug, &t);
     if (rc == SV_E_NOT_FOUND)
         return SV_OK; /* no tenant stream to write to */
@@ -814,6 +827,9 @@ request_tx(struct sv_dbc *c, void *cls)
         return rc;
     snprintf(details, sizeof details, "{\"channel\":\"%s\"}",
              sms ? "sms" : "email");
+    if (over)
+        return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
+                                "failure", "rate_limited_source", details);
     rc = sv_account_find_by_username(c, t.id, q->username, &a);
     if (rc == SV_E_NOT_FOUND)
         return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
@@ -845,8 +861,11 @@ request_tx(struct sv_dbc *c, void *cls)
                               "denied", "rate_limited", details);
         goto cleanup;
     }
-    /* A new code makes the older ones void. */
+    /* A new code makes the older ones void; a day later they go. */
     rc = qs_change(mfa_store_reset_void(c, t.id, a.id, now));
+    if (rc == SV_OK)
+        rc =
+            qs_change(mfa_store_reset_prune(c, t.id, a.id, now - 24 * HOUR_MS));
     if (rc != SV_OK)
         goto cleanup;
     snprintf(q->code, sizeof q->code, "%06u",

@@ -85,6 +85,11 @@ SV_SQL(Q_RESET_INSERT, "mfa_reset_insert",
        "INSERT INTO reset_codes (tenant_id, id, account_id, code_hash, "
        "attempts, created_at, expires_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
        0);
+/* Codes of the account older than a day: nothing counts them any more. */
+SV_SQL(Q_RESET_PRUNE, "mfa_reset_prune",
+       "DELETE FROM reset_codes WHERE tenant_id = $1 AND account_id = $2 "
+       "AND created_at < $3",
+       0);
 SV_SQL(Q_RESET_COUNT, "mfa_reset_count",
        "SELECT COUNT(*) FROM reset_codes "
        "WHERE tenant_id = $1 AND account_id = $2 AND created_at >= $3",
@@ -306,6 +311,15 @@ mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
 }
 
 /* ---- reset codes ---- */
+
+enum sv_qs
+mfa_store_reset_prune(struct sv_dbc *c, const char *tenant_id,
+                      const char *account_id, int64_t before)
+{
+    struct sv_stmt *st = stmt2(c, &Q_RESET_PRUNE, tenant_id, account_id);
+    sv_stmt_int(st, 3, before);
+    return sv_stmt_exec(st);
+}
 
 enum sv_qs
 mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id, const char *id,

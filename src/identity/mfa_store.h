@@ -75,6 +75,9 @@ enum sv_qs mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
                                 const char *account_id, const char *before_id,
                                 int limit, sv_inbox_row_fn row, void *cls);
 
+/** Forget the account's codes made before @p before. */
+enum sv_qs mfa_store_reset_prune(struct sv_dbc *c, const char *tenant_id,
+                                 const char *account_id, int64_t before);
 enum sv_qs mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
                                   const char *id, const char *account_id,
                                   const uint8_t hash[MFA_HASH_LEN], int64_t now,

@@ -99,12 +99,12 @@ SV_SQL_SHARED(Q_FAILURE_FORGET, "failure_forget",
     "client_kind, device_client, device_name, device_model, "                  \
     "device_platform, device_key, ip, user_agent, stage, next, device_done, "  \
     "captcha_hash, captcha_draws, code_hash, code_expires_at, code_sends, "    \
-    "approval_id, failures, created_at, expires_at"
+    "approval_id, failures, created_at, expires_at, device_nonce"
 
 SV_SQL_SHARED(Q_CH_INSERT, "challenge_insert",
               "INSERT INTO challenges (" CH_COLS ") VALUES ($1, $2, $3, $4, "
               "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-              "$18, $19, $20, $21, $22, $23, $24, $25, $26)",
+              "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_CH_FIND, "challenge_find",
               "SELECT " CH_COLS " FROM challenges WHERE id = $1",
@@ -145,12 +145,17 @@ SV_SQL_SHARED(Q_CH_CLOSE_ACCOUNT, "challenge_close_account",
               "AND stage NOT IN ('done', 'closed')",
               SV_SQL_PLATFORM);
 /* Approvals asked for one challenge, and for one account lately. */
+/* The account's approvals long expired (the hourly count is past them). */
+SV_SQL_SHARED(Q_AP_PRUNE, "approval_prune",
+              "DELETE FROM approvals WHERE tenant_id = $1 AND account_id = $2 "
+              "AND expires_at < $3",
+              0);
 SV_SQL_SHARED(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
               "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
               "AND challenge_id = $2",
               0);
 SV_SQL_SHARED(Q_AP_COUNT_RECENT, "approval_count_recent",
-                            "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
               "AND account_id = $2 AND created_at > $3 AND kind = 'push'",
               0);
 

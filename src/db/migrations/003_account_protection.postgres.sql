@@ -85,6 +85,7 @@ CREATE TABLE challenges (
     device_model    TEXT,
     device_platform TEXT,
     device_key      BYTEA,
+    device_nonce    TEXT,           -- of a signed login (replay check)
     ip              TEXT,
     user_agent      TEXT,
     stage           TEXT NOT NULL,  -- captcha, device, mfa, approved, denied, done, closed

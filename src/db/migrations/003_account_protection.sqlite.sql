@@ -82,6 +82,7 @@ CREATE TABLE challenges (
     device_model    TEXT,
     device_platform TEXT,
     device_key      BLOB,
+    device_nonce    TEXT,           -- of a signed login (replay check)
     ip              TEXT,
     user_agent      TEXT,
     stage           TEXT NOT NULL,  -- captcha, device, mfa, approved, denied, done, closed
