@@ -1716,6 +1716,39 @@ sv_flow_close_account_tx(struct sv_dbc *c, const char *account_id)
     return qs_done(sv_stmt_exec(st));
 }
 
+struct retry_ctx {
+    struct sv_app *app;
+    const char *id;
+    int64_t locked_until;
+};
+
+static enum sv_err
+retry_tx(struct sv_dbc *c, void *cls)
+{
+    struct retry_ctx *x = cls;
+    struct challenge ch;
+    struct sv_guard g;
+    enum sv_qs qs = ch_read(c, x->id, &ch);
+    enum sv_err rc;
+
+    if (qs != SV_QS_ONE)
+        return qs < 0 ? sv_qs_err(qs) : SV_OK;
+    sv_guard_init(x->app, &g, ch.tenant_slug, ch.username, "", "");
+    rc = sv_guard_read(c, x->app, &g, sv_now_ms());
+    x->locked_until = g.locked_until;
+    return rc;
+}
+
+int64_t
+sv_flow_retry_after(struct sv_app *app, const char *id)
+{
+    struct retry_ctx x = {app, id, 0};
+    int64_t now = sv_now_ms();
+    if (sv_db_run_ro(app->db, retry_tx, &x) != SV_OK || x.locked_until <= now)
+        return 0;
+    return (x.locked_until - now + 999) / 1000;
+}
+
 struct settled_ctx {
     const char *id;
     bool settled;

@@ -209,6 +209,9 @@ SV_MUST_CHECK enum sv_err sv_account_unlock(struct sv_app *app,
 SV_MUST_CHECK enum sv_err sv_flow_close_account_tx(struct sv_dbc *c,
                                                    const char *account_id);
 
+/** Seconds until the lock on challenge @p id's account name ends (0: none). */
+int64_t sv_flow_retry_after(struct sv_app *app, const char *id);
+
 /** True when challenge @p id is no longer waiting on an approval. */
 bool sv_flow_settled(struct sv_app *app, const char *id);
 

@@ -38,6 +38,21 @@ ch_token(struct sv_request *rq)
 
 /* ---- answers ---- */
 
+/* A step's refusal; a lock says when it ends, as the login does. */
+static void
+step_error(struct sv_request *rq, enum sv_err rc, const char *field)
+{
+    if (rc == SV_E_LOGIN_LOCKED) {
+        int64_t s = sv_flow_retry_after(sv_rq_app(rq), sv_rq_param(rq, 0));
+        if (s > 0) {
+            char ra[24];
+            snprintf(ra, sizeof ra, "%lld", (long long)s);
+            sv_rq_add_header(rq, "Retry-After", ra);
+        }
+    }
+    sv_reply_error(rq, rc, field);
+}
+
 void
 flow_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
 {
@@ -214,7 +229,7 @@ flow_http_captcha_image(struct sv_request *rq)
     enum sv_err rc = sv_flow_captcha_image(sv_rq_app(rq), sv_rq_param(rq, 0),
                                            ch_token(rq), &png, &len);
     if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
+        step_error(rq, rc, NULL);
         return;
     }
     sv_reply_bytes(rq, 200, "image/png", png, len, false);
@@ -252,7 +267,7 @@ flow_http_captcha(struct sv_request *rq)
                                 answer, slug, SV_SLUG_MAX * 2 + 1, user,
                                 SV_USERNAME_MAX * 4 + 1, &l->client);
     if (rc != SV_OK) {
-        sv_reply_error(rq, rc, rc == SV_E_CAPTCHA_INVALID ? "answer" : NULL);
+        step_error(rq, rc, rc == SV_E_CAPTCHA_INVALID ? "answer" : NULL);
         return;
     }
     l->captcha_passed = true;
@@ -282,7 +297,7 @@ reply_step(struct sv_request *rq, enum sv_err rc, struct sv_outcome *o,
            const char *field)
 {
     if (rc != SV_OK)
-        sv_reply_error(rq, rc, rc == SV_E_CODE_INVALID ? field : NULL);
+        step_error(rq, rc, rc == SV_E_CODE_INVALID ? field : NULL);
     else
         flow_http_reply_outcome(rq, o);
     sv_outcome_wipe(o);
@@ -312,7 +327,7 @@ flow_http_sms_send(struct sv_request *rq)
     rc = sv_flow_sms_send(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
                           sent_to);
     if (rc != SV_OK)
-        sv_reply_error(rq, rc, NULL);
+        step_error(rq, rc, NULL);
     else
         sv_reply_json(rq, 202, json_pack("{s:s}", "sent_to", sent_to));
 }
@@ -345,7 +360,7 @@ approval_start(struct sv_request *rq, bool qr)
     rc = sv_flow_approval_start(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
                                 qr, &number, &exp, qr_text);
     if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
+        step_error(rq, rc, NULL);
         return;
     }
     sv_rfc3339(exp, expires);
@@ -409,7 +424,7 @@ wait_answer(struct sv_request *rq, struct wait_job *w, bool may_park)
     enum sv_err rc = sv_flow_wait(sv_rq_app(rq), w->id, w->token, sv_rq_ip(rq),
                                   &pending, &w->out);
     if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
+        step_error(rq, rc, NULL);
         return;
     }
     if (!pending) {

@@ -166,6 +166,8 @@ describe('hardening: the account lock covers the second-factor steps', () => {
         const right = await step(srv, spare, 'totp', { body: { code: nextCode(secret) } });
         assert.equal(right.json?.token, undefined, 'BUG: a locked account got a session through the TOTP step');
         expectError(right, 429, 'login_locked', null, 'the right TOTP code while the name is locked');
+        const ra = Number(right.headers.get('retry-after'));
+        assert.ok(Number.isInteger(ra) && ra >= 1 && ra <= 30, `a step's lock says when it ends: Retry-After ${ra}`);
 
         // After the admin's unlock the same code completes that challenge: it was right.
         expectStatus(await srv.api('POST', `/users/${srv.tenants.acme.users.otto.id}/unlock`, { token: tok['root.admin'] }), 204);
