@@ -9,7 +9,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { PASSWORDS, startServer } from '../api/lib/server.mjs';
-import { activate, deviceScan, enrolDevice, setPhone } from './lib/accounts.mjs';
+import {
+    activate, deviceScan, enrolDevice, outbox, setPhone, waitSmsCode,
+} from './lib/accounts.mjs';
 import {
     expectScreen, launch, message, openPage, signIn, waitMessageCode, waitScreen,
 } from './lib/browser.mjs';
@@ -47,7 +49,7 @@ function directive(csp, name) {
 describe('web sign-in: page, password, QR approval', () => {
     let srv;
     let admin; // admin session (API)
-    const users = ['bob', 'carol', 'erin'];
+    const users = ['bob', 'carol', 'erin', 'dave'];
 
     before(async () => {
         srv = await startServer({
@@ -62,6 +64,7 @@ describe('web sign-in: page, password, QR approval', () => {
         admin = await activate(srv, 'acme', 'root', t.admin.temporary_password, PASSWORDS.admin);
         await activate(srv, 'acme', 'bob', t.users.bob.temporary_password, PASSWORDS.p1);
         await activate(srv, 'acme', 'carol', t.users.carol.temporary_password, PASSWORDS.p2);
+        await activate(srv, 'acme', 'dave', t.users.dave.temporary_password, PASSWORDS.p4);
     });
 
     after(async () => {
@@ -218,6 +221,37 @@ describe('web sign-in: page, password, QR approval', () => {
             await expectScreen(page, 'signedin');
             await waitMessageCode(page, 'password_changed');
             assert.match(await page.getByTestId('signed-in-as').textContent(), /Signed in as erin \(acme\)/);
+            await checkClean(p);
+        } finally {
+            await p.close();
+        }
+    });
+
+    test('b3) an account with a phone and no trusted device: a texted code signs the browser in (a wrong one is refused)', SLOW, async () => {
+        const phone = '+8613800000077';
+        await setPhone(srv, admin, srv.tenants.acme.users.dave.id, phone);
+        const p = await openPage(browser, srv.base);
+        try {
+            const { page, context } = p;
+            await page.goto('/');
+            await signIn(page, 'acme', 'dave', PASSWORDS.p4);
+            await expectScreen(page, 'code');
+            assert.equal(await page.locator('#screen-code').getAttribute('data-method'), 'sms');
+            const seen = outbox(srv.dir).length;
+            await page.getByTestId('sms-send').click();
+            await page.waitForSelector('[data-testid="sms-sent"]:not([hidden])');
+            assert.match(await page.getByTestId('sms-sent').textContent(), /0077/, 'masked number shown');
+            const code = await waitSmsCode(srv.dir, phone, seen);
+            const wrong = code === '000000' ? '111111' : '000000';
+            await page.getByTestId('code').fill(wrong);
+            await page.getByTestId('code-submit').click();
+            await waitMessageCode(page, 'code_invalid');
+            await page.getByTestId('code').fill(code);
+            await page.getByTestId('code-submit').click();
+            await expectScreen(page, 'signedin', 30000);
+            assert.equal((await page.getByTestId('signed-in-as').textContent()).trim(), 'Signed in as dave (acme)');
+            const session = (await context.cookies(srv.base)).find((c) => c.name === 'sv_session');
+            assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict');
             await checkClean(p);
         } finally {
             await p.close();
