@@ -16,7 +16,7 @@
 
 static const char help[] =
     "Usage: salesvault blacklist list [--data DIR] [--json]\n"
-    "       salesvault blacklist add --ip ADDR | --device ID\n"
+    "       salesvault blacklist add --ip ADDR|IPV6/64 | --device ID\n"
     "                                [--reason TEXT] [--hours N] [--data DIR]\n"
     "       salesvault blacklist remove ID [--data DIR]\n"
     "\n"
@@ -110,13 +110,31 @@ sv_cli_blacklist(int argc, char **argv)
             return sv_cli_usage("blacklist",
                                 "add needs exactly one of --ip, --device");
         if (ip != NULL) {
-            /* Stored as the server writes addresses: 0:0::1 is ::1. */
-            static char canon[INET6_ADDRSTRLEN];
-            int af = inet_pton(AF_INET, ip, tmp) == 1    ? AF_INET
+            /* Stored as the server writes sources: 0:0::1 is ::1, and an
+             * IPv6 /64 as its network (which is how the counters see it). */
+            static char canon[64];
+            const char *slash = strchr(ip, '/');
+            char addr[INET6_ADDRSTRLEN];
+            int af;
+
+            if (slash != NULL) {
+                size_t n = (size_t)(slash - ip);
+                if (strcmp(slash, "/64") != 0 || n >= sizeof addr)
+                    return sv_cli_usage("blacklist",
+                                        "--ip: an address, or an IPv6 /64");
+                memcpy(addr, ip, n);
+                addr[n] = '\0';
+                if (inet_pton(AF_INET6, addr, tmp) != 1)
+                    return sv_cli_usage("blacklist",
+                                        "--ip: an address, or an IPv6 /64");
+                sv_guard_source(addr, canon);
+            } else {
+                af = inet_pton(AF_INET, ip, tmp) == 1    ? AF_INET
                      : inet_pton(AF_INET6, ip, tmp) == 1 ? AF_INET6
-                                                          : 0;
-            if (af == 0 || inet_ntop(af, tmp, canon, sizeof canon) == NULL)
-                return sv_cli_usage("blacklist", "--ip: not an IP address");
+                                                         : 0;
+                if (af == 0 || inet_ntop(af, tmp, canon, sizeof canon) == NULL)
+                    return sv_cli_usage("blacklist", "--ip: not an IP address");
+            }
             ip = canon;
         }
         if (device != NULL && !sv_check_uuid(device))
