@@ -355,6 +355,31 @@ describe('protect: credential stuffing -> the IP is blacklisted (AUTH-5)', () =>
         assert.equal(ev.actor, 'root.admin');
     });
 
+    test('4b. salesvault blacklist (platform-wide): add blocks every tenant at once, list shows it, remove lifts it; bad input exits 2', async () => {
+        const add = await srv.cli(['blacklist', 'add', '--ip', '127.0.0.1', '--hours', '1',
+            '--reason', 'test']);
+        assert.equal(add.code, 0, add.stderr);
+        const id = add.stdout.trim();
+        assert.match(id, UUID_RE);
+        expectError(await srv.login('acme', 'root.admin', PASSWORDS.admin), 403, 'blacklisted', null, 'acme');
+        expectError(await srv.login('beta', 'beta.admin', PASSWORDS.admin2), 403, 'blacklisted', null, 'beta too');
+        const list = await srv.cli(['blacklist', 'list', '--json']);
+        assert.equal(list.code, 0, list.stderr);
+        const e = JSON.parse(list.stdout).items.find((x) => x.id === id);
+        assert.deepEqual({ kind: e.kind, value: e.value, reason: e.reason, tenant_id: e.tenant_id ?? null },
+            { kind: 'ip', value: '127.0.0.1', reason: 'test', tenant_id: null });
+        // Tenant admins do not see (or lift) platform entries.
+        assert.ok(!(await srv.api('GET', '/admin/blacklist', { token: tok.admin })).json.items.some((x) => x.id === id));
+        const rm = await srv.cli(['blacklist', 'remove', id]);
+        assert.equal(rm.code, 0, rm.stderr);
+        expectStatus(await srv.login('acme', 'root.admin', PASSWORDS.admin), 200, 'lifted');
+        assert.notEqual((await srv.cli(['blacklist', 'remove', id])).code, 0, 'removed twice');
+        for (const bad of [['add'], ['add', '--ip', '300.1.1.1'], ['add', '--ip', '10.0.0.0/8'],
+            ['add', '--device', 'nope'], ['frobnicate'], ['remove', 'x']]) {
+            assert.equal((await srv.cli(['blacklist', ...bad])).code, 2, bad.join(' '));
+        }
+    });
+
     test('5. every response met the generic rules; no secret reached the log', () => {
         srv.checkResponses();
         srv.checkLogsClean();
