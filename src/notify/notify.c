@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -848,7 +849,17 @@ sv_notify_open(const struct sv_config *cfg, struct sv_notify **out, char *err,
                  curl_easy_strerror(curl_init_rc));
         goto cleanup;
     }
-    if (pthread_create(&n->thread, NULL, delivery_main, n) != 0) {
+        /*
+     * The thread takes no signals: SIGTERM/SIGINT belong to the server's
+     * sigwait() (a thread that left them unblocked would let the default
+     * action kill the process instead of a clean drain).
+     */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int started = pthread_create(&n->thread, NULL, delivery_main, n);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started != 0) {
         snprintf(err, err_len, "notify: cannot start the delivery thread");
         goto cleanup;
     }
