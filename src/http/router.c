@@ -3,6 +3,7 @@
  * URL length, method, body limit and type, session, forced password change,
  * role, query parameter names, strict JSON. Handlers assume all of them.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -32,12 +33,32 @@ split(struct sv_arena *a, const char *path, char **segs)
     return tok == NULL ? n : SEGS_MAX + 1;
 }
 
-static bool
-path_matches(struct sv_request *rq, const struct sv_route *r, char **segs,
-             unsigned n, const char **params, bool *bad_param)
+/* The route table's paths, split once (they never change). */
+struct route_segs {
+    unsigned n;
+    char *segs[SEGS_MAX + 1];
+};
+static struct route_segs *route_segs;
+static pthread_once_t route_segs_once = PTHREAD_ONCE_INIT;
+
+static void
+route_segs_init(void)
 {
-    char *pat[SEGS_MAX + 1];
-    unsigned np = split(rq->arena, r->path, pat), k = 0;
+    /* Lives as long as the process, like the table it mirrors. */
+    static struct sv_arena *a;
+    a = sv_arena_new();
+    route_segs = sv_arena_zalloc(a, sv_routes_len * sizeof *route_segs);
+    for (size_t i = 0; i < sv_routes_len; i++)
+        route_segs[i].n = split(a, sv_routes[i].path, route_segs[i].segs);
+}
+
+static bool
+path_matches(const struct sv_route *r, char **segs, unsigned n,
+             const char **params, bool *bad_param)
+{
+    const struct route_segs *rs = &route_segs[r - sv_routes];
+    char *const *pat = rs->segs;
+    unsigned np = rs->n, k = 0;
 
     *bad_param = false;
     if (np != n)
@@ -101,11 +122,12 @@ sv_router_match_or_reply(struct sv_request *rq)
     }
     /* HEAD is GET without a body (libmicrohttpd drops the body). */
     const char *method = strcmp(rq->method, "HEAD") == 0 ? "GET" : rq->method;
+    pthread_once(&route_segs_once, route_segs_init);
     n = split(rq->arena, rq->url, segs);
     for (size_t i = 0; i < sv_routes_len && n <= SEGS_MAX; i++) {
         const struct sv_route *r = &sv_routes[i];
         bool bp;
-        if (!path_matches(rq, r, segs, n, params, &bp))
+        if (!path_matches(r, segs, n, params, &bp))
             continue;
         path_known = true;
         if (strcmp(r->method, method) != 0) {
