@@ -9,8 +9,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { PASSWORDS, startServer } from '../api/lib/server.mjs';
+import { totp } from '../api/lib/device.mjs';
 import {
-    activate, deviceScan, enrolDevice, outbox, setPhone, waitSmsCode,
+    activate, auth, deviceScan, enrolDevice, outbox, setPhone, waitSmsCode,
 } from './lib/accounts.mjs';
 import {
     expectScreen, launch, message, openPage, signIn, waitMessageCode, waitScreen,
@@ -49,7 +50,8 @@ function directive(csp, name) {
 describe('web sign-in: page, password, QR approval', () => {
     let srv;
     let admin; // admin session (API)
-    const users = ['bob', 'carol', 'erin', 'dave'];
+    let fay; // fay's session (API), to enrol an authenticator
+    const users = ['bob', 'carol', 'erin', 'dave', 'fay'];
 
     before(async () => {
         srv = await startServer({
@@ -65,6 +67,7 @@ describe('web sign-in: page, password, QR approval', () => {
         await activate(srv, 'acme', 'bob', t.users.bob.temporary_password, PASSWORDS.p1);
         await activate(srv, 'acme', 'carol', t.users.carol.temporary_password, PASSWORDS.p2);
         await activate(srv, 'acme', 'dave', t.users.dave.temporary_password, PASSWORDS.p4);
+        fay = await activate(srv, 'acme', 'fay', t.users.fay.temporary_password, PASSWORDS.p3);
     });
 
     after(async () => {
@@ -252,6 +255,35 @@ describe('web sign-in: page, password, QR approval', () => {
             assert.equal((await page.getByTestId('signed-in-as').textContent()).trim(), 'Signed in as dave (acme)');
             const session = (await context.cookies(srv.base)).find((c) => c.name === 'sv_session');
             assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict');
+            await checkClean(p);
+        } finally {
+            await p.close();
+        }
+    });
+
+    test('b4) an account with an authenticator app and no trusted device: its code signs the browser in (a wrong one is refused)', SLOW, async () => {
+        const start = await srv.api('POST', '/me/totp', { ...auth(fay), body: {} });
+        assert.equal(start.status, 200, start.text);
+        const secret = start.json.secret;
+        srv.secrets.add(secret);
+        const confirm = await srv.api('POST', '/me/totp/confirm', { ...auth(fay), body: { code: totp(secret) } });
+        assert.equal(confirm.status, 200, confirm.text);
+        for (const c of confirm.json.recovery_codes) srv.secrets.add(c);
+        const p = await openPage(browser, srv.base);
+        try {
+            const { page } = p;
+            await page.goto('/');
+            await signIn(page, 'acme', 'fay', PASSWORDS.p3);
+            await expectScreen(page, 'code');
+            assert.equal(await page.locator('#screen-code').getAttribute('data-method'), 'totp');
+            await page.getByTestId('code').fill('000000' === totp(secret) ? '111111' : '000000');
+            await page.getByTestId('code-submit').click();
+            await waitMessageCode(page, 'code_invalid');
+            // The confirming code's step is spent: the next step's code (±1 window).
+            await page.getByTestId('code').fill(totp(secret, Date.now() + 30000));
+            await page.getByTestId('code-submit').click();
+            await expectScreen(page, 'signedin', 30000);
+            assert.equal((await page.getByTestId('signed-in-as').textContent()).trim(), 'Signed in as fay (acme)');
             await checkClean(p);
         } finally {
             await p.close();
