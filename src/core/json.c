@@ -85,6 +85,11 @@ check_one(const struct sv_field *f, json_t *v)
         *(int64_t *)f->out = n;
         return SV_OK;
     }
+    case SV_FT_OBJ:
+        if (!json_is_object(v))
+            return SV_E_FIELD_INVALID;
+        *(const json_t **)f->out = v;
+        return SV_OK;
     }
     return SV_E_INTERNAL;
 }

@@ -13,7 +13,7 @@
 
 #include "core/errors.h"
 
-enum sv_ftype { SV_FT_STR, SV_FT_BOOL, SV_FT_INT };
+enum sv_ftype { SV_FT_STR, SV_FT_BOOL, SV_FT_INT, SV_FT_OBJ };
 
 /** A string check: returns true when @p s (of @p len bytes) is acceptable. */
 typedef bool (*sv_str_check)(const char *s, size_t len);
@@ -22,7 +22,7 @@ struct sv_field {
     const char *name;
     enum sv_ftype type;
     bool required;
-    void *out;   /* const char ** | bool * | int64_t * */
+    void *out;   /* const char ** | bool * | int64_t * | const json_t ** */
     int64_t min; /* strings: code points; ints: value */
     int64_t max;
     sv_str_check check;
@@ -38,6 +38,11 @@ struct sv_field {
     {                                                                          \
         .name = (n), .type = SV_FT_STR, .required = false, .out = (o),         \
         .min = (mn), .max = (mx), .check = (chk)                               \
+    }
+/* An object, handed over as is (the caller walks its own spec over it). */
+#define SV_F_OBJ_OPT(n, o)                                                     \
+    {                                                                          \
+        .name = (n), .type = SV_FT_OBJ, .required = false, .out = (o)          \
     }
 #define SV_F_END                                                               \
     {                                                                          \

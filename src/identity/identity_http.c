@@ -53,31 +53,19 @@ void
 identity_http_login(struct sv_request *rq)
 {
     const char *tenant = NULL, *username = NULL, *password = NULL, *bad;
+    const json_t *device = NULL; /* DEV-1: an object of its own */
     const struct sv_field spec[] = {
         /* Shape only: a name that breaks the rules simply is not found. */
         SV_F_STR("tenant", &tenant, 1, 64, NULL),
         SV_F_STR("username", &username, 1, SV_USERNAME_MAX, NULL),
         SV_F_STR("password", &password, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_OBJ_OPT("device", &device),
         SV_F_END,
     };
-    const json_t *body = sv_rq_json(rq), *device;
-    json_t *rest;
     struct sv_login *l;
     enum sv_err rc;
 
-    /* "device" is an object of its own (DEV-1); the rest is flat. */
-    device = body ? json_object_get(body, "device") : NULL;
-    if (device != NULL && !json_is_object(device)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "device");
-        return;
-    }
-    rest = body ? json_copy((json_t *)body) : NULL;
-    if (rest != NULL)
-        json_object_del(rest, "device");
-    rc = sv_json_spec_parse(rest, spec, &bad);
-    if (rc != SV_OK && bad != NULL) /* may be a key of the copy */
-        bad = sv_arena_strdup(sv_rq_arena(rq), bad);
-    json_decref(rest); /* the values stay: body holds them too */
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
     if (rc == SV_OK && strlen(password) > SV_PASSWORD_MAX_BYTES) {
         rc = SV_E_FIELD_INVALID;
         bad = "password";

@@ -121,11 +121,45 @@ test_json_counts_code_points(void **state)
                      SV_E_FIELD_INVALID);
 }
 
+/* An object field is handed over whole; anything else is refused. */
+static void
+test_json_spec_object(void **state)
+{
+    const json_t *dev = NULL;
+    const char *bad = NULL;
+    const struct sv_field spec[] = {SV_F_OBJ_OPT("device", &dev), SV_F_END};
+    json_t *root = NULL;
+    (void)state;
+
+    static const char ok[] = "{\"device\":{\"kind\":\"cli\"}}";
+    assert_int_equal(sv_json_load_object(ok, strlen(ok), &root), SV_OK);
+    assert_int_equal(sv_json_spec_parse(root, spec, &bad), SV_OK);
+    assert_non_null(dev);
+    assert_string_equal(json_string_value(json_object_get(dev, "kind")), "cli");
+    json_decref(root);
+    dev = NULL;
+    assert_int_equal(sv_json_load_object("{}", 2, &root), SV_OK);
+    assert_int_equal(sv_json_spec_parse(root, spec, &bad), SV_OK);
+    assert_null(dev); /* optional */
+    json_decref(root);
+    static const char *const wrong[] = {
+        "{\"device\":[]}", "{\"device\":\"cli\"}", "{\"device\":1}"};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        assert_int_equal(sv_json_load_object(wrong[i], strlen(wrong[i]), &root),
+                         SV_OK);
+        assert_int_equal(sv_json_spec_parse(root, spec, &bad),
+                         SV_E_FIELD_INVALID);
+        assert_string_equal(bad, "device");
+        json_decref(root);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_spec_ok),
+        cmocka_unit_test(test_json_spec_object),
         cmocka_unit_test(test_json_spec_rejects),
         cmocka_unit_test(test_json_counts_code_points),
     };
