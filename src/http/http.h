@@ -126,13 +126,13 @@ void sv_offload_or_reply(struct sv_request *rq, sv_work_fn work,
 /*
  * Long poll: suspend @p rq (no thread is held) until sv_wake(@p key) or
  * @p timeout_ms, then run @p cont(rq, arg) on a connection thread, which
- * must reply; sv_rq_woken(rq) tells which. After parking, the caller must
+ * must reply (it re-reads the state it waits on: woken or timed out, the
+ * answer comes from there). After parking, the caller must
  * re-check the state it waits on and call sv_wake itself if it already
  * changed (a wake before the park would be lost otherwise).
  */
 void sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
              sv_cont_fn cont, void *arg);
-bool sv_rq_woken(struct sv_request *rq);
 /** Resume every request parked on @p key (any thread). */
 void sv_wake(const char *key);
 /** Requests parked now (benchmarks, tests). */

@@ -66,7 +66,7 @@ struct sv_request {
     sv_cont_fn cont;
     void *work_arg;
     /* long poll (sv_park) */
-    bool parked, woken;
+    bool parked;
     int64_t park_deadline_ms;
     char park_key[40];
     struct sv_request *park_next;

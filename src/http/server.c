@@ -309,14 +309,12 @@ sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
 {
     if (atomic_load(&stopping)) {
         /* Nothing would resume it: answer now, as if timed out. */
-        rq->woken = false;
         cont(rq, arg);
         return;
     }
     rq->cont = cont;
     rq->work_arg = arg;
     rq->suspended = true;
-    rq->woken = false;
     snprintf(rq->park_key, sizeof rq->park_key, "%s", key);
     rq->park_deadline_ms = sv_now_ms() + timeout_ms;
     MHD_suspend_connection(rq->conn);
@@ -326,12 +324,6 @@ sv_park(struct sv_request *rq, const char *key, int64_t timeout_ms,
     parked = rq;
     n_parked++;
     pthread_mutex_unlock(&park_lock);
-}
-
-bool
-sv_rq_woken(struct sv_request *rq)
-{
-    return rq->woken;
 }
 
 unsigned
@@ -360,7 +352,6 @@ resume_where(const char *key, int64_t now_ms)
         *p = rq->park_next;
         n_parked--;
         rq->parked = false;
-        rq->woken = key != NULL;
         MHD_resume_connection(rq->conn);
     }
     pthread_mutex_unlock(&park_lock);
