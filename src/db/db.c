@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -189,10 +191,17 @@ release(struct sv_db *db, struct sv_dbc *c)
     pthread_mutex_unlock(&db->mu);
 }
 
+/*
+ * 2 ms x (1 + attempt^2), about 0.6 s over ten attempts, each sleep drawn
+ * from half to one and a half of that: transactions that failed together
+ * (a deadlock's two sides) do not retry in step and collide again.
+ */
 static void
 backoff(int attempt)
 {
-    struct timespec ts = {0, (long)(1 + attempt * attempt) * 2000000L};
+    long base_us = (long)(1 + attempt * attempt) * 2000L;
+    long us = base_us / 2 + (long)randombytes_uniform((uint32_t)base_us + 1);
+    struct timespec ts = {us / 1000000L, (us % 1000000L) * 1000L};
     nanosleep(&ts, NULL);
 }
 
@@ -217,17 +226,23 @@ run(struct sv_db *db, const char *name, int kind, sv_tx_fn fn, void *ctx)
                 qs = db->ops->commit(c->conn);
                 if (qs >= 0)
                     break;
-                if (kind != SV_TX_WRITE) {
-                    db->ops->rollback(c->conn);
-                    rc = sv_qs_err(qs); /* a read may simply run again */
+                db->ops->rollback(c->conn);
+                /*
+                 * A read may simply run again; so may a write whose COMMIT
+                 * SQLite refused as busy (a local file: nothing of it was
+                 * written, the transaction was still open).
+                 */
+                if (kind != SV_TX_WRITE ||
+                    (qs == SV_QS_SOFT && db->ops == &sv_sqlite_ops)) {
+                    rc = sv_qs_err(qs);
                     goto next;
                 }
                 /*
-                 * A failed COMMIT may still have committed (the connection
-                 * dropped after the server did it): never run the change a
-                 * second time. The client gets 503 and may check.
+                 * Otherwise a failed COMMIT may still have committed (the
+                 * connection dropped after the server did it): never run the
+                 * change a second time. The client gets 503 and may check.
                  */
-                db->ops->rollback(c->conn);
+                sv_log(SV_LOG_WARN, "commit failed", "transaction %s", name);
                 rc = SV_E_UNAVAILABLE;
                 break;
             }

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -118,6 +119,21 @@ sv_reply_empty(struct sv_request *rq, unsigned status)
     queue(rq, status, r);
 }
 
+/*
+ * A 503 always says when to try again: a full queue empties within a
+ * second; a database that is unreachable or busy past our retries (or a
+ * server on its way down) needs a few.
+ */
+static void
+retry_after(struct sv_request *rq, enum sv_err err)
+{
+    for (unsigned i = 0; i < rq->n_extra; i++)
+        if (strcasecmp(rq->extra[i].name, "Retry-After") == 0)
+            return;
+    if (rq->n_extra < SV_MAX_EXTRA_HEADERS)
+        sv_rq_add_header(rq, "Retry-After", err == SV_E_OVERLOADED ? "1" : "5");
+}
+
 void
 sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
 {
@@ -131,5 +147,7 @@ sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
     unsigned status = sv_err_status(err);
 
     rq->err = err;
+    if (status == 503)
+        retry_after(rq, err);
     sv_reply_json(rq, status, body);
 }

@@ -40,8 +40,21 @@ static const char tls_priorities[] =
 enum { DISCARD_MAX = 1024 * 1024 };
 
 static atomic_int in_flight;
-/* Set on SIGTERM: new requests are refused (503, Connection: close). */
+/*
+ * Set on SIGTERM: the listener is closed, and every answer from now on
+ * closes its connection (Connection: close), so a keep-alive client gets at
+ * most one more answer per connection and cannot keep the drain going. A
+ * request that reaches us meanwhile came on a connection accepted before
+ * the signal (often one whose TLS handshake was still waiting for a busy
+ * CPU): it is served, not refused.
+ */
 static atomic_bool stopping;
+/*
+ * The hashing pool, as offloading sees it: NULL once the drain is over and
+ * the pool is being freed (a request offloaded then gets 503 unavailable,
+ * with Retry-After). The lock orders a submit before the pool's release.
+ */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool
 sv_http_stopping(void)
@@ -212,11 +225,6 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
         *con_cls = rq = on_uri(NULL, url, conn);
     if (!rq->started) {
         request_start(rq, cls, conn, url, method);
-        if (atomic_load(&stopping)) {
-            /* Keep-alive clients would otherwise keep the drain going. */
-            sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
-            return MHD_YES;
-        }
         sv_router_match_or_reply(rq);
         return MHD_YES;
     }
@@ -261,18 +269,34 @@ reply_overloaded(struct sv_request *rq, void *arg)
     sv_reply_error(rq, SV_E_OVERLOADED, NULL);
 }
 
+static void
+reply_unavailable(struct sv_request *rq, void *arg)
+{
+    (void)arg;
+    sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
+}
+
 void
 sv_offload_or_reply(struct sv_request *rq, sv_work_fn work, sv_cont_fn cont,
                     void *arg)
 {
+    struct sv_workpool *pool;
+    bool queued = false;
+
     rq->work = work;
     rq->cont = cont;
     rq->work_arg = arg;
     rq->suspended = true;
     /* Suspend first: the job may finish and resume before we return. */
     MHD_suspend_connection(rq->conn);
-    if (!sv_workpool_submit(rq->app->hashpool, run_job, rq)) {
-        rq->cont = reply_overloaded;
+    pthread_mutex_lock(&pool_lock);
+    pool = rq->app->hashpool;
+    if (pool != NULL)
+        queued = sv_workpool_submit(pool, run_job, rq);
+    pthread_mutex_unlock(&pool_lock);
+    if (!queued) {
+        /* Queue full: overloaded. No pool: the server is shutting down. */
+        rq->cont = pool != NULL ? reply_overloaded : reply_unavailable;
         MHD_resume_connection(rq->conn);
     }
 }
@@ -552,10 +576,14 @@ sv_http_serve(struct sv_app *app)
     drain(1000);
     /*
      * Run every queued job, so no connection stays suspended (stopping the
-     * daemon with one would abort), then let their replies go out.
+     * daemon with one would abort), then let their replies go out. Nothing
+     * is queued once the pool is unpublished.
      */
-    sv_workpool_free(app->hashpool);
+    pthread_mutex_lock(&pool_lock);
+    struct sv_workpool *pool = app->hashpool;
     app->hashpool = NULL;
+    pthread_mutex_unlock(&pool_lock);
+    sv_workpool_free(pool);
     drain(5000);
     MHD_stop_daemon(d);
     if (listener != MHD_INVALID_SOCKET)
