@@ -15,7 +15,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import {
-    BIN, PASSWORDS, UUID_RE, expectError, expectKeys, expectStatus, runCli, sleep, startServer,
+    BIN, PASSWORDS, UUID_RE, expectError, expectKeys, expectStatus, runCli, setCookies, sleep,
+    startServer,
 } from './lib/server.mjs';
 import { Device, PNG_SIGNATURE, step } from './lib/device.mjs';
 
@@ -162,7 +163,7 @@ describe('salesvault device: the CLI as the trusted phone, against a real server
     function expectWebSession(w, label) {
         expectStatus(w, 200, label);
         expectKeys(w.json, WEB_SESSION_KEYS, `${label}: web session`);
-        const set = w.headers.getSetCookie().find((c) => c.startsWith('sv_session='));
+        const set = setCookies(w.headers).find((c) => c.startsWith('sv_session='));
         assert.ok(set, `${label}: Set-Cookie sv_session`);
         srv.secrets.add(set.split(';')[0].slice('sv_session='.length));
     }

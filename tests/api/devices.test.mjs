@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
     PASSWORDS, RFC3339_RE, USER_AGENT, UUID_RE, expectError, expectKeys, expectStatus, expectTime,
-    sleep, startServer,
+    setCookies, sleep, startServer,
 } from './lib/server.mjs';
 import { Device, PNG_SIGNATURE, step, totp } from './lib/device.mjs';
 
@@ -519,7 +519,7 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
         expectStatus(r, 200);
         webCh = r.json.challenge;
         assert.deepEqual(webCh.next, ['qr_approval']);
-        const cookie = r.headers.getSetCookie().find((c) => c.startsWith('sv_device='));
+        const cookie = setCookies(r.headers).find((c) => c.startsWith('sv_device='));
         assert.match(cookie ?? '', /^sv_device=[0-9a-f-]{36}; Max-Age=31536000; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
         // Script clients (no device object) are web-like: QR too.
         const api = await srv.login('acme', 'alice', pw.alice);
@@ -596,7 +596,7 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
         assert.equal(typeof w.json.csrf, 'string');
         assert.ok(w.json.csrf.length >= 32);
         assert.ok(!('token' in w.json), 'no token in the body of a browser login');
-        const set = w.headers.getSetCookie().find((c) => c.startsWith('sv_session='));
+        const set = setCookies(w.headers).find((c) => c.startsWith('sv_session='));
         assert.ok(set, 'Set-Cookie sv_session');
         const attrs = set.split(';').map((s) => s.trim());
         assert.match(attrs[0], /^sv_session=svs_[A-Za-z0-9_-]{20,}$/);
@@ -628,7 +628,7 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
         expectStatus(await srv.api('GET', '/me', { headers: { cookie: web.cookie } }), 200, 'still signed in');
         const out = await srv.api('POST', '/auth/logout', { headers: { cookie: web.cookie, 'x-csrf-token': web.csrf } });
         expectStatus(out, 204);
-        const cleared = out.headers.getSetCookie().find((c) => c.startsWith('sv_session='));
+        const cleared = setCookies(out.headers).find((c) => c.startsWith('sv_session='));
         assert.match(cleared ?? '', /^sv_session=; Max-Age=0/, 'the cookie is cleared');
         expectError(await srv.api('GET', '/me', { headers: { cookie: web.cookie } }), 401, 'unauthenticated');
     });

@@ -18,6 +18,8 @@ import {
 } from './lib/browser.mjs';
 
 const SLOW = { timeout: 90000 };
+// Hooks start servers and chromium: bounded too (run.sh's --test-timeout needs Node 20.11+).
+const HOOK = { timeout: 300000 };
 const PHONE = '+8613800000000';
 
 let browser;
@@ -25,12 +27,12 @@ const keys = mkdtempSync(path.join(tmpdir(), 'sv-browser-keys-'));
 
 before(async () => {
     browser = await launch();
-});
+}, HOOK);
 
 after(async () => {
     await browser?.close();
     rmSync(keys, { recursive: true, force: true });
-});
+}, HOOK);
 
 /** Every page of a test ends without console errors, page errors or CSP violations. */
 async function checkClean(p) {
@@ -68,7 +70,7 @@ describe('web sign-in: page, password, QR approval', () => {
         await activate(srv, 'acme', 'carol', t.users.carol.temporary_password, PASSWORDS.p2);
         await activate(srv, 'acme', 'dave', t.users.dave.temporary_password, PASSWORDS.p4);
         fay = await activate(srv, 'acme', 'fay', t.users.fay.temporary_password, PASSWORDS.p3);
-    });
+    }, HOOK);
 
     after(async () => {
         if (!srv) return;
@@ -77,7 +79,7 @@ describe('web sign-in: page, password, QR approval', () => {
         } finally {
             await srv.cleanup();
         }
-    });
+    }, HOOK);
 
     test('a) the page loads under a strict CSP with no console errors or CSP violations', SLOW, async () => {
         const p = await openPage(browser, srv.base);
@@ -300,7 +302,7 @@ describe('web sign-in: page, password, QR approval', () => {
             await enrolDevice(srv, {
                 tenant: 'acme', username: 'carol', password: PASSWORDS.p2, phone: PHONE, keyFile, cacert,
             });
-        });
+        }, HOOK);
 
         /** Sign carol in on a fresh page up to the QR screen; resolves {payload, number}. */
         async function toQr(page) {
@@ -391,7 +393,7 @@ describe('web sign-in: CAPTCHA after failures', () => {
         });
         for (const p of Object.values(PASSWORDS)) srv.secrets.add(p);
         await activate(srv, 'globex', 'dave', srv.tenants.globex.users.dave.temporary_password, PASSWORDS.p1);
-    });
+    }, HOOK);
 
     after(async () => {
         if (!srv) return;
@@ -400,7 +402,7 @@ describe('web sign-in: CAPTCHA after failures', () => {
         } finally {
             await srv.cleanup();
         }
-    });
+    }, HOOK);
 
     test('e) three wrong passwords bring the CAPTCHA; a wrong answer is refused', SLOW, async () => {
         const p = await openPage(browser, srv.base);

@@ -38,6 +38,21 @@ const FAST_HASHING = {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Every Set-Cookie line of a fetch() response's headers, as an array.
+ * Headers.getSetCookie() needs undici 5.19+; Debian 12's Node 18 fetches
+ * with Debian's undici 5.15, which only joins the lines into one
+ * `set-cookie` value with ", ". Splitting that is safe at a comma followed
+ * by `name=`: the comma of an Expires date is followed by the day and a
+ * space, and cookie values (RFC 6265 cookie-octets) have no commas.
+ */
+export function setCookies(headers) {
+    if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+    const joined = headers.get('set-cookie');
+    if (joined === null) return [];
+    return joined.split(/,(?=\s*[^\s=;,]+=)/).map((c) => c.trim()).filter(Boolean);
+}
+
+/**
  * Run the CLI. Resolves {code, signal, stdout, stderr}; never rejects on a
  * non-zero exit (tests assert on the code).
  */

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { BIN, runCli, sleep } from '../../api/lib/server.mjs';
+import { BIN, runCli, setCookies, sleep } from '../../api/lib/server.mjs';
 
 /** A session's credentials as extra options for srv.api(). */
 export function auth(session) {
@@ -29,7 +29,7 @@ export async function apiSignIn(srv, tenant, username, password) {
         return { token: r.json.token, must_change_password: r.json.must_change_password };
     }
     assert.equal(typeof r.json.csrf, 'string', `sign-in answer has neither token nor csrf: ${r.text}`);
-    const cookies = (r.headers.getSetCookie?.() || [])
+    const cookies = setCookies(r.headers)
         .map((c) => c.split(';')[0].trim())
         .filter((c) => /^sv_(session|device)=/.test(c));
     assert.ok(cookies.some((c) => c.startsWith('sv_session=')), 'web sign-in sets sv_session');
