@@ -19,12 +19,16 @@ $(BUILD)/build.ninja:
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) --buildtype=debug -Dwerror=true \
-	    -Db_sanitize=address,undefined -Db_lundef=false
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+# The test build has the test hooks (the CAPTCHA answer in a header); an
+# older build dir gets the option added.
 build-asan: $(ASAN_BUILD)/build.ninja
+	@grep -q SV_TEST_HOOKS $(ASAN_BUILD)/build.ninja || \
+	    meson configure $(ASAN_BUILD) -Dtest_hooks=true
 	ninja -C $(ASAN_BUILD)
 
 run: build

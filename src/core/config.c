@@ -66,6 +66,12 @@ const char sv_config_template[] =
     "; credential stuffing: one IP or device failing on this many distinct\n"
     "; account names within the window is blacklisted for blacklist_s\n"
     "stuffing_accounts = 5\n"
+    "; failures against tenants that do not exist blacklist a source\n"
+    "; platform-wide only at this many distinct names\n"
+    "platform_stuffing_accounts = 50\n"
+    "; password checks one source may have in flight on this node\n"
+    "; (more wait their turn)\n"
+    "source_inflight = 8\n"
     "stuffing_window_s = 600\n"
     "blacklist_s = 3600\n"
     "challenge_ttl_s = 300\n"
@@ -124,6 +130,8 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     c->lock_base_ms = 60 * 1000LL;
     c->lock_max_ms = 86400 * 1000LL;
     c->stuffing_accounts = 5;
+    c->platform_stuffing_accounts = 50;
+    c->source_inflight = 8;
     c->stuffing_window_ms = 600 * 1000LL;
     c->blacklist_ms = 3600 * 1000LL;
     c->challenge_ttl_ms = 300 * 1000LL;
@@ -303,6 +311,12 @@ on_value(void *user, const char *section, const char *key, const char *value)
     } else if (IS("auth", "stuffing_accounts")) {
         NUM(2, 10000);
         c->stuffing_accounts = (unsigned)n;
+    } else if (IS("auth", "platform_stuffing_accounts")) {
+        NUM(2, 100000);
+        c->platform_stuffing_accounts = (unsigned)n;
+    } else if (IS("auth", "source_inflight")) {
+        NUM(1, 1024);
+        c->source_inflight = (unsigned)n;
     } else if (IS("auth", "stuffing_window_s")) {
         NUM(1, 604800);
         c->stuffing_window_ms = n * 1000;

@@ -47,6 +47,8 @@ struct sv_config {
     int64_t lock_base_ms;     /* first lock; doubles with each lock */
     int64_t lock_max_ms;
     unsigned stuffing_accounts; /* distinct names failed from one source */
+    unsigned platform_stuffing_accounts; /* the same, on unknown tenants */
+    unsigned source_inflight; /* password checks per source, per node */
     int64_t stuffing_window_ms;
     int64_t blacklist_ms; /* how long an automatic entry lasts */
     int64_t challenge_ttl_ms;

@@ -410,3 +410,23 @@ sv_cursor_decode(struct sv_arena *a, const char *kind, const char *cursor)
         return NULL;
     return (const char *)buf + klen + 1;
 }
+
+bool
+sv_bucket_take(struct sv_bucket *b)
+{
+    uint64_t now = sv_mono_ns();
+    bool ok;
+
+    pthread_mutex_lock(&b->mu);
+    if (b->at_ns != 0) {
+        b->tokens += (double)(now - b->at_ns) / 1e9 * b->rate;
+        if (b->tokens > b->burst)
+            b->tokens = b->burst;
+    }
+    b->at_ns = now;
+    ok = b->tokens >= 1.0;
+    if (ok)
+        b->tokens -= 1.0;
+    pthread_mutex_unlock(&b->mu);
+    return ok;
+}

@@ -2,6 +2,7 @@
 #ifndef SV_CORE_UTIL_H
 #define SV_CORE_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,5 +77,20 @@ char *sv_xstrdup(const char *s);
 char *sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value);
 const char *sv_cursor_decode(struct sv_arena *a, const char *kind,
                              const char *cursor);
+
+/*
+ * A token bucket, in memory, for a node's global limits (e.g. requests
+ * that write rows before anyone is signed in). Define one with
+ * SV_BUCKET_INIT(per_second, burst); it starts full.
+ */
+struct sv_bucket {
+    pthread_mutex_t mu;
+    double rate, burst, tokens;
+    uint64_t at_ns;
+};
+#define SV_BUCKET_INIT(rate, burst)                                            \
+    {PTHREAD_MUTEX_INITIALIZER, (rate), (burst), (burst), 0}
+/** Take one token; false when the bucket is empty (nothing taken). */
+bool sv_bucket_take(struct sv_bucket *b);
 
 #endif

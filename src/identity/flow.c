@@ -30,7 +30,9 @@
 
 enum {
     CHALLENGE_MAX_FAILURES = 5,
-    CAPTCHA_MAX_DRAWS = 20,
+    CAPTCHA_MAX_DRAWS = 5,
+    /* CAPTCHA challenges one address may hold open at once */
+    CAPTCHA_OPEN_PER_SOURCE = 20,
     SMS_MAX_SENDS = 3,
     CODE_DIGITS = 6
 };
@@ -147,6 +149,8 @@ struct challenge {
     int64_t code_expires_at, code_sends;
     char approval_id[37];
     int64_t failures, created_at, expires_at;
+    uint8_t name_key[32]; /* the keyed name: counters, never the text */
+    bool has_name_key;
 };
 
 static void
@@ -209,7 +213,19 @@ ch_read(struct sv_dbc *c, const char *id, struct challenge *ch)
     ch->created_at = sv_stmt_col_int(st, 24);
     ch->expires_at = sv_stmt_col_int(st, 25);
     copy_text(ch->cl.nonce, sizeof ch->cl.nonce, st, 26);
+    ch->has_name_key = copy_blob32(ch->name_key, st, 27);
     return SV_QS_ONE;
+}
+
+/* The counters of the name, IP and device a challenge belongs to. */
+static void
+ch_guard(const struct sv_app *app, const struct challenge *ch,
+         struct sv_guard *g, const char *ip, const char *device)
+{
+    if (ch->has_name_key)
+        sv_guard_init_key(app, g, ch->name_key, ip, device);
+    else
+        sv_guard_init(app, g, ch->tenant_slug, ch->username, ip, device);
 }
 
 /*
@@ -255,8 +271,7 @@ ch_gate(struct sv_dbc *c, const struct sv_app *app, const struct challenge *ch)
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
-    sv_guard_init(app, &g, ch->tenant_slug, ch->username, ch->cl.ip,
-                  ch->cl.device);
+    ch_guard(app, ch, &g, ch->cl.ip, ch->cl.device);
     rc = sv_guard_read(c, app, &g, now);
     if (rc != SV_OK)
         return rc;
@@ -330,6 +345,13 @@ ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     /* A signed login's nonce, checked when the login goes on (after a
      * CAPTCHA): a replayed request is good for one login only. */
     sv_stmt_text(st, 27, or_null(ch->cl.nonce));
+    if (!ch->has_name_key) {
+        struct sv_guard g;
+        sv_guard_init(app, &g, ch->tenant_slug, ch->username, "", "");
+        memcpy(ch->name_key, g.name_key, 32);
+        ch->has_name_key = true;
+    }
+    sv_stmt_blob(st, 28, ch->name_key, 32);
     qs = sv_stmt_exec(st);
     if (qs < 0)
         return sv_qs_err(qs);
@@ -779,15 +801,21 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     return rc;
 }
 
-/* A wrong answer on a step: counted on the challenge and the counters. */
+/*
+ * A wrong answer on a step: counted on the challenge and the counters. A
+ * wrong CAPTCHA counts towards the CAPTCHA, not the lock; a wrong second
+ * factor (after a right password) counts towards the lock too.
+ */
 static enum sv_err
 step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
             const char *step)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_CH_FAIL);
     struct sv_guard g;
+    char fp[SV_GUARD_FP_LEN];
     struct sv_actor actor = {ch->account_id[0] ? ch->account_id : NULL,
                              ch->username, ch->cl.ip, ch->cl.user_agent};
+    bool soft = strcmp(step, "captcha_invalid") == 0;
     enum sv_qs qs;
     enum sv_err rc;
 
@@ -803,14 +831,18 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
         return rc;
     if ((rc = sv_db_scope_platform(c)) != SV_OK)
         return rc;
-    sv_guard_init(app, &g, ch->tenant_slug, ch->username, ch->cl.ip,
-                  ch->cl.device);
-    rc = sv_guard_fail_tx(c, app, &g, ch->tenant_id[0] ? ch->tenant_id : NULL,
-                          &actor, sv_now_ms());
+    ch_guard(app, ch, &g, ch->cl.ip, ch->cl.device);
+    if (ch->username[0] == '\0') {
+        sv_guard_fingerprint(&g, fp);
+        actor.username = fp;
+    }
+    rc = sv_guard_fail_tx(c, app, &g, soft ? SV_FAIL_SOFT : SV_FAIL_CHECK,
+                          ch->tenant_id[0] ? ch->tenant_id : NULL, &actor,
+                          sv_now_ms());
     if (rc != SV_OK)
         return rc;
     return flow_audit(c, ch->tenant_id[0] ? ch->tenant_id : NULL,
-                      actor.account_id, ch->username, ch->cl.ip,
+                      actor.account_id, actor.username, ch->cl.ip,
                       ch->cl.user_agent, "auth.challenge", "challenge", ch->id,
                       "failure", step, NULL);
 }
@@ -820,19 +852,40 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
 struct cap_ctx {
     struct sv_app *app;
     const char *tenant_id, *slug, *username;
+    const uint8_t *name_key;
     const struct sv_client *cl;
     struct sv_outcome *out;
 };
+
+/* A node's bound on new CAPTCHA challenges, whatever their sources. */
+static struct sv_bucket captcha_bucket = SV_BUCKET_INIT(50.0, 500.0);
 
 static enum sv_err
 cap_new_tx(struct sv_dbc *c, void *cls)
 {
     struct cap_ctx *x = cls;
     struct challenge ch;
+    struct sv_stmt *st;
+    enum sv_qs qs;
 
+    /* AUTH-4: one address holds a bounded number of them. */
+    st = sv_db_stmt(c, &Q_CH_OPEN_BY_IP);
+    sv_stmt_text(st, 1, x->cl->ip);
+    sv_stmt_int(st, 2, sv_now_ms());
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    int64_t open = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    if (qs == SV_QS_ONE && (qs = sv_stmt_step(st)) < 0)
+        return sv_qs_err(qs);
+    if (open >= CAPTCHA_OPEN_PER_SOURCE)
+        return SV_E_RATE_LIMITED;
     memset(&ch, 0, sizeof ch);
     snprintf(ch.tenant_slug, sizeof ch.tenant_slug, "%s", x->slug);
+    /* "" when the name is no account's: it may be a password. */
     snprintf(ch.username, sizeof ch.username, "%s", x->username);
+    memcpy(ch.name_key, x->name_key, 32);
+    ch.has_name_key = true;
     /* The tenant only (never the account): the answer must not tell. */
     snprintf(ch.tenant_id, sizeof ch.tenant_id, "%s",
              x->tenant_id ? x->tenant_id : "");
@@ -845,9 +898,13 @@ cap_new_tx(struct sv_dbc *c, void *cls)
 enum sv_err
 sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
                           const char *tenant_slug, const char *username,
+                          const uint8_t name_key[32],
                           const struct sv_client *cl, struct sv_outcome *out)
 {
-    struct cap_ctx x = {app, tenant_id, tenant_slug, username, cl, out};
+    struct cap_ctx x = {app, tenant_id, tenant_slug, username, name_key, cl,
+                        out};
+    if (!sv_bucket_take(&captcha_bucket))
+        return SV_E_OVERLOADED;
     return sv_db_run_tx(app->db, "captcha_challenge", cap_new_tx, &x);
 }
 
@@ -856,6 +913,29 @@ struct img_ctx {
     const char *id, *token;
     char answer[SV_CAPTCHA_LEN + 1];
 };
+
+/* The cheap checks, and a draw counted, before any image is drawn. */
+static enum sv_err
+img_reserve_tx(struct sv_dbc *c, void *cls)
+{
+    struct img_ctx *x = cls;
+    struct challenge ch;
+    enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
+    struct sv_stmt *st;
+    enum sv_qs qs;
+
+    if (rc != SV_OK)
+        return rc;
+    if (strcmp(ch.stage, "captcha") != 0)
+        return SV_E_STEP_NOT_ALLOWED;
+    st = sv_db_stmt(c, &Q_CH_DRAW);
+    sv_stmt_text(st, 1, ch.id);
+    sv_stmt_int(st, 2, CAPTCHA_MAX_DRAWS);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return qs == SV_QS_ONE ? SV_OK : SV_E_RATE_LIMITED;
+}
 
 static enum sv_err
 img_tx(struct sv_dbc *c, void *cls)
@@ -869,8 +949,6 @@ img_tx(struct sv_dbc *c, void *cls)
         return rc;
     if (strcmp(ch.stage, "captcha") != 0)
         return SV_E_STEP_NOT_ALLOWED;
-    if (ch.captcha_draws >= CAPTCHA_MAX_DRAWS)
-        return SV_E_RATE_LIMITED;
     sv_captcha_hash(x->app->code_key, ch.id, x->answer, h);
     struct sv_stmt *st = sv_db_stmt(c, &Q_CH_SET_CAPTCHA);
     sv_stmt_text(st, 1, ch.id);
@@ -880,14 +958,20 @@ img_tx(struct sv_dbc *c, void *cls)
 
 enum sv_err
 sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
-                      unsigned char **png, size_t *len)
+                      unsigned char **png, size_t *len,
+                      char answer_out[SV_CAPTCHA_LEN + 1])
 {
     struct img_ctx x = {app, id, token, {0}};
-    enum sv_err rc = sv_captcha_draw(x.answer, png, len);
+    enum sv_err rc;
 
-    if (rc != SV_OK)
-        return rc;
-    rc = sv_db_run_tx(app->db, "captcha_image", img_tx, &x);
+    *png = NULL;
+    rc = sv_db_run_tx(app->db, "captcha_draw", img_reserve_tx, &x);
+    if (rc == SV_OK)
+        rc = sv_captcha_draw(x.answer, png, len);
+    if (rc == SV_OK)
+        rc = sv_db_run_tx(app->db, "captcha_image", img_tx, &x);
+    if (rc == SV_OK && answer_out != NULL)
+        memcpy(answer_out, x.answer, sizeof x.answer);
     sodium_memzero(x.answer, sizeof x.answer);
     if (rc != SV_OK) {
         free(*png);
@@ -927,7 +1011,8 @@ ans_tx(struct sv_dbc *c, void *cls)
 enum sv_err
 sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
                        const char *answer, char *tenant_slug, size_t slug_cap,
-                       char *username, size_t user_cap, struct sv_client *cl)
+                       char *username, size_t user_cap, uint8_t name_key[32],
+                       struct sv_client *cl)
 {
     struct ans_ctx x = {.app = app, .id = id, .token = token, .answer = answer};
     enum sv_err rc = sv_db_run_tx(app->db, "captcha_answer", ans_tx, &x);
@@ -938,6 +1023,11 @@ sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
         return SV_E_CAPTCHA_INVALID;
     snprintf(tenant_slug, slug_cap, "%s", x.ch.tenant_slug);
     snprintf(username, user_cap, "%s", x.ch.username);
+    {
+        struct sv_guard g;
+        ch_guard(app, &x.ch, &g, "", "");
+        memcpy(name_key, g.name_key, 32);
+    }
     /* The same client, as the challenge recorded it. */
     const char *ip = cl->ip, *ua = cl->user_agent;
     *cl = x.ch.cl;
@@ -1733,7 +1823,7 @@ retry_tx(struct sv_dbc *c, void *cls)
 
     if (qs != SV_QS_ONE)
         return qs < 0 ? sv_qs_err(qs) : SV_OK;
-    sv_guard_init(x->app, &g, ch.tenant_slug, ch.username, "", "");
+    ch_guard(x->app, &ch, &g, "", "");
     rc = sv_guard_read(c, x->app, &g, sv_now_ms());
     x->locked_until = g.locked_until;
     return rc;

@@ -92,14 +92,20 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
 SV_MUST_CHECK enum sv_err
 sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
                           const char *tenant_slug, const char *username,
+                          const uint8_t name_key[32],
                           const struct sv_client *cl, struct sv_outcome *out);
 
 /* ---- challenge steps (the token is X-Challenge-Token) ---- */
 
-/** A new CAPTCHA image for challenge @p id (PNG, malloc'd). */
+/**
+ * A new CAPTCHA image for challenge @p id (PNG, malloc'd): the id, token
+ * and draw count are checked before anything is drawn. @p answer_out
+ * (may be NULL) gets the answer, for the test hook only.
+ */
 SV_MUST_CHECK enum sv_err
 sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
-                      unsigned char **png, size_t *len);
+                      unsigned char **png, size_t *len,
+                      char answer_out[SV_CAPTCHA_LEN + 1]);
 
 /**
  * Check the CAPTCHA answer and consume the challenge; on success the
@@ -108,7 +114,8 @@ sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
 SV_MUST_CHECK enum sv_err
 sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
                        const char *answer, char *tenant_slug, size_t slug_cap,
-                       char *username, size_t user_cap, struct sv_client *cl);
+                       char *username, size_t user_cap, uint8_t name_key[32],
+                       struct sv_client *cl);
 
 /** A TOTP or recovery code for the device or MFA step. */
 SV_MUST_CHECK enum sv_err sv_flow_totp(struct sv_app *app, const char *id,

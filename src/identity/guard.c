@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +88,26 @@ sv_guard_init(const struct sv_app *app, struct sv_guard *g,
     keyed(app, "device", g->device, NULL, g->device_key);
 }
 
+void
+sv_guard_init_key(const struct sv_app *app, struct sv_guard *g,
+                  const uint8_t name_key[32], const char *ip,
+                  const char *device)
+{
+    memset(g, 0, sizeof *g);
+    sv_guard_source(ip, g->ip);
+    g->device = device != NULL ? device : "";
+    memcpy(g->name_key, name_key, 32);
+    keyed(app, "ip", g->ip, NULL, g->ip_key);
+    keyed(app, "device", g->device, NULL, g->device_key);
+}
+
+void
+sv_guard_fingerprint(const struct sv_guard *g, char out[SV_GUARD_FP_LEN])
+{
+    memcpy(out, "unknown:", 8);
+    sodium_bin2hex(out + 8, SV_GUARD_FP_LEN - 8, g->name_key, 12);
+}
+
 static int64_t
 decayed(int64_t score, int64_t updated_at, int64_t now, int64_t decay_ms)
 {
@@ -103,17 +125,18 @@ sv_guard_read(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     sv_stmt_blob(st, 1, g->name_key, 32);
     sv_stmt_blob(st, 2, g->ip_key, 32);
     sv_stmt_blob(st, 3, g->device_key, 32);
-    g->name_score = g->ip_score = g->device_score = 0;
+    g->name_score = g->name_hard = g->ip_score = g->device_score = 0;
     g->locked_until = 0;
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         size_t n = 0;
         const void *k = sv_stmt_col_blob(st, 0, &n);
-        int64_t v = decayed(sv_stmt_col_int(st, 1), sv_stmt_col_int(st, 2), now,
-                            app->cfg.failure_decay_ms);
+        int64_t at = sv_stmt_col_int(st, 2), decay = app->cfg.failure_decay_ms;
+        int64_t v = decayed(sv_stmt_col_int(st, 1), at, now, decay);
         if (k == NULL || n != 32)
             continue;
         if (memcmp(k, g->name_key, 32) == 0) {
             g->name_score = v;
+            g->name_hard = decayed(sv_stmt_col_int(st, 4), at, now, decay);
             g->locked_until = sv_stmt_col_int(st, 3);
         }
         /* An empty IP or device is nobody's: it never counts. */
@@ -141,7 +164,7 @@ sv_guard_source_flooding(const struct sv_app *app, const struct sv_guard *g)
 
 static enum sv_qs
 count_fail(struct sv_dbc *c, const struct sv_app *app, const uint8_t key[32],
-           int64_t now, int64_t *score, int64_t *locked_until, int64_t *locks)
+           bool hard, int64_t now, int64_t *out_hard, int64_t *locked_until)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_FAIL);
     enum sv_qs qs;
@@ -149,11 +172,11 @@ count_fail(struct sv_dbc *c, const struct sv_app *app, const uint8_t key[32],
     sv_stmt_blob(st, 1, key, 32);
     sv_stmt_int(st, 2, now);
     sv_stmt_int(st, 3, app->cfg.failure_decay_ms);
+    sv_stmt_int(st, 4, hard ? 1000 : 0);
     qs = sv_stmt_step(st);
     if (qs == SV_QS_ONE) {
-        *score = sv_stmt_col_int(st, 0);
-        *locked_until = sv_stmt_col_int(st, 1);
-        *locks = sv_stmt_col_int(st, 2);
+        *out_hard = sv_stmt_col_int(st, 1);
+        *locked_until = sv_stmt_col_int(st, 2);
         /* drain, so the statement completes on every engine */
         enum sv_qs more = sv_stmt_step(st);
         if (more < 0)
@@ -212,7 +235,11 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     if (qs < 0)
         return sv_qs_err(qs);
     distinct = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
-    if (distinct < (int64_t)app->cfg.stuffing_accounts)
+    /* Names on tenants that do not exist: platform-wide, so a far higher
+     * bar than any tenant's users mistyping their tenant could reach. */
+    if (distinct < (int64_t)(tenant_id != NULL
+                                 ? app->cfg.stuffing_accounts
+                                 : app->cfg.platform_stuffing_accounts))
         return SV_OK;
 
     /* Already listed? */
@@ -247,7 +274,7 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
         sv_stmt_text(st, 1, id);
         sv_stmt_text(st, 2, kind);
         sv_stmt_text(st, 3, value);
-        sv_stmt_text(st, 4, "credential_stuffing");
+        sv_stmt_text(st, 4, "unknown_tenant_stuffing");
         sv_stmt_int(st, 5, now);
         sv_stmt_int(st, 6, now + app->cfg.blacklist_ms);
     }
@@ -265,104 +292,128 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     sv_log(SV_LOG_WARN, "credential stuffing: blacklisted", "%s %s", kind,
            value);
     return audit_security(c, tenant_id, actor, "security.blacklist",
-                          "credential_stuffing", details);
+                          tenant_id != NULL ? "credential_stuffing"
+                                            : "unknown_tenant_stuffing",
+                          details);
 }
 
 enum sv_err
-sv_guard_attempt_tx(struct sv_dbc *c, const struct sv_app *app,
-                    struct sv_guard *g, int64_t now)
+sv_guard_claim_tx(struct sv_dbc *c, const struct sv_app *app,
+                  struct sv_guard *g, int64_t now, bool *claimed)
 {
-    int64_t score = 0, locked_until = 0, locks = 0;
+    /* A check takes far less; a lease this long only outlives a crash. */
+    const int64_t lease_ms = 30 * 1000;
+    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLAIM);
     enum sv_qs qs;
 
-    qs = count_fail(c, app, g->name_key, now, &score, &locked_until, &locks);
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    sv_stmt_int(st, 2, now);
+    sv_stmt_int(st, 3, app->cfg.failure_decay_ms);
+    sv_stmt_int(st, 4, (int64_t)app->cfg.captcha_after * 1000);
+    sv_stmt_int(st, 5, now + lease_ms);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE && (qs = sv_stmt_step(st)) >= 0)
+        qs = SV_QS_ONE;
     if (qs < 0)
         return sv_qs_err(qs);
-    g->name_score = score - 1000;
-    g->locked_until = locked_until;
-    g->ip_score = g->device_score = 0;
-    if (g->ip[0] != '\0') {
-        qs = count_fail(c, app, g->ip_key, now, &score, &locked_until, &locks);
-        if (qs < 0)
-            return sv_qs_err(qs);
-        g->ip_score = score - 1000;
-    }
-    if (g->device[0] != '\0') {
-        qs = count_fail(c, app, g->device_key, now, &score, &locked_until,
-                        &locks);
-        if (qs < 0)
-            return sv_qs_err(qs);
-        g->device_score = score - 1000;
-    }
+    *claimed = g->claimed = qs == SV_QS_ONE;
     return SV_OK;
 }
 
 enum sv_err
-sv_guard_failed_tx(struct sv_dbc *c, const struct sv_app *app,
-                   struct sv_guard *g, const char *tenant_id,
-                   const struct sv_actor *actor, int64_t now)
+sv_guard_release_tx(struct sv_dbc *c, struct sv_guard *g)
 {
-    struct sv_guard cur = *g;
     struct sv_stmt *st;
+    enum sv_qs qs;
+
+    if (!g->claimed)
+        return SV_OK;
+    st = sv_db_stmt(c, &Q_COUNTER_RELEASE);
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    qs = sv_stmt_exec(st);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+static enum sv_err
+lock_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+           int64_t hard, int64_t locked_until, const char *tenant_id,
+           const struct sv_actor *actor, int64_t now)
+{
+    struct sv_stmt *st;
+    enum sv_qs qs;
+    int64_t span = app->cfg.lock_base_ms, locks = 0;
+
+    if (hard < (int64_t)app->cfg.lock_after * 1000 || locked_until > now)
+        return SV_OK;
+    st = sv_db_stmt(c, &Q_COUNTER_LOCKS);
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE) {
+        locks = sv_stmt_col_int(st, 0);
+        if ((qs = sv_stmt_step(st)) < 0)
+            return sv_qs_err(qs);
+    }
+    for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
+        span *= 2;
+    if (span > app->cfg.lock_max_ms)
+        span = app->cfg.lock_max_ms;
+    /* Of two failures racing here, one locks. */
+    st = sv_db_stmt(c, &Q_COUNTER_LOCK);
+    sv_stmt_blob(st, 1, g->name_key, 32);
+    sv_stmt_int(st, 2, now + span);
+    sv_stmt_int(st, 3, now);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs != SV_QS_ONE)
+        return SV_OK;
+    char details[96];
+    g->locked_until = now + span;
+    snprintf(details, sizeof details, "{\"locked_for_s\":%lld,\"lock\":%lld}",
+             (long long)(span / 1000), (long long)locks + 1);
+    return audit_security(c, tenant_id, actor, "security.lock",
+                          "too_many_failures", details);
+}
+
+enum sv_err
+sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
+                 enum sv_fail_kind kind, const char *tenant_id,
+                 const struct sv_actor *actor, int64_t now)
+{
+    int64_t hard = 0, locked_until = 0, ignored_hard, ignored_until;
     enum sv_qs qs;
     enum sv_err rc;
 
-    /* The score now, every parallel attempt in it. */
-    rc = sv_guard_read(c, app, &cur, now);
-    if (rc != SV_OK)
-        return rc;
-    if (cur.name_score >= (int64_t)app->cfg.lock_after * 1000 &&
-        cur.locked_until <= now) {
-        int64_t span = app->cfg.lock_base_ms, locks = 0;
-        st = sv_db_stmt(c, &Q_COUNTER_LOCKS);
-        sv_stmt_blob(st, 1, g->name_key, 32);
-        qs = sv_stmt_step(st);
+    if (kind != SV_FAIL_SOURCE) {
+        qs = count_fail(c, app, g->name_key, kind == SV_FAIL_CHECK, now, &hard,
+                        &locked_until);
         if (qs < 0)
             return sv_qs_err(qs);
-        if (qs == SV_QS_ONE) {
-            locks = sv_stmt_col_int(st, 0);
-            if ((qs = sv_stmt_step(st)) < 0)
-                return sv_qs_err(qs);
-        }
-        for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
-            span *= 2;
-        if (span > app->cfg.lock_max_ms)
-            span = app->cfg.lock_max_ms;
-        /* Of two failures racing here, one locks. */
-        st = sv_db_stmt(c, &Q_COUNTER_LOCK);
-        sv_stmt_blob(st, 1, g->name_key, 32);
-        sv_stmt_int(st, 2, now + span);
-        sv_stmt_int(st, 3, now);
-        qs = sv_stmt_exec(st);
+    }
+    if (g->ip[0] != '\0') {
+        qs = count_fail(c, app, g->ip_key, false, now, &ignored_hard,
+                        &ignored_until);
         if (qs < 0)
             return sv_qs_err(qs);
-        if (qs == SV_QS_ONE) {
-            char details[96];
-            g->locked_until = now + span;
-            snprintf(details, sizeof details,
-                     "{\"locked_for_s\":%lld,\"lock\":%lld}",
-                     (long long)(span / 1000), (long long)locks + 1);
-            rc = audit_security(c, tenant_id, actor, "security.lock",
-                                "too_many_failures", details);
-            if (rc != SV_OK)
-                return rc;
-        }
+    }
+    if (g->device[0] != '\0') {
+        qs = count_fail(c, app, g->device_key, false, now, &ignored_hard,
+                        &ignored_until);
+        if (qs < 0)
+            return sv_qs_err(qs);
+    }
+    if (kind == SV_FAIL_CHECK) {
+        rc = lock_check(c, app, g, hard, locked_until, tenant_id, actor, now);
+        if (rc != SV_OK)
+            return rc;
     }
     rc = stuffing_check(c, app, g, "ip", g->ip, tenant_id, actor, now);
     if (rc == SV_OK)
         rc = stuffing_check(c, app, g, "device", g->device, tenant_id, actor,
                             now);
     return rc;
-}
-
-enum sv_err
-sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
-                 const char *tenant_id, const struct sv_actor *actor,
-                 int64_t now)
-{
-    enum sv_err rc = sv_guard_attempt_tx(c, app, g, now);
-    return rc != SV_OK ? rc
-                       : sv_guard_failed_tx(c, app, g, tenant_id, actor, now);
 }
 
 static enum sv_err
@@ -372,26 +423,6 @@ clear(struct sv_dbc *c, const uint8_t key[32])
     sv_stmt_blob(st, 1, key, 32);
     enum sv_qs qs = sv_stmt_exec(st);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
-}
-
-static enum sv_err
-refund(struct sv_dbc *c, const uint8_t key[32])
-{
-    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_REFUND);
-    sv_stmt_blob(st, 1, key, 32);
-    enum sv_qs qs = sv_stmt_exec(st);
-    return qs < 0 ? sv_qs_err(qs) : SV_OK;
-}
-
-enum sv_err
-sv_guard_password_ok_tx(struct sv_dbc *c, struct sv_guard *g)
-{
-    enum sv_err rc = SV_OK;
-    if (g->ip[0] != '\0')
-        rc = refund(c, g->ip_key);
-    if (rc == SV_OK && g->device[0] != '\0')
-        rc = refund(c, g->device_key);
-    return rc;
 }
 
 enum sv_err
@@ -466,11 +497,11 @@ sv_guard_key_fail_tx(struct sv_dbc *c, const struct sv_app *app,
                      const char *purpose, const char *id, int64_t now)
 {
     uint8_t key[32];
-    int64_t score, locked_until, locks;
+    int64_t hard, locked_until;
     enum sv_qs qs;
 
     keyed(app, purpose, id, NULL, key);
-    qs = count_fail(c, app, key, now, &score, &locked_until, &locks);
+    qs = count_fail(c, app, key, false, now, &hard, &locked_until);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -481,6 +512,63 @@ sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
     struct sv_guard g;
     sv_guard_init(app, &g, tenant_slug, username, "", "");
     return clear(c, g.name_key);
+}
+
+/* ---- password checks in flight per source, this node ---- */
+
+struct inflight {
+    struct inflight *next;
+    unsigned n;
+    char source[64];
+};
+
+enum { INFLIGHT_BUCKETS = 256 };
+static struct inflight *inflight_table[INFLIGHT_BUCKETS];
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct inflight **
+inflight_slot(const char *source)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: the sources are few per node */
+    for (const char *p = source; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    struct inflight **e = &inflight_table[h % INFLIGHT_BUCKETS];
+    while (*e != NULL && strcmp((*e)->source, source) != 0)
+        e = &(*e)->next;
+    return e;
+}
+
+bool
+sv_guard_source_enter(const char *source, unsigned max)
+{
+    bool ok = true;
+
+    pthread_mutex_lock(&inflight_lock);
+    struct inflight **e = inflight_slot(source);
+    if (*e == NULL) {
+        *e = calloc(1, sizeof **e);
+        if (*e != NULL)
+            snprintf((*e)->source, sizeof (*e)->source, "%s", source);
+    }
+    if (*e == NULL || (*e)->n >= max)
+        ok = false;
+    else
+        (*e)->n++;
+    pthread_mutex_unlock(&inflight_lock);
+    return ok;
+}
+
+void
+sv_guard_source_leave(const char *source)
+{
+    pthread_mutex_lock(&inflight_lock);
+    struct inflight **e = inflight_slot(source);
+    if (*e != NULL && (*e)->n > 0 && --(*e)->n == 0) {
+        struct inflight *gone = *e;
+        *e = gone->next;
+        free(gone);
+    }
+    pthread_mutex_unlock(&inflight_lock);
 }
 
 /* ---- administration ---- */

@@ -442,8 +442,13 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
 
     /* AUTH-4, AUTH-5: blacklist and counters before any hashing. */
-    sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
-                  l->client.device);
+    if (l->has_name_key)
+        sv_guard_init_key(l->app, &l->guard, l->name_key, l->ip,
+                          l->client.device);
+    else
+        sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
+                      l->client.device);
+    l->must_wait = false;
     rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
     if (rc != SV_OK && rc != SV_E_NOT_FOUND)
         return rc;
@@ -457,13 +462,29 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
                                  l->ip, l->client.device, now, &l->blacklisted);
     if (rc != SV_OK || l->blacklisted)
         return rc;
-    /* Counted before the hash: parallel guesses cannot pass the limits. */
-    rc = sv_guard_attempt_tx(c, l->app, &l->guard, now);
+    rc = sv_guard_read(c, l->app, &l->guard, now);
     if (rc != SV_OK)
         return rc;
     l->locked_until = l->guard.locked_until;
     l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
     l->flooding = sv_guard_source_flooding(l->app, &l->guard);
+    if (l->locked_until > now || l->flooding)
+        return SV_OK;
+    /*
+     * Only failures count, so a check in flight is a failure not counted
+     * yet: the name admits captcha_after of them at once, across nodes. A
+     * check behind a solved CAPTCHA needs no slot (the CAPTCHA paid for it).
+     */
+    if (!l->captcha_passed && !l->captcha_due) {
+        bool claimed = false;
+        rc = sv_guard_claim_tx(c, l->app, &l->guard, now, &claimed);
+        if (rc != SV_OK)
+            return rc;
+        if (!claimed) {
+            l->must_wait = true;
+            return SV_OK;
+        }
+    }
     if (!l->tenant_found)
         return SV_OK;
     rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
@@ -482,7 +503,10 @@ login_lookup_tx(struct sv_dbc *c, void *cls)
 enum sv_err
 sv_login_lookup(struct sv_app *app, struct sv_login *l)
 {
-    return sv_db_run_tx(app->db, "login_lookup", login_lookup_tx, l);
+    enum sv_err rc = sv_db_run_tx(app->db, "login_lookup", login_lookup_tx, l);
+    if (rc != SV_OK)
+        l->guard.claimed = false; /* rolled back with the rest */
+    return rc;
 }
 
 enum sv_err
@@ -541,15 +565,18 @@ login_finish_tx(struct sv_dbc *c, void *cls)
 {
     struct finish_ctx *f = cls;
     struct sv_login *l = f->l;
+    char fp[SV_GUARD_FP_LEN];
     struct sv_actor actor = {
         .account_id = l->account_found ? l->account.id : NULL,
-        .username = l->username,
+        /* a name that is no account's may be a password typed there */
+        .username = l->account_found ? l->account.username : fp,
         .ip = l->ip,
         .user_agent = l->user_agent,
     };
     enum sv_err rc;
     enum sv_qs qs;
 
+    sv_guard_fingerprint(&l->guard, fp);
     l->stale = false;
     if (l->tenant_found) {
         rc = sv_db_scope_tenant(c, l->tenant.id);
@@ -591,19 +618,38 @@ login_finish_tx(struct sv_dbc *c, void *cls)
         free(details);
         if (rc != SV_OK)
             return rc;
-        /* AUTH-4, AUTH-5: known and unknown names count alike (the
-         * attempt itself was counted before the hash). */
-        return sv_guard_failed_tx(c, f->app, &l->guard,
-                                  l->tenant_found ? l->tenant.id : NULL, &actor,
-                                  sv_now_ms());
+        /* AUTH-4, AUTH-5: known and unknown names count alike. */
+        rc = sv_guard_release_tx(c, &l->guard);
+        if (rc != SV_OK)
+            return rc;
+        return sv_guard_fail_tx(c, f->app, &l->guard, SV_FAIL_CHECK,
+                                l->tenant_found ? l->tenant.id : NULL, &actor,
+                                sv_now_ms());
     }
-    /* The source gave a right password: its attempt is given back. The
-     * name's failures are forgotten only when a session opens. */
-    rc = sv_guard_password_ok_tx(c, &l->guard);
+    /* A right password leaves nothing behind; the name's failures are
+     * forgotten when a session opens. */
+    rc = sv_guard_release_tx(c, &l->guard);
     if (rc != SV_OK)
         return rc;
     return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
                                      &l->client, l->weak, l->rehashed, &l->out);
+}
+
+static enum sv_err
+release_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_login *l = cls;
+    return sv_guard_release_tx(c, &l->guard);
+}
+
+void
+sv_login_release(struct sv_app *app, struct sv_login *l)
+{
+    if (!l->guard.claimed)
+        return;
+    if (sv_db_run_tx(app->db, "login_release", release_tx, l) != SV_OK)
+        sv_log(SV_LOG_WARN, "login slot not released", "its lease frees it");
+    l->guard.claimed = false;
 }
 
 enum sv_err
@@ -612,6 +658,8 @@ sv_login_finish(struct sv_app *app, struct sv_login *l)
     struct finish_ctx f = {app, l};
     enum sv_err rc = sv_db_run_tx(app->db, "login", login_finish_tx, &f);
 
+    if (rc == SV_OK)
+        l->guard.claimed = false; /* given back with the rest */
     if (rc != SV_OK)
         return rc;
     if (!l->ok || l->stale)
@@ -632,9 +680,27 @@ sv_pwchange_init(struct sv_pwchange *p, const char *current, size_t clen,
     return p->current && p->next ? SV_OK : SV_E_OVERLOADED;
 }
 
+static void
+pw_place(const struct sv_pwchange *p, char out[64])
+{
+    snprintf(out, 64, "pw:%s", p->session->account_id);
+}
+
+void
+sv_pwchange_leave(struct sv_pwchange *p)
+{
+    char place[64];
+    if (!p->held)
+        return;
+    pw_place(p, place);
+    sv_guard_source_leave(place);
+    p->held = false;
+}
+
 void
 sv_pwchange_free(struct sv_pwchange *p)
 {
+    sv_pwchange_leave(p);
     sodium_free(p->current);
     sodium_free(p->next);
     p->current = p->next = NULL;
@@ -650,7 +716,17 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
     struct account_row r;
     enum sv_err rc;
 
+    bool over = false;
+
     rc = sv_db_scope_tenant(c, s->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    /* AUTH-3: guessing the current password is bounded per account. */
+    if (rc == SV_OK)
+        rc = sv_guard_key_over(c, p->app, "pwchange", s->account_id,
+                               SV_PWCHANGE_MAX_FAILURES, sv_now_ms(), &over);
+    if (rc == SV_OK && over)
+        rc = SV_E_RATE_LIMITED;
     if (rc == SV_OK)
         rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
     if (rc != SV_OK)
@@ -670,6 +746,15 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
 enum sv_err
 sv_pwchange_lookup(struct sv_app *app, struct sv_pwchange *p)
 {
+    char place[64];
+
+    /* One change of an account at a time: its hashes share the pool
+     * with every tenant's sign-ins. */
+    pw_place(p, place);
+    if (!p->held && !sv_guard_source_enter(place, 1))
+        return SV_E_RATE_LIMITED;
+    p->held = true;
+    p->app = app;
     return sv_db_run_ro(app->db, pwchange_lookup_tx, p);
 }
 
@@ -744,10 +829,35 @@ pwchange_failed_tx(struct sv_dbc *c, void *cls)
     struct sv_pwchange *p = cls;
     const struct sv_session *s = p->session;
     struct sv_actor actor = {s->account_id, s->username, p->ip, p->user_agent};
+    int64_t now = sv_now_ms();
+    bool closing = false;
+    enum sv_err rc;
 
-    return sv_account_audit(c, s->tenant_id, &actor,
-                            "account.password_change_failed", s->account_id,
-                            "failure", sv_err_code(p->verdict), NULL);
+    p->session_closed = false;
+    rc = sv_account_audit(c, s->tenant_id, &actor,
+                          "account.password_change_failed", s->account_id,
+                          "failure", sv_err_code(p->verdict), NULL);
+    if (rc != SV_OK || p->verdict != SV_E_CURRENT_PASSWORD_INVALID)
+        return rc;
+    /* A session that keeps guessing its own password is closed. */
+    rc = sv_db_scope_platform(c);
+    if (rc == SV_OK)
+        rc = sv_guard_key_fail_tx(c, p->app, "pwchange", s->account_id, now);
+    if (rc == SV_OK)
+        rc = sv_guard_key_fail_tx(c, p->app, "pwchange-session", s->id, now);
+    if (rc == SV_OK)
+        rc = sv_guard_key_over(c, p->app, "pwchange-session", s->id,
+                               SV_PWCHANGE_SESSION_FAILURES, now, &closing);
+    if (rc != SV_OK || !closing)
+        return rc;
+    rc = qs_change(
+        identity_store_revoke_session(c, s->tenant_id, s->id, now));
+    if (rc == SV_OK)
+        rc = sv_account_audit(c, s->tenant_id, &actor, "auth.session_closed",
+                              s->account_id, "denied",
+                              "current_password_guessing", NULL);
+    p->session_closed = rc == SV_OK;
+    return rc;
 }
 
 enum sv_err

@@ -152,6 +152,9 @@ struct sv_login {
     const char *user_agent;
     struct sv_client client; /* DEV-1 */
     bool captcha_passed;     /* AUTH-4: this attempt solved a CAPTCHA */
+    /* the keyed name, when it comes from a challenge (not the typed name) */
+    bool has_name_key;
+    uint8_t name_key[32];
     /* lookup */
     bool tenant_found, account_found;
     struct sv_tenant tenant;
@@ -159,6 +162,12 @@ struct sv_login {
     char hash[SV_HASH_LEN];
     struct sv_guard guard;
     bool blacklisted, captcha_due, flooding;
+    bool must_wait;       /* AUTH-4: the name's checks in flight are full */
+    /* the request's side: a place of its source (per node), how long
+     * it may wait for one or for a slot of its name */
+    bool source_held;
+    char source[64];
+    int64_t wait_until;
     int64_t locked_until; /* > now: the name is locked */
     /* work */
     bool ok;
@@ -178,8 +187,10 @@ SV_MUST_CHECK enum sv_err sv_login_lookup(struct sv_app *app,
                                           struct sv_login *l);
 /**
  * After the lookup, before any hashing: SV_E_BLACKLISTED, SV_E_LOGIN_LOCKED
- * (*retry_after_s set), or SV_OK with l->captcha_due telling whether a
- * CAPTCHA challenge must come first.
+ * (*retry_after_s set), SV_E_RATE_LIMITED, or SV_OK with l->captcha_due
+ * telling whether a CAPTCHA challenge must come first and l->must_wait
+ * whether the attempt must wait for a slot of its name (then nothing was
+ * taken: look up again later).
  */
 SV_MUST_CHECK enum sv_err sv_login_gate(struct sv_login *l,
                                         int64_t *retry_after_s);
@@ -193,10 +204,13 @@ void sv_login_work(struct sv_app *app, struct sv_login *l);
  */
 SV_MUST_CHECK enum sv_err sv_login_finish(struct sv_app *app,
                                           struct sv_login *l);
+/** A slot taken by the lookup and not yet given back by the finish. */
+void sv_login_release(struct sv_app *app, struct sv_login *l);
 
 /* ---- password change (own) ---- */
 
 struct sv_pwchange {
+    struct sv_app *app;
     const struct sv_session *session;
     char *current; /* sodium_malloc */
     size_t current_len;
@@ -208,19 +222,35 @@ struct sv_pwchange {
     char hash[SV_HASH_LEN];
     enum sv_err verdict; /* from work */
     char new_hash[SV_HASH_LEN];
+    bool held; /* the account's one place for a change in flight */
+    bool session_closed; /* too many wrong `current`: this session ended */
 };
 
 SV_MUST_CHECK enum sv_err sv_pwchange_init(struct sv_pwchange *p,
                                            const char *current, size_t clen,
                                            const char *next, size_t nlen);
 void sv_pwchange_free(struct sv_pwchange *p);
+/**
+ * Before any hashing: SV_E_RATE_LIMITED while the account has another
+ * change in flight (on this node) or SV_PWCHANGE_MAX_FAILURES wrong
+ * `current` passwords (decaying); then the account and its hash.
+ */
 SV_MUST_CHECK enum sv_err sv_pwchange_lookup(struct sv_app *app,
                                              struct sv_pwchange *p);
 /** Verify current, check policy, hash the new one. */
 void sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p);
-/** Store, revoke the account's other sessions, audit. */
+/**
+ * Store, revoke the account's other sessions, audit. A wrong `current` is
+ * counted on the account and the session; the session's
+ * SV_PWCHANGE_SESSION_FAILURES-th closes it (p->session_closed).
+ */
 SV_MUST_CHECK enum sv_err sv_pwchange_finish(struct sv_app *app,
                                              struct sv_pwchange *p);
+/** Give back the account's place (sv_pwchange_free does it too). */
+void sv_pwchange_leave(struct sv_pwchange *p);
+
+#define SV_PWCHANGE_MAX_FAILURES 5
+#define SV_PWCHANGE_SESSION_FAILURES 3
 
 /* ---- whole operations, each one transaction (for handlers and the CLI) ----
  */

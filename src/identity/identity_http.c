@@ -21,10 +21,57 @@ actor_of(struct sv_request *rq)
 
 /* ---- POST /auth/login ---- */
 
+/*
+ * AUTH-4: a login that has to wait (its source has source_inflight checks
+ * running on this node, or its name captcha_after anywhere) is parked, and
+ * looks again when one ends here or after a short while (another node's).
+ * It waits at most this long, then answers 429 with Retry-After.
+ */
+enum { LOGIN_WAIT_MS = 15000, LOGIN_RECHECK_MS = 250 };
+
+static void
+wait_key(const struct sv_login *l, bool name, char out[96])
+{
+    if (name) {
+        char hex[33];
+        sv_hex(l->guard.name_key, 16, hex);
+        snprintf(out, 96, "login-name:%s", hex);
+    } else {
+        snprintf(out, 96, "login-src:%s", l->source);
+    }
+}
+
+static void
+leave_source(struct sv_login *l)
+{
+    char key[96];
+    if (!l->source_held)
+        return;
+    sv_guard_source_leave(l->source);
+    l->source_held = false;
+    wait_key(l, false, key);
+    sv_wake(key);
+}
+
+static void
+release_name(struct sv_login *l)
+{
+    char key[96];
+    if (!l->guard.claimed)
+        return;
+    sv_login_release(l->app, l);
+    wait_key(l, true, key);
+    sv_wake(key);
+}
+
 static void
 login_free(void *arg)
 {
-    sv_login_free(arg);
+    struct sv_login *l = arg;
+    /* A request that ends without its finish (a dropped connection). */
+    release_name(l);
+    leave_source(l);
+    sv_login_free(l);
 }
 
 static void
@@ -38,8 +85,16 @@ static void
 login_done(struct sv_request *rq, void *arg)
 {
     struct sv_login *l = arg;
+    bool claimed = l->guard.claimed;
     enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
+    char key[96];
 
+    if (claimed && !l->guard.claimed) {
+        wait_key(l, true, key);
+        sv_wake(key);
+    }
+    release_name(l);
+    leave_source(l);
     if (rc != SV_OK) {
         /* a replayed login, or another key for a known device id */
         sv_reply_error(rq, rc,
@@ -47,6 +102,22 @@ login_done(struct sv_request *rq, void *arg)
         return;
     }
     flow_http_reply_outcome(rq, &l->out);
+}
+
+static void login_step(struct sv_request *rq, void *arg);
+
+static void
+login_wait(struct sv_request *rq, struct sv_login *l, bool name)
+{
+    char key[96];
+
+    if (sv_now_ms() >= l->wait_until) {
+        sv_rq_add_header(rq, "Retry-After", "1");
+        sv_reply_error(rq, SV_E_RATE_LIMITED, NULL);
+        return;
+    }
+    wait_key(l, name, key);
+    sv_park(rq, key, LOGIN_RECHECK_MS, login_step, l);
 }
 
 void
@@ -85,7 +156,6 @@ identity_http_login_run(struct sv_request *rq, struct sv_login *l,
                         const char *tenant, const char *username,
                         const char *password)
 {
-    int64_t retry = 0;
     enum sv_err rc;
 
     l->app = sv_rq_app(rq);
@@ -93,12 +163,38 @@ identity_http_login_run(struct sv_request *rq, struct sv_login *l,
     l->username = username;
     l->ip = sv_rq_ip(rq);
     l->user_agent = sv_rq_user_agent(rq);
+    l->wait_until = sv_now_ms() + LOGIN_WAIT_MS;
+    sv_guard_source(l->ip, l->source);
     rc = sv_login_init(l, password, strlen(password));
     sv_rq_on_cleanup(rq, login_free, l);
-    if (rc == SV_OK)
-        rc = sv_login_lookup(l->app, l);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    login_step(rq, l);
+}
+
+/* The login's checks, again after each wait. */
+static void
+login_step(struct sv_request *rq, void *arg)
+{
+    struct sv_login *l = arg;
+    int64_t retry = 0;
+    enum sv_err rc;
+
+    /* A place for the source first: waiting for it costs no database. */
+    if (!l->source_held) {
+        if (!sv_guard_source_enter(l->source, l->app->cfg.source_inflight)) {
+            login_wait(rq, l, false);
+            return;
+        }
+        l->source_held = true;
+    }
+    rc = sv_login_lookup(l->app, l);
     if (rc == SV_OK)
         rc = sv_login_gate(l, &retry);
+    if (rc != SV_OK || l->must_wait || l->captcha_due)
+        leave_source(l);
     if (rc != SV_OK) {
         if (retry > 0) {
             char ra[24];
@@ -108,11 +204,17 @@ identity_http_login_run(struct sv_request *rq, struct sv_login *l,
         sv_reply_error(rq, rc, NULL);
         return;
     }
+    if (l->must_wait) {
+        login_wait(rq, l, true);
+        return;
+    }
     if (l->captcha_due) {
-        /* AUTH-4: no password is looked at until a CAPTCHA is solved. */
-        rc = sv_flow_captcha_challenge(l->app,
-                                       l->tenant_found ? l->tenant.id : NULL,
-                                       tenant, username, &l->client, &l->out);
+        /* AUTH-4: no password is looked at until a CAPTCHA is solved. The
+         * challenge keeps the typed name only when it is an account's. */
+        rc = sv_flow_captcha_challenge(
+            l->app, l->tenant_found ? l->tenant.id : NULL, l->tenant_slug,
+            l->account_found ? l->username : "", l->guard.name_key, &l->client,
+            &l->out);
         if (rc != SV_OK)
             sv_reply_error(rq, rc, NULL);
         else

@@ -781,7 +781,25 @@ sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
 
 /* ---- reset: request ---- */
 
-enum { RESET_REQUESTS_PER_SOURCE = 20 };
+enum {
+    RESET_REQUESTS_PER_SOURCE = 20,
+};
+/* Wrong reset codes one source may try: [auth] lock_after, one forgotten
+ * per failure_decay_s, like the wrong passwords that lock a name. */
+
+/* A node's bound on the public reset routes, whatever their sources. */
+static struct sv_bucket reset_bucket = SV_BUCKET_INIT(20.0, 200.0);
+static struct sv_bucket confirm_bucket = SV_BUCKET_INIT(20.0, 200.0);
+
+/* The keyed fingerprint that stands for a name no account has. */
+static void
+name_fingerprint(const struct sv_app *app, const char *slug,
+                 const char *username, char out[SV_GUARD_FP_LEN])
+{
+    struct sv_guard g;
+    sv_guard_init(app, &g, slug, username, "", "");
+    sv_guard_fingerprint(&g, out);
+}
 
 struct request_ctx {
     struct sv_app *app;
@@ -796,7 +814,8 @@ static enum sv_err
 request_tx(struct sv_dbc *c, void *cls)
 {
     struct request_ctx *q = cls;
-    struct sv_actor actor = {NULL, q->username, q->ip, q->user_agent};
+    char fp[SV_GUARD_FP_LEN];
+    struct sv_actor actor = {NULL, fp, q->ip, q->user_agent};
     struct sv_tenant t;
     struct sv_account a;
     uint8_t h[MFA_HASH_LEN];
@@ -814,10 +833,14 @@ request_tx(struct sv_dbc *c, void *cls)
     sv_guard_source(q->ip, source);
     rc = sv_guard_key_over(c, q->app, "reset-request", source,
                            RESET_REQUESTS_PER_SOURCE, now, &over);
-    if (rc == SV_OK)
-        rc = sv_guard_key_fail_tx(c, q->app, "reset-request", source, now);
     if (rc != SV_OK)
         return rc;
+    if (over)
+        return SV_E_RATE_LIMITED; /* nothing written: no row per request */
+    rc = sv_guard_key_fail_tx(c, q->app, "reset-request", source, now);
+    if (rc != SV_OK)
+        return rc;
+    name_fingerprint(q->app, q->slug, q->username, fp);
     rc = sv_tenant_find_by_slug(c, q->slug, &t);
     if (rc == SV_E_NOT_FOUND)
         return SV_OK; /* no tenant stream to write to */
@@ -827,9 +850,6 @@ request_tx(struct sv_dbc *c, void *cls)
         return rc;
     snprintf(details, sizeof details, "{\"channel\":\"%s\"}",
              sms ? "sms" : "email");
-    if (over)
-        return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
-                                "failure", "rate_limited_source", details);
     rc = sv_account_find_by_username(c, t.id, q->username, &a);
     if (rc == SV_E_NOT_FOUND)
         return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
@@ -837,6 +857,7 @@ request_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     actor.account_id = a.id;
+    actor.username = a.username;
     if (sms) {
         rc = sv_phone_get_tx(c, t.id, a.id, q->to, &has);
         if (rc != SV_OK)
@@ -900,6 +921,8 @@ sv_reset_request(struct sv_app *app, const char *tenant_slug,
 
     if (strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0)
         return SV_E_FIELD_INVALID;
+    if (!sv_bucket_take(&reset_bucket))
+        return SV_E_OVERLOADED;
     sms = channel[0] == 's';
     rc = sv_db_run_tx(app->db, "reset_request", request_tx, &q);
     if (rc == SV_OK && q.send) {
@@ -960,7 +983,8 @@ verify_code_tx(struct sv_dbc *c, void *cls)
 {
     struct verify_ctx *v = cls;
     struct sv_reset *r = v->r;
-    struct sv_actor actor = {NULL, r->username, r->ip, r->user_agent};
+    char fp[SV_GUARD_FP_LEN];
+    struct sv_actor actor = {NULL, fp, r->ip, r->user_agent};
     struct reset_row row;
     uint8_t h[MFA_HASH_LEN];
     bool match;
@@ -970,13 +994,9 @@ verify_code_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     v->verdict = SV_E_RESET_CODE_INVALID;
-    rc = sv_tenant_find_by_slug(c, r->tenant_slug, &r->tenant);
-    if (rc == SV_E_NOT_FOUND)
-        return SV_OK;
-    if (rc == SV_OK)
-        rc = sv_db_scope_tenant(c, r->tenant.id);
-    if (rc != SV_OK)
-        return rc;
+    if (r->tenant.id[0] == '\0')
+        return SV_OK; /* no such tenant (verify_tx looked, and scoped) */
+    name_fingerprint(v->app, r->tenant_slug, r->username, fp);
     rc = sv_account_find_by_username(c, r->tenant.id, r->username, &r->account);
     if (rc == SV_E_NOT_FOUND)
         return sv_account_audit(c, r->tenant.id, &actor, "auth.reset", NULL,
@@ -984,6 +1004,7 @@ verify_code_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     actor.account_id = r->account.id;
+    actor.username = r->account.username;
     qs = mfa_store_reset_find(c, r->tenant.id, r->account.id, now, &row);
     if (qs < 0)
         return sv_qs_err(qs);
@@ -1015,26 +1036,51 @@ verify_code_tx(struct sv_dbc *c, void *cls)
 }
 
 /*
- * AUTH-4/5 for reset codes too: a locked name or a blacklisted source gets
- * the same "invalid code" without its code being looked at, and every
- * refusal counts on the name, the source and stuffing, like a wrong
- * password.
+ * AUTH-4/5 for reset codes too. Cheap checks first, and a refused source
+ * writes nothing: over its limit of wrong codes, 429; blacklisted, 403; a
+ * locked name gets "invalid code" without its code being looked at. A
+ * wrong code counts on the source (its limit, its counters, stuffing),
+ * never on the name: a stranger's wrong codes cannot lock an owner out
+ * (the code itself burns after SV_RESET_MAX_ATTEMPTS).
  */
 static enum sv_err
 verify_tx(struct sv_dbc *c, void *cls)
 {
     struct verify_ctx *v = cls;
     struct sv_reset *r = v->r;
-    struct sv_actor actor = {NULL, r->username, r->ip, r->user_agent};
+    char fp[SV_GUARD_FP_LEN], source[64];
+    struct sv_actor actor = {NULL, fp, r->ip, r->user_agent};
     struct sv_guard g;
-    bool black = false, found;
+    bool black = false, over = false, found;
     int64_t now = sv_now_ms();
     enum sv_err rc;
 
     sv_guard_init(v->app, &g, r->tenant_slug, r->username, r->ip, "");
+    sv_guard_fingerprint(&g, fp);
+    sv_guard_source(r->ip, source);
     rc = sv_db_scope_platform(c);
     if (rc == SV_OK)
-        rc = sv_guard_read(c, v->app, &g, now);
+        rc = sv_guard_key_over(c, v->app, "reset-confirm", source,
+                               v->app->cfg.lock_after, now, &over);
+    if (rc != SV_OK)
+        return rc;
+    if (over)
+        return SV_E_RATE_LIMITED;
+    rc = sv_tenant_find_by_slug(c, r->tenant_slug, &r->tenant);
+    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
+        return rc;
+    found = rc == SV_OK;
+    if (found && (rc = sv_db_scope_tenant(c, r->tenant.id)) != SV_OK)
+        return rc;
+    if (!found)
+        r->tenant.id[0] = '\0';
+    rc = sv_guard_blacklisted(c, found ? r->tenant.id : NULL, r->ip, "", now,
+                              &black);
+    if (rc != SV_OK)
+        return rc;
+    if (black)
+        return SV_E_BLACKLISTED;
+    rc = sv_guard_read(c, v->app, &g, now);
     if (rc != SV_OK)
         return rc;
     v->verdict = SV_E_RESET_CODE_INVALID;
@@ -1043,26 +1089,28 @@ verify_tx(struct sv_dbc *c, void *cls)
         if (rc != SV_OK)
             return rc;
     }
-    found = r->tenant.id[0] != '\0';
-    rc = sv_guard_blacklisted(c, found ? r->tenant.id : NULL, r->ip, "", now,
-                              &black);
-    if (rc != SV_OK)
-        return rc;
-    if (black)
-        v->verdict = SV_E_RESET_CODE_INVALID;
     if (v->verdict == SV_OK)
         return SV_OK;
-    if (r->account.id[0] != '\0')
+    if (r->account.id[0] != '\0') {
         actor.account_id = r->account.id;
-    return sv_guard_fail_tx(c, v->app, &g, found ? r->tenant.id : NULL, &actor,
-                            now);
+        actor.username = r->account.username;
+    }
+    rc = sv_guard_key_fail_tx(c, v->app, "reset-confirm", source, now);
+    if (rc != SV_OK)
+        return rc;
+    return sv_guard_fail_tx(c, v->app, &g, SV_FAIL_SOURCE,
+                            found ? r->tenant.id : NULL, &actor, now);
 }
 
 enum sv_err
 sv_reset_verify(struct sv_app *app, struct sv_reset *r)
 {
     struct verify_ctx v = {app, r, SV_E_INTERNAL};
-    enum sv_err rc = sv_db_run_tx(app->db, "reset_verify", verify_tx, &v);
+    enum sv_err rc;
+
+    if (!sv_bucket_take(&confirm_bucket))
+        return SV_E_OVERLOADED;
+    rc = sv_db_run_tx(app->db, "reset_verify", verify_tx, &v);
     return rc == SV_OK ? v.verdict : rc;
 }
 

@@ -308,6 +308,14 @@ mfa_http_reset_request(struct sv_request *rq)
     /* Do the work, then answer: the same answer whatever happened. */
     rc = sv_reset_request(sv_rq_app(rq), tenant, username, channel,
                           sv_rq_ip(rq), sv_rq_user_agent(rq));
+    if (rc == SV_E_RATE_LIMITED || rc == SV_E_OVERLOADED) {
+        /* The source (or this node) is over its limit: nothing was
+         * written, whatever the account; the answer does not tell. */
+        if (rc == SV_E_RATE_LIMITED)
+            sv_rq_add_header(rq, "Retry-After", "60");
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
     if (rc != SV_OK)
         sv_log(SV_LOG_ERROR, "reset request failed", "%s", sv_err_code(rc));
     sv_park(rq, RESET_PARK_KEY, floor_left_ms(start), reset_accepted, NULL);
@@ -401,6 +409,8 @@ mfa_http_reset_confirm(struct sv_request *rq)
         return;
     }
     if (rc != SV_OK) {
+        if (rc == SV_E_RATE_LIMITED)
+            sv_rq_add_header(rq, "Retry-After", "60");
         sv_reply_error(rq, rc, NULL);
         return;
     }

@@ -4,19 +4,43 @@
 /* ---- AUTH-4: decaying failure counters (platform table) ---- */
 
 SV_SQL_SHARED(Q_COUNTER_READ, "counter_read",
-              "SELECT key, score, updated_at, locked_until FROM auth_counters "
-              "WHERE key IN ($1, $2, $3)",
+              "SELECT key, score, updated_at, locked_until, hard, pending, "
+              "pending_until FROM auth_counters WHERE key IN ($1, $2, $3)",
               SV_SQL_PLATFORM);
-/* One failure more, after the decay since the last update ($3 ms each). */
-SV_SQL_SHARED(
-    Q_COUNTER_FAIL, "counter_fail",
-    "INSERT INTO auth_counters (key, score, updated_at) VALUES ($1, 1000, $2) "
-    "ON CONFLICT (key) DO UPDATE SET score = 1000 + CASE "
-    "WHEN auth_counters.score - ($2 - auth_counters.updated_at) * 1000 / $3 "
-    "> 0 THEN auth_counters.score - ($2 - auth_counters.updated_at) * 1000 / "
-    "$3 ELSE 0 END, updated_at = $2 "
-    "RETURNING score, locked_until, locks",
-    SV_SQL_PLATFORM);
+#define DECAYED(col)                                                           \
+    "CASE WHEN auth_counters." col " - ($2 - auth_counters.updated_at) * "   \
+    "1000 / $3 > 0 THEN auth_counters." col " - ($2 - "                      \
+    "auth_counters.updated_at) * 1000 / $3 ELSE 0 END"
+/*
+ * One failure more, after the decay since the last update ($3 ms each);
+ * $4 is 1000 when it was a real check (it counts towards the lock), else 0.
+ */
+SV_SQL_SHARED(Q_COUNTER_FAIL, "counter_fail",
+              "INSERT INTO auth_counters (key, score, hard, updated_at) "
+              "VALUES ($1, 1000, $4, $2) ON CONFLICT (key) DO UPDATE SET "
+              "score = 1000 + " DECAYED("score") ", hard = $4 + " DECAYED(
+                  "hard") ", updated_at = $2 "
+                          "RETURNING score, hard, locked_until, locks",
+              SV_SQL_PLATFORM);
+/*
+ * AUTH-4: a password check of this name may start only while the failures
+ * so far and the checks in flight, all counted as failures, stay under
+ * $4 (captcha_after, thousandths). Leases end at $5. No row: wait.
+ */
+SV_SQL_SHARED(Q_COUNTER_CLAIM, "counter_claim",
+              "INSERT INTO auth_counters (key, score, updated_at, pending, "
+              "pending_until) VALUES ($1, 0, $2, 1, $5) "
+              "ON CONFLICT (key) DO UPDATE SET pending = CASE WHEN "
+              "auth_counters.pending_until <= $2 THEN 1 ELSE "
+              "auth_counters.pending + 1 END, pending_until = $5 WHERE " DECAYED(
+                  "score") " + CASE WHEN auth_counters.pending_until <= $2 "
+                           "THEN 0 ELSE auth_counters.pending END * 1000 < $4 "
+                           "RETURNING pending",
+              SV_SQL_PLATFORM);
+SV_SQL_SHARED(Q_COUNTER_RELEASE, "counter_release",
+              "UPDATE auth_counters SET pending = CASE WHEN pending > 0 THEN "
+              "pending - 1 ELSE 0 END WHERE key = $1",
+              SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_COUNTER_LOCKS, "counter_locks",
               "SELECT locks FROM auth_counters WHERE key = $1",
               SV_SQL_PLATFORM);
@@ -25,18 +49,16 @@ SV_SQL_SHARED(Q_COUNTER_LOCK, "counter_lock",
               "UPDATE auth_counters SET locked_until = $2, locks = locks + 1 "
               "WHERE key = $1 AND locked_until <= $3",
               SV_SQL_PLATFORM);
-/* A counted attempt that ended in a session gives its failure back. */
-SV_SQL_SHARED(Q_COUNTER_REFUND, "counter_refund",
-              "UPDATE auth_counters SET score = CASE WHEN score > 1000 "
-              "THEN score - 1000 ELSE 0 END WHERE key = $1",
-              SV_SQL_PLATFORM);
 /* Rows with nothing left to say: decayed to zero and not locked. */
 SV_SQL_SHARED(Q_COUNTER_PRUNE, "counter_prune",
               "DELETE FROM auth_counters WHERE locked_until < $1 "
-              "AND updated_at + score * $2 / 1000 < $1",
+              "AND updated_at + score * $2 / 1000 < $1 AND pending_until < $1",
               SV_SQL_PLATFORM);
+/* Failures and lock forgotten; checks in flight stay counted. */
 SV_SQL_SHARED(Q_COUNTER_CLEAR, "counter_clear",
-              "DELETE FROM auth_counters WHERE key = $1", SV_SQL_PLATFORM);
+              "UPDATE auth_counters SET score = 0, hard = 0, locked_until = 0, "
+              "locks = 0 WHERE key = $1",
+              SV_SQL_PLATFORM);
 
 /* ---- AUTH-5: stuffing detection and the blacklist ---- */
 
@@ -99,12 +121,12 @@ SV_SQL_SHARED(Q_FAILURE_FORGET, "failure_forget",
     "client_kind, device_client, device_name, device_model, "                  \
     "device_platform, device_key, ip, user_agent, stage, next, device_done, "  \
     "captcha_hash, captcha_draws, code_hash, code_expires_at, code_sends, "    \
-    "approval_id, failures, created_at, expires_at, device_nonce"
+    "approval_id, failures, created_at, expires_at, device_nonce, name_key"
 
 SV_SQL_SHARED(Q_CH_INSERT, "challenge_insert",
               "INSERT INTO challenges (" CH_COLS ") VALUES ($1, $2, $3, $4, "
               "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-              "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+              "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_CH_FIND, "challenge_find",
               "SELECT " CH_COLS " FROM challenges WHERE id = $1",
@@ -114,8 +136,17 @@ SV_SQL_SHARED(Q_CH_SET_STAGE, "challenge_set_stage",
               "tenant_id = $5, device_done = $6 WHERE id = $1 AND stage = $7",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_CH_SET_CAPTCHA, "challenge_set_captcha",
-              "UPDATE challenges SET captcha_hash = $2, "
-              "captcha_draws = captcha_draws + 1 WHERE id = $1",
+              "UPDATE challenges SET captcha_hash = $2 WHERE id = $1",
+              SV_SQL_PLATFORM);
+/* A draw is counted before the image is drawn: at most $2 per challenge. */
+SV_SQL_SHARED(Q_CH_DRAW, "challenge_draw",
+              "UPDATE challenges SET captcha_draws = captcha_draws + 1, "
+              "captcha_hash = NULL WHERE id = $1 AND captcha_draws < $2",
+              SV_SQL_PLATFORM);
+/* AUTH-4: CAPTCHA challenges one source holds open now. */
+SV_SQL_SHARED(Q_CH_OPEN_BY_IP, "challenge_open_by_ip",
+              "SELECT COUNT(*) FROM challenges WHERE ip = $1 AND "
+              "expires_at > $2 AND stage = 'captcha' AND failures < 5",
               SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_CH_SET_CODE, "challenge_set_code",
               "UPDATE challenges SET code_hash = $2, code_expires_at = $3, "

@@ -32,6 +32,15 @@ async function auditOf(srv, token, action) {
 
 const details = (e) => (typeof e.details === 'string' ? JSON.parse(e.details) : e.details);
 
+/** Draw the challenge's CAPTCHA and read its answer (test builds only: -Dtest_hooks=true). */
+async function solve(srv, ch) {
+    const img = await captchaImage(srv, ch);
+    assert.equal(img.status, 200, 'CAPTCHA image');
+    const answer = img.headers.get('x-sv-test-captcha-answer');
+    assert.ok(answer, 'the server is a test build (-Dtest_hooks=true): it says the answer');
+    return answer;
+}
+
 /** GET the challenge's CAPTCHA (a PNG, so not through srv.api). */
 const captchaImage = (srv, ch, token = ch.token) => rawRequest(srv, 'GET', `/auth/challenges/${ch.id}/captcha`,
     token === null ? {} : { 'x-challenge-token': token });
@@ -96,20 +105,24 @@ describe('protect: scripted guessing -> CAPTCHA, lock with growing back-off, adm
             404, 'challenge_not_found', null, 'answer without token');
     });
 
-    test('4. a wrong CAPTCHA answer -> 401 captcha_invalid (field answer); bad bodies -> 400', async () => {
+    test('4. a wrong CAPTCHA answer -> 401 captcha_invalid (field answer); bad bodies -> 400; wrong answers never lock', async () => {
         expectError(await step(srv, ch, 'captcha', { body: { answer: 'abcde' } }), 400, 'field_missing', 'password');
         expectError(await step(srv, ch, 'captcha', { body: { password: PASSWORDS.p1 } }), 400, 'field_missing', 'answer');
         expectError(await step(srv, ch, 'captcha', { body: { answer: 'abcde', password: PASSWORDS.p1, x: 1 } }), 400,
             'field_unknown', 'x');
-        // Failure 5 of the name: 3 passwords, the login answered with a
-        // CAPTCHA (it counts: it did not sign in), and this.
-        expectError(await step(srv, ch, 'captcha', { body: { answer: 'zzzzz', password: PASSWORDS.p1 } }), 401,
-            'captcha_invalid', 'answer');
+        // A wrong CAPTCHA counts towards the CAPTCHA, never the lock: a
+        // stranger who cannot solve one cannot lock the owner out.
+        for (let i = 1; i <= 3; i++) expect401Captcha(await captchaAndWrong(ch), `wrong answer ${i}`);
+        const c2 = (await srv.login('acme', 'alice', WRONG)).json.challenge;
+        for (let i = 1; i <= 4; i++) expect401Captcha(await captchaAndWrong(c2), `wrong answer ${i}, second challenge`);
+        const r = await srv.login('acme', 'alice', PASSWORDS.p1);
+        expectStatus(r, 200, 'still a CAPTCHA, not a lock');
+        assert.deepEqual(r.json.challenge?.next, ['captcha']);
     });
 
-    test('5. failing on to lock_after (6) -> the login answers 429 login_locked with Retry-After', async () => {
-        for (let i = 6; i <= GUARD.lock_after; i++) {
-            expect401Captcha(await captchaAndWrong(ch), `failure ${i}`);
+    test('5. wrong passwords behind solved CAPTCHAs up to lock_after (6) -> the login answers 429 login_locked with Retry-After', async () => {
+        for (let i = GUARD.captcha_after + 1; i <= GUARD.lock_after; i++) {
+            expectError(await solvedWrong(), 401, 'invalid_credentials', null, `checked failure ${i}`);
         }
         const r = await srv.login('acme', 'alice', PASSWORDS.p1);
         expectError(r, 429, 'login_locked', null, 'locked, right password');
@@ -125,10 +138,7 @@ describe('protect: scripted guessing -> CAPTCHA, lock with growing back-off, adm
 
     test('6. after the lock, the next failure locks again for longer (growing back-off)', async () => {
         await sleep(retry[0] * 1000 + 150);
-        const r = await srv.login('acme', 'alice', PASSWORDS.p1);
-        expectStatus(r, 200, 'the lock has passed: a CAPTCHA again');
-        assert.deepEqual(r.json.challenge.next, ['captcha']);
-        expect401Captcha(await captchaAndWrong(r.json.challenge), 'failure 7');
+        expectError(await solvedWrong(), 401, 'invalid_credentials', null, 'the lock has passed: checked failure 7');
         const l = await srv.login('acme', 'alice', PASSWORDS.p1);
         expectError(l, 429, 'login_locked');
         const ra = Number(l.headers.get('retry-after'));
@@ -187,6 +197,14 @@ describe('protect: scripted guessing -> CAPTCHA, lock with growing back-off, adm
         srv.checkLogsClean();
     });
 
+    /** A login whose CAPTCHA is solved (test builds say the answer), with a wrong password. */
+    async function solvedWrong() {
+        const l = await srv.login('acme', 'alice', WRONG);
+        expectStatus(l, 200, 'a CAPTCHA challenge');
+        const c = l.json.challenge;
+        assert.deepEqual(c?.next, ['captcha']);
+        return step(srv, c, 'captcha', { body: { answer: await solve(srv, c), password: WRONG } });
+    }
     /** Draw a CAPTCHA, then answer it wrongly. */
     async function captchaAndWrong(c) {
         const img = await captchaImage(srv, c);
@@ -216,13 +234,16 @@ describe('protect: unknown and known names get identical answers, CAPTCHA and lo
             return r;
         };
         for (let i = 0; i < GUARD.captcha_after; i++) note(await srv.login(tenant, username, WRONG));
-        const c = note(await srv.login(tenant, username, WRONG)).json?.challenge;
-        assert.ok(c, `${tenant}/${username}: a CAPTCHA challenge after ${GUARD.captcha_after} failures`);
-        // The login answered with the CAPTCHA counted too (it did not sign in).
-        for (let i = GUARD.captcha_after + 2; i <= GUARD.lock_after; i++) {
+        // Then each login needs a CAPTCHA; solved, the password is checked
+        // (a dummy hash for unknown names) and counts towards the lock.
+        for (let i = GUARD.captcha_after + 1; i <= GUARD.lock_after; i++) {
+            const c = note(await srv.login(tenant, username, WRONG)).json?.challenge;
+            assert.ok(c, `${tenant}/${username}: a CAPTCHA challenge after ${GUARD.captcha_after} failures`);
             const img = await captchaImage(srv, c);
             seen.push({ status: img.status, contentType: img.headers.get('content-type') });
-            note(await step(srv, c, 'captcha', { body: { answer: 'zzzzz', password: WRONG } }));
+            const answer = img.headers.get('x-sv-test-captcha-answer');
+            assert.ok(answer, 'a test build says the CAPTCHA answer');
+            note(await step(srv, c, 'captcha', { body: { answer, password: WRONG } }));
         }
         note(await srv.login(tenant, username, WRONG));
         return seen;
@@ -257,7 +278,7 @@ describe('protect: unknown and known names get identical answers, CAPTCHA and lo
 
     test('2. the whole script: the same CAPTCHA after captcha_after tries and the same lock after lock_after', () => {
         const known = transcripts.wrongPassword;
-        assert.deepEqual(known.map((s) => s.status), [401, 401, 401, 200, 200, 401, 200, 401, 429]);
+        assert.deepEqual(known.map((s) => s.status), [401, 401, 401, 200, 200, 401, 200, 200, 401, 200, 200, 401, 429]);
         assert.deepEqual(known[3].body, { challenge: { keys: ['expires_at', 'id', 'next', 'token'], next: ['captcha'] } });
         assert.equal(known.at(-1).body.error.code, 'login_locked');
         assert.equal(known.at(-1).retryAfter, '1');

@@ -90,9 +90,12 @@ new_challenge(struct sv_outcome *o)
         .kind = SV_CLIENT_WEB, .ip = "10.0.0.7", .user_agent = "unit"};
     snprintf(cl.device, sizeof cl.device,
              "0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000");
+    uint8_t key[32];
+    memset(key, 7, sizeof key);
     memset(o, 0, sizeof *o);
-    assert_int_equal(
-        sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", &cl, o), SV_OK);
+    assert_int_equal(sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", key,
+                                               &cl, o),
+                     SV_OK);
     assert_true(o->challenge);
     assert_string_equal(o->next, "captcha");
     assert_true(strlen(o->ch_token) > 40);
@@ -102,10 +105,19 @@ static enum sv_err
 answer(const struct sv_outcome *o, const char *token, const char *typed,
        char *slug, char *user, struct sv_client *cl)
 {
+    uint8_t key[32];
+    enum sv_err rc;
     memset(cl, 0, sizeof *cl);
     cl->ip = "10.0.0.8";
-    return sv_flow_captcha_answer(&app, o->ch_id, token, typed, slug, 64, user,
-                                  260, cl);
+    rc = sv_flow_captcha_answer(&app, o->ch_id, token, typed, slug, 64, user,
+                                260, key, cl);
+    /* the counters' key is the challenge's, not one made anew */
+    if (rc == SV_OK) {
+        uint8_t want[32];
+        memset(want, 7, sizeof want);
+        assert_memory_equal(key, want, 32);
+    }
+    return rc;
 }
 
 static void
@@ -149,9 +161,27 @@ test_wrong_answer_needs_new_image(void **state)
                      SV_E_CAPTCHA_INVALID);
     /* A new image is drawn for the same challenge. */
     assert_int_equal(
-        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len), SV_OK);
+        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+        SV_OK);
     assert_true(len > 8 && memcmp(png, "\x89PNG", 4) == 0);
     free(png);
+    /* At most five draws per challenge, counted before drawing; a wrong
+     * token draws nothing and counts nothing. */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sv_flow_captcha_image(&app, o.ch_id, "svs_garbage",
+                                               &png, &len, NULL),
+                         SV_E_CHALLENGE_NOT_FOUND);
+    assert_null(png);
+    for (int i = 1; i < 5; i++) {
+        assert_int_equal(sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png,
+                                               &len, NULL),
+                         SV_OK);
+        free(png);
+    }
+    assert_int_equal(
+        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+        SV_E_RATE_LIMITED);
+    assert_null(png);
     /* Five wrong answers close the challenge. */
     for (int i = 0; i < 3; i++)
         assert_int_equal(answer(&o, o.ch_token, "AAAAAA", slug, user, &cl),

@@ -1,8 +1,10 @@
 /*
  * Failure counters (AUTH-4) and stuffing detection (AUTH-5) against a real
  * SQLite database: decay over time, the CAPTCHA and lock thresholds, the
- * growing back-off, names counted case-insensitively whether or not the
- * account exists, and a source blacklisted after many distinct names.
+ * growing back-off, failures behind an unsolved CAPTCHA that never lock,
+ * the name's slots for checks in flight, names counted case-insensitively
+ * whether or not the account exists, and a source blacklisted after many
+ * distinct names (a higher bar for tenants that do not exist).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,7 +39,8 @@ setup(void **state)
              "printf '[password]\\nopslimit = 1\\nmemlimit_kib = 8192\\n"
              "blocklist =\\n[auth]\\ncaptcha_after = 3\\nlock_after = 5\\n"
              "failure_decay_s = 60\\nlock_base_s = 10\\nlock_max_s = 35\\n"
-             "stuffing_accounts = 3\\nstuffing_window_s = 600\\n' "
+             "stuffing_accounts = 3\\nstuffing_window_s = 600\\n"
+             "platform_stuffing_accounts = 4\\n' "
              "> %s/salesvault.conf",
              dir);
     if (system(cmd) != 0)
@@ -61,8 +64,10 @@ teardown(void **state)
 struct op {
     struct sv_guard *g;
     int64_t now;
-    bool fail, read;
-    const char *slug, *user, *ip; /* session: what the login typed */
+    enum { OP_FAIL, OP_READ, OP_SESSION, OP_CLAIM, OP_RELEASE } what;
+    enum sv_fail_kind kind;
+    const char *slug, *user; /* session: what the login typed */
+    bool claimed;
 };
 
 static enum sv_err
@@ -73,34 +78,62 @@ op_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = sv_db_scope_platform(c);
     if (rc != SV_OK)
         return rc;
-    if (o->fail)
-        return sv_guard_fail_tx(c, &app, o->g, NULL, &actor, o->now);
-    if (o->read)
+    switch (o->what) {
+    case OP_FAIL:
+        return sv_guard_fail_tx(c, &app, o->g, o->kind, NULL, &actor, o->now);
+    case OP_READ:
         return sv_guard_read(c, &app, o->g, o->now);
-    if (o->ip != NULL && (rc = sv_guard_password_ok_tx(c, o->g)) != SV_OK)
-        return rc;
+    case OP_CLAIM:
+        return sv_guard_claim_tx(c, &app, o->g, o->now, &o->claimed);
+    case OP_RELEASE:
+        return sv_guard_release_tx(c, o->g);
+    case OP_SESSION:
+        break;
+    }
     return sv_guard_session_tx(c, &app, o->slug, o->user);
+}
+
+static void
+fail_kind_at(struct sv_guard *g, enum sv_fail_kind kind, int64_t now)
+{
+    struct op o = {g, now, OP_FAIL, kind, NULL, NULL, false};
+    assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
 }
 
 static void
 fail_at(struct sv_guard *g, int64_t now)
 {
-    struct op o = {g, now, true, false, NULL, NULL, NULL};
-    assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
+    fail_kind_at(g, SV_FAIL_CHECK, now);
 }
 
 static void
 read_at(struct sv_guard *g, int64_t now)
 {
-    struct op o = {g, now, false, true, NULL, NULL, NULL};
+    struct op o = {g, now, OP_READ, SV_FAIL_CHECK, NULL, NULL, false};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
+}
+
+static bool
+claim_at(struct sv_guard *g, int64_t now)
+{
+    struct op o = {g, now, OP_CLAIM, SV_FAIL_CHECK, NULL, NULL, false};
+    assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
+    return o.claimed;
+}
+
+static void
+release(struct sv_guard *g)
+{
+    struct op o = {g, 0, OP_RELEASE, SV_FAIL_CHECK, NULL, NULL, false};
+    assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
+    g->claimed = false;
 }
 
 /* A login that ended in a session. */
 static void
-session(struct sv_guard *g, const char *slug, const char *user, const char *ip)
+session(struct sv_guard *g, const char *slug, const char *user)
 {
-    struct op o = {g, 0, false, false, slug, user, ip};
+    struct op o = {g, 0, OP_SESSION, SV_FAIL_CHECK, slug, user, false};
     assert_int_equal(sv_db_run_tx(app.db, "t", op_tx, &o), SV_OK);
 }
 
@@ -128,10 +161,10 @@ test_counts_and_decays(void **state)
     fail_at(&g, T0 + 90000);
     read_at(&g, T0 + 90000);
     assert_int_equal(g.name_score, 1500);
-    session(&g, "acme", "alice", "10.0.0.1");
+    session(&g, "acme", "alice");
     read_at(&g, T0 + 90000);
-    assert_int_equal(g.name_score, 0); /* a session forgets the name's */
-    assert_int_equal(g.ip_score, 500); /* and refunds one attempt */
+    assert_int_equal(g.name_score, 0);  /* a session forgets the name's */
+    assert_int_equal(g.ip_score, 1500); /* not the source's */
 }
 
 static void
@@ -157,9 +190,88 @@ test_captcha_then_lock_with_backoff(void **state)
     fail_at(&g, T0 + 30000);
     read_at(&g, T0 + 30000);
     assert_int_equal(g.locked_until, T0 + 30000 + 35000);
-    session(&g, "ACME", "Bob", "10.0.0.2");
+    session(&g, "ACME", "Bob");
     read_at(&g, T0 + 30000);
     assert_int_equal(g.locked_until, 0);
+}
+
+/* Wrong CAPTCHA answers and source-only failures never lock a name. */
+static void
+test_soft_failures_never_lock(void **state)
+{
+    struct sv_guard g;
+    (void)state;
+    sv_guard_init(&app, &g, "acme", "carol", "10.0.0.3", "");
+    for (int i = 0; i < 3; i++)
+        fail_at(&g, T0);
+    for (int i = 0; i < 20; i++)
+        fail_kind_at(&g, SV_FAIL_SOFT, T0);
+    for (int i = 0; i < 20; i++)
+        fail_kind_at(&g, SV_FAIL_SOURCE, T0);
+    read_at(&g, T0);
+    assert_int_equal(g.locked_until, 0);
+    assert_int_equal(g.name_hard, 3000);
+    assert_int_equal(g.name_score, 23000); /* a CAPTCHA stays due */
+    assert_int_equal(g.ip_score, 43000);
+    assert_true(sv_guard_captcha_due(&app, &g));
+    /* Checked passwords (behind solved CAPTCHAs) do lock, at lock_after. */
+    fail_at(&g, T0);
+    read_at(&g, T0);
+    assert_int_equal(g.locked_until, 0);
+    fail_at(&g, T0);
+    read_at(&g, T0);
+    assert_int_equal(g.locked_until, T0 + 10000);
+}
+
+/* At most captcha_after checks of a name in flight, counting failures. */
+static void
+test_slots_in_flight(void **state)
+{
+    struct sv_guard g[4];
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        sv_guard_init(&app, &g[i], "acme", "dave", "10.0.0.4", "");
+    assert_true(claim_at(&g[0], T0));
+    assert_true(claim_at(&g[1], T0));
+    assert_true(claim_at(&g[2], T0));
+    assert_false(claim_at(&g[3], T0)); /* three in flight: wait */
+    release(&g[0]);                    /* a right password */
+    assert_true(claim_at(&g[3], T0));
+    release(&g[1]); /* a wrong one: its failure takes the slot's place */
+    fail_at(&g[1], T0);
+    assert_false(claim_at(&g[1], T0));
+    /* A node that died holding slots: they end with their lease. */
+    assert_true(claim_at(&g[0], T0 + 31000));
+    assert_true(claim_at(&g[1], T0 + 31000));
+    /* the failure has decayed to 0.48 by then: room for a third */
+    assert_true(claim_at(&g[2], T0 + 31000));
+    assert_false(claim_at(&g[3], T0 + 31000));
+    /* In memory, per source, per node. */
+    assert_true(sv_guard_source_enter("10.0.0.4", 2));
+    assert_true(sv_guard_source_enter("10.0.0.4", 2));
+    assert_false(sv_guard_source_enter("10.0.0.4", 2));
+    assert_true(sv_guard_source_enter("10.0.0.5", 2));
+    sv_guard_source_leave("10.0.0.4");
+    assert_true(sv_guard_source_enter("10.0.0.4", 2));
+    sv_guard_source_leave("10.0.0.4");
+    sv_guard_source_leave("10.0.0.4");
+    sv_guard_source_leave("10.0.0.5");
+}
+
+static void
+test_fingerprint(void **state)
+{
+    struct sv_guard a, b;
+    char fa[SV_GUARD_FP_LEN], fb[SV_GUARD_FP_LEN];
+    (void)state;
+    sv_guard_init(&app, &a, "acme", "Hunter2-Secret", "", "");
+    sv_guard_init_key(&app, &b, a.name_key, "10.0.0.6", "");
+    sv_guard_fingerprint(&a, fa);
+    sv_guard_fingerprint(&b, fb);
+    assert_string_equal(fa, fb);
+    assert_int_equal(strlen(fa), SV_GUARD_FP_LEN - 1);
+    assert_int_equal(strncmp(fa, "unknown:", 8), 0);
+    assert_null(strstr(fa, "Hunter2"));
 }
 
 static void
@@ -195,13 +307,14 @@ bl_tx(struct sv_dbc *c, void *cls)
                : sv_guard_blacklisted(c, NULL, b->ip, "", sv_now_ms(), &b->hit);
 }
 
+/* Tenants that do not exist: platform_stuffing_accounts (4), not 3. */
 static void
 test_stuffing_blacklists_source(void **state)
 {
-    const char *names[] = {"u1", "u2", "u2", "u3"};
+    const char *names[] = {"u1", "u2", "u2", "u3", "u4"};
     struct bl b = {"10.9.9.9", false};
     (void)state;
-    for (int i = 0; i < 3; i++) { /* u1, u2, u2: two distinct names */
+    for (int i = 0; i < 4; i++) { /* u1, u2, u2, u3: three distinct names */
         struct sv_guard g;
         sv_guard_init(&app, &g, "acme", names[i], "10.9.9.9", "");
         fail_at(&g, sv_now_ms());
@@ -209,8 +322,8 @@ test_stuffing_blacklists_source(void **state)
     assert_int_equal(sv_db_run_ro(app.db, bl_tx, &b), SV_OK);
     assert_false(b.hit);
     struct sv_guard g;
-    sv_guard_init(&app, &g, "acme", names[3], "10.9.9.9", "");
-    fail_at(&g, sv_now_ms()); /* the third distinct name */
+    sv_guard_init(&app, &g, "acme", names[4], "10.9.9.9", "");
+    fail_at(&g, sv_now_ms()); /* the fourth distinct name */
     assert_int_equal(sv_db_run_ro(app.db, bl_tx, &b), SV_OK);
     assert_true(b.hit);
     b.ip = "10.9.9.8";
@@ -244,6 +357,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_and_decays),
         cmocka_unit_test(test_captcha_then_lock_with_backoff),
+        cmocka_unit_test(test_soft_failures_never_lock),
+        cmocka_unit_test(test_slots_in_flight),
+        cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_names_case_insensitive_exist_or_not),
         cmocka_unit_test(test_stuffing_blacklists_source),
         cmocka_unit_test(test_ipv6_counts_per_64),
