@@ -32,7 +32,7 @@ enum {
     CHALLENGE_MAX_FAILURES = 5,
     CAPTCHA_MAX_DRAWS = 5,
     /* CAPTCHA challenges one address may hold open at once */
-    CAPTCHA_OPEN_PER_SOURCE = 20,
+    CAPTCHA_OPEN_PER_SOURCE = 100,
     SMS_MAX_SENDS = 3,
     CODE_DIGITS = 6
 };

@@ -702,11 +702,14 @@ bl_row(void *cls, const struct sv_blacklist_entry *e)
     sv_rfc3339(e->created_at, created);
     if (e->expires_at)
         sv_rfc3339(e->expires_at, expires);
-    json_array_append_new(cls, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}",
-                                         "id", e->id, "kind", e->kind, "value",
-                                         e->value, "reason", e->reason,
-                                         "created_at", created, "expires_at",
-                                         e->expires_at ? expires : NULL));
+    /* scope "platform": an entry of the platform's (read only here), so
+     * an admin sees why a source is refused */
+    json_array_append_new(
+        cls, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", e->id,
+                       "kind", e->kind, "value", e->value, "reason", e->reason,
+                       "created_at", created, "expires_at",
+                       e->expires_at ? expires : NULL, "scope",
+                       e->tenant_id != NULL ? "tenant" : "platform"));
 }
 
 void

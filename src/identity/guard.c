@@ -588,9 +588,9 @@ list_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
     enum sv_err rc;
 
-    if (l->tenant_id != NULL)
-        rc = sv_db_scope_tenant(c, l->tenant_id);
-    else
+    /* A tenant sees its own entries and the platform's that apply to it. */
+    rc = l->tenant_id != NULL ? sv_db_scope_tenant(c, l->tenant_id) : SV_OK;
+    if (rc == SV_OK)
         rc = sv_db_scope_platform(c);
     if (rc != SV_OK)
         return rc;
@@ -612,9 +612,9 @@ list_tx(struct sv_dbc *c, void *cls)
             .reason = sv_stmt_col_text(st, 3),
             .created_at = sv_stmt_col_int(st, 4),
             .expires_at = sv_stmt_col_null(st, 5) ? 0 : sv_stmt_col_int(st, 5),
-            .tenant_id = l->tenant_id != NULL || sv_stmt_col_null(st, 6)
-                             ? l->tenant_id
-                             : sv_stmt_col_text(st, 6),
+            .tenant_id = sv_stmt_col_null(st, 6) ? NULL
+                         : l->tenant_id != NULL  ? l->tenant_id
+                                                 : sv_stmt_col_text(st, 6),
         };
         l->row(l->cls, &e);
     }

@@ -182,7 +182,10 @@ struct sv_blacklist_entry {
 typedef void (*sv_blacklist_row_fn)(void *cls,
                                     const struct sv_blacklist_entry *e);
 
-/** Active entries of @p tenant_id (NULL: every entry, platform view). */
+/**
+ * Active entries of @p tenant_id and the platform-wide ones (their
+ * tenant_id NULL); @p tenant_id NULL: every entry, platform view.
+ */
 SV_MUST_CHECK enum sv_err sv_blacklist_list(struct sv_app *app,
                                             const char *tenant_id,
                                             void (*start)(void *cls),

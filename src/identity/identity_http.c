@@ -10,6 +10,7 @@
 #include "identity/identity.h"
 #include "identity/flow_http.h"
 #include "identity/identity_http.h"
+#include "http/request.h"
 
 static struct sv_actor
 actor_of(struct sv_request *rq)
@@ -106,19 +107,7 @@ login_done(struct sv_request *rq, void *arg)
 
 static void login_step(struct sv_request *rq, void *arg);
 
-static void
-login_wait(struct sv_request *rq, struct sv_login *l, bool name)
-{
-    char key[96];
-
-    if (sv_now_ms() >= l->wait_until) {
-        sv_rq_add_header(rq, "Retry-After", "1");
-        sv_reply_error(rq, SV_E_RATE_LIMITED, NULL);
-        return;
-    }
-    wait_key(l, name, key);
-    sv_park(rq, key, LOGIN_RECHECK_MS, login_step, l);
-}
+enum login_wait { WAIT_NONE, WAIT_SOURCE, WAIT_NAME };
 
 void
 identity_http_login(struct sv_request *rq)
@@ -174,20 +163,21 @@ identity_http_login_run(struct sv_request *rq, struct sv_login *l,
     login_step(rq, l);
 }
 
-/* The login's checks, again after each wait. */
-static void
-login_step(struct sv_request *rq, void *arg)
+/* The login's checks; WAIT_NONE once it has answered or gone on. */
+static enum login_wait
+login_try(struct sv_request *rq, struct sv_login *l)
 {
-    struct sv_login *l = arg;
     int64_t retry = 0;
     enum sv_err rc;
 
-    /* A place for the source first: waiting for it costs no database. */
-    if (!l->source_held) {
-        if (!sv_guard_source_enter(l->source, l->app->cfg.source_inflight)) {
-            login_wait(rq, l, false);
-            return;
-        }
+    /*
+     * A place for the source first: waiting for it costs no database. A
+     * server that is draining takes no new connections, and the places
+     * come back on the connection threads: no waiting for one then.
+     */
+    if (!l->source_held && !sv_http_stopping()) {
+        if (!sv_guard_source_enter(l->source, l->app->cfg.source_inflight))
+            return WAIT_SOURCE;
         l->source_held = true;
     }
     rc = sv_login_lookup(l->app, l);
@@ -202,12 +192,10 @@ login_step(struct sv_request *rq, void *arg)
             sv_rq_add_header(rq, "Retry-After", ra);
         }
         sv_reply_error(rq, rc, NULL);
-        return;
+        return WAIT_NONE;
     }
-    if (l->must_wait) {
-        login_wait(rq, l, true);
-        return;
-    }
+    if (l->must_wait)
+        return WAIT_NAME;
     if (l->captcha_due) {
         /* AUTH-4: no password is looked at until a CAPTCHA is solved. The
          * challenge keeps the typed name only when it is an account's. */
@@ -219,9 +207,38 @@ login_step(struct sv_request *rq, void *arg)
             sv_reply_error(rq, rc, NULL);
         else
             flow_http_reply_outcome(rq, &l->out);
-        return;
+        return WAIT_NONE;
     }
     sv_offload_or_reply(rq, login_work, login_done, l);
+    return WAIT_NONE;
+}
+
+/* Try, and wait for a turn as often as needed (parked, no thread held). */
+static void
+login_step(struct sv_request *rq, void *arg)
+{
+    struct sv_login *l = arg;
+    enum login_wait w;
+    char key[96];
+
+    while ((w = login_try(rq, l)) != WAIT_NONE) {
+        if (sv_now_ms() >= l->wait_until) {
+            sv_rq_add_header(rq, "Retry-After", "1");
+            sv_reply_error(rq, SV_E_RATE_LIMITED, NULL);
+            return;
+        }
+        if (!sv_http_stopping()) {
+            wait_key(l, w == WAIT_NAME, key);
+            sv_park(rq, key, LOGIN_RECHECK_MS, login_step, l);
+            return;
+        }
+        /*
+         * Draining: nothing would resume a parked request, and the slots
+         * come back on the connection threads this one would block.
+         */
+        sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
+        return;
+    }
 }
 
 /* ---- POST /auth/logout ---- */

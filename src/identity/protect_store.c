@@ -88,8 +88,9 @@ SV_SQL_SHARED(Q_BLACKLIST_ADD, "blacklist_add",
               "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
               0);
 SV_SQL_SHARED(Q_BLACKLIST_LIST, "blacklist_list",
-              "SELECT id, kind, value, reason, created_at, expires_at "
-              "FROM blacklist WHERE tenant_id = $1 AND lifted_at IS NULL "
+              "SELECT id, kind, value, reason, created_at, expires_at, "
+              "tenant_id FROM blacklist WHERE (tenant_id = $1 OR tenant_id "
+              "IS NULL) AND lifted_at IS NULL "
               "AND (expires_at IS NULL OR expires_at > $2) ORDER BY id",
               0);
 SV_SQL_SHARED(Q_BLACKLIST_LIFT, "blacklist_lift",

@@ -95,7 +95,10 @@ describe('load: sign-ins while the CPU is saturated', () => {
     let srv;
     let doc;
     let ops;
-    const users = ['usr1', 'usr2', 'usr3'];
+    // Eight accounts: a name has at most captcha_after (3) checks in flight
+    // and a login that would wait for one while the server drains gets 503;
+    // test 2 sends 24 logins, three per name, so none of them waits.
+    const users = ['usr1', 'usr2', 'usr3', 'usr4', 'usr5', 'usr6', 'usr7', 'usr8'];
 
     /** Problems of one answer against the document, for POST /auth/login. */
     function undocumented(r, p = '/auth/login') {

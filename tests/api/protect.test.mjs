@@ -331,7 +331,8 @@ describe('protect: credential stuffing -> the IP is blacklisted (AUTH-5)', () =>
         expectKeys(r.json, ['items'], 'blacklist');
         assert.equal(r.json.items.length, 1, JSON.stringify(r.json.items));
         entry = r.json.items[0];
-        expectKeys(entry, ['id', 'kind', 'value', 'reason', 'created_at', 'expires_at'], 'entry');
+        expectKeys(entry, ['id', 'kind', 'value', 'reason', 'created_at', 'expires_at', 'scope'], 'entry');
+        assert.equal(entry.scope, 'tenant');
         assert.match(entry.id, UUID_RE);
         assert.deepEqual([entry.kind, entry.value, entry.reason], ['ip', '127.0.0.1', 'credential_stuffing']);
         expectTime(entry.created_at, 'created_at');
@@ -389,8 +390,12 @@ describe('protect: credential stuffing -> the IP is blacklisted (AUTH-5)', () =>
         const e = JSON.parse(list.stdout).items.find((x) => x.id === id);
         assert.deepEqual({ kind: e.kind, value: e.value, reason: e.reason, tenant_id: e.tenant_id ?? null },
             { kind: 'ip', value: '127.0.0.1', reason: 'test', tenant_id: null });
-        // Tenant admins do not see (or lift) platform entries.
-        assert.ok(!(await srv.api('GET', '/admin/blacklist', { token: tok.admin })).json.items.some((x) => x.id === id));
+        // Tenant admins see platform entries (why a source is refused), marked
+        // scope "platform", and cannot lift them.
+        const seen = (await srv.api('GET', '/admin/blacklist', { token: tok.admin })).json.items.find((x) => x.id === id);
+        assert.deepEqual([seen?.scope, seen?.reason], ['platform', 'test'], JSON.stringify(seen));
+        expectError(await srv.api('DELETE', `/admin/blacklist/${id}`, { token: tok.admin }), 404, 'not_found',
+            null, 'a platform entry is not the tenant\'s to lift');
         const rm = await srv.cli(['blacklist', 'remove', id]);
         assert.equal(rm.code, 0, rm.stderr);
         expectStatus(await srv.login('acme', 'root.admin', PASSWORDS.admin), 200, 'lifted');

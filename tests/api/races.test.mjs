@@ -21,6 +21,9 @@ describe('races: login vs reset, shutdown under load', () => {
             conf: {
                 password: { opslimit: 3, memlimit_kib: 32768, hash_workers: 1, hash_queue: 256 },
                 server: { per_ip_connection_limit: 512 },
+                // Fillers from one address must reach the hashing queue
+                // together (by default one source has 8 checks in flight).
+                auth: { source_inflight: 512 },
             },
             tenants: [{ slug: 'race', name: 'Race', admin: 'admin', users: [{ username: 'carol' }] }],
         });
@@ -37,8 +40,9 @@ describe('races: login vs reset, shutdown under load', () => {
         let password = PASSWORDS.p1;
         let outcome = null;
         for (const fillers of [40, 80, 160]) {
-            // Queue ahead of carol: wrong-password logins for admin.
-            const filler = Array.from({ length: fillers }, () => srv.login('race', 'admin', 'Wrong-Pass-42!'));
+            // Queue ahead of carol: wrong-password logins, one name each (a
+            // name has at most captcha_after checks in flight).
+            const filler = Array.from({ length: fillers }, (_, i) => srv.login('race', `filler${i}`, 'Wrong-Pass-42!'));
             await sleep(50);
             const carol = srv.login('race', 'carol', password); // looked up now, verified later
             let settled = false;
