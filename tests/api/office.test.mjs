@@ -16,9 +16,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-    PASSWORDS, expectError, expectKeys, expectStatus, startServer,
+    PASSWORDS, closeDown, expectError, expectKeys, expectStatus, startServer,
 } from './lib/server.mjs';
-import { rawRequest, step } from './lib/device.mjs';
+import { solveCaptcha, step } from './lib/device.mjs';
 
 // failure_decay_s: a failure decays continuously (one per period), so with
 // 900 s a name at exactly captcha_after falls below it within a second; a
@@ -35,7 +35,6 @@ const CONF = {
 };
 const WRONG = 'Nope-9-wrong!';
 const SESSION_KEYS = ['token', 'expires_at', 'must_change_password', 'device_id', 'mfa_pending'];
-const HOOK = 'x-sv-test-captcha-answer';
 
 /** Run fn over items, at most `width` at a time; resolves the results in order. */
 async function inBatches(items, width, fn) {
@@ -73,24 +72,6 @@ async function createAccounts(srv, adminToken, prefix, n) {
     });
 }
 
-/** Draw a CAPTCHA and read its answer from the test hook header. */
-async function solve(srv, ch, label) {
-    const img = await rawRequest(srv, 'GET', `/auth/challenges/${ch.id}/captcha`, { 'x-challenge-token': ch.token });
-    assert.equal(img.status, 200, `${label}: GET captcha -> ${img.status}`);
-    const answer = img.headers.get(HOOK);
-    assert.ok(answer, `${label}: the CAPTCHA image has no ${HOOK} header: the server must be built with -Dtest_hooks=true`);
-    return answer;
-}
-
-async function closeDown(srv) {
-    if (!srv) return;
-    try {
-        srv.checkResponses();
-        srv.checkLogsClean();
-    } finally {
-        await srv.cleanup();
-    }
-}
 
 describe('office: counters tell guessing from traffic (AUTH-3/4/5)', () => {
     let srv;
@@ -195,7 +176,7 @@ describe('office: after office traffic, stuffing from the same address is still 
             let r = await srv.login('shop', name, WRONG);
             if (r.status === 200 && r.json?.challenge) {
                 assert.deepEqual(r.json.challenge.next, ['captcha'], label);
-                const answer = await solve(srv, r.json.challenge, label);
+                const answer = await solveCaptcha(srv, r.json.challenge, label);
                 r = await step(srv, r.json.challenge, 'captcha', { body: { answer, password: WRONG } });
             }
             expectError(r, 401, 'invalid_credentials', null,

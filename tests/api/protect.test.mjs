@@ -15,7 +15,7 @@ import {
     PASSWORDS, UUID_RE, expectError, expectKeys, expectStatus, expectTime, makeDataDir, serve, sleep,
     startServer,
 } from './lib/server.mjs';
-import { PNG_SIGNATURE, rawRequest, step } from './lib/device.mjs';
+import { CAPTCHA_HOOK, PNG_SIGNATURE, captchaImage, solveCaptcha, step } from './lib/device.mjs';
 
 const GUARD = {
     captcha_after: 3, lock_after: 6, lock_base_s: 1, lock_max_s: 60, failure_decay_s: 900,
@@ -32,18 +32,6 @@ async function auditOf(srv, token, action) {
 
 const details = (e) => (typeof e.details === 'string' ? JSON.parse(e.details) : e.details);
 
-/** Draw the challenge's CAPTCHA and read its answer (test builds only: -Dtest_hooks=true). */
-async function solve(srv, ch) {
-    const img = await captchaImage(srv, ch);
-    assert.equal(img.status, 200, 'CAPTCHA image');
-    const answer = img.headers.get('x-sv-test-captcha-answer');
-    assert.ok(answer, 'the server is a test build (-Dtest_hooks=true): it says the answer');
-    return answer;
-}
-
-/** GET the challenge's CAPTCHA (a PNG, so not through srv.api). */
-const captchaImage = (srv, ch, token = ch.token) => rawRequest(srv, 'GET', `/auth/challenges/${ch.id}/captcha`,
-    token === null ? {} : { 'x-challenge-token': token });
 
 describe('protect: scripted guessing -> CAPTCHA, lock with growing back-off, admin unlock', () => {
     let srv;
@@ -203,7 +191,7 @@ describe('protect: scripted guessing -> CAPTCHA, lock with growing back-off, adm
         expectStatus(l, 200, 'a CAPTCHA challenge');
         const c = l.json.challenge;
         assert.deepEqual(c?.next, ['captcha']);
-        return step(srv, c, 'captcha', { body: { answer: await solve(srv, c), password: WRONG } });
+        return step(srv, c, 'captcha', { body: { answer: await solveCaptcha(srv, c), password: WRONG } });
     }
     /** Draw a CAPTCHA, then answer it wrongly. */
     async function captchaAndWrong(c) {
@@ -241,7 +229,7 @@ describe('protect: unknown and known names get identical answers, CAPTCHA and lo
             assert.ok(c, `${tenant}/${username}: a CAPTCHA challenge after ${GUARD.captcha_after} failures`);
             const img = await captchaImage(srv, c);
             seen.push({ status: img.status, contentType: img.headers.get('content-type') });
-            const answer = img.headers.get('x-sv-test-captcha-answer');
+            const answer = img.headers.get(CAPTCHA_HOOK);
             assert.ok(answer, 'a test build says the CAPTCHA answer');
             note(await step(srv, c, 'captcha', { body: { answer, password: WRONG } }));
         }

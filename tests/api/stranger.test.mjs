@@ -30,9 +30,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
     ENGINE, PASSWORDS, PG_PORT, UUID_RE, expectError, expectKeys, expectStatus, listAll, readIni,
-    startServer,
+    closeDown, startServer,
 } from './lib/server.mjs';
-import { rawRequest, step } from './lib/device.mjs';
+import { captchaImage, solveCaptcha, step } from './lib/device.mjs';
 
 // failure_decay_s: a failure decays continuously (one per period), so with
 // 900 s a name at exactly captcha_after falls below it within a second; a
@@ -47,7 +47,6 @@ const FAST = { opslimit: 1, memlimit_kib: 8192 };
 const WRONG = 'Nope-9-wrong!';
 const NEW_PASSWORD = 'Kv5#nRt8@wZm';
 const SESSION_KEYS = ['token', 'expires_at', 'must_change_password', 'device_id', 'mfa_pending'];
-const HOOK = 'x-sv-test-captcha-answer';
 
 /** A server of its own: tenant acme (admin + users, all activated). */
 async function fresh(name, { auth = GUARD, server = {}, users = [], tenants = [] } = {}) {
@@ -71,32 +70,11 @@ async function fresh(name, { auth = GUARD, server = {}, users = [], tenants = []
     return { srv, tok, pw };
 }
 
-async function closeDown(srv) {
-    if (!srv) return;
-    try {
-        srv.checkResponses();
-        srv.checkLogsClean();
-    } finally {
-        await srv.cleanup();
-    }
-}
 
-/** GET the challenge's CAPTCHA image (a PNG: not through srv.api). */
-const captchaImage = (srv, ch, token = ch.token) => rawRequest(srv, 'GET', `/auth/challenges/${ch.id}/captcha`,
-    token === null ? {} : { 'x-challenge-token': token });
 
 /** The JSON error code of a raw (non-srv.api) answer, or null. */
 function rawCode(r) {
     try { return JSON.parse(r.buf.toString('utf8')).error?.code ?? null; } catch { return null; }
-}
-
-/** Draw a CAPTCHA and read its answer from the test hook header. */
-async function solve(srv, ch, label) {
-    const img = await captchaImage(srv, ch);
-    assert.equal(img.status, 200, `${label}: GET captcha -> ${img.status} ${img.buf.toString('utf8').slice(0, 200)}`);
-    const answer = img.headers.get(HOOK);
-    assert.ok(answer, `${label}: the CAPTCHA image has no ${HOOK} header: the server must be built with -Dtest_hooks=true`);
-    return answer;
 }
 
 /** The answer is a CAPTCHA challenge. */
@@ -125,7 +103,7 @@ async function signIn(srv, tenant, username, password, label) {
     assert.notEqual(r.status, 403, `${label}: the owner's right password got 403: ${r.text}`);
     if (r.status === 200 && r.json?.challenge) {
         const ch = expectCaptcha(r, label);
-        const answer = await solve(srv, ch, `${label} (CAPTCHA)`);
+        const answer = await solveCaptcha(srv, ch, `${label} (CAPTCHA)`);
         return expectSession(await step(srv, ch, 'captcha', { body: { answer, password } }), `${label}, CAPTCHA solved`);
     }
     return expectSession(r, label);
@@ -204,7 +182,7 @@ describe('S1 a lock without a CAPTCHA: only wrong passwords behind a solved CAPT
         assert.notEqual(r.status, 429,
             `expected a CAPTCHA challenge for the owner's right password (no password was ever checked behind a solved CAPTCHA), got ${r.status} ${r.text} (Retry-After ${r.headers.get('retry-after')})`);
         const ch = expectCaptcha(r, 'the owner\'s right password (the name is over captcha_after)');
-        const answer = await solve(srv, ch, 'the owner\'s CAPTCHA');
+        const answer = await solveCaptcha(srv, ch, 'the owner\'s CAPTCHA');
         expectSession(await step(srv, ch, 'captcha', { body: { answer, password: pw.alice } }), 'the owner, CAPTCHA solved');
     });
 
@@ -218,7 +196,7 @@ describe('S1 a lock without a CAPTCHA: only wrong passwords behind a solved CAPT
         for (let k = 1; k <= behind; k++) {
             const l = await srv.login('acme', 'bob', WRONG);
             const ch = expectCaptcha(l, `login ${k} behind a CAPTCHA (${k - 1} of ${behind} solved-CAPTCHA failures so far: not locked yet)`);
-            const answer = await solve(srv, ch, `CAPTCHA ${k}`);
+            const answer = await solveCaptcha(srv, ch, `CAPTCHA ${k}`);
             const a = await step(srv, ch, 'captcha', { body: { answer, password: WRONG } });
             if (k === behind && a.status === 429) {
                 expectError(a, 429, 'login_locked', null, `wrong password ${k} behind a solved CAPTCHA`);

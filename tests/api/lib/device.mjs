@@ -107,6 +107,26 @@ export async function rawRequest(srv, method, p, headers = {}) {
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/** GET the challenge's CAPTCHA image (a PNG: not through srv.api); token null sends none. */
+export const captchaImage = (srv, ch, token = ch.token) => rawRequest(srv, 'GET', `/auth/challenges/${ch.id}/captcha`,
+    token === null ? {} : { 'x-challenge-token': token });
+
+/** The header in which test builds (-Dtest_hooks=true) say a CAPTCHA's answer. */
+export const CAPTCHA_HOOK = 'x-sv-test-captcha-answer';
+
+/** Draw a CAPTCHA and read its answer from the test hook header. */
+export async function solveCaptcha(srv, ch, label = 'CAPTCHA') {
+    const img = await captchaImage(srv, ch);
+    if (img.status !== 200) {
+        throw new Error(`${label}: GET captcha -> ${img.status} ${img.buf.toString('utf8').slice(0, 200)}`);
+    }
+    const answer = img.headers.get(CAPTCHA_HOOK);
+    if (!answer) {
+        throw new Error(`${label}: the CAPTCHA image has no ${CAPTCHA_HOOK} header: the server must be built with -Dtest_hooks=true`);
+    }
+    return answer;
+}
+
 /** POST/GET one challenge step with its X-Challenge-Token. */
 export function step(srv, ch, name, { method = 'POST', body = method === 'POST' ? {} : undefined, token = ch.token, headers = {} } = {}) {
     const h = { ...headers };

@@ -502,3 +502,14 @@ export async function listAll(srv, token, p, query = {}, { maxPages = 100 } = {}
     }
     throw new Error(`GET ${p}: more than ${maxPages} pages`);
 }
+
+/** After a suite: its generic response and log checks, then stop and clean up. */
+export async function closeDown(srv) {
+    if (!srv) return;
+    try {
+        srv.checkResponses();
+        srv.checkLogsClean();
+    } finally {
+        await srv.cleanup();
+    }
+}
