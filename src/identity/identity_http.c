@@ -327,6 +327,8 @@ pwchange_done(struct sv_request *rq, void *arg)
     struct pwchange_job *j = arg;
     enum sv_err rc = sv_pwchange_finish(j->app, &j->p);
 
+    /* Before the answer: the client's next change must find it free. */
+    sv_pwchange_leave(&j->p);
     if (rc == SV_OK)
         sv_reply_empty(rq, 204);
     else if (rc == SV_E_CURRENT_PASSWORD_INVALID)
@@ -372,6 +374,7 @@ identity_http_change_password(struct sv_request *rq)
     if (rc == SV_OK)
         rc = sv_pwchange_lookup(j->app, &j->p);
     if (rc != SV_OK) {
+        sv_pwchange_leave(&j->p);
         sv_reply_error(rq, rc, NULL);
         return;
     }
