@@ -67,7 +67,7 @@ bench:
 	SALESVAULT_BIN=$(CURDIR)/$(BUILD)/salesvault bash bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -48,7 +48,7 @@
 #include "identity/flow.h"
 #include "identity/identity.h"
 #include "identity/identity_store.h"
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 enum { MAX_PAIRS = 500 };
 
@@ -166,8 +166,8 @@ old_finish_tx(struct sv_dbc *c, void *cls)
         return SV_E_INTERNAL;
     sv_token_new(token, th);
     sv_uuid7(id);
-    if (identity_store_insert_session(c, o->tenant.id, id, o->row.a.id, th,
-                                      now, now + 43200 * 1000LL, IP, UA, NULL,
+    if (identity_store_insert_session(c, o->tenant.id, id, o->row.a.id, th, now,
+                                      now + 43200 * 1000LL, IP, UA, NULL,
                                       false) != SV_QS_ONE)
         return SV_E_INTERNAL;
     sodium_memzero(token, sizeof token);
@@ -175,7 +175,7 @@ old_finish_tx(struct sv_dbc *c, void *cls)
         .tenant_id = o->tenant.id,
         .actor_id = o->row.a.id,
         .actor = o->username,
-        .action = "auth.login",
+        .action = sv_audit_action_name(SV_AUDIT_AUTH_LOGIN),
         .target_type = "account",
         .target_id = o->row.a.id,
         .ip = IP,
@@ -190,8 +190,9 @@ old_finish_tx(struct sv_dbc *c, void *cls)
 static int
 run_bare(const char *hash)
 {
-    return sv_password_verify(hash, PASSWORD, sizeof PASSWORD - 1) == SV_OK ? 0
-                                                                            : -1;
+    return sv_password_verify(hash, PASSWORD, sizeof PASSWORD - 1) == SV_OK
+               ? 0
+               : -1;
 }
 
 static int
@@ -296,8 +297,8 @@ main(int argc, char **argv)
         .tenant_name = s.tenant.name,
         .email = NULL,
     };
-    enum sv_err prc = sv_policy_check(&s.tenant.policy, &ctx, PASSWORD,
-                                      sizeof PASSWORD - 1);
+    enum sv_err prc =
+        sv_policy_check(&s.tenant.policy, &ctx, PASSWORD, sizeof PASSWORD - 1);
     if (prc != SV_OK)
         fprintf(stderr,
                 "logincost: note: the bench password fails the policy (%d): "
@@ -338,7 +339,10 @@ main(int argc, char **argv)
             double dt = now_ms() - t0;
             if (rc != 0) {
                 fprintf(stderr, "logincost: %s login %ld failed\n",
-                        which == 0 ? "bare" : which == 1 ? "old" : "full", i);
+                        which == 0   ? "bare"
+                        : which == 1 ? "old"
+                                     : "full",
+                        i);
                 return 1;
             }
             (which == 0 ? bare : which == 1 ? old : full)[i] = dt;

@@ -10,7 +10,7 @@ build_pkgs=(
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
     john-data libzbar-dev fonts-dejavu-core
 )
-test_pkgs=(libcmocka-dev clang sqlite3 nodejs npm python3-yaml postgresql chromium)
+test_pkgs=(libcmocka-dev clang clang-format sqlite3 nodejs npm python3-yaml postgresql chromium)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")

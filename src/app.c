@@ -10,8 +10,11 @@
 #include "db/db.h"
 #include "directory/tenant.h"
 #include "auth/totp.h"
-#include "identity/policy.h"
+#include "http/http.h"
+#include "identity/flow.h"
+#include "identity/identity_http.h"
 #include "notify/notify.h"
+#include "policy/policy.h"
 
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
@@ -86,4 +89,20 @@ sv_app_close(struct sv_app *app)
     sv_keyring_free(app->kr);
     app->kr = NULL;
     sv_policy_free_blocklist();
+}
+
+enum sv_err
+sv_app_serve(struct sv_app *app)
+{
+    static const struct sv_flow_waker waker = {
+        .wake = sv_wake,
+        .parked = sv_parked_count,
+    };
+
+    /* The only place the layers meet: each side sees a hook, not a header
+     * of the other (docs/architecture.md, "Layers"). */
+    sv_http_set_hooks(&sv_identity_http_hooks);
+    sv_flow_set_waker(&waker);
+    sv_http_set_ticker(sv_flow_tick);
+    return sv_http_serve(app);
 }

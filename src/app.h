@@ -34,4 +34,11 @@ SV_MUST_CHECK enum sv_err sv_app_open(struct sv_app *app, const char *data_dir,
                                       size_t err_len);
 void sv_app_close(struct sv_app *app);
 
+/**
+ * Wire the layers together and serve until SIGTERM/SIGINT: http/ gets
+ * identity's authentication hooks and the flow's ticker, identity/ gets
+ * http/'s long-poll wake-ups. Neither includes the other.
+ */
+SV_MUST_CHECK enum sv_err sv_app_serve(struct sv_app *app);
+
 #endif

@@ -13,6 +13,54 @@
 
 static const struct sv_keyring *audit_kr;
 
+static const struct {
+    const char *wire;
+    enum sv_audit_category category;
+} actions[] = {
+#define SV_AUDIT_ACTION(name, wire, category) {wire, SV_AUDIT_CAT_##category},
+#include "audit/actions.def"
+#undef SV_AUDIT_ACTION
+};
+
+static const char *const categories[SV_AUDIT_CAT__COUNT] = {
+    [SV_AUDIT_CAT_LOGIN_FAILURE] = "login_failure",
+    [SV_AUDIT_CAT_PRIVILEGE_CHANGE] = "privilege_change",
+    [SV_AUDIT_CAT_CONFIG_CHANGE] = "config_change",
+    [SV_AUDIT_CAT_DENIED_ACCESS] = "denied_access",
+    [SV_AUDIT_CAT_SENSITIVE_ACCESS] = "sensitive_access",
+    [SV_AUDIT_CAT_ACTIVITY] = "activity",
+};
+
+const char *
+sv_audit_action_name(enum sv_audit_action a)
+{
+    return (unsigned)a < SV_AUDIT__COUNT ? actions[a].wire : NULL;
+}
+
+enum sv_audit_category
+sv_audit_action_category(enum sv_audit_action a)
+{
+    return (unsigned)a < SV_AUDIT__COUNT ? actions[a].category
+                                         : SV_AUDIT_CAT_ACTIVITY;
+}
+
+bool
+sv_audit_action_parse(const char *s, enum sv_audit_action *out)
+{
+    for (unsigned i = 0; s != NULL && i < SV_AUDIT__COUNT; i++)
+        if (strcmp(s, actions[i].wire) == 0) {
+            *out = (enum sv_audit_action)i;
+            return true;
+        }
+    return false;
+}
+
+const char *
+sv_audit_category_name(enum sv_audit_category cat)
+{
+    return (unsigned)cat < SV_AUDIT_CAT__COUNT ? categories[cat] : NULL;
+}
+
 void
 sv_audit_init(const struct sv_keyring *kr)
 {

@@ -21,6 +21,35 @@ struct sv_db;
 struct sv_dbc;
 struct sv_keyring;
 
+/** Every action an event can record: see actions.def. */
+enum sv_audit_action {
+#define SV_AUDIT_ACTION(name, wire, category) SV_AUDIT_##name,
+#include "audit/actions.def"
+#undef SV_AUDIT_ACTION
+    SV_AUDIT__COUNT
+};
+
+/** The AUD-2 report an action's events go to (actions.def says how). */
+enum sv_audit_category {
+    SV_AUDIT_CAT_LOGIN_FAILURE,
+    SV_AUDIT_CAT_PRIVILEGE_CHANGE,
+    SV_AUDIT_CAT_CONFIG_CHANGE,
+    SV_AUDIT_CAT_DENIED_ACCESS,
+    SV_AUDIT_CAT_SENSITIVE_ACCESS,
+    SV_AUDIT_CAT_ACTIVITY,
+    SV_AUDIT_CAT__COUNT
+};
+
+/** Wire string of @p a, e.g. "auth.login"; NULL when out of range. */
+const char *sv_audit_action_name(enum sv_audit_action a);
+/** Report category of @p a (ACTIVITY when out of range). */
+enum sv_audit_category sv_audit_action_category(enum sv_audit_action a);
+/** The action whose wire string is @p s; false when none is. */
+SV_MUST_CHECK bool sv_audit_action_parse(const char *s,
+                                         enum sv_audit_action *out);
+/** Name of @p cat, e.g. "login_failure"; NULL when out of range. */
+const char *sv_audit_category_name(enum sv_audit_category cat);
+
 /**
  * Give the audit module the keyring whose platform key signs stream heads.
  * Call once at start-up, before any append or verify.
@@ -32,7 +61,7 @@ struct sv_audit_event {
     const char *tenant_id; /* NULL: platform stream */
     const char *actor_id;
     const char *actor;
-    const char *action; /* e.g. "auth.login" */
+    const char *action; /* sv_audit_action_name(), e.g. "auth.login" */
     const char *target_type;
     const char *target_id;
     const char *ip;

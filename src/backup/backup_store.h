@@ -41,6 +41,9 @@ enum {
 };
 
 extern const struct bk_table bk_tables[BK__COUNT];
+/* Tables left out of a backup on purpose, NULL-terminated (the reasons are
+ * in backup_store.c). Every table of the schema is in one of the two. */
+extern const char *const bk_not_backed_up[];
 
 extern const struct sv_sql BK_Q_SCHEMA;
 extern const struct sv_sql BK_Q_TENANT_COUNT;

@@ -5,8 +5,6 @@
 
 #include "app.h"
 #include "cli/cli.h"
-#include "http/http.h"
-#include "identity/flow.h"
 
 static const char help[] =
     "Usage: salesvault serve [--data DIR] [--listen ADDR:PORT]\n"
@@ -61,8 +59,7 @@ sv_cli_serve(int argc, char **argv)
         sv_app_close(&app);
         return sv_cli_usage("serve", "--listen: must be ADDRESS:PORT");
     }
-    sv_http_set_ticker(sv_flow_tick);
-    enum sv_err rc = sv_http_serve(&app);
+    enum sv_err rc = sv_app_serve(&app);
     sv_app_close(&app);
     return rc == SV_OK ? 0 : 1;
 }

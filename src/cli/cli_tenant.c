@@ -6,12 +6,10 @@
 #include <sodium.h>
 
 #include "app.h"
-#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "db/db.h"
 #include "directory/tenant.h"
-#include "directory/tenant_store.h"
 #include "identity/identity.h"
 
 static const char help[] =
@@ -248,37 +246,8 @@ static enum sv_err
 policy_tx(struct sv_dbc *c, void *cls)
 {
     struct policy_ctx *p = cls;
-    char details[64];
-    enum sv_err rc;
-    enum sv_qs qs;
-
-    rc = sv_tenant_find_by_slug(c, p->slug, &p->t);
-    if (rc == SV_OK)
-        rc = sv_db_scope_tenant(c, p->t.id);
-    if (rc == SV_OK)
-        rc = sv_db_scope_platform(c);
-    if (rc != SV_OK)
-        return rc;
-    qs = tenant_store_set_require_mfa(c, p->t.id, p->require_mfa);
-    if (qs != SV_QS_ONE)
-        return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
-    snprintf(details, sizeof details, "{\"require_mfa\":%s,\"was\":%s}",
-             p->require_mfa ? "true" : "false",
-             p->t.require_mfa ? "true" : "false");
-    p->t.require_mfa = p->require_mfa;
-    struct sv_audit_event ev = {
-        .actor = sv_cli_actor(),
-        .action = "tenant.policy",
-        .target_type = "tenant",
-        .target_id = p->t.id,
-        .result = "success",
-        .details = details,
-    };
-    rc = sv_audit_append(c, &ev); /* platform stream */
-    if (rc != SV_OK)
-        return rc;
-    ev.tenant_id = p->t.id; /* and the tenant's own */
-    return sv_audit_append(c, &ev);
+    return sv_tenant_set_require_mfa_tx(c, p->slug, p->require_mfa,
+                                        sv_cli_actor(), &p->t);
 }
 
 static int

@@ -293,10 +293,10 @@ on_value(void *user, const char *section, const char *key, const char *value)
             return fail(p, section, key,
                         "must be one of debug, info, warn, error");
         c->log_level = found;
-        } else if (IS("auth", "captcha_after")) {
+    } else if (IS("auth", "captcha_after")) {
         NUM(1, 1000000);
         c->captcha_after = (unsigned)n;
-        } else if (IS("auth", "lock_after")) {
+    } else if (IS("auth", "lock_after")) {
         NUM(1, 1000000);
         c->lock_after = (unsigned)n;
     } else if (IS("auth", "failure_decay_s")) {

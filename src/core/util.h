@@ -89,7 +89,9 @@ struct sv_bucket {
     uint64_t at_ns;
 };
 #define SV_BUCKET_INIT(rate, burst)                                            \
-    {PTHREAD_MUTEX_INITIALIZER, (rate), (burst), (burst), 0}
+    {                                                                          \
+        PTHREAD_MUTEX_INITIALIZER, (rate), (burst), (burst), 0                 \
+    }
 /** Take one token; false when the bucket is empty (nothing taken). */
 bool sv_bucket_take(struct sv_bucket *b);
 

@@ -1,5 +1,5 @@
 /*
- * One small prepared-statement API over SQLite (and PostgreSQL, next).
+ * One small prepared-statement API over SQLite and PostgreSQL.
  *
  * SQL lives only in *_store.c files, declared with SV_SQL: a statement has a
  * stable name and text with $1..$n parameters. Declared statements land in
@@ -24,8 +24,9 @@ struct sv_dbc;
 struct sv_stmt;
 
 /* Statement flags. */
-#define SV_SQL_PLATFORM 1u /* not tenant-scoped: allowed without tenant_id $1  \
-                            */
+#define SV_SQL_PLATFORM                                                        \
+    1u /* not tenant-scoped: allowed without tenant_id $1                      \
+        */
 
 struct sv_sql {
     const char *name;
@@ -110,7 +111,7 @@ sv_qs_err(enum sv_qs qs)
     return qs == SV_QS_SOFT ? SV_E_DB_RETRY : SV_E_INTERNAL;
 }
 
-/* ---- engine interface: implemented by sqlite.c (postgres.c next) ---- */
+/* ---- engine interface: implemented by sqlite.c and postgres.c ---- */
 
 enum { SV_TX_READ = 0, SV_TX_WRITE = 1, SV_TX_READ_ONE = 2 };
 

@@ -104,7 +104,7 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
              t->policy.min_score); /* slug is [a-z0-9-]: no escaping needed */
     struct sv_audit_event ev = {
         .actor = actor,
-        .action = "tenant.created",
+        .action = sv_audit_action_name(SV_AUDIT_TENANT_CREATED),
         .target_type = "tenant",
         .target_id = t->id,
         .result = "success",
@@ -114,6 +114,42 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
     if (rc != SV_OK)
         return rc;
     ev.tenant_id = t->id; /* and the tenant's own, its first event */
+    return sv_audit_append(c, &ev);
+}
+
+enum sv_err
+sv_tenant_set_require_mfa_tx(struct sv_dbc *c, const char *slug, bool on,
+                             const char *actor, struct sv_tenant *out)
+{
+    char details[64];
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    rc = sv_tenant_find_by_slug(c, slug, out);
+    if (rc == SV_OK)
+        rc = sv_db_scope_tenant(c, out->id);
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
+    qs = tenant_store_set_require_mfa(c, out->id, on);
+    if (qs != SV_QS_ONE)
+        return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
+    snprintf(details, sizeof details, "{\"require_mfa\":%s,\"was\":%s}",
+             on ? "true" : "false", out->require_mfa ? "true" : "false");
+    out->require_mfa = on;
+    struct sv_audit_event ev = {
+        .actor = actor,
+        .action = sv_audit_action_name(SV_AUDIT_TENANT_POLICY),
+        .target_type = "tenant",
+        .target_id = out->id,
+        .result = "success",
+        .details = details,
+    };
+    rc = sv_audit_append(c, &ev); /* platform stream */
+    if (rc != SV_OK)
+        return rc;
+    ev.tenant_id = out->id; /* and the tenant's own */
     return sv_audit_append(c, &ev);
 }
 

@@ -8,7 +8,7 @@
 
 #include "core/errors.h"
 #include "crypto/keyring.h"
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 struct sv_dbc;
 
@@ -49,6 +49,16 @@ SV_MUST_CHECK enum sv_err sv_tenant_create_tx(struct sv_dbc *c,
                                               const struct sv_keyring *kr,
                                               struct sv_tenant *t,
                                               const char *actor);
+
+/**
+ * Inside a transaction: set whether every login of tenant @p slug needs
+ * TOTP (AUTH-8), with a tenant.policy event by @p actor on the platform
+ * stream and on the tenant's own. @p out gets the tenant as it is now.
+ * SV_E_NOT_FOUND when no tenant has that slug.
+ */
+SV_MUST_CHECK enum sv_err
+sv_tenant_set_require_mfa_tx(struct sv_dbc *c, const char *slug, bool on,
+                             const char *actor, struct sv_tenant *out);
 
 /* ---- tenant key cache: unwrapped once, kept in locked memory ---- */
 

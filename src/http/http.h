@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -143,6 +144,58 @@ unsigned sv_parked_count(void);
  * wake requests whose state another node changed). At most one.
  */
 void sv_http_set_ticker(void (*fn)(struct sv_app *app));
+
+/*
+ * Authentication reaches the router through hooks: http/ includes no
+ * capability header. The process wires identity/ in at start-up
+ * (sv_app_serve, src/app.c); the session stays opaque here.
+ */
+
+/** Who is asking, as far as the router's checks need to know. */
+struct sv_http_principal {
+    /* The capability's session, handed to handlers by sv_rq_session();
+     * lives in the request's arena. */
+    const struct sv_session *session;
+    const char *tenant_id, *account_id; /* the request log line */
+    bool must_change_password;          /* only SV_ROUTE_FORCED_OK routes */
+    bool mfa_pending;                   /* only SV_ROUTE_MFA_OK routes */
+    bool is_admin;                      /* SV_AUTH_ADMIN routes */
+    /* DEV-1: a device session's requests carry the device's signature */
+    bool signs_requests;
+    const char *device_client, *device_id; /* the X-SV-Device values */
+    const uint8_t *device_pk;              /* Ed25519, 32 bytes */
+};
+
+struct sv_http_hooks {
+    /**
+     * Resolve session token @p token (Bearer or cookie) into @p out, whose
+     * memory comes from @p arena. SV_E_UNAUTHENTICATED when it names no
+     * live session.
+     */
+    enum sv_err (*session_resolve)(struct sv_app *app, struct sv_arena *arena,
+                                   const char *token,
+                                   struct sv_http_principal *out);
+    /** The CSRF token a cookie session's state-changing requests carry. */
+    void (*csrf_token)(const struct sv_app *app, const char *token,
+                       char out[48]);
+    /** Record a request refused because a password change is forced. */
+    enum sv_err (*audit_blocked)(struct sv_app *app, const struct sv_session *s,
+                                 const char *ip, const char *user_agent,
+                                 const char *route);
+    /**
+     * Record a signed request's nonce: SV_E_SIGNATURE_INVALID when it was
+     * seen before (a replay).
+     */
+    enum sv_err (*device_nonce_use)(struct sv_app *app,
+                                    const struct sv_session *s,
+                                    const char *nonce);
+};
+
+/**
+ * Install the authentication hooks (borrowed; they must outlive serving).
+ * Before sv_http_serve(); a route that needs a session fails without them.
+ */
+void sv_http_set_hooks(const struct sv_http_hooks *hooks);
 
 /* Static files and the page (static_http.c). */
 void http_static(struct sv_request *rq);

@@ -7,7 +7,6 @@
 #include <microhttpd.h>
 
 #include "http/http.h"
-#include "identity/identity.h"
 
 #define SV_MAX_PARAMS 2
 #define SV_MAX_CLEANUPS 4
@@ -41,7 +40,7 @@ struct sv_request {
 
     /* auth */
     bool has_session;
-    struct sv_session session;
+    struct sv_http_principal who; /* from the session hook */
     /* for the request log: the session's, or who just signed in */
     char log_tenant[40], log_account[40];
 

@@ -16,9 +16,17 @@
 #include "core/util.h"
 #include "auth/devsig.h"
 #include "http/request.h"
-#include "identity/flow.h"
 
 enum { URL_MAX = 1024, SEGS_MAX = 12 };
+
+/* Sessions, CSRF, device nonces: installed at start-up (http.h). */
+static const struct sv_http_hooks *hooks;
+
+void
+sv_http_set_hooks(const struct sv_http_hooks *h)
+{
+    hooks = h;
+}
 
 /* Split @p path (copied into the arena) on '/'. */
 static unsigned
@@ -234,7 +242,11 @@ authenticate_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_UNAUTHENTICATED, NULL);
         return false;
     }
-    rc = sv_session_resolve(rq->app, token, &rq->session);
+    if (SV_NEVER(hooks == NULL)) {
+        sv_reply_error(rq, SV_E_INTERNAL, NULL);
+        return false;
+    }
+    rc = hooks->session_resolve(rq->app, rq->arena, token, &rq->who);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return false;
@@ -242,7 +254,7 @@ authenticate_or_reply(struct sv_request *rq)
     if (rq->cookie_auth) {
         char want[48];
         const char *got = sv_rq_header(rq, "X-CSRF-Token");
-        sv_csrf_token(rq->app, token, want);
+        hooks->csrf_token(rq->app, token, want);
         rq->csrf = sv_arena_strdup(rq->arena, want);
         sodium_memzero(want, sizeof want);
         if (!safe_method(rq) &&
@@ -253,23 +265,21 @@ authenticate_or_reply(struct sv_request *rq)
         }
     }
     rq->has_session = true;
-    rq->need_sig = rq->session.has_device_pk;
-    sv_rq_log_principal(rq, rq->session.tenant_id, rq->session.account_id);
-    if (rq->session.must_change_password &&
+    rq->need_sig = rq->who.signs_requests;
+    sv_rq_log_principal(rq, rq->who.tenant_id, rq->who.account_id);
+    if (rq->who.must_change_password &&
         !(rq->route->flags & SV_ROUTE_FORCED_OK)) {
-        struct sv_actor actor = {rq->session.account_id, rq->session.username,
-                                 rq->ip, rq->user_agent};
-        rc = sv_session_audit_blocked(rq->app, &rq->session, &actor,
-                                      rq->route->path);
+        rc = hooks->audit_blocked(rq->app, rq->who.session, rq->ip,
+                                  rq->user_agent, rq->route->path);
         sv_reply_error(rq, rc == SV_OK ? SV_E_PASSWORD_CHANGE_REQUIRED : rc,
                        NULL);
         return false;
     }
-    if (rq->session.mfa_pending && !(rq->route->flags & SV_ROUTE_MFA_OK)) {
+    if (rq->who.mfa_pending && !(rq->route->flags & SV_ROUTE_MFA_OK)) {
         sv_reply_error(rq, SV_E_MFA_ENROLMENT_REQUIRED, NULL);
         return false;
     }
-    if (rq->route->auth == SV_AUTH_ADMIN && rq->session.role != SV_ROLE_ADMIN) {
+    if (rq->route->auth == SV_AUTH_ADMIN && !rq->who.is_admin) {
         sv_reply_error(rq, SV_E_FORBIDDEN, NULL);
         return false;
     }
@@ -313,8 +323,8 @@ device_signature_or_reply(struct sv_request *rq)
     enum sv_err rc = SV_E_SIGNATURE_INVALID;
 
     /* The device's own id, or the server's id for it (login answer). */
-    if (dev == NULL || (strcmp(dev, rq->session.device_client) != 0 &&
-                        strcmp(dev, rq->session.device_id) != 0))
+    if (dev == NULL || (strcmp(dev, rq->who.device_client) != 0 &&
+                        strcmp(dev, rq->who.device_id) != 0))
         bad = "X-SV-Device";
     else if (ts_s == NULL || !sv_devsig_parse_ts(ts_s, &ts) ||
              !sv_devsig_fresh(ts, sv_now_ms(),
@@ -323,10 +333,10 @@ device_signature_or_reply(struct sv_request *rq)
     else if (nonce == NULL || !sv_devsig_nonce_ok(nonce))
         bad = "X-SV-Nonce";
     else if (sig != NULL &&
-             sv_devsig_verify(rq->session.device_pk, sig, rq->method,
+             sv_devsig_verify(rq->who.device_pk, sig, rq->method,
                               sv_rq_path_and_query(rq), ts, nonce,
                               rq->body ? rq->body : "", rq->body_len) == SV_OK)
-        rc = sv_device_nonce_use(rq->app, &rq->session, nonce);
+        rc = hooks->device_nonce_use(rq->app, rq->who.session, nonce);
     if (rc == SV_OK)
         return true;
     sv_reply_error(rq, rc, rc == SV_E_SIGNATURE_INVALID ? bad : NULL);
@@ -447,7 +457,7 @@ sv_rq_query(struct sv_request *rq, const char *name)
 const struct sv_session *
 sv_rq_session(struct sv_request *rq)
 {
-    return rq->has_session ? &rq->session : NULL;
+    return rq->has_session ? rq->who.session : NULL;
 }
 
 const char *

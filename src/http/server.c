@@ -409,7 +409,7 @@ ticker_main(void *arg)
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
         resume_where(NULL, sv_now_ms());
-                if (++n % 10 == 0 && ticker_fn != NULL)
+        if (++n % 10 == 0 && ticker_fn != NULL)
             ticker_fn(t->app);
     }
     return NULL;

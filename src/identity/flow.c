@@ -20,7 +20,6 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
-#include "http/http.h"
 #include "identity/guard.h"
 #include "identity/identity.h"
 #include "identity/identity_store.h"
@@ -36,6 +35,28 @@ enum {
     SMS_MAX_SENDS = 3,
     CODE_DIGITS = 6
 };
+
+/* Long polls parked on a challenge (flow.h); NULL: none. */
+static const struct sv_flow_waker *waker;
+
+void
+sv_flow_set_waker(const struct sv_flow_waker *w)
+{
+    waker = w;
+}
+
+static void
+wake(const char *key)
+{
+    if (waker != NULL)
+        waker->wake(key);
+}
+
+static unsigned
+parked_count(void)
+{
+    return waker != NULL ? waker->parked() : 0;
+}
 
 const char *
 sv_client_kind_name(enum sv_client_kind k)
@@ -102,14 +123,15 @@ qs_done(enum sv_qs qs)
 static enum sv_err
 flow_audit(struct sv_dbc *c, const char *tenant_id, const char *account_id,
            const char *username, const char *ip, const char *ua,
-           const char *action, const char *target_type, const char *target_id,
-           const char *result, const char *reason, const char *details)
+           enum sv_audit_action action, const char *target_type,
+           const char *target_id, const char *result, const char *reason,
+           const char *details)
 {
     struct sv_audit_event ev = {
         .tenant_id = tenant_id,
         .actor_id = account_id,
         .actor = username,
-        .action = action,
+        .action = sv_audit_action_name(action),
         .target_type = target_type,
         .target_id = target_id,
         .ip = ip,
@@ -576,8 +598,8 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     snprintf(details, sizeof details, "%s", text ? text : "{}");
     free(text);
     return flow_audit(c, tenant_id, account_id, username, cl->ip,
-                      cl->user_agent, "auth.login", "account", account_id,
-                      "success", NULL, details);
+                      cl->user_agent, SV_AUDIT_AUTH_LOGIN, "account",
+                      account_id, "success", NULL, details);
 }
 
 /* ---- after the password ---- */
@@ -603,7 +625,7 @@ refuse(struct sv_dbc *c, const char *tenant_id, const struct sv_account *a,
              sv_client_kind_name(cl->kind));
     out->refused = why;
     return flow_audit(c, tenant_id, a->id, a->username, cl->ip, cl->user_agent,
-                      "auth.login", "account", a->id, "failure",
+                      SV_AUDIT_AUTH_LOGIN, "account", a->id, "failure",
                       sv_err_code(why), details);
 }
 
@@ -681,8 +703,8 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
             "no longer meets your organisation's rules. Choose a new one now.");
         if (rc == SV_OK)
             rc = flow_audit(c, t->id, a->id, a->username, cl->ip,
-                            cl->user_agent, "auth.risk", "account", a->id,
-                            "success", "weak_password", NULL);
+                            cl->user_agent, SV_AUDIT_AUTH_RISK, "account",
+                            a->id, "success", "weak_password", NULL);
         if (rc != SV_OK)
             return rc;
     }
@@ -728,7 +750,7 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
     snprintf(out->tenant_id, sizeof out->tenant_id, "%s", t->id);
     snprintf(out->account_id, sizeof out->account_id, "%s", a->id);
     return flow_audit(c, t->id, a->id, a->username, cl->ip, cl->user_agent,
-                      "auth.challenge", "challenge", ch.id, "success",
+                      SV_AUDIT_AUTH_CHALLENGE, "challenge", ch.id, "success",
                       "password_ok", NULL);
 }
 
@@ -786,8 +808,8 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
         if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
             return rc;
         rc = flow_audit(c, ch->tenant_id, ch->account_id, ch->username,
-                        ch->cl.ip, ch->cl.user_agent, "device.trust", "device",
-                        d.id, "success", how, NULL);
+                        ch->cl.ip, ch->cl.user_agent, SV_AUDIT_DEVICE_TRUST,
+                        "device", d.id, "success", how, NULL);
         if (rc != SV_OK)
             return rc;
     }
@@ -843,8 +865,8 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
         return rc;
     return flow_audit(c, ch->tenant_id[0] ? ch->tenant_id : NULL,
                       actor.account_id, actor.username, ch->cl.ip,
-                      ch->cl.user_agent, "auth.challenge", "challenge", ch->id,
-                      "failure", step, NULL);
+                      ch->cl.user_agent, SV_AUDIT_AUTH_CHALLENGE, "challenge",
+                      ch->id, "failure", step, NULL);
 }
 
 /* ---- CAPTCHA ---- */
@@ -901,8 +923,8 @@ sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
                           const uint8_t name_key[32],
                           const struct sv_client *cl, struct sv_outcome *out)
 {
-    struct cap_ctx x = {app, tenant_id, tenant_slug, username, name_key, cl,
-                        out};
+    struct cap_ctx x = {app,      tenant_id, tenant_slug, username,
+                        name_key, cl,        out};
     if (!sv_bucket_take(&captcha_bucket))
         return SV_E_OVERLOADED;
     return sv_db_run_tx(app->db, "captcha_challenge", cap_new_tx, &x);
@@ -1146,8 +1168,8 @@ send_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     return flow_audit(c, ch.tenant_id, ch.account_id, ch.username, ch.cl.ip,
-                      ch.cl.user_agent, "auth.sms_code", "challenge", ch.id,
-                      "success", NULL, NULL);
+                      ch.cl.user_agent, SV_AUDIT_AUTH_SMS_CODE, "challenge",
+                      ch.id, "success", NULL, NULL);
 }
 
 enum sv_err
@@ -1306,8 +1328,8 @@ ap_start_tx(struct sv_dbc *c, void *cls)
     if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
         return rc;
     return flow_audit(c, ch.tenant_id, ch.account_id, ch.username, ch.cl.ip,
-                      ch.cl.user_agent, "auth.approval.request", "approval",
-                      aid, "success", x->qr ? "qr" : "push", NULL);
+                      ch.cl.user_agent, SV_AUDIT_AUTH_APPROVAL_REQUEST,
+                      "approval", aid, "success", x->qr ? "qr" : "push", NULL);
 }
 
 enum sv_err
@@ -1595,8 +1617,8 @@ decide_tx(struct sv_dbc *c, void *cls)
     }
     return flow_audit(
         c, x->s->tenant_id, x->actor->account_id, x->actor->username,
-        x->actor->ip, x->actor->user_agent, "auth.approval", "approval", x->aid,
-        approve ? "success" : "denied",
+        x->actor->ip, x->actor->user_agent, SV_AUDIT_AUTH_APPROVAL, "approval",
+        x->aid, approve ? "success" : "denied",
         approve ? NULL : (x->mismatch ? "number_mismatch" : "denied_by_user"),
         NULL);
 }
@@ -1615,7 +1637,7 @@ sv_flow_approval_decide(struct sv_app *app, const struct sv_session *s,
     rc = sv_db_run_tx(app->db, "approval_decide", decide_tx, &x);
     if (rc != SV_OK)
         return rc;
-    sv_wake(x.challenge_id); /* the waiting client answers at once */
+    wake(x.challenge_id); /* the waiting client answers at once */
     return x.mismatch ? SV_E_APPROVAL_NUMBER_MISMATCH : SV_OK;
 }
 
@@ -1701,8 +1723,9 @@ revoke_dev_tx(struct sv_dbc *c, void *cls)
     if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
         return rc;
     return flow_audit(c, x->tenant_id, x->actor->account_id, x->actor->username,
-                      x->actor->ip, x->actor->user_agent, "device.revoke",
-                      "device", x->device_id, "success", NULL, NULL);
+                      x->actor->ip, x->actor->user_agent,
+                      SV_AUDIT_DEVICE_REVOKE, "device", x->device_id, "success",
+                      NULL, NULL);
 }
 
 enum sv_err
@@ -1784,8 +1807,8 @@ unlock_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = flow_audit(c, x->tenant_id, x->actor->account_id,
                         x->actor->username, x->actor->ip, x->actor->user_agent,
-                        "security.unlock", "account", x->account_id, "success",
-                        NULL, NULL);
+                        SV_AUDIT_SECURITY_UNLOCK, "account", x->account_id,
+                        "success", NULL, NULL);
     sodium_memzero(&a, sizeof a);
     return rc;
 }
@@ -1897,7 +1920,7 @@ tick_tx(struct sv_dbc *c, void *cls)
     sv_stmt_int(st, 1, *since);
     /* A wake for an id nobody waits on here costs a list walk. */
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
-        sv_wake(sv_stmt_col_text(st, 0));
+        wake(sv_stmt_col_text(st, 0));
     return qs_done(qs);
 }
 
@@ -1932,7 +1955,7 @@ sv_flow_tick(struct sv_app *app)
 
     /* Decisions of the last few seconds, made on any node: the waiting
      * client learns of one from another node within about a second. */
-    if (sv_parked_count() > 0) {
+    if (parked_count() > 0) {
         int64_t since = sv_now_ms() - 2500;
         if (sv_db_run_one(app->db, tick_tx, &since) != SV_OK)
             sv_log(SV_LOG_DEBUG, "wake-up poll failed", "%s", "next tick");

@@ -227,6 +227,19 @@ SV_MUST_CHECK enum sv_err sv_account_get(struct sv_app *app,
                                          const char *tenant_id, const char *id,
                                          struct sv_account *out);
 
+/**
+ * How the flow reaches requests parked on a challenge (long polls): the
+ * server's sv_wake() and sv_parked_count(), installed at start-up
+ * (sv_app_serve) so identity/ needs no http/ header. Unset (the CLI,
+ * tests): nothing is parked and a wake does nothing.
+ */
+struct sv_flow_waker {
+    void (*wake)(const char *key); /* resume requests parked on @p key */
+    unsigned (*parked)(void);      /* requests parked now */
+};
+/** Install @p w (borrowed; it must outlive serving). Before serving. */
+void sv_flow_set_waker(const struct sv_flow_waker *w);
+
 /** The server's ticker: wake long polls decided on any node. */
 void sv_flow_tick(struct sv_app *app);
 

@@ -22,14 +22,6 @@
 
 enum { WAIT_MS = 25000 };
 
-static struct sv_actor
-actor_of(struct sv_request *rq)
-{
-    const struct sv_session *s = sv_rq_session(rq);
-    return (struct sv_actor){s ? s->account_id : NULL, s ? s->username : NULL,
-                             sv_rq_ip(rq), sv_rq_user_agent(rq)};
-}
-
 static const char *
 ch_token(struct sv_request *rq)
 {
@@ -544,7 +536,7 @@ flow_http_approvals_decide(struct sv_request *rq)
          .present = &has_number},
         SV_F_END,
     };
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     bool approve;
     enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
 
@@ -632,7 +624,7 @@ void
 flow_http_my_device_revoke(struct sv_request *rq)
 {
     const struct sv_session *s = sv_rq_session(rq);
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     enum sv_err rc = sv_device_revoke(
         sv_rq_app(rq), s->tenant_id, s->account_id, sv_rq_param(rq, 0), &actor);
     if (rc != SV_OK)
@@ -667,7 +659,7 @@ flow_http_user_devices(struct sv_request *rq)
 void
 flow_http_user_device_revoke(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     enum sv_err rc =
         sv_device_revoke(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
                          sv_rq_param(rq, 0), sv_rq_param(rq, 1), &actor);
@@ -680,7 +672,7 @@ flow_http_user_device_revoke(struct sv_request *rq)
 void
 flow_http_user_unlock(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     enum sv_err rc;
 
     if (!sv_rq_no_fields_or_reply(rq))
@@ -705,11 +697,11 @@ bl_row(void *cls, const struct sv_blacklist_entry *e)
     /* scope "platform": an entry of the platform's (read only here), so
      * an admin sees why a source is refused */
     json_array_append_new(
-        cls, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", e->id,
-                       "kind", e->kind, "value", e->value, "reason", e->reason,
-                       "created_at", created, "expires_at",
-                       e->expires_at ? expires : NULL, "scope",
-                       e->tenant_id != NULL ? "tenant" : "platform"));
+        cls,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", e->id, "kind",
+                  e->kind, "value", e->value, "reason", e->reason, "created_at",
+                  created, "expires_at", e->expires_at ? expires : NULL,
+                  "scope", e->tenant_id != NULL ? "tenant" : "platform"));
 }
 
 void
@@ -730,7 +722,7 @@ flow_http_blacklist_list(struct sv_request *rq)
 void
 flow_http_blacklist_lift(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     enum sv_err rc =
         sv_blacklist_lift(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
                           sv_rq_param(rq, 0), &actor);

@@ -187,14 +187,14 @@ count_fail(struct sv_dbc *c, const struct sv_app *app, const uint8_t key[32],
 
 static enum sv_err
 audit_security(struct sv_dbc *c, const char *tenant_id,
-               const struct sv_actor *actor, const char *action,
+               const struct sv_actor *actor, enum sv_audit_action action,
                const char *reason, const char *details)
 {
     struct sv_audit_event ev = {
         .tenant_id = tenant_id,
         .actor_id = actor ? actor->account_id : NULL,
         .actor = actor ? actor->username : NULL,
-        .action = action,
+        .action = sv_audit_action_name(action),
         .ip = actor ? actor->ip : NULL,
         .user_agent = actor ? actor->user_agent : NULL,
         .result = "denied",
@@ -291,7 +291,7 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     free(text);
     sv_log(SV_LOG_WARN, "credential stuffing: blacklisted", "%s %s", kind,
            value);
-    return audit_security(c, tenant_id, actor, "security.blacklist",
+    return audit_security(c, tenant_id, actor, SV_AUDIT_SECURITY_BLACKLIST,
                           tenant_id != NULL ? "credential_stuffing"
                                             : "unknown_tenant_stuffing",
                           details);
@@ -373,7 +373,7 @@ lock_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     g->locked_until = now + span;
     snprintf(details, sizeof details, "{\"locked_for_s\":%lld,\"lock\":%lld}",
              (long long)(span / 1000), (long long)locks + 1);
-    return audit_security(c, tenant_id, actor, "security.lock",
+    return audit_security(c, tenant_id, actor, SV_AUDIT_SECURITY_LOCK,
                           "too_many_failures", details);
 }
 
@@ -509,9 +509,8 @@ enum sv_err
 sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
                    const char *tenant_slug, const char *username)
 {
-    struct sv_guard g;
-    sv_guard_init(app, &g, tenant_slug, username, "", "");
-    return clear(c, g.name_key);
+    /* The same as a session: failures and lock forgotten. */
+    return sv_guard_session_tx(c, app, tenant_slug, username);
 }
 
 /* ---- password checks in flight per source, this node ---- */
@@ -548,7 +547,7 @@ sv_guard_source_enter(const char *source, unsigned max)
     if (*e == NULL) {
         *e = calloc(1, sizeof **e);
         if (*e != NULL)
-            snprintf((*e)->source, sizeof (*e)->source, "%s", source);
+            snprintf((*e)->source, sizeof(*e)->source, "%s", source);
     }
     if (*e == NULL || (*e)->n >= max)
         ok = false;
@@ -677,7 +676,7 @@ lift_tx(struct sv_dbc *c, void *cls)
         .tenant_id = l->tenant_id,
         .actor_id = l->actor->account_id,
         .actor = l->actor->username,
-        .action = "security.blacklist.lift",
+        .action = sv_audit_action_name(SV_AUDIT_SECURITY_BLACKLIST_LIFT),
         .target_type = "blacklist",
         .target_id = l->id,
         .ip = l->actor->ip,
@@ -728,7 +727,7 @@ add_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     struct sv_audit_event ev = {
         .actor = a->actor,
-        .action = "security.blacklist.add",
+        .action = sv_audit_action_name(SV_AUDIT_SECURITY_BLACKLIST_ADD),
         .target_type = "blacklist",
         .target_id = a->id,
         .result = "success",

@@ -72,8 +72,7 @@ void sv_guard_init_key(const struct sv_app *app, struct sv_guard *g,
  * fingerprint, never the text (it may be a password typed in the wrong
  * field).
  */
-void sv_guard_fingerprint(const struct sv_guard *g,
-                          char out[SV_GUARD_FP_LEN]);
+void sv_guard_fingerprint(const struct sv_guard *g, char out[SV_GUARD_FP_LEN]);
 
 /** Read the decayed counters and the lock. */
 SV_MUST_CHECK enum sv_err sv_guard_read(struct sv_dbc *c,

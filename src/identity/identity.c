@@ -14,7 +14,7 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "identity/identity_store.h"
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 /* ---- rules ---- */
 
@@ -90,7 +90,7 @@ qs_change(enum sv_qs qs)
 
 enum sv_err
 sv_account_audit(struct sv_dbc *c, const char *tenant_id,
-                 const struct sv_actor *actor, const char *action,
+                 const struct sv_actor *actor, enum sv_audit_action action,
                  const char *target_id, const char *result, const char *reason,
                  const char *details)
 {
@@ -98,7 +98,7 @@ sv_account_audit(struct sv_dbc *c, const char *tenant_id,
         .tenant_id = tenant_id,
         .actor_id = actor ? actor->account_id : NULL,
         .actor = actor ? actor->username : NULL,
-        .action = action,
+        .action = sv_audit_action_name(action),
         .target_type = target_id ? "account" : NULL,
         .target_id = target_id,
         .ip = actor ? actor->ip : NULL,
@@ -201,8 +201,8 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
         return sv_qs_err(qs);
     snprintf(details, sizeof details, "{\"username\":\"%s\",\"role\":\"%s\"}",
              username, sv_role_name(role)); /* username is [a-z0-9._-] */
-    rc = sv_account_audit(c, t->id, actor, "account.created", r.a.id, "success",
-                          NULL, details);
+    rc = sv_account_audit(c, t->id, actor, SV_AUDIT_ACCOUNT_CREATED, r.a.id,
+                          "success", NULL, details);
     if (rc != SV_OK)
         return rc;
     if (out != NULL)
@@ -307,8 +307,9 @@ sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
     if (rc == SV_OK)
         rc = sv_flow_close_account_tx(c, account_id);
     if (rc == SV_OK)
-        rc = sv_account_audit(c, tenant_id, actor, "account.password_reset",
-                              account_id, "success", NULL, NULL);
+        rc = sv_account_audit(c, tenant_id, actor,
+                              SV_AUDIT_ACCOUNT_PASSWORD_RESET, account_id,
+                              "success", NULL, NULL);
     return rc;
 }
 
@@ -390,7 +391,7 @@ revoke_tx(struct sv_dbc *c, void *cls)
                                                  sv_now_ms()));
     if (rc != SV_OK)
         return rc;
-    return sv_account_audit(c, r->s->tenant_id, r->actor, "auth.logout",
+    return sv_account_audit(c, r->s->tenant_id, r->actor, SV_AUDIT_AUTH_LOGOUT,
                             r->s->account_id, "success", NULL, NULL);
 }
 
@@ -613,8 +614,8 @@ login_finish_tx(struct sv_dbc *c, void *cls)
             return rc;
         }
         rc = sv_account_audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
-                              "auth.login", actor.account_id, "failure", reason,
-                              details);
+                              SV_AUDIT_AUTH_LOGIN, actor.account_id, "failure",
+                              reason, details);
         free(details);
         if (rc != SV_OK)
             return rc;
@@ -818,7 +819,7 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
         rc = sv_flow_close_account_tx(c, s->account_id);
     if (rc == SV_OK)
         rc = sv_account_audit(c, s->tenant_id, &actor,
-                              "account.password_changed", s->account_id,
+                              SV_AUDIT_ACCOUNT_PASSWORD_CHANGED, s->account_id,
                               "success", NULL, NULL);
     return rc;
 }
@@ -834,9 +835,9 @@ pwchange_failed_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
 
     p->session_closed = false;
-    rc = sv_account_audit(c, s->tenant_id, &actor,
-                          "account.password_change_failed", s->account_id,
-                          "failure", sv_err_code(p->verdict), NULL);
+    rc = sv_account_audit(
+        c, s->tenant_id, &actor, SV_AUDIT_ACCOUNT_PASSWORD_CHANGE_FAILED,
+        s->account_id, "failure", sv_err_code(p->verdict), NULL);
     if (rc != SV_OK || p->verdict != SV_E_CURRENT_PASSWORD_INVALID)
         return rc;
     /* A session that keeps guessing its own password is closed. */
@@ -850,12 +851,11 @@ pwchange_failed_tx(struct sv_dbc *c, void *cls)
                                SV_PWCHANGE_SESSION_FAILURES, now, &closing);
     if (rc != SV_OK || !closing)
         return rc;
-    rc = qs_change(
-        identity_store_revoke_session(c, s->tenant_id, s->id, now));
+    rc = qs_change(identity_store_revoke_session(c, s->tenant_id, s->id, now));
     if (rc == SV_OK)
-        rc = sv_account_audit(c, s->tenant_id, &actor, "auth.session_closed",
-                              s->account_id, "denied",
-                              "current_password_guessing", NULL);
+        rc = sv_account_audit(c, s->tenant_id, &actor,
+                              SV_AUDIT_AUTH_SESSION_CLOSED, s->account_id,
+                              "denied", "current_password_guessing", NULL);
     p->session_closed = rc == SV_OK;
     return rc;
 }
@@ -873,8 +873,9 @@ sv_pwchange_finish(struct sv_app *app, struct sv_pwchange *p)
         p->verdict = rc;
         if (sv_db_run_tx(app->db, "password_change_failed", pwchange_failed_tx,
                          p) != SV_OK)
-            sv_log(SV_LOG_WARN, "audit write failed", "%s",
-                   "account.password_change_failed");
+            sv_log(
+                SV_LOG_WARN, "audit write failed", "%s",
+                sv_audit_action_name(SV_AUDIT_ACCOUNT_PASSWORD_CHANGE_FAILED));
     }
     return rc;
 }
@@ -894,9 +895,9 @@ blocked_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
 
     json_decref(d);
-    rc = sv_account_audit(c, b->s->tenant_id, b->actor,
-                          "auth.password_change_required", b->s->account_id,
-                          "denied", "password_change_required", details);
+    rc = sv_account_audit(
+        c, b->s->tenant_id, b->actor, SV_AUDIT_AUTH_PASSWORD_CHANGE_REQUIRED,
+        b->s->account_id, "denied", "password_change_required", details);
     free(details);
     return rc;
 }

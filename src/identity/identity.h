@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit/audit.h"
 #include "core/errors.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
@@ -53,7 +54,7 @@ struct sv_actor {
  */
 SV_MUST_CHECK enum sv_err
 sv_account_audit(struct sv_dbc *c, const char *tenant_id,
-                 const struct sv_actor *actor, const char *action,
+                 const struct sv_actor *actor, enum sv_audit_action action,
                  const char *target_id, const char *result, const char *reason,
                  const char *details);
 
@@ -162,7 +163,7 @@ struct sv_login {
     char hash[SV_HASH_LEN];
     struct sv_guard guard;
     bool blacklisted, captcha_due, flooding;
-    bool must_wait;       /* AUTH-4: the name's checks in flight are full */
+    bool must_wait; /* AUTH-4: the name's checks in flight are full */
     /* the request's side: a place of its source (per node), how long
      * it may wait for one or for a slot of its name */
     bool source_held;
@@ -222,7 +223,7 @@ struct sv_pwchange {
     char hash[SV_HASH_LEN];
     enum sv_err verdict; /* from work */
     char new_hash[SV_HASH_LEN];
-    bool held; /* the account's one place for a change in flight */
+    bool held;           /* the account's one place for a change in flight */
     bool session_closed; /* too many wrong `current`: this session ended */
 };
 

@@ -12,8 +12,8 @@
 #include "identity/identity_http.h"
 #include "http/request.h"
 
-static struct sv_actor
-actor_of(struct sv_request *rq)
+struct sv_actor
+identity_http_actor(struct sv_request *rq)
 {
     const struct sv_session *s = sv_rq_session(rq);
     return (struct sv_actor){s ? s->account_id : NULL, s ? s->username : NULL,
@@ -246,7 +246,7 @@ login_step(struct sv_request *rq, void *arg)
 void
 identity_http_logout(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     enum sv_err rc;
 
     if (!sv_rq_no_fields_or_reply(rq))

@@ -3,6 +3,7 @@
 #define SV_IDENTITY_HTTP_H
 
 #include "http/http.h"
+#include "identity/identity.h"
 
 void identity_http_login(struct sv_request *rq);
 void identity_http_logout(struct sv_request *rq);
@@ -11,6 +12,16 @@ void identity_http_change_password(struct sv_request *rq);
 void identity_http_users_create(struct sv_request *rq);
 void identity_http_users_list(struct sv_request *rq);
 void identity_http_users_reset(struct sv_request *rq);
+
+/** Who is asking: the session's account (if any), address and agent. */
+struct sv_actor identity_http_actor(struct sv_request *rq);
+
+/**
+ * The router's authentication hooks (session_http.c): sessions, CSRF
+ * tokens, the forced-change audit and device nonces. Installed at start-up
+ * with sv_http_set_hooks().
+ */
+extern const struct sv_http_hooks sv_identity_http_hooks;
 
 struct sv_login;
 /**

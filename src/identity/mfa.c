@@ -17,8 +17,8 @@
 #include "db/db.h"
 #include "identity/identity_store.h"
 #include "identity/mfa_store.h"
-#include "identity/policy.h"
 #include "notify/notify.h"
+#include "policy/policy.h"
 
 #define TOTP_ISSUER "Salesvault"
 #define RESET_TAG "sv-reset-code-v1"
@@ -166,7 +166,7 @@ use_recovery_code(struct sv_dbc *c, const char *tenant_id,
     if (qs == SV_QS_NONE)
         return SV_OK;
     *ok = true;
-    rc = sv_account_audit(c, tenant_id, &actor, "mfa.recovery_code.used",
+    rc = sv_account_audit(c, tenant_id, &actor, SV_AUDIT_MFA_RECOVERY_CODE_USED,
                           account_id, "success", NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
@@ -265,8 +265,9 @@ start_tx(struct sv_dbc *c, void *cls)
         return SV_E_TOTP_ALREADY_ENROLLED; /* confirmed meanwhile */
     if (qs < 0)
         return sv_qs_err(qs);
-    return sv_account_audit(c, s->tenant_id, st->actor, "mfa.totp.enrol_start",
-                            s->account_id, "success", NULL, NULL);
+    return sv_account_audit(c, s->tenant_id, st->actor,
+                            SV_AUDIT_MFA_TOTP_ENROL_START, s->account_id,
+                            "success", NULL, NULL);
 }
 
 enum sv_err
@@ -383,8 +384,9 @@ confirm_tx(struct sv_dbc *c, void *cls)
     sodium_memzero(secret, sizeof secret);
     if (!good) {
         cc->verdict = SV_E_CODE_INVALID;
-        return sv_account_audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
-                                s->account_id, "failure", "code_invalid", NULL);
+        return sv_account_audit(c, s->tenant_id, cc->actor,
+                                SV_AUDIT_MFA_TOTP_ENROL, s->account_id,
+                                "failure", "code_invalid", NULL);
     }
     qs = mfa_store_totp_confirm(c, s->tenant_id, s->account_id, step);
     if (qs < 0)
@@ -397,8 +399,9 @@ confirm_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_done(c, s->tenant_id, s->account_id, s->id));
     if (rc == SV_OK)
-        rc = sv_account_audit(c, s->tenant_id, cc->actor, "mfa.totp.enrol",
-                              s->account_id, "success", NULL, NULL);
+        rc = sv_account_audit(c, s->tenant_id, cc->actor,
+                              SV_AUDIT_MFA_TOTP_ENROL, s->account_id, "success",
+                              NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, s->tenant_id, s->account_id, "security",
@@ -474,8 +477,8 @@ remove_tx(struct sv_dbc *c, void *cls)
             if (rc != SV_OK)
                 return rc;
             return sv_account_audit(c, s->tenant_id, rm->actor,
-                                    "mfa.totp.remove", s->account_id, "failure",
-                                    "code_invalid", NULL);
+                                    SV_AUDIT_MFA_TOTP_REMOVE, s->account_id,
+                                    "failure", "code_invalid", NULL);
         }
     }
     rc = qs_change(mfa_store_totp_delete(c, s->tenant_id, s->account_id));
@@ -486,8 +489,9 @@ remove_tx(struct sv_dbc *c, void *cls)
         rc = qs_change(
             mfa_store_sessions_mfa_again(c, s->tenant_id, s->account_id));
     if (rc == SV_OK)
-        rc = sv_account_audit(c, s->tenant_id, rm->actor, "mfa.totp.remove",
-                              s->account_id, "success", NULL,
+        rc = sv_account_audit(c, s->tenant_id, rm->actor,
+                              SV_AUDIT_MFA_TOTP_REMOVE, s->account_id,
+                              "success", NULL,
                               confirmed ? "{\"state\":\"confirmed\"}"
                                         : "{\"state\":\"pending\"}");
     if (rc == SV_OK && confirmed)
@@ -598,7 +602,7 @@ sv_phone_set_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
         return rc;
     /* The field is named, never the number. */
     rc = sv_account_audit(
-        c, tenant_id, actor, "user.update", account_id, "success", NULL,
+        c, tenant_id, actor, SV_AUDIT_USER_UPDATE, account_id, "success", NULL,
         phone != NULL ? "{\"fields\":[\"phone\"],\"phone\":\"set\"}"
                       : "{\"fields\":[\"phone\"],\"phone\":\"cleared\"}");
     if (rc != SV_OK || (phone == NULL && !had))
@@ -660,8 +664,8 @@ create_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = put_phone(c, t.id, cc->out->id, cc->phone, &had);
     if (rc == SV_OK)
-        rc = sv_account_audit(c, t.id, cc->actor, "user.update", cc->out->id,
-                              "success", NULL,
+        rc = sv_account_audit(c, t.id, cc->actor, SV_AUDIT_USER_UPDATE,
+                              cc->out->id, "success", NULL,
                               "{\"fields\":[\"phone\"],\"phone\":\"set\"}");
     return rc;
 }
@@ -852,8 +856,8 @@ request_tx(struct sv_dbc *c, void *cls)
              sms ? "sms" : "email");
     rc = sv_account_find_by_username(c, t.id, q->username, &a);
     if (rc == SV_E_NOT_FOUND)
-        return sv_account_audit(c, t.id, &actor, "auth.reset_request", NULL,
-                                "failure", "unknown_account", details);
+        return sv_account_audit(c, t.id, &actor, SV_AUDIT_AUTH_RESET_REQUEST,
+                                NULL, "failure", "unknown_account", details);
     if (rc != SV_OK)
         return rc;
     actor.account_id = a.id;
@@ -868,7 +872,7 @@ request_tx(struct sv_dbc *c, void *cls)
     }
     if (!has) {
         rc =
-            sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
+            sv_account_audit(c, t.id, &actor, SV_AUDIT_AUTH_RESET_REQUEST, a.id,
                              "failure", sms ? "no_phone" : "no_email", details);
         goto cleanup;
     }
@@ -878,8 +882,8 @@ request_tx(struct sv_dbc *c, void *cls)
         goto cleanup;
     }
     if (n >= SV_RESET_MAX_PER_HOUR) {
-        rc = sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
-                              "denied", "rate_limited", details);
+        rc = sv_account_audit(c, t.id, &actor, SV_AUDIT_AUTH_RESET_REQUEST,
+                              a.id, "denied", "rate_limited", details);
         goto cleanup;
     }
     /* A new code makes the older ones void; a day later they go. */
@@ -899,7 +903,7 @@ request_tx(struct sv_dbc *c, void *cls)
         rc = sv_qs_err(qs);
         goto cleanup;
     }
-    rc = sv_account_audit(c, t.id, &actor, "auth.reset_request", a.id,
+    rc = sv_account_audit(c, t.id, &actor, SV_AUDIT_AUTH_RESET_REQUEST, a.id,
                           "success", NULL, details);
     q->send = rc == SV_OK;
 cleanup:
@@ -999,8 +1003,8 @@ verify_code_tx(struct sv_dbc *c, void *cls)
     name_fingerprint(v->app, r->tenant_slug, r->username, fp);
     rc = sv_account_find_by_username(c, r->tenant.id, r->username, &r->account);
     if (rc == SV_E_NOT_FOUND)
-        return sv_account_audit(c, r->tenant.id, &actor, "auth.reset", NULL,
-                                "failure", "unknown_account", NULL);
+        return sv_account_audit(c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET,
+                                NULL, "failure", "unknown_account", NULL);
     if (rc != SV_OK)
         return rc;
     actor.account_id = r->account.id;
@@ -1009,7 +1013,7 @@ verify_code_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
-        return sv_account_audit(c, r->tenant.id, &actor, "auth.reset",
+        return sv_account_audit(c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET,
                                 r->account.id, "failure", "no_code", NULL);
     match = false;
     if (six_digits(r->code)) {
@@ -1029,7 +1033,7 @@ verify_code_tx(struct sv_dbc *c, void *cls)
     snprintf(details, sizeof details, "{\"attempts\":%lld}",
              (long long)row.attempts + 1);
     return sv_account_audit(
-        c, r->tenant.id, &actor, "auth.reset", r->account.id, "failure",
+        c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET, r->account.id, "failure",
         row.attempts + 1 >= SV_RESET_MAX_ATTEMPTS ? "code_burnt"
                                                   : "code_invalid",
         details);
@@ -1166,8 +1170,8 @@ finish_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = sv_guard_unlock_tx(c, r->app, r->tenant.slug, r->account.username);
     if (rc == SV_OK)
-        rc = sv_account_audit(c, t, &actor, "auth.reset", a, "success", NULL,
-                              NULL);
+        rc = sv_account_audit(c, t, &actor, SV_AUDIT_AUTH_RESET, a, "success",
+                              NULL, NULL);
     if (rc == SV_OK)
         rc = sv_inbox_post_tx(
             c, t, a, "security", "Password reset",
@@ -1186,7 +1190,7 @@ refused_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = sv_db_scope_tenant(c, r->tenant.id);
     if (rc != SV_OK)
         return rc;
-    return sv_account_audit(c, r->tenant.id, &actor, "auth.reset",
+    return sv_account_audit(c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET,
                             r->account.id, "failure", sv_err_code(r->verdict),
                             NULL);
 }
@@ -1198,7 +1202,8 @@ sv_reset_finish(struct sv_app *app, struct sv_reset *r)
         /* A refused new password: the code stays usable, the try is kept. */
         if (sv_err_status(r->verdict) < 500 &&
             sv_db_run_tx(app->db, "reset_refused", refused_tx, r) != SV_OK)
-            sv_log(SV_LOG_WARN, "audit write failed", "%s", "auth.reset");
+            sv_log(SV_LOG_WARN, "audit write failed", "%s",
+                   sv_audit_action_name(SV_AUDIT_AUTH_RESET));
         return r->verdict;
     }
     return sv_db_run_tx(app->db, "reset", finish_tx, r);

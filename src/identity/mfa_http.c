@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "identity/identity_http.h"
 #include "identity/mfa.h"
 #include "identity/mfa_http.h"
 
@@ -24,14 +25,6 @@
 #define RESET_FLOOR_MS 300
 #define RESET_PARK_KEY "mfa:reset-floor"
 #define QR_SCALE 6
-
-static struct sv_actor
-actor_of(struct sv_request *rq)
-{
-    const struct sv_session *s = sv_rq_session(rq);
-    return (struct sv_actor){s ? s->account_id : NULL, s ? s->username : NULL,
-                             sv_rq_ip(rq), sv_rq_user_agent(rq)};
-}
 
 static bool
 check_phone(const char *s, size_t len)
@@ -77,7 +70,7 @@ wipe_free(void *p, size_t len)
 void
 mfa_http_totp_start(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     struct sv_totp_enrolment e = {0};
     unsigned char *png = NULL;
     size_t png_len = 0;
@@ -113,7 +106,7 @@ mfa_http_totp_start(struct sv_request *rq)
 void
 mfa_http_totp_confirm(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     const char *code = NULL, *bad;
     const struct sv_field spec[] = {
         SV_F_STR("code", &code, 1, 32, NULL),
@@ -146,7 +139,7 @@ mfa_http_totp_confirm(struct sv_request *rq)
 void
 mfa_http_totp_delete(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     const char *code = NULL, *bad;
     const struct sv_field spec[] = {
         SV_F_STR("code", &code, 1, 32, NULL),
@@ -243,7 +236,7 @@ mfa_http_inbox_list(struct sv_request *rq)
 void
 mfa_http_users_update(struct sv_request *rq)
 {
-    struct sv_actor actor = actor_of(rq);
+    struct sv_actor actor = identity_http_actor(rq);
     const json_t *body = sv_rq_json(rq);
     const char *phone = NULL, *bad;
     const struct sv_field spec[] = {

@@ -8,8 +8,8 @@ SV_SQL_SHARED(Q_COUNTER_READ, "counter_read",
               "pending_until FROM auth_counters WHERE key IN ($1, $2, $3)",
               SV_SQL_PLATFORM);
 #define DECAYED(col)                                                           \
-    "CASE WHEN auth_counters." col " - ($2 - auth_counters.updated_at) * "   \
-    "1000 / $3 > 0 THEN auth_counters." col " - ($2 - "                      \
+    "CASE WHEN auth_counters." col " - ($2 - auth_counters.updated_at) * "     \
+    "1000 / $3 > 0 THEN auth_counters." col " - ($2 - "                        \
     "auth_counters.updated_at) * 1000 / $3 ELSE 0 END"
 /*
  * One failure more, after the decay since the last update ($3 ms each);
@@ -27,16 +27,17 @@ SV_SQL_SHARED(Q_COUNTER_FAIL, "counter_fail",
  * so far and the checks in flight, all counted as failures, stay under
  * $4 (captcha_after, thousandths). Leases end at $5. No row: wait.
  */
-SV_SQL_SHARED(Q_COUNTER_CLAIM, "counter_claim",
-              "INSERT INTO auth_counters (key, score, updated_at, pending, "
-              "pending_until) VALUES ($1, 0, $2, 1, $5) "
-              "ON CONFLICT (key) DO UPDATE SET pending = CASE WHEN "
-              "auth_counters.pending_until <= $2 THEN 1 ELSE "
-              "auth_counters.pending + 1 END, pending_until = $5 WHERE " DECAYED(
-                  "score") " + CASE WHEN auth_counters.pending_until <= $2 "
-                           "THEN 0 ELSE auth_counters.pending END * 1000 < $4 "
-                           "RETURNING pending",
-              SV_SQL_PLATFORM);
+SV_SQL_SHARED(
+    Q_COUNTER_CLAIM, "counter_claim",
+    "INSERT INTO auth_counters (key, score, updated_at, pending, "
+    "pending_until) VALUES ($1, 0, $2, 1, $5) "
+    "ON CONFLICT (key) DO UPDATE SET pending = CASE WHEN "
+    "auth_counters.pending_until <= $2 THEN 1 ELSE "
+    "auth_counters.pending + 1 END, pending_until = $5 WHERE " DECAYED(
+        "score") " + CASE WHEN auth_counters.pending_until <= $2 "
+                 "THEN 0 ELSE auth_counters.pending END * 1000 < $4 "
+                 "RETURNING pending",
+    SV_SQL_PLATFORM);
 SV_SQL_SHARED(Q_COUNTER_RELEASE, "counter_release",
               "UPDATE auth_counters SET pending = CASE WHEN pending > 0 THEN "
               "pending - 1 ELSE 0 END WHERE key = $1",

@@ -1,6 +1,6 @@
 /*
- * The SQL of account protection and device trust (guard.c, flow.c,
- * device.c): declared in protect_store.c, bound by the callers.
+ * The SQL of account protection and device trust (guard.c, flow.c):
+ * declared in protect_store.c, bound by the callers.
  */
 #ifndef SV_IDENTITY_PROTECT_STORE_H
 #define SV_IDENTITY_PROTECT_STORE_H
@@ -18,9 +18,9 @@ extern const struct sv_sql Q_FAILURE_ADD, Q_FAILURE_DISTINCT, Q_FAILURE_PRUNE,
     Q_BLACKLIST_PLATFORM_LIFT, Q_FAILURE_FORGET;
 /* challenges */
 extern const struct sv_sql Q_CH_INSERT, Q_CH_FIND, Q_CH_SET_STAGE,
-    Q_CH_SET_CAPTCHA, Q_CH_DRAW, Q_CH_OPEN_BY_IP, Q_CH_SET_CODE, Q_CH_FAIL, Q_CH_SET_APPROVAL, Q_CH_DECIDE,
-    Q_CH_DECIDED_SINCE, Q_CH_PRUNE, Q_CH_CLOSE_ACCOUNT, Q_AP_COUNT_CHALLENGE,
-    Q_AP_COUNT_RECENT, Q_AP_PRUNE;
+    Q_CH_SET_CAPTCHA, Q_CH_DRAW, Q_CH_OPEN_BY_IP, Q_CH_SET_CODE, Q_CH_FAIL,
+    Q_CH_SET_APPROVAL, Q_CH_DECIDE, Q_CH_DECIDED_SINCE, Q_CH_PRUNE,
+    Q_CH_CLOSE_ACCOUNT, Q_AP_COUNT_CHALLENGE, Q_AP_COUNT_RECENT, Q_AP_PRUNE;
 /* devices */
 extern const struct sv_sql Q_DEV_FIND_CLIENT, Q_DEV_INSERT, Q_DEV_SEEN,
     Q_DEV_TRUST, Q_DEV_COUNT_TRUSTED, Q_DEV_LIST, Q_DEV_REVOKE,

@@ -849,7 +849,7 @@ sv_notify_open(const struct sv_config *cfg, struct sv_notify **out, char *err,
                  curl_easy_strerror(curl_init_rc));
         goto cleanup;
     }
-        /*
+    /*
      * The thread takes no signals: SIGTERM/SIGINT belong to the server's
      * sigwait() (a thread that left them unblocked would let the default
      * action kill the process instead of a clean drain).

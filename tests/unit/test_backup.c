@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "backup/backup.h"
+#include "backup/backup_store.h"
 #include "core/config.h"
 #include "db/db.h"
 #include "directory/tenant.h"
@@ -260,10 +261,106 @@ test_backup_needs_the_root_key(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static bool
+not_backed_up(const char *table)
+{
+    for (const char *const *p = bk_not_backed_up; *p != NULL; p++)
+        if (strcmp(*p, table) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Every table of the migrated schema is in the backup (bk_tables) or left
+ * out on purpose (bk_not_backed_up), not both; a backed-up table's dump has
+ * as many columns as the table; every name left out is a real table. A
+ * migration that adds a table or a column cannot leave it out of backups
+ * silently.
+ */
+static void
+test_backup_covers_every_table(void **state)
+{
+    char dir[64], err[256], path[128];
+    struct sv_config cfg;
+    struct sv_db *db = NULL;
+    sqlite3 *h;
+    sqlite3_stmt *st = NULL;
+    int tables = 0, problems = 0, rc;
+    bool seen[BK__COUNT] = {false};
+    (void)state;
+
+    snprintf(dir, sizeof dir, "/tmp/sv-bk-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    sv_config_defaults(&cfg, dir);
+    if (sv_db_open(&cfg, 1, &db, err, sizeof err) != SV_OK)
+        fail_msg("open: %s", err);
+    sv_db_free(db);
+    snprintf(path, sizeof path, "%s/salesvault.db", dir);
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    if (sqlite3_prepare_v2(h,
+                           "SELECT m.name, (SELECT COUNT(*) FROM "
+                           "pragma_table_info(m.name)) FROM sqlite_master m "
+                           "WHERE m.type = 'table' AND m.name NOT LIKE "
+                           "'sqlite\\_%' ESCAPE '\\' ORDER BY m.name",
+                           -1, &st, NULL) != SQLITE_OK)
+        fail_msg("tables: %s", sqlite3_errmsg(h));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int cols = sqlite3_column_int(st, 1);
+        bool backed_up = false, skipped = not_backed_up(name);
+        tables++;
+        for (int i = 0; i < BK__COUNT; i++) {
+            if (strcmp(bk_tables[i].name, name) != 0)
+                continue;
+            backed_up = seen[i] = true;
+            if (bk_tables[i].n_cols != cols) {
+                print_error("%s: %d columns in the schema, %d in the backup\n",
+                            name, cols, bk_tables[i].n_cols);
+                problems++;
+            }
+        }
+        if (backed_up == skipped) {
+            print_error("%s: %s\n", name,
+                        skipped ? "both backed up and in bk_not_backed_up"
+                                : "neither backed up nor in bk_not_backed_up "
+                                  "(src/backup/backup_store.c)");
+            problems++;
+        }
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+    for (const char *const *p = bk_not_backed_up; *p != NULL; p++) {
+        char q[160];
+        snprintf(q, sizeof q,
+                 "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                 "AND name = '%s'",
+                 *p);
+        assert_int_equal(sqlite3_prepare_v2(h, q, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            print_error("%s: in bk_not_backed_up but not a table\n", *p);
+            problems++;
+        }
+        sqlite3_finalize(st);
+    }
+    for (int i = 0; i < BK__COUNT; i++)
+        if (!seen[i]) {
+            print_error("%s: backed up but not a table\n", bk_tables[i].name);
+            problems++;
+        }
+    sqlite3_close(h);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+    assert_true(tables > 10); /* the schema really was read */
+    if (problems > 0)
+        fail_msg("%d problem(s): tables the backup does not account for",
+                 problems);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backup_covers_every_table),
         cmocka_unit_test_setup_teardown(test_backup_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_backup_no_plaintext, setup,

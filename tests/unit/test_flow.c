@@ -93,9 +93,9 @@ new_challenge(struct sv_outcome *o)
     uint8_t key[32];
     memset(key, 7, sizeof key);
     memset(o, 0, sizeof *o);
-    assert_int_equal(sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", key,
-                                               &cl, o),
-                     SV_OK);
+    assert_int_equal(
+        sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", key, &cl, o),
+        SV_OK);
     assert_true(o->challenge);
     assert_string_equal(o->next, "captcha");
     assert_true(strlen(o->ch_token) > 40);
@@ -173,9 +173,9 @@ test_wrong_answer_needs_new_image(void **state)
                          SV_E_CHALLENGE_NOT_FOUND);
     assert_null(png);
     for (int i = 1; i < 5; i++) {
-        assert_int_equal(sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png,
-                                               &len, NULL),
-                         SV_OK);
+        assert_int_equal(
+            sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+            SV_OK);
         free(png);
     }
     assert_int_equal(

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "crypto/password.h"
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 static const struct sv_pwparams cheap = {1, 8u << 20};
 static const struct sv_pwparams costlier = {2, 8u << 20};

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 static const char *const common[] = {"password1", "qwerty123", "iloveyou"};
 

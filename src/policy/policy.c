@@ -1,4 +1,4 @@
-#include "identity/policy.h"
+#include "policy/policy.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -6,9 +6,12 @@
  *   3. no username, tenant slug/name or e-mail (local part) inside
  *   4. not on the common-password blocklist (case-insensitive)
  *   5. zxcvbn score at least the tenant minimum, with the same context words
+ *
+ * A leaf (core only): directory/ keeps a policy per tenant, identity/
+ * checks passwords against it.
  */
-#ifndef SV_IDENTITY_POLICY_H
-#define SV_IDENTITY_POLICY_H
+#ifndef SV_POLICY_POLICY_H
+#define SV_POLICY_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>
