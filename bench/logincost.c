@@ -157,10 +157,7 @@ old_finish_tx(struct sv_dbc *c, void *cls)
     char token[SV_TOKEN_LEN + 1], id[SV_UUID_LEN + 1];
     uint8_t th[SV_TOKEN_HASH_LEN];
     int64_t now = sv_now_ms();
-    enum sv_err rc = sv_db_scope_tenant(c, o->tenant.id);
 
-    if (rc != SV_OK)
-        return rc;
     if (identity_store_swap_hash(c, o->tenant.id, o->row.a.id, o->row.hash,
                                  o->row.hash) != SV_QS_ONE)
         return SV_E_INTERNAL;
@@ -203,7 +200,8 @@ run_old(struct sv_app *app, const char *slug, const char *username)
     if (sv_db_run_ro(app->db, old_lookup_tx, &o) == SV_OK &&
         sv_password_verify(o.row.hash, PASSWORD, sizeof PASSWORD - 1) ==
             SV_OK &&
-        sv_db_run_tx(app->db, "login", old_finish_tx, &o) == SV_OK)
+        sv_db_run_tenant_tx(app->db, "login", o.tenant.id, old_finish_tx, &o) ==
+            SV_OK)
         ret = 0;
     sodium_memzero(&o.row, sizeof o.row);
     return ret;

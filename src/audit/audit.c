@@ -373,9 +373,6 @@ static enum sv_err
 page_tx(struct sv_dbc *c, void *cls)
 {
     struct page_ctx *p = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, p->q->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     p->start(p->cls);
     return sv_audit_list(c, p->q, p->row, p->cls, p->next_seq);
 }
@@ -386,5 +383,5 @@ sv_audit_page(struct sv_db *db, const struct sv_audit_query *q,
               int64_t *next_seq)
 {
     struct page_ctx p = {q, start, row, cls, next_seq};
-    return sv_db_run_ro(db, page_tx, &p);
+    return sv_db_run_tenant_ro(db, q->tenant_id, page_tx, &p);
 }

@@ -56,6 +56,14 @@ const char *sv_audit_category_name(enum sv_audit_category cat);
  */
 void sv_audit_init(const struct sv_keyring *kr);
 
+/** Who did it, from where: copied into audit events. */
+struct sv_actor {
+    const char *account_id;
+    const char *username;
+    const char *ip;
+    const char *user_agent;
+};
+
 /** What happened; strings are borrowed for the call. */
 struct sv_audit_event {
     const char *tenant_id; /* NULL: platform stream */

@@ -11,8 +11,8 @@
 #include "app.h"
 #include "cli/cli.h"
 #include "core/util.h"
-#include "identity/guard.h"
 #include "identity/identity.h"
+#include "risk/risk.h"
 
 static const char help[] =
     "Usage: salesvault blacklist list [--data DIR] [--json]\n"

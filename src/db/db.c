@@ -23,6 +23,8 @@ struct sv_dbc {
     void *conn;
     struct sv_stmt *stmts; /* indexed by statement position in sv_sql */
     struct sv_dbc *next_free;
+    /* The tenant this transaction is scoped to ("" none): for tests. */
+    char tenant_scope[40];
 };
 
 struct sv_db {
@@ -218,6 +220,7 @@ run(struct sv_db *db, const char *name, int kind, sv_tx_fn fn, void *ctx)
         pthread_mutex_lock(&db->write_mu);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         enum sv_qs qs = db->ops->begin(c->conn, kind);
+        c->tenant_scope[0] = '\0';
         if (qs < 0) {
             rc = sv_qs_err(qs);
         } else {
@@ -285,6 +288,7 @@ sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
         return run(db, "read", SV_TX_READ_ONE, fn, ctx);
     c = acquire(db);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        c->tenant_scope[0] = '\0';
         rc = fn(c, ctx);
         db->ops->rollback(c->conn); /* finishes the statement; no tx open */
         if (rc != SV_E_DB_RETRY)
@@ -305,7 +309,59 @@ scope(struct sv_dbc *c, const char *key, const char *value)
 enum sv_err
 sv_db_scope_tenant(struct sv_dbc *c, const char *tenant_id)
 {
-    return scope(c, "salesvault.tenant_id", tenant_id);
+    enum sv_err rc = scope(c, "salesvault.tenant_id", tenant_id);
+    if (rc == SV_OK)
+        snprintf(c->tenant_scope, sizeof c->tenant_scope, "%s", tenant_id);
+    return rc;
+}
+
+const char *
+sv_dbc_tenant_scope(struct sv_dbc *c)
+{
+    return c->tenant_scope[0] != '\0' ? c->tenant_scope : NULL;
+}
+
+struct tenant_run {
+    const char *tenant_id;
+    sv_tx_fn fn;
+    void *ctx;
+};
+
+/* Every attempt: the scope first (SET LOCAL dies with each rollback). */
+static enum sv_err
+tenant_tx(struct sv_dbc *c, void *ctx)
+{
+    const struct tenant_run *t = ctx;
+    enum sv_err rc = sv_db_scope_tenant(c, t->tenant_id);
+    return rc != SV_OK ? rc : t->fn(c, t->ctx);
+}
+
+static enum sv_err
+run_tenant(struct sv_db *db, const char *name, int kind, const char *tenant_id,
+           sv_tx_fn fn, void *ctx)
+{
+    struct tenant_run t = {tenant_id, fn, ctx};
+
+    if (tenant_id == NULL || tenant_id[0] == '\0') {
+        sv_log(SV_LOG_ERROR, "internal error",
+               "transaction %s: no tenant to scope", name);
+        return SV_E_INTERNAL;
+    }
+    return run(db, name, kind, tenant_tx, &t);
+}
+
+enum sv_err
+sv_db_run_tenant_tx(struct sv_db *db, const char *name, const char *tenant_id,
+                    sv_tx_fn fn, void *ctx)
+{
+    return run_tenant(db, name, SV_TX_WRITE, tenant_id, fn, ctx);
+}
+
+enum sv_err
+sv_db_run_tenant_ro(struct sv_db *db, const char *tenant_id, sv_tx_fn fn,
+                    void *ctx)
+{
+    return run_tenant(db, "read", SV_TX_READ, tenant_id, fn, ctx);
 }
 
 enum sv_err
@@ -325,6 +381,7 @@ sv_db_scope_session(struct sv_dbc *c, const uint8_t hash[32])
 enum sv_qs
 sv_dbc_begin(struct sv_dbc *c)
 {
+    c->tenant_scope[0] = '\0';
     return c->db->ops->begin(c->conn, SV_TX_WRITE);
 }
 

@@ -7,7 +7,17 @@
  * (DIR-1: tenant-scoped statements take tenant_id as $1).
  *
  * Connections come from a pool; a statement is prepared once per connection
- * and cached. Transactions only through sv_db_run_tx() / sv_db_run_ro().
+ * and cached. Transactions only through the sv_db_run_*() functions:
+ *
+ *   - tenant work (the caller knows the tenant): sv_db_run_tenant_tx() /
+ *     sv_db_run_tenant_ro(). THE way to run it: they set the row-level
+ *     security scope themselves before the callback, on every attempt, so
+ *     a callback cannot forget it (a forgotten scope shows only on
+ *     PostgreSQL, where RLS hides every row);
+ *   - platform work, and callbacks that pick their tenant inside (login or
+ *     reset by slug, flow steps that read a challenge first):
+ *     sv_db_run_tx() / sv_db_run_ro() / sv_db_run_one(), the callback
+ *     calling sv_db_scope_*() itself.
  */
 #ifndef SV_DB_DB_H
 #define SV_DB_DB_H
@@ -79,6 +89,22 @@ SV_MUST_CHECK enum sv_err sv_db_run_one(struct sv_db *db, sv_tx_fn fn,
 /** Run @p fn in a read-only transaction (one consistent snapshot). */
 SV_MUST_CHECK enum sv_err sv_db_run_ro(struct sv_db *db, sv_tx_fn fn,
                                        void *ctx);
+
+/**
+ * sv_db_run_tx() scoped to tenant @p tenant_id: each attempt begins, calls
+ * sv_db_scope_tenant(c, tenant_id), then @p fn. The way to run tenant work;
+ * @p fn does not scope the tenant itself (it may add sv_db_scope_platform()
+ * or another scope). A NULL or empty @p tenant_id is a bug: SV_E_INTERNAL,
+ * logged, nothing run.
+ */
+SV_MUST_CHECK enum sv_err sv_db_run_tenant_tx(struct sv_db *db,
+                                              const char *name,
+                                              const char *tenant_id,
+                                              sv_tx_fn fn, void *ctx);
+/** sv_db_run_ro() scoped to tenant @p tenant_id, as sv_db_run_tenant_tx(). */
+SV_MUST_CHECK enum sv_err sv_db_run_tenant_ro(struct sv_db *db,
+                                              const char *tenant_id,
+                                              sv_tx_fn fn, void *ctx);
 
 /**
  * The statement @p q on connection @p c, prepared and cached, with
@@ -153,7 +179,9 @@ extern const struct sv_db_ops sv_postgres_ops;
  * Row-level security scope for the rest of the current transaction
  * (PostgreSQL: SET LOCAL salesvault.*; SQLite: nothing, the statements'
  * own tenant_id = $1 is the wall). Call right after the transaction
- * starts, before touching tenant tables.
+ * starts, before touching tenant tables. sv_db_run_tenant_tx() / _ro()
+ * call sv_db_scope_tenant() for you; call it directly only in callbacks
+ * that learn their tenant inside the transaction.
  */
 /** Tenant @p tenant_id's rows only. */
 SV_MUST_CHECK enum sv_err sv_db_scope_tenant(struct sv_dbc *c,
@@ -163,6 +191,13 @@ SV_MUST_CHECK enum sv_err sv_db_scope_platform(struct sv_dbc *c);
 /** The one session whose token hashes to @p hash (and its account). */
 SV_MUST_CHECK enum sv_err sv_db_scope_session(struct sv_dbc *c,
                                               const uint8_t hash[32]);
+
+/**
+ * The tenant the current transaction was scoped to with
+ * sv_db_scope_tenant() (directly or by sv_db_run_tenant_*()), NULL if none:
+ * lets a test see the scope on SQLite too, where it is not enforced.
+ */
+const char *sv_dbc_tenant_scope(struct sv_dbc *c);
 
 /** True on the PostgreSQL engine (for the few engine-specific texts). */
 bool sv_dbc_is_postgres(struct sv_dbc *c);

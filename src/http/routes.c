@@ -7,6 +7,7 @@
 #include "identity/flow_http.h"
 #include "identity/identity_http.h"
 #include "identity/mfa_http.h"
+#include "risk/risk_http.h"
 
 #define B SV_ROUTE_BODY
 #define OPT SV_ROUTE_BODY_OPT
@@ -59,11 +60,11 @@ const struct sv_route sv_routes[] = {
      SV_AUTH_ADMIN, 0, 0, {0}},
     {"DELETE", "/api/v1/users/{id}/devices/{id}", flow_http_user_device_revoke,
      SV_AUTH_ADMIN, 0, 0, {0}},
-    {"POST", "/api/v1/users/{id}/unlock", flow_http_user_unlock,
+    {"POST", "/api/v1/users/{id}/unlock", risk_http_user_unlock,
      SV_AUTH_ADMIN, B | OPT, 1024, {0}},
-    {"GET", "/api/v1/admin/blacklist", flow_http_blacklist_list,
+    {"GET", "/api/v1/admin/blacklist", risk_http_blacklist_list,
      SV_AUTH_ADMIN, 0, 0, {0}},
-    {"DELETE", "/api/v1/admin/blacklist/{id}", flow_http_blacklist_lift,
+    {"DELETE", "/api/v1/admin/blacklist/{id}", risk_http_blacklist_lift,
      SV_AUTH_ADMIN, 0, 0, {0}},
     /* A forced change comes first, even before a required MFA enrolment. */
     {"POST", "/api/v1/me/password", identity_http_change_password,

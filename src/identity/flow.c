@@ -20,12 +20,12 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
-#include "identity/guard.h"
 #include "identity/identity.h"
 #include "identity/identity_store.h"
 #include "identity/mfa.h"
 #include "identity/protect_store.h"
 #include "notify/notify.h"
+#include "risk/risk.h"
 
 enum {
     CHALLENGE_MAX_FAILURES = 5,
@@ -1436,10 +1436,7 @@ pend_tx(struct sv_dbc *c, void *cls)
     struct sv_stmt *st;
     struct sv_approval_view v;
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->s->tenant_id);
 
-    if (rc != SV_OK)
-        return rc;
     if (x->start)
         x->start(x->cls);
     st = sv_db_stmt(c, &Q_AP_PENDING);
@@ -1460,7 +1457,9 @@ sv_flow_approvals_pending(struct sv_app *app, const struct sv_session *s,
 {
     struct pend_ctx x = {s, start, row, cls};
     enum sv_err rc = device_session_only(s);
-    return rc != SV_OK ? rc : sv_db_run_ro(app->db, pend_tx, &x);
+    return rc != SV_OK
+               ? rc
+               : sv_db_run_tenant_ro(app->db, s->tenant_id, pend_tx, &x);
 }
 
 struct scan_ctx {
@@ -1480,10 +1479,7 @@ scan_tx(struct sv_dbc *c, void *cls)
     bool has = false;
     char account[37], state[12], device[37];
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->s->tenant_id);
 
-    if (rc != SV_OK)
-        return rc;
     st = sv_db_stmt(c, &Q_AP_FIND);
     sv_stmt_text(st, 1, x->s->tenant_id);
     sv_stmt_text(st, 2, x->aid);
@@ -1528,7 +1524,8 @@ sv_flow_approval_scan(struct sv_app *app, const struct sv_session *s,
     if (!sv_check_uuid(x.aid))
         return SV_E_FIELD_INVALID;
     x.secret = dot + 1;
-    return sv_db_run_tx(app->db, "approval_scan", scan_tx, &x);
+    return sv_db_run_tenant_tx(app->db, "approval_scan", s->tenant_id, scan_tx,
+                               &x);
 }
 
 struct decide_ctx {
@@ -1553,11 +1550,9 @@ decide_tx(struct sv_dbc *c, void *cls)
     int64_t now = sv_now_ms();
     bool approve;
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->s->tenant_id);
+    enum sv_err rc;
 
     x->mismatch = false;
-    if (rc != SV_OK)
-        return rc;
     st = sv_db_stmt(c, &Q_AP_FIND);
     sv_stmt_text(st, 1, x->s->tenant_id);
     sv_stmt_text(st, 2, x->aid);
@@ -1634,7 +1629,8 @@ sv_flow_approval_decide(struct sv_app *app, const struct sv_session *s,
 
     if (rc != SV_OK)
         return rc;
-    rc = sv_db_run_tx(app->db, "approval_decide", decide_tx, &x);
+    rc = sv_db_run_tenant_tx(app->db, "approval_decide", s->tenant_id,
+                             decide_tx, &x);
     if (rc != SV_OK)
         return rc;
     wake(x.challenge_id); /* the waiting client answers at once */
@@ -1656,10 +1652,7 @@ devlist_tx(struct sv_dbc *c, void *cls)
     struct devlist_ctx *x = cls;
     struct sv_stmt *st;
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->tenant_id);
 
-    if (rc != SV_OK)
-        return rc;
     if (x->start)
         x->start(x->cls);
     st = sv_db_stmt(c, &Q_DEV_LIST);
@@ -1688,7 +1681,7 @@ sv_devices_list(struct sv_app *app, const char *tenant_id,
                 sv_device_row_fn row, void *cls)
 {
     struct devlist_ctx x = {tenant_id, account_id, start, row, cls};
-    return sv_db_run_ro(app->db, devlist_tx, &x);
+    return sv_db_run_tenant_ro(app->db, tenant_id, devlist_tx, &x);
 }
 
 struct revoke_ctx {
@@ -1703,10 +1696,8 @@ revoke_dev_tx(struct sv_dbc *c, void *cls)
     struct sv_stmt *st;
     int64_t now = sv_now_ms();
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->tenant_id);
+    enum sv_err rc;
 
-    if (rc != SV_OK)
-        return rc;
     st = sv_db_stmt(c, &Q_DEV_REVOKE);
     sv_stmt_text(st, 1, x->tenant_id);
     sv_stmt_text(st, 2, x->account_id);
@@ -1734,7 +1725,8 @@ sv_device_revoke(struct sv_app *app, const char *tenant_id,
                  const struct sv_actor *actor)
 {
     struct revoke_ctx x = {tenant_id, account_id, device_id, actor};
-    return sv_db_run_tx(app->db, "device_revoke", revoke_dev_tx, &x);
+    return sv_db_run_tenant_tx(app->db, "device_revoke", tenant_id,
+                               revoke_dev_tx, &x);
 }
 
 struct nonce_ctx {
@@ -1750,10 +1742,8 @@ nonce_tx(struct sv_dbc *c, void *cls)
     int64_t now = sv_now_ms();
     struct sv_stmt *st;
     enum sv_qs qs;
-    enum sv_err rc = sv_db_scope_tenant(c, x->s->tenant_id);
+    enum sv_err rc;
 
-    if (rc != SV_OK)
-        return rc;
     if (randombytes_uniform(32) == 0) {
         st = sv_db_stmt(c, &Q_NONCE_PRUNE);
         sv_stmt_text(st, 1, x->s->tenant_id);
@@ -1779,7 +1769,8 @@ sv_device_nonce_use(struct sv_app *app, const struct sv_session *s,
                     const char *nonce)
 {
     struct nonce_ctx x = {app, s, nonce};
-    return sv_db_run_tx(app->db, "device_nonce", nonce_tx, &x);
+    return sv_db_run_tenant_tx(app->db, "device_nonce", s->tenant_id, nonce_tx,
+                               &x);
 }
 
 /* ---- admin unlock ---- */
@@ -1796,10 +1787,8 @@ unlock_tx(struct sv_dbc *c, void *cls)
     struct unlock_ctx *x = cls;
     struct sv_account a;
     struct sv_tenant t;
-    enum sv_err rc = sv_db_scope_tenant(c, x->tenant_id);
+    enum sv_err rc = sv_account_find(c, x->tenant_id, x->account_id, &a);
 
-    if (rc == SV_OK)
-        rc = sv_account_find(c, x->tenant_id, x->account_id, &a);
     if (rc == SV_OK)
         rc = sv_tenant_find(c, x->tenant_id, &t);
     if (rc == SV_OK)
@@ -1818,7 +1807,8 @@ sv_account_unlock(struct sv_app *app, const char *tenant_id,
                   const char *account_id, const struct sv_actor *actor)
 {
     struct unlock_ctx x = {app, tenant_id, account_id, actor};
-    return sv_db_run_tx(app->db, "account_unlock", unlock_tx, &x);
+    return sv_db_run_tenant_tx(app->db, "account_unlock", tenant_id, unlock_tx,
+                               &x);
 }
 
 enum sv_err
@@ -1896,8 +1886,7 @@ static enum sv_err
 get_tx(struct sv_dbc *c, void *cls)
 {
     struct get_ctx *x = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, x->tenant_id);
-    return rc != SV_OK ? rc : sv_account_find(c, x->tenant_id, x->id, x->out);
+    return sv_account_find(c, x->tenant_id, x->id, x->out);
 }
 
 enum sv_err
@@ -1905,7 +1894,7 @@ sv_account_get(struct sv_app *app, const char *tenant_id, const char *id,
                struct sv_account *out)
 {
     struct get_ctx x = {tenant_id, id, out};
-    return sv_db_run_ro(app->db, get_tx, &x);
+    return sv_db_run_tenant_ro(app->db, tenant_id, get_tx, &x);
 }
 
 /* ---- cross-node wake-ups and housekeeping ---- */
@@ -1938,14 +1927,7 @@ housekeeping_tx(struct sv_dbc *c, void *cls)
     sv_stmt_int(st, 1, now - 3600 * 1000);
     if ((qs = sv_stmt_exec(st)) < 0)
         return sv_qs_err(qs);
-    st = sv_db_stmt(c, &Q_COUNTER_PRUNE);
-    sv_stmt_int(st, 1, now);
-    sv_stmt_int(st, 2, app->cfg.failure_decay_ms);
-    if ((qs = sv_stmt_exec(st)) < 0)
-        return sv_qs_err(qs);
-    st = sv_db_stmt(c, &Q_FAILURE_PRUNE);
-    sv_stmt_int(st, 1, now - app->cfg.stuffing_window_ms);
-    return qs_done(sv_stmt_exec(st));
+    return sv_guard_prune_tx(c, app, now);
 }
 
 void

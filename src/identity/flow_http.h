@@ -1,4 +1,4 @@
-/* Handlers of the login flow, devices, approvals and the blacklist. */
+/* Handlers of the login flow, devices and approvals. */
 #ifndef SV_IDENTITY_FLOW_HTTP_H
 #define SV_IDENTITY_FLOW_HTTP_H
 
@@ -21,9 +21,6 @@ void flow_http_my_devices(struct sv_request *rq);
 void flow_http_my_device_revoke(struct sv_request *rq);
 void flow_http_user_devices(struct sv_request *rq);
 void flow_http_user_device_revoke(struct sv_request *rq);
-void flow_http_user_unlock(struct sv_request *rq);
-void flow_http_blacklist_list(struct sv_request *rq);
-void flow_http_blacklist_lift(struct sv_request *rq);
 
 struct sv_outcome;
 /** Answer a login or a completed step: a session or a challenge. */

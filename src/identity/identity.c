@@ -15,6 +15,11 @@
 #include "db/db.h"
 #include "identity/identity_store.h"
 #include "policy/policy.h"
+#include "risk/risk.h"
+
+/* risk/ keys names and slugs up to these lengths, as identity allows. */
+_Static_assert(SV_GUARD_NAME_MAX == SV_USERNAME_MAX, "risk: username length");
+_Static_assert(SV_GUARD_SLUG_MAX == SV_SLUG_MAX, "risk: slug length");
 
 /* ---- rules ---- */
 
@@ -112,46 +117,21 @@ sv_account_audit(struct sv_dbc *c, const char *tenant_id,
 
 /* ---- accounts ---- */
 
-static void
-lower_copy(char *dst, const char *src, size_t cap)
-{
-    size_t i = 0;
-    for (; src[i] != '\0' && i + 1 < cap; i++)
-        dst[i] = (char)tolower((unsigned char)src[i]);
-    dst[i] = '\0';
-}
-
 /* Decrypt the sealed e-mail of @p r into r->a.email. */
 static enum sv_err
 open_email(struct sv_dbc *c, struct account_row *r)
 {
-    const struct sv_tenant_keys *tk;
-    uint8_t buf[sizeof r->email_enc];
-    size_t n = 0;
     enum sv_err rc;
 
     r->a.has_email = false;
     r->a.email[0] = '\0';
     if (r->email_enc_len == 0)
         return SV_OK;
-    rc = sv_tenant_keys_get(c, r->a.tenant_id,
-                            sv_field_key_id(r->email_enc, r->email_enc_len),
-                            &tk);
-    if (rc != SV_OK)
-        return rc;
-    struct sv_aad aad = {r->a.tenant_id, "accounts", "email", r->a.id};
-    rc = sv_field_open(tk, &aad, r->email_enc, r->email_enc_len, buf, &n);
-    if (rc != SV_OK) {
-        SV_BREAK("account e-mail does not decrypt");
-        return rc;
-    }
-    if (n > SV_EMAIL_MAX)
-        n = SV_EMAIL_MAX;
-    memcpy(r->a.email, buf, n);
-    r->a.email[n] = '\0';
-    r->a.has_email = true;
-    sodium_memzero(buf, sizeof buf);
-    return SV_OK;
+    rc = sv_field_open_str_tx(c, r->a.tenant_id, r->a.id,
+                              &identity_store_email_field, r->email_enc,
+                              r->email_enc_len, r->a.email, sizeof r->a.email);
+    r->a.has_email = rc == SV_OK;
+    return rc;
 }
 
 enum sv_err
@@ -178,19 +158,16 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
     r.a.created_at = sv_now_ms();
     snprintf(r.hash, sizeof r.hash, "%s", hash);
     if (email != NULL) {
-        const struct sv_tenant_keys *tk;
-        char norm[SV_EMAIL_MAX + 1];
-        rc = sv_tenant_keys_get(c, t->id, 0, &tk);
-        if (rc != SV_OK)
-            return rc;
         /* DIR-4 groundwork: sealed at rest, found by a keyed blind index. */
-        struct sv_aad aad = {t->id, "accounts", "email", r.a.id};
-        rc = sv_field_seal(tk, &aad, (const uint8_t *)email, strlen(email),
-                           r.email_enc, &r.email_enc_len);
+        rc =
+            sv_field_seal_tx(c, t->id, r.a.id, &identity_store_email_field,
+                             (const uint8_t *)email, strlen(email), r.email_enc,
+                             sizeof r.email_enc, &r.email_enc_len);
+        if (rc == SV_OK)
+            rc = sv_field_blind_index_tx(c, t->id, &identity_store_email_field,
+                                         email, bidx);
         if (rc != SV_OK)
             return rc;
-        lower_copy(norm, email, sizeof norm);
-        sv_blind_index(tk, "accounts.email", norm, strlen(norm), bidx);
         snprintf(r.a.email, sizeof r.a.email, "%s", email);
         r.a.has_email = true;
     }
@@ -339,9 +316,6 @@ static enum sv_err
 touch_tx(struct sv_dbc *c, void *cls)
 {
     struct sv_session *s = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     return qs_change(
         identity_store_touch_session(c, s->tenant_id, s->id, sv_now_ms()));
 }
@@ -368,7 +342,8 @@ sv_session_resolve(struct sv_app *app, const char *token,
     if (every > 60 * 1000)
         every = 60 * 1000;
     if (sv_now_ms() - out->last_seen_at >= every) {
-        rc = sv_db_run_tx(app->db, "session_touch", touch_tx, out);
+        rc = sv_db_run_tenant_tx(app->db, "session_touch", out->tenant_id,
+                                 touch_tx, out);
         if (rc != SV_OK)
             sv_log(SV_LOG_WARN, "session touch failed", "%s", sv_err_code(rc));
     }
@@ -384,11 +359,8 @@ static enum sv_err
 revoke_tx(struct sv_dbc *c, void *cls)
 {
     struct revoke_ctx *r = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, r->s->tenant_id);
-    if (rc != SV_OK)
-        return rc;
-    rc = qs_change(identity_store_revoke_session(c, r->s->tenant_id, r->s->id,
-                                                 sv_now_ms()));
+    enum sv_err rc = qs_change(identity_store_revoke_session(
+        c, r->s->tenant_id, r->s->id, sv_now_ms()));
     if (rc != SV_OK)
         return rc;
     return sv_account_audit(c, r->s->tenant_id, r->actor, SV_AUDIT_AUTH_LOGOUT,
@@ -400,7 +372,7 @@ sv_session_revoke(struct sv_app *app, const struct sv_session *s,
                   const struct sv_actor *actor)
 {
     struct revoke_ctx r = {s, actor};
-    return sv_db_run_tx(app->db, "logout", revoke_tx, &r);
+    return sv_db_run_tenant_tx(app->db, "logout", s->tenant_id, revoke_tx, &r);
 }
 
 /* ---- login ---- */
@@ -719,9 +691,7 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
 
     bool over = false;
 
-    rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc == SV_OK)
-        rc = sv_db_scope_platform(c);
+    rc = sv_db_scope_platform(c);
     /* AUTH-3: guessing the current password is bounded per account. */
     if (rc == SV_OK)
         rc = sv_guard_key_over(c, p->app, "pwchange", s->account_id,
@@ -756,7 +726,8 @@ sv_pwchange_lookup(struct sv_app *app, struct sv_pwchange *p)
         return SV_E_RATE_LIMITED;
     p->held = true;
     p->app = app;
-    return sv_db_run_ro(app->db, pwchange_lookup_tx, p);
+    return sv_db_run_tenant_ro(app->db, p->session->tenant_id,
+                               pwchange_lookup_tx, p);
 }
 
 void
@@ -795,9 +766,6 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
 
     enum sv_qs qs;
 
-    rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     /* The session may have been revoked while the hashes were computed. */
     qs = identity_store_session_alive(c, s->tenant_id, s->id);
     if (qs == SV_QS_NONE)
@@ -866,7 +834,8 @@ sv_pwchange_finish(struct sv_app *app, struct sv_pwchange *p)
     enum sv_err rc = p->verdict;
 
     if (rc == SV_OK)
-        rc = sv_db_run_tx(app->db, "password_change", pwchange_finish_tx, p);
+        rc = sv_db_run_tenant_tx(app->db, "password_change",
+                                 p->session->tenant_id, pwchange_finish_tx, p);
     if (rc != SV_OK && sv_err_status(rc) < 500) {
         /* A wrong current password from a live session is worth a trace
          * (a stolen session guessing it); so is each refused new one. */
@@ -922,9 +891,6 @@ static enum sv_err
 keys_tx(struct sv_dbc *c, void *cls)
 {
     struct keys_ctx *k = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, k->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     return sv_tenant_keys_get(c, k->tenant_id, k->version, &k->tk);
 }
 
@@ -949,28 +915,20 @@ sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
         struct keys_ctx k = {s->tenant_id,
                              sv_field_key_id(s->email_enc, s->email_enc_len),
                              NULL};
-        struct sv_aad aad = {s->tenant_id, "accounts", "email", s->account_id};
-        uint8_t buf[sizeof s->email_enc];
-        size_t n = 0;
         enum sv_err rc;
 
         k.tk = sv_tenant_keys_cached(k.tenant_id, k.version);
         if (k.tk == NULL) {
-            rc = sv_db_run_ro(app->db, keys_tx, &k);
+            rc = sv_db_run_tenant_ro(app->db, k.tenant_id, keys_tx, &k);
             if (rc != SV_OK)
                 return rc;
         }
-        rc = sv_field_open(k.tk, &aad, s->email_enc, s->email_enc_len, buf, &n);
-        if (rc != SV_OK) {
-            SV_BREAK("account e-mail does not decrypt");
+        rc = sv_field_open_str_keys(
+            k.tk, s->tenant_id, s->account_id, &identity_store_email_field,
+            s->email_enc, s->email_enc_len, a->email, sizeof a->email);
+        if (rc != SV_OK)
             return rc;
-        }
-        if (n > SV_EMAIL_MAX)
-            n = SV_EMAIL_MAX;
-        memcpy(a->email, buf, n);
-        a->email[n] = '\0';
         a->has_email = true;
-        sodium_memzero(buf, sizeof buf);
     }
     return SV_OK;
 }
@@ -987,9 +945,7 @@ create_tx(struct sv_dbc *c, void *cls)
 {
     struct create_ctx *cc = cls;
     struct sv_tenant t;
-    enum sv_err rc = sv_db_scope_tenant(c, cc->tenant_id);
-    if (rc == SV_OK)
-        rc = sv_tenant_find(c, cc->tenant_id, &t);
+    enum sv_err rc = sv_tenant_find(c, cc->tenant_id, &t);
     if (rc != SV_OK)
         return rc;
     return sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
@@ -1003,7 +959,8 @@ sv_account_create(struct sv_app *app, const char *tenant_id,
                   struct sv_account *out)
 {
     struct create_ctx cc = {tenant_id, username, email, hash, role, actor, out};
-    return sv_db_run_tx(app->db, "account_create", create_tx, &cc);
+    return sv_db_run_tenant_tx(app->db, "account_create", tenant_id, create_tx,
+                               &cc);
 }
 
 struct page_ctx {
@@ -1019,9 +976,6 @@ static enum sv_err
 page_tx(struct sv_dbc *c, void *cls)
 {
     struct page_ctx *p = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, p->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     p->start(p->cls);
     return sv_account_list(c, p->tenant_id, p->after_id, p->limit, p->row,
                            p->cls, p->more);
@@ -1033,7 +987,7 @@ sv_account_page(struct sv_app *app, const char *tenant_id, const char *after_id,
                 void *cls, bool *more)
 {
     struct page_ctx p = {tenant_id, after_id, limit, start, row, cls, more};
-    return sv_db_run_ro(app->db, page_tx, &p);
+    return sv_db_run_tenant_ro(app->db, tenant_id, page_tx, &p);
 }
 
 struct reset_ctx {

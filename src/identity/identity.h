@@ -18,7 +18,7 @@
 #include "crypto/token.h"
 #include "directory/tenant.h"
 #include "identity/flow.h"
-#include "identity/guard.h"
+#include "risk/risk.h"
 
 struct sv_app;
 struct sv_dbc;
@@ -38,14 +38,6 @@ struct sv_account {
     bool has_email;
     char email[SV_EMAIL_MAX + 1];
     int64_t created_at;
-};
-
-/** Who did it, from where: copied into audit events. */
-struct sv_actor {
-    const char *account_id;
-    const char *username;
-    const char *ip;
-    const char *user_agent;
 };
 
 /**

@@ -3,6 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+const struct sv_field_desc identity_store_email_field = {
+    .table = "accounts",
+    .column = "email",
+    .blind_index = "accounts.email",
+    .normalise = sv_field_norm_lower,
+    .max_len = SV_EMAIL_MAX,
+};
+
 #define ACOLS                                                                  \
     "id, tenant_id, username, role, email_enc, password_hash, "                \
     "must_change_password, created_at"

@@ -3,7 +3,11 @@
 #define SV_IDENTITY_STORE_H
 
 #include "db/db.h"
+#include "directory/field.h"
 #include "identity/identity.h"
+
+/** accounts.email: sealed, blind-indexed lower-cased (DIR-4). */
+extern const struct sv_field_desc identity_store_email_field;
 
 /* An account row as stored: e-mail still sealed. */
 struct account_row {

@@ -1,5 +1,4 @@
 #include "identity/flow.h"
-#include "identity/guard.h"
 #include "identity/mfa.h"
 
 #include <pthread.h>
@@ -19,6 +18,7 @@
 #include "identity/mfa_store.h"
 #include "notify/notify.h"
 #include "policy/policy.h"
+#include "risk/risk.h"
 
 #define TOTP_ISSUER "Salesvault"
 #define RESET_TAG "sv-reset-code-v1"
@@ -72,18 +72,15 @@ static enum sv_err
 recovery_hash(struct sv_dbc *c, const char *tenant_id, const char *account_id,
               const char *code, uint8_t out[MFA_HASH_LEN])
 {
-    const struct sv_tenant_keys *tk;
     char v[SV_UUID_LEN + 1 + SV_RECOVERY_CODE_LEN + 1];
     enum sv_err rc;
 
     _Static_assert(SV_BLIND_INDEX_LEN == MFA_HASH_LEN, "hash sizes");
-    rc = sv_tenant_keys_get(c, tenant_id, 0, &tk);
-    if (rc != SV_OK)
-        return rc;
     snprintf(v, sizeof v, "%s:%s", account_id, code);
-    sv_blind_index(tk, "recovery_codes.code_hash", v, strlen(v), out);
+    rc = sv_field_blind_index_tx(c, tenant_id, &mfa_store_recovery_field, v,
+                                 out);
     sodium_memzero(v, sizeof v);
-    return SV_OK;
+    return rc;
 }
 
 /* Reset codes: BLAKE2b keyed with app->code_key over (tag, row id, code). */
@@ -109,25 +106,12 @@ static enum sv_err
 open_secret(struct sv_dbc *c, const char *tenant_id, const char *account_id,
             const struct totp_row *r, uint8_t secret[SV_TOTP_SECRET_LEN])
 {
-    const struct sv_tenant_keys *tk;
-    uint8_t buf[MFA_SECRET_ENC_MAX];
     size_t n = 0;
-    enum sv_err rc;
 
-    rc = sv_tenant_keys_get(
-        c, tenant_id, sv_field_key_id(r->secret_enc, r->secret_enc_len), &tk);
-    if (rc != SV_OK)
-        return rc;
-    struct sv_aad aad = {tenant_id, "totp", "secret", account_id};
-    rc = sv_field_open(tk, &aad, r->secret_enc, r->secret_enc_len, buf, &n);
-    if (rc == SV_OK && n != SV_TOTP_SECRET_LEN)
-        rc = SV_E_TAMPERED;
-    if (rc != SV_OK)
-        SV_BREAK("totp secret does not decrypt");
-    else
-        memcpy(secret, buf, SV_TOTP_SECRET_LEN);
-    sodium_memzero(buf, sizeof buf);
-    return rc;
+    /* The descriptor demands exactly SV_TOTP_SECRET_LEN bytes. */
+    return sv_field_open_tx(c, tenant_id, account_id,
+                            &mfa_store_totp_secret_field, r->secret_enc,
+                            r->secret_enc_len, secret, SV_TOTP_SECRET_LEN, &n);
 }
 
 enum sv_err
@@ -238,25 +222,20 @@ start_tx(struct sv_dbc *c, void *cls)
 {
     struct start_ctx *st = cls;
     const struct sv_session *s = st->s;
-    const struct sv_tenant_keys *tk;
     uint8_t enc[MFA_SECRET_ENC_MAX];
     size_t enc_len = 0;
     bool enrolled;
     enum sv_err rc;
     enum sv_qs qs;
 
-    rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc == SV_OK)
-        rc = sv_totp_enrolled_tx(c, s->tenant_id, s->account_id, &enrolled);
+    rc = sv_totp_enrolled_tx(c, s->tenant_id, s->account_id, &enrolled);
     if (rc != SV_OK)
         return rc;
     if (enrolled)
         return SV_E_TOTP_ALREADY_ENROLLED;
-    rc = sv_tenant_keys_get(c, s->tenant_id, 0, &tk);
-    if (rc != SV_OK)
-        return rc;
-    struct sv_aad aad = {s->tenant_id, "totp", "secret", s->account_id};
-    rc = sv_field_seal(tk, &aad, st->secret, sizeof st->secret, enc, &enc_len);
+    rc = sv_field_seal_tx(c, s->tenant_id, s->account_id,
+                          &mfa_store_totp_secret_field, st->secret,
+                          sizeof st->secret, enc, sizeof enc, &enc_len);
     if (rc != SV_OK)
         return rc;
     qs = mfa_store_totp_put_pending(c, s->tenant_id, s->account_id, enc,
@@ -280,7 +259,8 @@ sv_totp_enrol_start(struct sv_app *app, const struct sv_session *s,
 
     memset(out, 0, sizeof *out);
     sv_totp_secret_new(st.secret);
-    rc = sv_db_run_tx(app->db, "totp_enrol_start", start_tx, &st);
+    rc = sv_db_run_tenant_tx(app->db, "totp_enrol_start", s->tenant_id,
+                             start_tx, &st);
     if (rc == SV_OK) {
         snprintf(label, sizeof label, "%s@%s", s->username, s->tenant_slug);
         sv_totp_base32(st.secret, sizeof st.secret, out->secret_b32);
@@ -364,9 +344,6 @@ confirm_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     cc->verdict = SV_E_TOTP_NOT_ENROLLED;
-    rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     qs = mfa_store_totp_find(c, s->tenant_id, s->account_id, &r);
     if (qs < 0)
         return sv_qs_err(qs);
@@ -420,8 +397,8 @@ sv_totp_enrol_confirm(struct sv_app *app, const struct sv_session *s,
                       char codes[SV_RECOVERY_CODES][SV_RECOVERY_CODE_LEN + 1])
 {
     struct confirm_ctx cc = {s, actor, code, codes, SV_E_INTERNAL};
-    enum sv_err rc =
-        sv_db_run_tx(app->db, "totp_enrol_confirm", confirm_tx, &cc);
+    enum sv_err rc = sv_db_run_tenant_tx(app->db, "totp_enrol_confirm",
+                                         s->tenant_id, confirm_tx, &cc);
 
     if (rc == SV_OK)
         rc = cc.verdict;
@@ -450,9 +427,6 @@ remove_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     rm->verdict = SV_E_TOTP_NOT_ENROLLED;
-    rc = sv_db_scope_tenant(c, s->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     qs = mfa_store_totp_find(c, s->tenant_id, s->account_id, &r);
     confirmed = qs == SV_QS_ONE && r.confirmed;
     sodium_memzero(&r, sizeof r);
@@ -511,7 +485,8 @@ sv_totp_remove(struct sv_app *app, const struct sv_session *s,
                const struct sv_actor *actor, const char *code)
 {
     struct remove_ctx rm = {app, s, actor, code, SV_E_INTERNAL};
-    enum sv_err rc = sv_db_run_tx(app->db, "totp_remove", remove_tx, &rm);
+    enum sv_err rc = sv_db_run_tenant_tx(app->db, "totp_remove", s->tenant_id,
+                                         remove_tx, &rm);
     return rc == SV_OK ? rm.verdict : rc;
 }
 
@@ -521,9 +496,8 @@ enum sv_err
 sv_phone_get_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
                 char out[SV_PHONE_MAX + 1], bool *has)
 {
-    const struct sv_tenant_keys *tk;
-    uint8_t enc[MFA_PHONE_ENC_MAX], buf[MFA_PHONE_ENC_MAX];
-    size_t enc_len = 0, n = 0;
+    uint8_t enc[MFA_PHONE_ENC_MAX];
+    size_t enc_len = 0;
     enum sv_err rc;
     enum sv_qs qs;
 
@@ -536,21 +510,9 @@ sv_phone_get_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
         return sv_qs_err(qs);
     if (enc_len == 0)
         return SV_OK;
-    rc = sv_tenant_keys_get(c, tenant_id, sv_field_key_id(enc, enc_len), &tk);
-    if (rc != SV_OK)
-        return rc;
-    struct sv_aad aad = {tenant_id, "accounts", "phone", account_id};
-    rc = sv_field_open(tk, &aad, enc, enc_len, buf, &n);
-    if (rc == SV_OK && n > SV_PHONE_MAX)
-        rc = SV_E_TAMPERED;
-    if (rc != SV_OK) {
-        SV_BREAK("account phone does not decrypt");
-    } else {
-        memcpy(out, buf, n);
-        out[n] = '\0';
-        *has = true;
-    }
-    sodium_memzero(buf, sizeof buf);
+    rc = sv_field_open_str_tx(c, tenant_id, account_id, &mfa_store_phone_field,
+                              enc, enc_len, out, SV_PHONE_MAX + 1);
+    *has = rc == SV_OK;
     return rc;
 }
 
@@ -559,7 +521,6 @@ static enum sv_err
 put_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
           const char *phone, bool *had)
 {
-    const struct sv_tenant_keys *tk;
     uint8_t enc[MFA_PHONE_ENC_MAX];
     size_t enc_len = 0;
     enum sv_err rc;
@@ -574,12 +535,9 @@ put_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
         return sv_qs_err(qs);
     *had = enc_len > 0;
     if (phone != NULL) {
-        rc = sv_tenant_keys_get(c, tenant_id, 0, &tk);
-        if (rc != SV_OK)
-            return rc;
-        struct sv_aad aad = {tenant_id, "accounts", "phone", account_id};
-        rc = sv_field_seal(tk, &aad, (const uint8_t *)phone, strlen(phone), enc,
-                           &enc_len);
+        rc = sv_field_seal_tx(c, tenant_id, account_id, &mfa_store_phone_field,
+                              (const uint8_t *)phone, strlen(phone), enc,
+                              sizeof enc, &enc_len);
         if (rc != SV_OK)
             return rc;
     }
@@ -627,9 +585,6 @@ static enum sv_err
 phone_tx(struct sv_dbc *c, void *cls)
 {
     struct phone_ctx *p = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, p->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     return sv_phone_set_tx(c, p->tenant_id, p->account_id, p->phone, p->actor);
 }
 
@@ -638,7 +593,7 @@ sv_phone_set(struct sv_app *app, const char *tenant_id, const char *account_id,
              const char *phone, const struct sv_actor *actor)
 {
     struct phone_ctx p = {tenant_id, account_id, phone, actor};
-    return sv_db_run_tx(app->db, "phone_set", phone_tx, &p);
+    return sv_db_run_tenant_tx(app->db, "phone_set", tenant_id, phone_tx, &p);
 }
 
 struct create_ctx {
@@ -654,10 +609,8 @@ create_tx(struct sv_dbc *c, void *cls)
     struct create_ctx *cc = cls;
     struct sv_tenant t;
     bool had = false;
-    enum sv_err rc = sv_db_scope_tenant(c, cc->tenant_id);
+    enum sv_err rc = sv_tenant_find(c, cc->tenant_id, &t);
 
-    if (rc == SV_OK)
-        rc = sv_tenant_find(c, cc->tenant_id, &t);
     if (rc == SV_OK)
         rc = sv_account_create_tx(c, &t, cc->username, cc->role, cc->email,
                                   cc->hash, cc->actor, cc->out);
@@ -683,7 +636,8 @@ sv_account_create_with_phone(struct sv_app *app, const char *tenant_id,
     sv_assert(out != NULL && phone != NULL);
     if (!sv_check_phone(phone))
         return SV_E_FIELD_INVALID;
-    return sv_db_run_tx(app->db, "account_create", create_tx, &cc);
+    return sv_db_run_tenant_tx(app->db, "account_create", tenant_id, create_tx,
+                               &cc);
 }
 
 /* ---- inbox ---- */
@@ -758,11 +712,8 @@ static enum sv_err
 inbox_tx(struct sv_dbc *c, void *cls)
 {
     struct inbox_ctx *ic = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, ic->tenant_id);
     enum sv_qs qs;
 
-    if (rc != SV_OK)
-        return rc;
     ic->n = 0;
     ic->start(ic->cls);
     qs = mfa_store_inbox_list(c, ic->tenant_id, ic->account_id, ic->before_id,
@@ -780,7 +731,7 @@ sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
 {
     struct inbox_ctx ic = {tenant_id, account_id, before_id, limit, 0,
                            start,     row,        cls,       more};
-    return sv_db_run_ro(app->db, inbox_tx, &ic);
+    return sv_db_run_tenant_ro(app->db, tenant_id, inbox_tx, &ic);
 }
 
 /* ---- reset: request ---- */
@@ -1146,9 +1097,6 @@ finish_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
     enum sv_qs qs;
 
-    rc = sv_db_scope_tenant(c, t);
-    if (rc != SV_OK)
-        return rc;
     /* Single use: of two requests with the same code only one gets here. */
     qs = mfa_store_reset_use(c, t, r->code_id, now);
     if (qs == SV_QS_NONE)
@@ -1187,9 +1135,6 @@ refused_tx(struct sv_dbc *c, void *cls)
     struct sv_reset *r = cls;
     struct sv_actor actor = {r->account.id, r->account.username, r->ip,
                              r->user_agent};
-    enum sv_err rc = sv_db_scope_tenant(c, r->tenant.id);
-    if (rc != SV_OK)
-        return rc;
     return sv_account_audit(c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET,
                             r->account.id, "failure", sv_err_code(r->verdict),
                             NULL);
@@ -1201,10 +1146,11 @@ sv_reset_finish(struct sv_app *app, struct sv_reset *r)
     if (r->verdict != SV_OK) {
         /* A refused new password: the code stays usable, the try is kept. */
         if (sv_err_status(r->verdict) < 500 &&
-            sv_db_run_tx(app->db, "reset_refused", refused_tx, r) != SV_OK)
+            sv_db_run_tenant_tx(app->db, "reset_refused", r->tenant.id,
+                                refused_tx, r) != SV_OK)
             sv_log(SV_LOG_WARN, "audit write failed", "%s",
                    sv_audit_action_name(SV_AUDIT_AUTH_RESET));
         return r->verdict;
     }
-    return sv_db_run_tx(app->db, "reset", finish_tx, r);
+    return sv_db_run_tenant_tx(app->db, "reset", r->tenant.id, finish_tx, r);
 }

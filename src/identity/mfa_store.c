@@ -3,6 +3,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
+
+const struct sv_field_desc mfa_store_totp_secret_field = {
+    .table = "totp",
+    .column = "secret",
+    .min_len = SV_TOTP_SECRET_LEN,
+    .max_len = SV_TOTP_SECRET_LEN,
+};
+
+const struct sv_field_desc mfa_store_phone_field = {
+    .table = "accounts",
+    .column = "phone",
+    .max_len = SV_PHONE_MAX,
+};
+
+const struct sv_field_desc mfa_store_recovery_field = {
+    .table = "recovery_codes",
+    .column = "code_hash",
+    .blind_index = "recovery_codes.code_hash",
+    .max_len = SV_UUID_LEN + 1 + SV_RECOVERY_CODE_LEN,
+};
+
 /* ---- totp ---- */
 
 SV_SQL(Q_TOTP_FIND, "mfa_totp_find",

@@ -5,11 +5,22 @@
 #include "auth/totp.h"
 #include "crypto/keyring.h"
 #include "db/db.h"
+#include "directory/field.h"
 #include "identity/mfa.h"
 
 #define MFA_SECRET_ENC_MAX (SV_TOTP_SECRET_LEN + SV_AEAD_OVERHEAD)
 #define MFA_PHONE_ENC_MAX (SV_PHONE_MAX + SV_AEAD_OVERHEAD)
 #define MFA_HASH_LEN 32
+
+/** totp.secret: sealed, exactly SV_TOTP_SECRET_LEN bytes. */
+extern const struct sv_field_desc mfa_store_totp_secret_field;
+/** accounts.phone: sealed E.164 number. */
+extern const struct sv_field_desc mfa_store_phone_field;
+/**
+ * recovery_codes.code_hash: not sealed, only blind-indexed ("account id:code"
+ * under the tenant's index key).
+ */
+extern const struct sv_field_desc mfa_store_recovery_field;
 
 /* A totp row as stored: the secret still sealed. */
 struct totp_row {

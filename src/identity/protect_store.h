@@ -1,21 +1,13 @@
 /*
- * The SQL of account protection and device trust (guard.c, flow.c):
- * declared in protect_store.c, bound by the callers.
+ * The SQL of the login flow and device trust (flow.c): challenges,
+ * devices, approvals; declared in protect_store.c, bound by the callers.
+ * (Counters, failures and the blacklist: risk/risk_store.h.)
  */
 #ifndef SV_IDENTITY_PROTECT_STORE_H
 #define SV_IDENTITY_PROTECT_STORE_H
 
 #include "db/db.h"
 
-/* AUTH-4 counters */
-extern const struct sv_sql Q_COUNTER_READ, Q_COUNTER_FAIL, Q_COUNTER_LOCK,
-    Q_COUNTER_LOCKS, Q_COUNTER_CLEAR, Q_COUNTER_CLAIM, Q_COUNTER_RELEASE,
-    Q_COUNTER_PRUNE;
-/* AUTH-5 */
-extern const struct sv_sql Q_FAILURE_ADD, Q_FAILURE_DISTINCT, Q_FAILURE_PRUNE,
-    Q_BLACKLIST_HIT, Q_BLACKLIST_ACTIVE, Q_BLACKLIST_ADD, Q_BLACKLIST_LIST,
-    Q_BLACKLIST_LIFT, Q_BLACKLIST_PLATFORM_ADD, Q_BLACKLIST_PLATFORM_LIST,
-    Q_BLACKLIST_PLATFORM_LIFT, Q_FAILURE_FORGET;
 /* challenges */
 extern const struct sv_sql Q_CH_INSERT, Q_CH_FIND, Q_CH_SET_STAGE,
     Q_CH_SET_CAPTCHA, Q_CH_DRAW, Q_CH_OPEN_BY_IP, Q_CH_SET_CODE, Q_CH_FAIL,

@@ -41,18 +41,21 @@ ALLOWED = {
     # hooks (struct sv_http_hooks), never as identity/ headers.
     "http": {"core", "app", "auth"},
     "directory": {"core", "crypto", "db", "audit", "policy"},
+    # Failure counters, locks, stuffing, the blacklist: below identity,
+    # which asks it before and after every check.
+    "risk": {"core", "db", "audit", "app"},
     "identity": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
-                 "directory", "app"},
+                 "directory", "risk", "app"},
     "backup": {"core", "db", "audit", "app"},
-    "cli": {"core", "crypto", "db", "audit", "auth", "directory", "identity",
-            "backup", "app"},
+    "cli": {"core", "crypto", "db", "audit", "auth", "directory", "risk",
+            "identity", "backup", "app"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
     "handlers": {"core", "app", "http", "auth", "audit", "notify", "policy",
-                 "directory", "identity", "backup"},
+                 "directory", "risk", "identity", "backup"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
     "main": {"core", "crypto", "db", "policy", "auth", "notify", "app",
-             "audit", "http", "directory", "identity", "backup", "cli",
+             "audit", "http", "directory", "risk", "identity", "backup", "cli",
              "handlers"},
 }
 

@@ -1,7 +1,8 @@
 /*
  * DR-1 / DIR-1 on PostgreSQL: the engine behind db.h, and row-level security
  * as a second wall. Needs a cluster from scripts/pg-cluster.sh (port in
- * SV_TEST_PG_PORT, roles postgres, sv_owner, sv_app); skipped without one.
+ * SV_TEST_PG_PORT, roles postgres, sv_owner, sv_app); without one the
+ * PostgreSQL-only tests are skipped and the rest run on SQLite.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,23 +110,24 @@ setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     char err[512], sql[160];
 
+    /* Without a cluster, a SQLite file: the engine-neutral tests run. */
     f->port = getenv("SV_TEST_PG_PORT");
     *state = f;
-    if (f->port == NULL)
-        return 0;
     snprintf(f->dir, sizeof f->dir, "/tmp/sv-db-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->dbname, sizeof f->dbname, "sv_unit_%d", (int)getpid());
-    PGconn *admin = connect_as(f, "postgres", "postgres");
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER sv_owner", f->dbname);
-    exec_ok(admin, sql);
-    PQfinish(admin);
-
     sv_config_defaults(&f->cfg, f->dir);
-    snprintf(f->cfg.db_url, sizeof f->cfg.db_url,
-             "postgres://sv_app@127.0.0.1:%s/%s", f->port, f->dbname);
-    snprintf(f->cfg.db_migrate_url, sizeof f->cfg.db_migrate_url,
-             "postgres://sv_owner@127.0.0.1:%s/%s", f->port, f->dbname);
+    if (f->port != NULL) {
+        snprintf(f->dbname, sizeof f->dbname, "sv_unit_%d", (int)getpid());
+        PGconn *admin = connect_as(f, "postgres", "postgres");
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER sv_owner",
+                 f->dbname);
+        exec_ok(admin, sql);
+        PQfinish(admin);
+        snprintf(f->cfg.db_url, sizeof f->cfg.db_url,
+                 "postgres://sv_app@127.0.0.1:%s/%s", f->port, f->dbname);
+        snprintf(f->cfg.db_migrate_url, sizeof f->cfg.db_migrate_url,
+                 "postgres://sv_owner@127.0.0.1:%s/%s", f->port, f->dbname);
+    }
     assert_int_equal(sv_keyring_create_file(f->cfg.root_key_file), SV_OK);
     assert_int_equal(
         sv_keyring_load(f->cfg.root_key_file, &f->kr, err, sizeof err), SV_OK);
@@ -142,7 +144,8 @@ setup(void **state)
     struct seed_ctx sb = {f, &f->b, &f->b_user, "bert"};
     assert_int_equal(sv_db_run_tx(f->db, "seed", seed_tx, &sa), SV_OK);
     assert_int_equal(sv_db_run_tx(f->db, "seed", seed_tx, &sb), SV_OK);
-    f->app = connect_as(f, "sv_app", f->dbname);
+    if (f->port != NULL)
+        f->app = connect_as(f, "sv_app", f->dbname);
     return 0;
 }
 
@@ -152,19 +155,19 @@ teardown(void **state)
     struct fixture *f = *state;
     char sql[160], cmd[128];
 
+    sv_db_free(f->db);
+    sv_tenant_keys_fini();
+    sv_audit_init(NULL);
+    sv_keyring_free(f->kr);
     if (f->port != NULL) {
         PQfinish(f->app);
-        sv_db_free(f->db);
-        sv_tenant_keys_fini();
-        sv_audit_init(NULL);
-        sv_keyring_free(f->kr);
         PGconn *admin = connect_as(f, "postgres", "postgres");
         snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->dbname);
         exec_ok(admin, sql);
         PQfinish(admin);
-        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-        assert_int_equal(system(cmd), 0);
     }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
     free(f);
     return 0;
 }
@@ -360,9 +363,6 @@ static enum sv_err
 find_tx(struct sv_dbc *c, void *cls)
 {
     struct find_ctx *fc = cls;
-    enum sv_err rc = sv_db_scope_tenant(c, fc->tenant_id);
-    if (rc != SV_OK)
-        return rc;
     return sv_account_find(c, fc->tenant_id, fc->id, &fc->out);
 }
 
@@ -374,7 +374,8 @@ test_db_capabilities_round_trip(void **state)
     struct find_ctx fc = {.tenant_id = f->a.id, .id = f->a_user.id};
 
     /* Sealed e-mail, integers, text: all back as they went in. */
-    assert_int_equal(sv_db_run_ro(f->db, find_tx, &fc), SV_OK);
+    assert_int_equal(sv_db_run_tenant_ro(f->db, fc.tenant_id, find_tx, &fc),
+                     SV_OK);
     assert_string_equal(fc.out.username, "anna");
     assert_true(fc.out.has_email);
     assert_string_equal(fc.out.email, "someone@example.com");
@@ -382,7 +383,99 @@ test_db_capabilities_round_trip(void **state)
     assert_true(fc.out.created_at > 1700000000000LL);
     /* B's id through A's scope: not found. */
     struct find_ctx cross = {.tenant_id = f->a.id, .id = f->b_user.id};
-    assert_int_equal(sv_db_run_ro(f->db, find_tx, &cross), SV_E_NOT_FOUND);
+    assert_int_equal(
+        sv_db_run_tenant_ro(f->db, cross.tenant_id, find_tx, &cross),
+        SV_E_NOT_FOUND);
+}
+
+/* Every account row the transaction may see: no tenant filter of its own. */
+SV_SQL(Q_T_ACCOUNTS, "test_db_visible_accounts",
+       "SELECT count(*) FROM accounts", SV_SQL_PLATFORM);
+
+struct probe_ctx {
+    const struct fixture *f;
+    bool retry_first; /* fail the first attempt as busy */
+    int calls;
+    char scope[40]; /* sv_dbc_tenant_scope() at the last call, "" none */
+    int64_t visible;
+    enum sv_err own, other;
+};
+
+static enum sv_err
+probe_tx(struct sv_dbc *c, void *cls)
+{
+    struct probe_ctx *p = cls;
+    const char *t = sv_dbc_tenant_scope(c);
+    struct sv_account a;
+    struct sv_stmt *st;
+
+    p->calls++;
+    snprintf(p->scope, sizeof p->scope, "%s", t != NULL ? t : "");
+    if (p->retry_first && p->calls == 1)
+        return SV_E_DB_RETRY; /* the next attempt must be scoped anew */
+    st = sv_db_stmt(c, &Q_T_ACCOUNTS);
+    if (sv_stmt_step(st) != SV_QS_ONE)
+        return SV_E_INTERNAL;
+    p->visible = sv_stmt_col_int(st, 0);
+    /* A's own account; B's, asked for by B's id (no $1 wall to stop it). */
+    p->own = sv_account_find(c, p->f->a.id, p->f->a_user.id, &a);
+    p->other = sv_account_find(c, p->f->b.id, p->f->b_user.id, &a);
+    sodium_memzero(&a, sizeof a);
+    return SV_OK;
+}
+
+/*
+ * sv_db_run_tenant_tx() / _ro() scope the tenant before the callback, on
+ * every attempt: the callback sees its tenant's rows and (PostgreSQL, RLS)
+ * no other's. On SQLite the scope is recorded but not enforced.
+ */
+static void
+test_db_run_tenant_scopes(void **state)
+{
+    struct fixture *f = *state;
+    bool pg = f->port != NULL;
+    struct probe_ctx ro = {.f = f};
+    struct probe_ctx tx = {.f = f, .retry_first = true};
+    struct probe_ctx bare = {.f = f};
+
+    assert_int_equal(sv_db_run_tenant_ro(f->db, f->a.id, probe_tx, &ro), SV_OK);
+    assert_int_equal(ro.calls, 1);
+    assert_string_equal(ro.scope, f->a.id);
+    assert_int_equal(ro.own, SV_OK);
+    assert_int_equal(ro.visible, pg ? 1 : 2);
+    assert_int_equal(ro.other, pg ? SV_E_NOT_FOUND : SV_OK);
+
+    assert_int_equal(
+        sv_db_run_tenant_tx(f->db, "probe", f->a.id, probe_tx, &tx), SV_OK);
+    assert_int_equal(tx.calls, 2);
+    assert_string_equal(tx.scope, f->a.id); /* again on the retry */
+    assert_int_equal(tx.own, SV_OK);
+    assert_int_equal(tx.visible, pg ? 1 : 2);
+    assert_int_equal(tx.other, pg ? SV_E_NOT_FOUND : SV_OK);
+
+    /* The platform runner scopes nothing: RLS shows no tenant's rows. */
+    assert_int_equal(sv_db_run_ro(f->db, probe_tx, &bare), SV_OK);
+    assert_string_equal(bare.scope, "");
+    assert_int_equal(bare.visible, pg ? 0 : 2);
+    assert_int_equal(bare.own, pg ? SV_E_NOT_FOUND : SV_OK);
+}
+
+/* No tenant is a bug of the caller: refused, the callback never runs. */
+static void
+test_db_run_tenant_needs_tenant(void **state)
+{
+    struct fixture *f = *state;
+    struct probe_ctx p = {.f = f};
+
+    assert_int_equal(sv_db_run_tenant_tx(f->db, "probe", NULL, probe_tx, &p),
+                     SV_E_INTERNAL);
+    assert_int_equal(sv_db_run_tenant_tx(f->db, "probe", "", probe_tx, &p),
+                     SV_E_INTERNAL);
+    assert_int_equal(sv_db_run_tenant_ro(f->db, NULL, probe_tx, &p),
+                     SV_E_INTERNAL);
+    assert_int_equal(sv_db_run_tenant_ro(f->db, "", probe_tx, &p),
+                     SV_E_INTERNAL);
+    assert_int_equal(p.calls, 0);
 }
 
 struct verify_ctx {
@@ -448,6 +541,8 @@ main(void)
         cmocka_unit_test(test_db_app_role_rights),
         cmocka_unit_test(test_db_capabilities_round_trip),
         cmocka_unit_test(test_db_audit_chains_verify),
+        cmocka_unit_test(test_db_run_tenant_scopes),
+        cmocka_unit_test(test_db_run_tenant_needs_tenant),
     };
     if (sodium_init() < 0)
         return 1;

@@ -21,8 +21,8 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "db/db.h"
-#include "identity/guard.h"
 #include "identity/identity.h"
+#include "risk/risk.h"
 
 static struct sv_app app;
 static char dir[64];

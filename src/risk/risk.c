@@ -1,5 +1,5 @@
-/* Brute force and credential stuffing (AUTH-4, AUTH-5): see guard.h. */
-#include "identity/guard.h"
+/* Brute force and credential stuffing (AUTH-4, AUTH-5): see risk.h. */
+#include "risk/risk.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,15 +15,14 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
-#include "identity/identity.h"
-#include "identity/protect_store.h"
+#include "risk/risk_store.h"
 
 static void
 keyed(const struct sv_app *app, const char *kind, const char *a, const char *b,
       uint8_t out[32])
 {
     crypto_generichash_state st;
-    char low[SV_USERNAME_MAX + 1];
+    char low[SV_GUARD_NAME_MAX + 1];
     size_t i = 0;
 
     crypto_generichash_init(&st, app->name_key, sizeof app->name_key, 32);
@@ -74,7 +73,7 @@ sv_guard_init(const struct sv_app *app, struct sv_guard *g,
               const char *tenant_slug, const char *username, const char *ip,
               const char *device)
 {
-    char slug[SV_SLUG_MAX + 2];
+    char slug[SV_GUARD_SLUG_MAX + 2];
     size_t i = 0;
 
     memset(g, 0, sizeof *g);
@@ -115,36 +114,44 @@ decayed(int64_t score, int64_t updated_at, int64_t now, int64_t decay_ms)
     return d > 0 ? d : 0;
 }
 
+struct read_ctx {
+    const struct sv_app *app;
+    struct sv_guard *g;
+    int64_t now;
+};
+
+static void
+read_row(void *cls, const uint8_t k[32], int64_t score, int64_t at,
+         int64_t locked_until, int64_t hard)
+{
+    struct read_ctx *r = cls;
+    struct sv_guard *g = r->g;
+    int64_t decay = r->app->cfg.failure_decay_ms;
+    int64_t v = decayed(score, at, r->now, decay);
+
+    if (memcmp(k, g->name_key, 32) == 0) {
+        g->name_score = v;
+        g->name_hard = decayed(hard, at, r->now, decay);
+        g->locked_until = locked_until;
+    }
+    /* An empty IP or device is nobody's: it never counts. */
+    if (memcmp(k, g->ip_key, 32) == 0 && g->ip[0] != '\0')
+        g->ip_score = v;
+    if (memcmp(k, g->device_key, 32) == 0 && g->device[0] != '\0')
+        g->device_score = v;
+}
+
 enum sv_err
 sv_guard_read(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
               int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_READ);
+    struct read_ctx r = {app, g, now};
     enum sv_qs qs;
 
-    sv_stmt_blob(st, 1, g->name_key, 32);
-    sv_stmt_blob(st, 2, g->ip_key, 32);
-    sv_stmt_blob(st, 3, g->device_key, 32);
     g->name_score = g->name_hard = g->ip_score = g->device_score = 0;
     g->locked_until = 0;
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        size_t n = 0;
-        const void *k = sv_stmt_col_blob(st, 0, &n);
-        int64_t at = sv_stmt_col_int(st, 2), decay = app->cfg.failure_decay_ms;
-        int64_t v = decayed(sv_stmt_col_int(st, 1), at, now, decay);
-        if (k == NULL || n != 32)
-            continue;
-        if (memcmp(k, g->name_key, 32) == 0) {
-            g->name_score = v;
-            g->name_hard = decayed(sv_stmt_col_int(st, 4), at, now, decay);
-            g->locked_until = sv_stmt_col_int(st, 3);
-        }
-        /* An empty IP or device is nobody's: it never counts. */
-        if (memcmp(k, g->ip_key, 32) == 0 && g->ip[0] != '\0')
-            g->ip_score = v;
-        if (memcmp(k, g->device_key, 32) == 0 && g->device[0] != '\0')
-            g->device_score = v;
-    }
+    qs = risk_store_counters_read(c, g->name_key, g->ip_key, g->device_key,
+                                  read_row, &r);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -166,23 +173,8 @@ static enum sv_qs
 count_fail(struct sv_dbc *c, const struct sv_app *app, const uint8_t key[32],
            bool hard, int64_t now, int64_t *out_hard, int64_t *locked_until)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_FAIL);
-    enum sv_qs qs;
-
-    sv_stmt_blob(st, 1, key, 32);
-    sv_stmt_int(st, 2, now);
-    sv_stmt_int(st, 3, app->cfg.failure_decay_ms);
-    sv_stmt_int(st, 4, hard ? 1000 : 0);
-    qs = sv_stmt_step(st);
-    if (qs == SV_QS_ONE) {
-        *out_hard = sv_stmt_col_int(st, 1);
-        *locked_until = sv_stmt_col_int(st, 2);
-        /* drain, so the statement completes on every engine */
-        enum sv_qs more = sv_stmt_step(st);
-        if (more < 0)
-            return more;
-    }
-    return qs;
+    return risk_store_counter_fail(c, key, now, app->cfg.failure_decay_ms, hard,
+                                   out_hard, locked_until);
 }
 
 static enum sv_err
@@ -212,29 +204,19 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
 {
     char source[128];
     const char *scope = tenant_id != NULL ? tenant_id : SV_AUDIT_PLATFORM;
-    struct sv_stmt *st;
     enum sv_qs qs;
     int64_t distinct;
 
     if (value[0] == '\0')
         return SV_OK;
     snprintf(source, sizeof source, "%s:%s", kind, value);
-    st = sv_db_stmt(c, &Q_FAILURE_ADD);
-    sv_stmt_text(st, 1, source);
-    sv_stmt_text(st, 2, scope);
-    sv_stmt_blob(st, 3, g->name_key, 32);
-    sv_stmt_int(st, 4, now);
-    qs = sv_stmt_exec(st);
+    qs = risk_store_failure_add(c, source, scope, g->name_key, now);
     if (qs < 0)
         return sv_qs_err(qs);
-    st = sv_db_stmt(c, &Q_FAILURE_DISTINCT);
-    sv_stmt_text(st, 1, source);
-    sv_stmt_text(st, 2, scope);
-    sv_stmt_int(st, 3, now - app->cfg.stuffing_window_ms);
-    qs = sv_stmt_step(st);
+    qs = risk_store_failure_distinct(
+        c, source, scope, now - app->cfg.stuffing_window_ms, &distinct);
     if (qs < 0)
         return sv_qs_err(qs);
-    distinct = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
     /* Names on tenants that do not exist: platform-wide, so a far higher
      * bar than any tenant's users mistyping their tenant could reach. */
     if (distinct < (int64_t)(tenant_id != NULL
@@ -243,13 +225,9 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
         return SV_OK;
 
     /* Already listed? */
-    st = sv_db_stmt(c,
-                    tenant_id != NULL ? &Q_BLACKLIST_ACTIVE : &Q_BLACKLIST_HIT);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, kind);
-    sv_stmt_text(st, 3, value);
-    sv_stmt_int(st, 4, now);
-    qs = sv_stmt_step(st);
+    qs = tenant_id != NULL
+             ? risk_store_blacklist_active(c, tenant_id, kind, value, now)
+             : risk_store_blacklist_hit(c, tenant_id, kind, value, now);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_ONE)
@@ -258,27 +236,17 @@ stuffing_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
     char id[SV_UUID_LEN + 1], details[256];
     sv_uuid7(id);
     if (tenant_id != NULL) {
-        st = sv_db_stmt(c, &Q_BLACKLIST_ADD);
-        sv_stmt_text(st, 1, tenant_id);
-        sv_stmt_text(st, 2, id);
-        sv_stmt_text(st, 3, kind);
-        sv_stmt_text(st, 4, value);
-        sv_stmt_text(st, 5, "credential_stuffing");
-        sv_stmt_int(st, 6, now);
-        sv_stmt_int(st, 7, now + app->cfg.blacklist_ms);
+        qs = risk_store_blacklist_add(c, tenant_id, id, kind, value,
+                                      "credential_stuffing", now,
+                                      now + app->cfg.blacklist_ms);
     } else {
         enum sv_err rc = sv_db_scope_platform(c);
         if (rc != SV_OK)
             return rc;
-        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_ADD);
-        sv_stmt_text(st, 1, id);
-        sv_stmt_text(st, 2, kind);
-        sv_stmt_text(st, 3, value);
-        sv_stmt_text(st, 4, "unknown_tenant_stuffing");
-        sv_stmt_int(st, 5, now);
-        sv_stmt_int(st, 6, now + app->cfg.blacklist_ms);
+        qs = risk_store_blacklist_platform_add(c, id, kind, value,
+                                               "unknown_tenant_stuffing", now,
+                                               now + app->cfg.blacklist_ms);
     }
-    qs = sv_stmt_exec(st);
     if (qs < 0)
         return sv_qs_err(qs);
     json_t *d =
@@ -303,17 +271,10 @@ sv_guard_claim_tx(struct sv_dbc *c, const struct sv_app *app,
 {
     /* A check takes far less; a lease this long only outlives a crash. */
     const int64_t lease_ms = 30 * 1000;
-    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLAIM);
-    enum sv_qs qs;
+    enum sv_qs qs = risk_store_counter_claim(
+        c, g->name_key, now, app->cfg.failure_decay_ms,
+        (int64_t)app->cfg.captcha_after * 1000, now + lease_ms);
 
-    sv_stmt_blob(st, 1, g->name_key, 32);
-    sv_stmt_int(st, 2, now);
-    sv_stmt_int(st, 3, app->cfg.failure_decay_ms);
-    sv_stmt_int(st, 4, (int64_t)app->cfg.captcha_after * 1000);
-    sv_stmt_int(st, 5, now + lease_ms);
-    qs = sv_stmt_step(st);
-    if (qs == SV_QS_ONE && (qs = sv_stmt_step(st)) >= 0)
-        qs = SV_QS_ONE;
     if (qs < 0)
         return sv_qs_err(qs);
     *claimed = g->claimed = qs == SV_QS_ONE;
@@ -323,14 +284,11 @@ sv_guard_claim_tx(struct sv_dbc *c, const struct sv_app *app,
 enum sv_err
 sv_guard_release_tx(struct sv_dbc *c, struct sv_guard *g)
 {
-    struct sv_stmt *st;
     enum sv_qs qs;
 
     if (!g->claimed)
         return SV_OK;
-    st = sv_db_stmt(c, &Q_COUNTER_RELEASE);
-    sv_stmt_blob(st, 1, g->name_key, 32);
-    qs = sv_stmt_exec(st);
+    qs = risk_store_counter_release(c, g->name_key);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -339,32 +297,20 @@ lock_check(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
            int64_t hard, int64_t locked_until, const char *tenant_id,
            const struct sv_actor *actor, int64_t now)
 {
-    struct sv_stmt *st;
     enum sv_qs qs;
     int64_t span = app->cfg.lock_base_ms, locks = 0;
 
     if (hard < (int64_t)app->cfg.lock_after * 1000 || locked_until > now)
         return SV_OK;
-    st = sv_db_stmt(c, &Q_COUNTER_LOCKS);
-    sv_stmt_blob(st, 1, g->name_key, 32);
-    qs = sv_stmt_step(st);
+    qs = risk_store_counter_locks(c, g->name_key, &locks);
     if (qs < 0)
         return sv_qs_err(qs);
-    if (qs == SV_QS_ONE) {
-        locks = sv_stmt_col_int(st, 0);
-        if ((qs = sv_stmt_step(st)) < 0)
-            return sv_qs_err(qs);
-    }
     for (int64_t i = 0; i < locks && span < app->cfg.lock_max_ms; i++)
         span *= 2;
     if (span > app->cfg.lock_max_ms)
         span = app->cfg.lock_max_ms;
     /* Of two failures racing here, one locks. */
-    st = sv_db_stmt(c, &Q_COUNTER_LOCK);
-    sv_stmt_blob(st, 1, g->name_key, 32);
-    sv_stmt_int(st, 2, now + span);
-    sv_stmt_int(st, 3, now);
-    qs = sv_stmt_exec(st);
+    qs = risk_store_counter_lock(c, g->name_key, now + span, now);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs != SV_QS_ONE)
@@ -419,9 +365,7 @@ sv_guard_fail_tx(struct sv_dbc *c, const struct sv_app *app, struct sv_guard *g,
 static enum sv_err
 clear(struct sv_dbc *c, const uint8_t key[32])
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLEAR);
-    sv_stmt_blob(st, 1, key, 32);
-    enum sv_qs qs = sv_stmt_exec(st);
+    enum sv_qs qs = risk_store_counter_clear(c, key);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -438,17 +382,11 @@ static enum sv_err
 hit(struct sv_dbc *c, const char *tenant_id, const char *kind,
     const char *value, int64_t now, bool *out)
 {
-    struct sv_stmt *st;
     enum sv_qs qs;
 
     if (value == NULL || value[0] == '\0')
         return SV_OK;
-    st = sv_db_stmt(c, &Q_BLACKLIST_HIT);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, kind);
-    sv_stmt_text(st, 3, value);
-    sv_stmt_int(st, 4, now);
-    qs = sv_stmt_step(st);
+    qs = risk_store_blacklist_hit(c, tenant_id, kind, value, now);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_ONE)
@@ -511,6 +449,15 @@ sv_guard_unlock_tx(struct sv_dbc *c, const struct sv_app *app,
 {
     /* The same as a session: failures and lock forgotten. */
     return sv_guard_session_tx(c, app, tenant_slug, username);
+}
+
+enum sv_err
+sv_guard_prune_tx(struct sv_dbc *c, const struct sv_app *app, int64_t now)
+{
+    enum sv_qs qs = risk_store_counter_prune(c, now, app->cfg.failure_decay_ms);
+    if (qs >= 0)
+        qs = risk_store_failure_prune(c, now - app->cfg.stuffing_window_ms);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
 /* ---- password checks in flight per source, this node ---- */
@@ -583,7 +530,6 @@ static enum sv_err
 list_tx(struct sv_dbc *c, void *cls)
 {
     struct list_ctx *l = cls;
-    struct sv_stmt *st;
     enum sv_qs qs;
     enum sv_err rc;
 
@@ -595,28 +541,8 @@ list_tx(struct sv_dbc *c, void *cls)
         return rc;
     if (l->start)
         l->start(l->cls);
-    if (l->tenant_id != NULL) {
-        st = sv_db_stmt(c, &Q_BLACKLIST_LIST);
-        sv_stmt_text(st, 1, l->tenant_id);
-        sv_stmt_int(st, 2, sv_now_ms());
-    } else {
-        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_LIST);
-        sv_stmt_int(st, 1, sv_now_ms());
-    }
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        struct sv_blacklist_entry e = {
-            .id = sv_stmt_col_text(st, 0),
-            .kind = sv_stmt_col_text(st, 1),
-            .value = sv_stmt_col_text(st, 2),
-            .reason = sv_stmt_col_text(st, 3),
-            .created_at = sv_stmt_col_int(st, 4),
-            .expires_at = sv_stmt_col_null(st, 5) ? 0 : sv_stmt_col_int(st, 5),
-            .tenant_id = sv_stmt_col_null(st, 6) ? NULL
-                         : l->tenant_id != NULL  ? l->tenant_id
-                                                 : sv_stmt_col_text(st, 6),
-        };
-        l->row(l->cls, &e);
-    }
+    qs =
+        risk_store_blacklist_list(c, l->tenant_id, sv_now_ms(), l->row, l->cls);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -637,40 +563,22 @@ static enum sv_err
 lift_tx(struct sv_dbc *c, void *cls)
 {
     struct lift_ctx *l = cls;
-    struct sv_stmt *st;
     enum sv_qs qs;
+    char source[128], entry_tenant[40];
     enum sv_err rc = l->tenant_id != NULL ? sv_db_scope_tenant(c, l->tenant_id)
                                           : sv_db_scope_platform(c);
     if (rc != SV_OK)
         return rc;
-    if (l->tenant_id != NULL) {
-        st = sv_db_stmt(c, &Q_BLACKLIST_LIFT);
-        sv_stmt_text(st, 1, l->tenant_id);
-        sv_stmt_text(st, 2, l->id);
-        sv_stmt_int(st, 3, sv_now_ms());
-    } else {
-        st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_LIFT);
-        sv_stmt_text(st, 1, l->id);
-        sv_stmt_int(st, 2, sv_now_ms());
-    }
-    qs = sv_stmt_step(st);
+    qs = risk_store_blacklist_lift(c, l->tenant_id, l->id, sv_now_ms(), source,
+                                   entry_tenant);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_NOT_FOUND;
-    char source[128], scope[40];
-    snprintf(source, sizeof source, "%s:%s", sv_stmt_col_text(st, 0),
-             sv_stmt_col_text(st, 1));
-    snprintf(scope, sizeof scope, "%s",
-             l->tenant_id != NULL      ? l->tenant_id
-             : sv_stmt_col_null(st, 2) ? SV_AUDIT_PLATFORM
-                                       : sv_stmt_col_text(st, 2));
-    if ((qs = sv_stmt_step(st)) < 0)
-        return sv_qs_err(qs);
-    st = sv_db_stmt(c, &Q_FAILURE_FORGET);
-    sv_stmt_text(st, 1, source);
-    sv_stmt_text(st, 2, scope);
-    if ((qs = sv_stmt_exec(st)) < 0)
+    const char *scope = l->tenant_id != NULL      ? l->tenant_id
+                        : entry_tenant[0] == '\0' ? SV_AUDIT_PLATFORM
+                                                  : entry_tenant;
+    if ((qs = risk_store_failure_forget(c, source, scope)) < 0)
         return sv_qs_err(qs);
     struct sv_audit_event ev = {
         .tenant_id = l->tenant_id,
@@ -706,23 +614,14 @@ add_tx(struct sv_dbc *c, void *cls)
     struct add_ctx *a = cls;
     int64_t now = sv_now_ms();
     enum sv_err rc = sv_db_scope_platform(c);
-    struct sv_stmt *st;
     enum sv_qs qs;
 
     if (rc != SV_OK)
         return rc;
     sv_uuid7(a->id);
-    st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_ADD);
-    sv_stmt_text(st, 1, a->id);
-    sv_stmt_text(st, 2, a->kind);
-    sv_stmt_text(st, 3, a->value);
-    sv_stmt_text(st, 4, a->reason);
-    sv_stmt_int(st, 5, now);
-    if (a->ttl_ms > 0)
-        sv_stmt_int(st, 6, now + a->ttl_ms);
-    else
-        sv_stmt_null(st, 6);
-    qs = sv_stmt_exec(st);
+    qs = risk_store_blacklist_platform_add(c, a->id, a->kind, a->value,
+                                           a->reason, now,
+                                           a->ttl_ms > 0 ? now + a->ttl_ms : 0);
     if (qs < 0)
         return sv_qs_err(qs);
     struct sv_audit_event ev = {

@@ -25,8 +25,8 @@
  * in the audit log (platform_stuffing_accounts for tenants that do not
  * exist, and then platform-wide).
  */
-#ifndef SV_IDENTITY_GUARD_H
-#define SV_IDENTITY_GUARD_H
+#ifndef SV_RISK_RISK_H
+#define SV_RISK_RISK_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +36,13 @@
 struct sv_app;
 struct sv_dbc;
 struct sv_actor;
+
+/*
+ * The longest username and tenant slug keyed as typed (identity's
+ * SV_USERNAME_MAX, directory's SV_SLUG_MAX: identity.c checks they agree).
+ */
+#define SV_GUARD_NAME_MAX 64
+#define SV_GUARD_SLUG_MAX 32
 
 /* "unknown:" and 24 hex digits of the keyed name */
 #define SV_GUARD_FP_LEN 33
@@ -165,6 +172,13 @@ SV_MUST_CHECK enum sv_err sv_guard_key_fail_tx(struct sv_dbc *c,
                                                const struct sv_app *app,
                                                const char *purpose,
                                                const char *id, int64_t now);
+
+/**
+ * Inside a transaction (housekeeping): counters decayed to nothing and
+ * failures older than the stuffing window at @p now are deleted.
+ */
+SV_MUST_CHECK enum sv_err
+sv_guard_prune_tx(struct sv_dbc *c, const struct sv_app *app, int64_t now);
 
 /** Admin unlock: forget the failures of account name @p username. */
 SV_MUST_CHECK enum sv_err sv_guard_unlock_tx(struct sv_dbc *c,
