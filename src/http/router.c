@@ -114,6 +114,65 @@ url_len(struct sv_request *rq)
 
 static bool authenticate_or_reply(struct sv_request *rq);
 
+struct cl_seen {
+    const char *first;
+    bool differ;
+};
+
+static enum MHD_Result
+each_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
+                    const char *value)
+{
+    struct cl_seen *s = cls;
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (s->first == NULL)
+        s->first = value != NULL ? value : "";
+    else if (value == NULL || strcmp(s->first, value) != 0)
+        s->differ = true;
+    return MHD_YES;
+}
+
+/*
+ * How the request is framed, before anything else: what a proxy in front
+ * might read differently is refused (smuggling), and so is a framing the
+ * server would wait on for ever.
+ */
+static bool
+framing_ok_or_reply(struct sv_request *rq)
+{
+    struct cl_seen seen = {NULL, false};
+    const char *te;
+
+    /* An encoded NUL would cut the routed path short of the signed one. */
+    if (rq->raw_uri != NULL && strcasestr(rq->raw_uri, "%00") != NULL) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "path");
+        return false;
+    }
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, each_content_length,
+                              &seen);
+    if (seen.differ) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "Content-Length");
+        return false;
+    }
+    /* The one transfer coding we read is chunked, alone. */
+    te = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (te != NULL) {
+        while (*te == ' ' || *te == '\t')
+            te++;
+        size_t n = strlen(te);
+        while (n > 0 && (te[n - 1] == ' ' || te[n - 1] == '\t'))
+            n--;
+        if (n != 7 || strncasecmp(te, "chunked", 7) != 0) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "Transfer-Encoding");
+            return false;
+        }
+    }
+    return true;
+}
+
 bool
 sv_router_match_or_reply(struct sv_request *rq)
 {
@@ -128,6 +187,8 @@ sv_router_match_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_URI_TOO_LONG, NULL);
         return false;
     }
+    if (!framing_ok_or_reply(rq))
+        return false;
     /* HEAD is GET without a body (libmicrohttpd drops the body). */
     const char *method = strcmp(rq->method, "HEAD") == 0 ? "GET" : rq->method;
     pthread_once(&route_segs_once, route_segs_init);

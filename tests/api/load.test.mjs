@@ -13,7 +13,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { checkResponse, operations } from './lib/schema.mjs';
-import { REPO, sleep, startServer } from './lib/server.mjs';
+import { REPO, parseRawAnswer, sleep, startServer } from './lib/server.mjs';
 
 const WRONG = 'Wrong-Pass-42!';
 
@@ -73,18 +73,7 @@ function rawRequest(port, method, p, body) {
                         + 'Content-Type: application/json\r\nConnection: close\r\n'
                         + `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
                     const err = await closed;
-                    const at = data.indexOf('\r\n\r\n');
-                    if (at < 0) return err || new Error(`no answer (${JSON.stringify(data.slice(0, 80))})`);
-                    const [line, ...lines] = data.slice(0, at).split('\r\n');
-                    const headers = {};
-                    for (const l of lines) {
-                        const c = l.indexOf(':');
-                        headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
-                    }
-                    const text = data.slice(at + 4);
-                    let json = null;
-                    try { json = text ? JSON.parse(text) : null; } catch { json = undefined; }
-                    return { status: Number(line.split(' ')[1]), headers, text, json };
+                    return parseRawAnswer(data) ?? (err || new Error(`no answer (${JSON.stringify(data.slice(0, 80))})`));
                 },
             }));
         });

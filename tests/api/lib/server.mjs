@@ -513,3 +513,23 @@ export async function closeDown(srv) {
         await srv.cleanup();
     }
 }
+
+/**
+ * An HTTP/1.1 answer read off a raw socket: {status, headers (lower-case
+ * names), text, json (null when empty, undefined when not JSON)}, or null
+ * when no complete header block arrived.
+ */
+export function parseRawAnswer(data) {
+    const at = data.indexOf('\r\n\r\n');
+    if (at < 0) return null;
+    const [line, ...lines] = data.slice(0, at).split('\r\n');
+    const headers = {};
+    for (const l of lines) {
+        const c = l.indexOf(':');
+        headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+    }
+    const text = data.slice(at + 4);
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = undefined; }
+    return { status: Number(line.split(' ')[1]), headers, text, json };
+}
