@@ -104,5 +104,10 @@ sv_app_serve(struct sv_app *app)
     sv_http_set_hooks(&sv_identity_http_hooks);
     sv_flow_set_waker(&waker);
     sv_http_set_ticker(sv_flow_tick);
+#ifdef SV_TEST_HOOKS
+    /* -Dtest_hooks=true: CAPTCHA answers go out in a header. */
+    sv_log(SV_LOG_WARN, "test build",
+           "test hooks are compiled in: never serve users with this binary");
+#endif
     return sv_http_serve(app);
 }

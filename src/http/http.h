@@ -108,6 +108,13 @@ void sv_reply_bytes(struct sv_request *rq, unsigned status, const char *type,
 /** Reply with no body. */
 void sv_reply_empty(struct sv_request *rq, unsigned status);
 /**
+ * A listing: 200 {"items": @p items} when @p rc is SV_OK, else the error
+ * (the array is released either way). sv_items_clear is the start callback
+ * that empties the array when a read transaction runs again.
+ */
+void sv_reply_items(struct sv_request *rq, enum sv_err rc, json_t *items);
+void sv_items_clear(void *items);
+/**
  * The one error writer: status from the catalogue,
  * {"error":{"code","message","field"}}.
  */

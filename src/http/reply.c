@@ -119,6 +119,23 @@ sv_reply_empty(struct sv_request *rq, unsigned status)
     queue(rq, status, r);
 }
 
+void
+sv_reply_items(struct sv_request *rq, enum sv_err rc, json_t *items)
+{
+    if (rc != SV_OK) {
+        json_decref(items);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(rq, 200, json_pack("{s:o}", "items", items));
+}
+
+void
+sv_items_clear(void *items)
+{
+    json_array_clear(items);
+}
+
 /*
  * A 503 always says when to try again: a full queue empties within a
  * second; a database that is unreachable or busy past our retries (or a

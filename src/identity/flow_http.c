@@ -471,12 +471,6 @@ approval_json(const struct sv_approval_view *v)
 }
 
 static void
-items_start(void *cls)
-{
-    json_array_clear(cls);
-}
-
-static void
 approval_row(void *cls, const struct sv_approval_view *v)
 {
     json_array_append_new(cls, approval_json(v));
@@ -487,13 +481,8 @@ flow_http_approvals_list(struct sv_request *rq)
 {
     json_t *items = json_array();
     enum sv_err rc = sv_flow_approvals_pending(
-        sv_rq_app(rq), sv_rq_session(rq), items_start, approval_row, items);
-    if (rc != SV_OK) {
-        json_decref(items);
-        sv_reply_error(rq, rc, NULL);
-        return;
-    }
-    sv_reply_json(rq, 200, json_pack("{s:o}", "items", items));
+        sv_rq_app(rq), sv_rq_session(rq), sv_items_clear, approval_row, items);
+    sv_reply_items(rq, rc, items);
 }
 
 void

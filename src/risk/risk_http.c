@@ -34,12 +34,6 @@ risk_http_user_unlock(struct sv_request *rq)
 /* ---- blacklist (AUTH-5) ---- */
 
 static void
-items_start(void *cls)
-{
-    json_array_clear(cls);
-}
-
-static void
 bl_row(void *cls, const struct sv_blacklist_entry *e)
 {
     char created[SV_RFC3339_LEN + 1], expires[SV_RFC3339_LEN + 1];
@@ -62,13 +56,8 @@ risk_http_blacklist_list(struct sv_request *rq)
     json_t *items = json_array();
     enum sv_err rc =
         sv_blacklist_list(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
-                          items_start, bl_row, items);
-    if (rc != SV_OK) {
-        json_decref(items);
-        sv_reply_error(rq, rc, NULL);
-        return;
-    }
-    sv_reply_json(rq, 200, json_pack("{s:o}", "items", items));
+                          sv_items_clear, bl_row, items);
+    sv_reply_items(rq, rc, items);
 }
 
 void

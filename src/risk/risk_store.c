@@ -118,6 +118,21 @@ SV_SQL(Q_FAILURE_FORGET, "failure_forget",
 
 /* ---- counters ---- */
 
+/*
+ * After a row was read: step past the end, so the statement completes on
+ * every engine. SV_QS_ONE stays the answer unless that step fails.
+ */
+static enum sv_qs
+drained(struct sv_stmt *st, enum sv_qs qs)
+{
+    if (qs == SV_QS_ONE) {
+        enum sv_qs more = sv_stmt_step(st);
+        if (more < 0)
+            return more;
+    }
+    return qs;
+}
+
 enum sv_qs
 risk_store_counters_read(struct sv_dbc *c, const uint8_t k1[32],
                          const uint8_t k2[32], const uint8_t k3[32],
@@ -156,12 +171,8 @@ risk_store_counter_fail(struct sv_dbc *c, const uint8_t key[32], int64_t now,
     if (qs == SV_QS_ONE) {
         *out_hard = sv_stmt_col_int(st, 1);
         *locked_until = sv_stmt_col_int(st, 2);
-        /* drain, so the statement completes on every engine */
-        enum sv_qs more = sv_stmt_step(st);
-        if (more < 0)
-            return more;
     }
-    return qs;
+    return drained(st, qs);
 }
 
 enum sv_qs
@@ -169,17 +180,13 @@ risk_store_counter_claim(struct sv_dbc *c, const uint8_t key[32], int64_t now,
                          int64_t decay_ms, int64_t max, int64_t lease_until)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_COUNTER_CLAIM);
-    enum sv_qs qs;
 
     sv_stmt_blob(st, 1, key, 32);
     sv_stmt_int(st, 2, now);
     sv_stmt_int(st, 3, decay_ms);
     sv_stmt_int(st, 4, max);
     sv_stmt_int(st, 5, lease_until);
-    qs = sv_stmt_step(st);
-    if (qs == SV_QS_ONE && (qs = sv_stmt_step(st)) >= 0)
-        qs = SV_QS_ONE;
-    return qs;
+    return drained(st, sv_stmt_step(st));
 }
 
 enum sv_qs
@@ -200,13 +207,9 @@ risk_store_counter_locks(struct sv_dbc *c, const uint8_t key[32],
     *locks = 0;
     sv_stmt_blob(st, 1, key, 32);
     qs = sv_stmt_step(st);
-    if (qs == SV_QS_ONE) {
+    if (qs == SV_QS_ONE)
         *locks = sv_stmt_col_int(st, 0);
-        enum sv_qs more = sv_stmt_step(st);
-        if (more < 0)
-            return more;
-    }
-    return qs;
+    return drained(st, qs);
 }
 
 enum sv_qs
@@ -263,7 +266,7 @@ risk_store_failure_distinct(struct sv_dbc *c, const char *source,
     sv_stmt_int(st, 3, since);
     qs = sv_stmt_step(st);
     *distinct = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
-    return qs;
+    return drained(st, qs);
 }
 
 enum sv_qs
@@ -406,6 +409,5 @@ risk_store_blacklist_lift(struct sv_dbc *c, const char *tenant_id,
              tenant_id != NULL || sv_stmt_col_null(st, 2)
                  ? ""
                  : sv_stmt_col_text(st, 2));
-    enum sv_qs more = sv_stmt_step(st);
-    return more < 0 ? more : SV_QS_ONE;
+    return drained(st, qs);
 }
