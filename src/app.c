@@ -11,7 +11,7 @@
 #include "directory/tenant.h"
 #include "auth/totp.h"
 #include "http/http.h"
-#include "identity/flow.h"
+#include "login/login.h"
 #include "identity/identity_http.h"
 #include "notify/notify.h"
 #include "policy/policy.h"
@@ -94,7 +94,7 @@ sv_app_close(struct sv_app *app)
 enum sv_err
 sv_app_serve(struct sv_app *app)
 {
-    static const struct sv_flow_waker waker = {
+    static const struct sv_login_waker waker = {
         .wake = sv_wake,
         .parked = sv_parked_count,
     };
@@ -102,8 +102,8 @@ sv_app_serve(struct sv_app *app)
     /* The only place the layers meet: each side sees a hook, not a header
      * of the other (docs/architecture.md, "Layers"). */
     sv_http_set_hooks(&sv_identity_http_hooks);
-    sv_flow_set_waker(&waker);
-    sv_http_set_ticker(sv_flow_tick);
+    sv_login_set_waker(&waker);
+    sv_http_set_ticker(sv_login_tick);
 #ifdef SV_TEST_HOOKS
     /* -Dtest_hooks=true: CAPTCHA answers go out in a header. */
     sv_log(SV_LOG_WARN, "test build",

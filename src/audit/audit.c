@@ -145,6 +145,28 @@ sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
 }
 
 enum sv_err
+sv_audit_by(struct sv_dbc *c, const char *tenant_id,
+            const struct sv_actor *actor, enum sv_audit_action action,
+            const char *target_type, const char *target_id, const char *result,
+            const char *reason, const char *details)
+{
+    struct sv_audit_event ev = {
+        .tenant_id = tenant_id,
+        .actor_id = actor ? actor->account_id : NULL,
+        .actor = actor ? actor->username : NULL,
+        .action = sv_audit_action_name(action),
+        .target_type = target_type,
+        .target_id = target_id,
+        .ip = actor ? actor->ip : NULL,
+        .user_agent = actor ? actor->user_agent : NULL,
+        .result = result,
+        .reason = reason,
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+enum sv_err
 sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
 {
     struct sv_audit_record r = {0};

@@ -97,6 +97,17 @@ struct sv_audit_record {
 SV_MUST_CHECK enum sv_err sv_audit_append(struct sv_dbc *c,
                                           const struct sv_audit_event *ev);
 
+/**
+ * sv_audit_append() of one event by @p actor (NULL: the system), action
+ * @p action on @p target_type / @p target_id (NULL: none).
+ */
+SV_MUST_CHECK enum sv_err sv_audit_by(struct sv_dbc *c, const char *tenant_id,
+                                      const struct sv_actor *actor,
+                                      enum sv_audit_action action,
+                                      const char *target_type,
+                                      const char *target_id, const char *result,
+                                      const char *reason, const char *details);
+
 /** The chain hash of @p r given @p prev (exposed for tests). */
 void sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
                    const struct sv_audit_record *r,

@@ -24,7 +24,7 @@ enum {
     REC_SCOPE_PLATFORM = 'P',
     REC_ROW = 'R',
     REC_END = 'E',
-    V_NULL = 0,
+    V_NULL = BK_NULL,
 };
 
 static const char magic[8] = {'S', 'V', 'B', 'A', 'C', 'K', 'U', 'P'};
@@ -153,64 +153,68 @@ struct dump_ctx {
     struct writer *w;
     sv_backup_progress_fn progress;
     char (*tenants)[40];
-    size_t n_tenants;
+    size_t n_tenants, cap;
     char err[256];
 };
+
+static void
+dump_row(void *cls, const struct bk_table *t, const struct bk_value *vals)
+{
+    struct dump_ctx *d = cls;
+
+    put_u8(d->w, REC_ROW);
+    put_u8(d->w, t->id);
+    for (int i = 0; i < t->n_cols; i++) {
+        if (vals[i].type == BK_NULL) {
+            put_u8(d->w, V_NULL);
+        } else if (t->types[i] == BK_INT) {
+            uint8_t b[8];
+            be64(b, (uint64_t)vals[i].i);
+            put_u8(d->w, BK_INT);
+            put(d->w, b, 8);
+        } else if (t->types[i] == BK_TEXT) {
+            put_bytes(d->w, BK_TEXT, vals[i].p, vals[i].n);
+        } else {
+            put_bytes(d->w, BK_BLOB, vals[i].p, vals[i].n);
+        }
+    }
+    d->w->stats->rows++;
+    if (d->progress != NULL && d->w->stats->rows % 4096 == 0)
+        d->progress(d->w->stats);
+}
 
 static enum sv_err
 dump_table(struct dump_ctx *d, struct sv_dbc *c, const struct bk_table *t,
            const char *arg)
 {
-    struct sv_stmt *st = sv_db_stmt(c, t->dump);
-    enum sv_qs qs;
+    enum sv_qs qs = bk_store_dump(c, t, arg, dump_row, d);
 
-    if (arg != NULL)
-        sv_stmt_text(st, 1, arg);
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        put_u8(d->w, REC_ROW);
-        put_u8(d->w, t->id);
-        for (int i = 0; i < t->n_cols; i++) {
-            if (sv_stmt_col_null(st, i)) {
-                put_u8(d->w, V_NULL);
-            } else if (t->types[i] == BK_INT) {
-                uint8_t b[8];
-                be64(b, (uint64_t)sv_stmt_col_int(st, i));
-                put_u8(d->w, BK_INT);
-                put(d->w, b, 8);
-            } else if (t->types[i] == BK_TEXT) {
-                const char *s = sv_stmt_col_text(st, i);
-                put_bytes(d->w, BK_TEXT, s, strlen(s));
-            } else {
-                size_t n;
-                const void *p = sv_stmt_col_blob(st, i, &n);
-                put_bytes(d->w, BK_BLOB, p, n);
-            }
-        }
-        d->w->stats->rows++;
-        if (d->progress != NULL && d->w->stats->rows % 4096 == 0)
-            d->progress(d->w->stats);
-    }
     d->w->stats->tables++;
     return qs < 0 ? sv_qs_err(qs) : (d->w->failed ? SV_E_INTERNAL : SV_OK);
+}
+
+static void
+add_tenant(void *cls, const char *tenant_id)
+{
+    struct dump_ctx *d = cls;
+
+    if (d->n_tenants == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->tenants = realloc(d->tenants, d->cap * sizeof *d->tenants);
+        if (d->tenants == NULL)
+            sv_abort_at(__FILE__, __LINE__, "out of memory");
+    }
+    snprintf(d->tenants[d->n_tenants++], 40, "%s", tenant_id);
 }
 
 static enum sv_err
 collect_tenants(struct dump_ctx *d, struct sv_dbc *c)
 {
-    struct sv_stmt *st = sv_db_stmt(c, bk_tables[BK_TENANTS].dump);
     enum sv_qs qs;
-    size_t cap = 0;
 
     d->n_tenants = 0;
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        if (d->n_tenants == cap) {
-            cap = cap ? cap * 2 : 64;
-            d->tenants = realloc(d->tenants, cap * sizeof *d->tenants);
-            if (d->tenants == NULL)
-                sv_abort_at(__FILE__, __LINE__, "out of memory");
-        }
-        snprintf(d->tenants[d->n_tenants++], 40, "%s", sv_stmt_col_text(st, 0));
-    }
+    d->cap = 0;
+    qs = bk_store_tenant_ids(c, add_tenant, d);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -259,14 +263,8 @@ static enum sv_err
 schema_tx(struct sv_dbc *c, void *cls)
 {
     struct schema_ctx *s = cls;
-    struct sv_stmt *st = sv_db_stmt(c, &BK_Q_SCHEMA);
-    if (sv_stmt_step(st) != SV_QS_ONE)
+    if (bk_store_schema(c, &s->schema, &s->tenants) != SV_QS_ONE)
         return SV_E_INTERNAL;
-    s->schema = sv_stmt_col_int(st, 0);
-    st = sv_db_stmt(c, &BK_Q_TENANT_COUNT);
-    if (sv_stmt_step(st) != SV_QS_ONE)
-        return SV_E_INTERNAL;
-    s->tenants = sv_stmt_col_int(st, 0);
     return SV_OK;
 }
 
@@ -726,20 +724,15 @@ static enum sv_err
 restore_row(void *cls, const struct bk_table *t, struct value *vals)
 {
     struct restore_ctx *x = cls;
-    struct sv_stmt *st = sv_db_stmt(x->c, t->load);
+    struct bk_value row[BK_MAX_COLS];
     enum sv_qs qs;
 
-    for (int i = 0; i < t->n_cols; i++) {
-        if (vals[i].type == V_NULL)
-            sv_stmt_null(st, i + 1);
-        else if (vals[i].type == BK_INT)
-            sv_stmt_int(st, i + 1, vals[i].i);
-        else if (vals[i].type == BK_TEXT)
-            sv_stmt_text(st, i + 1, vals[i].copy);
-        else
-            sv_stmt_blob(st, i + 1, vals[i].copy, vals[i].n);
-    }
-    qs = sv_stmt_exec(st);
+    for (int i = 0; i < t->n_cols; i++)
+        row[i] = (struct bk_value){.type = vals[i].type,
+                                   .i = vals[i].i,
+                                   .p = vals[i].copy,
+                                   .n = vals[i].n};
+    qs = bk_store_load(x->c, t, row);
     if (qs != SV_QS_ONE) {
         x->why = "the database refused a row (is the target empty?)";
         return qs == SV_QS_SOFT ? SV_E_DB_RETRY : SV_E_FIELD_INVALID;
@@ -775,11 +768,8 @@ restore_tx(struct sv_dbc *c, void *cls)
 static enum sv_err
 journal_tx(struct sv_dbc *c, void *cls)
 {
-    char sql[48];
-    if (sv_dbc_is_postgres(c))
-        return SV_OK;
-    snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s", (const char *)cls);
-    return sv_dbc_exec_script(c, sql) < 0 ? SV_E_DB_RETRY : SV_OK;
+    /* (nothing to do on PostgreSQL) */
+    return bk_store_journal_mode(c, cls) < 0 ? SV_E_DB_RETRY : SV_OK;
 }
 
 enum sv_err

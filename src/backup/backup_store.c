@@ -1,5 +1,8 @@
 #include "backup/backup_store.h"
 
+#include <stdio.h>
+#include <string.h>
+
 /*
  * Every column of every table, in a fixed order: the backup format. A new
  * migration that adds a column adds it here too (and bumps the schema
@@ -136,13 +139,11 @@ SV_SQL(Q_LOAD_EVENTS, "backup_load_audit_events",
        "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
        0);
 
-const struct sv_sql BK_Q_SCHEMA __attribute__((used, section("sv_sql"),
-                                               aligned(8))) = {
-    "backup_schema", "SELECT COALESCE(MAX(number), 0) FROM schema_migrations",
-    SV_SQL_PLATFORM};
-const struct sv_sql BK_Q_TENANT_COUNT
-    __attribute__((used, section("sv_sql"), aligned(8))) = {
-        "backup_tenant_count", "SELECT COUNT(*) FROM tenants", SV_SQL_PLATFORM};
+SV_SQL(Q_SCHEMA, "backup_schema",
+       "SELECT COALESCE(MAX(number), 0) FROM schema_migrations",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_TENANT_COUNT, "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
+       SV_SQL_PLATFORM);
 
 #define I BK_INT
 #define T BK_TEXT
@@ -241,3 +242,98 @@ const struct bk_table bk_tables[BK__COUNT] = {
                                &Q_DUMP_BLACKLIST_PLATFORM,
                                &Q_LOAD_BLACKLIST},
 };
+
+#undef I
+#undef T
+#undef B
+
+enum sv_qs
+bk_store_dump(struct sv_dbc *c, const struct bk_table *t, const char *arg,
+              bk_row_fn row, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, t->dump);
+    struct bk_value vals[BK_MAX_COLS];
+    enum sv_qs qs;
+
+    if (arg != NULL)
+        sv_stmt_text(st, 1, arg);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        memset(vals, 0, sizeof vals);
+        for (int i = 0; i < t->n_cols; i++) {
+            struct bk_value *v = &vals[i];
+            if (sv_stmt_col_null(st, i)) {
+                v->type = BK_NULL;
+            } else if (t->types[i] == BK_INT) {
+                v->type = BK_INT;
+                v->i = sv_stmt_col_int(st, i);
+            } else if (t->types[i] == BK_TEXT) {
+                const char *s = sv_stmt_col_text(st, i);
+                v->type = BK_TEXT;
+                v->p = s;
+                v->n = strlen(s);
+            } else {
+                v->type = BK_BLOB;
+                v->p = sv_stmt_col_blob(st, i, &v->n);
+            }
+        }
+        row(cls, t, vals);
+    }
+    return qs;
+}
+
+enum sv_qs
+bk_store_tenant_ids(struct sv_dbc *c, bk_tenant_fn fn, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, bk_tables[BK_TENANTS].dump);
+    enum sv_qs qs;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        fn(cls, sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
+bk_store_load(struct sv_dbc *c, const struct bk_table *t,
+              const struct bk_value *vals)
+{
+    struct sv_stmt *st = sv_db_stmt(c, t->load);
+
+    for (int i = 0; i < t->n_cols; i++) {
+        if (vals[i].type == BK_NULL)
+            sv_stmt_null(st, i + 1);
+        else if (vals[i].type == BK_INT)
+            sv_stmt_int(st, i + 1, vals[i].i);
+        else if (vals[i].type == BK_TEXT)
+            sv_stmt_text(st, i + 1, vals[i].p);
+        else
+            sv_stmt_blob(st, i + 1, vals[i].p, vals[i].n);
+    }
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+bk_store_schema(struct sv_dbc *c, int64_t *schema, int64_t *tenants)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SCHEMA);
+    enum sv_qs qs = sv_stmt_step(st);
+
+    if (qs != SV_QS_ONE)
+        return qs;
+    *schema = sv_stmt_col_int(st, 0);
+    st = sv_db_stmt(c, &Q_TENANT_COUNT);
+    if ((qs = sv_stmt_step(st)) != SV_QS_ONE)
+        return qs;
+    *tenants = sv_stmt_col_int(st, 0);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+bk_store_journal_mode(struct sv_dbc *c, const char *mode)
+{
+    char sql[48];
+
+    if (sv_dbc_is_postgres(c))
+        return SV_QS_NONE;
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s", mode);
+    return sv_dbc_exec_script(c, sql);
+}

@@ -2,11 +2,14 @@
 #ifndef SV_BACKUP_STORE_H
 #define SV_BACKUP_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
 
-enum bk_type { BK_INT = 1, BK_TEXT = 2, BK_BLOB = 3 };
+/* A column's type, and the tag of a value in the backup file (BK_NULL:
+ * a NULL value, never a column's type). */
+enum bk_type { BK_NULL = 0, BK_INT = 1, BK_TEXT = 2, BK_BLOB = 3 };
 
 #define BK_MAX_COLS 17
 
@@ -45,7 +48,54 @@ extern const struct bk_table bk_tables[BK__COUNT];
  * in backup_store.c). Every table of the schema is in one of the two. */
 extern const char *const bk_not_backed_up[];
 
-extern const struct sv_sql BK_Q_SCHEMA;
-extern const struct sv_sql BK_Q_TENANT_COUNT;
+/**
+ * One column of a row, as dumped or to load. @p type is BK_NULL for a NULL,
+ * else the column's type; @p p is text (NUL-terminated, @p n bytes without
+ * the NUL) or blob bytes (@p n). Dumped values are borrowed from the
+ * statement: valid until the row callback returns.
+ */
+struct bk_value {
+    uint8_t type;
+    int64_t i;
+    const void *p;
+    size_t n;
+};
+
+/** One dumped row of @p t: @p vals holds t->n_cols values. */
+typedef void (*bk_row_fn)(void *cls, const struct bk_table *t,
+                          const struct bk_value *vals);
+/**
+ * Every row of @p t (its dump statement, @p arg bound as $1 unless NULL:
+ * the tenant, or the stream of BK_AUDIT_HEADS), in the dump's order.
+ * SV_QS_NONE once all rows were given, < 0 on failure.
+ */
+enum sv_qs bk_store_dump(struct sv_dbc *c, const struct bk_table *t,
+                         const char *arg, bk_row_fn row, void *cls);
+
+/** One tenant id (the first column of the tenants' dump). */
+typedef void (*bk_tenant_fn)(void *cls, const char *tenant_id);
+/** Every tenant's id, in the dump's order: SV_QS_NONE at the end, or < 0. */
+enum sv_qs bk_store_tenant_ids(struct sv_dbc *c, bk_tenant_fn fn, void *cls);
+
+/**
+ * Insert one row into @p t (its load statement), @p vals holding
+ * t->n_cols values: SV_QS_ONE when the row went in.
+ */
+enum sv_qs bk_store_load(struct sv_dbc *c, const struct bk_table *t,
+                         const struct bk_value *vals);
+
+/**
+ * The schema number (highest migration applied) and how many tenants the
+ * database holds: SV_QS_ONE with both set, else what the failing read gave
+ * (@p schema may be set when only the count failed).
+ */
+enum sv_qs bk_store_schema(struct sv_dbc *c, int64_t *schema, int64_t *tenants);
+
+/**
+ * SQLite only: journal mode @p mode ("DELETE", "WAL") for this connection's
+ * database; SV_QS_NONE without doing anything on PostgreSQL. < 0 on
+ * failure.
+ */
+enum sv_qs bk_store_journal_mode(struct sv_dbc *c, const char *mode);
 
 #endif

@@ -61,6 +61,17 @@ sv_check_uuid(const char *s)
     return true;
 }
 
+bool
+sv_check_digits(const char *s, size_t n)
+{
+    if (s == NULL || strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 void
 sv_rfc3339(int64_t ms, char out[SV_RFC3339_LEN + 1])
 {

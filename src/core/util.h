@@ -24,6 +24,15 @@ void sv_uuid7(char out[SV_UUID_LEN + 1]);
 /** True when @p s is a canonical lower-case UUID string. */
 bool sv_check_uuid(const char *s);
 
+/** @p s, or NULL when it is NULL or empty (an optional SQL parameter). */
+static inline const char *
+sv_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+/** True when @p s is exactly @p n ASCII digits (a one-time code). */
+bool sv_check_digits(const char *s, size_t n);
+
 /** Format @p ms as RFC 3339 UTC with milliseconds into @p out[25]. */
 void sv_rfc3339(int64_t ms, char out[SV_RFC3339_LEN + 1]);
 /** Parse RFC 3339 (Z or ±hh:mm offset, optional fraction) into UTC ms. */

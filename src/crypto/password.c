@@ -56,3 +56,14 @@ sv_password_temp(char out[SV_TEMP_PASSWORD_LEN + 1])
     }
     out[SV_TEMP_PASSWORD_LEN] = '\0';
 }
+
+char *
+sv_secret_dup(const char *s, size_t len)
+{
+    char *p = sodium_malloc(len + 1);
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}

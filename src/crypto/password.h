@@ -38,4 +38,11 @@ bool sv_password_needs_rehash(const struct sv_pwparams *p, const char *hash);
  */
 void sv_password_temp(char out[SV_TEMP_PASSWORD_LEN + 1]);
 
+/**
+ * A NUL-terminated copy of the secret @p s (@p len bytes) in locked,
+ * guarded memory (sodium_malloc); NULL when none is left. Free with
+ * sodium_free(), which wipes it.
+ */
+char *sv_secret_dup(const char *s, size_t len);
+
 #endif

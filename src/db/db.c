@@ -431,6 +431,16 @@ sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q)
     return st;
 }
 
+struct sv_stmt *
+sv_db_stmt2(struct sv_dbc *c, const struct sv_sql *q, const char *p1,
+            const char *p2)
+{
+    struct sv_stmt *st = sv_db_stmt(c, q);
+    sv_stmt_text(st, 1, p1);
+    sv_stmt_text(st, 2, p2);
+    return st;
+}
+
 void
 sv_stmt_text(struct sv_stmt *st, int idx, const char *s)
 {

@@ -112,6 +112,12 @@ SV_MUST_CHECK enum sv_err sv_db_run_tenant_ro(struct sv_db *db,
  * statement on this connection.
  */
 struct sv_stmt *sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q);
+/**
+ * sv_db_stmt() with its first two parameters bound as text: the shape of
+ * most tenant statements ($1 the tenant, $2 a row or account id).
+ */
+struct sv_stmt *sv_db_stmt2(struct sv_dbc *c, const struct sv_sql *q,
+                            const char *p1, const char *p2);
 
 void sv_stmt_text(struct sv_stmt *st, int idx, const char *s); /* NULL → NULL */
 void sv_stmt_int(struct sv_stmt *st, int idx, int64_t v);
@@ -135,6 +141,22 @@ static inline enum sv_err
 sv_qs_err(enum sv_qs qs)
 {
     return qs == SV_QS_SOFT ? SV_E_DB_RETRY : SV_E_INTERNAL;
+}
+
+/** A statement that may touch no row: SV_OK unless it failed. */
+static inline enum sv_err
+sv_qs_ok(enum sv_qs qs)
+{
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+}
+
+/** A look-up: SV_OK for a row, SV_E_NOT_FOUND for none. */
+static inline enum sv_err
+sv_qs_found(enum sv_qs qs)
+{
+    if (qs == SV_QS_ONE)
+        return SV_OK;
+    return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
 }
 
 /* ---- engine interface: implemented by sqlite.c and postgres.c ---- */

@@ -83,6 +83,20 @@ const char *sv_rq_body(struct sv_request *rq, size_t *len);
 const char *sv_rq_method(struct sv_request *rq);
 /** The path exactly as requested, with its query string (signatures). */
 const char *sv_rq_path_and_query(struct sv_request *rq);
+
+/**
+ * DEV-1: the signature headers of @p rq checked against device key @p pk:
+ * X-SV-Device names @p id (or @p alt_id, unless NULL), X-SV-Timestamp is
+ * within [auth] signature_window, X-SV-Nonce is well formed, and
+ * X-SV-Signature covers this very request (method, path and query,
+ * timestamp, nonce, body). SV_OK with *nonce set (the caller records it:
+ * a nonce is good once); else SV_E_SIGNATURE_INVALID with *bad naming the
+ * header at fault.
+ */
+SV_MUST_CHECK enum sv_err
+sv_rq_check_signature(struct sv_request *rq, const uint8_t pk[32],
+                      const char *id, const char *alt_id, const char **nonce,
+                      const char **bad);
 /** True when the session came from the browser cookie (web console). */
 bool sv_rq_cookie_auth(struct sv_request *rq);
 /** The CSRF token of a cookie session (NULL for bearer tokens). */

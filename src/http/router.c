@@ -368,35 +368,49 @@ check_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
     return MHD_NO;
 }
 
+enum sv_err
+sv_rq_check_signature(struct sv_request *rq, const uint8_t pk[32],
+                      const char *id, const char *alt_id, const char **nonce,
+                      const char **bad)
+{
+    const char *dev = sv_rq_header(rq, "X-SV-Device");
+    const char *ts_s = sv_rq_header(rq, "X-SV-Timestamp");
+    const char *sig = sv_rq_header(rq, "X-SV-Signature");
+    size_t blen = 0;
+    const char *body = sv_rq_body(rq, &blen);
+    int64_t ts = 0;
+
+    *nonce = sv_rq_header(rq, "X-SV-Nonce");
+    *bad = "X-SV-Signature";
+    if (dev == NULL ||
+        (strcmp(dev, id) != 0 && (alt_id == NULL || strcmp(dev, alt_id) != 0)))
+        *bad = "X-SV-Device";
+    else if (ts_s == NULL || !sv_devsig_parse_ts(ts_s, &ts) ||
+             !sv_devsig_fresh(ts, sv_now_ms(),
+                              rq->app->cfg.signature_window_ms))
+        *bad = "X-SV-Timestamp";
+    else if (*nonce == NULL || !sv_devsig_nonce_ok(*nonce))
+        *bad = "X-SV-Nonce";
+    else if (sig != NULL)
+        return sv_devsig_verify(pk, sig, rq->method, sv_rq_path_and_query(rq),
+                                ts, *nonce, body, blen);
+    return SV_E_SIGNATURE_INVALID;
+}
+
 /*
  * DEV-1: a session opened by a mobile or CLI device is only good with that
  * device's signature over this very request, fresh and never seen before.
+ * The device's own id, or the server's id for it (login answer).
  */
 static bool
 device_signature_or_reply(struct sv_request *rq)
 {
-    const char *dev = sv_rq_header(rq, "X-SV-Device");
-    const char *ts_s = sv_rq_header(rq, "X-SV-Timestamp");
-    const char *nonce = sv_rq_header(rq, "X-SV-Nonce");
-    const char *sig = sv_rq_header(rq, "X-SV-Signature");
-    const char *bad = "X-SV-Signature";
-    int64_t ts = 0;
-    enum sv_err rc = SV_E_SIGNATURE_INVALID;
+    const char *nonce = NULL, *bad = NULL;
+    enum sv_err rc =
+        sv_rq_check_signature(rq, rq->who.device_pk, rq->who.device_client,
+                              rq->who.device_id, &nonce, &bad);
 
-    /* The device's own id, or the server's id for it (login answer). */
-    if (dev == NULL || (strcmp(dev, rq->who.device_client) != 0 &&
-                        strcmp(dev, rq->who.device_id) != 0))
-        bad = "X-SV-Device";
-    else if (ts_s == NULL || !sv_devsig_parse_ts(ts_s, &ts) ||
-             !sv_devsig_fresh(ts, sv_now_ms(),
-                              rq->app->cfg.signature_window_ms))
-        bad = "X-SV-Timestamp";
-    else if (nonce == NULL || !sv_devsig_nonce_ok(nonce))
-        bad = "X-SV-Nonce";
-    else if (sig != NULL &&
-             sv_devsig_verify(rq->who.device_pk, sig, rq->method,
-                              sv_rq_path_and_query(rq), ts, nonce,
-                              rq->body ? rq->body : "", rq->body_len) == SV_OK)
+    if (rc == SV_OK)
         rc = hooks->device_nonce_use(rq->app, rq->who.session, nonce);
     if (rc == SV_OK)
         return true;

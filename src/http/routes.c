@@ -4,9 +4,12 @@
  */
 #include "audit/audit_http.h"
 #include "http/routes.h"
-#include "identity/flow_http.h"
+#include "device/device_http.h"
+#include "login/login_http.h"
 #include "identity/identity_http.h"
-#include "identity/mfa_http.h"
+#include "mfa/mfa_http.h"
+#include "notify/inbox_http.h"
+#include "recovery/recovery_http.h"
 #include "risk/risk_http.h"
 
 #define B SV_ROUTE_BODY
@@ -22,43 +25,43 @@ const struct sv_route sv_routes[] = {
     {"GET", "/static/app.js", http_static, SV_AUTH_NONE, 0, 0, {0}},
     {"GET", "/static/app.css", http_static, SV_AUTH_NONE, 0, 0, {0}},
     /* Tighter body cap before authentication. */
-    {"POST", "/api/v1/auth/login", identity_http_login,
+    {"POST", "/api/v1/auth/login", login_http_login,
      SV_AUTH_NONE, B, 8 * 1024, {0}},
     {"POST", "/api/v1/auth/logout", identity_http_logout,
      SV_AUTH_SESSION, B | OPT | FORCED | MFA, 1024, {0}},
     {"GET", "/api/v1/me", identity_http_me, SV_AUTH_SESSION, MFA, 0, {0}},
     /* Login challenges (docs/auth-flow.md): public, bound by the
      * X-Challenge-Token header. */
-    {"GET", "/api/v1/auth/challenges/{id}/captcha", flow_http_captcha_image,
+    {"GET", "/api/v1/auth/challenges/{id}/captcha", login_http_captcha_image,
      SV_AUTH_NONE, 0, 0, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/captcha", flow_http_captcha,
+    {"POST", "/api/v1/auth/challenges/{id}/captcha", login_http_captcha,
      SV_AUTH_NONE, B, 8 * 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/totp", flow_http_totp,
+    {"POST", "/api/v1/auth/challenges/{id}/totp", login_http_totp,
      SV_AUTH_NONE, B, 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/sms/send", flow_http_sms_send,
+    {"POST", "/api/v1/auth/challenges/{id}/sms/send", login_http_sms_send,
      SV_AUTH_NONE, B | OPT, 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/sms/verify", flow_http_sms_verify,
+    {"POST", "/api/v1/auth/challenges/{id}/sms/verify", login_http_sms_verify,
      SV_AUTH_NONE, B, 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/approval", flow_http_approval,
+    {"POST", "/api/v1/auth/challenges/{id}/approval", login_http_approval,
      SV_AUTH_NONE, B | OPT, 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/qr", flow_http_qr,
+    {"POST", "/api/v1/auth/challenges/{id}/qr", login_http_qr,
      SV_AUTH_NONE, B | OPT, 1024, {0}},
-    {"POST", "/api/v1/auth/challenges/{id}/wait", flow_http_wait,
+    {"POST", "/api/v1/auth/challenges/{id}/wait", login_http_wait,
      SV_AUTH_NONE, B | OPT, 1024, {0}},
     /* The trusted device's side (signed requests). */
-    {"GET", "/api/v1/devices/self/approvals", flow_http_approvals_list,
+    {"GET", "/api/v1/devices/self/approvals", login_http_approvals_list,
      SV_AUTH_SESSION, 0, 0, {0}},
-    {"POST", "/api/v1/devices/self/approvals/scan", flow_http_approvals_scan,
+    {"POST", "/api/v1/devices/self/approvals/scan", login_http_approvals_scan,
      SV_AUTH_SESSION, B, 1024, {0}},
-    {"POST", "/api/v1/devices/self/approvals/{id}", flow_http_approvals_decide,
+    {"POST", "/api/v1/devices/self/approvals/{id}", login_http_approvals_decide,
      SV_AUTH_SESSION, B, 1024, {0}},
-    {"GET", "/api/v1/me/devices", flow_http_my_devices,
+    {"GET", "/api/v1/me/devices", device_http_my_devices,
      SV_AUTH_SESSION, 0, 0, {0}},
-    {"DELETE", "/api/v1/me/devices/{id}", flow_http_my_device_revoke,
+    {"DELETE", "/api/v1/me/devices/{id}", device_http_my_device_revoke,
      SV_AUTH_SESSION, 0, 0, {0}},
-    {"GET", "/api/v1/users/{id}/devices", flow_http_user_devices,
+    {"GET", "/api/v1/users/{id}/devices", device_http_user_devices,
      SV_AUTH_ADMIN, 0, 0, {0}},
-    {"DELETE", "/api/v1/users/{id}/devices/{id}", flow_http_user_device_revoke,
+    {"DELETE", "/api/v1/users/{id}/devices/{id}", device_http_user_device_revoke,
      SV_AUTH_ADMIN, 0, 0, {0}},
     {"POST", "/api/v1/users/{id}/unlock", risk_http_user_unlock,
      SV_AUTH_ADMIN, B | OPT, 1024, {0}},
@@ -84,14 +87,14 @@ const struct sv_route sv_routes[] = {
      SV_AUTH_SESSION, B | SV_ROUTE_MFA_OK, 1024, {0}},
     {"DELETE", "/api/v1/me/totp", mfa_http_totp_delete,
      SV_AUTH_SESSION, B, 1024, {0}},
-    {"GET", "/api/v1/me/inbox", mfa_http_inbox_list,
+    {"GET", "/api/v1/me/inbox", inbox_http_list,
      SV_AUTH_SESSION, 0, 0, {"limit", "cursor"}},
-    {"PATCH", "/api/v1/users/{id}", mfa_http_users_update,
+    {"PATCH", "/api/v1/users/{id}", identity_http_users_update,
      SV_AUTH_ADMIN, B, 1024, {0}},
     /* Public: tight body caps. */
-    {"POST", "/api/v1/auth/reset", mfa_http_reset_request,
+    {"POST", "/api/v1/auth/reset", recovery_http_request,
      SV_AUTH_NONE, B, 1024, {0}},
-    {"POST", "/api/v1/auth/reset/confirm", mfa_http_reset_confirm,
+    {"POST", "/api/v1/auth/reset/confirm", recovery_http_confirm,
      SV_AUTH_NONE, B, 4 * 1024, {0}},
     /* ---- end mfa_http.c ---- */
 };

@@ -79,40 +79,15 @@ sv_role_name(enum sv_role r)
     return r == SV_ROLE_ADMIN ? "admin" : "member";
 }
 
-static enum sv_err
-qs_find(enum sv_qs qs)
-{
-    if (qs == SV_QS_ONE)
-        return SV_OK;
-    return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
-}
-
-static enum sv_err
-qs_change(enum sv_qs qs)
-{
-    return qs < 0 ? sv_qs_err(qs) : SV_OK;
-}
-
 enum sv_err
 sv_account_audit(struct sv_dbc *c, const char *tenant_id,
                  const struct sv_actor *actor, enum sv_audit_action action,
                  const char *target_id, const char *result, const char *reason,
                  const char *details)
 {
-    struct sv_audit_event ev = {
-        .tenant_id = tenant_id,
-        .actor_id = actor ? actor->account_id : NULL,
-        .actor = actor ? actor->username : NULL,
-        .action = sv_audit_action_name(action),
-        .target_type = target_id ? "account" : NULL,
-        .target_id = target_id,
-        .ip = actor ? actor->ip : NULL,
-        .user_agent = actor ? actor->user_agent : NULL,
-        .result = result,
-        .reason = reason,
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
+    return sv_audit_by(c, tenant_id, actor, action,
+                       target_id ? "account" : NULL, target_id, result, reason,
+                       details);
 }
 
 /* ---- accounts ---- */
@@ -194,7 +169,7 @@ sv_account_find(struct sv_dbc *c, const char *tenant_id, const char *id,
     struct account_row r;
     enum sv_err rc;
 
-    rc = qs_find(identity_store_find_account(c, tenant_id, id, &r));
+    rc = sv_qs_found(identity_store_find_account(c, tenant_id, id, &r));
     if (rc == SV_OK)
         rc = open_email(c, &r);
     if (rc == SV_OK)
@@ -210,7 +185,7 @@ sv_account_find_by_username(struct sv_dbc *c, const char *tenant_id,
     struct account_row r;
     enum sv_err rc;
 
-    rc = qs_find(
+    rc = sv_qs_found(
         identity_store_find_account_by_username(c, tenant_id, username, &r));
     if (rc == SV_OK)
         rc = open_email(c, &r);
@@ -266,23 +241,16 @@ sv_account_reset_tx(struct sv_dbc *c, const char *tenant_id,
                     const struct sv_actor *actor)
 {
     struct account_row r;
-    int64_t now = sv_now_ms();
     enum sv_err rc;
 
     rc = sv_db_scope_tenant(c, tenant_id);
     if (rc != SV_OK)
         return rc;
-    rc = qs_find(identity_store_find_account(c, tenant_id, account_id, &r));
+    rc = sv_qs_found(identity_store_find_account(c, tenant_id, account_id, &r));
     sodium_memzero(&r, sizeof r);
     if (rc != SV_OK)
         return rc; /* DIR-1: another tenant's id is simply not found */
-    rc = qs_change(
-        identity_store_set_password(c, tenant_id, account_id, hash, true, now));
-    if (rc == SV_OK)
-        rc = qs_change(identity_store_revoke_account_sessions(
-            c, tenant_id, account_id, NULL, now));
-    if (rc == SV_OK)
-        rc = sv_flow_close_account_tx(c, account_id);
+    rc = sv_account_set_password_tx(c, tenant_id, account_id, hash, true);
     if (rc == SV_OK)
         rc = sv_account_audit(c, tenant_id, actor,
                               SV_AUDIT_ACCOUNT_PASSWORD_RESET, account_id,
@@ -316,7 +284,7 @@ static enum sv_err
 touch_tx(struct sv_dbc *c, void *cls)
 {
     struct sv_session *s = cls;
-    return qs_change(
+    return sv_qs_ok(
         identity_store_touch_session(c, s->tenant_id, s->id, sv_now_ms()));
 }
 
@@ -359,7 +327,7 @@ static enum sv_err
 revoke_tx(struct sv_dbc *c, void *cls)
 {
     struct revoke_ctx *r = cls;
-    enum sv_err rc = qs_change(identity_store_revoke_session(
+    enum sv_err rc = sv_qs_ok(identity_store_revoke_session(
         c, r->s->tenant_id, r->s->id, sv_now_ms()));
     if (rc != SV_OK)
         return rc;
@@ -375,280 +343,15 @@ sv_session_revoke(struct sv_app *app, const struct sv_session *s,
     return sv_db_run_tenant_tx(app->db, "logout", s->tenant_id, revoke_tx, &r);
 }
 
-/* ---- login ---- */
-
-static char *
-secret_dup(const char *s, size_t len)
-{
-    char *p = sodium_malloc(len + 1);
-    if (p != NULL) {
-        memcpy(p, s, len);
-        p[len] = '\0';
-    }
-    return p;
-}
-
-enum sv_err
-sv_login_init(struct sv_login *l, const char *password, size_t len)
-{
-    l->password = secret_dup(password, len);
-    l->password_len = len;
-    return l->password != NULL ? SV_OK : SV_E_OVERLOADED;
-}
-
-void
-sv_login_free(struct sv_login *l)
-{
-    sodium_free(l->password); /* wipes */
-    l->password = NULL;
-    sodium_memzero(l->hash, sizeof l->hash);
-    sodium_memzero(l->new_hash, sizeof l->new_hash);
-    sv_outcome_wipe(&l->out);
-}
-
-static enum sv_err
-login_lookup_tx(struct sv_dbc *c, void *cls)
-{
-    struct sv_login *l = cls;
-    struct account_row r;
-    int64_t now = sv_now_ms();
-    enum sv_err rc;
-
-    /* AUTH-4, AUTH-5: blacklist and counters before any hashing. */
-    if (l->has_name_key)
-        sv_guard_init_key(l->app, &l->guard, l->name_key, l->ip,
-                          l->client.device);
-    else
-        sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
-                      l->client.device);
-    l->must_wait = false;
-    rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
-    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
-        return rc;
-    l->tenant_found = rc == SV_OK;
-    rc = l->tenant_found ? sv_db_scope_tenant(c, l->tenant.id) : SV_OK;
-    if (rc == SV_OK)
-        rc = sv_db_scope_platform(c);
-    if (rc == SV_OK)
-        rc =
-            sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
-                                 l->ip, l->client.device, now, &l->blacklisted);
-    if (rc != SV_OK || l->blacklisted)
-        return rc;
-    rc = sv_guard_read(c, l->app, &l->guard, now);
-    if (rc != SV_OK)
-        return rc;
-    l->locked_until = l->guard.locked_until;
-    l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
-    l->flooding = sv_guard_source_flooding(l->app, &l->guard);
-    if (l->locked_until > now || l->flooding)
-        return SV_OK;
-    /*
-     * Only failures count, so a check in flight is a failure not counted
-     * yet: the name admits captcha_after of them at once, across nodes. A
-     * check behind a solved CAPTCHA needs no slot (the CAPTCHA paid for it).
-     */
-    if (!l->captcha_passed && !l->captcha_due) {
-        bool claimed = false;
-        rc = sv_guard_claim_tx(c, l->app, &l->guard, now, &claimed);
-        if (rc != SV_OK)
-            return rc;
-        if (!claimed) {
-            l->must_wait = true;
-            return SV_OK;
-        }
-    }
-    if (!l->tenant_found)
-        return SV_OK;
-    rc = qs_find(identity_store_find_account_by_username(c, l->tenant.id,
-                                                         l->username, &r));
-    if (rc == SV_E_NOT_FOUND)
-        return SV_OK;
-    if (rc != SV_OK)
-        return rc;
-    l->account_found = true;
-    l->account = r.a;
-    memcpy(l->hash, r.hash, sizeof l->hash);
-    sodium_memzero(&r, sizeof r);
-    return SV_OK;
-}
-
-enum sv_err
-sv_login_lookup(struct sv_app *app, struct sv_login *l)
-{
-    enum sv_err rc = sv_db_run_tx(app->db, "login_lookup", login_lookup_tx, l);
-    if (rc != SV_OK)
-        l->guard.claimed = false; /* rolled back with the rest */
-    return rc;
-}
-
-enum sv_err
-sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
-{
-    int64_t now = sv_now_ms();
-
-    *retry_after_s = 0;
-    if (l->blacklisted)
-        return SV_E_BLACKLISTED;
-    if (l->locked_until > now) {
-        *retry_after_s = (l->locked_until - now + 999) / 1000;
-        return SV_E_LOGIN_LOCKED;
-    }
-    if (l->captcha_passed) {
-        l->captcha_due = false;
-        return SV_OK;
-    }
-    /* So many failures from here that even a CAPTCHA is too much. */
-    return l->flooding ? SV_E_RATE_LIMITED : SV_OK;
-}
-
-void
-sv_login_work(struct sv_app *app, struct sv_login *l)
-{
-    /* AUTH-4: unknown tenant or account costs one full verify too. */
-    const char *hash = l->account_found ? l->hash : app->dummy_hash;
-    bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
-
-    l->ok = ok && l->account_found;
-    /* AUTH-6: the risk library: today's policy and the weak list. */
-    if (l->ok) {
-        struct sv_pw_context ctx = {
-            .username = l->account.username,
-            .tenant_slug = l->tenant.slug,
-            .tenant_name = l->tenant.name,
-            .email = l->account.has_email ? l->account.email : NULL,
-        };
-        l->weak = sv_policy_check(&l->tenant.policy, &ctx, l->password,
-                                  l->password_len) != SV_OK;
-    }
-    /* AUTH-2: upgrade a hash made with older parameters. */
-    if (l->ok && sv_password_needs_rehash(&app->pw, l->hash) &&
-        sv_password_hash(&app->pw, l->password, l->password_len, l->new_hash) ==
-            SV_OK)
-        l->rehashed = true;
-}
-
-struct finish_ctx {
-    struct sv_app *app;
-    struct sv_login *l;
-};
-
-static enum sv_err
-login_finish_tx(struct sv_dbc *c, void *cls)
-{
-    struct finish_ctx *f = cls;
-    struct sv_login *l = f->l;
-    char fp[SV_GUARD_FP_LEN];
-    struct sv_actor actor = {
-        .account_id = l->account_found ? l->account.id : NULL,
-        /* a name that is no account's may be a password typed there */
-        .username = l->account_found ? l->account.username : fp,
-        .ip = l->ip,
-        .user_agent = l->user_agent,
-    };
-    enum sv_err rc;
-    enum sv_qs qs;
-
-    sv_guard_fingerprint(&l->guard, fp);
-    l->stale = false;
-    if (l->tenant_found) {
-        rc = sv_db_scope_tenant(c, l->tenant.id);
-        if (rc != SV_OK)
-            return rc;
-    }
-    if (l->ok) {
-        /*
-         * The password was checked outside this transaction; it only counts
-         * if it is still the account's (a reset may have landed meanwhile).
-         * The same statement stores an upgraded hash.
-         */
-        qs = identity_store_swap_hash(c, l->tenant.id, l->account.id, l->hash,
-                                      l->rehashed ? l->new_hash : l->hash);
-        if (qs < 0)
-            return sv_qs_err(qs);
-        if (qs == SV_QS_NONE)
-            l->stale = true;
-    }
-    /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
-    if (!l->ok || l->stale) {
-        const char *reason = !l->tenant_found    ? "unknown_tenant"
-                             : !l->account_found ? "unknown_account"
-                             : l->stale          ? "password_changed_meanwhile"
-                                                 : "wrong_password";
-        json_t *d = json_pack(
-            "{s:s, s:s, s:s?}", "tenant", l->tenant_slug, "device_kind",
-            sv_client_kind_name(l->client.kind), "device_model",
-            l->client.model[0] ? l->client.model : NULL);
-        char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        json_decref(d);
-        if (!l->tenant_found && (rc = sv_db_scope_platform(c)) != SV_OK) {
-            free(details);
-            return rc;
-        }
-        rc = sv_account_audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
-                              SV_AUDIT_AUTH_LOGIN, actor.account_id, "failure",
-                              reason, details);
-        free(details);
-        if (rc != SV_OK)
-            return rc;
-        /* AUTH-4, AUTH-5: known and unknown names count alike. */
-        rc = sv_guard_release_tx(c, &l->guard);
-        if (rc != SV_OK)
-            return rc;
-        return sv_guard_fail_tx(c, f->app, &l->guard, SV_FAIL_CHECK,
-                                l->tenant_found ? l->tenant.id : NULL, &actor,
-                                sv_now_ms());
-    }
-    /* A right password leaves nothing behind; the name's failures are
-     * forgotten when a session opens. */
-    rc = sv_guard_release_tx(c, &l->guard);
-    if (rc != SV_OK)
-        return rc;
-    return sv_flow_after_password_tx(c, f->app, &l->tenant, &l->account,
-                                     &l->client, l->weak, l->rehashed, &l->out);
-}
-
-static enum sv_err
-release_tx(struct sv_dbc *c, void *cls)
-{
-    struct sv_login *l = cls;
-    return sv_guard_release_tx(c, &l->guard);
-}
-
-void
-sv_login_release(struct sv_app *app, struct sv_login *l)
-{
-    if (!l->guard.claimed)
-        return;
-    if (sv_db_run_tx(app->db, "login_release", release_tx, l) != SV_OK)
-        sv_log(SV_LOG_WARN, "login slot not released", "its lease frees it");
-    l->guard.claimed = false;
-}
-
-enum sv_err
-sv_login_finish(struct sv_app *app, struct sv_login *l)
-{
-    struct finish_ctx f = {app, l};
-    enum sv_err rc = sv_db_run_tx(app->db, "login", login_finish_tx, &f);
-
-    if (rc == SV_OK)
-        l->guard.claimed = false; /* given back with the rest */
-    if (rc != SV_OK)
-        return rc;
-    if (!l->ok || l->stale)
-        return SV_E_INVALID_CREDENTIALS;
-    return l->out.refused; /* SV_OK, or an audited refusal */
-}
-
 /* ---- password change ---- */
 
 enum sv_err
 sv_pwchange_init(struct sv_pwchange *p, const char *current, size_t clen,
                  const char *next, size_t nlen)
 {
-    p->current = secret_dup(current, clen);
+    p->current = sv_secret_dup(current, clen);
     p->current_len = clen;
-    p->next = secret_dup(next, nlen);
+    p->next = sv_secret_dup(next, nlen);
     p->next_len = nlen;
     return p->current && p->next ? SV_OK : SV_E_OVERLOADED;
 }
@@ -702,7 +405,7 @@ pwchange_lookup_tx(struct sv_dbc *c, void *cls)
         rc = sv_tenant_find(c, s->tenant_id, &p->tenant);
     if (rc != SV_OK)
         return rc;
-    rc = qs_find(
+    rc = sv_qs_found(
         identity_store_find_account(c, s->tenant_id, s->account_id, &r));
     if (rc == SV_OK)
         rc = open_email(c, &r);
@@ -780,11 +483,11 @@ pwchange_finish_tx(struct sv_dbc *c, void *cls)
     rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
     /* A changed password ends every other session of the account. */
     if (rc == SV_OK)
-        rc = qs_change(identity_store_revoke_account_sessions(
+        rc = sv_qs_ok(identity_store_revoke_account_sessions(
             c, s->tenant_id, s->account_id, s->id, now));
     /* ... and every login in progress that passed the old one. */
     if (rc == SV_OK)
-        rc = sv_flow_close_account_tx(c, s->account_id);
+        rc = sv_account_close_logins_tx(c, s->account_id);
     if (rc == SV_OK)
         rc = sv_account_audit(c, s->tenant_id, &actor,
                               SV_AUDIT_ACCOUNT_PASSWORD_CHANGED, s->account_id,
@@ -819,7 +522,7 @@ pwchange_failed_tx(struct sv_dbc *c, void *cls)
                                SV_PWCHANGE_SESSION_FAILURES, now, &closing);
     if (rc != SV_OK || !closing)
         return rc;
-    rc = qs_change(identity_store_revoke_session(c, s->tenant_id, s->id, now));
+    rc = sv_qs_ok(identity_store_revoke_session(c, s->tenant_id, s->id, now));
     if (rc == SV_OK)
         rc = sv_account_audit(c, s->tenant_id, &actor,
                               SV_AUDIT_AUTH_SESSION_CLOSED, s->account_id,
@@ -1008,4 +711,146 @@ sv_account_reset(struct sv_app *app, const char *tenant_id, const char *id,
 {
     struct reset_ctx r = {tenant_id, id, hash, actor};
     return sv_db_run_tx(app->db, "account_reset", reset_tx, &r);
+}
+
+/* ---- admin unlock, look-up, CSRF ---- */
+
+struct unlock_ctx {
+    struct sv_app *app;
+    const char *tenant_id, *account_id;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+unlock_tx(struct sv_dbc *c, void *cls)
+{
+    struct unlock_ctx *x = cls;
+    struct sv_account a;
+    struct sv_tenant t;
+    enum sv_err rc = sv_account_find(c, x->tenant_id, x->account_id, &a);
+
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, x->tenant_id, &t);
+    if (rc == SV_OK)
+        rc = sv_guard_unlock_tx(c, x->app, t.slug, a.username);
+    if (rc == SV_OK)
+        rc = sv_audit_by(c, x->tenant_id, x->actor, SV_AUDIT_SECURITY_UNLOCK,
+                         "account", x->account_id, "success", NULL, NULL);
+    sodium_memzero(&a, sizeof a);
+    return rc;
+}
+
+enum sv_err
+sv_account_unlock(struct sv_app *app, const char *tenant_id,
+                  const char *account_id, const struct sv_actor *actor)
+{
+    struct unlock_ctx x = {app, tenant_id, account_id, actor};
+    return sv_db_run_tenant_tx(app->db, "account_unlock", tenant_id, unlock_tx,
+                               &x);
+}
+
+struct get_ctx {
+    const char *tenant_id, *id;
+    struct sv_account *out;
+};
+
+static enum sv_err
+get_tx(struct sv_dbc *c, void *cls)
+{
+    struct get_ctx *x = cls;
+    return sv_account_find(c, x->tenant_id, x->id, x->out);
+}
+
+enum sv_err
+sv_account_get(struct sv_app *app, const char *tenant_id, const char *id,
+               struct sv_account *out)
+{
+    struct get_ctx x = {tenant_id, id, out};
+    return sv_db_run_tenant_ro(app->db, tenant_id, get_tx, &x);
+}
+
+void
+sv_csrf_token(const struct sv_app *app, const char *token, char out[48])
+{
+    uint8_t mac[32];
+    crypto_auth_hmacsha256(mac, (const uint8_t *)token, strlen(token),
+                           app->csrf_key);
+    sodium_bin2base64(out, 48, mac, sizeof mac,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(mac, sizeof mac);
+}
+
+enum sv_err
+sv_account_must_change_tx(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id)
+{
+    return sv_qs_ok(identity_store_flag_change(c, tenant_id, account_id));
+}
+
+enum sv_err
+sv_account_close_logins_tx(struct sv_dbc *c, const char *account_id)
+{
+    return sv_qs_ok(identity_store_close_logins(c, account_id));
+}
+
+enum sv_err
+sv_account_set_password_tx(struct sv_dbc *c, const char *tenant_id,
+                           const char *account_id, const char *hash,
+                           bool must_change)
+{
+    int64_t now = sv_now_ms();
+    enum sv_qs qs = identity_store_set_password(c, tenant_id, account_id, hash,
+                                                must_change, now);
+    enum sv_err rc = sv_qs_found(qs);
+
+    if (rc == SV_OK)
+        rc = sv_qs_ok(identity_store_revoke_account_sessions(
+            c, tenant_id, account_id, NULL, now));
+    if (rc == SV_OK)
+        rc = sv_account_close_logins_tx(c, account_id);
+    return rc;
+}
+
+enum sv_err
+sv_account_credentials_tx(struct sv_dbc *c, const char *tenant_id,
+                          const char *username, struct sv_account *out,
+                          char hash[SV_HASH_LEN])
+{
+    struct account_row r;
+    enum sv_err rc = sv_qs_found(
+        identity_store_find_account_by_username(c, tenant_id, username, &r));
+
+    if (rc == SV_OK) {
+        *out = r.a;
+        memcpy(hash, r.hash, SV_HASH_LEN);
+    }
+    sodium_memzero(&r, sizeof r);
+    return rc;
+}
+
+enum sv_err
+sv_account_confirm_hash_tx(struct sv_dbc *c, const char *tenant_id,
+                           const char *account_id, const char *checked,
+                           const char *store, bool *still)
+{
+    enum sv_qs qs =
+        identity_store_swap_hash(c, tenant_id, account_id, checked, store);
+    *still = qs == SV_QS_ONE;
+    return sv_qs_ok(qs);
+}
+
+enum sv_err
+sv_session_open_tx(struct sv_dbc *c, const char *tenant_id,
+                   const char *account_id, const uint8_t *token_hash,
+                   int64_t now, int64_t expires_at, const char *ip,
+                   const char *user_agent, const char *device_id,
+                   bool mfa_pending, char id_out[37])
+{
+    enum sv_qs qs;
+
+    sv_uuid7(id_out);
+    qs = identity_store_insert_session(c, tenant_id, id_out, account_id,
+                                       token_hash, now, expires_at, ip,
+                                       user_agent, device_id, mfa_pending);
+    return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
 }

@@ -17,7 +17,6 @@
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "directory/tenant.h"
-#include "identity/flow.h"
 #include "risk/risk.h"
 
 struct sv_app;
@@ -132,74 +131,6 @@ SV_MUST_CHECK enum sv_err sv_session_revoke(struct sv_app *app,
                                             const struct sv_session *s,
                                             const struct sv_actor *actor);
 
-/* ---- login ---- */
-
-struct sv_login {
-    /* in */
-    struct sv_app *app;
-    const char *tenant_slug;
-    const char *username;
-    char *password; /* sodium_malloc'd copy, wiped by sv_login_free() */
-    size_t password_len;
-    const char *ip;
-    const char *user_agent;
-    struct sv_client client; /* DEV-1 */
-    bool captcha_passed;     /* AUTH-4: this attempt solved a CAPTCHA */
-    /* the keyed name, when it comes from a challenge (not the typed name) */
-    bool has_name_key;
-    uint8_t name_key[32];
-    /* lookup */
-    bool tenant_found, account_found;
-    struct sv_tenant tenant;
-    struct sv_account account;
-    char hash[SV_HASH_LEN];
-    struct sv_guard guard;
-    bool blacklisted, captcha_due, flooding;
-    bool must_wait; /* AUTH-4: the name's checks in flight are full */
-    /* the request's side: a place of its source (per node), how long
-     * it may wait for one or for a slot of its name */
-    bool source_held;
-    char source[64];
-    int64_t wait_until;
-    int64_t locked_until; /* > now: the name is locked */
-    /* work */
-    bool ok;
-    bool stale; /* the password changed while it was being checked */
-    bool rehashed;
-    bool weak; /* AUTH-6: fails today's policy or the weak list */
-    char new_hash[SV_HASH_LEN];
-    /* finish */
-    struct sv_outcome out;
-};
-
-/** Copy @p password into locked memory. */
-SV_MUST_CHECK enum sv_err sv_login_init(struct sv_login *l,
-                                        const char *password, size_t len);
-void sv_login_free(struct sv_login *l);
-SV_MUST_CHECK enum sv_err sv_login_lookup(struct sv_app *app,
-                                          struct sv_login *l);
-/**
- * After the lookup, before any hashing: SV_E_BLACKLISTED, SV_E_LOGIN_LOCKED
- * (*retry_after_s set), SV_E_RATE_LIMITED, or SV_OK with l->captcha_due
- * telling whether a CAPTCHA challenge must come first and l->must_wait
- * whether the attempt must wait for a slot of its name (then nothing was
- * taken: look up again later).
- */
-SV_MUST_CHECK enum sv_err sv_login_gate(struct sv_login *l,
-                                        int64_t *retry_after_s);
-/** The slow part: Argon2id verify (dummy hash for unknown accounts). */
-void sv_login_work(struct sv_app *app, struct sv_login *l);
-/**
- * Record the attempt (AUTH-7), count a failure (AUTH-4/5) and, on success,
- * go on with the flow: l->out is a session or a challenge.
- * SV_E_INVALID_CREDENTIALS for every kind of wrong name or password.
- * Call only when sv_login_gate() let the attempt through.
- */
-SV_MUST_CHECK enum sv_err sv_login_finish(struct sv_app *app,
-                                          struct sv_login *l);
-/** A slot taken by the lookup and not yet given back by the finish. */
-void sv_login_release(struct sv_app *app, struct sv_login *l);
-
 /* ---- password change (own) ---- */
 
 struct sv_pwchange {
@@ -280,5 +211,64 @@ SV_MUST_CHECK enum sv_err sv_session_audit_blocked(struct sv_app *app,
                                                    const struct sv_session *s,
                                                    const struct sv_actor *actor,
                                                    const char *route);
+
+/* ---- inside a transaction, for the capabilities above ---- */
+
+/**
+ * Account @p username's row and password hash, for the sign-in
+ * (SV_E_NOT_FOUND when none). The caller wipes @p hash.
+ */
+SV_MUST_CHECK enum sv_err sv_account_credentials_tx(struct sv_dbc *c,
+                                                    const char *tenant_id,
+                                                    const char *username,
+                                                    struct sv_account *out,
+                                                    char hash[SV_HASH_LEN]);
+/**
+ * The password checked outside the transaction still counts only if the
+ * account's hash is still @p checked: then *still is true and the hash
+ * becomes @p store (an upgraded hash, or @p checked again).
+ */
+SV_MUST_CHECK enum sv_err
+sv_account_confirm_hash_tx(struct sv_dbc *c, const char *tenant_id,
+                           const char *account_id, const char *checked,
+                           const char *store, bool *still);
+/** Force a password change at the account's next request (AUTH-6). */
+SV_MUST_CHECK enum sv_err sv_account_must_change_tx(struct sv_dbc *c,
+                                                    const char *tenant_id,
+                                                    const char *account_id);
+/**
+ * A new password hash (@p must_change: forced change at the next request);
+ * every session of the account revoked and its logins in progress closed.
+ * SV_E_NOT_FOUND when no such account.
+ */
+SV_MUST_CHECK enum sv_err sv_account_set_password_tx(struct sv_dbc *c,
+                                                     const char *tenant_id,
+                                                     const char *account_id,
+                                                     const char *hash,
+                                                     bool must_change);
+/** Close every login of the account still in progress. */
+SV_MUST_CHECK enum sv_err sv_account_close_logins_tx(struct sv_dbc *c,
+                                                     const char *account_id);
+/** A new session row (its id into @p id_out), token hashed by the caller. */
+SV_MUST_CHECK enum sv_err
+sv_session_open_tx(struct sv_dbc *c, const char *tenant_id,
+                   const char *account_id, const uint8_t *token_hash,
+                   int64_t now, int64_t expires_at, const char *ip,
+                   const char *user_agent, const char *device_id,
+                   bool mfa_pending, char id_out[37]);
+
+/* ---- admin unlock, look-up, CSRF ---- */
+
+/** Admin unlock of account @p account_id (AUTH-4). */
+SV_MUST_CHECK enum sv_err sv_account_unlock(struct sv_app *app,
+                                            const char *tenant_id,
+                                            const char *account_id,
+                                            const struct sv_actor *actor);
+/** Account @p id of tenant @p tenant_id (SV_E_NOT_FOUND elsewhere). */
+SV_MUST_CHECK enum sv_err sv_account_get(struct sv_app *app,
+                                         const char *tenant_id, const char *id,
+                                         struct sv_account *out);
+/** The browser CSRF token of session token @p token (43 characters). */
+void sv_csrf_token(const struct sv_app *app, const char *token, char out[48]);
 
 #endif

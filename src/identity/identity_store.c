@@ -30,6 +30,17 @@ SV_SQL(Q_LIST_ACCOUNTS, "account_list",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 "
        "AND id > $2 ORDER BY id LIMIT $3",
        0);
+/* A password change or reset closes the account's logins in progress
+ * (challenges: a platform table, keyed by the account). */
+SV_SQL(Q_CLOSE_LOGINS, "account_close_logins",
+       "UPDATE challenges SET stage = 'closed' WHERE account_id = $1 "
+       "AND stage NOT IN ('done', 'closed')",
+       SV_SQL_PLATFORM);
+/* AUTH-6: a password that fails today's rules must be changed. */
+SV_SQL(Q_FLAG_CHANGE, "account_flag_change",
+       "UPDATE accounts SET must_change_password = 1 "
+       "WHERE tenant_id = $1 AND id = $2",
+       0);
 SV_SQL(Q_SET_PASSWORD, "account_set_password",
        "UPDATE accounts SET password_hash = $3, must_change_password = $4, "
        "password_changed_at = $5 WHERE tenant_id = $1 AND id = $2",
@@ -340,5 +351,20 @@ identity_store_revoke_account_sessions(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_text(st, 2, account_id);
     sv_stmt_text(st, 3, except_id);
     sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_flag_change(struct sv_dbc *c, const char *tenant_id,
+                           const char *id)
+{
+    return sv_stmt_exec(sv_db_stmt2(c, &Q_FLAG_CHANGE, tenant_id, id));
+}
+
+enum sv_qs
+identity_store_close_logins(struct sv_dbc *c, const char *account_id)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_CLOSE_LOGINS);
+    sv_stmt_text(st, 1, account_id);
     return sv_stmt_exec(st);
 }

@@ -30,6 +30,12 @@ typedef void (*account_row_fn)(void *cls, struct account_row *r);
 enum sv_qs identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
                                         const char *after_id, int limit,
                                         account_row_fn row, void *cls);
+/** Close the account's logins in progress (challenges). */
+enum sv_qs identity_store_close_logins(struct sv_dbc *c,
+                                       const char *account_id);
+/** Force a password change at the next request. */
+enum sv_qs identity_store_flag_change(struct sv_dbc *c, const char *tenant_id,
+                                      const char *id);
 enum sv_qs identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
                                        const char *id, const char *hash,
                                        bool must_change, int64_t now);

@@ -5,7 +5,7 @@
  */
 #include "app.h"
 #include "core/util.h"
-#include "identity/flow.h"
+#include "device/device.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 
@@ -41,9 +41,16 @@ audit_blocked(struct sv_app *app, const struct sv_session *s, const char *ip,
     return sv_session_audit_blocked(app, s, &actor, route);
 }
 
+static enum sv_err
+device_nonce_use(struct sv_app *app, const struct sv_session *s,
+                 const char *nonce)
+{
+    return sv_device_nonce_use(app, s->tenant_id, s->device_id, nonce);
+}
+
 const struct sv_http_hooks sv_identity_http_hooks = {
     .session_resolve = session_resolve,
     .csrf_token = sv_csrf_token,
     .audit_blocked = audit_blocked,
-    .device_nonce_use = sv_device_nonce_use,
+    .device_nonce_use = device_nonce_use,
 };

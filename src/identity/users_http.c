@@ -1,4 +1,7 @@
-/* Admin: POST /users, GET /users, POST /users/{id}/reset-password. */
+/*
+ * Admin: POST /users, GET /users, POST /users/{id}/reset-password,
+ * PATCH /users/{id} (the bound phone).
+ */
 #include <string.h>
 
 #include <sodium.h>
@@ -8,7 +11,7 @@
 #include "core/util.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
-#include "identity/mfa.h"
+#include "mfa/mfa.h"
 
 static bool
 check_username(const char *s, size_t len)
@@ -292,4 +295,36 @@ identity_http_users_reset(struct sv_request *rq)
         return;
     }
     sv_offload_or_reply(rq, reset_work, reset_done, r);
+}
+
+/* ---- PATCH /users/{id} ---- */
+
+void
+identity_http_users_update(struct sv_request *rq)
+{
+    struct sv_actor actor = identity_http_actor(rq);
+    const json_t *body = sv_rq_json(rq);
+    const char *phone = NULL, *bad;
+    const struct sv_field spec[] = {
+        /* null clears the phone */
+        SV_F_STR_OPT("phone", &phone, 8, SV_PHONE_MAX, check_phone),
+        SV_F_END,
+    };
+    enum sv_err rc;
+
+    rc = sv_json_spec_parse(body, spec, &bad);
+    if (rc == SV_OK && json_object_get(body, "phone") == NULL) {
+        rc = SV_E_FIELD_MISSING; /* the one field there is to change */
+        bad = "phone";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    rc = sv_phone_set(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
+                      sv_rq_param(rq, 0), phone, &actor);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, rc == SV_E_FIELD_INVALID ? "phone" : NULL);
+    else
+        sv_reply_empty(rq, 204);
 }

@@ -182,18 +182,8 @@ audit_security(struct sv_dbc *c, const char *tenant_id,
                const struct sv_actor *actor, enum sv_audit_action action,
                const char *reason, const char *details)
 {
-    struct sv_audit_event ev = {
-        .tenant_id = tenant_id,
-        .actor_id = actor ? actor->account_id : NULL,
-        .actor = actor ? actor->username : NULL,
-        .action = sv_audit_action_name(action),
-        .ip = actor ? actor->ip : NULL,
-        .user_agent = actor ? actor->user_agent : NULL,
-        .result = "denied",
-        .reason = reason,
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
+    return sv_audit_by(c, tenant_id, actor, action, NULL, NULL, "denied",
+                       reason, details);
 }
 
 /* AUTH-5: one source failing on many names. */
@@ -580,18 +570,9 @@ lift_tx(struct sv_dbc *c, void *cls)
                                                   : entry_tenant;
     if ((qs = risk_store_failure_forget(c, source, scope)) < 0)
         return sv_qs_err(qs);
-    struct sv_audit_event ev = {
-        .tenant_id = l->tenant_id,
-        .actor_id = l->actor->account_id,
-        .actor = l->actor->username,
-        .action = sv_audit_action_name(SV_AUDIT_SECURITY_BLACKLIST_LIFT),
-        .target_type = "blacklist",
-        .target_id = l->id,
-        .ip = l->actor->ip,
-        .user_agent = l->actor->user_agent,
-        .result = "success",
-    };
-    return sv_audit_append(c, &ev);
+    return sv_audit_by(c, l->tenant_id, l->actor,
+                       SV_AUDIT_SECURITY_BLACKLIST_LIFT, "blacklist", l->id,
+                       "success", NULL, NULL);
 }
 
 enum sv_err

@@ -8,7 +8,6 @@
 
 #include "app.h"
 #include "core/util.h"
-#include "identity/flow.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 #include "risk/risk.h"

@@ -34,29 +34,44 @@ ALLOWED = {
     "db": {"core"},
     "policy": {"core"},  # the password policy: a leaf
     "auth": {"core"},  # CAPTCHA, TOTP, QR, device signatures: no database
-    "notify": {"core"},
     "app": {"core", "crypto"},  # src/app.h
+    # Delivery (SMS, e-mail) and the in-app inbox.
+    "notify": {"core", "db", "app"},
     "audit": {"core", "crypto", "db"},
     # The server and router: sessions, CSRF, device nonces reach it as
-    # hooks (struct sv_http_hooks), never as identity/ headers.
+    # hooks (struct sv_http_hooks), never as a capability's header.
     "http": {"core", "app", "auth"},
     "directory": {"core", "crypto", "db", "audit", "policy"},
     # Failure counters, locks, stuffing, the blacklist: below identity,
     # which asks it before and after every check.
     "risk": {"core", "db", "audit", "app"},
-    "identity": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
-                 "directory", "risk", "app"},
+    # The device registry, trust, revocation and signed-request nonces.
+    "device": {"core", "crypto", "db", "audit", "app"},
+    # Accounts, sessions, the own password.
+    "identity": {"core", "crypto", "db", "audit", "policy", "directory",
+                 "risk", "app"},
+    # Second factors (TOTP, recovery codes) and the bound phone.
+    "mfa": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
+            "directory", "risk", "identity", "app"},
+    # The self-service password reset.
+    "recovery": {"core", "crypto", "db", "audit", "notify", "policy",
+                 "directory", "risk", "identity", "mfa", "app"},
+    # The sign-in: the password step, challenges, approvals. On top of the
+    # capabilities it asks.
+    "login": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
+              "directory", "risk", "device", "identity", "mfa", "app"},
     "backup": {"core", "db", "audit", "app"},
     "cli": {"core", "crypto", "db", "audit", "auth", "directory", "risk",
             "identity", "backup", "app"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
     "handlers": {"core", "app", "http", "auth", "audit", "notify", "policy",
-                 "directory", "risk", "identity", "backup"},
+                 "directory", "risk", "device", "identity", "mfa", "recovery",
+                 "login", "backup"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
     "main": {"core", "crypto", "db", "policy", "auth", "notify", "app",
-             "audit", "http", "directory", "risk", "identity", "backup", "cli",
-             "handlers"},
+             "audit", "http", "directory", "risk", "device", "identity", "mfa",
+             "recovery", "login", "backup", "cli", "handlers"},
 }
 
 # Functions a layer must not call even though it may include their header:

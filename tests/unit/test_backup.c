@@ -18,10 +18,10 @@
 #include "app.h"
 #include "backup/backup.h"
 #include "backup/backup_store.h"
-#include "core/config.h"
 #include "db/db.h"
 #include "directory/tenant.h"
 #include "identity/identity.h"
+#include "testdb.h"
 
 struct fixture {
     char src[64], dst[64];
@@ -280,23 +280,13 @@ not_backed_up(const char *table)
 static void
 test_backup_covers_every_table(void **state)
 {
-    char dir[64], err[256], path[128];
-    struct sv_config cfg;
-    struct sv_db *db = NULL;
-    sqlite3 *h;
+    char dir[64];
+    sqlite3 *h = sv_testdb_open_migrated(dir, "bk");
     sqlite3_stmt *st = NULL;
     int tables = 0, problems = 0, rc;
     bool seen[BK__COUNT] = {false};
     (void)state;
 
-    snprintf(dir, sizeof dir, "/tmp/sv-bk-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    sv_config_defaults(&cfg, dir);
-    if (sv_db_open(&cfg, 1, &db, err, sizeof err) != SV_OK)
-        fail_msg("open: %s", err);
-    sv_db_free(db);
-    snprintf(path, sizeof path, "%s/salesvault.db", dir);
-    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     if (sqlite3_prepare_v2(h,
                            "SELECT m.name, (SELECT COUNT(*) FROM "
                            "pragma_table_info(m.name)) FROM sqlite_master m "
@@ -347,9 +337,7 @@ test_backup_covers_every_table(void **state)
             print_error("%s: backed up but not a table\n", bk_tables[i].name);
             problems++;
         }
-    sqlite3_close(h);
-    snprintf(path, sizeof path, "rm -rf %s", dir);
-    assert_int_equal(system(path), 0);
+    sv_testdb_close_migrated(h, dir);
     assert_true(tables > 10); /* the schema really was read */
     if (problems > 0)
         fail_msg("%d problem(s): tables the backup does not account for",

@@ -24,7 +24,7 @@
 #include "directory/field.h"
 #include "directory/tenant.h"
 #include "identity/identity_store.h"
-#include "identity/mfa_store.h"
+#include "mfa/mfa_store.h"
 
 struct fixture {
     char path[64];

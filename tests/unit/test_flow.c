@@ -21,7 +21,7 @@
 #include "app.h"
 #include "auth/captcha.h"
 #include "core/json.h"
-#include "identity/flow.h"
+#include "login/login.h"
 #include "identity/identity.h"
 
 static struct sv_app app;
@@ -94,7 +94,7 @@ new_challenge(struct sv_outcome *o)
     memset(key, 7, sizeof key);
     memset(o, 0, sizeof *o);
     assert_int_equal(
-        sv_flow_captcha_challenge(&app, NULL, "acme", "Alice", key, &cl, o),
+        sv_login_captcha_challenge(&app, NULL, "acme", "Alice", key, &cl, o),
         SV_OK);
     assert_true(o->challenge);
     assert_string_equal(o->next, "captcha");
@@ -109,8 +109,8 @@ answer(const struct sv_outcome *o, const char *token, const char *typed,
     enum sv_err rc;
     memset(cl, 0, sizeof *cl);
     cl->ip = "10.0.0.8";
-    rc = sv_flow_captcha_answer(&app, o->ch_id, token, typed, slug, 64, user,
-                                260, key, cl);
+    rc = sv_login_captcha_answer(&app, o->ch_id, token, typed, slug, 64, user,
+                                 260, key, cl);
     /* the counters' key is the challenge's, not one made anew */
     if (rc == SV_OK) {
         uint8_t want[32];
@@ -161,25 +161,25 @@ test_wrong_answer_needs_new_image(void **state)
                      SV_E_CAPTCHA_INVALID);
     /* A new image is drawn for the same challenge. */
     assert_int_equal(
-        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+        sv_login_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
         SV_OK);
     assert_true(len > 8 && memcmp(png, "\x89PNG", 4) == 0);
     free(png);
     /* At most five draws per challenge, counted before drawing; a wrong
      * token draws nothing and counts nothing. */
     for (int i = 0; i < 20; i++)
-        assert_int_equal(sv_flow_captcha_image(&app, o.ch_id, "svs_garbage",
-                                               &png, &len, NULL),
+        assert_int_equal(sv_login_captcha_image(&app, o.ch_id, "svs_garbage",
+                                                &png, &len, NULL),
                          SV_E_CHALLENGE_NOT_FOUND);
     assert_null(png);
     for (int i = 1; i < 5; i++) {
         assert_int_equal(
-            sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+            sv_login_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
             SV_OK);
         free(png);
     }
     assert_int_equal(
-        sv_flow_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
+        sv_login_captcha_image(&app, o.ch_id, o.ch_token, &png, &len, NULL),
         SV_E_RATE_LIMITED);
     assert_null(png);
     /* Five wrong answers close the challenge. */

@@ -16,37 +16,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "core/config.h"
 #include "db/db.h"
-
-/* A fresh SQLite database in @p dir (64 bytes), with every migration. */
-static sqlite3 *
-open_migrated(char *dir)
-{
-    char err[256], path[128];
-    struct sv_config cfg;
-    struct sv_db *db = NULL;
-    sqlite3 *h;
-
-    snprintf(dir, 64, "/tmp/sv-sql-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    sv_config_defaults(&cfg, dir);
-    if (sv_db_open(&cfg, 1, &db, err, sizeof err) != SV_OK)
-        fail_msg("open: %s", err);
-    sv_db_free(db);
-    snprintf(path, sizeof path, "%s/salesvault.db", dir);
-    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-    return h;
-}
-
-static void
-close_migrated(sqlite3 *h, const char *dir)
-{
-    char cmd[128];
-    sqlite3_close(h);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-}
+#include "testdb.h"
 
 #define MAX_TABLES 64
 
@@ -95,10 +66,10 @@ test_sql_tenant_statements_filter_on_tenant(void **state)
     (void)state;
     size_t n = 0, scoped = 0, n_tables;
     char dir[64], tenant_tables[MAX_TABLES][64];
-    sqlite3 *h = open_migrated(dir);
+    sqlite3 *h = sv_testdb_open_migrated(dir, "sql");
 
     n_tables = read_tenant_tables(h, tenant_tables);
-    close_migrated(h, dir);
+    sv_testdb_close_migrated(h, dir);
     assert_true(n_tables > 10); /* the schema really was read */
     for (const struct sv_sql *q = __start_sv_sql; q < __stop_sv_sql; q++) {
         bool tenant_table = false;
@@ -140,7 +111,7 @@ static void
 test_sql_every_statement_prepares_on_sqlite(void **state)
 {
     char dir[64];
-    sqlite3 *h = open_migrated(dir);
+    sqlite3 *h = sv_testdb_open_migrated(dir, "sql");
     (void)state;
 
     for (const struct sv_sql *q = __start_sv_sql; q < __stop_sv_sql; q++) {
@@ -149,7 +120,7 @@ test_sql_every_statement_prepares_on_sqlite(void **state)
             fail_msg("%s: %s", q->name, sqlite3_errmsg(h));
         sqlite3_finalize(st);
     }
-    close_migrated(h, dir);
+    sv_testdb_close_migrated(h, dir);
 }
 
 int

@@ -1,12 +1,12 @@
-/* The SQL of second factors, phone, inbox and reset codes (only here). */
-#ifndef SV_IDENTITY_MFA_STORE_H
-#define SV_IDENTITY_MFA_STORE_H
+/* The SQL of second factors and the bound phone (only here). */
+#ifndef SV_MFA_MFA_STORE_H
+#define SV_MFA_MFA_STORE_H
 
 #include "auth/totp.h"
 #include "crypto/keyring.h"
 #include "db/db.h"
 #include "directory/field.h"
-#include "identity/mfa.h"
+#include "mfa/mfa.h"
 
 #define MFA_SECRET_ENC_MAX (SV_TOTP_SECRET_LEN + SV_AEAD_OVERHEAD)
 #define MFA_PHONE_ENC_MAX (SV_PHONE_MAX + SV_AEAD_OVERHEAD)
@@ -76,46 +76,5 @@ enum sv_qs mfa_store_phone_find(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs mfa_store_phone_set(struct sv_dbc *c, const char *tenant_id,
                                const char *account_id, const uint8_t *enc,
                                size_t len);
-
-enum sv_qs mfa_store_inbox_insert(struct sv_dbc *c, const char *tenant_id,
-                                  const char *id, const char *account_id,
-                                  const char *kind, const char *title,
-                                  const char *body, int64_t now);
-/** Newest first, ids below @p before_id (NULL: all), at most @p limit. */
-enum sv_qs mfa_store_inbox_list(struct sv_dbc *c, const char *tenant_id,
-                                const char *account_id, const char *before_id,
-                                int limit, sv_inbox_row_fn row, void *cls);
-
-/** Forget the account's codes made before @p before. */
-enum sv_qs mfa_store_reset_prune(struct sv_dbc *c, const char *tenant_id,
-                                 const char *account_id, int64_t before);
-enum sv_qs mfa_store_reset_insert(struct sv_dbc *c, const char *tenant_id,
-                                  const char *id, const char *account_id,
-                                  const uint8_t hash[MFA_HASH_LEN], int64_t now,
-                                  int64_t expires_at);
-/** Codes made for the account at or after @p since (used or not). */
-enum sv_qs mfa_store_reset_count_since(struct sv_dbc *c, const char *tenant_id,
-                                       const char *account_id, int64_t since,
-                                       int64_t *n);
-/** Void every unused code of the account (expires now). */
-enum sv_qs mfa_store_reset_void(struct sv_dbc *c, const char *tenant_id,
-                                const char *account_id, int64_t now);
-
-struct reset_row {
-    char id[37];
-    uint8_t hash[MFA_HASH_LEN];
-    int64_t attempts;
-};
-
-/** The newest unused, unexpired code of the account. */
-enum sv_qs mfa_store_reset_find(struct sv_dbc *c, const char *tenant_id,
-                                const char *account_id, int64_t now,
-                                struct reset_row *r);
-/** One more wrong attempt; at @p max attempts the code expires now. */
-enum sv_qs mfa_store_reset_fail(struct sv_dbc *c, const char *tenant_id,
-                                const char *id, int64_t now, int64_t max);
-/** Consume a code if still unused and unexpired. */
-enum sv_qs mfa_store_reset_use(struct sv_dbc *c, const char *tenant_id,
-                               const char *id, int64_t now);
 
 #endif

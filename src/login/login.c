@@ -6,7 +6,7 @@
  * challenge's stage and moves it on with a compare-and-set, so a step
  * can complete once only even when requests race or nodes differ.
  */
-#include "identity/flow.h"
+#include "login/login.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +21,14 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "identity/identity.h"
-#include "identity/identity_store.h"
-#include "identity/mfa.h"
-#include "identity/protect_store.h"
+#include "device/device.h"
+#include "directory/tenant.h"
+#include "identity/identity.h"
+#include "login/login_store.h"
+#include "mfa/mfa.h"
+#include "notify/inbox.h"
 #include "notify/notify.h"
+#include "policy/policy.h"
 #include "risk/risk.h"
 
 enum {
@@ -37,10 +41,10 @@ enum {
 };
 
 /* Long polls parked on a challenge (flow.h); NULL: none. */
-static const struct sv_flow_waker *waker;
+static const struct sv_login_waker *waker;
 
 void
-sv_flow_set_waker(const struct sv_flow_waker *w)
+sv_login_set_waker(const struct sv_login_waker *w)
 {
     waker = w;
 }
@@ -56,42 +60,6 @@ static unsigned
 parked_count(void)
 {
     return waker != NULL ? waker->parked() : 0;
-}
-
-const char *
-sv_client_kind_name(enum sv_client_kind k)
-{
-    switch (k) {
-    case SV_CLIENT_WEB:
-        return "web";
-    case SV_CLIENT_MOBILE:
-        return "mobile";
-    case SV_CLIENT_CLI:
-        return "cli";
-    case SV_CLIENT_API:
-        break;
-    }
-    return "web"; /* API clients are recorded as web devices */
-}
-
-bool
-sv_client_kind_parse(const char *s, enum sv_client_kind *out)
-{
-    if (strcmp(s, "web") == 0)
-        *out = SV_CLIENT_WEB;
-    else if (strcmp(s, "mobile") == 0)
-        *out = SV_CLIENT_MOBILE;
-    else if (strcmp(s, "cli") == 0)
-        *out = SV_CLIENT_CLI;
-    else
-        return false;
-    return true;
-}
-
-static bool
-is_device_kind(enum sv_client_kind k)
-{
-    return k == SV_CLIENT_MOBILE || k == SV_CLIENT_CLI;
 }
 
 void
@@ -115,133 +83,20 @@ code_hash(const struct sv_app *app, const char *domain, const char *owner,
 }
 
 static enum sv_err
-qs_done(enum sv_qs qs)
-{
-    return qs < 0 ? sv_qs_err(qs) : SV_OK;
-}
-
-static enum sv_err
 flow_audit(struct sv_dbc *c, const char *tenant_id, const char *account_id,
            const char *username, const char *ip, const char *ua,
            enum sv_audit_action action, const char *target_type,
            const char *target_id, const char *result, const char *reason,
            const char *details)
 {
-    struct sv_audit_event ev = {
-        .tenant_id = tenant_id,
-        .actor_id = account_id,
-        .actor = username,
-        .action = sv_audit_action_name(action),
-        .target_type = target_type,
-        .target_id = target_id,
-        .ip = ip,
-        .user_agent = ua,
-        .result = result,
-        .reason = reason,
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
-}
-
-static const char *
-or_null(const char *s)
-{
-    return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-/* ---- challenges ---- */
-
-struct challenge {
-    char id[37];
-    uint8_t token_hash[32];
-    char tenant_slug[SV_SLUG_MAX * 2 + 1];
-    char username[SV_USERNAME_MAX * 4 + 1];
-    char tenant_id[37], account_id[37];
-    struct sv_client cl;
-    char ip[64];
-    char user_agent[257];
-    char stage[16];
-    char next[64];
-    char device_done[24];
-    uint8_t captcha_hash[32];
-    bool has_captcha;
-    int64_t captcha_draws;
-    uint8_t code_hash[32];
-    bool has_code;
-    int64_t code_expires_at, code_sends;
-    char approval_id[37];
-    int64_t failures, created_at, expires_at;
-    uint8_t name_key[32]; /* the keyed name: counters, never the text */
-    bool has_name_key;
-};
-
-static void
-copy_text(char *dst, size_t cap, struct sv_stmt *st, int col)
-{
-    snprintf(dst, cap, "%s", sv_stmt_col_text(st, col));
-}
-
-static bool
-copy_blob32(uint8_t dst[32], struct sv_stmt *st, int col)
-{
-    size_t n = 0;
-    const void *p = sv_stmt_col_blob(st, col, &n);
-    if (p == NULL || n != 32)
-        return false;
-    memcpy(dst, p, 32);
-    return true;
-}
-
-static enum sv_qs
-ch_read(struct sv_dbc *c, const char *id, struct challenge *ch)
-{
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_FIND);
-    enum sv_qs qs;
-    enum sv_client_kind k = SV_CLIENT_API;
-
-    sv_stmt_text(st, 1, id);
-    qs = sv_stmt_step(st);
-    if (qs != SV_QS_ONE)
-        return qs;
-    memset(ch, 0, sizeof *ch);
-    copy_text(ch->id, sizeof ch->id, st, 0);
-    copy_blob32(ch->token_hash, st, 1);
-    copy_text(ch->tenant_slug, sizeof ch->tenant_slug, st, 2);
-    copy_text(ch->username, sizeof ch->username, st, 3);
-    copy_text(ch->tenant_id, sizeof ch->tenant_id, st, 4);
-    copy_text(ch->account_id, sizeof ch->account_id, st, 5);
-    if (!sv_client_kind_parse(sv_stmt_col_text(st, 6), &k))
-        k = SV_CLIENT_API;
-    ch->cl.kind = k;
-    copy_text(ch->cl.device, sizeof ch->cl.device, st, 7);
-    copy_text(ch->cl.name, sizeof ch->cl.name, st, 8);
-    copy_text(ch->cl.model, sizeof ch->cl.model, st, 9);
-    copy_text(ch->cl.platform, sizeof ch->cl.platform, st, 10);
-    ch->cl.has_pk = copy_blob32(ch->cl.pk, st, 11);
-    copy_text(ch->ip, sizeof ch->ip, st, 12);
-    copy_text(ch->user_agent, sizeof ch->user_agent, st, 13);
-    ch->cl.ip = ch->ip;
-    ch->cl.user_agent = ch->user_agent;
-    copy_text(ch->stage, sizeof ch->stage, st, 14);
-    copy_text(ch->next, sizeof ch->next, st, 15);
-    copy_text(ch->device_done, sizeof ch->device_done, st, 16);
-    ch->has_captcha = copy_blob32(ch->captcha_hash, st, 17);
-    ch->captcha_draws = sv_stmt_col_int(st, 18);
-    ch->has_code = copy_blob32(ch->code_hash, st, 19);
-    ch->code_expires_at = sv_stmt_col_int(st, 20);
-    ch->code_sends = sv_stmt_col_int(st, 21);
-    copy_text(ch->approval_id, sizeof ch->approval_id, st, 22);
-    ch->failures = sv_stmt_col_int(st, 23);
-    ch->created_at = sv_stmt_col_int(st, 24);
-    ch->expires_at = sv_stmt_col_int(st, 25);
-    copy_text(ch->cl.nonce, sizeof ch->cl.nonce, st, 26);
-    ch->has_name_key = copy_blob32(ch->name_key, st, 27);
-    return SV_QS_ONE;
+    struct sv_actor actor = {account_id, username, ip, ua};
+    return sv_audit_by(c, tenant_id, &actor, action, target_type, target_id,
+                       result, reason, details);
 }
 
 /* The counters of the name, IP and device a challenge belongs to. */
 static void
-ch_guard(const struct sv_app *app, const struct challenge *ch,
+ch_guard(const struct sv_app *app, const struct login_challenge *ch,
          struct sv_guard *g, const char *ip, const char *device)
 {
     if (ch->has_name_key)
@@ -255,18 +110,18 @@ ch_guard(const struct sv_app *app, const struct challenge *ch,
  * token is "no such challenge": a guessed id reveals nothing.
  */
 static enum sv_err ch_gate(struct sv_dbc *c, const struct sv_app *app,
-                           const struct challenge *ch);
+                           const struct login_challenge *ch);
 
 static enum sv_err
 ch_load(struct sv_dbc *c, const struct sv_app *app, const char *id,
-        const char *token, struct challenge *ch)
+        const char *token, struct login_challenge *ch)
 {
     uint8_t h[SV_TOKEN_HASH_LEN];
     enum sv_qs qs;
 
     if (id == NULL || token == NULL || !sv_token_hash(token, h))
         return SV_E_CHALLENGE_NOT_FOUND;
-    qs = ch_read(c, id, ch);
+    qs = login_store_find(c, id, ch);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE || sodium_memcmp(h, ch->token_hash, 32) != 0)
@@ -286,7 +141,8 @@ ch_load(struct sv_dbc *c, const struct sv_app *app, const char *id,
  * factor over many challenges must hit the same lock).
  */
 static enum sv_err
-ch_gate(struct sv_dbc *c, const struct sv_app *app, const struct challenge *ch)
+ch_gate(struct sv_dbc *c, const struct sv_app *app,
+        const struct login_challenge *ch)
 {
     struct sv_guard g;
     bool black = false;
@@ -312,7 +168,7 @@ ch_gate(struct sv_dbc *c, const struct sv_app *app, const struct challenge *ch)
 }
 
 static bool
-next_has(const struct challenge *ch, const char *step)
+next_has(const struct login_challenge *ch, const char *step)
 {
     char buf[sizeof ch->next], *save = NULL;
     snprintf(buf, sizeof buf, "%s", ch->next);
@@ -323,10 +179,9 @@ next_has(const struct challenge *ch, const char *step)
 }
 
 static enum sv_err
-ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
+ch_insert(struct sv_dbc *c, struct sv_app *app, struct login_challenge *ch,
           struct sv_outcome *out)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_INSERT);
     int64_t now = sv_now_ms();
     enum sv_qs qs;
 
@@ -334,47 +189,13 @@ ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     sv_token_new(out->ch_token, ch->token_hash);
     ch->created_at = now;
     ch->expires_at = now + app->cfg.challenge_ttl_ms;
-    sv_stmt_text(st, 1, ch->id);
-    sv_stmt_blob(st, 2, ch->token_hash, 32);
-    sv_stmt_text(st, 3, ch->tenant_slug);
-    sv_stmt_text(st, 4, ch->username);
-    sv_stmt_text(st, 5, ch->tenant_id[0] ? ch->tenant_id : NULL);
-    sv_stmt_text(st, 6, ch->account_id[0] ? ch->account_id : NULL);
-    sv_stmt_text(st, 7,
-                 ch->cl.kind == SV_CLIENT_API
-                     ? "api"
-                     : sv_client_kind_name(ch->cl.kind));
-    sv_stmt_text(st, 8, ch->cl.device);
-    sv_stmt_text(st, 9, ch->cl.name[0] ? ch->cl.name : NULL);
-    sv_stmt_text(st, 10, ch->cl.model[0] ? ch->cl.model : NULL);
-    sv_stmt_text(st, 11, ch->cl.platform[0] ? ch->cl.platform : NULL);
-    sv_stmt_blob(st, 12, ch->cl.has_pk ? ch->cl.pk : NULL,
-                 ch->cl.has_pk ? 32 : 0);
-    sv_stmt_text(st, 13, ch->cl.ip);
-    sv_stmt_text(st, 14, ch->cl.user_agent);
-    sv_stmt_text(st, 15, ch->stage);
-    sv_stmt_text(st, 16, ch->next);
-    sv_stmt_null(st, 17);
-    sv_stmt_null(st, 18);
-    sv_stmt_int(st, 19, 0);
-    sv_stmt_null(st, 20);
-    sv_stmt_null(st, 21);
-    sv_stmt_int(st, 22, 0);
-    sv_stmt_null(st, 23);
-    sv_stmt_int(st, 24, 0);
-    sv_stmt_int(st, 25, ch->created_at);
-    sv_stmt_int(st, 26, ch->expires_at);
-    /* A signed login's nonce, checked when the login goes on (after a
-     * CAPTCHA): a replayed request is good for one login only. */
-    sv_stmt_text(st, 27, or_null(ch->cl.nonce));
     if (!ch->has_name_key) {
         struct sv_guard g;
         sv_guard_init(app, &g, ch->tenant_slug, ch->username, "", "");
         memcpy(ch->name_key, g.name_key, 32);
         ch->has_name_key = true;
     }
-    sv_stmt_blob(st, 28, ch->name_key, 32);
-    qs = sv_stmt_exec(st);
+    qs = login_store_insert(c, ch);
     if (qs < 0)
         return sv_qs_err(qs);
     out->challenge = true;
@@ -386,20 +207,11 @@ ch_insert(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
 
 /* Move @p ch from its current stage to @p stage; false if someone else did. */
 static enum sv_err
-ch_move(struct sv_dbc *c, struct challenge *ch, const char *stage,
+ch_move(struct sv_dbc *c, struct login_challenge *ch, const char *stage,
         const char *next, const char *device_done)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_SET_STAGE);
-    enum sv_qs qs;
+    enum sv_qs qs = login_store_set_stage(c, ch, stage, next, device_done);
 
-    sv_stmt_text(st, 1, ch->id);
-    sv_stmt_text(st, 2, stage);
-    sv_stmt_text(st, 3, next);
-    sv_stmt_text(st, 4, ch->account_id[0] ? ch->account_id : NULL);
-    sv_stmt_text(st, 5, ch->tenant_id[0] ? ch->tenant_id : NULL);
-    sv_stmt_text(st, 6, device_done && device_done[0] ? device_done : NULL);
-    sv_stmt_text(st, 7, ch->stage);
-    qs = sv_stmt_exec(st);
     if (qs < 0)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
@@ -407,133 +219,6 @@ ch_move(struct sv_dbc *c, struct challenge *ch, const char *stage,
     snprintf(ch->stage, sizeof ch->stage, "%s", stage);
     snprintf(ch->next, sizeof ch->next, "%s", next);
     return SV_OK;
-}
-
-/* ---- devices ---- */
-
-struct device_row {
-    char id[37];
-    char kind[8];
-    char state[8];
-    uint8_t pk[32];
-    bool has_pk;
-};
-
-static enum sv_qs
-device_find(struct sv_dbc *c, const char *tenant_id, const char *account_id,
-            const char *client, struct device_row *d)
-{
-    struct sv_stmt *st = sv_db_stmt(c, &Q_DEV_FIND_CLIENT);
-    enum sv_qs qs;
-
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, account_id);
-    sv_stmt_text(st, 3, client);
-    qs = sv_stmt_step(st);
-    if (qs != SV_QS_ONE)
-        return qs;
-    memset(d, 0, sizeof *d);
-    copy_text(d->id, sizeof d->id, st, 0);
-    copy_text(d->kind, sizeof d->kind, st, 1);
-    copy_text(d->state, sizeof d->state, st, 7);
-    d->has_pk = copy_blob32(d->pk, st, 6);
-    return SV_QS_ONE;
-}
-
-/* Find or register the client's device; refresh what it says of itself. */
-static enum sv_err
-device_upsert(struct sv_dbc *c, const char *tenant_id, const char *account_id,
-              const struct sv_client *cl, struct device_row *d)
-{
-    int64_t now = sv_now_ms();
-    struct sv_stmt *st;
-    enum sv_qs qs = device_find(c, tenant_id, account_id, cl->device, d);
-
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_ONE) {
-        if (strcmp(d->state, "revoked") == 0)
-            return SV_E_DEVICE_REVOKED;
-        /* A browser cookie naming a phone's id is not that phone. */
-        if (strcmp(d->kind, sv_client_kind_name(cl->kind)) != 0)
-            return SV_E_SIGNATURE_INVALID;
-        /* The device id is the client's word; its key is the proof. */
-        if (is_device_kind(cl->kind) &&
-            (!d->has_pk || !cl->has_pk || sodium_memcmp(d->pk, cl->pk, 32)))
-            return SV_E_SIGNATURE_INVALID;
-        st = sv_db_stmt(c, &Q_DEV_SEEN);
-        sv_stmt_text(st, 1, tenant_id);
-        sv_stmt_text(st, 2, d->id);
-        sv_stmt_int(st, 3, now);
-        sv_stmt_text(st, 4, cl->ip);
-        sv_stmt_text(st, 5, or_null(cl->name));
-        sv_stmt_text(st, 6, or_null(cl->model));
-        sv_stmt_text(st, 7, or_null(cl->platform));
-        return qs_done(sv_stmt_exec(st));
-    }
-    memset(d, 0, sizeof *d);
-    sv_uuid7(d->id);
-    snprintf(d->kind, sizeof d->kind, "%s", sv_client_kind_name(cl->kind));
-    snprintf(d->state, sizeof d->state, "unknown");
-    d->has_pk = cl->has_pk;
-    memcpy(d->pk, cl->pk, 32);
-    st = sv_db_stmt(c, &Q_DEV_INSERT);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, d->id);
-    sv_stmt_text(st, 3, account_id);
-    sv_stmt_text(st, 4, cl->device);
-    sv_stmt_text(st, 5, d->kind);
-    sv_stmt_text(st, 6, or_null(cl->name));
-    sv_stmt_text(st, 7, or_null(cl->model));
-    sv_stmt_text(st, 8, or_null(cl->platform));
-    sv_stmt_blob(st, 9, cl->has_pk ? cl->pk : NULL, cl->has_pk ? 32 : 0);
-    sv_stmt_int(st, 10, now);
-    sv_stmt_text(st, 11, cl->ip);
-    return qs_done(sv_stmt_exec(st));
-}
-
-/* One number from @p q with text parameters @p a and (unless NULL) @p b. */
-static enum sv_err
-scalar(struct sv_dbc *c, const struct sv_sql *q, const char *a, const char *b,
-       int64_t *out)
-{
-    struct sv_stmt *st = sv_db_stmt(c, q);
-    enum sv_qs qs;
-
-    sv_stmt_text(st, 1, a);
-    if (b != NULL)
-        sv_stmt_text(st, 2, b);
-    qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    *out = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
-    return SV_OK;
-}
-
-static enum sv_err
-count_trusted(struct sv_dbc *c, const char *tenant_id, const char *account_id,
-              int64_t *n)
-{
-    return scalar(c, &Q_DEV_COUNT_TRUSTED, tenant_id, account_id, n);
-}
-
-static enum sv_err
-require_mfa(struct sv_dbc *c, const char *tenant_id, bool *out)
-{
-    int64_t v = 0;
-    enum sv_err rc = scalar(c, &Q_TENANT_REQUIRE_MFA, tenant_id, NULL, &v);
-    *out = v != 0;
-    return rc;
-}
-
-static enum sv_err
-has_phone(struct sv_dbc *c, const char *tenant_id, const char *account_id,
-          bool *out)
-{
-    int64_t v = 0;
-    enum sv_err rc = scalar(c, &Q_ACCOUNT_HAS_PHONE, tenant_id, account_id, &v);
-    *out = v != 0;
-    return rc;
 }
 
 /* ---- the end of a login: a session ---- */
@@ -549,17 +234,15 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     char id[SV_UUID_LEN + 1], when[SV_RFC3339_LEN + 1];
     char body[1024], details[256];
     int64_t now = sv_now_ms();
-    enum sv_qs qs;
     enum sv_err rc;
 
     sv_token_new(out->token, hash);
-    sv_uuid7(id);
     out->expires_at = now + app->cfg.absolute_lifetime_ms;
-    qs = identity_store_insert_session(c, tenant_id, id, account_id, hash, now,
-                                       out->expires_at, cl->ip, cl->user_agent,
-                                       device_id, mfa_pending);
-    if (qs != SV_QS_ONE)
-        return sv_qs_err(qs);
+    rc =
+        sv_session_open_tx(c, tenant_id, account_id, hash, now, out->expires_at,
+                           cl->ip, cl->user_agent, device_id, mfa_pending, id);
+    if (rc != SV_OK)
+        return rc;
     /* AUTH-4: the name's failures are forgotten, this attempt refunded. */
     rc = sv_guard_session_tx(c, app, tenant_slug, username);
     if (rc != SV_OK)
@@ -589,7 +272,7 @@ open_session(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
     json_t *d =
         json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:b}", "via", via,
                   "device_kind", sv_client_kind_name(cl->kind), "device_model",
-                  or_null(cl->model), "device_name", or_null(cl->name),
+                  sv_or_null(cl->model), "device_name", sv_or_null(cl->name),
                   "device", device_id, "mfa_pending", mfa_pending);
     if (d != NULL && rehashed)
         json_object_set_new(d, "rehashed", json_true()); /* AUTH-2 */
@@ -635,39 +318,22 @@ login_nonce(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
             const struct sv_client *cl)
 {
     char key[SV_DEVICE_TEXT_MAX + 8];
-    struct sv_stmt *st;
-    enum sv_qs qs;
 
     if (cl->nonce[0] == '\0')
         return SV_OK;
     snprintf(key, sizeof key, "login:%s", cl->device);
-    if (randombytes_uniform(16) == 0) {
-        st = sv_db_stmt(c, &Q_NONCE_PRUNE);
-        sv_stmt_text(st, 1, tenant_id);
-        sv_stmt_text(st, 2, key);
-        sv_stmt_int(st, 3, sv_now_ms());
-        if ((qs = sv_stmt_exec(st)) < 0)
-            return sv_qs_err(qs);
-    }
-    st = sv_db_stmt(c, &Q_NONCE_ADD);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, key);
-    sv_stmt_text(st, 3, cl->nonce);
-    sv_stmt_int(st, 4, sv_now_ms() + 2 * app->cfg.signature_window_ms);
-    qs = sv_stmt_exec(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    return qs == SV_QS_NONE ? SV_E_SIGNATURE_INVALID : SV_OK;
+    return sv_device_nonce_tx(c, app, tenant_id, key, cl->nonce);
 }
 
 enum sv_err
-sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
-                          const struct sv_tenant *t, const struct sv_account *a,
-                          const struct sv_client *cl, bool weak, bool rehashed,
-                          struct sv_outcome *out)
+sv_login_after_password_tx(struct sv_dbc *c, struct sv_app *app,
+                           const struct sv_tenant *t,
+                           const struct sv_account *a,
+                           const struct sv_client *cl, bool weak, bool rehashed,
+                           struct sv_outcome *out)
 {
-    struct device_row d;
-    struct challenge ch;
+    struct sv_device d;
+    struct login_challenge ch;
     bool mfa = false, phone = false, totp = false, trusted_here;
     int64_t trusted = 0;
     bool must_change = a->must_change_password;
@@ -675,15 +341,18 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
 
     rc = login_nonce(c, app, t->id, cl);
     if (rc == SV_OK)
-        rc = device_upsert(c, t->id, a->id, cl, &d);
+        rc = sv_device_upsert_tx(c, t->id, a->id, cl, &d);
     if (rc == SV_E_DEVICE_REVOKED || rc == SV_E_SIGNATURE_INVALID)
         return refuse(c, t->id, a, cl, rc, out);
+    if (rc == SV_OK) { /* as it is now, not as the lookup saw it */
+        struct sv_tenant now_t;
+        rc = sv_tenant_find(c, t->id, &now_t);
+        mfa = rc == SV_OK && now_t.require_mfa;
+    }
     if (rc == SV_OK)
-        rc = require_mfa(c, t->id, &mfa);
+        rc = sv_device_count_trusted_tx(c, t->id, a->id, &trusted);
     if (rc == SV_OK)
-        rc = count_trusted(c, t->id, a->id, &trusted);
-    if (rc == SV_OK)
-        rc = has_phone(c, t->id, a->id, &phone);
+        rc = sv_phone_bound_tx(c, t->id, a->id, &phone);
     if (rc == SV_OK)
         rc = sv_totp_enrolled_tx(c, t->id, a->id, &totp);
     if (rc != SV_OK)
@@ -691,10 +360,7 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
 
     /* AUTH-6: a password that fails today's rules must be changed. */
     if (weak) {
-        struct sv_stmt *st = sv_db_stmt(c, &Q_ACCOUNT_FLAG_CHANGE);
-        sv_stmt_text(st, 1, t->id);
-        sv_stmt_text(st, 2, a->id);
-        if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
+        if ((rc = sv_account_must_change_tx(c, t->id, a->id)) != SV_OK)
             return rc;
         must_change = true;
         rc = sv_inbox_post_tx(
@@ -709,10 +375,11 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
             return rc;
     }
 
-    trusted_here = is_device_kind(cl->kind) && strcmp(d.state, "trusted") == 0;
+    trusted_here =
+        sv_client_is_device(cl->kind) && strcmp(d.state, "trusted") == 0;
     memset(&ch, 0, sizeof ch);
     if (!trusted_here) {
-        if (is_device_kind(cl->kind)) {
+        if (sv_client_is_device(cl->kind)) {
             if (phone)
                 append_step(ch.next, sizeof ch.next, "sms_code");
             if (trusted > 0)
@@ -760,23 +427,23 @@ sv_flow_after_password_tx(struct sv_dbc *c, struct sv_app *app,
  * proved it (DEV-2, DEV-4).
  */
 static enum sv_err
-advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
+advance(struct sv_dbc *c, struct sv_app *app, struct login_challenge *ch,
         const char *how, struct sv_outcome *out)
 {
-    struct device_row d;
+    struct sv_device d;
     struct sv_account acc;
-    bool mfa = false, totp = false;
+    struct sv_tenant t;
+    bool totp = false;
     enum sv_err rc;
-    enum sv_qs qs;
 
     rc = sv_db_scope_tenant(c, ch->tenant_id);
     if (rc == SV_OK)
-        rc = require_mfa(c, ch->tenant_id, &mfa);
+        rc = sv_tenant_find(c, ch->tenant_id, &t);
     if (rc == SV_OK)
         rc = sv_totp_enrolled_tx(c, ch->tenant_id, ch->account_id, &totp);
     if (rc != SV_OK)
         return rc;
-    if (strcmp(ch->stage, "mfa") != 0 && mfa && totp &&
+    if (strcmp(ch->stage, "mfa") != 0 && t.require_mfa && totp &&
         strcmp(how, "totp") != 0) {
         rc = ch_move(c, ch, "mfa", "totp", how);
         if (rc != SV_OK)
@@ -790,10 +457,10 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     rc = ch_move(c, ch, "done", "", how);
     if (rc != SV_OK)
         return rc;
-    qs = device_find(c, ch->tenant_id, ch->account_id, ch->cl.device, &d);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE || strcmp(d.state, "revoked") == 0) {
+    rc = sv_device_find_tx(c, ch->tenant_id, ch->account_id, ch->cl.device, &d);
+    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
+        return rc;
+    if (rc == SV_E_NOT_FOUND || strcmp(d.state, "revoked") == 0) {
         /* revoked while the login waited */
         struct sv_account who = {0};
         snprintf(who.id, sizeof who.id, "%s", ch->account_id);
@@ -801,15 +468,10 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
         return refuse(c, ch->tenant_id, &who, &ch->cl, SV_E_DEVICE_REVOKED,
                       out);
     }
-    if (is_device_kind(ch->cl.kind) && strcmp(d.state, "unknown") == 0) {
-        struct sv_stmt *st = sv_db_stmt(c, &Q_DEV_TRUST);
-        sv_stmt_text(st, 1, ch->tenant_id);
-        sv_stmt_text(st, 2, d.id);
-        if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
-            return rc;
-        rc = flow_audit(c, ch->tenant_id, ch->account_id, ch->username,
-                        ch->cl.ip, ch->cl.user_agent, SV_AUDIT_DEVICE_TRUST,
-                        "device", d.id, "success", how, NULL);
+    if (sv_client_is_device(ch->cl.kind) && strcmp(d.state, "unknown") == 0) {
+        struct sv_actor by = {ch->account_id, ch->username, ch->cl.ip,
+                              ch->cl.user_agent};
+        rc = sv_device_trust_tx(c, ch->tenant_id, &d, &by, how);
         if (rc != SV_OK)
             return rc;
     }
@@ -817,7 +479,7 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     if (rc != SV_OK)
         return rc == SV_E_NOT_FOUND ? SV_E_CHALLENGE_EXPIRED : rc;
     rc = open_session(c, app, ch->tenant_id, ch->tenant_slug, ch->account_id,
-                      acc.username, &ch->cl, d.id, mfa && !totp, how,
+                      acc.username, &ch->cl, d.id, t.require_mfa && !totp, how,
                       acc.must_change_password, false, out);
     sodium_memzero(&acc, sizeof acc);
     return rc;
@@ -829,10 +491,9 @@ advance(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
  * factor (after a right password) counts towards the lock too.
  */
 static enum sv_err
-step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
+step_failed(struct sv_dbc *c, struct sv_app *app, struct login_challenge *ch,
             const char *step)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_FAIL);
     struct sv_guard g;
     char fp[SV_GUARD_FP_LEN];
     struct sv_actor actor = {ch->account_id[0] ? ch->account_id : NULL,
@@ -841,12 +502,9 @@ step_failed(struct sv_dbc *c, struct sv_app *app, struct challenge *ch,
     enum sv_qs qs;
     enum sv_err rc;
 
-    sv_stmt_text(st, 1, ch->id);
-    qs = sv_stmt_step(st);
+    qs = login_store_fail(c, ch->id);
     if (qs < 0)
         return sv_qs_err(qs);
-    if (qs == SV_QS_ONE && sv_stmt_step(st) < 0)
-        return SV_E_INTERNAL;
     /* Scope first: the guard may write a tenant's blacklist entry. */
     if (ch->tenant_id[0] != '\0' &&
         (rc = sv_db_scope_tenant(c, ch->tenant_id)) != SV_OK)
@@ -886,19 +544,13 @@ static enum sv_err
 cap_new_tx(struct sv_dbc *c, void *cls)
 {
     struct cap_ctx *x = cls;
-    struct challenge ch;
-    struct sv_stmt *st;
+    struct login_challenge ch;
+    int64_t open = 0;
     enum sv_qs qs;
 
     /* AUTH-4: one address holds a bounded number of them. */
-    st = sv_db_stmt(c, &Q_CH_OPEN_BY_IP);
-    sv_stmt_text(st, 1, x->cl->ip);
-    sv_stmt_int(st, 2, sv_now_ms());
-    qs = sv_stmt_step(st);
+    qs = login_store_open_by_ip(c, x->cl->ip, sv_now_ms(), &open);
     if (qs < 0)
-        return sv_qs_err(qs);
-    int64_t open = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
-    if (qs == SV_QS_ONE && (qs = sv_stmt_step(st)) < 0)
         return sv_qs_err(qs);
     if (open >= CAPTCHA_OPEN_PER_SOURCE)
         return SV_E_RATE_LIMITED;
@@ -918,10 +570,10 @@ cap_new_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_captcha_challenge(struct sv_app *app, const char *tenant_id,
-                          const char *tenant_slug, const char *username,
-                          const uint8_t name_key[32],
-                          const struct sv_client *cl, struct sv_outcome *out)
+sv_login_captcha_challenge(struct sv_app *app, const char *tenant_id,
+                           const char *tenant_slug, const char *username,
+                           const uint8_t name_key[32],
+                           const struct sv_client *cl, struct sv_outcome *out)
 {
     struct cap_ctx x = {app,      tenant_id, tenant_slug, username,
                         name_key, cl,        out};
@@ -941,19 +593,15 @@ static enum sv_err
 img_reserve_tx(struct sv_dbc *c, void *cls)
 {
     struct img_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
-    struct sv_stmt *st;
     enum sv_qs qs;
 
     if (rc != SV_OK)
         return rc;
     if (strcmp(ch.stage, "captcha") != 0)
         return SV_E_STEP_NOT_ALLOWED;
-    st = sv_db_stmt(c, &Q_CH_DRAW);
-    sv_stmt_text(st, 1, ch.id);
-    sv_stmt_int(st, 2, CAPTCHA_MAX_DRAWS);
-    qs = sv_stmt_exec(st);
+    qs = login_store_draw(c, ch.id, CAPTCHA_MAX_DRAWS);
     if (qs < 0)
         return sv_qs_err(qs);
     return qs == SV_QS_ONE ? SV_OK : SV_E_RATE_LIMITED;
@@ -963,7 +611,7 @@ static enum sv_err
 img_tx(struct sv_dbc *c, void *cls)
 {
     struct img_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     uint8_t h[32];
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
@@ -972,16 +620,13 @@ img_tx(struct sv_dbc *c, void *cls)
     if (strcmp(ch.stage, "captcha") != 0)
         return SV_E_STEP_NOT_ALLOWED;
     sv_captcha_hash(x->app->code_key, ch.id, x->answer, h);
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_SET_CAPTCHA);
-    sv_stmt_text(st, 1, ch.id);
-    sv_stmt_blob(st, 2, h, 32);
-    return qs_done(sv_stmt_exec(st));
+    return sv_qs_ok(login_store_set_captcha(c, ch.id, h));
 }
 
 enum sv_err
-sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
-                      unsigned char **png, size_t *len,
-                      char answer_out[SV_CAPTCHA_LEN + 1])
+sv_login_captcha_image(struct sv_app *app, const char *id, const char *token,
+                       unsigned char **png, size_t *len,
+                       char answer_out[SV_CAPTCHA_LEN + 1])
 {
     struct img_ctx x = {app, id, token, {0}};
     enum sv_err rc;
@@ -1005,7 +650,7 @@ sv_flow_captcha_image(struct sv_app *app, const char *id, const char *token,
 struct ans_ctx {
     struct sv_app *app;
     const char *id, *token, *answer;
-    struct challenge ch;
+    struct login_challenge ch;
     bool wrong;
 };
 
@@ -1031,10 +676,10 @@ ans_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_captcha_answer(struct sv_app *app, const char *id, const char *token,
-                       const char *answer, char *tenant_slug, size_t slug_cap,
-                       char *username, size_t user_cap, uint8_t name_key[32],
-                       struct sv_client *cl)
+sv_login_captcha_answer(struct sv_app *app, const char *id, const char *token,
+                        const char *answer, char *tenant_slug, size_t slug_cap,
+                        char *username, size_t user_cap, uint8_t name_key[32],
+                        struct sv_client *cl)
 {
     struct ans_ctx x = {.app = app, .id = id, .token = token, .answer = answer};
     enum sv_err rc = sv_db_run_tx(app->db, "captcha_answer", ans_tx, &x);
@@ -1072,7 +717,7 @@ static enum sv_err
 code_tx(struct sv_dbc *c, void *cls)
 {
     struct code_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     bool ok = false;
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
@@ -1115,16 +760,16 @@ run_code(struct sv_app *app, struct code_ctx *x)
 }
 
 enum sv_err
-sv_flow_totp(struct sv_app *app, const char *id, const char *token,
-             const char *code, const char *ip, struct sv_outcome *out)
+sv_login_totp(struct sv_app *app, const char *id, const char *token,
+              const char *code, const char *ip, struct sv_outcome *out)
 {
     struct code_ctx x = {app, id, token, code, ip, false, out, false};
     return run_code(app, &x);
 }
 
 enum sv_err
-sv_flow_sms_verify(struct sv_app *app, const char *id, const char *token,
-                   const char *code, const char *ip, struct sv_outcome *out)
+sv_login_sms_verify(struct sv_app *app, const char *id, const char *token,
+                    const char *code, const char *ip, struct sv_outcome *out)
 {
     struct code_ctx x = {app, id, token, code, ip, true, out, false};
     return run_code(app, &x);
@@ -1141,7 +786,7 @@ static enum sv_err
 send_tx(struct sv_dbc *c, void *cls)
 {
     struct send_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     bool has = false;
     uint8_t h[32];
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
@@ -1160,11 +805,8 @@ send_tx(struct sv_dbc *c, void *cls)
     if (!has)
         return SV_E_NO_SECOND_FACTOR;
     code_hash(x->app, "sms", ch.id, x->code, h);
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_SET_CODE);
-    sv_stmt_text(st, 1, ch.id);
-    sv_stmt_blob(st, 2, h, 32);
-    sv_stmt_int(st, 3, sv_now_ms() + x->app->cfg.code_ttl_ms);
-    rc = qs_done(sv_stmt_exec(st));
+    rc = sv_qs_ok(login_store_set_code(c, ch.id, h,
+                                       sv_now_ms() + x->app->cfg.code_ttl_ms));
     if (rc != SV_OK)
         return rc;
     return flow_audit(c, ch.tenant_id, ch.account_id, ch.username, ch.cl.ip,
@@ -1173,8 +815,8 @@ send_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_sms_send(struct sv_app *app, const char *id, const char *token,
-                 char sent_to[24])
+sv_login_sms_send(struct sv_app *app, const char *id, const char *token,
+                  char sent_to[24])
 {
     struct send_ctx x = {.app = app, .id = id, .token = token};
     char text[256];
@@ -1238,34 +880,26 @@ enum { APPROVALS_PER_CHALLENGE = 3, APPROVALS_PER_HOUR = 10 };
  * scans it, so it counts per login only.
  */
 static enum sv_err
-count_approvals(struct sv_dbc *c, const struct challenge *ch, bool qr,
+count_approvals(struct sv_dbc *c, const struct login_challenge *ch, bool qr,
                 int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_AP_PRUNE);
     int64_t n = 0;
     enum sv_qs qs;
-    enum sv_err rc;
 
-    sv_stmt_text(st, 1, ch->tenant_id);
-    sv_stmt_text(st, 2, ch->account_id);
-    sv_stmt_int(st, 3, now - 2 * 3600 * 1000);
-    if ((qs = sv_stmt_exec(st)) < 0)
+    qs = login_store_approval_prune(c, ch->tenant_id, ch->account_id,
+                                    now - 2 * 3600 * 1000);
+    if (qs >= 0)
+        qs = login_store_approval_count(c, ch->tenant_id, ch->id, &n);
+    if (qs < 0)
         return sv_qs_err(qs);
-    rc = scalar(c, &Q_AP_COUNT_CHALLENGE, ch->tenant_id, ch->id, &n);
-
-    if (rc != SV_OK)
-        return rc;
     if (n >= APPROVALS_PER_CHALLENGE)
         return SV_E_RATE_LIMITED;
     if (qr)
         return SV_OK;
-    st = sv_db_stmt(c, &Q_AP_COUNT_RECENT);
-    sv_stmt_text(st, 1, ch->tenant_id);
-    sv_stmt_text(st, 2, ch->account_id);
-    sv_stmt_int(st, 3, now - 3600 * 1000);
-    if ((qs = sv_stmt_step(st)) < 0)
+    qs = login_store_approval_count_pushes(c, ch->tenant_id, ch->account_id,
+                                           now - 3600 * 1000, &n);
+    if (qs < 0)
         return sv_qs_err(qs);
-    n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
     return n >= APPROVALS_PER_HOUR ? SV_E_RATE_LIMITED : SV_OK;
 }
 
@@ -1273,13 +907,12 @@ static enum sv_err
 ap_start_tx(struct sv_dbc *c, void *cls)
 {
     struct ap_ctx *x = cls;
-    struct challenge ch;
-    char aid[SV_UUID_LEN + 1], secret_b64[48], choice_text[16];
-    uint8_t secret[32], h[32];
-    int choices[3];
+    struct login_challenge ch;
+    struct login_approval ap = {0};
+    char secret_b64[48];
+    uint8_t secret[32];
     int64_t now = sv_now_ms();
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
-    struct sv_stmt *st;
 
     if (rc != SV_OK)
         return rc;
@@ -1290,10 +923,9 @@ ap_start_tx(struct sv_dbc *c, void *cls)
         return rc;
     if ((rc = count_approvals(c, &ch, x->qr, now)) != SV_OK)
         return rc;
-    sv_uuid7(aid);
-    numbers(&x->number, choices);
-    snprintf(choice_text, sizeof choice_text, "%d,%d,%d", choices[0],
-             choices[1], choices[2]);
+    sv_uuid7(ap.id);
+    numbers(&x->number, ap.choices);
+    ap.number = x->number;
     x->expires_at =
         now + (x->qr ? x->app->cfg.qr_ttl_ms : x->app->cfg.code_ttl_ms);
     if (x->expires_at > ch.expires_at)
@@ -1302,40 +934,33 @@ ap_start_tx(struct sv_dbc *c, void *cls)
         randombytes_buf(secret, sizeof secret);
         sodium_bin2base64(secret_b64, sizeof secret_b64, secret, sizeof secret,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        snprintf(x->qr_text, 128, "svqr1.%s.%s", aid, secret_b64);
-        code_hash(x->app, "qr", aid, secret_b64, h);
+        snprintf(x->qr_text, 128, "svqr1.%s.%s", ap.id, secret_b64);
+        code_hash(x->app, "qr", ap.id, secret_b64, ap.qr_hash);
+        ap.has_qr = true;
         sodium_memzero(secret, sizeof secret);
         sodium_memzero(secret_b64, sizeof secret_b64);
     }
-    st = sv_db_stmt(c, &Q_AP_INSERT);
-    sv_stmt_text(st, 1, ch.tenant_id);
-    sv_stmt_text(st, 2, aid);
-    sv_stmt_text(st, 3, ch.account_id);
-    sv_stmt_text(st, 4, ch.id);
-    sv_stmt_text(st, 5, x->qr ? "qr" : "push");
-    sv_stmt_blob(st, 6, x->qr ? h : NULL, x->qr ? 32 : 0);
-    sv_stmt_int(st, 7, x->number);
-    sv_stmt_text(st, 8, choice_text);
-    sv_stmt_text(st, 9, ch.cl.ip);
-    sv_stmt_text(st, 10, ch.cl.user_agent);
-    sv_stmt_int(st, 11, now);
-    sv_stmt_int(st, 12, x->expires_at);
-    if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
-        return rc;
-    st = sv_db_stmt(c, &Q_CH_SET_APPROVAL);
-    sv_stmt_text(st, 1, ch.id);
-    sv_stmt_text(st, 2, aid);
-    if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
+    snprintf(ap.account_id, sizeof ap.account_id, "%s", ch.account_id);
+    snprintf(ap.challenge_id, sizeof ap.challenge_id, "%s", ch.id);
+    ap.qr = x->qr;
+    snprintf(ap.ip, sizeof ap.ip, "%s", ch.cl.ip);
+    snprintf(ap.user_agent, sizeof ap.user_agent, "%s", ch.cl.user_agent);
+    ap.created_at = now;
+    ap.expires_at = x->expires_at;
+    if ((rc = sv_qs_ok(login_store_approval_insert(c, ch.tenant_id, &ap))) !=
+            SV_OK ||
+        (rc = sv_qs_ok(login_store_set_approval(c, ch.id, ap.id))) != SV_OK)
         return rc;
     return flow_audit(c, ch.tenant_id, ch.account_id, ch.username, ch.cl.ip,
                       ch.cl.user_agent, SV_AUDIT_AUTH_APPROVAL_REQUEST,
-                      "approval", aid, "success", x->qr ? "qr" : "push", NULL);
+                      "approval", ap.id, "success", x->qr ? "qr" : "push",
+                      NULL);
 }
 
 enum sv_err
-sv_flow_approval_start(struct sv_app *app, const char *id, const char *token,
-                       bool qr, int *number, int64_t *expires_at,
-                       char qr_text[128])
+sv_login_approval_start(struct sv_app *app, const char *id, const char *token,
+                        bool qr, int *number, int64_t *expires_at,
+                        char qr_text[128])
 {
     struct ap_ctx x = {app, id, token, qr, 0, 0, qr_text};
     enum sv_err rc;
@@ -1358,7 +983,7 @@ static enum sv_err
 wait_tx(struct sv_dbc *c, void *cls)
 {
     struct wait_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     enum sv_err rc = ch_load(c, x->app, x->id, x->token, &ch);
 
     x->pending = false;
@@ -1374,8 +999,8 @@ wait_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_wait(struct sv_app *app, const char *id, const char *token,
-             const char *ip, bool *pending, struct sv_outcome *out)
+sv_login_wait(struct sv_app *app, const char *id, const char *token,
+              const char *ip, bool *pending, struct sv_outcome *out)
 {
     struct wait_ctx x = {app, id, token, ip, false, out};
     enum sv_err rc = sv_db_run_tx(app->db, "challenge_wait", wait_tx, &x);
@@ -1388,31 +1013,16 @@ sv_flow_wait(struct sv_app *app, const char *id, const char *token,
 /* ---- the trusted device's side ---- */
 
 static void
-view_read(struct sv_stmt *st, struct sv_approval_view *v, int *number,
-          char *challenge_id, uint8_t qr_hash[32], bool *has_qr,
-          char *account_id, char *state, char *device_id)
+view_of(const struct login_approval *a, struct sv_approval_view *v)
 {
     memset(v, 0, sizeof *v);
-    copy_text(v->id, sizeof v->id, st, 0);
-    if (account_id)
-        snprintf(account_id, 37, "%s", sv_stmt_col_text(st, 1));
-    if (challenge_id)
-        snprintf(challenge_id, 37, "%s", sv_stmt_col_text(st, 2));
-    v->qr = strcmp(sv_stmt_col_text(st, 3), "qr") == 0;
-    if (qr_hash)
-        *has_qr = copy_blob32(qr_hash, st, 4);
-    if (number)
-        *number = (int)sv_stmt_col_int(st, 5);
-    sscanf(sv_stmt_col_text(st, 6), "%d,%d,%d", &v->choices[0], &v->choices[1],
-           &v->choices[2]);
-    copy_text(v->ip, sizeof v->ip, st, 7);
-    copy_text(v->user_agent, sizeof v->user_agent, st, 8);
-    if (state)
-        snprintf(state, 12, "%s", sv_stmt_col_text(st, 9));
-    if (device_id)
-        snprintf(device_id, 37, "%s", sv_stmt_col_text(st, 10));
-    v->created_at = sv_stmt_col_int(st, 11);
-    v->expires_at = sv_stmt_col_int(st, 12);
+    snprintf(v->id, sizeof v->id, "%s", a->id);
+    v->qr = a->qr;
+    snprintf(v->ip, sizeof v->ip, "%s", a->ip);
+    snprintf(v->user_agent, sizeof v->user_agent, "%s", a->user_agent);
+    v->created_at = a->created_at;
+    v->expires_at = a->expires_at;
+    memcpy(v->choices, a->choices, sizeof v->choices);
 }
 
 /* Approvals are for a trusted mobile/CLI device of the same account. */
@@ -1429,31 +1039,31 @@ struct pend_ctx {
     void *cls;
 };
 
+static void
+pend_row(void *cls, const struct login_approval *a)
+{
+    struct pend_ctx *x = cls;
+    struct sv_approval_view v;
+
+    view_of(a, &v);
+    x->row(x->cls, &v);
+}
+
 static enum sv_err
 pend_tx(struct sv_dbc *c, void *cls)
 {
     struct pend_ctx *x = cls;
-    struct sv_stmt *st;
-    struct sv_approval_view v;
-    enum sv_qs qs;
 
     if (x->start)
         x->start(x->cls);
-    st = sv_db_stmt(c, &Q_AP_PENDING);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->s->account_id);
-    sv_stmt_int(st, 3, sv_now_ms());
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        view_read(st, &v, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-        x->row(x->cls, &v);
-    }
-    return qs_done(qs);
+    return sv_qs_ok(login_store_approval_pending(
+        c, x->s->tenant_id, x->s->account_id, sv_now_ms(), pend_row, x));
 }
 
 enum sv_err
-sv_flow_approvals_pending(struct sv_app *app, const struct sv_session *s,
-                          void (*start)(void *), sv_approval_row_fn row,
-                          void *cls)
+sv_login_approvals_pending(struct sv_app *app, const struct sv_session *s,
+                           void (*start)(void *), sv_approval_row_fn row,
+                           void *cls)
 {
     struct pend_ctx x = {s, start, row, cls};
     enum sv_err rc = device_session_only(s);
@@ -1474,40 +1084,30 @@ static enum sv_err
 scan_tx(struct sv_dbc *c, void *cls)
 {
     struct scan_ctx *x = cls;
-    struct sv_stmt *st;
-    uint8_t stored[32], h[32];
-    bool has = false;
-    char account[37], state[12], device[37];
+    struct login_approval a;
+    uint8_t h[32];
     enum sv_qs qs;
 
-    st = sv_db_stmt(c, &Q_AP_FIND);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->aid);
-    qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE)
-        return SV_E_NOT_FOUND;
-    view_read(st, x->v, NULL, NULL, stored, &has, account, state, device);
+    qs = login_store_approval_find(c, x->s->tenant_id, x->aid, &a);
+    if (qs != SV_QS_ONE)
+        return sv_qs_found(qs);
+    view_of(&a, x->v);
     code_hash(x->app, "qr", x->aid, x->secret, h);
     /* Another account's QR, or a forged one, names nothing. */
-    if (!x->v->qr || !has || sodium_memcmp(h, stored, 32) != 0 ||
-        strcmp(account, x->s->account_id) != 0)
+    if (!a.qr || !a.has_qr || sodium_memcmp(h, a.qr_hash, 32) != 0 ||
+        strcmp(a.account_id, x->s->account_id) != 0)
         return SV_E_NOT_FOUND;
-    if (strcmp(state, "pending") != 0 || x->v->expires_at <= sv_now_ms())
+    if (strcmp(a.state, "pending") != 0 || a.expires_at <= sv_now_ms())
         return SV_E_CHALLENGE_EXPIRED;
-    if (device[0] != '\0' && strcmp(device, x->s->device_id) != 0)
+    if (a.device_id[0] != '\0' && strcmp(a.device_id, x->s->device_id) != 0)
         return SV_E_CHALLENGE_EXPIRED; /* scanned by another device */
-    st = sv_db_stmt(c, &Q_AP_SCANNED);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->aid);
-    sv_stmt_text(st, 3, x->s->device_id);
-    return qs_done(sv_stmt_exec(st));
+    return sv_qs_ok(login_store_approval_scanned(c, x->s->tenant_id, x->aid,
+                                                 x->s->device_id));
 }
 
 enum sv_err
-sv_flow_approval_scan(struct sv_app *app, const struct sv_session *s,
-                      const char *qr_text, struct sv_approval_view *v)
+sv_login_approval_scan(struct sv_app *app, const struct sv_session *s,
+                       const char *qr_text, struct sv_approval_view *v)
 {
     struct scan_ctx x = {.app = app, .s = s, .v = v};
     const char *dot;
@@ -1543,62 +1143,41 @@ static enum sv_err
 decide_tx(struct sv_dbc *c, void *cls)
 {
     struct decide_ctx *x = cls;
-    struct sv_approval_view v;
-    struct sv_stmt *st;
-    char account[37], state[12], device[37];
-    int number = 0;
+    struct login_approval a;
     int64_t now = sv_now_ms();
     bool approve;
     enum sv_qs qs;
     enum sv_err rc;
 
     x->mismatch = false;
-    st = sv_db_stmt(c, &Q_AP_FIND);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->aid);
-    qs = sv_stmt_step(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE)
-        return SV_E_NOT_FOUND;
-    view_read(st, &v, &number, x->challenge_id, NULL, NULL, account, state,
-              device);
-    if (strcmp(account, x->s->account_id) != 0)
+    qs = login_store_approval_find(c, x->s->tenant_id, x->aid, &a);
+    if (qs != SV_QS_ONE)
+        return sv_qs_found(qs);
+    snprintf(x->challenge_id, sizeof x->challenge_id, "%s", a.challenge_id);
+    if (strcmp(a.account_id, x->s->account_id) != 0)
         return SV_E_NOT_FOUND;
     /* A QR approval is decided by the device that scanned it. */
-    if (v.qr && strcmp(device, x->s->device_id) != 0)
+    if (a.qr && strcmp(a.device_id, x->s->device_id) != 0)
         return SV_E_NOT_FOUND;
-    if (strcmp(state, "pending") != 0 || v.expires_at <= now)
+    if (strcmp(a.state, "pending") != 0 || a.expires_at <= now)
         return SV_E_CHALLENGE_EXPIRED;
-    approve = x->approve && x->number == number;
+    approve = x->approve && x->number == a.number;
     x->mismatch = x->approve && !approve;
-    st = sv_db_stmt(c, &Q_AP_DECIDE);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->aid);
-    sv_stmt_text(st, 3, approve ? "approved" : "denied");
-    sv_stmt_text(st, 4, x->s->device_id);
-    sv_stmt_int(st, 5, now);
-    qs = sv_stmt_exec(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE)
-        return SV_E_CHALLENGE_EXPIRED;
-    st = sv_db_stmt(c, &Q_CH_DECIDE);
-    sv_stmt_text(st, 1, x->challenge_id);
-    sv_stmt_text(st, 2, approve ? "approved" : "denied");
-    sv_stmt_text(st, 3, v.qr ? "qr_approval" : "device_approval");
-    sv_stmt_int(st, 4, now);
-    sv_stmt_text(st, 5, x->aid);
-    qs = sv_stmt_exec(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE)
-        return SV_E_CHALLENGE_EXPIRED; /* the login moved on meanwhile */
+    qs = login_store_approval_decide(c, x->s->tenant_id, x->aid,
+                                     approve ? "approved" : "denied",
+                                     x->s->device_id, now);
+    if (qs != SV_QS_ONE)
+        return qs < 0 ? sv_qs_err(qs) : SV_E_CHALLENGE_EXPIRED;
+    qs = login_store_decide(c, x->challenge_id, approve ? "approved" : "denied",
+                            a.qr ? "qr_approval" : "device_approval", now,
+                            x->aid);
+    if (qs != SV_QS_ONE) /* NONE: the login moved on meanwhile */
+        return qs < 0 ? sv_qs_err(qs) : SV_E_CHALLENGE_EXPIRED;
     if (!approve) {
         /* A denied or mismatched approval counts against the login, like
          * a wrong code: enough of them lock the name. */
-        struct challenge ch;
-        qs = ch_read(c, x->challenge_id, &ch);
+        struct login_challenge ch;
+        qs = login_store_find(c, x->challenge_id, &ch);
         if (qs < 0)
             return sv_qs_err(qs);
         if (qs == SV_QS_ONE) {
@@ -1619,9 +1198,9 @@ decide_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_flow_approval_decide(struct sv_app *app, const struct sv_session *s,
-                        const char *approval_id, bool approve, int number,
-                        const struct sv_actor *actor)
+sv_login_approval_decide(struct sv_app *app, const struct sv_session *s,
+                         const char *approval_id, bool approve, int number,
+                         const struct sv_actor *actor)
 {
     struct decide_ctx x = {app,    s,     approval_id, approve,
                            number, actor, false,       {0}};
@@ -1637,188 +1216,6 @@ sv_flow_approval_decide(struct sv_app *app, const struct sv_session *s,
     return x.mismatch ? SV_E_APPROVAL_NUMBER_MISMATCH : SV_OK;
 }
 
-/* ---- devices ---- */
-
-struct devlist_ctx {
-    const char *tenant_id, *account_id;
-    void (*start)(void *);
-    sv_device_row_fn row;
-    void *cls;
-};
-
-static enum sv_err
-devlist_tx(struct sv_dbc *c, void *cls)
-{
-    struct devlist_ctx *x = cls;
-    struct sv_stmt *st;
-    enum sv_qs qs;
-
-    if (x->start)
-        x->start(x->cls);
-    st = sv_db_stmt(c, &Q_DEV_LIST);
-    sv_stmt_text(st, 1, x->tenant_id);
-    sv_stmt_text(st, 2, x->account_id);
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        struct sv_device_view d = {
-            .id = sv_stmt_col_text(st, 0),
-            .kind = sv_stmt_col_text(st, 1),
-            .name = or_null(sv_stmt_col_text(st, 3)),
-            .model = or_null(sv_stmt_col_text(st, 4)),
-            .platform = or_null(sv_stmt_col_text(st, 5)),
-            .state = sv_stmt_col_text(st, 7),
-            .first_seen_at = sv_stmt_col_int(st, 8),
-            .last_seen_at = sv_stmt_col_int(st, 9),
-            .last_ip = or_null(sv_stmt_col_text(st, 10)),
-        };
-        x->row(x->cls, &d);
-    }
-    return qs_done(qs);
-}
-
-enum sv_err
-sv_devices_list(struct sv_app *app, const char *tenant_id,
-                const char *account_id, void (*start)(void *),
-                sv_device_row_fn row, void *cls)
-{
-    struct devlist_ctx x = {tenant_id, account_id, start, row, cls};
-    return sv_db_run_tenant_ro(app->db, tenant_id, devlist_tx, &x);
-}
-
-struct revoke_ctx {
-    const char *tenant_id, *account_id, *device_id;
-    const struct sv_actor *actor;
-};
-
-static enum sv_err
-revoke_dev_tx(struct sv_dbc *c, void *cls)
-{
-    struct revoke_ctx *x = cls;
-    struct sv_stmt *st;
-    int64_t now = sv_now_ms();
-    enum sv_qs qs;
-    enum sv_err rc;
-
-    st = sv_db_stmt(c, &Q_DEV_REVOKE);
-    sv_stmt_text(st, 1, x->tenant_id);
-    sv_stmt_text(st, 2, x->account_id);
-    sv_stmt_text(st, 3, x->device_id);
-    qs = sv_stmt_exec(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    if (qs == SV_QS_NONE)
-        return SV_E_NOT_FOUND;
-    st = sv_db_stmt(c, &Q_DEV_REVOKE_SESSIONS);
-    sv_stmt_text(st, 1, x->tenant_id);
-    sv_stmt_text(st, 2, x->device_id);
-    sv_stmt_int(st, 3, now);
-    if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
-        return rc;
-    return flow_audit(c, x->tenant_id, x->actor->account_id, x->actor->username,
-                      x->actor->ip, x->actor->user_agent,
-                      SV_AUDIT_DEVICE_REVOKE, "device", x->device_id, "success",
-                      NULL, NULL);
-}
-
-enum sv_err
-sv_device_revoke(struct sv_app *app, const char *tenant_id,
-                 const char *account_id, const char *device_id,
-                 const struct sv_actor *actor)
-{
-    struct revoke_ctx x = {tenant_id, account_id, device_id, actor};
-    return sv_db_run_tenant_tx(app->db, "device_revoke", tenant_id,
-                               revoke_dev_tx, &x);
-}
-
-struct nonce_ctx {
-    struct sv_app *app;
-    const struct sv_session *s;
-    const char *nonce;
-};
-
-static enum sv_err
-nonce_tx(struct sv_dbc *c, void *cls)
-{
-    struct nonce_ctx *x = cls;
-    int64_t now = sv_now_ms();
-    struct sv_stmt *st;
-    enum sv_qs qs;
-    enum sv_err rc;
-
-    if (randombytes_uniform(32) == 0) {
-        st = sv_db_stmt(c, &Q_NONCE_PRUNE);
-        sv_stmt_text(st, 1, x->s->tenant_id);
-        sv_stmt_text(st, 2, x->s->device_id);
-        sv_stmt_int(st, 3, now);
-        if ((rc = qs_done(sv_stmt_exec(st))) != SV_OK)
-            return rc;
-    }
-    st = sv_db_stmt(c, &Q_NONCE_ADD);
-    sv_stmt_text(st, 1, x->s->tenant_id);
-    sv_stmt_text(st, 2, x->s->device_id);
-    sv_stmt_text(st, 3, x->nonce);
-    /* Kept past both edges of the window a timestamp may come from. */
-    sv_stmt_int(st, 4, now + 2 * x->app->cfg.signature_window_ms);
-    qs = sv_stmt_exec(st);
-    if (qs < 0)
-        return sv_qs_err(qs);
-    return qs == SV_QS_NONE ? SV_E_SIGNATURE_INVALID : SV_OK;
-}
-
-enum sv_err
-sv_device_nonce_use(struct sv_app *app, const struct sv_session *s,
-                    const char *nonce)
-{
-    struct nonce_ctx x = {app, s, nonce};
-    return sv_db_run_tenant_tx(app->db, "device_nonce", s->tenant_id, nonce_tx,
-                               &x);
-}
-
-/* ---- admin unlock ---- */
-
-struct unlock_ctx {
-    struct sv_app *app;
-    const char *tenant_id, *account_id;
-    const struct sv_actor *actor;
-};
-
-static enum sv_err
-unlock_tx(struct sv_dbc *c, void *cls)
-{
-    struct unlock_ctx *x = cls;
-    struct sv_account a;
-    struct sv_tenant t;
-    enum sv_err rc = sv_account_find(c, x->tenant_id, x->account_id, &a);
-
-    if (rc == SV_OK)
-        rc = sv_tenant_find(c, x->tenant_id, &t);
-    if (rc == SV_OK)
-        rc = sv_guard_unlock_tx(c, x->app, t.slug, a.username);
-    if (rc == SV_OK)
-        rc = flow_audit(c, x->tenant_id, x->actor->account_id,
-                        x->actor->username, x->actor->ip, x->actor->user_agent,
-                        SV_AUDIT_SECURITY_UNLOCK, "account", x->account_id,
-                        "success", NULL, NULL);
-    sodium_memzero(&a, sizeof a);
-    return rc;
-}
-
-enum sv_err
-sv_account_unlock(struct sv_app *app, const char *tenant_id,
-                  const char *account_id, const struct sv_actor *actor)
-{
-    struct unlock_ctx x = {app, tenant_id, account_id, actor};
-    return sv_db_run_tenant_tx(app->db, "account_unlock", tenant_id, unlock_tx,
-                               &x);
-}
-
-enum sv_err
-sv_flow_close_account_tx(struct sv_dbc *c, const char *account_id)
-{
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_CLOSE_ACCOUNT);
-    sv_stmt_text(st, 1, account_id);
-    return qs_done(sv_stmt_exec(st));
-}
-
 struct retry_ctx {
     struct sv_app *app;
     const char *id;
@@ -1829,9 +1226,9 @@ static enum sv_err
 retry_tx(struct sv_dbc *c, void *cls)
 {
     struct retry_ctx *x = cls;
-    struct challenge ch;
+    struct login_challenge ch;
     struct sv_guard g;
-    enum sv_qs qs = ch_read(c, x->id, &ch);
+    enum sv_qs qs = login_store_find(c, x->id, &ch);
     enum sv_err rc;
 
     if (qs != SV_QS_ONE)
@@ -1843,7 +1240,7 @@ retry_tx(struct sv_dbc *c, void *cls)
 }
 
 int64_t
-sv_flow_retry_after(struct sv_app *app, const char *id)
+sv_login_retry_after(struct sv_app *app, const char *id)
 {
     struct retry_ctx x = {app, id, 0};
     int64_t now = sv_now_ms();
@@ -1861,8 +1258,8 @@ static enum sv_err
 settled_tx(struct sv_dbc *c, void *cls)
 {
     struct settled_ctx *x = cls;
-    struct challenge ch;
-    enum sv_qs qs = ch_read(c, x->id, &ch);
+    struct login_challenge ch;
+    enum sv_qs qs = login_store_find(c, x->id, &ch);
     if (qs < 0)
         return sv_qs_err(qs);
     x->settled = qs == SV_QS_NONE || strcmp(ch.stage, "device") != 0 ||
@@ -1871,30 +1268,10 @@ settled_tx(struct sv_dbc *c, void *cls)
 }
 
 bool
-sv_flow_settled(struct sv_app *app, const char *id)
+sv_login_settled(struct sv_app *app, const char *id)
 {
     struct settled_ctx x = {id, false};
     return sv_db_run_one(app->db, settled_tx, &x) != SV_OK || x.settled;
-}
-
-struct get_ctx {
-    const char *tenant_id, *id;
-    struct sv_account *out;
-};
-
-static enum sv_err
-get_tx(struct sv_dbc *c, void *cls)
-{
-    struct get_ctx *x = cls;
-    return sv_account_find(c, x->tenant_id, x->id, x->out);
-}
-
-enum sv_err
-sv_account_get(struct sv_app *app, const char *tenant_id, const char *id,
-               struct sv_account *out)
-{
-    struct get_ctx x = {tenant_id, id, out};
-    return sv_db_run_tenant_ro(app->db, tenant_id, get_tx, &x);
 }
 
 /* ---- cross-node wake-ups and housekeeping ---- */
@@ -1903,14 +1280,8 @@ static enum sv_err
 tick_tx(struct sv_dbc *c, void *cls)
 {
     int64_t *since = cls;
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CH_DECIDED_SINCE);
-    enum sv_qs qs;
-
-    sv_stmt_int(st, 1, *since);
     /* A wake for an id nobody waits on here costs a list walk. */
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
-        wake(sv_stmt_col_text(st, 0));
-    return qs_done(qs);
+    return sv_qs_ok(login_store_decided_since(c, *since, wake));
 }
 
 /* Expired challenges, counters decayed to nothing, old failures. */
@@ -1919,19 +1290,16 @@ housekeeping_tx(struct sv_dbc *c, void *cls)
 {
     struct sv_app *app = cls;
     int64_t now = sv_now_ms();
-    struct sv_stmt *st;
     enum sv_qs qs;
 
     /* Kept an hour past expiry, for whoever still asks about one. */
-    st = sv_db_stmt(c, &Q_CH_PRUNE);
-    sv_stmt_int(st, 1, now - 3600 * 1000);
-    if ((qs = sv_stmt_exec(st)) < 0)
+    if ((qs = login_store_prune(c, now - 3600 * 1000)) < 0)
         return sv_qs_err(qs);
     return sv_guard_prune_tx(c, app, now);
 }
 
 void
-sv_flow_tick(struct sv_app *app)
+sv_login_tick(struct sv_app *app)
 {
     static unsigned ticks;
 
@@ -1947,13 +1315,253 @@ sv_flow_tick(struct sv_app *app)
         sv_log(SV_LOG_WARN, "auth housekeeping failed", "%s", "retrying");
 }
 
-void
-sv_csrf_token(const struct sv_app *app, const char *token, char out[48])
+/* ---- login ---- */
+
+enum sv_err
+sv_login_init(struct sv_login *l, const char *password, size_t len)
 {
-    uint8_t mac[32];
-    crypto_auth_hmacsha256(mac, (const uint8_t *)token, strlen(token),
-                           app->csrf_key);
-    sodium_bin2base64(out, 48, mac, sizeof mac,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(mac, sizeof mac);
+    l->password = sv_secret_dup(password, len);
+    l->password_len = len;
+    return l->password != NULL ? SV_OK : SV_E_OVERLOADED;
+}
+
+void
+sv_login_free(struct sv_login *l)
+{
+    sodium_free(l->password); /* wipes */
+    l->password = NULL;
+    sodium_memzero(l->hash, sizeof l->hash);
+    sodium_memzero(l->new_hash, sizeof l->new_hash);
+    sv_outcome_wipe(&l->out);
+}
+
+static enum sv_err
+login_lookup_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_login *l = cls;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    /* AUTH-4, AUTH-5: blacklist and counters before any hashing. */
+    if (l->has_name_key)
+        sv_guard_init_key(l->app, &l->guard, l->name_key, l->ip,
+                          l->client.device);
+    else
+        sv_guard_init(l->app, &l->guard, l->tenant_slug, l->username, l->ip,
+                      l->client.device);
+    l->must_wait = false;
+    rc = sv_tenant_find_by_slug(c, l->tenant_slug, &l->tenant);
+    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
+        return rc;
+    l->tenant_found = rc == SV_OK;
+    rc = l->tenant_found ? sv_db_scope_tenant(c, l->tenant.id) : SV_OK;
+    if (rc == SV_OK)
+        rc = sv_db_scope_platform(c);
+    if (rc == SV_OK)
+        rc =
+            sv_guard_blacklisted(c, l->tenant_found ? l->tenant.id : NULL,
+                                 l->ip, l->client.device, now, &l->blacklisted);
+    if (rc != SV_OK || l->blacklisted)
+        return rc;
+    rc = sv_guard_read(c, l->app, &l->guard, now);
+    if (rc != SV_OK)
+        return rc;
+    l->locked_until = l->guard.locked_until;
+    l->captcha_due = sv_guard_captcha_due(l->app, &l->guard);
+    l->flooding = sv_guard_source_flooding(l->app, &l->guard);
+    if (l->locked_until > now || l->flooding)
+        return SV_OK;
+    /*
+     * Only failures count, so a check in flight is a failure not counted
+     * yet: the name admits captcha_after of them at once, across nodes. A
+     * check behind a solved CAPTCHA needs no slot (the CAPTCHA paid for it).
+     */
+    if (!l->captcha_passed && !l->captcha_due) {
+        bool claimed = false;
+        rc = sv_guard_claim_tx(c, l->app, &l->guard, now, &claimed);
+        if (rc != SV_OK)
+            return rc;
+        if (!claimed) {
+            l->must_wait = true;
+            return SV_OK;
+        }
+    }
+    if (!l->tenant_found)
+        return SV_OK;
+    rc = sv_account_credentials_tx(c, l->tenant.id, l->username, &l->account,
+                                   l->hash);
+    if (rc == SV_E_NOT_FOUND)
+        return SV_OK;
+    if (rc != SV_OK)
+        return rc;
+    l->account_found = true;
+    return SV_OK;
+}
+
+enum sv_err
+sv_login_lookup(struct sv_app *app, struct sv_login *l)
+{
+    enum sv_err rc = sv_db_run_tx(app->db, "login_lookup", login_lookup_tx, l);
+    if (rc != SV_OK)
+        l->guard.claimed = false; /* rolled back with the rest */
+    return rc;
+}
+
+enum sv_err
+sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
+{
+    int64_t now = sv_now_ms();
+
+    *retry_after_s = 0;
+    if (l->blacklisted)
+        return SV_E_BLACKLISTED;
+    if (l->locked_until > now) {
+        *retry_after_s = (l->locked_until - now + 999) / 1000;
+        return SV_E_LOGIN_LOCKED;
+    }
+    if (l->captcha_passed) {
+        l->captcha_due = false;
+        return SV_OK;
+    }
+    /* So many failures from here that even a CAPTCHA is too much. */
+    return l->flooding ? SV_E_RATE_LIMITED : SV_OK;
+}
+
+void
+sv_login_work(struct sv_app *app, struct sv_login *l)
+{
+    /* AUTH-4: unknown tenant or account costs one full verify too. */
+    const char *hash = l->account_found ? l->hash : app->dummy_hash;
+    bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
+
+    l->ok = ok && l->account_found;
+    /* AUTH-6: the risk library: today's policy and the weak list. */
+    if (l->ok) {
+        struct sv_pw_context ctx = {
+            .username = l->account.username,
+            .tenant_slug = l->tenant.slug,
+            .tenant_name = l->tenant.name,
+            .email = l->account.has_email ? l->account.email : NULL,
+        };
+        l->weak = sv_policy_check(&l->tenant.policy, &ctx, l->password,
+                                  l->password_len) != SV_OK;
+    }
+    /* AUTH-2: upgrade a hash made with older parameters. */
+    if (l->ok && sv_password_needs_rehash(&app->pw, l->hash) &&
+        sv_password_hash(&app->pw, l->password, l->password_len, l->new_hash) ==
+            SV_OK)
+        l->rehashed = true;
+}
+
+struct finish_ctx {
+    struct sv_app *app;
+    struct sv_login *l;
+};
+
+static enum sv_err
+login_finish_tx(struct sv_dbc *c, void *cls)
+{
+    struct finish_ctx *f = cls;
+    struct sv_login *l = f->l;
+    char fp[SV_GUARD_FP_LEN];
+    struct sv_actor actor = {
+        .account_id = l->account_found ? l->account.id : NULL,
+        /* a name that is no account's may be a password typed there */
+        .username = l->account_found ? l->account.username : fp,
+        .ip = l->ip,
+        .user_agent = l->user_agent,
+    };
+    enum sv_err rc;
+
+    sv_guard_fingerprint(&l->guard, fp);
+    l->stale = false;
+    if (l->tenant_found) {
+        rc = sv_db_scope_tenant(c, l->tenant.id);
+        if (rc != SV_OK)
+            return rc;
+    }
+    if (l->ok) {
+        /*
+         * The password was checked outside this transaction; it only counts
+         * if it is still the account's (a reset may have landed meanwhile).
+         * The same statement stores an upgraded hash.
+         */
+        bool still = false;
+        rc = sv_account_confirm_hash_tx(c, l->tenant.id, l->account.id, l->hash,
+                                        l->rehashed ? l->new_hash : l->hash,
+                                        &still);
+        if (rc != SV_OK)
+            return rc;
+        l->stale = !still;
+    }
+    /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
+    if (!l->ok || l->stale) {
+        const char *reason = !l->tenant_found    ? "unknown_tenant"
+                             : !l->account_found ? "unknown_account"
+                             : l->stale          ? "password_changed_meanwhile"
+                                                 : "wrong_password";
+        json_t *d = json_pack(
+            "{s:s, s:s, s:s?}", "tenant", l->tenant_slug, "device_kind",
+            sv_client_kind_name(l->client.kind), "device_model",
+            l->client.model[0] ? l->client.model : NULL);
+        char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        if (!l->tenant_found && (rc = sv_db_scope_platform(c)) != SV_OK) {
+            free(details);
+            return rc;
+        }
+        rc = sv_account_audit(c, l->tenant_found ? l->tenant.id : NULL, &actor,
+                              SV_AUDIT_AUTH_LOGIN, actor.account_id, "failure",
+                              reason, details);
+        free(details);
+        if (rc != SV_OK)
+            return rc;
+        /* AUTH-4, AUTH-5: known and unknown names count alike. */
+        rc = sv_guard_release_tx(c, &l->guard);
+        if (rc != SV_OK)
+            return rc;
+        return sv_guard_fail_tx(c, f->app, &l->guard, SV_FAIL_CHECK,
+                                l->tenant_found ? l->tenant.id : NULL, &actor,
+                                sv_now_ms());
+    }
+    /* A right password leaves nothing behind; the name's failures are
+     * forgotten when a session opens. */
+    rc = sv_guard_release_tx(c, &l->guard);
+    if (rc != SV_OK)
+        return rc;
+    return sv_login_after_password_tx(c, f->app, &l->tenant, &l->account,
+                                      &l->client, l->weak, l->rehashed,
+                                      &l->out);
+}
+
+static enum sv_err
+release_tx(struct sv_dbc *c, void *cls)
+{
+    struct sv_login *l = cls;
+    return sv_guard_release_tx(c, &l->guard);
+}
+
+void
+sv_login_release(struct sv_app *app, struct sv_login *l)
+{
+    if (!l->guard.claimed)
+        return;
+    if (sv_db_run_tx(app->db, "login_release", release_tx, l) != SV_OK)
+        sv_log(SV_LOG_WARN, "login slot not released", "its lease frees it");
+    l->guard.claimed = false;
+}
+
+enum sv_err
+sv_login_finish(struct sv_app *app, struct sv_login *l)
+{
+    struct finish_ctx f = {app, l};
+    enum sv_err rc = sv_db_run_tx(app->db, "login", login_finish_tx, &f);
+
+    if (rc == SV_OK)
+        l->guard.claimed = false; /* given back with the rest */
+    if (rc != SV_OK)
+        return rc;
+    if (!l->ok || l->stale)
+        return SV_E_INVALID_CREDENTIALS;
+    return l->out.refused; /* SV_OK, or an audited refusal */
 }

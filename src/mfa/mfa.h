@@ -1,7 +1,6 @@
 /*
- * Second factors and messages of an account: TOTP and recovery codes
- * (AUTH-8), the bound phone, the in-app inbox (AUTH-7, DEV-6) and the
- * self-service password reset (AUTH-3).
+ * Second factors of an account: TOTP and recovery codes (AUTH-8) and the
+ * bound phone that SMS codes go to (DEV-6).
  *
  * The *_tx functions run inside the caller's transaction, with the tenant
  * scope already set, and write their own audit events. The other functions
@@ -10,11 +9,10 @@
  * At rest: the TOTP secret and the phone are sealed with the tenant's field
  * key (AAD tenant | "totp" | "secret" | account id, and tenant |
  * "accounts" | "phone" | account id); recovery codes are stored as the
- * tenant's keyed blind index of (account id, code); reset codes as keyed
- * BLAKE2b (app->code_key) of (tag, row id, code).
+ * tenant's keyed blind index of (account id, code).
  */
-#ifndef SV_IDENTITY_MFA_H
-#define SV_IDENTITY_MFA_H
+#ifndef SV_MFA_MFA_H
+#define SV_MFA_MFA_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,16 +20,12 @@
 #include "auth/totp.h"
 #include "core/errors.h"
 #include "identity/identity.h"
+#include "notify/inbox.h"
 
 struct sv_app;
 struct sv_dbc;
 
-#define SV_PHONE_MAX 16        /* E.164: '+' and up to 15 digits */
-#define SV_INBOX_TITLE_MAX 200 /* bytes */
-#define SV_INBOX_BODY_MAX 2000 /* bytes */
-#define SV_RESET_CODE_DIGITS 6
-#define SV_RESET_MAX_PER_HOUR 3 /* codes sent per account per hour */
-#define SV_RESET_MAX_ATTEMPTS 5 /* wrong guesses before a code is burnt */
+#define SV_PHONE_MAX 16 /* E.164: '+' and up to 15 digits */
 
 /** E.164: '+', a non-zero digit, 7–15 digits in all. */
 bool sv_check_phone(const char *s);
@@ -115,6 +109,11 @@ SV_MUST_CHECK enum sv_err sv_totp_remove(struct sv_app *app,
 
 /* ---- phone ---- */
 
+/** Whether the account has a bound phone (nothing decrypted). */
+SV_MUST_CHECK enum sv_err sv_phone_bound_tx(struct sv_dbc *c,
+                                            const char *tenant_id,
+                                            const char *account_id, bool *out);
+
 /** The account's bound phone (decrypted) into @p out; *has false if none.
  *  SV_E_NOT_FOUND when the account is not in @p tenant_id. */
 SV_MUST_CHECK enum sv_err
@@ -145,102 +144,5 @@ SV_MUST_CHECK enum sv_err sv_account_create_with_phone(
     struct sv_app *app, const char *tenant_id, const char *username,
     enum sv_role role, const char *email, const char *phone, const char *hash,
     const struct sv_actor *actor, struct sv_account *out);
-
-/* ---- inbox ---- */
-
-/** Post a message to the account's in-app inbox (UUIDv7 id). @p title
- *  1..SV_INBOX_TITLE_MAX bytes, @p body 0..SV_INBOX_BODY_MAX bytes, both
- *  valid UTF-8 (else SV_E_FIELD_INVALID). */
-SV_MUST_CHECK enum sv_err sv_inbox_post_tx(struct sv_dbc *c,
-                                           const char *tenant_id,
-                                           const char *account_id,
-                                           const char *kind, const char *title,
-                                           const char *body);
-
-/** One inbox message; strings borrowed for the row callback. */
-struct sv_inbox_item {
-    const char *id;
-    const char *kind;
-    const char *title;
-    const char *body;
-    int64_t created_at;
-};
-
-typedef void (*sv_inbox_row_fn)(void *cls, const struct sv_inbox_item *m);
-
-/**
- * One page of the account's inbox, newest first, after @p before_id (the
- * last id of the previous page; NULL: from the newest). @p start(cls) runs
- * before the rows of each attempt, then @p row for each message; *more
- * tells whether another page follows.
- */
-SV_MUST_CHECK enum sv_err
-sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
-              const char *before_id, int limit, void (*start)(void *cls),
-              sv_inbox_row_fn row, void *cls, bool *more);
-
-/* ---- self-service password reset (AUTH-3) ---- */
-
-/**
- * POST /auth/reset: send a 6-digit code to the account's bound phone
- * (@p channel "sms") or e-mail ("email"), valid app->cfg.reset_ttl_ms,
- * single use; it makes older unused codes void. At most
- * SV_RESET_MAX_PER_HOUR codes per account per hour. Unknown tenant or
- * account, no phone or e-mail, or over the limit: nothing is sent. Every
- * attempt on an existing tenant is audited (auth.reset_request, with the
- * reason). The answer must not depend on the outcome: the return value is
- * for the log only.
- */
-SV_MUST_CHECK enum sv_err sv_reset_request(struct sv_app *app,
-                                           const char *tenant_slug,
-                                           const char *username,
-                                           const char *channel, const char *ip,
-                                           const char *user_agent);
-
-/** POST /auth/reset/confirm, in three steps: verify → work → finish. */
-struct sv_reset {
-    /* in */
-    struct sv_app *app;
-    const char *tenant_slug;
-    const char *username;
-    const char *code;
-    char *password; /* sodium_malloc'd copy, wiped by sv_reset_free() */
-    size_t password_len;
-    const char *ip;
-    const char *user_agent;
-    /* verify */
-    struct sv_tenant tenant;
-    struct sv_account account;
-    char code_id[37];
-    /* work */
-    enum sv_err verdict;
-    char new_hash[SV_HASH_LEN];
-};
-
-/** Copy @p password into locked memory. */
-SV_MUST_CHECK enum sv_err sv_reset_init(struct sv_reset *r,
-                                        const char *password, size_t len);
-void sv_reset_free(struct sv_reset *r);
-
-/**
- * Check the code against the account's newest unused, unexpired code.
- * A wrong code counts an attempt (the code is burnt at
- * SV_RESET_MAX_ATTEMPTS) and is audited.
- * @return SV_OK (the code is right; it is consumed by sv_reset_finish());
- *         SV_E_RESET_CODE_INVALID for a wrong, used or expired code and
- *         an unknown tenant or account alike; database errors.
- */
-SV_MUST_CHECK enum sv_err sv_reset_verify(struct sv_app *app,
-                                          struct sv_reset *r);
-/** The slow part: the tenant's password policy, then Argon2id. */
-void sv_reset_work(struct sv_app *app, struct sv_reset *r);
-/**
- * One transaction: set the password (no change forced), consume the code,
- * revoke every session of the account, audit auth.reset, inbox notice.
- * @return SV_OK; r->verdict (a SV_E_PASSWORD_* rule); SV_E_RESET_CODE_INVALID
- *         (the code was used or expired meanwhile); database errors.
- */
-SV_MUST_CHECK enum sv_err sv_reset_finish(struct sv_app *app,
-                                          struct sv_reset *r);
 
 #endif

@@ -1,9 +1,8 @@
 /*
- * The login flow over HTTP (docs/auth-flow.md): challenge steps, the long
- * poll, the trusted device's approvals and devices (the blacklist and
- * unlock: risk/risk_http.c).
+ * The sign-in over HTTP (docs/auth-flow.md): POST /auth/login, the
+ * challenge steps, the long poll and the trusted device's approvals.
  */
-#include "identity/flow_http.h"
+#include "login/login_http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,9 @@
 #include "auth/qr.h"
 #include "core/json.h"
 #include "core/util.h"
-#include "identity/flow.h"
+#include "device/device.h"
+#include "http/request.h"
+#include "login/login.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 
@@ -35,7 +36,7 @@ static void
 step_error(struct sv_request *rq, enum sv_err rc, const char *field)
 {
     if (rc == SV_E_LOGIN_LOCKED) {
-        int64_t s = sv_flow_retry_after(sv_rq_app(rq), sv_rq_param(rq, 0));
+        int64_t s = sv_login_retry_after(sv_rq_app(rq), sv_rq_param(rq, 0));
         if (s > 0) {
             char ra[24];
             snprintf(ra, sizeof ra, "%lld", (long long)s);
@@ -46,7 +47,7 @@ step_error(struct sv_request *rq, enum sv_err rc, const char *field)
 }
 
 void
-flow_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
+login_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
 {
     char expires[SV_RFC3339_LEN + 1];
 
@@ -103,39 +104,18 @@ check_device_text(const char *s, size_t len)
 static enum sv_err
 check_signature(struct sv_request *rq, struct sv_client *cl, const char **bad)
 {
-    const char *dev = sv_rq_header(rq, "X-SV-Device");
-    const char *ts_s = sv_rq_header(rq, "X-SV-Timestamp");
-    const char *nonce = sv_rq_header(rq, "X-SV-Nonce");
-    const char *sig = sv_rq_header(rq, "X-SV-Signature");
-    size_t blen = 0;
-    const char *body = sv_rq_body(rq, &blen);
-    int64_t ts = 0;
+    const char *nonce = NULL;
+    enum sv_err rc =
+        sv_rq_check_signature(rq, cl->pk, cl->device, NULL, &nonce, bad);
 
-    *bad = "X-SV-Signature";
-    if (dev == NULL || strcmp(dev, cl->device) != 0) {
-        *bad = "X-SV-Device";
-        return SV_E_SIGNATURE_INVALID;
-    }
-    if (ts_s == NULL || !sv_devsig_parse_ts(ts_s, &ts) ||
-        !sv_devsig_fresh(ts, sv_now_ms(),
-                         sv_rq_app(rq)->cfg.signature_window_ms)) {
-        *bad = "X-SV-Timestamp";
-        return SV_E_SIGNATURE_INVALID;
-    }
-    if (nonce == NULL || !sv_devsig_nonce_ok(nonce)) {
-        *bad = "X-SV-Nonce";
-        return SV_E_SIGNATURE_INVALID;
-    }
-    if (sig == NULL)
-        return SV_E_SIGNATURE_INVALID;
-    snprintf(cl->nonce, sizeof cl->nonce, "%s", nonce);
-    return sv_devsig_verify(cl->pk, sig, sv_rq_method(rq),
-                            sv_rq_path_and_query(rq), ts, nonce, body, blen);
+    if (rc == SV_OK)
+        snprintf(cl->nonce, sizeof cl->nonce, "%s", nonce);
+    return rc;
 }
 
 bool
-flow_http_client(struct sv_request *rq, const json_t *device,
-                 struct sv_client *cl)
+login_http_client(struct sv_request *rq, const json_t *device,
+                  struct sv_client *cl)
 {
     const char *kind = NULL, *id = NULL, *name = NULL, *model = NULL,
                *platform = NULL, *pk = NULL, *bad = NULL;
@@ -214,13 +194,13 @@ flow_http_client(struct sv_request *rq, const json_t *device,
 /* ---- CAPTCHA ---- */
 
 void
-flow_http_captcha_image(struct sv_request *rq)
+login_http_captcha_image(struct sv_request *rq)
 {
     unsigned char *png = NULL;
     size_t len = 0;
     char answer[SV_CAPTCHA_LEN + 1] = "";
-    enum sv_err rc = sv_flow_captcha_image(sv_rq_app(rq), sv_rq_param(rq, 0),
-                                           ch_token(rq), &png, &len, answer);
+    enum sv_err rc = sv_login_captcha_image(sv_rq_app(rq), sv_rq_param(rq, 0),
+                                            ch_token(rq), &png, &len, answer);
     if (rc != SV_OK) {
         step_error(rq, rc, NULL);
         return;
@@ -235,7 +215,7 @@ flow_http_captcha_image(struct sv_request *rq)
 }
 
 void
-flow_http_captcha(struct sv_request *rq)
+login_http_captcha(struct sv_request *rq)
 {
     const char *answer = NULL, *password = NULL, *bad = NULL;
     const struct sv_field spec[] = {
@@ -261,17 +241,17 @@ flow_http_captcha(struct sv_request *rq)
     user = sv_arena_zalloc(a, SV_USERNAME_MAX * 4 + 1);
     l->client.ip = sv_rq_ip(rq);
     l->client.user_agent = sv_rq_user_agent(rq);
-    rc = sv_flow_captcha_answer(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
-                                answer, slug, SV_SLUG_MAX * 2 + 1, user,
-                                SV_USERNAME_MAX * 4 + 1, l->name_key,
-                                &l->client);
+    rc = sv_login_captcha_answer(
+        sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq), answer, slug,
+        SV_SLUG_MAX * 2 + 1, user, SV_USERNAME_MAX * 4 + 1, l->name_key,
+        &l->client);
     if (rc != SV_OK) {
         step_error(rq, rc, rc == SV_E_CAPTCHA_INVALID ? "answer" : NULL);
         return;
     }
     l->captcha_passed = true;
     l->has_name_key = true;
-    identity_http_login_run(rq, l, slug, user, password);
+    login_http_run(rq, l, slug, user, password);
 }
 
 /* ---- codes ---- */
@@ -299,33 +279,33 @@ reply_step(struct sv_request *rq, enum sv_err rc, struct sv_outcome *o,
     if (rc != SV_OK)
         step_error(rq, rc, rc == SV_E_CODE_INVALID ? field : NULL);
     else
-        flow_http_reply_outcome(rq, o);
+        login_http_reply_outcome(rq, o);
     sv_outcome_wipe(o);
 }
 
 void
-flow_http_totp(struct sv_request *rq)
+login_http_totp(struct sv_request *rq)
 {
     struct sv_outcome *o = sv_arena_zalloc(sv_rq_arena(rq), sizeof *o);
     const char *code = code_field(rq, 16);
     if (code == NULL)
         return;
     reply_step(rq,
-               sv_flow_totp(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
-                            code, sv_rq_ip(rq), o),
+               sv_login_totp(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
+                             code, sv_rq_ip(rq), o),
                o, "code");
 }
 
 void
-flow_http_sms_send(struct sv_request *rq)
+login_http_sms_send(struct sv_request *rq)
 {
     char sent_to[24];
     enum sv_err rc;
 
     if (!sv_rq_no_fields_or_reply(rq))
         return;
-    rc = sv_flow_sms_send(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
-                          sent_to);
+    rc = sv_login_sms_send(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
+                           sent_to);
     if (rc != SV_OK)
         step_error(rq, rc, NULL);
     else
@@ -333,15 +313,15 @@ flow_http_sms_send(struct sv_request *rq)
 }
 
 void
-flow_http_sms_verify(struct sv_request *rq)
+login_http_sms_verify(struct sv_request *rq)
 {
     struct sv_outcome *o = sv_arena_zalloc(sv_rq_arena(rq), sizeof *o);
     const char *code = code_field(rq, 16);
     if (code == NULL)
         return;
     reply_step(rq,
-               sv_flow_sms_verify(sv_rq_app(rq), sv_rq_param(rq, 0),
-                                  ch_token(rq), code, sv_rq_ip(rq), o),
+               sv_login_sms_verify(sv_rq_app(rq), sv_rq_param(rq, 0),
+                                   ch_token(rq), code, sv_rq_ip(rq), o),
                o, "code");
 }
 
@@ -357,8 +337,8 @@ approval_start(struct sv_request *rq, bool qr)
 
     if (!sv_rq_no_fields_or_reply(rq))
         return;
-    rc = sv_flow_approval_start(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
-                                qr, &number, &exp, qr_text);
+    rc = sv_login_approval_start(sv_rq_app(rq), sv_rq_param(rq, 0),
+                                 ch_token(rq), qr, &number, &exp, qr_text);
     if (rc != SV_OK) {
         step_error(rq, rc, NULL);
         return;
@@ -391,13 +371,13 @@ approval_start(struct sv_request *rq, bool qr)
 }
 
 void
-flow_http_approval(struct sv_request *rq)
+login_http_approval(struct sv_request *rq)
 {
     approval_start(rq, false);
 }
 
 void
-flow_http_qr(struct sv_request *rq)
+login_http_qr(struct sv_request *rq)
 {
     approval_start(rq, true);
 }
@@ -421,14 +401,14 @@ static void
 wait_answer(struct sv_request *rq, struct wait_job *w, bool may_park)
 {
     bool pending = false;
-    enum sv_err rc = sv_flow_wait(sv_rq_app(rq), w->id, w->token, sv_rq_ip(rq),
-                                  &pending, &w->out);
+    enum sv_err rc = sv_login_wait(sv_rq_app(rq), w->id, w->token, sv_rq_ip(rq),
+                                   &pending, &w->out);
     if (rc != SV_OK) {
         step_error(rq, rc, NULL);
         return;
     }
     if (!pending) {
-        flow_http_reply_outcome(rq, &w->out);
+        login_http_reply_outcome(rq, &w->out);
         sv_outcome_wipe(&w->out);
         return;
     }
@@ -439,12 +419,12 @@ wait_answer(struct sv_request *rq, struct wait_job *w, bool may_park)
     /* No thread waits: the connection is suspended until a decision. */
     sv_park(rq, w->id, WAIT_MS, wait_resumed, w);
     /* A decision that landed between the read and the park. */
-    if (sv_flow_settled(sv_rq_app(rq), w->id))
+    if (sv_login_settled(sv_rq_app(rq), w->id))
         sv_wake(w->id);
 }
 
 void
-flow_http_wait(struct sv_request *rq)
+login_http_wait(struct sv_request *rq)
 {
     struct wait_job *w = sv_arena_zalloc(sv_rq_arena(rq), sizeof *w);
 
@@ -477,16 +457,16 @@ approval_row(void *cls, const struct sv_approval_view *v)
 }
 
 void
-flow_http_approvals_list(struct sv_request *rq)
+login_http_approvals_list(struct sv_request *rq)
 {
     json_t *items = json_array();
-    enum sv_err rc = sv_flow_approvals_pending(
+    enum sv_err rc = sv_login_approvals_pending(
         sv_rq_app(rq), sv_rq_session(rq), sv_items_clear, approval_row, items);
     sv_reply_items(rq, rc, items);
 }
 
 void
-flow_http_approvals_scan(struct sv_request *rq)
+login_http_approvals_scan(struct sv_request *rq)
 {
     const char *qr = NULL, *bad = NULL;
     const struct sv_field spec[] = {
@@ -500,7 +480,7 @@ flow_http_approvals_scan(struct sv_request *rq)
         sv_reply_error(rq, rc, bad);
         return;
     }
-    rc = sv_flow_approval_scan(sv_rq_app(rq), sv_rq_session(rq), qr, &v);
+    rc = sv_login_approval_scan(sv_rq_app(rq), sv_rq_session(rq), qr, &v);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, rc == SV_E_FIELD_INVALID ? "qr" : NULL);
         return;
@@ -509,7 +489,7 @@ flow_http_approvals_scan(struct sv_request *rq)
 }
 
 void
-flow_http_approvals_decide(struct sv_request *rq)
+login_http_approvals_decide(struct sv_request *rq)
 {
     const char *decision = NULL, *bad = NULL;
     int64_t number = 0;
@@ -545,9 +525,9 @@ flow_http_approvals_decide(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_MISSING, "number");
         return;
     }
-    rc = sv_flow_approval_decide(sv_rq_app(rq), sv_rq_session(rq),
-                                 sv_rq_param(rq, 0), approve, (int)number,
-                                 &actor);
+    rc = sv_login_approval_decide(sv_rq_app(rq), sv_rq_session(rq),
+                                  sv_rq_param(rq, 0), approve, (int)number,
+                                  &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc,
                        rc == SV_E_APPROVAL_NUMBER_MISMATCH ? "number" : NULL);
@@ -555,105 +535,222 @@ flow_http_approvals_decide(struct sv_request *rq)
         sv_reply_empty(rq, 204);
 }
 
-/* ---- devices ---- */
+/* ---- POST /auth/login ---- */
 
-struct dev_list {
-    json_t *items;
-    const char *current;
-};
+/*
+ * AUTH-4: a login that has to wait (its source has source_inflight checks
+ * running on this node, or its name captcha_after anywhere) is parked, and
+ * looks again when one ends here or after a short while (another node's).
+ * It waits at most this long, then answers 429 with Retry-After.
+ */
+enum { LOGIN_WAIT_MS = 15000, LOGIN_RECHECK_MS = 250 };
 
 static void
-dev_start(void *cls)
+wait_key(const struct sv_login *l, bool name, char out[96])
 {
-    struct dev_list *d = cls;
-    json_array_clear(d->items);
+    if (name) {
+        char hex[33];
+        sv_hex(l->guard.name_key, 16, hex);
+        snprintf(out, 96, "login-name:%s", hex);
+    } else {
+        snprintf(out, 96, "login-src:%s", l->source);
+    }
 }
 
 static void
-dev_row(void *cls, const struct sv_device_view *v)
+leave_source(struct sv_login *l)
 {
-    struct dev_list *d = cls;
-    char first[SV_RFC3339_LEN + 1], last[SV_RFC3339_LEN + 1];
-    sv_rfc3339(v->first_seen_at, first);
-    sv_rfc3339(v->last_seen_at, last);
-    json_array_append_new(
-        d->items,
-        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:b}",
-                  "id", v->id, "kind", v->kind, "name", v->name, "model",
-                  v->model, "platform", v->platform, "state", v->state,
-                  "first_seen_at", first, "last_seen_at", last, "last_ip",
-                  v->last_ip, "current",
-                  d->current && strcmp(d->current, v->id) == 0));
+    char key[96];
+    if (!l->source_held)
+        return;
+    sv_guard_source_leave(l->source);
+    l->source_held = false;
+    wait_key(l, false, key);
+    sv_wake(key);
 }
 
 static void
-devices_reply(struct sv_request *rq, const char *tenant_id,
-              const char *account_id)
+release_name(struct sv_login *l)
 {
-    const struct sv_session *s = sv_rq_session(rq);
-    struct dev_list d = {json_array(), s->device_id[0] ? s->device_id : NULL};
-    enum sv_err rc = sv_devices_list(sv_rq_app(rq), tenant_id, account_id,
-                                     dev_start, dev_row, &d);
+    char key[96];
+    if (!l->guard.claimed)
+        return;
+    sv_login_release(l->app, l);
+    wait_key(l, true, key);
+    sv_wake(key);
+}
+
+static void
+login_free(void *arg)
+{
+    struct sv_login *l = arg;
+    /* A request that ends without its finish (a dropped connection). */
+    release_name(l);
+    leave_source(l);
+    sv_login_free(l);
+}
+
+static void
+login_work(void *arg)
+{
+    struct sv_login *l = arg;
+    sv_login_work(l->app, l);
+}
+
+static void
+login_done(struct sv_request *rq, void *arg)
+{
+    struct sv_login *l = arg;
+    bool claimed = l->guard.claimed;
+    enum sv_err rc = sv_login_finish(sv_rq_app(rq), l);
+    char key[96];
+
+    if (claimed && !l->guard.claimed) {
+        wait_key(l, true, key);
+        sv_wake(key);
+    }
+    release_name(l);
+    leave_source(l);
     if (rc != SV_OK) {
-        json_decref(d.items);
+        /* a replayed login, or another key for a known device id */
+        sv_reply_error(rq, rc,
+                       rc == SV_E_SIGNATURE_INVALID ? "X-SV-Signature" : NULL);
+        return;
+    }
+    login_http_reply_outcome(rq, &l->out);
+}
+
+static void login_step(struct sv_request *rq, void *arg);
+
+enum login_wait { WAIT_NONE, WAIT_SOURCE, WAIT_NAME };
+
+void
+login_http_login(struct sv_request *rq)
+{
+    const char *tenant = NULL, *username = NULL, *password = NULL, *bad;
+    const json_t *device = NULL; /* DEV-1: an object of its own */
+    const struct sv_field spec[] = {
+        /* Shape only: a name that breaks the rules simply is not found. */
+        SV_F_STR("tenant", &tenant, 1, 64, NULL),
+        SV_F_STR("username", &username, 1, SV_USERNAME_MAX, NULL),
+        SV_F_STR("password", &password, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_OBJ_OPT("device", &device),
+        SV_F_END,
+    };
+    struct sv_login *l;
+    enum sv_err rc;
+
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc == SV_OK && strlen(password) > SV_PASSWORD_MAX_BYTES) {
+        rc = SV_E_FIELD_INVALID;
+        bad = "password";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
+    if (!login_http_client(rq, device, &l->client))
+        return;
+    login_http_run(rq, l, tenant, username, password);
+}
+
+void
+login_http_run(struct sv_request *rq, struct sv_login *l, const char *tenant,
+               const char *username, const char *password)
+{
+    enum sv_err rc;
+
+    l->app = sv_rq_app(rq);
+    l->tenant_slug = tenant;
+    l->username = username;
+    l->ip = sv_rq_ip(rq);
+    l->user_agent = sv_rq_user_agent(rq);
+    l->wait_until = sv_now_ms() + LOGIN_WAIT_MS;
+    sv_guard_source(l->ip, l->source);
+    rc = sv_login_init(l, password, strlen(password));
+    sv_rq_on_cleanup(rq, login_free, l);
+    if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
     }
-    sv_reply_json(rq, 200, json_pack("{s:o}", "items", d.items));
+    login_step(rq, l);
 }
 
-void
-flow_http_my_devices(struct sv_request *rq)
+/* The login's checks; WAIT_NONE once it has answered or gone on. */
+static enum login_wait
+login_try(struct sv_request *rq, struct sv_login *l)
 {
-    const struct sv_session *s = sv_rq_session(rq);
-    devices_reply(rq, s->tenant_id, s->account_id);
-}
+    int64_t retry = 0;
+    enum sv_err rc;
 
-void
-flow_http_my_device_revoke(struct sv_request *rq)
-{
-    const struct sv_session *s = sv_rq_session(rq);
-    struct sv_actor actor = identity_http_actor(rq);
-    enum sv_err rc = sv_device_revoke(
-        sv_rq_app(rq), s->tenant_id, s->account_id, sv_rq_param(rq, 0), &actor);
-    if (rc != SV_OK)
-        sv_reply_error(rq, rc, NULL);
-    else
-        sv_reply_empty(rq, 204);
-}
-
-/* The account must be of the admin's tenant: otherwise "not found". */
-static bool
-account_in_tenant_or_reply(struct sv_request *rq, const char *account_id)
-{
-    struct sv_account a;
-    enum sv_err rc = sv_account_get(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
-                                    account_id, &a);
-    sodium_memzero(&a, sizeof a);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, NULL);
-        return false;
+    /*
+     * A place for the source first: waiting for it costs no database. A
+     * server that is draining takes no new connections, and the places
+     * come back on the connection threads: no waiting for one then.
+     */
+    if (!l->source_held && !sv_http_stopping()) {
+        if (!sv_guard_source_enter(l->source, l->app->cfg.source_inflight))
+            return WAIT_SOURCE;
+        l->source_held = true;
     }
-    return true;
-}
-
-void
-flow_http_user_devices(struct sv_request *rq)
-{
-    if (!account_in_tenant_or_reply(rq, sv_rq_param(rq, 0)))
-        return;
-    devices_reply(rq, sv_rq_session(rq)->tenant_id, sv_rq_param(rq, 0));
-}
-
-void
-flow_http_user_device_revoke(struct sv_request *rq)
-{
-    struct sv_actor actor = identity_http_actor(rq);
-    enum sv_err rc =
-        sv_device_revoke(sv_rq_app(rq), sv_rq_session(rq)->tenant_id,
-                         sv_rq_param(rq, 0), sv_rq_param(rq, 1), &actor);
-    if (rc != SV_OK)
+    rc = sv_login_lookup(l->app, l);
+    if (rc == SV_OK)
+        rc = sv_login_gate(l, &retry);
+    if (rc != SV_OK || l->must_wait || l->captcha_due)
+        leave_source(l);
+    if (rc != SV_OK) {
+        if (retry > 0) {
+            char ra[24];
+            snprintf(ra, sizeof ra, "%lld", (long long)retry);
+            sv_rq_add_header(rq, "Retry-After", ra);
+        }
         sv_reply_error(rq, rc, NULL);
-    else
-        sv_reply_empty(rq, 204);
+        return WAIT_NONE;
+    }
+    if (l->must_wait)
+        return WAIT_NAME;
+    if (l->captcha_due) {
+        /* AUTH-4: no password is looked at until a CAPTCHA is solved. The
+         * challenge keeps the typed name only when it is an account's. */
+        rc = sv_login_captcha_challenge(
+            l->app, l->tenant_found ? l->tenant.id : NULL, l->tenant_slug,
+            l->account_found ? l->username : "", l->guard.name_key, &l->client,
+            &l->out);
+        if (rc != SV_OK)
+            sv_reply_error(rq, rc, NULL);
+        else
+            login_http_reply_outcome(rq, &l->out);
+        return WAIT_NONE;
+    }
+    sv_offload_or_reply(rq, login_work, login_done, l);
+    return WAIT_NONE;
+}
+
+/* Try, and wait for a turn as often as needed (parked, no thread held). */
+static void
+login_step(struct sv_request *rq, void *arg)
+{
+    struct sv_login *l = arg;
+    enum login_wait w;
+    char key[96];
+
+    while ((w = login_try(rq, l)) != WAIT_NONE) {
+        if (sv_now_ms() >= l->wait_until) {
+            sv_rq_add_header(rq, "Retry-After", "1");
+            sv_reply_error(rq, SV_E_RATE_LIMITED, NULL);
+            return;
+        }
+        if (!sv_http_stopping()) {
+            wait_key(l, w == WAIT_NAME, key);
+            sv_park(rq, key, LOGIN_RECHECK_MS, login_step, l);
+            return;
+        }
+        /*
+         * Draining: nothing would resume a parked request, and the slots
+         * come back on the connection threads this one would block.
+         */
+        sv_reply_error(rq, SV_E_UNAVAILABLE, NULL);
+        return;
+    }
 }

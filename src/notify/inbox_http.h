@@ -1,0 +1,9 @@
+#ifndef SV_NOTIFY_INBOX_HTTP_H
+#define SV_NOTIFY_INBOX_HTTP_H
+
+#include "http/http.h"
+
+/** GET /me/inbox: one page of the caller's inbox, newest first. */
+void inbox_http_list(struct sv_request *rq);
+
+#endif

@@ -1,0 +1,41 @@
+#include "testdb.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "db/db.h"
+
+sqlite3 *
+sv_testdb_open_migrated(char *dir, const char *tag)
+{
+    char err[256], path[128];
+    struct sv_config cfg;
+    struct sv_db *db = NULL;
+    sqlite3 *h;
+
+    snprintf(dir, 64, "/tmp/sv-%s-XXXXXX", tag);
+    assert_non_null(mkdtemp(dir));
+    sv_config_defaults(&cfg, dir);
+    if (sv_db_open(&cfg, 1, &db, err, sizeof err) != SV_OK)
+        fail_msg("open: %s", err);
+    sv_db_free(db);
+    snprintf(path, sizeof path, "%s/salesvault.db", dir);
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    return h;
+}
+
+void
+sv_testdb_close_migrated(sqlite3 *h, const char *dir)
+{
+    char cmd[128];
+    sqlite3_close(h);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
