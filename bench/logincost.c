@@ -45,7 +45,7 @@
 #include "crypto/token.h"
 #include "db/db.h"
 #include "directory/tenant.h"
-#include "identity/flow.h"
+#include "login/login.h"
 #include "identity/identity.h"
 #include "identity/identity_store.h"
 #include "policy/policy.h"

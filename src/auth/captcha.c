@@ -9,6 +9,8 @@
 #include <gdfontg.h>
 #include <sodium.h>
 
+#include "auth/png.h"
+
 /*
  * 24 characters that survive distortion without being mistaken for one
  * another. Of each confusable group at most one is kept: D (not 0/O/Q),
@@ -196,8 +198,7 @@ sv_captcha_draw(char answer[SV_CAPTCHA_LEN + 1], unsigned char **png,
                 size_t *png_len)
 {
     gdImagePtr canvas = NULL, warped = NULL;
-    void *gd_png = NULL;
-    int size = 0, bg, cell;
+    int bg, cell;
     enum sv_err rc = SV_E_INTERNAL;
 
     *png = NULL;
@@ -223,19 +224,8 @@ sv_captcha_draw(char answer[SV_CAPTCHA_LEN + 1], unsigned char **png,
         goto cleanup;
     draw_noise(warped);
 
-    gd_png = gdImagePngPtr(warped, &size);
-    if (gd_png == NULL || size <= 0)
-        goto cleanup;
-    /* gd's buffer is freed with gdFree; the contract promises free(). */
-    *png = malloc((size_t)size);
-    if (*png == NULL)
-        goto cleanup;
-    memcpy(*png, gd_png, (size_t)size);
-    *png_len = (size_t)size;
-    rc = SV_OK;
+    rc = sv_png_encode(warped, png, png_len);
 cleanup:
-    if (gd_png != NULL)
-        gdFree(gd_png);
     if (warped != NULL)
         gdImageDestroy(warped);
     if (canvas != NULL)

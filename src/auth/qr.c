@@ -9,6 +9,8 @@
 #include <qrencode.h>
 #include <sodium.h>
 
+#include "auth/png.h"
+
 #define QUIET_MODULES 4 /* the quiet zone ISO/IEC 18004 asks for */
 #define MAX_SCALE 32
 
@@ -39,8 +41,7 @@ sv_qr_png(const char *text, int scale, unsigned char **png, size_t *png_len)
 {
     QRcode *qr = NULL;
     gdImagePtr im = NULL;
-    void *gd_png = NULL;
-    int side, black, size = 0;
+    int side, black;
     enum sv_err rc = SV_E_INTERNAL;
 
     *png = NULL;
@@ -68,23 +69,10 @@ sv_qr_png(const char *text, int scale, unsigned char **png, size_t *png_len)
                                        py + scale - 1, black);
         }
     }
-    gd_png = gdImagePngPtr(im, &size);
-    if (gd_png == NULL || size <= 0)
-        goto cleanup;
-    /* gd's buffer is freed with gdFree; the contract promises free(). */
-    *png = malloc((size_t)size);
-    if (*png == NULL)
-        goto cleanup;
-    memcpy(*png, gd_png, (size_t)size);
-    *png_len = (size_t)size;
-    rc = SV_OK;
+    rc = sv_png_encode(im, png, png_len);
 cleanup:
     /* The QR may carry a secret (TOTP enrolment, QR login): leave nothing
      * of it in freed memory. */
-    if (gd_png != NULL) {
-        sodium_memzero(gd_png, (size_t)size);
-        gdFree(gd_png);
-    }
     if (im != NULL) {
         for (int y = 0; y < gdImageSY(im); y++)
             sodium_memzero(im->pixels[y], (size_t)gdImageSX(im));

@@ -1,5 +1,4 @@
 /* salesvault audit verify: recompute every hash chain (AUD-4). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,17 +98,16 @@ verify_tx(struct sv_dbc *c, void *cls)
 int
 sv_cli_audit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"tenant", required_argument, 0, 't'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *data = "var";
     struct verify_ctx v = {0};
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"tenant", &v.only_slug, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     struct sv_app app;
     enum sv_err rc;
-    int c;
+    int code;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -119,26 +117,9 @@ sv_cli_audit(int argc, char **argv)
         return sv_cli_usage("audit", "unknown subcommand '%s'", argv[1]);
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 't':
-            v.only_slug = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("audit", "bad option");
-        }
-    }
-    if (optind != argc)
-        return sv_cli_usage("audit", "unexpected argument '%s'", argv[optind]);
+    code = sv_cli_parse(argc, argv, "audit", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
     if (!sv_cli_open(&app, data, 1))
         return 1;
     v.report = json_array();

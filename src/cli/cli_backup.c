@@ -1,7 +1,6 @@
 /* salesvault backup | backup verify | restore (DR-3). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,19 +63,20 @@ report(const char *what, const struct sv_backup_stats *s, double secs,
 static int
 run(int argc, char **argv, const char *cmd)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"out", required_argument, 0, 'o'},
-        {"in", required_argument, 0, 'i'},   {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     const char *data = "var", *out = NULL, *in = NULL;
     bool as_json = false, verify = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"out", &out, NULL},
+                                      {"in", &in, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     struct sv_backup_stats st;
     struct sv_app app;
     char err[512] = "";
     enum sv_err rc;
     uint64_t t0;
     FILE *f;
-    int c;
+    int code, first;
 
     if (strcmp(cmd, "backup") == 0 && argc > 1 &&
         strcmp(argv[1], "verify") == 0) {
@@ -84,31 +84,13 @@ run(int argc, char **argv, const char *cmd)
         argc--;
         argv++;
     }
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'i':
-            in = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage(cmd, "bad option");
-        }
-    }
-    if (verify && optind == argc - 1 && in == NULL)
-        in = argv[optind++];
-    if (optind != argc)
-        return sv_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    code = sv_cli_parse(argc, argv, cmd, "bad option", help, opts, &first);
+    if (code != SV_CLI_GO)
+        return code;
+    if (verify && first == argc - 1 && in == NULL)
+        in = argv[first++];
+    if (first != argc)
+        return sv_cli_usage(cmd, "unexpected argument '%s'", argv[first]);
     if (strcmp(cmd, "backup") == 0 && !verify && out == NULL)
         return sv_cli_usage(cmd, "--out FILE is required");
     if ((verify || strcmp(cmd, "restore") == 0) && in == NULL)

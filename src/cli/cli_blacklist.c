@@ -4,7 +4,6 @@
  * every tenant are the operator's, here.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,22 +47,19 @@ start(void *cls)
 int
 sv_cli_blacklist(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"ip", required_argument, NULL, 'i'},
-        {"device", required_argument, NULL, 'v'},
-        {"reason", required_argument, NULL, 'r'},
-        {"hours", required_argument, NULL, 'H'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *data = "./var", *ip = NULL, *device = NULL,
-               *reason = "operator";
+               *reason = "operator", *hours_s = NULL;
     int64_t hours = 0;
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"ip", &ip, NULL},
+                                      {"device", &device, NULL},
+                                      {"reason", &reason, NULL},
+                                      {"hours", &hours_s, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     struct sv_app app;
-    int c, code;
+    int code, first;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -72,41 +68,18 @@ sv_cli_blacklist(int argc, char **argv)
     const char *sub = argv[1];
     argc--;
     argv++;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'i':
-            ip = optarg;
-            break;
-        case 'v':
-            device = optarg;
-            break;
-        case 'r':
-            reason = optarg;
-            break;
-        case 'H':
-            if (!sv_parse_i64(optarg, 1, 24 * 3650, &hours))
-                return sv_cli_usage("blacklist", "--hours must be 1 to 87600");
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("blacklist", "unknown option");
-        }
-    }
+    code = sv_cli_parse(argc, argv, "blacklist", "unknown option", help, opts,
+                        &first);
+    if (code != SV_CLI_GO)
+        return code;
+    if (hours_s != NULL && !sv_parse_i64(hours_s, 1, 24 * 3650, &hours))
+        return sv_cli_usage("blacklist", "--hours must be 1 to 87600");
     if (strcmp(sub, "list") == 0) {
-        if (optind != argc)
+        if (first != argc)
             return sv_cli_usage("blacklist", "list takes no arguments");
     } else if (strcmp(sub, "add") == 0) {
         unsigned char tmp[16];
-        if ((ip == NULL) == (device == NULL) || optind != argc)
+        if ((ip == NULL) == (device == NULL) || first != argc)
             return sv_cli_usage("blacklist",
                                 "add needs exactly one of --ip, --device");
         if (ip != NULL) {
@@ -142,7 +115,7 @@ sv_cli_blacklist(int argc, char **argv)
         if (strlen(reason) > 200)
             return sv_cli_usage("blacklist", "--reason: at most 200 bytes");
     } else if (strcmp(sub, "remove") == 0) {
-        if (optind + 1 != argc || !sv_check_uuid(argv[optind]))
+        if (first + 1 != argc || !sv_check_uuid(argv[first]))
             return sv_cli_usage("blacklist", "remove takes one entry ID");
     } else {
         return sv_cli_usage("blacklist", "unknown subcommand '%s'", sub);
@@ -185,7 +158,7 @@ sv_cli_blacklist(int argc, char **argv)
             printf("%s\n", id);
     } else {
         struct sv_actor actor = {NULL, sv_cli_actor(), NULL, NULL};
-        enum sv_err rc = sv_blacklist_lift(&app, NULL, argv[optind], &actor);
+        enum sv_err rc = sv_blacklist_lift(&app, NULL, argv[first], &actor);
         code = rc == SV_OK ? 0 : sv_cli_err(rc, "blacklist remove");
     }
     sv_app_close(&app);

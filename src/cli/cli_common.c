@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,4 +69,48 @@ sv_cli_err(enum sv_err rc, const char *what)
 {
     return sv_cli_fail("%s: %s (%s)", what, sv_err_message(rc),
                        sv_err_code(rc));
+}
+
+void
+sv_cli_longopts(const struct sv_cli_opt *opts, struct option *lo)
+{
+    int n = 0;
+
+    for (; opts[n].name != NULL; n++) {
+        sv_assert(n < SV_CLI_OPTS_MAX);
+        lo[n] = (struct option){opts[n].name,
+                                opts[n].value != NULL ? required_argument
+                                                      : no_argument,
+                                NULL, SV_CLI_OPT + n};
+    }
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+int
+sv_cli_parse(int argc, char **argv, const char *cmd, const char *bad,
+             const char *help, const struct sv_cli_opt *opts, int *args)
+{
+    struct option lo[SV_CLI_OPTS_MAX + 2];
+    int c;
+
+    sv_cli_longopts(opts, lo);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return 0;
+        }
+        if (c < SV_CLI_OPT)
+            return sv_cli_usage(cmd, "%s", bad);
+        if (opts[c - SV_CLI_OPT].value != NULL)
+            *opts[c - SV_CLI_OPT].value = optarg;
+        else
+            *opts[c - SV_CLI_OPT].flag = true;
+    }
+    if (args != NULL)
+        *args = optind;
+    else if (optind != argc)
+        return sv_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    return SV_CLI_GO;
 }

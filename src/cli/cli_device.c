@@ -91,21 +91,24 @@ static const char help[] =
 
 /* ---- options ---- */
 
-enum opt_bit {
-    O_KEY = 1 << 0,
-    O_CACERT = 1 << 1,
-    O_SERVER = 1 << 2,
-    O_TENANT = 1 << 3,
-    O_USERNAME = 1 << 4,
-    O_NAME = 1 << 5,
-    O_VIA = 1 << 6,
-    O_FORCE = 1 << 7,
-    O_JSON = 1 << 8,
-    O_NUMBER = 1 << 9,
-    O_PNG = 1 << 10,
-    O_DENY = 1 << 11,
+/* The options, in the order of parse_opts' table; O(x) is x's bit. */
+enum opt {
+    OPT_KEY,
+    OPT_CACERT,
+    OPT_SERVER,
+    OPT_TENANT,
+    OPT_USERNAME,
+    OPT_NAME,
+    OPT_VIA,
+    OPT_FORCE,
+    OPT_JSON,
+    OPT_NUMBER,
+    OPT_PNG,
+    OPT_DENY,
+    OPT_COUNT
 };
-#define O_COMMON (O_KEY | O_CACERT)
+#define O(x) (1u << OPT_##x)
+#define O_COMMON (O(KEY) | O(CACERT))
 
 enum sub {
     SUB_ENROL,
@@ -124,14 +127,14 @@ static const struct {
     int n_args;       /* positional arguments; -1: 0 or 1 (scan) */
 } subs[] = {
     {"enrol", SUB_ENROL,
-     O_SERVER | O_TENANT | O_USERNAME | O_NAME | O_VIA | O_FORCE, 0},
+     O(SERVER) | O(TENANT) | O(USERNAME) | O(NAME) | O(VIA) | O(FORCE), 0},
     {"enroll", SUB_ENROL,
-     O_SERVER | O_TENANT | O_USERNAME | O_NAME | O_VIA | O_FORCE, 0},
-    {"approvals", SUB_APPROVALS, O_JSON, 0},
-    {"approve", SUB_APPROVE, O_NUMBER, 1},
+     O(SERVER) | O(TENANT) | O(USERNAME) | O(NAME) | O(VIA) | O(FORCE), 0},
+    {"approvals", SUB_APPROVALS, O(JSON), 0},
+    {"approve", SUB_APPROVE, O(NUMBER), 1},
     {"deny", SUB_DENY, 0, 1},
-    {"scan", SUB_SCAN, O_PNG | O_NUMBER | O_DENY, -1},
-    {"devices", SUB_DEVICES, O_JSON, 0},
+    {"scan", SUB_SCAN, O(PNG) | O(NUMBER) | O(DENY), -1},
+    {"devices", SUB_DEVICES, O(JSON), 0},
     {"revoke", SUB_REVOKE, 0, 1},
 };
 
@@ -775,23 +778,9 @@ on_body(char *p, size_t size, size_t n, void *cls)
         r->too_large = true;
         return 0; /* abort the transfer */
     }
-    if (r->len + add + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + add + 1)
-            cap *= 2;
-        if (cap > RESPONSE_MAX + 1)
-            cap = RESPONSE_MAX + 1;
-        char *nb = malloc(cap);
-        if (nb == NULL)
-            return 0;
-        if (r->body != NULL) {
-            memcpy(nb, r->body, r->len);
-            sodium_memzero(r->body, r->cap);
-            free(r->body);
-        }
-        r->body = nb;
-        r->cap = cap;
-    }
+    if (!sv_wipe_grow(&r->body, &r->cap, r->len, r->len + add + 1, 4096,
+                      RESPONSE_MAX + 1))
+        return 0;
     memcpy(r->body + r->len, p, add);
     r->len += add;
     r->body[r->len] = '\0';
@@ -1186,17 +1175,24 @@ post_decision(struct client *c, const char *id, bool approve, int number)
     return 0;
 }
 
+/*
+ * A list subcommand: GET @p path, {"items": [...]} (or where @p bare also a
+ * bare [...]); print the answer with --json, else @p line for each item, or
+ * @p none for no items.
+ */
 static int
-cmd_approvals(struct client *c, const struct opts *o)
+show_list(struct client *c, const struct opts *o, const char *path, bool bare,
+          const char *none, void (*line)(const json_t *))
 {
     struct resp r;
     const json_t *items;
-    json_t *a;
+    json_t *it;
     size_t i;
 
-    if (call_ok(c, "GET", API "/devices/self/approvals", NULL, &r) != 0)
+    if (call_ok(c, "GET", path, NULL, &r) != 0)
         return 1;
-    items = json_object_get(r.json, "items");
+    items = bare && json_is_array(r.json) ? r.json
+                                          : json_object_get(r.json, "items");
     if (!json_is_array(items)) {
         resp_free(&r);
         return sv_cli_fail("device: %s: the server sent a malformed list",
@@ -1204,16 +1200,23 @@ cmd_approvals(struct client *c, const struct opts *o)
     }
     if (o->json) {
         sv_cli_print_json(json_incref(r.json));
-    } else if (json_array_size(items) == 0) {
-        printf("No sign-in requests are waiting.\n");
+    } else if (json_array_size(items) == 0 && none != NULL) {
+        fputs(none, stdout);
     } else {
-        json_array_foreach(items, i, a)
+        json_array_foreach(items, i, it)
         {
-            print_approval_line(a);
+            line(it);
         }
     }
     resp_free(&r);
     return 0;
+}
+
+static int
+cmd_approvals(struct client *c, const struct opts *o)
+{
+    return show_list(c, o, API "/devices/self/approvals", false,
+                     "No sign-in requests are waiting.\n", print_approval_line);
 }
 
 static int
@@ -1415,43 +1418,26 @@ cmd_scan(struct client *c, const struct opts *o, const char *qr)
 
 /* ---- devices ---- */
 
+static void
+print_device_line(const json_t *d)
+{
+    char id[ID_MAX + 1], kind[16], state[16], name[128], model[64], plat[32],
+        seen[40];
+    printf("%s %s  %s  %s  \"%s\"  %s/%s  last seen %s\n",
+           json_is_true(json_object_get(d, "current")) ? "*" : " ",
+           safe_text(jstr(d, "id"), id, sizeof id),
+           safe_text(jstr(d, "kind"), kind, sizeof kind),
+           safe_text(jstr(d, "state"), state, sizeof state),
+           safe_text(jstr(d, "name"), name, sizeof name),
+           safe_text(jstr(d, "model"), model, sizeof model),
+           safe_text(jstr(d, "platform"), plat, sizeof plat),
+           safe_text(jstr(d, "last_seen_at"), seen, sizeof seen));
+}
+
 static int
 cmd_devices(struct client *c, const struct opts *o)
 {
-    struct resp r;
-    const json_t *items;
-    json_t *d;
-    size_t i;
-
-    if (call_ok(c, "GET", API "/me/devices", NULL, &r) != 0)
-        return 1;
-    items = json_is_array(r.json) ? r.json : json_object_get(r.json, "items");
-    if (!json_is_array(items)) {
-        resp_free(&r);
-        return sv_cli_fail("device: devices: the server sent a malformed "
-                           "list");
-    }
-    if (o->json) {
-        sv_cli_print_json(json_incref(r.json));
-        resp_free(&r);
-        return 0;
-    }
-    json_array_foreach(items, i, d)
-    {
-        char id[ID_MAX + 1], kind[16], state[16], name[128], model[64],
-            plat[32], seen[40];
-        printf("%s %s  %s  %s  \"%s\"  %s/%s  last seen %s\n",
-               json_is_true(json_object_get(d, "current")) ? "*" : " ",
-               safe_text(jstr(d, "id"), id, sizeof id),
-               safe_text(jstr(d, "kind"), kind, sizeof kind),
-               safe_text(jstr(d, "state"), state, sizeof state),
-               safe_text(jstr(d, "name"), name, sizeof name),
-               safe_text(jstr(d, "model"), model, sizeof model),
-               safe_text(jstr(d, "platform"), plat, sizeof plat),
-               safe_text(jstr(d, "last_seen_at"), seen, sizeof seen));
-    }
-    resp_free(&r);
-    return 0;
+    return show_list(c, o, API "/me/devices", true, NULL, print_device_line);
 }
 
 static int
@@ -1825,24 +1811,24 @@ cleanup:
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, 0, 'k'},
-        {"cacert", required_argument, 0, 'C'},
-        {"server", required_argument, 0, 's'},
-        {"tenant", required_argument, 0, 't'},
-        {"username", required_argument, 0, 'u'},
-        {"name", required_argument, 0, 'n'},
-        {"via", required_argument, 0, 'v'},
-        {"force", no_argument, 0, 'f'},
-        {"json", no_argument, 0, 'j'},
-        {"number", required_argument, 0, 'N'},
-        {"png", required_argument, 0, 'p'},
-        {"deny", no_argument, 0, 'D'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     unsigned seen = 0, allowed = 0;
     const char *number = NULL;
-    int n_args = 0, c, nargs, li = 0;
+    const struct sv_cli_opt opts[] = {
+        [OPT_KEY] = {"key", &o->key_path, NULL},
+        [OPT_CACERT] = {"cacert", &o->cacert, NULL},
+        [OPT_SERVER] = {"server", &o->server, NULL},
+        [OPT_TENANT] = {"tenant", &o->tenant, NULL},
+        [OPT_USERNAME] = {"username", &o->username, NULL},
+        [OPT_NAME] = {"name", &o->name, NULL},
+        [OPT_VIA] = {"via", &o->via, NULL},
+        [OPT_FORCE] = {"force", NULL, &o->force},
+        [OPT_JSON] = {"json", NULL, &o->json},
+        [OPT_NUMBER] = {"number", &number, NULL},
+        [OPT_PNG] = {"png", &o->png, NULL},
+        [OPT_DENY] = {"deny", NULL, &o->deny},
+        [OPT_COUNT] = {NULL}};
+    struct option lo[SV_CLI_OPTS_MAX + 2];
+    int n_args = 0, c, nargs;
     int64_t v;
 
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
@@ -1857,76 +1843,36 @@ parse_opts(int argc, char **argv, struct opts *o)
         return sv_cli_usage("device", "unknown subcommand '%s'", argv[1]);
     argc--;
     argv++;
+    sv_cli_longopts(opts, lo);
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
-        unsigned bit = 0;
-        switch (c) {
-        case 'k':
-            o->key_path = optarg;
-            bit = O_KEY;
-            break;
-        case 'C':
-            o->cacert = optarg;
-            bit = O_CACERT;
-            break;
-        case 's':
-            o->server = optarg;
-            bit = O_SERVER;
-            break;
-        case 't':
-            o->tenant = optarg;
-            bit = O_TENANT;
-            break;
-        case 'u':
-            o->username = optarg;
-            bit = O_USERNAME;
-            break;
-        case 'n':
-            o->name = optarg;
-            bit = O_NAME;
-            break;
-        case 'v':
-            o->via = optarg;
-            bit = O_VIA;
-            break;
-        case 'f':
-            o->force = true;
-            bit = O_FORCE;
-            break;
-        case 'j':
-            o->json = true;
-            bit = O_JSON;
-            break;
-        case 'N':
-            number = optarg;
-            bit = O_NUMBER;
-            break;
-        case 'p':
-            o->png = optarg;
-            bit = O_PNG;
-            break;
-        case 'D':
-            o->deny = true;
-            bit = O_DENY;
-            break;
-        case 'h':
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        const struct sv_cli_opt *opt;
+        unsigned bit;
+
+        if (c == 'h') {
             fputs(help, stdout);
             return -1;
-        case ':':
+        }
+        if (c == ':')
             return sv_cli_usage("device", "%s: option '%s' needs a value",
                                 o->sub_name, argv[optind - 1]);
-        default:
+        if (c < SV_CLI_OPT)
             return sv_cli_usage("device", "%s: unknown option '%s'",
                                 o->sub_name, argv[optind - 1]);
-        }
+        opt = &opts[c - SV_CLI_OPT];
+        bit = 1u << (c - SV_CLI_OPT);
         if ((bit & allowed) == 0)
             return sv_cli_usage("device", "%s does not take --%s", o->sub_name,
-                                opts[li].name);
+                                opt->name);
         if (seen & bit)
             return sv_cli_usage("device", "%s: --%s given twice", o->sub_name,
-                                opts[li].name);
+                                opt->name);
         seen |= bit;
+        if (opt->value != NULL)
+            *opt->value = optarg;
+        else
+            *opt->flag = true;
     }
     nargs = argc - optind;
     if (n_args >= 0 && nargs != n_args) {

@@ -1,7 +1,6 @@
 /* salesvault init: config, root key, TLS certificate, database. Idempotent. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,39 +36,20 @@ ensure_dir(const char *p)
 int
 sv_cli_init(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *data = "var";
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {
+        {"data", &data, NULL}, {"json", NULL, &as_json}, {NULL}};
     char path[SV_PATH_MAX + 64], err[1024];
     struct sv_config cfg;
     struct sv_app app;
-    json_t *made = json_array();
-    int c, rc;
+    json_t *made;
+    int rc;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            json_decref(made);
-            return 0;
-        default:
-            json_decref(made);
-            return sv_cli_usage("init", "bad option");
-        }
-    }
-    if (optind != argc) {
-        json_decref(made);
-        return sv_cli_usage("init", "unexpected argument '%s'", argv[optind]);
-    }
+    rc = sv_cli_parse(argc, argv, "init", "bad option", help, opts, NULL);
+    if (rc != SV_CLI_GO)
+        return rc;
+    made = json_array();
     umask(077);
     if ((rc = ensure_dir(data)) != 0)
         goto out;

@@ -1,5 +1,4 @@
 /* salesvault serve: the HTTPS server. */
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -16,33 +15,17 @@ static const char help[] =
 int
 sv_cli_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"listen", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *data = "var", *listen = NULL;
+    const struct sv_cli_opt opts[] = {
+        {"data", &data, NULL}, {"listen", &listen, NULL}, {NULL}};
     struct sv_app app;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned pool;
-    int c;
+    int code;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'l':
-            listen = optarg;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("serve", "bad option");
-        }
-    }
-    if (optind != argc)
-        return sv_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+    code = sv_cli_parse(argc, argv, "serve", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
     char err[1024];
     if (sv_config_load(&app.cfg, data, err, sizeof err) != SV_OK)
         return sv_cli_fail("%s", err);

@@ -1,5 +1,4 @@
 /* salesvault tenant create|list|policy */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,63 +54,29 @@ create_tx(struct sv_dbc *c, void *cls)
 static int
 create(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},
-        {"name", required_argument, 0, 'n'},
-        {"slug", required_argument, 0, 's'},
-        {"admin", required_argument, 0, 'a'},
-        {"email", required_argument, 0, 'e'},
-        {"policy", required_argument, 0, 'p'},
-        {"min-score", required_argument, 0, 'm'},
-        {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *data = "var", *name = NULL, *slug = NULL, *policy = "default";
     const char *min_score = "2";
     struct create_ctx cc;
     char temp[SV_TEMP_PASSWORD_LEN + 1];
     struct sv_app app;
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"name", &name, NULL},
+                                      {"slug", &slug, NULL},
+                                      {"admin", &cc.admin, NULL},
+                                      {"email", &cc.email, NULL},
+                                      {"policy", &policy, NULL},
+                                      {"min-score", &min_score, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     int64_t score;
     enum sv_err rc;
-    int c;
+    int code;
 
     memset(&cc, 0, sizeof cc);
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'n':
-            name = optarg;
-            break;
-        case 's':
-            slug = optarg;
-            break;
-        case 'a':
-            cc.admin = optarg;
-            break;
-        case 'e':
-            cc.email = optarg;
-            break;
-        case 'p':
-            policy = optarg;
-            break;
-        case 'm':
-            min_score = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("tenant", "bad option");
-        }
-    }
-    if (optind != argc)
-        return sv_cli_usage("tenant", "unexpected argument '%s'", argv[optind]);
+    code = sv_cli_parse(argc, argv, "tenant", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
     if (name == NULL || !sv_check_tenant_name(name, strlen(name)))
         return sv_cli_usage("tenant", "--name: 1-128 characters, no control "
                                       "characters");
@@ -185,39 +150,23 @@ list_tx(struct sv_dbc *c, void *cls)
 static int
 list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *data = "var";
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {
+        {"data", &data, NULL}, {"json", NULL, &as_json}, {NULL}};
     struct sv_app app;
-    json_t *items = json_array(), *v;
+    json_t *items, *v;
     enum sv_err rc;
     size_t i;
-    int c;
+    int code, first;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            json_decref(items);
-            return 0;
-        default:
-            json_decref(items);
-            return sv_cli_usage("tenant", "bad option");
-        }
-    }
-    if (!sv_cli_open(&app, data, 1)) {
-        json_decref(items);
+    /* list has always let arguments after its options pass */
+    code = sv_cli_parse(argc, argv, "tenant", "bad option", help, opts, &first);
+    if (code != SV_CLI_GO)
+        return code;
+    if (!sv_cli_open(&app, data, 1))
         return 1;
-    }
+    items = json_array();
     rc = sv_db_run_ro(app.db, list_tx, items);
     sv_app_close(&app);
     if (rc != SV_OK) {
@@ -253,41 +202,24 @@ policy_tx(struct sv_dbc *c, void *cls)
 static int
 policy(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},
-        {"require-mfa", required_argument, 0, 'm'},
-        {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *data = "var", *mfa = NULL;
     struct policy_ctx p;
     struct sv_app app;
     bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"require-mfa", &mfa, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     enum sv_err rc;
-    int c;
+    int code, first;
 
     memset(&p, 0, sizeof p);
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'm':
-            mfa = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("tenant", "bad option");
-        }
-    }
-    if (optind != argc - 1)
+    code = sv_cli_parse(argc, argv, "tenant", "bad option", help, opts, &first);
+    if (code != SV_CLI_GO)
+        return code;
+    if (first != argc - 1)
         return sv_cli_usage("tenant", "policy: give one tenant SLUG");
-    p.slug = argv[optind];
+    p.slug = argv[first];
     if (!sv_check_slug(p.slug, strlen(p.slug)))
         return sv_cli_usage("tenant", "policy: not a tenant slug: '%s'",
                             p.slug);

@@ -1,5 +1,4 @@
 /* salesvault user add|reset|show: bootstrap and rescue accounts. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,22 +68,20 @@ reset_tx(struct sv_dbc *c, void *cls)
 int
 sv_cli_user(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},
-        {"tenant", required_argument, 0, 't'},
-        {"username", required_argument, 0, 'u'},
-        {"role", required_argument, 0, 'r'},
-        {"email", required_argument, 0, 'e'},
-        {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *data = "var", *role = "member", *sub;
     struct user_ctx u;
     char temp[SV_TEMP_PASSWORD_LEN + 1] = "";
     struct sv_app app;
     bool as_json = false, add, reset, show;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"tenant", &u.slug, NULL},
+                                      {"username", &u.username, NULL},
+                                      {"role", &role, NULL},
+                                      {"email", &u.email, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
     enum sv_err rc;
-    int c;
+    int code;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -99,35 +96,9 @@ sv_cli_user(int argc, char **argv)
     memset(&u, 0, sizeof u);
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data = optarg;
-            break;
-        case 't':
-            u.slug = optarg;
-            break;
-        case 'u':
-            u.username = optarg;
-            break;
-        case 'r':
-            role = optarg;
-            break;
-        case 'e':
-            u.email = optarg;
-            break;
-        case 'j':
-            as_json = true;
-            break;
-        case 'h':
-            fputs(help, stdout);
-            return 0;
-        default:
-            return sv_cli_usage("user", "bad option");
-        }
-    }
-    if (optind != argc)
-        return sv_cli_usage("user", "unexpected argument '%s'", argv[optind]);
+    code = sv_cli_parse(argc, argv, "user", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
     if (u.slug == NULL || !sv_check_slug(u.slug, strlen(u.slug)))
         return sv_cli_usage("user", "--tenant: a tenant slug is required");
     if (u.username == NULL ||

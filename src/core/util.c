@@ -294,6 +294,32 @@ struct sv_arena {
 
 enum { ARENA_BLOCK = 4096 - sizeof(struct arena_block) };
 
+bool
+sv_wipe_grow(char **buf, size_t *cap, size_t len, size_t need, size_t first,
+             size_t max)
+{
+    size_t n = *cap ? *cap : first;
+    char *nb;
+
+    if (need <= *cap)
+        return true;
+    while (n < need)
+        n *= 2;
+    if (n > max)
+        n = max;
+    nb = malloc(n);
+    if (nb == NULL)
+        return false;
+    if (*buf != NULL) {
+        memcpy(nb, *buf, len);
+        sodium_memzero(*buf, *cap);
+        free(*buf);
+    }
+    *buf = nb;
+    *cap = n;
+    return true;
+}
+
 void *
 sv_xmalloc(size_t n)
 {

@@ -76,6 +76,15 @@ char *sv_arena_printf(struct sv_arena *a, const char *fmt, ...)
 
 /** malloc that aborts on failure (for small bookkeeping allocations). */
 void *sv_xmalloc(size_t n);
+/**
+ * Make room in the growing buffer *@p buf (capacity *@p cap, @p len bytes
+ * used) for @p need bytes in all: the capacity doubles from @p first and is
+ * capped at @p max (the caller checks @p need against it). The old memory
+ * is wiped before it is freed: buffers that may hold secrets (request and
+ * response bodies). False when memory runs out (*buf unchanged).
+ */
+SV_MUST_CHECK bool sv_wipe_grow(char **buf, size_t *cap, size_t len,
+                                size_t need, size_t first, size_t max);
 void *sv_xcalloc(size_t n, size_t size);
 char *sv_xstrdup(const char *s);
 

@@ -441,6 +441,24 @@ sv_db_stmt2(struct sv_dbc *c, const struct sv_sql *q, const char *p1,
     return st;
 }
 
+enum sv_qs
+sv_db_exec_tti(struct sv_dbc *c, const struct sv_sql *q, const char *p1,
+               const char *p2, int64_t p3)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, q, p1, p2);
+    sv_stmt_int(st, 3, p3);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+sv_db_exec_ttt(struct sv_dbc *c, const struct sv_sql *q, const char *p1,
+               const char *p2, const char *p3)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, q, p1, p2);
+    sv_stmt_text(st, 3, p3);
+    return sv_stmt_exec(st);
+}
+
 void
 sv_stmt_text(struct sv_stmt *st, int idx, const char *s)
 {

@@ -118,6 +118,12 @@ struct sv_stmt *sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q);
  */
 struct sv_stmt *sv_db_stmt2(struct sv_dbc *c, const struct sv_sql *q,
                             const char *p1, const char *p2);
+/** Execute @p q with $1, $2 text and $3 an integer (a time, a count). */
+enum sv_qs sv_db_exec_tti(struct sv_dbc *c, const struct sv_sql *q,
+                          const char *p1, const char *p2, int64_t p3);
+/** Execute @p q with $1, $2 and $3 text. */
+enum sv_qs sv_db_exec_ttt(struct sv_dbc *c, const struct sv_sql *q,
+                          const char *p1, const char *p2, const char *p3);
 
 void sv_stmt_text(struct sv_stmt *st, int idx, const char *s); /* NULL → NULL */
 void sv_stmt_int(struct sv_stmt *st, int idx, int64_t v);

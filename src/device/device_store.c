@@ -168,18 +168,14 @@ enum sv_qs
 device_store_revoke(struct sv_dbc *c, const char *tenant_id,
                     const char *account_id, const char *id)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEV_REVOKE, tenant_id, account_id);
-    sv_stmt_text(st, 3, id);
-    return sv_stmt_exec(st);
+    return sv_db_exec_ttt(c, &Q_DEV_REVOKE, tenant_id, account_id, id);
 }
 
 enum sv_qs
 device_store_revoke_sessions(struct sv_dbc *c, const char *tenant_id,
                              const char *id, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEV_REVOKE_SESSIONS, tenant_id, id);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_DEV_REVOKE_SESSIONS, tenant_id, id, now);
 }
 
 enum sv_qs
@@ -197,7 +193,5 @@ enum sv_qs
 device_store_nonce_prune(struct sv_dbc *c, const char *tenant_id,
                          const char *signer, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_NONCE_PRUNE, tenant_id, signer);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_NONCE_PRUNE, tenant_id, signer, now);
 }

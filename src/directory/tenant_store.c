@@ -90,9 +90,7 @@ tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row, void *cls)
 enum sv_qs
 tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT);
-    sv_stmt_text(st, 1, t->id);
-    sv_stmt_text(st, 2, t->slug);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_INSERT, t->id, t->slug);
     sv_stmt_text(st, 3, t->name);
     sv_stmt_text(st, 4, sv_policy_kind_name(t->policy.kind));
     sv_stmt_int(st, 5, t->policy.min_score);

@@ -66,6 +66,12 @@ const char *sv_rq_user_agent(struct sv_request *rq);
  * {} passes; anything else is answered (field_unknown naming the field).
  */
 bool sv_rq_no_fields_or_reply(struct sv_request *rq);
+/**
+ * Parse the JSON body against @p spec (sv_json_spec_parse): true when it
+ * fits; otherwise the request is answered (400 naming the field) and false.
+ */
+struct sv_field;
+bool sv_rq_fields_or_reply(struct sv_request *rq, const struct sv_field *spec);
 
 /** Name the tenant and account in this request's log line (e.g. a login). */
 void sv_rq_log_principal(struct sv_request *rq, const char *tenant_id,

@@ -548,6 +548,18 @@ sv_rq_user_agent(struct sv_request *rq)
 }
 
 bool
+sv_rq_fields_or_reply(struct sv_request *rq, const struct sv_field *spec)
+{
+    const char *bad = NULL;
+    enum sv_err rc = sv_json_spec_parse(rq->json, spec, &bad);
+
+    if (rc == SV_OK)
+        return true;
+    sv_reply_error(rq, rc, bad);
+    return false;
+}
+
+bool
 sv_rq_no_fields_or_reply(struct sv_request *rq)
 {
     const struct sv_field none[] = {SV_F_END};

@@ -184,21 +184,9 @@ append_body(struct sv_request *rq, const char *data, size_t n)
         rq->body_len += n; /* now counts what was drained */
         return rq->body_len <= rq->max_body + DISCARD_MAX;
     }
-    if (rq->body_len + n > rq->body_cap) {
-        size_t cap = rq->body_cap ? rq->body_cap : 1024;
-        while (cap < rq->body_len + n)
-            cap *= 2;
-        if (cap > rq->max_body)
-            cap = rq->max_body;
-        char *nb = sv_xmalloc(cap);
-        if (rq->body != NULL) {
-            memcpy(nb, rq->body, rq->body_len);
-            sodium_memzero(rq->body, rq->body_cap);
-            free(rq->body);
-        }
-        rq->body = nb;
-        rq->body_cap = cap;
-    }
+    if (!sv_wipe_grow(&rq->body, &rq->body_cap, rq->body_len, rq->body_len + n,
+                      1024, rq->max_body))
+        sv_abort_at(__FILE__, __LINE__, "out of memory");
     memcpy(rq->body + rq->body_len, data, n);
     rq->body_len += n;
     return true;

@@ -100,9 +100,8 @@ enum sv_qs
 identity_store_insert_account(struct sv_dbc *c, const struct account_row *r,
                               const uint8_t *email_bidx)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_ACCOUNT);
-    sv_stmt_text(st, 1, r->a.tenant_id);
-    sv_stmt_text(st, 2, r->a.id);
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_INSERT_ACCOUNT, r->a.tenant_id, r->a.id);
     sv_stmt_text(st, 3, r->a.username);
     sv_stmt_text(st, 4, sv_role_name(r->a.role));
     sv_stmt_blob(st, 5, r->email_enc_len ? r->email_enc : NULL,
@@ -192,9 +191,7 @@ identity_store_set_password(struct sv_dbc *c, const char *tenant_id,
                             const char *id, const char *hash, bool must_change,
                             int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_PASSWORD);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_SET_PASSWORD, tenant_id, id);
     sv_stmt_text(st, 3, hash);
     sv_stmt_int(st, 4, must_change);
     sv_stmt_int(st, 5, now);
@@ -206,9 +203,7 @@ identity_store_swap_hash(struct sv_dbc *c, const char *tenant_id,
                          const char *id, const char *old_hash,
                          const char *new_hash)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SWAP_HASH);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_SWAP_HASH, tenant_id, id);
     sv_stmt_text(st, 3, old_hash);
     sv_stmt_text(st, 4, new_hash);
     return sv_stmt_exec(st);
@@ -219,9 +214,7 @@ identity_store_change_password(struct sv_dbc *c, const char *tenant_id,
                                const char *id, const char *old_hash,
                                const char *new_hash, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_CHANGE_PASSWORD);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_CHANGE_PASSWORD, tenant_id, id);
     sv_stmt_text(st, 3, old_hash);
     sv_stmt_text(st, 4, new_hash);
     sv_stmt_int(st, 5, now);
@@ -232,9 +225,7 @@ enum sv_qs
 identity_store_session_alive(struct sv_dbc *c, const char *tenant_id,
                              const char *id)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SESSION_ALIVE);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_SESSION_ALIVE, tenant_id, id);
     return sv_stmt_step(st);
 }
 
@@ -246,9 +237,7 @@ identity_store_insert_session(struct sv_dbc *c, const char *tenant_id,
                               const char *ua, const char *device_id,
                               bool mfa_pending)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_INSERT_SESSION);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_INSERT_SESSION, tenant_id, id);
     sv_stmt_text(st, 3, account_id);
     sv_stmt_blob(st, 4, token_hash, SV_TOKEN_HASH_LEN);
     sv_stmt_int(st, 5, now);
@@ -323,22 +312,14 @@ enum sv_qs
 identity_store_touch_session(struct sv_dbc *c, const char *tenant_id,
                              const char *id, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_TOUCH_SESSION);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_TOUCH_SESSION, tenant_id, id, now);
 }
 
 enum sv_qs
 identity_store_revoke_session(struct sv_dbc *c, const char *tenant_id,
                               const char *id, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_REVOKE_SESSION);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_REVOKE_SESSION, tenant_id, id, now);
 }
 
 enum sv_qs
@@ -346,9 +327,8 @@ identity_store_revoke_account_sessions(struct sv_dbc *c, const char *tenant_id,
                                        const char *account_id,
                                        const char *except_id, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_REVOKE_ACCOUNT_SESSIONS);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, account_id);
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_REVOKE_ACCOUNT_SESSIONS, tenant_id, account_id);
     sv_stmt_text(st, 3, except_id);
     sv_stmt_int(st, 4, now);
     return sv_stmt_exec(st);

@@ -131,7 +131,6 @@ void
 identity_http_users_create(struct sv_request *rq)
 {
     const char *username = NULL, *role = NULL, *email = NULL, *phone = NULL;
-    const char *bad;
     const struct sv_field spec[] = {
         SV_F_STR("username", &username, 3, SV_USERNAME_MAX, check_username),
         SV_F_STR_OPT("role", &role, 1, 16, check_role),
@@ -140,13 +139,9 @@ identity_http_users_create(struct sv_request *rq)
         SV_F_END,
     };
     struct create_ctx *cc;
-    enum sv_err rc;
 
-    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     cc = sv_arena_zalloc(sv_rq_arena(rq), sizeof *cc);
     cc->s = sv_rq_session(rq);
     cc->actor = (struct sv_actor){cc->s->account_id, cc->s->username,

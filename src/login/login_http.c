@@ -259,16 +259,14 @@ login_http_captcha(struct sv_request *rq)
 static const char *
 code_field(struct sv_request *rq, size_t max)
 {
-    const char *code = NULL, *bad = NULL;
+    const char *code = NULL;
     const struct sv_field spec[] = {
         SV_F_STR("code", &code, 1, (int64_t)max, NULL),
         SV_F_END,
     };
-    enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+
+    if (!sv_rq_fields_or_reply(rq, spec))
         return NULL;
-    }
     return code;
 }
 
@@ -283,17 +281,25 @@ reply_step(struct sv_request *rq, enum sv_err rc, struct sv_outcome *o,
     sv_outcome_wipe(o);
 }
 
-void
-login_http_totp(struct sv_request *rq)
+/* POST …/totp and …/sms/verify: a code, and the step it answers. */
+static void
+code_step(struct sv_request *rq, bool sms)
 {
     struct sv_outcome *o = sv_arena_zalloc(sv_rq_arena(rq), sizeof *o);
     const char *code = code_field(rq, 16);
+    enum sv_err rc;
+
     if (code == NULL)
         return;
-    reply_step(rq,
-               sv_login_totp(sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq),
-                             code, sv_rq_ip(rq), o),
-               o, "code");
+    rc = (sms ? sv_login_sms_verify : sv_login_totp)(
+        sv_rq_app(rq), sv_rq_param(rq, 0), ch_token(rq), code, sv_rq_ip(rq), o);
+    reply_step(rq, rc, o, "code");
+}
+
+void
+login_http_totp(struct sv_request *rq)
+{
+    code_step(rq, false);
 }
 
 void
@@ -315,14 +321,7 @@ login_http_sms_send(struct sv_request *rq)
 void
 login_http_sms_verify(struct sv_request *rq)
 {
-    struct sv_outcome *o = sv_arena_zalloc(sv_rq_arena(rq), sizeof *o);
-    const char *code = code_field(rq, 16);
-    if (code == NULL)
-        return;
-    reply_step(rq,
-               sv_login_sms_verify(sv_rq_app(rq), sv_rq_param(rq, 0),
-                                   ch_token(rq), code, sv_rq_ip(rq), o),
-               o, "code");
+    code_step(rq, true);
 }
 
 /* ---- approvals: the waiting client ---- */
@@ -468,18 +467,16 @@ login_http_approvals_list(struct sv_request *rq)
 void
 login_http_approvals_scan(struct sv_request *rq)
 {
-    const char *qr = NULL, *bad = NULL;
+    const char *qr = NULL;
     const struct sv_field spec[] = {
         SV_F_STR("qr", &qr, 1, 127, NULL),
         SV_F_END,
     };
     struct sv_approval_view v;
-    enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    enum sv_err rc;
 
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     rc = sv_login_approval_scan(sv_rq_app(rq), sv_rq_session(rq), qr, &v);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, rc == SV_E_FIELD_INVALID ? "qr" : NULL);
@@ -491,7 +488,7 @@ login_http_approvals_scan(struct sv_request *rq)
 void
 login_http_approvals_decide(struct sv_request *rq)
 {
-    const char *decision = NULL, *bad = NULL;
+    const char *decision = NULL;
     int64_t number = 0;
     bool has_number = false;
     const struct sv_field spec[] = {
@@ -507,12 +504,10 @@ login_http_approvals_decide(struct sv_request *rq)
     };
     struct sv_actor actor = identity_http_actor(rq);
     bool approve;
-    enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    enum sv_err rc;
 
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     if (strcmp(decision, "approve") == 0) {
         approve = true;
     } else if (strcmp(decision, "deny") == 0) {

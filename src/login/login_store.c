@@ -351,9 +351,7 @@ enum sv_qs
 login_store_approval_prune(struct sv_dbc *c, const char *tenant_id,
                            const char *account_id, int64_t before)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_AP_PRUNE, tenant_id, account_id);
-    sv_stmt_int(st, 3, before);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_AP_PRUNE, tenant_id, account_id, before);
 }
 
 enum sv_qs
@@ -454,9 +452,7 @@ enum sv_qs
 login_store_approval_scanned(struct sv_dbc *c, const char *tenant_id,
                              const char *id, const char *device_id)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_AP_SCANNED, tenant_id, id);
-    sv_stmt_text(st, 3, device_id);
-    return sv_stmt_exec(st);
+    return sv_db_exec_ttt(c, &Q_AP_SCANNED, tenant_id, id, device_id);
 }
 
 enum sv_qs

@@ -85,7 +85,7 @@ void
 mfa_http_totp_confirm(struct sv_request *rq)
 {
     struct sv_actor actor = identity_http_actor(rq);
-    const char *code = NULL, *bad;
+    const char *code = NULL;
     const struct sv_field spec[] = {
         SV_F_STR("code", &code, 1, 32, NULL),
         SV_F_END,
@@ -94,11 +94,8 @@ mfa_http_totp_confirm(struct sv_request *rq)
     json_t *list;
     enum sv_err rc;
 
-    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     rc = sv_totp_enrol_confirm(sv_rq_app(rq), sv_rq_session(rq), &actor, code,
                                codes);
     if (rc != SV_OK) {
@@ -118,18 +115,15 @@ void
 mfa_http_totp_delete(struct sv_request *rq)
 {
     struct sv_actor actor = identity_http_actor(rq);
-    const char *code = NULL, *bad;
+    const char *code = NULL;
     const struct sv_field spec[] = {
         SV_F_STR("code", &code, 1, 32, NULL),
         SV_F_END,
     };
     enum sv_err rc;
 
-    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     rc = sv_totp_remove(sv_rq_app(rq), sv_rq_session(rq), &actor, code);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);

@@ -88,23 +88,13 @@ SV_SQL(Q_PHONE_SET, "mfa_phone_set",
        "UPDATE accounts SET phone_enc = $3 WHERE tenant_id = $1 AND id = $2",
        0);
 
-static struct sv_stmt *
-stmt2(struct sv_dbc *c, const struct sv_sql *q, const char *tenant_id,
-      const char *arg)
-{
-    struct sv_stmt *st = sv_db_stmt(c, q);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, arg);
-    return st;
-}
-
 /* ---- totp ---- */
 
 enum sv_qs
 mfa_store_totp_find(struct sv_dbc *c, const char *tenant_id,
                     const char *account_id, struct totp_row *r)
 {
-    struct sv_stmt *st = stmt2(c, &Q_TOTP_FIND, tenant_id, account_id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_TOTP_FIND, tenant_id, account_id);
     const void *p;
     size_t n = 0;
     enum sv_qs qs;
@@ -128,7 +118,8 @@ mfa_store_totp_put_pending(struct sv_dbc *c, const char *tenant_id,
                            const char *account_id, const uint8_t *secret_enc,
                            size_t len, int64_t now)
 {
-    struct sv_stmt *st = stmt2(c, &Q_TOTP_PUT_PENDING, tenant_id, account_id);
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_TOTP_PUT_PENDING, tenant_id, account_id);
     sv_stmt_blob(st, 3, secret_enc, len);
     sv_stmt_int(st, 4, now);
     return sv_stmt_exec(st);
@@ -138,25 +129,21 @@ enum sv_qs
 mfa_store_totp_confirm(struct sv_dbc *c, const char *tenant_id,
                        const char *account_id, int64_t step)
 {
-    struct sv_stmt *st = stmt2(c, &Q_TOTP_CONFIRM, tenant_id, account_id);
-    sv_stmt_int(st, 3, step);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_TOTP_CONFIRM, tenant_id, account_id, step);
 }
 
 enum sv_qs
 mfa_store_totp_advance(struct sv_dbc *c, const char *tenant_id,
                        const char *account_id, int64_t step)
 {
-    struct sv_stmt *st = stmt2(c, &Q_TOTP_ADVANCE, tenant_id, account_id);
-    sv_stmt_int(st, 3, step);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_TOTP_ADVANCE, tenant_id, account_id, step);
 }
 
 enum sv_qs
 mfa_store_totp_delete(struct sv_dbc *c, const char *tenant_id,
                       const char *account_id)
 {
-    return sv_stmt_exec(stmt2(c, &Q_TOTP_DELETE, tenant_id, account_id));
+    return sv_stmt_exec(sv_db_stmt2(c, &Q_TOTP_DELETE, tenant_id, account_id));
 }
 
 /* ---- recovery codes ---- */
@@ -166,7 +153,8 @@ mfa_store_recovery_insert(struct sv_dbc *c, const char *tenant_id,
                           const char *account_id,
                           const uint8_t hash[MFA_HASH_LEN])
 {
-    struct sv_stmt *st = stmt2(c, &Q_RECOVERY_INSERT, tenant_id, account_id);
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_RECOVERY_INSERT, tenant_id, account_id);
     sv_stmt_blob(st, 3, hash, MFA_HASH_LEN);
     return sv_stmt_exec(st);
 }
@@ -176,7 +164,7 @@ mfa_store_recovery_use(struct sv_dbc *c, const char *tenant_id,
                        const char *account_id, const uint8_t hash[MFA_HASH_LEN],
                        int64_t now)
 {
-    struct sv_stmt *st = stmt2(c, &Q_RECOVERY_USE, tenant_id, account_id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_RECOVERY_USE, tenant_id, account_id);
     sv_stmt_blob(st, 3, hash, MFA_HASH_LEN);
     sv_stmt_int(st, 4, now);
     return sv_stmt_exec(st);
@@ -186,7 +174,8 @@ enum sv_qs
 mfa_store_recovery_delete(struct sv_dbc *c, const char *tenant_id,
                           const char *account_id)
 {
-    return sv_stmt_exec(stmt2(c, &Q_RECOVERY_DELETE, tenant_id, account_id));
+    return sv_stmt_exec(
+        sv_db_stmt2(c, &Q_RECOVERY_DELETE, tenant_id, account_id));
 }
 
 /* ---- sessions, phone ---- */
@@ -195,16 +184,16 @@ enum sv_qs
 mfa_store_sessions_mfa_done(struct sv_dbc *c, const char *tenant_id,
                             const char *account_id, const char *session_id)
 {
-    struct sv_stmt *st = stmt2(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id);
-    sv_stmt_text(st, 3, session_id);
-    return sv_stmt_exec(st);
+    return sv_db_exec_ttt(c, &Q_SESSIONS_MFA_DONE, tenant_id, account_id,
+                          session_id);
 }
 
 enum sv_qs
 mfa_store_sessions_mfa_again(struct sv_dbc *c, const char *tenant_id,
                              const char *account_id)
 {
-    return sv_stmt_exec(stmt2(c, &Q_SESSIONS_MFA_AGAIN, tenant_id, account_id));
+    return sv_stmt_exec(
+        sv_db_stmt2(c, &Q_SESSIONS_MFA_AGAIN, tenant_id, account_id));
 }
 
 enum sv_qs
@@ -212,7 +201,7 @@ mfa_store_phone_find(struct sv_dbc *c, const char *tenant_id,
                      const char *account_id, uint8_t enc[MFA_PHONE_ENC_MAX],
                      size_t *len)
 {
-    struct sv_stmt *st = stmt2(c, &Q_PHONE_FIND, tenant_id, account_id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_PHONE_FIND, tenant_id, account_id);
     const void *p;
     size_t n = 0;
     enum sv_qs qs;
@@ -236,7 +225,7 @@ enum sv_qs
 mfa_store_phone_set(struct sv_dbc *c, const char *tenant_id,
                     const char *account_id, const uint8_t *enc, size_t len)
 {
-    struct sv_stmt *st = stmt2(c, &Q_PHONE_SET, tenant_id, account_id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_PHONE_SET, tenant_id, account_id);
     if (enc != NULL)
         sv_stmt_blob(st, 3, enc, len);
     else

@@ -49,7 +49,7 @@ void
 recovery_http_request(struct sv_request *rq)
 {
     int64_t start = sv_now_ms();
-    const char *tenant = NULL, *username = NULL, *channel = NULL, *bad;
+    const char *tenant = NULL, *username = NULL, *channel = NULL;
     const struct sv_field spec[] = {
         /* Shape only: a name that breaks the rules simply is not found. */
         SV_F_STR("tenant", &tenant, 1, 64, NULL),
@@ -59,11 +59,8 @@ recovery_http_request(struct sv_request *rq)
     };
     enum sv_err rc;
 
-    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
-    if (rc != SV_OK) {
-        sv_reply_error(rq, rc, bad);
+    if (!sv_rq_fields_or_reply(rq, spec))
         return;
-    }
     /* Do the work, then answer: the same answer whatever happened. */
     rc = sv_reset_request(sv_rq_app(rq), tenant, username, channel,
                           sv_rq_ip(rq), sv_rq_user_agent(rq));

@@ -45,9 +45,7 @@ enum sv_qs
 recovery_store_prune(struct sv_dbc *c, const char *tenant_id,
                      const char *account_id, int64_t before)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_RESET_PRUNE, tenant_id, account_id);
-    sv_stmt_int(st, 3, before);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_RESET_PRUNE, tenant_id, account_id, before);
 }
 
 enum sv_qs
@@ -82,9 +80,7 @@ enum sv_qs
 recovery_store_void(struct sv_dbc *c, const char *tenant_id,
                     const char *account_id, int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_RESET_VOID, tenant_id, account_id);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_RESET_VOID, tenant_id, account_id, now);
 }
 
 enum sv_qs
@@ -124,7 +120,5 @@ enum sv_qs
 recovery_store_use(struct sv_dbc *c, const char *tenant_id, const char *id,
                    int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_RESET_USE, tenant_id, id);
-    sv_stmt_int(st, 3, now);
-    return sv_stmt_exec(st);
+    return sv_db_exec_tti(c, &Q_RESET_USE, tenant_id, id, now);
 }

@@ -246,9 +246,7 @@ enum sv_qs
 risk_store_failure_add(struct sv_dbc *c, const char *source, const char *scope,
                        const uint8_t name_key[32], int64_t now)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_FAILURE_ADD);
-    sv_stmt_text(st, 1, source);
-    sv_stmt_text(st, 2, scope);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_FAILURE_ADD, source, scope);
     sv_stmt_blob(st, 3, name_key, 32);
     sv_stmt_int(st, 4, now);
     return sv_stmt_exec(st);
@@ -281,9 +279,7 @@ enum sv_qs
 risk_store_failure_forget(struct sv_dbc *c, const char *source,
                           const char *scope)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_FAILURE_FORGET);
-    sv_stmt_text(st, 1, source);
-    sv_stmt_text(st, 2, scope);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_FAILURE_FORGET, source, scope);
     return sv_stmt_exec(st);
 }
 
@@ -320,9 +316,7 @@ risk_store_blacklist_add(struct sv_dbc *c, const char *tenant_id,
                          const char *id, const char *kind, const char *value,
                          const char *reason, int64_t now, int64_t expires_at)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_BLACKLIST_ADD);
-    sv_stmt_text(st, 1, tenant_id);
-    sv_stmt_text(st, 2, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_BLACKLIST_ADD, tenant_id, id);
     sv_stmt_text(st, 3, kind);
     sv_stmt_text(st, 4, value);
     sv_stmt_text(st, 5, reason);
@@ -337,9 +331,7 @@ risk_store_blacklist_platform_add(struct sv_dbc *c, const char *id,
                                   const char *reason, int64_t now,
                                   int64_t expires_at)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_BLACKLIST_PLATFORM_ADD);
-    sv_stmt_text(st, 1, id);
-    sv_stmt_text(st, 2, kind);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_BLACKLIST_PLATFORM_ADD, id, kind);
     sv_stmt_text(st, 3, value);
     sv_stmt_text(st, 4, reason);
     sv_stmt_int(st, 5, now);
