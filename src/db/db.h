@@ -48,11 +48,6 @@ struct sv_sql {
     static const struct sv_sql var                                             \
         __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl}
 
-/** The same, visible to other files of the module (declare it extern). */
-#define SV_SQL_SHARED(var, nm, txt, fl)                                        \
-    const struct sv_sql var                                                    \
-        __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl}
-
 /** Every statement declared with SV_SQL in the binary. */
 extern const struct sv_sql __start_sv_sql[];
 extern const struct sv_sql __stop_sv_sql[];

@@ -12,51 +12,51 @@
     "id, kind, client_id, name, model, platform, public_key, state, "          \
     "first_seen_at, last_seen_at, last_ip"
 
-SV_SQL_SHARED(Q_DEV_FIND_CLIENT, "device_find_client",
-              "SELECT " DEV_COLS " FROM devices WHERE tenant_id = $1 "
-              "AND account_id = $2 AND client_id = $3",
-              0);
-SV_SQL_SHARED(Q_DEV_INSERT, "device_insert",
-              "INSERT INTO devices (tenant_id, id, account_id, client_id, "
-              "kind, name, model, platform, public_key, state, first_seen_at, "
-              "last_seen_at, last_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-              "$9, 'unknown', $10, $10, $11)",
-              0);
-SV_SQL_SHARED(Q_DEV_SEEN, "device_seen",
-              "UPDATE devices SET last_seen_at = $3, last_ip = $4, "
-              "name = COALESCE($5, name), model = COALESCE($6, model), "
-              "platform = COALESCE($7, platform) "
-              "WHERE tenant_id = $1 AND id = $2",
-              0);
-SV_SQL_SHARED(Q_DEV_TRUST, "device_trust",
-              "UPDATE devices SET state = 'trusted' WHERE tenant_id = $1 "
-              "AND id = $2 AND state = 'unknown'",
-              0);
-SV_SQL_SHARED(Q_DEV_COUNT_TRUSTED, "device_count_trusted",
-              "SELECT COUNT(*) FROM devices WHERE tenant_id = $1 "
-              "AND account_id = $2 AND state = 'trusted' AND kind <> 'web'",
-              0);
-SV_SQL_SHARED(Q_DEV_LIST, "device_list",
-              "SELECT " DEV_COLS " FROM devices WHERE tenant_id = $1 "
-              "AND account_id = $2 ORDER BY id",
-              0);
-SV_SQL_SHARED(Q_DEV_REVOKE, "device_revoke",
-              "UPDATE devices SET state = 'revoked' WHERE tenant_id = $1 "
-              "AND account_id = $2 AND id = $3 AND state <> 'revoked'",
-              0);
-SV_SQL_SHARED(Q_DEV_REVOKE_SESSIONS, "device_revoke_sessions",
-              "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 "
-              "AND device_id = $2 AND revoked_at IS NULL",
-              0);
-SV_SQL_SHARED(Q_NONCE_ADD, "device_nonce_add",
-              "INSERT INTO device_nonces (tenant_id, device_id, nonce, "
-              "expires_at) VALUES ($1, $2, $3, $4) "
-              "ON CONFLICT (tenant_id, device_id, nonce) DO NOTHING",
-              0);
-SV_SQL_SHARED(Q_NONCE_PRUNE, "device_nonce_prune",
-              "DELETE FROM device_nonces WHERE tenant_id = $1 "
-              "AND device_id = $2 AND expires_at < $3",
-              0);
+SV_SQL(Q_DEV_FIND_CLIENT, "device_find_client",
+       "SELECT " DEV_COLS " FROM devices WHERE tenant_id = $1 "
+       "AND account_id = $2 AND client_id = $3",
+       0);
+SV_SQL(Q_DEV_INSERT, "device_insert",
+       "INSERT INTO devices (tenant_id, id, account_id, client_id, "
+       "kind, name, model, platform, public_key, state, first_seen_at, "
+       "last_seen_at, last_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+       "$9, 'unknown', $10, $10, $11)",
+       0);
+SV_SQL(Q_DEV_SEEN, "device_seen",
+       "UPDATE devices SET last_seen_at = $3, last_ip = $4, "
+       "name = COALESCE($5, name), model = COALESCE($6, model), "
+       "platform = COALESCE($7, platform) "
+       "WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_DEV_TRUST, "device_trust",
+       "UPDATE devices SET state = 'trusted' WHERE tenant_id = $1 "
+       "AND id = $2 AND state = 'unknown'",
+       0);
+SV_SQL(Q_DEV_COUNT_TRUSTED, "device_count_trusted",
+       "SELECT COUNT(*) FROM devices WHERE tenant_id = $1 "
+       "AND account_id = $2 AND state = 'trusted' AND kind <> 'web'",
+       0);
+SV_SQL(Q_DEV_LIST, "device_list",
+       "SELECT " DEV_COLS " FROM devices WHERE tenant_id = $1 "
+       "AND account_id = $2 ORDER BY id",
+       0);
+SV_SQL(Q_DEV_REVOKE, "device_revoke",
+       "UPDATE devices SET state = 'revoked' WHERE tenant_id = $1 "
+       "AND account_id = $2 AND id = $3 AND state <> 'revoked'",
+       0);
+SV_SQL(Q_DEV_REVOKE_SESSIONS, "device_revoke_sessions",
+       "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 "
+       "AND device_id = $2 AND revoked_at IS NULL",
+       0);
+SV_SQL(Q_NONCE_ADD, "device_nonce_add",
+       "INSERT INTO device_nonces (tenant_id, device_id, nonce, "
+       "expires_at) VALUES ($1, $2, $3, $4) "
+       "ON CONFLICT (tenant_id, device_id, nonce) DO NOTHING",
+       0);
+SV_SQL(Q_NONCE_PRUNE, "device_nonce_prune",
+       "DELETE FROM device_nonces WHERE tenant_id = $1 "
+       "AND device_id = $2 AND expires_at < $3",
+       0);
 
 static void
 read_device(struct sv_stmt *st, struct sv_device *d)

@@ -15,72 +15,69 @@
     "captcha_hash, captcha_draws, code_hash, code_expires_at, code_sends, "    \
     "approval_id, failures, created_at, expires_at, device_nonce, name_key"
 
-SV_SQL_SHARED(Q_CH_INSERT, "challenge_insert",
-              "INSERT INTO challenges (" CH_COLS ") VALUES ($1, $2, $3, $4, "
-              "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-              "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_FIND, "challenge_find",
-              "SELECT " CH_COLS " FROM challenges WHERE id = $1",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_SET_STAGE, "challenge_set_stage",
-              "UPDATE challenges SET stage = $2, next = $3, account_id = $4, "
-              "tenant_id = $5, device_done = $6 WHERE id = $1 AND stage = $7",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_SET_CAPTCHA, "challenge_set_captcha",
-              "UPDATE challenges SET captcha_hash = $2 WHERE id = $1",
-              SV_SQL_PLATFORM);
+SV_SQL(Q_CH_INSERT, "challenge_insert",
+       "INSERT INTO challenges (" CH_COLS ") VALUES ($1, $2, $3, $4, "
+       "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+       "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_FIND, "challenge_find",
+       "SELECT " CH_COLS " FROM challenges WHERE id = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_CH_SET_STAGE, "challenge_set_stage",
+       "UPDATE challenges SET stage = $2, next = $3, account_id = $4, "
+       "tenant_id = $5, device_done = $6 WHERE id = $1 AND stage = $7",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_SET_CAPTCHA, "challenge_set_captcha",
+       "UPDATE challenges SET captcha_hash = $2 WHERE id = $1",
+       SV_SQL_PLATFORM);
 /* A draw is counted before the image is drawn: at most $2 per challenge. */
-SV_SQL_SHARED(Q_CH_DRAW, "challenge_draw",
-              "UPDATE challenges SET captcha_draws = captcha_draws + 1, "
-              "captcha_hash = NULL WHERE id = $1 AND captcha_draws < $2",
-              SV_SQL_PLATFORM);
+SV_SQL(Q_CH_DRAW, "challenge_draw",
+       "UPDATE challenges SET captcha_draws = captcha_draws + 1, "
+       "captcha_hash = NULL WHERE id = $1 AND captcha_draws < $2",
+       SV_SQL_PLATFORM);
 /* AUTH-4: CAPTCHA challenges one source holds open now. */
-SV_SQL_SHARED(Q_CH_OPEN_BY_IP, "challenge_open_by_ip",
-              "SELECT COUNT(*) FROM challenges WHERE ip = $1 AND "
-              "expires_at > $2 AND stage = 'captcha' AND failures < 5",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_SET_CODE, "challenge_set_code",
-              "UPDATE challenges SET code_hash = $2, code_expires_at = $3, "
-              "code_sends = code_sends + 1 WHERE id = $1",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_FAIL, "challenge_fail",
-              "UPDATE challenges SET failures = failures + 1, "
-              "captcha_hash = NULL WHERE id = $1 RETURNING failures",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_SET_APPROVAL, "challenge_set_approval",
-              "UPDATE challenges SET approval_id = $2 WHERE id = $1",
-              SV_SQL_PLATFORM);
+SV_SQL(Q_CH_OPEN_BY_IP, "challenge_open_by_ip",
+       "SELECT COUNT(*) FROM challenges WHERE ip = $1 AND "
+       "expires_at > $2 AND stage = 'captcha' AND failures < 5",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_SET_CODE, "challenge_set_code",
+       "UPDATE challenges SET code_hash = $2, code_expires_at = $3, "
+       "code_sends = code_sends + 1 WHERE id = $1",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_FAIL, "challenge_fail",
+       "UPDATE challenges SET failures = failures + 1, "
+       "captcha_hash = NULL WHERE id = $1 RETURNING failures",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_SET_APPROVAL, "challenge_set_approval",
+       "UPDATE challenges SET approval_id = $2 WHERE id = $1", SV_SQL_PLATFORM);
 /* Only a pending approval is decided, once. */
-SV_SQL_SHARED(Q_CH_DECIDE, "challenge_decide",
-              "UPDATE challenges SET stage = $2, device_done = $3, "
-              "decided_at = $4 WHERE id = $1 AND approval_id = $5 "
-              "AND stage = 'device'",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_DECIDED_SINCE, "challenge_decided_since",
-              "SELECT id FROM challenges WHERE decided_at >= $1",
-              SV_SQL_PLATFORM);
-SV_SQL_SHARED(Q_CH_PRUNE, "challenge_prune",
-              "DELETE FROM challenges WHERE expires_at < $1", SV_SQL_PLATFORM);
+SV_SQL(Q_CH_DECIDE, "challenge_decide",
+       "UPDATE challenges SET stage = $2, device_done = $3, "
+       "decided_at = $4 WHERE id = $1 AND approval_id = $5 "
+       "AND stage = 'device'",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_CH_DECIDED_SINCE, "challenge_decided_since",
+       "SELECT id FROM challenges WHERE decided_at >= $1", SV_SQL_PLATFORM);
+SV_SQL(Q_CH_PRUNE, "challenge_prune",
+       "DELETE FROM challenges WHERE expires_at < $1", SV_SQL_PLATFORM);
 /* A password change or reset closes the account's logins in progress. */
-SV_SQL_SHARED(Q_CH_CLOSE_ACCOUNT, "challenge_close_account",
-              "UPDATE challenges SET stage = 'closed' WHERE account_id = $1 "
-              "AND stage NOT IN ('done', 'closed')",
-              SV_SQL_PLATFORM);
+SV_SQL(Q_CH_CLOSE_ACCOUNT, "challenge_close_account",
+       "UPDATE challenges SET stage = 'closed' WHERE account_id = $1 "
+       "AND stage NOT IN ('done', 'closed')",
+       SV_SQL_PLATFORM);
 /* Approvals asked for one challenge, and for one account lately. */
 /* The account's approvals long expired (the hourly count is past them). */
-SV_SQL_SHARED(Q_AP_PRUNE, "approval_prune",
-              "DELETE FROM approvals WHERE tenant_id = $1 AND account_id = $2 "
-              "AND expires_at < $3",
-              0);
-SV_SQL_SHARED(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
-              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
-              "AND challenge_id = $2",
-              0);
-SV_SQL_SHARED(Q_AP_COUNT_RECENT, "approval_count_recent",
-              "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
-              "AND account_id = $2 AND created_at > $3 AND kind = 'push'",
-              0);
+SV_SQL(Q_AP_PRUNE, "approval_prune",
+       "DELETE FROM approvals WHERE tenant_id = $1 AND account_id = $2 "
+       "AND expires_at < $3",
+       0);
+SV_SQL(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
+       "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+       "AND challenge_id = $2",
+       0);
+SV_SQL(Q_AP_COUNT_RECENT, "approval_count_recent",
+       "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
+       "AND account_id = $2 AND created_at > $3 AND kind = 'push'",
+       0);
 
 /* ---- approvals (DEV-3, DEV-4) ---- */
 
@@ -88,30 +85,30 @@ SV_SQL_SHARED(Q_AP_COUNT_RECENT, "approval_count_recent",
     "id, account_id, challenge_id, kind, qr_hash, number, choices, ip, "       \
     "user_agent, state, device_id, created_at, expires_at"
 
-SV_SQL_SHARED(Q_AP_INSERT, "approval_insert",
-              "INSERT INTO approvals (tenant_id, id, account_id, "
-              "challenge_id, kind, qr_hash, number, choices, ip, user_agent, "
-              "state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, "
-              "$6, $7, $8, $9, $10, 'pending', $11, $12)",
-              0);
-SV_SQL_SHARED(Q_AP_FIND, "approval_find",
-              "SELECT " AP_COLS " FROM approvals WHERE tenant_id = $1 "
-              "AND id = $2",
-              0);
-SV_SQL_SHARED(Q_AP_PENDING, "approval_pending",
-              "SELECT " AP_COLS " FROM approvals WHERE tenant_id = $1 "
-              "AND account_id = $2 AND state = 'pending' AND kind = 'push' "
-              "AND expires_at > $3 ORDER BY id LIMIT 20",
-              0);
-SV_SQL_SHARED(Q_AP_SCANNED, "approval_scanned",
-              "UPDATE approvals SET device_id = $3 WHERE tenant_id = $1 "
-              "AND id = $2 AND state = 'pending' AND device_id IS NULL",
-              0);
-SV_SQL_SHARED(Q_AP_DECIDE, "approval_decide",
-              "UPDATE approvals SET state = $3, device_id = $4, "
-              "decided_at = $5 WHERE tenant_id = $1 AND id = $2 "
-              "AND state = 'pending'",
-              0);
+SV_SQL(Q_AP_INSERT, "approval_insert",
+       "INSERT INTO approvals (tenant_id, id, account_id, "
+       "challenge_id, kind, qr_hash, number, choices, ip, user_agent, "
+       "state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, "
+       "$6, $7, $8, $9, $10, 'pending', $11, $12)",
+       0);
+SV_SQL(Q_AP_FIND, "approval_find",
+       "SELECT " AP_COLS " FROM approvals WHERE tenant_id = $1 "
+       "AND id = $2",
+       0);
+SV_SQL(Q_AP_PENDING, "approval_pending",
+       "SELECT " AP_COLS " FROM approvals WHERE tenant_id = $1 "
+       "AND account_id = $2 AND state = 'pending' AND kind = 'push' "
+       "AND expires_at > $3 ORDER BY id LIMIT 20",
+       0);
+SV_SQL(Q_AP_SCANNED, "approval_scanned",
+       "UPDATE approvals SET device_id = $3 WHERE tenant_id = $1 "
+       "AND id = $2 AND state = 'pending' AND device_id IS NULL",
+       0);
+SV_SQL(Q_AP_DECIDE, "approval_decide",
+       "UPDATE approvals SET state = $3, device_id = $4, "
+       "decided_at = $5 WHERE tenant_id = $1 AND id = $2 "
+       "AND state = 'pending'",
+       0);
 
 static void
 copy_text(char *dst, size_t cap, struct sv_stmt *st, int col)
