@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "audit/audit_store.h"
@@ -397,6 +398,50 @@ page_tx(struct sv_dbc *c, void *cls)
     struct page_ctx *p = cls;
     p->start(p->cls);
     return sv_audit_list(c, p->q, p->row, p->cls, p->next_seq);
+}
+
+struct export_ctx {
+    const struct sv_audit_query *q;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+export_tx(struct sv_dbc *c, void *cls)
+{
+    struct export_ctx *x = cls;
+    const struct sv_audit_query *q = x->q;
+    json_t *d = json_object();
+    char *details;
+    enum sv_err rc;
+
+    if (d == NULL)
+        return SV_E_INTERNAL;
+    if (q->action != NULL)
+        json_object_set_new(d, "action", json_string(q->action));
+    if (q->actor_id != NULL)
+        json_object_set_new(d, "actor", json_string(q->actor_id));
+    if (q->result != NULL)
+        json_object_set_new(d, "result", json_string(q->result));
+    if (q->since_ms > 0)
+        json_object_set_new(d, "since_ms", json_integer(q->since_ms));
+    if (q->until_ms > 0)
+        json_object_set_new(d, "until_ms", json_integer(q->until_ms));
+    details = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    if (details == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_audit_by(c, q->tenant_id, x->actor, SV_AUDIT_AUDIT_EXPORT,
+                     "audit_log", NULL, "success", NULL, details);
+    free(details);
+    return rc;
+}
+
+enum sv_err
+sv_audit_export_begin(struct sv_db *db, const struct sv_audit_query *q,
+                      const struct sv_actor *actor)
+{
+    struct export_ctx x = {q, actor};
+    return sv_db_run_tenant_tx(db, "audit_export", q->tenant_id, export_tx, &x);
 }
 
 enum sv_err

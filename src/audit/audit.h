@@ -135,6 +135,7 @@ struct sv_audit_query {
     const char *tenant_id; /* required */
     const char *action;
     const char *actor_id;
+    const char *result;         /* "success", "failure", "denied"; NULL: any */
     int64_t since_ms, until_ms; /* inclusive; 0 = open */
     int64_t before_seq;         /* cursor: events with seq < this; 0 = none */
     int limit;
@@ -155,6 +156,15 @@ SV_MUST_CHECK enum sv_err sv_audit_list(struct sv_dbc *c,
  * sv_audit_list in its own read transaction; @p start(cls) runs before the
  * rows of each attempt (a retried transaction starts over).
  */
+/**
+ * AUD-3: record that @p actor exported tenant @p q->tenant_id's events
+ * matching @p q (its filters go in the details), in its own transaction,
+ * before the export is sent.
+ */
+SV_MUST_CHECK enum sv_err sv_audit_export_begin(struct sv_db *db,
+                                                const struct sv_audit_query *q,
+                                                const struct sv_actor *actor);
+
 SV_MUST_CHECK enum sv_err sv_audit_page(struct sv_db *db,
                                         const struct sv_audit_query *q,
                                         void (*start)(void *cls),

@@ -1,4 +1,9 @@
-/* GET /audit/events: this tenant's stream, newest first (AUD-1, AUD-3). */
+/*
+ * GET /audit/events: this tenant's stream, newest first (AUD-1, AUD-3);
+ * GET /audit/export: the same events as CSV, streamed, audited (AUD-3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -6,6 +11,7 @@
 #include "audit/audit_http.h"
 #include "core/util.h"
 #include "identity/identity.h"
+#include "identity/identity_http.h"
 
 struct list_ctx {
     struct sv_audit_query q;
@@ -60,6 +66,46 @@ time_param(struct sv_request *rq, const char *name, int64_t *out)
     return v == NULL || (sv_rfc3339_parse(v, out) && *out > 0);
 }
 
+/* The filters both the list and the export take; replies on a bad one. */
+static bool
+query_or_reply(struct sv_request *rq, struct sv_audit_query *q)
+{
+    const char *v;
+
+    q->tenant_id = sv_rq_session(rq)->tenant_id; /* DIR-1 */
+    if ((v = sv_rq_query(rq, "action")) != NULL) {
+        if (strlen(v) < 1 || strlen(v) > 64) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "action");
+            return false;
+        }
+        q->action = v;
+    }
+    if ((v = sv_rq_query(rq, "actor")) != NULL) {
+        if (!sv_check_uuid(v)) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "actor");
+            return false;
+        }
+        q->actor_id = v;
+    }
+    if ((v = sv_rq_query(rq, "result")) != NULL) {
+        if (strcmp(v, "success") != 0 && strcmp(v, "failure") != 0 &&
+            strcmp(v, "denied") != 0) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "result");
+            return false;
+        }
+        q->result = v;
+    }
+    if (!time_param(rq, "since", &q->since_ms)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "since");
+        return false;
+    }
+    if (!time_param(rq, "until", &q->until_ms)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "until");
+        return false;
+    }
+    return true;
+}
+
 void
 audit_http_list(struct sv_request *rq)
 {
@@ -69,35 +115,14 @@ audit_http_list(struct sv_request *rq)
     enum sv_err rc;
     char cur[24];
 
-    l->q.tenant_id = sv_rq_session(rq)->tenant_id; /* DIR-1 */
+    if (!query_or_reply(rq, &l->q))
+        return;
     if ((v = sv_rq_query(rq, "limit")) != NULL &&
         !sv_parse_i64(v, 1, 200, &n)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
         return;
     }
     l->q.limit = (int)n;
-    if ((v = sv_rq_query(rq, "action")) != NULL) {
-        if (strlen(v) < 1 || strlen(v) > 64) {
-            sv_reply_error(rq, SV_E_FIELD_INVALID, "action");
-            return;
-        }
-        l->q.action = v;
-    }
-    if ((v = sv_rq_query(rq, "actor")) != NULL) {
-        if (!sv_check_uuid(v)) {
-            sv_reply_error(rq, SV_E_FIELD_INVALID, "actor");
-            return;
-        }
-        l->q.actor_id = v;
-    }
-    if (!time_param(rq, "since", &l->q.since_ms)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "since");
-        return;
-    }
-    if (!time_param(rq, "until", &l->q.until_ms)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "until");
-        return;
-    }
     if ((v = sv_rq_query(rq, "cursor")) != NULL) {
         const char *seq = sv_cursor_decode(sv_rq_arena(rq), "a", v);
         if (seq == NULL || !sv_parse_i64(seq, 2, INT64_MAX, &l->q.before_seq)) {
@@ -119,4 +144,179 @@ audit_http_list(struct sv_request *rq)
                             l->next_seq ? json_string(sv_cursor_encode(
                                               sv_rq_arena(rq), "a", cur))
                                         : json_null()));
+}
+
+/* ---- GET /audit/export ---- */
+
+/* Events read per transaction while the export streams. */
+enum { EXPORT_PAGE = 100 };
+
+struct export
+{
+    struct sv_db *db;
+    struct sv_audit_query q;
+    char *tenant, *action, *actor, *result; /* the filters, owned */
+    char *out; /* CSV not yet sent: out[pos..len) */
+    size_t len, cap, pos, page_base;
+    bool last_page, failed;
+};
+
+static void
+out_add(struct export *x, const char *s, size_t n)
+{
+    if (x->failed)
+        return;
+    if (!sv_wipe_grow(&x->out, &x->cap, x->len, x->len + n + 1, 64 * 1024,
+                      SIZE_MAX / 2)) {
+        x->failed = true;
+        return;
+    }
+    memcpy(x->out + x->len, s, n);
+    x->len += n;
+}
+
+/*
+ * One CSV field (RFC 4180: always quoted, quotes doubled). A value that a
+ * spreadsheet would run as a formula (= + - @, tab, CR first) gets a
+ * leading apostrophe: the log holds what strangers typed (user agents,
+ * names).
+ */
+static void
+field(struct export *x, const char *v, bool last)
+{
+    out_add(x, "\"", 1);
+    if (v != NULL) {
+        if (v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL)
+            out_add(x, "'", 1);
+        for (const char *p = v; *p; p++) {
+            out_add(x, p, 1);
+            if (*p == '"')
+                out_add(x, "\"", 1); /* a quote is doubled */
+        }
+    }
+    out_add(x, last ? "\"\r\n" : "\",", last ? 3 : 2);
+}
+
+static const char *const EXPORT_COLUMNS[] = {
+    "id",     "seq",        "time",    "action",      "result",
+    "reason", "actor_id",   "actor",   "target_type", "target_id",
+    "ip",     "user_agent", "details",
+};
+
+static void
+export_row(void *cls, const struct sv_audit_record *r)
+{
+    struct export *x = cls;
+    const struct sv_audit_event *e = &r->ev;
+    char seq[24], time[SV_RFC3339_LEN + 1];
+
+    snprintf(seq, sizeof seq, "%lld", (long long)r->seq);
+    sv_rfc3339(r->time_ms, time);
+    field(x, r->id, false);
+    field(x, seq, false);
+    field(x, time, false);
+    field(x, e->action, false);
+    field(x, e->result, false);
+    field(x, e->reason, false);
+    field(x, e->actor_id, false);
+    field(x, e->actor, false);
+    field(x, e->target_type, false);
+    field(x, e->target_id, false);
+    field(x, e->ip, false);
+    field(x, e->user_agent, false);
+    field(x, e->details, true);
+}
+
+static void
+export_page_start(void *cls)
+{
+    struct export *x = cls;
+    x->len = x->page_base; /* a retried transaction starts the page over */
+}
+
+static long
+export_next(void *cls, char *buf, size_t max)
+{
+    struct export *x = cls;
+    int64_t next_seq = 0;
+    size_t n;
+
+    if (x->pos == x->len && !x->last_page) {
+        x->len = x->pos = x->page_base = 0;
+        if (sv_audit_page(x->db, &x->q, export_page_start, export_row, x,
+                          &next_seq) != SV_OK)
+            x->failed = true;
+        x->q.before_seq = next_seq;
+        x->last_page = next_seq == 0;
+    }
+    if (x->failed)
+        return -1;
+    n = x->len - x->pos < max ? x->len - x->pos : max;
+    memcpy(buf, x->out + x->pos, n);
+    x->pos += n;
+    return (long)n;
+}
+
+static void
+export_free(void *cls)
+{
+    struct export *x = cls;
+    free(x->tenant);
+    free(x->action);
+    free(x->actor);
+    free(x->result);
+    free(x->out);
+    free(x);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+void
+audit_http_export(struct sv_request *rq)
+{
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_audit_query q = {0};
+    struct export *x;
+    char disp[96], day[SV_RFC3339_LEN + 1];
+    enum sv_err rc;
+
+    if (!query_or_reply(rq, &q))
+        return;
+    rc = sv_audit_export_begin(sv_rq_app(rq)->db, &q, &actor);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    x = calloc(1, sizeof *x);
+    if (x == NULL) {
+        sv_reply_error(rq, SV_E_OVERLOADED, NULL);
+        return;
+    }
+    x->db = sv_rq_app(rq)->db;
+    x->q = q;
+    x->q.limit = EXPORT_PAGE;
+    x->q.tenant_id = x->tenant = strdup(q.tenant_id);
+    x->q.action = x->action = dup_or_null(q.action);
+    x->q.actor_id = x->actor = dup_or_null(q.actor_id);
+    x->q.result = x->result = dup_or_null(q.result);
+    for (size_t i = 0; i < sizeof EXPORT_COLUMNS / sizeof EXPORT_COLUMNS[0];
+         i++)
+        field(x, EXPORT_COLUMNS[i],
+              i + 1 == sizeof EXPORT_COLUMNS / sizeof EXPORT_COLUMNS[0]);
+    x->page_base = x->len;
+    if (x->tenant == NULL || x->failed || (q.action && !x->action) ||
+        (q.actor_id && !x->actor) || (q.result && !x->result)) {
+        export_free(x);
+        sv_reply_error(rq, SV_E_OVERLOADED, NULL);
+        return;
+    }
+    sv_rfc3339(sv_now_ms(), day);
+    day[10] = '\0';
+    snprintf(disp, sizeof disp, "attachment; filename=\"audit-%s.csv\"", day);
+    sv_reply_stream(rq, 200, "text/csv; charset=utf-8", disp, export_next,
+                    export_free, x);
 }

@@ -5,5 +5,7 @@
 #include "http/http.h"
 
 void audit_http_list(struct sv_request *rq);
+/** GET /audit/export: the filtered events as CSV, streamed (AUD-3). */
+void audit_http_export(struct sv_request *rq);
 
 #endif

@@ -39,7 +39,9 @@ SV_SQL(Q_LIST, "audit_list",
        /* CAST: PostgreSQL would type "$4 = 0" as a 32-bit integer. */
        "AND (CAST($4 AS BIGINT) = 0 OR time_ms >= $4) "
        "AND (CAST($5 AS BIGINT) = 0 OR time_ms <= $5) "
-       "AND (CAST($6 AS BIGINT) = 0 OR seq < $6) ORDER BY seq DESC LIMIT $7",
+       "AND (CAST($6 AS BIGINT) = 0 OR seq < $6) "
+       "AND (CAST($8 AS TEXT) IS NULL OR result = $8) "
+       "ORDER BY seq DESC LIMIT $7",
        0);
 
 /* Columns 0, 1 of the current row: seq and a 32-byte hash. */
@@ -211,6 +213,7 @@ audit_store_list(struct sv_dbc *c, const struct sv_audit_query *q,
     sv_stmt_int(st, 5, q->until_ms);
     sv_stmt_int(st, 6, q->before_seq);
     sv_stmt_int(st, 7, q->limit);
+    sv_stmt_text(st, 8, q->result);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         read_row(st, &r);
         row(cls, &r);

@@ -127,6 +127,22 @@ void sv_reply_bytes(struct sv_request *rq, unsigned status, const char *type,
                     const void *data, size_t len, bool persistent);
 /** Reply with no body. */
 void sv_reply_empty(struct sv_request *rq, unsigned status);
+
+/**
+ * Write the next part of a streamed answer into @p buf (at most @p max
+ * bytes): the bytes written, 0 at the end, -1 to abort (the client sees a
+ * cut answer, never a complete-looking one).
+ */
+typedef long (*sv_stream_fn)(void *cls, char *buf, size_t max);
+/**
+ * Answer with a body of unknown length produced by @p next (chunked), as
+ * @p type, with @p disposition as Content-Disposition (NULL: none). @p cls
+ * is freed with @p done(cls) when the answer ends, however it ends. Runs
+ * @p next on the connection's thread, after the handler has returned.
+ */
+void sv_reply_stream(struct sv_request *rq, unsigned status, const char *type,
+                     const char *disposition, sv_stream_fn next,
+                     void (*done)(void *cls), void *cls);
 /**
  * A listing: 200 {"items": @p items} when @p rc is SV_OK, else the error
  * (the array is released either way). sv_items_clear is the start callback

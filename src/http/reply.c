@@ -111,6 +111,56 @@ sv_reply_bytes(struct sv_request *rq, unsigned status, const char *type,
     queue(rq, status, r);
 }
 
+struct stream {
+    sv_stream_fn next;
+    void (*done)(void *cls);
+    void *cls;
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    long n = st->next(st->cls, buf, max);
+
+    (void)pos;
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+    struct stream *st = cls;
+    st->done(st->cls);
+    free(st);
+}
+
+void
+sv_reply_stream(struct sv_request *rq, unsigned status, const char *type,
+                const char *disposition, sv_stream_fn next,
+                void (*done)(void *cls), void *cls)
+{
+    struct stream *st = sv_xmalloc(sizeof *st);
+    struct MHD_Response *r;
+
+    *st = (struct stream){next, done, cls};
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                          stream_read, st, stream_free);
+    if (r == NULL) {
+        stream_free(st);
+        sv_reply_error(rq, SV_E_INTERNAL, NULL);
+        return;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    if (disposition != NULL)
+        MHD_add_response_header(r, "Content-Disposition", disposition);
+    queue(rq, status, r);
+}
+
 void
 sv_reply_empty(struct sv_request *rq, unsigned status)
 {

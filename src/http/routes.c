@@ -79,7 +79,9 @@ const struct sv_route sv_routes[] = {
     {"POST", "/api/v1/users/{id}/reset-password", identity_http_users_reset,
      SV_AUTH_ADMIN, B | OPT, 1024, {0}},
     {"GET", "/api/v1/audit/events", audit_http_list,
-     SV_AUTH_ADMIN, 0, 0, {"action", "actor", "since", "until", "limit", "cursor"}},
+     SV_AUTH_ADMIN, 0, 0, {"action", "actor", "result", "since", "until", "limit", "cursor"}},
+    {"GET", "/api/v1/audit/export", audit_http_export,
+     SV_AUTH_ADMIN, 0, 0, {"action", "actor", "result", "since", "until"}},
     /* ---- second factors, phone, inbox, reset (mfa_http.c) ---- */
     {"POST", "/api/v1/me/totp", mfa_http_totp_start,
      SV_AUTH_SESSION, B | OPT | SV_ROUTE_MFA_OK, 1024, {0}},
