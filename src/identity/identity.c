@@ -318,6 +318,89 @@ sv_session_resolve(struct sv_app *app, const char *token,
     return SV_OK;
 }
 
+struct sessions_ctx {
+    struct sv_app *app;
+    const struct sv_session *s;
+    void (*start)(void *cls);
+    sv_session_row_fn row;
+    void *cls;
+};
+
+static enum sv_err
+sessions_tx(struct sv_dbc *c, void *cls)
+{
+    struct sessions_ctx *x = cls;
+
+    x->start(x->cls);
+    return sv_qs_ok(identity_store_list_sessions(
+        c, x->s->tenant_id, x->s->account_id, sv_now_ms(),
+        x->app->cfg.idle_timeout_ms, x->row, x->cls));
+}
+
+enum sv_err
+sv_sessions_list(struct sv_app *app, const struct sv_session *s,
+                 void (*start)(void *cls), sv_session_row_fn row, void *cls)
+{
+    struct sessions_ctx x = {app, s, start, row, cls};
+    return sv_db_run_tenant_ro(app->db, s->tenant_id, sessions_tx, &x);
+}
+
+struct own_ctx {
+    const struct sv_session *s;
+    const char *id;
+    const struct sv_actor *actor;
+    int64_t n;
+};
+
+static enum sv_err
+revoke_own_tx(struct sv_dbc *c, void *cls)
+{
+    struct own_ctx *x = cls;
+    enum sv_qs qs = identity_store_revoke_own_session(
+        c, x->s->tenant_id, x->s->account_id, x->id, sv_now_ms());
+
+    if (qs != SV_QS_ONE)
+        return sv_qs_found(qs);
+    return sv_audit_by(c, x->s->tenant_id, x->actor, SV_AUDIT_SESSION_REVOKE,
+                       "session", x->id, "success", NULL, NULL);
+}
+
+enum sv_err
+sv_session_revoke_own(struct sv_app *app, const struct sv_session *s,
+                      const char *id, const struct sv_actor *actor)
+{
+    struct own_ctx x = {s, id, actor, 0};
+    return sv_db_run_tenant_tx(app->db, "session_revoke_own", s->tenant_id,
+                               revoke_own_tx, &x);
+}
+
+static enum sv_err
+revoke_others_tx(struct sv_dbc *c, void *cls)
+{
+    struct own_ctx *x = cls;
+    char details[48];
+    enum sv_qs qs = identity_store_revoke_other_sessions(
+        c, x->s->tenant_id, x->s->account_id, x->s->id, sv_now_ms(), &x->n);
+
+    if (qs < 0)
+        return sv_qs_err(qs);
+    snprintf(details, sizeof details, "{\"count\":%lld}", (long long)x->n);
+    return sv_audit_by(c, x->s->tenant_id, x->actor,
+                       SV_AUDIT_SESSION_REVOKE_OTHERS, "account",
+                       x->s->account_id, "success", NULL, details);
+}
+
+enum sv_err
+sv_sessions_revoke_others(struct sv_app *app, const struct sv_session *s,
+                          const struct sv_actor *actor, int64_t *n)
+{
+    struct own_ctx x = {s, NULL, actor, 0};
+    enum sv_err rc = sv_db_run_tenant_tx(app->db, "session_revoke_others",
+                                         s->tenant_id, revoke_others_tx, &x);
+    *n = x.n;
+    return rc;
+}
+
 struct revoke_ctx {
     const struct sv_session *s;
     const struct sv_actor *actor;

@@ -126,6 +126,31 @@ SV_MUST_CHECK enum sv_err sv_session_resolve(struct sv_app *app,
                                              const char *token,
                                              struct sv_session *out);
 
+/** One live session of an account; strings borrowed for the callback. */
+struct sv_session_view {
+    const char *id, *ip, *user_agent, *device_id;
+    int64_t created_at, last_seen_at, expires_at;
+};
+typedef void (*sv_session_row_fn)(void *cls, const struct sv_session_view *v);
+
+/** The caller's live sessions, newest first; @p start runs per attempt. */
+SV_MUST_CHECK enum sv_err sv_sessions_list(struct sv_app *app,
+                                           const struct sv_session *s,
+                                           void (*start)(void *cls),
+                                           sv_session_row_fn row, void *cls);
+/**
+ * Sign out the caller's session @p id (session.revoke): SV_E_NOT_FOUND when
+ * it is not the caller's account's, or not live.
+ */
+SV_MUST_CHECK enum sv_err sv_session_revoke_own(struct sv_app *app,
+                                                const struct sv_session *s,
+                                                const char *id,
+                                                const struct sv_actor *actor);
+/** Sign out every other session of the caller's account; *n: how many. */
+SV_MUST_CHECK enum sv_err
+sv_sessions_revoke_others(struct sv_app *app, const struct sv_session *s,
+                          const struct sv_actor *actor, int64_t *n);
+
 /** Revoke one session (logout). */
 SV_MUST_CHECK enum sv_err sv_session_revoke(struct sv_app *app,
                                             const struct sv_session *s,

@@ -158,3 +158,85 @@ identity_http_change_password(struct sv_request *rq)
     }
     sv_offload_or_reply(rq, pwchange_work, pwchange_done, j);
 }
+
+/* ---- my sessions ---- */
+
+struct sessions_ctx {
+    json_t *items;
+    const char *current;
+};
+
+static void
+sessions_start(void *cls)
+{
+    struct sessions_ctx *x = cls;
+    json_array_clear(x->items); /* a retried transaction starts over */
+}
+
+static void
+session_row(void *cls, const struct sv_session_view *v)
+{
+    struct sessions_ctx *x = cls;
+    char created[SV_RFC3339_LEN + 1], seen[SV_RFC3339_LEN + 1],
+        expires[SV_RFC3339_LEN + 1];
+
+    sv_rfc3339(v->created_at, created);
+    sv_rfc3339(v->last_seen_at, seen);
+    sv_rfc3339(v->expires_at, expires);
+    json_array_append_new(
+        x->items, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b}", "id",
+                            v->id, "created_at", created, "last_seen_at", seen,
+                            "expires_at", expires, "ip", v->ip, "user_agent",
+                            v->user_agent, "device_id", v->device_id, "current",
+                            strcmp(v->id, x->current) == 0));
+}
+
+void
+identity_http_my_sessions(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sessions_ctx x = {json_array(), s->id};
+
+    sv_reply_items(
+        rq, sv_sessions_list(sv_rq_app(rq), s, sessions_start, session_row, &x),
+        x.items);
+}
+
+void
+identity_http_my_session_revoke(struct sv_request *rq)
+{
+    struct sv_actor actor = identity_http_actor(rq);
+    const char *id = sv_rq_param(rq, 0);
+    enum sv_err rc;
+
+    if (!sv_check_uuid(id)) {
+        sv_reply_error(rq, SV_E_NOT_FOUND, NULL);
+        return;
+    }
+    rc = sv_session_revoke_own(sv_rq_app(rq), sv_rq_session(rq), id, &actor);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    /* Signing out the session in use is a logout: the cookie goes too. */
+    if (strcmp(id, sv_rq_session(rq)->id) == 0 && sv_rq_cookie_auth(rq))
+        sv_rq_set_cookie(rq, "sv_session", "", 0);
+    sv_reply_empty(rq, 204);
+}
+
+void
+identity_http_my_sessions_revoke_others(struct sv_request *rq)
+{
+    struct sv_actor actor = identity_http_actor(rq);
+    int64_t n = 0;
+    enum sv_err rc;
+
+    if (!sv_rq_no_fields_or_reply(rq))
+        return;
+    rc =
+        sv_sessions_revoke_others(sv_rq_app(rq), sv_rq_session(rq), &actor, &n);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, NULL);
+    else
+        sv_reply_json(rq, 200, json_pack("{s:I}", "revoked", (json_int_t)n));
+}

@@ -8,6 +8,11 @@
 void identity_http_logout(struct sv_request *rq);
 void identity_http_me(struct sv_request *rq);
 void identity_http_change_password(struct sv_request *rq);
+/* GET /me/sessions, DELETE /me/sessions/{id},
+ * POST /me/sessions/revoke-others */
+void identity_http_my_sessions(struct sv_request *rq);
+void identity_http_my_session_revoke(struct sv_request *rq);
+void identity_http_my_sessions_revoke_others(struct sv_request *rq);
 void identity_http_users_create(struct sv_request *rq);
 void identity_http_users_list(struct sv_request *rq);
 void identity_http_users_reset(struct sv_request *rq);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
+
 const struct sv_field_desc identity_store_email_field = {
     .table = "accounts",
     .column = "email",
@@ -89,6 +91,17 @@ SV_SQL(Q_TOUCH_SESSION, "session_touch",
 SV_SQL(Q_REVOKE_SESSION, "session_revoke",
        "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 "
        "AND revoked_at IS NULL",
+       0);
+/* The account's live sessions, newest first (bounded: a page is enough). */
+SV_SQL(Q_LIST_SESSIONS, "session_list",
+       "SELECT id, created_at, last_seen_at, expires_at, ip, user_agent, "
+       "device_id FROM sessions WHERE tenant_id = $1 AND account_id = $2 "
+       "AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at + $4 > $3 "
+       "ORDER BY created_at DESC, id DESC LIMIT 200",
+       0);
+SV_SQL(Q_REVOKE_OWN_SESSION, "session_revoke_own",
+       "UPDATE sessions SET revoked_at = $4 WHERE tenant_id = $1 "
+       "AND account_id = $2 AND id = $3 AND revoked_at IS NULL",
        0);
 SV_SQL(Q_REVOKE_ACCOUNT_SESSIONS, "session_revoke_account",
        "UPDATE sessions SET revoked_at = $4 WHERE tenant_id = $1 "
@@ -347,4 +360,59 @@ identity_store_close_logins(struct sv_dbc *c, const char *account_id)
     struct sv_stmt *st = sv_db_stmt(c, &Q_CLOSE_LOGINS);
     sv_stmt_text(st, 1, account_id);
     return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_list_sessions(struct sv_dbc *c, const char *tenant_id,
+                             const char *account_id, int64_t now,
+                             int64_t idle_ms, sv_session_row_fn row, void *cls)
+{
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_LIST_SESSIONS, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, now);
+    sv_stmt_int(st, 4, idle_ms);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        struct sv_session_view v = {
+            .id = sv_stmt_col_text(st, 0),
+            .created_at = sv_stmt_col_int(st, 1),
+            .last_seen_at = sv_stmt_col_int(st, 2),
+            .expires_at = sv_stmt_col_int(st, 3),
+            .ip = sv_or_null(sv_stmt_col_text(st, 4)),
+            .user_agent = sv_or_null(sv_stmt_col_text(st, 5)),
+            .device_id = sv_or_null(sv_stmt_col_text(st, 6)),
+        };
+        row(cls, &v);
+    }
+    return qs;
+}
+
+enum sv_qs
+identity_store_revoke_own_session(struct sv_dbc *c, const char *tenant_id,
+                                  const char *account_id, const char *id,
+                                  int64_t now)
+{
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_REVOKE_OWN_SESSION, tenant_id, account_id);
+    sv_stmt_text(st, 3, id);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_revoke_other_sessions(struct sv_dbc *c, const char *tenant_id,
+                                     const char *account_id,
+                                     const char *keep_id, int64_t now,
+                                     int64_t *n)
+{
+    struct sv_stmt *st =
+        sv_db_stmt2(c, &Q_REVOKE_ACCOUNT_SESSIONS, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 3, keep_id);
+    sv_stmt_int(st, 4, now);
+    qs = sv_stmt_exec(st);
+    *n = qs == SV_QS_ONE ? sv_stmt_changes(st) : 0;
+    return qs;
 }

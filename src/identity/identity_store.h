@@ -30,6 +30,22 @@ typedef void (*account_row_fn)(void *cls, struct account_row *r);
 enum sv_qs identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
                                         const char *after_id, int limit,
                                         account_row_fn row, void *cls);
+/** The account's live sessions, newest first (at most 200). */
+enum sv_qs identity_store_list_sessions(struct sv_dbc *c, const char *tenant_id,
+                                        const char *account_id, int64_t now,
+                                        int64_t idle_ms, sv_session_row_fn row,
+                                        void *cls);
+/** Revoke every live session of the account but @p keep_id; *n: how many. */
+enum sv_qs identity_store_revoke_other_sessions(struct sv_dbc *c,
+                                                const char *tenant_id,
+                                                const char *account_id,
+                                                const char *keep_id,
+                                                int64_t now, int64_t *n);
+/** Revoke session @p id if it is the account's and live: else NONE. */
+enum sv_qs identity_store_revoke_own_session(struct sv_dbc *c,
+                                             const char *tenant_id,
+                                             const char *account_id,
+                                             const char *id, int64_t now);
 /** Close the account's logins in progress (challenges). */
 enum sv_qs identity_store_close_logins(struct sv_dbc *c,
                                        const char *account_id);

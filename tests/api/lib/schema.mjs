@@ -83,7 +83,11 @@ export function operations(doc) {
  */
 export function checkResponse(doc, ops, { method, path, status, json }) {
     const where = `${method} ${path} -> ${status}`;
-    const op = ops.find((o) => o.re.test(path));
+    // A literal segment wins over a template one (/me/sessions/revoke-others
+    // over /me/sessions/{id}), as in the server's route table.
+    const holes = (o) => (o.path.match(/\{/g) || []).length;
+    const matching = ops.filter((o) => o.re.test(path)).sort((a, b) => holes(a) - holes(b));
+    const op = matching.find((o) => o.item[method.toLowerCase()]) || matching[0];
     const operation = op && op.item[method.toLowerCase()];
     if (!operation) {
         // Unknown route or method: only the error body can be checked.
