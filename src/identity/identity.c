@@ -401,15 +401,10 @@ sv_sessions_revoke_others(struct sv_app *app, const struct sv_session *s,
     return rc;
 }
 
-struct revoke_ctx {
-    const struct sv_session *s;
-    const struct sv_actor *actor;
-};
-
 static enum sv_err
 revoke_tx(struct sv_dbc *c, void *cls)
 {
-    struct revoke_ctx *r = cls;
+    struct own_ctx *r = cls;
     enum sv_err rc = sv_qs_ok(identity_store_revoke_session(
         c, r->s->tenant_id, r->s->id, sv_now_ms()));
     if (rc != SV_OK)
@@ -422,7 +417,7 @@ enum sv_err
 sv_session_revoke(struct sv_app *app, const struct sv_session *s,
                   const struct sv_actor *actor)
 {
-    struct revoke_ctx r = {s, actor};
+    struct own_ctx r = {s, NULL, actor, 0};
     return sv_db_run_tenant_tx(app->db, "logout", s->tenant_id, revoke_tx, &r);
 }
 
@@ -516,16 +511,25 @@ sv_pwchange_lookup(struct sv_app *app, struct sv_pwchange *p)
                                pwchange_lookup_tx, p);
 }
 
+enum sv_err
+sv_account_new_password(struct sv_app *app, const struct sv_tenant *t,
+                        const struct sv_account *a, const char *pw, size_t len,
+                        char out[SV_HASH_LEN])
+{
+    struct sv_pw_context ctx = {
+        .username = a->username,
+        .tenant_slug = t->slug,
+        .tenant_name = t->name,
+        .email = a->has_email ? a->email : NULL,
+    };
+    enum sv_err rc = sv_policy_check(&t->policy, &ctx, pw, len);
+
+    return rc == SV_OK ? sv_password_hash(&app->pw, pw, len, out) : rc;
+}
+
 void
 sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p)
 {
-    struct sv_pw_context ctx = {
-        .username = p->account.username,
-        .tenant_slug = p->tenant.slug,
-        .tenant_name = p->tenant.name,
-        .email = p->account.has_email ? p->account.email : NULL,
-    };
-
     if (sv_password_verify(p->hash, p->current, p->current_len) != SV_OK) {
         p->verdict = SV_E_CURRENT_PASSWORD_INVALID;
         return;
@@ -535,10 +539,8 @@ sv_pwchange_work(struct sv_app *app, struct sv_pwchange *p)
         p->verdict = SV_E_PASSWORD_REUSED;
         return;
     }
-    p->verdict = sv_policy_check(&p->tenant.policy, &ctx, p->next, p->next_len);
-    if (p->verdict != SV_OK)
-        return;
-    p->verdict = sv_password_hash(&app->pw, p->next, p->next_len, p->new_hash);
+    p->verdict = sv_account_new_password(app, &p->tenant, &p->account, p->next,
+                                         p->next_len, p->new_hash);
 }
 
 static enum sv_err

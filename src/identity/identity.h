@@ -282,6 +282,18 @@ sv_session_open_tx(struct sv_dbc *c, const char *tenant_id,
                    const char *user_agent, const char *device_id,
                    bool mfa_pending, char id_out[37]);
 
+/**
+ * A new password @p pw for account @p a of tenant @p t: the tenant's policy
+ * (with the account's name and e-mail as personal data), then Argon2id into
+ * @p out. The slow part of a change or reset: outside any transaction.
+ * @return SV_OK; the policy's SV_E_PASSWORD_* rule; SV_E_OVERLOADED.
+ */
+SV_MUST_CHECK enum sv_err sv_account_new_password(struct sv_app *app,
+                                                  const struct sv_tenant *t,
+                                                  const struct sv_account *a,
+                                                  const char *pw, size_t len,
+                                                  char out[SV_HASH_LEN]);
+
 /* ---- admin unlock, look-up, CSRF ---- */
 
 /** Admin unlock of account @p account_id (AUTH-4). */

@@ -340,11 +340,9 @@ identity_store_revoke_account_sessions(struct sv_dbc *c, const char *tenant_id,
                                        const char *account_id,
                                        const char *except_id, int64_t now)
 {
-    struct sv_stmt *st =
-        sv_db_stmt2(c, &Q_REVOKE_ACCOUNT_SESSIONS, tenant_id, account_id);
-    sv_stmt_text(st, 3, except_id);
-    sv_stmt_int(st, 4, now);
-    return sv_stmt_exec(st);
+    int64_t n;
+    return identity_store_revoke_other_sessions(c, tenant_id, account_id,
+                                                except_id, now, &n);
 }
 
 enum sv_qs

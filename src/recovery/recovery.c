@@ -376,18 +376,9 @@ sv_reset_verify(struct sv_app *app, struct sv_reset *r)
 void
 sv_reset_work(struct sv_app *app, struct sv_reset *r)
 {
-    struct sv_pw_context ctx = {
-        .username = r->account.username,
-        .tenant_slug = r->tenant.slug,
-        .tenant_name = r->tenant.name,
-        .email = r->account.has_email ? r->account.email : NULL,
-    };
-
     r->verdict =
-        sv_policy_check(&r->tenant.policy, &ctx, r->password, r->password_len);
-    if (r->verdict == SV_OK)
-        r->verdict = sv_password_hash(&app->pw, r->password, r->password_len,
-                                      r->new_hash);
+        sv_account_new_password(app, &r->tenant, &r->account, r->password,
+                                r->password_len, r->new_hash);
 }
 
 static enum sv_err
