@@ -188,10 +188,13 @@ field(struct export *x, const char *v, bool last)
     if (v != NULL) {
         if (v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL)
             out_add(x, "'", 1);
-        for (const char *p = v; *p; p++) {
-            out_add(x, p, 1);
-            if (*p == '"')
-                out_add(x, "\"", 1); /* a quote is doubled */
+        for (const char *p = v, *q; *p; p = q + 1) {
+            if ((q = strchr(p, '"')) == NULL) {
+                out_add(x, p, strlen(p));
+                break;
+            }
+            out_add(x, p, (size_t)(q - p) + 1);
+            out_add(x, "\"", 1); /* a quote is doubled */
         }
     }
     out_add(x, last ? "\"\r\n" : "\",", last ? 3 : 2);

@@ -34,3 +34,17 @@ sv_token_hash(const char *token, uint8_t hash[SV_TOKEN_HASH_LEN])
     crypto_hash_sha256(hash, (const uint8_t *)token, SV_TOKEN_LEN);
     return true;
 }
+
+void
+sv_code_hash(const uint8_t key[32], const char *domain, const char *owner,
+             const char *code, uint8_t out[32])
+{
+    crypto_generichash_state st;
+
+    crypto_generichash_init(&st, key, 32, 32);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)owner, strlen(owner) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
+    crypto_generichash_final(&st, out, 32);
+    sodium_memzero(&st, sizeof st);
+}

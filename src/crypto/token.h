@@ -18,4 +18,12 @@ void sv_token_new(char out[SV_TOKEN_LEN + 1], uint8_t hash[SV_TOKEN_HASH_LEN]);
  */
 bool sv_token_hash(const char *token, uint8_t hash[SV_TOKEN_HASH_LEN]);
 
+/**
+ * Keyed BLAKE2b-256 of a short one-time secret (an SMS or reset code, a QR
+ * secret), bound to what it is for: @p domain NUL @p owner NUL @p code,
+ * under @p key. Stored instead of the code; compare with sodium_memcmp.
+ */
+void sv_code_hash(const uint8_t key[32], const char *domain, const char *owner,
+                  const char *code, uint8_t out[32]);
+
 #endif

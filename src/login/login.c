@@ -69,19 +69,6 @@ sv_outcome_wipe(struct sv_outcome *o)
     sodium_memzero(o->ch_token, sizeof o->ch_token);
 }
 
-/* Keyed hash of a short secret, bound to what it belongs to. */
-static void
-code_hash(const struct sv_app *app, const char *domain, const char *owner,
-          const char *code, uint8_t out[32])
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, app->code_key, sizeof app->code_key, 32);
-    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain) + 1);
-    crypto_generichash_update(&st, (const uint8_t *)owner, strlen(owner) + 1);
-    crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
-    crypto_generichash_final(&st, out, 32);
-}
-
 static enum sv_err
 flow_audit(struct sv_dbc *c, const char *tenant_id, const char *account_id,
            const char *username, const char *ip, const char *ua,
@@ -729,7 +716,7 @@ code_tx(struct sv_dbc *c, void *cls)
             return SV_E_STEP_NOT_ALLOWED;
         if (ch.has_code && ch.code_expires_at > sv_now_ms()) {
             uint8_t h[32];
-            code_hash(x->app, "sms", ch.id, x->code, h);
+            sv_code_hash(x->app->code_key, "sms", ch.id, x->code, h);
             ok = sodium_memcmp(h, ch.code_hash, 32) == 0;
         }
     } else {
@@ -804,7 +791,7 @@ send_tx(struct sv_dbc *c, void *cls)
         return rc;
     if (!has)
         return SV_E_NO_SECOND_FACTOR;
-    code_hash(x->app, "sms", ch.id, x->code, h);
+    sv_code_hash(x->app->code_key, "sms", ch.id, x->code, h);
     rc = sv_qs_ok(login_store_set_code(c, ch.id, h,
                                        sv_now_ms() + x->app->cfg.code_ttl_ms));
     if (rc != SV_OK)
@@ -935,7 +922,7 @@ ap_start_tx(struct sv_dbc *c, void *cls)
         sodium_bin2base64(secret_b64, sizeof secret_b64, secret, sizeof secret,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         snprintf(x->qr_text, 128, "svqr1.%s.%s", ap.id, secret_b64);
-        code_hash(x->app, "qr", ap.id, secret_b64, ap.qr_hash);
+        sv_code_hash(x->app->code_key, "qr", ap.id, secret_b64, ap.qr_hash);
         ap.has_qr = true;
         sodium_memzero(secret, sizeof secret);
         sodium_memzero(secret_b64, sizeof secret_b64);
@@ -1092,7 +1079,7 @@ scan_tx(struct sv_dbc *c, void *cls)
     if (qs != SV_QS_ONE)
         return sv_qs_found(qs);
     view_of(&a, x->v);
-    code_hash(x->app, "qr", x->aid, x->secret, h);
+    sv_code_hash(x->app->code_key, "qr", x->aid, x->secret, h);
     /* Another account's QR, or a forged one, names nothing. */
     if (!a.qr || !a.has_qr || sodium_memcmp(h, a.qr_hash, 32) != 0 ||
         strcmp(a.account_id, x->s->account_id) != 0)

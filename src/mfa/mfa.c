@@ -13,7 +13,6 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
-#include "identity/identity_store.h"
 #include "mfa/mfa_store.h"
 #include "notify/notify.h"
 #include "policy/policy.h"

@@ -18,7 +18,6 @@
 #include "notify/inbox.h"
 #include "recovery/recovery_store.h"
 #include "notify/notify.h"
-#include "policy/policy.h"
 #include "risk/risk.h"
 
 #define RESET_TAG "sv-reset-code-v1"
@@ -30,22 +29,6 @@ enum {
     RESET_REQUESTS_PER_SOURCE = 20,
 };
 
-/* Reset codes: BLAKE2b keyed with app->code_key over (tag, row id, code). */
-static void
-reset_hash(const struct sv_app *app, const char *row_id, const char *code,
-           uint8_t out[RECOVERY_HASH_LEN])
-{
-    crypto_generichash_state st;
-
-    crypto_generichash_init(&st, app->code_key, sizeof app->code_key,
-                            RECOVERY_HASH_LEN);
-    crypto_generichash_update(&st, (const uint8_t *)RESET_TAG,
-                              sizeof RESET_TAG); /* with its NUL */
-    crypto_generichash_update(&st, (const uint8_t *)row_id, strlen(row_id) + 1);
-    crypto_generichash_update(&st, (const uint8_t *)code, strlen(code));
-    crypto_generichash_final(&st, out, RECOVERY_HASH_LEN);
-    sodium_memzero(&st, sizeof st);
-}
 /* Wrong reset codes one source may try: [auth] lock_after, one forgotten
  * per failure_decay_s, like the wrong passwords that lock a name. */
 
@@ -153,7 +136,7 @@ request_tx(struct sv_dbc *c, void *cls)
     snprintf(q->code, sizeof q->code, "%06u",
              (unsigned)randombytes_uniform(1000000));
     sv_uuid7(id);
-    reset_hash(q->app, id, q->code, h);
+    sv_code_hash(q->app->code_key, RESET_TAG, id, q->code, h);
     qs = recovery_store_insert(c, t.id, id, a.id, h, now,
                                now + q->app->cfg.reset_ttl_ms);
     if (qs != SV_QS_ONE) {
@@ -272,7 +255,7 @@ verify_code_tx(struct sv_dbc *c, void *cls)
                                 r->account.id, "failure", "no_code", NULL);
     match = false;
     if (sv_check_digits(r->code, SV_RESET_CODE_DIGITS)) {
-        reset_hash(v->app, row.id, r->code, h);
+        sv_code_hash(v->app->code_key, RESET_TAG, row.id, r->code, h);
         match = sodium_memcmp(h, row.hash, RECOVERY_HASH_LEN) == 0;
     }
     if (match) {
