@@ -13,6 +13,7 @@ all: build
 
 deps:
 	@bash scripts/deps.sh build
+	@bash scripts/web-deps.sh
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true
@@ -26,7 +27,7 @@ build: deps $(BUILD)/build.ninja
 
 # The test build has the test hooks (the CAPTCHA answer in a header); an
 # older build dir gets the option added.
-build-asan: $(ASAN_BUILD)/build.ninja
+build-asan: deps $(ASAN_BUILD)/build.ninja
 	@grep -q SV_TEST_HOOKS $(ASAN_BUILD)/build.ninja || \
 	    meson configure $(ASAN_BUILD) -Dtest_hooks=true
 	ninja -C $(ASAN_BUILD)

@@ -8,9 +8,9 @@ build_pkgs=(
     libmicrohttpd-dev libgnutls28-dev libsodium-dev libjansson-dev
     libsqlite3-dev libpq-dev liboath-dev libqrencode-dev libgd-dev
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
-    john-data libzbar-dev fonts-dejavu-core
+    john-data libzbar-dev fonts-dejavu-core nodejs npm
 )
-test_pkgs=(libcmocka-dev clang clang-format sqlite3 nodejs npm python3-yaml postgresql chromium)
+test_pkgs=(libcmocka-dev clang clang-format sqlite3 python3-yaml postgresql chromium)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")
@@ -21,8 +21,9 @@ case "${1:-build}" in
     *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 
-# The test suites (node:test, fetch, --test-concurrency) need Node.js 18.19
-# or later: Debian 12's own nodejs (18.19/18.20) through 20 and newer.
+# The console's build (esbuild through npm) and the test suites (node:test,
+# fetch, --test-concurrency) need Node.js 18.19 or later: Debian 12's own
+# nodejs (18.19/18.20) through 20 and newer.
 NODE_MIN_MAJOR=18 NODE_MIN_MINOR=19
 node_new_enough() {
     local v maj min
@@ -53,22 +54,19 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The node the tests will run (the first in PATH) must be new enough: an
-# error for `test`; `bench` only warns (bench/run.sh does without Node).
-if [[ " ${want[*]} " == *" nodejs "* ]]; then
+# The node that builds the console and runs the tests (the first in PATH)
+# must be new enough.
+if true; then
     node_problem=
     if ! command -v node >/dev/null; then
-        node_problem="no node command after installing nodejs: the tests need Node.js $NODE_MIN_MAJOR.$NODE_MIN_MINOR or later"
+        node_problem="no node command after installing nodejs: the console build and the tests need Node.js $NODE_MIN_MAJOR.$NODE_MIN_MINOR or later"
     elif ! node_new_enough; then
-        node_problem="$(command -v node) is Node.js $(node --version 2>/dev/null || echo '(unknown version)'): too old, the tests need Node.js $NODE_MIN_MAJOR.$NODE_MIN_MINOR or later (Debian 12's nodejs package, or 20+). Put a newer node first in PATH, or remove the old one and run this again to install Debian's."
+        node_problem="$(command -v node) is Node.js $(node --version 2>/dev/null || echo '(unknown version)'): too old, the console build and the tests need Node.js $NODE_MIN_MAJOR.$NODE_MIN_MINOR or later (Debian 12's nodejs package, or 20+). Put a newer node first in PATH, or remove the old one and run this again to install Debian's."
     elif ! command -v npm >/dev/null; then
-        node_problem="no npm command: the browser tests install playwright-core with npm (apt-get install npm)"
+        node_problem="no npm command: the console's packages are installed with npm (apt-get install npm)"
     fi
     if [[ -n $node_problem ]]; then
-        if [[ ${1:-build} == test ]]; then
-            echo "deps: $node_problem" >&2
-            exit 1
-        fi
-        echo "deps: warning: $node_problem" >&2
+        echo "deps: $node_problem" >&2
+        exit 1
     fi
 fi
