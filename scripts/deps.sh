@@ -10,7 +10,7 @@ build_pkgs=(
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
     john-data libzbar-dev fonts-dejavu-core nodejs npm
 )
-test_pkgs=(libcmocka-dev clang clang-format sqlite3 python3-yaml postgresql chromium)
+test_pkgs=(libcmocka-dev zlib1g-dev clang clang-format sqlite3 python3-yaml postgresql chromium fonts-noto-cjk)
 bench_pkgs=(nginx wrk)
 
 want=("${build_pkgs[@]}")

@@ -2,8 +2,11 @@
 """Embed the web console's static files (web/) into a C source file.
 
 Each file becomes a byte array served at "/" (index.html) or
-"/static/NAME", with its content type and a strong ETag.
+"/static/NAME", with its content type and a strong ETag, and a gzip
+variant (its own ETag) when that is smaller: the console's script is sent
+compressed to browsers that accept it.
 """
+import gzip
 import hashlib
 import os
 import sys
@@ -31,7 +34,15 @@ for i, path in enumerate(sorted(files, key=os.path.basename)):
     etag = '\\"' + hashlib.sha256(data).hexdigest()[:32] + '\\"'
     body = ", ".join(str(b) for b in data) or "0"
     lines.append(f"static const unsigned char f{i}[] = {{{body}}};")
-    entries.append(f'    {{"{url}", "{TYPES[ext]}", "{etag}", f{i}, {len(data)}}},')
+    gz = gzip.compress(data, compresslevel=9, mtime=0)
+    if len(gz) < len(data) * 0.9:
+        gz_etag = '\\"' + hashlib.sha256(data).hexdigest()[:32] + '-gz\\"'
+        lines.append(f"static const unsigned char g{i}[] = {{{', '.join(str(b) for b in gz)}}};")
+        entries.append(f'    {{"{url}", "{TYPES[ext]}", "{etag}", f{i}, {len(data)}, '
+                       f'"{gz_etag}", g{i}, {len(gz)}}},')
+    else:
+        entries.append(f'    {{"{url}", "{TYPES[ext]}", "{etag}", f{i}, {len(data)}, '
+                       f'NULL, NULL, 0}},')
 lines.append("")
 lines.append("const struct sv_static_file sv_static_files[] = {")
 lines.extend(entries)

@@ -242,6 +242,8 @@ void sv_http_set_hooks(const struct sv_http_hooks *hooks);
 
 /* Static files and the page (static_http.c). */
 void http_static(struct sv_request *rq);
+/** Whether an Accept-Encoding value admits gzip (a non-zero q; NULL: no). */
+bool sv_accepts_gzip(const char *accept_encoding);
 
 /** Start serving; blocks until SIGTERM/SIGINT, then drains and returns. */
 SV_MUST_CHECK enum sv_err sv_http_serve(struct sv_app *app);

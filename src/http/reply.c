@@ -15,7 +15,8 @@ sv_reply_common_headers(struct sv_request *rq, struct MHD_Response *r)
     MHD_add_response_header(r, "X-Request-Id", rq->id);
     MHD_add_response_header(r, "Strict-Transport-Security",
                             "max-age=31536000; includeSubDomains");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Cache-Control",
+                            rq->cache ? rq->cache : "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");

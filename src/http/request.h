@@ -46,6 +46,7 @@ struct sv_request {
 
     const char *allow; /* Allow header for 405 */
     const char *csp;   /* Content-Security-Policy other than the API's */
+    const char *cache; /* Cache-Control other than "no-store" */
     struct {
         const char *name, *value;
     } extra[SV_MAX_EXTRA_HEADERS];

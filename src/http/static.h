@@ -10,6 +10,10 @@ struct sv_static_file {
     const char *etag;
     const unsigned char *data;
     size_t len;
+    /* the same bytes gzip-compressed, or NULL when that is not smaller */
+    const char *gz_etag;
+    const unsigned char *gz;
+    size_t gz_len;
 };
 
 extern const struct sv_static_file sv_static_files[];
