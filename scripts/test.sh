@@ -2,9 +2,10 @@
 # make test: every suite, on both database engines.
 #   1. unit tests (cmocka, fuzz-corpus replays) under ASan + UBSan
 #   2. the black-box API suites over HTTPS against the sanitized server, on
-#      SQLite, then the web sign-in page in chromium (tests/browser)
+#      SQLite, then the web console in chromium (tests/browser)
 #   3. a throwaway PostgreSQL cluster: the engine and row-level security
-#      tests, then the API suites again on PostgreSQL
+#      tests, the API suites again and the console's admin flows on
+#      PostgreSQL
 #   4. failover: a synchronous standby, the primary killed under load
 set -euo pipefail
 build=${1:-build}
@@ -33,7 +34,7 @@ echo "== API tests on SQLite (HTTPS, real server under ASan + UBSan)"
 ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=sqlite \
     SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"
 
-echo "== browser tests: the web sign-in page in chromium (SQLite)"
+echo "== browser tests: the web console in chromium (SQLite)"
 ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \
     bash "$root/tests/browser/run.sh"
 
@@ -50,6 +51,10 @@ SV_TEST_PG_PORT=$port meson test -C "$asan" --print-errorlogs test_db
 echo "== API tests on PostgreSQL"
 ASAN_OPTIONS=$server_asan SV_TEST_ENGINE=postgres SV_TEST_PG_PORT=$port \
     SALESVAULT_BIN="$root/$asan/salesvault" bash "$root/tests/api/run.sh"
+
+echo "== browser tests on PostgreSQL: the console's admin flows"
+ASAN_OPTIONS=$server_asan SV_TEST_PG_PORT=$port SALESVAULT_BIN="$root/$asan/salesvault" \
+    bash "$root/tests/browser/run.sh" "$root/tests/browser/admin.test.mjs"
 
 echo "== failover: synchronous standby, primary killed under load (DR-2)"
 ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \
