@@ -13,7 +13,7 @@ all: build
 
 deps:
 	@bash scripts/deps.sh build
-	@bash scripts/web-deps.sh
+	@bash scripts/npm-ci.sh web
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=debugoptimized -Dwerror=true

@@ -2,7 +2,7 @@
 """Bundle the web console (web/src/main.js) into one minified app.js.
 
 Runs the esbuild that web/package-lock.json pins (installed by
-scripts/web-deps.sh into web/node_modules) and writes a Make-style depfile
+scripts/npm-ci.sh into web/node_modules) and writes a Make-style depfile
 from esbuild's metafile, so Ninja rebuilds the bundle when any source file
 changes.
 
@@ -17,7 +17,7 @@ out, depfile, entry = (os.path.abspath(a) for a in sys.argv[1:4])
 web = os.path.dirname(os.path.dirname(os.path.abspath(entry)))
 esbuild = os.path.join(web, "node_modules", ".bin", "esbuild")
 if not os.path.exists(esbuild):
-    sys.exit(f"build_web: {esbuild} is missing: run `bash scripts/web-deps.sh` "
+    sys.exit(f"build_web: {esbuild} is missing: run `bash scripts/npm-ci.sh web` "
              "(make build does) to install web/package-lock.json")
 meta = out + ".meta.json"
 cmd = [esbuild, entry, "--bundle", "--minify", "--format=iife",

@@ -30,13 +30,7 @@ if [ ! -x "$SV_CHROMIUM" ]; then
 fi
 
 # Dependencies: exactly the lock, installed once per lock content.
-stamp="$HERE/node_modules/.sv-lock.sha256"
-want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
-if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "browser/run.sh: npm ci (playwright-core from package-lock.json)"
-    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
-    echo "$want" >"$stamp"
-fi
+bash "$REPO/scripts/npm-ci.sh" tests/browser
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/sv-browser.XXXXXX")
 status=0
