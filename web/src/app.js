@@ -17,6 +17,9 @@ async function whoAmI() {
         const me = await get('/me', { quiet401: true });
         if (me && typeof me.csrf === 'string') setCsrf(me.csrf);
         if (me && me.must_change_password) return { kind: 'mustchange', me };
+        // The tenant requires an authenticator and this account has none:
+        // the session may only enrol one (AUTH-8).
+        if (me && me.mfa_pending) return { kind: 'enrol', me };
         return { kind: 'in', me };
     } catch (e) {
         if (e instanceof ApiError) {

@@ -190,13 +190,14 @@ export function Pager({ p, testid = 'pager' }) {
  * A destructive button that asks once more in place: "Revoke" → "Revoke
  * this device?" [Yes] [No]. The focus moves to [No] (the safe choice).
  */
-export function ConfirmButton({ label, question, onConfirm, testid, busy }) {
+export function ConfirmButton({ label, question, onConfirm, testid, busy, name }) {
     const [asking, setAsking] = useState(false);
     const noRef = useRef(null);
     useEffect(() => { if (asking && noRef.current) noRef.current.focus(); }, [asking]);
     if (!asking) {
+        // name: what the button acts on, for screen readers ("Revoke Chromium 130").
         return html`<button type="button" class="danger" data-testid=${testid} disabled=${busy}
-            onClick=${() => setAsking(true)}>${label}</button>`;
+            aria-label=${name ? `${label}: ${name}` : undefined} onClick=${() => setAsking(true)}>${label}</button>`;
     }
     return html`<span class="confirm" role="group" aria-label=${question}>
         <span>${question}</span>

@@ -1,6 +1,100 @@
-import { t } from '../i18n.js';
-import { html, Page } from '../ui.js';
+// The inbox: security notices and other messages for my account, newest
+// first, a page at a time. Seeing a page marks what it shows as read
+// (POST /me/inbox/read {up_to: the newest id shown}); the header's unread
+// count is then asked again (inboxChanged).
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+import { ApiError, get, post } from '../api.js';
+import { fmtNumber, has, t } from '../i18n.js';
+import { inboxChanged } from '../session.js';
+import {
+    html, Empty, ErrorBox, Notice, Page, Pager, Time, useAction, usePages,
+} from '../ui.js';
+
+const PAGE = 20;
+
+const kindName = (k) => (has(`inbox.kind_${k}`) ? t(`inbox.kind_${k}`) : String(k || ''));
+
+/** Mark read; a server without the call yet (404/405) is not an error to show. */
+async function markRead(body) {
+    try {
+        await post('/me/inbox/read', body);
+        return true;
+    } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return false;
+        throw e;
+    }
+}
 
 export function Inbox() {
-    return html`<${Page} title=${t('nav.inbox')} testid="page-inbox"><p>…</p><//>`;
+    const p = usePages((cursor) => get('/me/inbox', { query: { cursor, limit: PAGE } }), []);
+    const [run, busy, error] = useAction();
+    const [notice, setNotice] = useState('');
+    const [unread, setUnread] = useState(null);
+    const marked = useRef(new Set()); // newest ids already sent, once per page
+    const items = (p.page && Array.isArray(p.page.items)) ? p.page.items : [];
+
+    // The answer's unread count, when the server gives one.
+    useEffect(() => {
+        if (p.page && Number.isInteger(p.page.unread)) setUnread(p.page.unread);
+    }, [p.page]);
+
+    // Seeing a page marks its items read (the rows keep their "unread" mark
+    // for this visit, so the reader can tell what is new).
+    useEffect(() => {
+        const newest = items[0];
+        if (!newest || !items.some((m) => m.read === false) || marked.current.has(newest.id)) return;
+        marked.current.add(newest.id);
+        run(async () => {
+            if (await markRead({ up_to: newest.id })) {
+                setUnread((n) => (Number.isInteger(n) ? Math.max(0, n - items.filter((m) => m.read === false).length) : n));
+                inboxChanged();
+            }
+        });
+    }, [p.page]);
+
+    const markAll = () => run(async () => {
+        setNotice('');
+        if (await markRead({ all: true })) {
+            setUnread(0);
+            setNotice(t('inbox.all_read'));
+            inboxChanged();
+            p.reload();
+        }
+    });
+
+    const actions = Number.isInteger(unread) && unread > 0 && html`<button type="button" class="secondary"
+        data-testid="inbox-read-all" disabled=${busy} onClick=${markAll}>${t('inbox.mark_all')}</button>`;
+
+    return html`<${Page} title=${t('nav.inbox')} testid="page-inbox" actions=${actions || null}>
+        ${Number.isInteger(unread) && html`<p class="hint" data-testid="inbox-unread" data-count=${unread}>
+            ${t('inbox.unread_count', { n: fmtNumber(unread) })}</p>`}
+        <${Notice} text=${notice} testid="inbox-notice" />
+        <${ErrorBox} error=${error || p.error} testid="inbox-error" />
+        ${!items.length ? html`<${Empty} loading=${p.loading} text=${t('inbox.empty')} />` : html`
+        <div class="table-wrap">
+            <table class="list" data-testid="inbox-table" aria-busy=${p.loading ? 'true' : undefined}>
+                <caption class="sr-only">${t('nav.inbox')}</caption>
+                <thead><tr>
+                    <th scope="col">${t('inbox.when')}</th>
+                    <th scope="col">${t('inbox.kind')}</th>
+                    <th scope="col">${t('inbox.message')}</th>
+                </tr></thead>
+                <tbody>
+                ${items.map((m) => html`<tr key=${m.id} data-testid="inbox-row" data-id=${m.id} data-kind=${m.kind}
+                    data-read=${m.read === false ? 'false' : m.read === true ? 'true' : ''}
+                    class=${m.read === false ? 'unread' : undefined}>
+                    <td><${Time} value=${m.created_at} /></td>
+                    <td>${kindName(m.kind)}</td>
+                    <td>
+                        ${m.read === false && html`<span class="sr-only">${t('inbox.unread')} </span>`}
+                        <strong data-testid="inbox-title">${m.title}</strong>
+                        <p data-testid="inbox-body">${m.body}</p>
+                    </td>
+                </tr>`)}
+                </tbody>
+            </table>
+        </div>
+        ${(p.hasPrev || p.hasNext) && html`<${Pager} p=${p} testid="inbox-pager" />`}`}
+    <//>`;
 }
