@@ -452,3 +452,77 @@ sv_audit_page(struct sv_db *db, const struct sv_audit_query *q,
     struct page_ctx p = {q, start, row, cls, next_seq};
     return sv_db_run_tenant_ro(db, q->tenant_id, page_tx, &p);
 }
+
+/* ---- the security dashboard ---- */
+
+struct summary_ctx {
+    const char *tenant_id;
+    int64_t now;
+    struct sv_security_summary *out;
+    struct sv_security_counts *span; /* the row callback's target */
+};
+
+static int64_t *
+security_slot(struct sv_security_counts *k, const char *action)
+{
+    if (strcmp(action, sv_audit_action_name(SV_AUDIT_AUTH_LOGIN)) == 0)
+        return &k->failed_logins;
+    if (strcmp(action, sv_audit_action_name(SV_AUDIT_SECURITY_LOCK)) == 0)
+        return &k->locks;
+    if (strcmp(action, sv_audit_action_name(SV_AUDIT_SECURITY_BLACKLIST)) == 0)
+        return &k->blacklisted;
+    return NULL;
+}
+
+static void
+summary_day(void *cls, const char *action, int64_t day, int64_t n)
+{
+    struct summary_ctx *x = cls;
+    int64_t i = day - x->out->first_day, *slot;
+
+    if (i < 0 || i >= SV_AUDIT_SUMMARY_DAYS)
+        return; /* SV_NEVER: the window is these days */
+    if ((slot = security_slot(&x->out->days[i], action)) != NULL)
+        *slot += n;
+    if ((slot = security_slot(&x->out->last_30d, action)) != NULL)
+        *slot += n;
+}
+
+static void
+summary_span(void *cls, const char *action, int64_t day, int64_t n)
+{
+    struct summary_ctx *x = cls;
+    int64_t *slot = security_slot(x->span, action);
+    (void)day;
+    if (slot != NULL)
+        *slot += n;
+}
+
+static enum sv_err
+summary_tx(struct sv_dbc *c, void *cls)
+{
+    struct summary_ctx *x = cls;
+    int64_t today = x->now / SV_AUDIT_DAY_MS, first;
+    enum sv_qs qs;
+
+    memset(x->out, 0, sizeof *x->out); /* a retried transaction starts over */
+    first = today - (SV_AUDIT_SUMMARY_DAYS - 1);
+    x->out->first_day = first;
+    qs = audit_store_security_counts(c, x->tenant_id, first * SV_AUDIT_DAY_MS,
+                                     (today + 1) * SV_AUDIT_DAY_MS, true,
+                                     summary_day, x);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    x->span = &x->out->last_24h;
+    qs = audit_store_security_counts(c, x->tenant_id, x->now - SV_AUDIT_DAY_MS,
+                                     x->now + 1, false, summary_span, x);
+    return sv_qs_ok(qs);
+}
+
+enum sv_err
+sv_audit_security_summary(struct sv_db *db, const char *tenant_id,
+                          int64_t now_ms, struct sv_security_summary *out)
+{
+    struct summary_ctx x = {tenant_id, now_ms, out, NULL};
+    return sv_db_run_tenant_ro(db, tenant_id, summary_tx, &x);
+}

@@ -171,4 +171,33 @@ SV_MUST_CHECK enum sv_err sv_audit_page(struct sv_db *db,
                                         sv_audit_row_fn row, void *cls,
                                         int64_t *next_seq);
 
+/* ---- the security dashboard (GET /admin/security/summary) ---- */
+
+#define SV_AUDIT_SUMMARY_DAYS 30
+#define SV_AUDIT_DAY_MS (24 * 60 * 60 * 1000LL)
+
+/** Security events of one span: failed sign-ins (auth.login whose result
+ *  is not "success"), name locks (security.lock) and sources blacklisted
+ *  for credential stuffing (security.blacklist). */
+struct sv_security_counts {
+    int64_t failed_logins, locks, blacklisted;
+};
+
+struct sv_security_summary {
+    int64_t first_day; /* days[0]'s UTC day, in days since 1970-01-01 */
+    struct sv_security_counts last_24h; /* now - 24 h .. now */
+    struct sv_security_counts last_30d; /* the sum of days[] */
+    /* oldest first; the last one is today (UTC), so far */
+    struct sv_security_counts days[SV_AUDIT_SUMMARY_DAYS];
+};
+
+/**
+ * Tenant @p tenant_id's security counts as of @p now_ms, from its audit
+ * stream, in one read transaction: two range reads of the index on
+ * (tenant_id, action, time_ms, result), nothing older than 30 days read.
+ */
+SV_MUST_CHECK enum sv_err
+sv_audit_security_summary(struct sv_db *db, const char *tenant_id,
+                          int64_t now_ms, struct sv_security_summary *out);
+
 #endif

@@ -323,3 +323,44 @@ audit_http_export(struct sv_request *rq)
     sv_reply_stream(rq, 200, "text/csv; charset=utf-8", disp, export_next,
                     export_free, x);
 }
+
+/* ---- GET /admin/security/summary ---- */
+
+static json_t *
+counts_json(const struct sv_security_counts *k)
+{
+    return json_pack("{s:I, s:I, s:I}", "failed_logins",
+                     (json_int_t)k->failed_logins, "locks",
+                     (json_int_t)k->locks, "blacklisted",
+                     (json_int_t)k->blacklisted);
+}
+
+void
+audit_http_security_summary(struct sv_request *rq)
+{
+    struct sv_security_summary *sum =
+        sv_arena_zalloc(sv_rq_arena(rq), sizeof *sum);
+    json_t *days;
+    enum sv_err rc;
+
+    rc = sv_audit_security_summary(
+        sv_rq_app(rq)->db, sv_rq_session(rq)->tenant_id, sv_now_ms(), sum);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    days = json_array();
+    for (int i = 0; i < SV_AUDIT_SUMMARY_DAYS; i++) {
+        char stamp[SV_RFC3339_LEN + 1];
+        json_t *d = counts_json(&sum->days[i]);
+
+        sv_rfc3339((sum->first_day + i) * SV_AUDIT_DAY_MS, stamp);
+        stamp[10] = '\0'; /* YYYY-MM-DD, UTC */
+        json_object_set_new(d, "day", json_string(stamp));
+        json_array_append_new(days, d);
+    }
+    sv_reply_json(rq, 200,
+                  json_pack("{s:o, s:o, s:o}", "last_24h",
+                            counts_json(&sum->last_24h), "last_30d",
+                            counts_json(&sum->last_30d), "days", days));
+}

@@ -221,3 +221,44 @@ audit_store_list(struct sv_dbc *c, const struct sv_audit_query *q,
     }
     return qs;
 }
+
+/*
+ * The security dashboard: auth.login failures, security.lock,
+ * security.blacklist ($4, $5, $6: the wire strings, bound from the action
+ * catalogue). The index audit_events_tenant_action (005) holds every column
+ * read here: one range per action, within the window.
+ */
+#define SECURITY_WHERE                                                         \
+    "WHERE tenant_id = $1 AND action IN ($4, $5, $6) AND time_ms >= $2 "       \
+    "AND time_ms < $3 AND (action <> $4 OR result <> 'success') "
+SV_SQL(Q_SECURITY_DAYS, "audit_security_days",
+       "SELECT action, time_ms / 86400000, COUNT(*) FROM "
+       "audit_events " SECURITY_WHERE "GROUP BY action, time_ms / 86400000",
+       0);
+SV_SQL(Q_SECURITY_SPAN, "audit_security_span",
+       "SELECT action, 0, COUNT(*) FROM audit_events " SECURITY_WHERE
+       "GROUP BY action",
+       0);
+
+enum sv_qs
+audit_store_security_counts(struct sv_dbc *c, const char *tenant_id,
+                            int64_t since, int64_t until, bool by_day,
+                            void (*row)(void *cls, const char *action,
+                                        int64_t day, int64_t n),
+                            void *cls)
+{
+    struct sv_stmt *st =
+        sv_db_stmt(c, by_day ? &Q_SECURITY_DAYS : &Q_SECURITY_SPAN);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, since);
+    sv_stmt_int(st, 3, until);
+    sv_stmt_text(st, 4, sv_audit_action_name(SV_AUDIT_AUTH_LOGIN));
+    sv_stmt_text(st, 5, sv_audit_action_name(SV_AUDIT_SECURITY_LOCK));
+    sv_stmt_text(st, 6, sv_audit_action_name(SV_AUDIT_SECURITY_BLACKLIST));
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(cls, sv_stmt_col_text(st, 0), sv_stmt_col_int(st, 1),
+            sv_stmt_col_int(st, 2));
+    return qs;
+}

@@ -19,5 +19,14 @@ enum sv_qs audit_store_scan(struct sv_dbc *c, const char *stream,
                             sv_audit_row_fn row, void *cls);
 enum sv_qs audit_store_list(struct sv_dbc *c, const struct sv_audit_query *q,
                             sv_audit_row_fn row, void *cls, int *n_rows);
+/** One row per action (and UTC day, when @p by_day) of tenant
+ *  @p tenant_id's security events in [since, until): @p row gets the
+ *  action, the day (days since 1970-01-01; 0 when not @p by_day) and the
+ *  count. */
+enum sv_qs audit_store_security_counts(
+    struct sv_dbc *c, const char *tenant_id, int64_t since, int64_t until,
+    bool by_day,
+    void (*row)(void *cls, const char *action, int64_t day, int64_t n),
+    void *cls);
 
 #endif

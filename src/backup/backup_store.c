@@ -86,11 +86,13 @@ SV_SQL(Q_DUMP_RECOVERY, "backup_dump_recovery_codes",
 SV_SQL(Q_LOAD_RECOVERY, "backup_load_recovery_codes",
        "INSERT INTO recovery_codes (" RCOLS ") VALUES ($1, $2, $3, $4)", 0);
 
-#define ICOLS "tenant_id, id, account_id, kind, title, body, created_at"
+#define ICOLS                                                                  \
+    "tenant_id, id, account_id, kind, title, body, created_at, read_at"
 SV_SQL(Q_DUMP_INBOX, "backup_dump_inbox",
        "SELECT " ICOLS " FROM inbox WHERE tenant_id = $1 ORDER BY id", 0);
 SV_SQL(Q_LOAD_INBOX, "backup_load_inbox",
-       "INSERT INTO inbox (" ICOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)", 0);
+       "INSERT INTO inbox (" ICOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+       0);
 
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
@@ -201,8 +203,8 @@ const struct bk_table bk_tables[BK__COUNT] = {
                            &Q_LOAD_RECOVERY},
     [BK_INBOX] = {BK_INBOX,
                   "inbox",
-                  7,
-                  {T, T, T, T, T, T, I},
+                  8,
+                  {T, T, T, T, T, T, I, I},
                   BK_TENANT,
                   &Q_DUMP_INBOX,
                   &Q_LOAD_INBOX},

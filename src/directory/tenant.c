@@ -117,27 +117,70 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
     return sv_audit_append(c, &ev);
 }
 
+/* Apply @p chg to @p t (as read) and store it; *details gets the event's
+ * details: each field given, now and as it "was". */
+static enum sv_err
+policy_apply(struct sv_dbc *c, struct sv_tenant *t,
+             const struct sv_tenant_policy_change *chg, char *details,
+             size_t cap)
+{
+    char now[160] = "", was[160] = "";
+    size_t n = 0, w = 0;
+    enum sv_qs qs;
+
+    if (chg->set_min_score && (chg->min_score < 0 || chg->min_score > 4))
+        return SV_E_FIELD_INVALID;
+    /* Fixed words and numbers only: no escaping needed. */
+    if (chg->set_require_mfa) {
+        n += (size_t)snprintf(now + n, sizeof now - n, ",\"require_mfa\":%s",
+                              chg->require_mfa ? "true" : "false");
+        w += (size_t)snprintf(was + w, sizeof was - w, ",\"require_mfa\":%s",
+                              t->require_mfa ? "true" : "false");
+        t->require_mfa = chg->require_mfa;
+    }
+    if (chg->set_kind) {
+        n += (size_t)snprintf(now + n, sizeof now - n,
+                              ",\"password_policy\":\"%s\"",
+                              sv_policy_kind_name(chg->kind));
+        w += (size_t)snprintf(was + w, sizeof was - w,
+                              ",\"password_policy\":\"%s\"",
+                              sv_policy_kind_name(t->policy.kind));
+        t->policy.kind = chg->kind;
+    }
+    if (chg->set_min_score) {
+        n += (size_t)snprintf(now + n, sizeof now - n,
+                              ",\"password_min_score\":%d", chg->min_score);
+        w +=
+            (size_t)snprintf(was + w, sizeof was - w,
+                             ",\"password_min_score\":%d", t->policy.min_score);
+        t->policy.min_score = chg->min_score;
+    }
+    snprintf(details, cap, "{%s%s\"was\":{%s}}", n ? now + 1 : "", n ? "," : "",
+             w ? was + 1 : "");
+    qs = tenant_store_set_policy(c, t);
+    if (qs != SV_QS_ONE)
+        return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
+    return SV_OK;
+}
+
 enum sv_err
 sv_tenant_set_require_mfa_tx(struct sv_dbc *c, const char *slug, bool on,
                              const char *actor, struct sv_tenant *out)
 {
-    char details[64];
+    const struct sv_tenant_policy_change chg = {.set_require_mfa = true,
+                                                .require_mfa = on};
+    char details[400];
     enum sv_err rc;
-    enum sv_qs qs;
 
     rc = sv_tenant_find_by_slug(c, slug, out);
     if (rc == SV_OK)
         rc = sv_db_scope_tenant(c, out->id);
     if (rc == SV_OK)
         rc = sv_db_scope_platform(c);
+    if (rc == SV_OK)
+        rc = policy_apply(c, out, &chg, details, sizeof details);
     if (rc != SV_OK)
         return rc;
-    qs = tenant_store_set_require_mfa(c, out->id, on);
-    if (qs != SV_QS_ONE)
-        return qs == SV_QS_NONE ? SV_E_NOT_FOUND : sv_qs_err(qs);
-    snprintf(details, sizeof details, "{\"require_mfa\":%s,\"was\":%s}",
-             on ? "true" : "false", out->require_mfa ? "true" : "false");
-    out->require_mfa = on;
     struct sv_audit_event ev = {
         .actor = actor,
         .action = sv_audit_action_name(SV_AUDIT_TENANT_POLICY),
@@ -151,6 +194,54 @@ sv_tenant_set_require_mfa_tx(struct sv_dbc *c, const char *slug, bool on,
         return rc;
     ev.tenant_id = out->id; /* and the tenant's own */
     return sv_audit_append(c, &ev);
+}
+
+struct policy_ctx {
+    const char *tenant_id;
+    const struct sv_tenant_policy_change *chg;
+    const struct sv_actor *actor;
+    struct sv_tenant *out;
+};
+
+static enum sv_err
+get_tx(struct sv_dbc *c, void *cls)
+{
+    struct policy_ctx *p = cls;
+    return sv_tenant_find(c, p->tenant_id, p->out);
+}
+
+enum sv_err
+sv_tenant_get(struct sv_db *db, const char *tenant_id, struct sv_tenant *out)
+{
+    struct policy_ctx p = {tenant_id, NULL, NULL, out};
+    return sv_db_run_tenant_ro(db, tenant_id, get_tx, &p);
+}
+
+static enum sv_err
+policy_update_tx(struct sv_dbc *c, void *cls)
+{
+    struct policy_ctx *p = cls;
+    char details[400];
+    enum sv_err rc = sv_tenant_find(c, p->tenant_id, p->out);
+
+    if (rc == SV_OK)
+        rc = policy_apply(c, p->out, p->chg, details, sizeof details);
+    if (rc != SV_OK)
+        return rc;
+    /* The tenant's stream only: an admin's name and address stay with the
+     * tenant's data (and go with it when the tenant is shredded). */
+    return sv_audit_by(c, p->tenant_id, p->actor, SV_AUDIT_TENANT_POLICY,
+                       "tenant", p->tenant_id, "success", NULL, details);
+}
+
+enum sv_err
+sv_tenant_policy_update(struct sv_db *db, const char *tenant_id,
+                        const struct sv_tenant_policy_change *chg,
+                        const struct sv_actor *actor, struct sv_tenant *out)
+{
+    struct policy_ctx p = {tenant_id, chg, actor, out};
+    return sv_db_run_tenant_tx(db, "tenant_policy", tenant_id, policy_update_tx,
+                               &p);
 }
 
 /* ---- key cache ---- */

@@ -10,6 +10,8 @@
 #include "crypto/keyring.h"
 #include "policy/policy.h"
 
+struct sv_actor;
+struct sv_db;
 struct sv_dbc;
 
 #define SV_SLUG_MAX 32
@@ -50,6 +52,15 @@ SV_MUST_CHECK enum sv_err sv_tenant_create_tx(struct sv_dbc *c,
                                               struct sv_tenant *t,
                                               const char *actor);
 
+/** A change of a tenant's sign-in policy: only the fields marked set. */
+struct sv_tenant_policy_change {
+    bool set_require_mfa, require_mfa; /* AUTH-8 */
+    bool set_kind;                     /* AUTH-1 */
+    enum sv_pw_policy_kind kind;
+    bool set_min_score;
+    int min_score; /* zxcvbn 0..4 */
+};
+
 /**
  * Inside a transaction: set whether every login of tenant @p slug needs
  * TOTP (AUTH-8), with a tenant.policy event by @p actor on the platform
@@ -59,6 +70,23 @@ SV_MUST_CHECK enum sv_err sv_tenant_create_tx(struct sv_dbc *c,
 SV_MUST_CHECK enum sv_err
 sv_tenant_set_require_mfa_tx(struct sv_dbc *c, const char *slug, bool on,
                              const char *actor, struct sv_tenant *out);
+
+/** Tenant @p tenant_id (GET /admin/settings), in its own transaction. */
+SV_MUST_CHECK enum sv_err sv_tenant_get(struct sv_db *db, const char *tenant_id,
+                                        struct sv_tenant *out);
+
+/**
+ * A tenant admin changes its own tenant's sign-in policy (PATCH
+ * /admin/settings): one transaction with a tenant.policy event by @p actor
+ * in the tenant's stream (details: the fields given, as they are now and
+ * as they "was"). @p out gets the tenant as it is now.
+ * @return SV_OK; SV_E_FIELD_INVALID (min_score out of 0..4: the caller
+ *         names "password_min_score"); SV_E_NOT_FOUND; database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_tenant_policy_update(struct sv_db *db, const char *tenant_id,
+                        const struct sv_tenant_policy_change *chg,
+                        const struct sv_actor *actor, struct sv_tenant *out);
 
 /* ---- tenant key cache: unwrapped once, kept in locked memory ---- */
 

@@ -20,8 +20,10 @@ SV_SQL(Q_INSERT, "tenant_insert",
        "password_min_score, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
        "ON CONFLICT (slug) DO NOTHING",
        SV_SQL_PLATFORM);
-SV_SQL(Q_SET_REQUIRE_MFA, "tenant_set_require_mfa",
-       "UPDATE tenants SET require_mfa = $2 WHERE id = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_SET_POLICY, "tenant_set_policy",
+       "UPDATE tenants SET require_mfa = $2, password_policy = $3, "
+       "password_min_score = $4 WHERE id = $1",
+       SV_SQL_PLATFORM);
 SV_SQL(Q_INSERT_KEY, "tenant_key_insert",
        "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
        "VALUES ($1, $2, $3, $4)",
@@ -99,11 +101,13 @@ tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t)
 }
 
 enum sv_qs
-tenant_store_set_require_mfa(struct sv_dbc *c, const char *id, bool on)
+tenant_store_set_policy(struct sv_dbc *c, const struct sv_tenant *t)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_REQUIRE_MFA);
-    sv_stmt_text(st, 1, id);
-    sv_stmt_int(st, 2, on ? 1 : 0);
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_POLICY);
+    sv_stmt_text(st, 1, t->id);
+    sv_stmt_int(st, 2, t->require_mfa ? 1 : 0);
+    sv_stmt_text(st, 3, sv_policy_kind_name(t->policy.kind));
+    sv_stmt_int(st, 4, t->policy.min_score);
     return sv_stmt_exec(st);
 }
 

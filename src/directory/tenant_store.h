@@ -11,9 +11,9 @@ enum sv_qs tenant_store_find(struct sv_dbc *c, const char *id,
                              struct sv_tenant *out);
 enum sv_qs tenant_store_list(struct sv_dbc *c, sv_tenant_row_fn row, void *cls);
 enum sv_qs tenant_store_insert(struct sv_dbc *c, const struct sv_tenant *t);
-/** tenants.require_mfa (AUTH-8). */
-enum sv_qs tenant_store_set_require_mfa(struct sv_dbc *c, const char *id,
-                                        bool on);
+/** The sign-in policy columns of tenant @p t->id: require_mfa (AUTH-8),
+ *  password_policy and password_min_score (AUTH-1). */
+enum sv_qs tenant_store_set_policy(struct sv_dbc *c, const struct sv_tenant *t);
 enum sv_qs tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
                                    uint32_t version, const uint8_t *wrapped,
                                    size_t len);

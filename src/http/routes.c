@@ -5,6 +5,7 @@
 #include "audit/audit_http.h"
 #include "http/routes.h"
 #include "device/device_http.h"
+#include "directory/tenant_http.h"
 #include "login/login_http.h"
 #include "identity/identity_http.h"
 #include "mfa/mfa_http.h"
@@ -76,13 +77,22 @@ const struct sv_route sv_routes[] = {
      SV_AUTH_ADMIN, 0, 0, {0}},
     {"DELETE", "/api/v1/admin/blacklist/{id}", risk_http_blacklist_lift,
      SV_AUTH_ADMIN, 0, 0, {0}},
+    {"GET", "/api/v1/admin/security/summary", audit_http_security_summary,
+     SV_AUTH_ADMIN, 0, 0, {0}},
+    {"GET", "/api/v1/admin/settings", tenant_http_settings_get,
+     SV_AUTH_ADMIN, 0, 0, {0}},
+    {"PATCH", "/api/v1/admin/settings", tenant_http_settings_update,
+     SV_AUTH_ADMIN, B, 1024, {0}},
     /* A forced change comes first, even before a required MFA enrolment. */
     {"POST", "/api/v1/me/password", identity_http_change_password,
+     SV_AUTH_SESSION, B | FORCED | MFA, 8 * 1024, {0}},
+    /* AUTH-1: the console's password fields, the forced change's too. */
+    {"POST", "/api/v1/me/password/check", identity_http_check_password,
      SV_AUTH_SESSION, B | FORCED | MFA, 8 * 1024, {0}},
     {"POST", "/api/v1/users", identity_http_users_create,
      SV_AUTH_ADMIN, B, 0, {0}},
     {"GET", "/api/v1/users", identity_http_users_list,
-     SV_AUTH_ADMIN, 0, 0, {"limit", "cursor"}},
+     SV_AUTH_ADMIN, 0, 0, {"limit", "cursor", "q"}},
     {"POST", "/api/v1/users/{id}/reset-password", identity_http_users_reset,
      SV_AUTH_ADMIN, B | OPT, 1024, {0}},
     {"GET", "/api/v1/audit/events", audit_http_list,
@@ -98,6 +108,10 @@ const struct sv_route sv_routes[] = {
      SV_AUTH_SESSION, B, 1024, {0}},
     {"GET", "/api/v1/me/inbox", inbox_http_list,
      SV_AUTH_SESSION, 0, 0, {"limit", "cursor"}},
+    {"GET", "/api/v1/me/inbox/unread", inbox_http_unread,
+     SV_AUTH_SESSION, 0, 0, {0}},
+    {"POST", "/api/v1/me/inbox/read", inbox_http_read,
+     SV_AUTH_SESSION, B, 1024, {0}},
     {"PATCH", "/api/v1/users/{id}", identity_http_users_update,
      SV_AUTH_ADMIN, B, 1024, {0}},
     /* Public: tight body caps. */

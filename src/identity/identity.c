@@ -221,14 +221,44 @@ list_row(void *cls, struct account_row *r)
 }
 
 enum sv_err
-sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *after_id,
-                int limit, sv_account_row_fn row, void *cls, bool *more)
+sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *q,
+                const char *after_id, int limit, sv_account_row_fn row,
+                void *cls, bool *more)
 {
     struct list_ctx l = {c, row, cls, 0, limit, SV_OK};
+    uint8_t bidx[SV_BLIND_INDEX_LEN];
+    char like[2 * SV_ACCOUNT_QUERY_MAX + 2];
+    bool by_email = false;
+    size_t n = 0;
     enum sv_qs qs;
 
+    if (q != NULL) {
+        size_t len = strlen(q);
+        if (len < 1 || len > SV_ACCOUNT_QUERY_MAX)
+            return SV_E_FIELD_INVALID;
+        /* Usernames are lower case: a lower-case prefix, its LIKE
+         * wildcards (and the escape itself) escaped. */
+        for (size_t i = 0; i < len; i++) {
+            char ch = (char)tolower((unsigned char)q[i]);
+            if (ch == '%' || ch == '_' || ch == '\\')
+                like[n++] = '\\';
+            like[n++] = ch;
+        }
+        like[n++] = '%';
+        like[n] = '\0';
+        /* The e-mail is sealed: only a whole address can be found (by its
+         * blind index, which lower-cases it), never a prefix. */
+        if (sv_check_email(q, len)) {
+            enum sv_err rc = sv_field_blind_index_tx(
+                c, tenant_id, &identity_store_email_field, q, bidx);
+            if (rc != SV_OK)
+                return rc;
+            by_email = true;
+        }
+    }
     qs = identity_store_list_accounts(c, tenant_id, after_id, limit + 1,
-                                      list_row, &l);
+                                      q != NULL ? like : NULL,
+                                      by_email ? bidx : NULL, list_row, &l);
     if (qs < 0)
         return sv_qs_err(qs);
     *more = l.n > limit;
@@ -511,20 +541,66 @@ sv_pwchange_lookup(struct sv_app *app, struct sv_pwchange *p)
                                pwchange_lookup_tx, p);
 }
 
-enum sv_err
-sv_account_new_password(struct sv_app *app, const struct sv_tenant *t,
-                        const struct sv_account *a, const char *pw, size_t len,
-                        char out[SV_HASH_LEN])
+/* AUTH-1: the personal words a new password must not contain. */
+static struct sv_pw_context
+pw_context(const struct sv_tenant *t, const struct sv_account *a)
 {
-    struct sv_pw_context ctx = {
+    return (struct sv_pw_context){
         .username = a->username,
         .tenant_slug = t->slug,
         .tenant_name = t->name,
         .email = a->has_email ? a->email : NULL,
     };
+}
+
+enum sv_err
+sv_account_new_password(struct sv_app *app, const struct sv_tenant *t,
+                        const struct sv_account *a, const char *pw, size_t len,
+                        char out[SV_HASH_LEN])
+{
+    struct sv_pw_context ctx = pw_context(t, a);
     enum sv_err rc = sv_policy_check(&t->policy, &ctx, pw, len);
 
     return rc == SV_OK ? sv_password_hash(&app->pw, pw, len, out) : rc;
+}
+
+struct pwcheck_ctx {
+    const struct sv_session *s;
+    struct sv_tenant t;
+    struct sv_account a;
+};
+
+static enum sv_err
+pwcheck_tx(struct sv_dbc *c, void *cls)
+{
+    struct pwcheck_ctx *x = cls;
+    struct account_row r;
+    enum sv_err rc = sv_tenant_find(c, x->s->tenant_id, &x->t);
+
+    if (rc == SV_OK)
+        rc = sv_qs_found(identity_store_find_account(c, x->s->tenant_id,
+                                                     x->s->account_id, &r));
+    if (rc == SV_OK)
+        rc = open_email(c, &r);
+    if (rc == SV_OK)
+        x->a = r.a;
+    sodium_memzero(&r, sizeof r); /* the password hash */
+    return rc;
+}
+
+enum sv_err
+sv_password_check(struct sv_app *app, const struct sv_session *s,
+                  const char *pw, size_t len, struct sv_pw_report *out)
+{
+    struct pwcheck_ctx x = {.s = s};
+    struct sv_pw_context ctx;
+    enum sv_err rc = sv_db_run_tenant_ro(app->db, s->tenant_id, pwcheck_tx, &x);
+
+    if (rc != SV_OK)
+        return rc;
+    ctx = pw_context(&x.t, &x.a);
+    sv_policy_report(&x.t.policy, &ctx, pw, len, out);
+    return SV_OK;
 }
 
 void
@@ -749,33 +825,6 @@ sv_account_create(struct sv_app *app, const char *tenant_id,
     struct create_ctx cc = {tenant_id, username, email, hash, role, actor, out};
     return sv_db_run_tenant_tx(app->db, "account_create", tenant_id, create_tx,
                                &cc);
-}
-
-struct page_ctx {
-    const char *tenant_id, *after_id;
-    int limit;
-    void (*start)(void *cls);
-    sv_account_row_fn row;
-    void *cls;
-    bool *more;
-};
-
-static enum sv_err
-page_tx(struct sv_dbc *c, void *cls)
-{
-    struct page_ctx *p = cls;
-    p->start(p->cls);
-    return sv_account_list(c, p->tenant_id, p->after_id, p->limit, p->row,
-                           p->cls, p->more);
-}
-
-enum sv_err
-sv_account_page(struct sv_app *app, const char *tenant_id, const char *after_id,
-                int limit, void (*start)(void *cls), sv_account_row_fn row,
-                void *cls, bool *more)
-{
-    struct page_ctx p = {tenant_id, after_id, limit, start, row, cls, more};
-    return sv_db_run_tenant_ro(app->db, tenant_id, page_tx, &p);
 }
 
 struct reset_ctx {

@@ -76,10 +76,20 @@ SV_MUST_CHECK enum sv_err sv_account_find_by_username(struct sv_dbc *c,
                                                       struct sv_account *out);
 
 typedef void (*sv_account_row_fn)(void *cls, const struct sv_account *a);
-/** Accounts ordered by id after @p after_id (NULL: from the start). */
-SV_MUST_CHECK enum sv_err
-sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *after_id,
-                int limit, sv_account_row_fn row, void *cls, bool *more);
+/** The longest search of sv_account_list (bytes). */
+#define SV_ACCOUNT_QUERY_MAX 64
+
+/**
+ * Accounts ordered by id after @p after_id (NULL: from the start). With
+ * @p q (1..SV_ACCOUNT_QUERY_MAX bytes; NULL: every account) only those
+ * whose username starts with @p q (case-insensitive) or whose e-mail is
+ * @p q (a whole address: e-mails are sealed, no prefix can be matched).
+ */
+SV_MUST_CHECK enum sv_err sv_account_list(struct sv_dbc *c,
+                                          const char *tenant_id, const char *q,
+                                          const char *after_id, int limit,
+                                          sv_account_row_fn row, void *cls,
+                                          bool *more);
 
 /**
  * Inside a transaction: admin reset (AUTH-3): set a temporary password
@@ -216,15 +226,6 @@ sv_account_create(struct sv_app *app, const char *tenant_id,
                   const char *hash, const struct sv_actor *actor,
                   struct sv_account *out);
 
-/**
- * One page of accounts. @p start(cls) runs before the rows of each attempt
- * (a retried transaction starts over), then @p row for each account.
- */
-SV_MUST_CHECK enum sv_err
-sv_account_page(struct sv_app *app, const char *tenant_id, const char *after_id,
-                int limit, void (*start)(void *cls), sv_account_row_fn row,
-                void *cls, bool *more);
-
 /** Admin reset of account @p id in @p tenant_id (see sv_account_reset_tx). */
 SV_MUST_CHECK enum sv_err sv_account_reset(struct sv_app *app,
                                            const char *tenant_id,
@@ -293,6 +294,17 @@ SV_MUST_CHECK enum sv_err sv_account_new_password(struct sv_app *app,
                                                   const struct sv_account *a,
                                                   const char *pw, size_t len,
                                                   char out[SV_HASH_LEN]);
+
+/**
+ * AUTH-1, the check as you type (POST /me/password/check): @p pw against
+ * the caller's tenant policy with the same personal words as
+ * sv_account_new_password(), every rule's verdict into @p out. Changes
+ * nothing, hashes nothing, keeps nothing; the caller wipes @p pw.
+ */
+SV_MUST_CHECK enum sv_err sv_password_check(struct sv_app *app,
+                                            const struct sv_session *s,
+                                            const char *pw, size_t len,
+                                            struct sv_pw_report *out);
 
 /* ---- admin unlock, look-up, CSRF ---- */
 

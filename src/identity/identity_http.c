@@ -1,4 +1,5 @@
-/* POST /auth/logout, GET /me, POST /me/password. */
+/* POST /auth/logout, GET /me, POST /me/password, POST /me/password/check,
+ * my sessions. */
 #include <stdio.h>
 #include <string.h>
 
@@ -157,6 +158,53 @@ identity_http_change_password(struct sv_request *rq)
         return;
     }
     sv_offload_or_reply(rq, pwchange_work, pwchange_done, j);
+}
+
+/* ---- POST /me/password/check ---- */
+
+void
+identity_http_check_password(struct sv_request *rq)
+{
+    const char *pw = NULL, *bad;
+    const struct sv_field spec[] = {
+        /* The same field rule as POST /me/password's "new". */
+        SV_F_STR("password", &pw, 1, SV_PASSWORD_MAX_BYTES, NULL),
+        SV_F_END,
+    };
+    struct sv_pw_report rep;
+    json_t *rules;
+    enum sv_err rc;
+
+    /* The password stays in the request's JSON, which the router wipes when
+     * it frees it; nothing here copies, logs or stores it. */
+    rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+    if (rc == SV_OK && strlen(pw) > SV_PASSWORD_MAX_BYTES) {
+        rc = SV_E_FIELD_INVALID;
+        bad = "password";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    rc = sv_password_check(sv_rq_app(rq), sv_rq_session(rq), pw, strlen(pw),
+                           &rep);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    rules = json_array();
+    for (size_t i = 0; i < rep.n_rules; i++)
+        json_array_append_new(rules,
+                              json_pack("{s:s, s:b}", "rule", rep.rules[i].rule,
+                                        "ok", rep.ok[i]));
+    sv_reply_json(rq, 200,
+                  json_pack("{s:b, s:o, s:i, s:i, s:o}", "ok",
+                            rep.verdict == SV_OK, "code",
+                            rep.verdict == SV_OK
+                                ? json_null()
+                                : json_string(sv_err_code(rep.verdict)),
+                            "score", rep.score, "min_score",
+                            rep.rules[rep.n_rules - 1].min, "rules", rules));
 }
 
 /* ---- my sessions ---- */

@@ -8,6 +8,8 @@
 void identity_http_logout(struct sv_request *rq);
 void identity_http_me(struct sv_request *rq);
 void identity_http_change_password(struct sv_request *rq);
+/** POST /me/password/check: the policy's verdict, rule by rule (AUTH-1). */
+void identity_http_check_password(struct sv_request *rq);
 /* GET /me/sessions, DELETE /me/sessions/{id},
  * POST /me/sessions/revoke-others */
 void identity_http_my_sessions(struct sv_request *rq);

@@ -32,6 +32,13 @@ SV_SQL(Q_LIST_ACCOUNTS, "account_list",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 "
        "AND id > $2 ORDER BY id LIMIT $3",
        0);
+/* GET /users?q=: a username prefix ($4: a LIKE pattern, its wildcards
+ * escaped) or an e-mail address, exactly (sealed: $5 its blind index). */
+SV_SQL(Q_SEARCH_ACCOUNTS, "account_search",
+       "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 "
+       "AND id > $2 AND (username LIKE $4 ESCAPE '\\' OR email_bidx = $5) "
+       "ORDER BY id LIMIT $3",
+       0);
 /* A password change or reset closes the account's logins in progress
  * (challenges: a platform table, keyed by the account). */
 SV_SQL(Q_CLOSE_LOGINS, "account_close_logins",
@@ -182,16 +189,25 @@ identity_store_find_account_by_username(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs
 identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
-                             const char *after_id, int limit,
-                             account_row_fn row, void *cls)
+                             const char *after_id, int limit, const char *like,
+                             const uint8_t *email_bidx, account_row_fn row,
+                             void *cls)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_LIST_ACCOUNTS);
+    struct sv_stmt *st =
+        sv_db_stmt(c, like != NULL ? &Q_SEARCH_ACCOUNTS : &Q_LIST_ACCOUNTS);
     struct account_row r;
     enum sv_qs qs;
 
     sv_stmt_text(st, 1, tenant_id);
     sv_stmt_text(st, 2, after_id != NULL ? after_id : "");
     sv_stmt_int(st, 3, limit);
+    if (like != NULL) {
+        sv_stmt_text(st, 4, like);
+        if (email_bidx != NULL)
+            sv_stmt_blob(st, 5, email_bidx, SV_BLIND_INDEX_LEN);
+        else
+            sv_stmt_null(st, 5);
+    }
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         read_account(st, &r);
         row(cls, &r);

@@ -27,8 +27,13 @@ enum sv_qs identity_store_find_account_by_username(struct sv_dbc *c,
                                                    const char *username,
                                                    struct account_row *r);
 typedef void (*account_row_fn)(void *cls, struct account_row *r);
+/** Accounts after @p after_id by id; with @p like (a LIKE pattern) only
+ *  those whose username matches it or whose e-mail's blind index is
+ *  @p email_bidx (NULL: none). */
 enum sv_qs identity_store_list_accounts(struct sv_dbc *c, const char *tenant_id,
                                         const char *after_id, int limit,
+                                        const char *like,
+                                        const uint8_t *email_bidx,
                                         account_row_fn row, void *cls);
 /** The account's live sessions, newest first (at most 200). */
 enum sv_qs identity_store_list_sessions(struct sv_dbc *c, const char *tenant_id,

@@ -175,11 +175,23 @@ struct list_ctx {
 };
 
 static void
-list_row(void *cls, const struct sv_account *a)
+list_row(void *cls, const struct sv_user_view *u)
 {
     struct list_ctx *l = cls;
-    json_array_append_new(l->items, account_json(a));
-    l->last_id = sv_arena_strdup(l->arena, a->id);
+    json_t *item = account_json(u->a);
+    char until[SV_RFC3339_LEN + 1];
+
+    if (u->locked_until > 0)
+        sv_rfc3339(u->locked_until, until);
+    json_object_set_new(item, "locked", json_boolean(u->locked_until > 0));
+    json_object_set_new(item, "locked_until",
+                        u->locked_until > 0 ? json_string(until) : json_null());
+    json_object_set_new(item, "totp", json_boolean(u->totp));
+    json_object_set_new(item, "phone",
+                        u->has_phone ? json_string(u->phone_masked)
+                                     : json_null());
+    json_array_append_new(l->items, item);
+    l->last_id = sv_arena_strdup(l->arena, u->a->id);
 }
 
 static void
@@ -206,6 +218,7 @@ identity_http_users_list(struct sv_request *rq)
 {
     struct list_ctx *l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
     const char *cursor = sv_rq_query(rq, "cursor");
+    const char *q = sv_rq_query(rq, "q");
     json_t *body;
     enum sv_err rc;
 
@@ -222,9 +235,14 @@ identity_http_users_list(struct sv_request *rq)
             return;
         }
     }
+    if (q != NULL && (strlen(q) < 1 || strlen(q) > SV_ACCOUNT_QUERY_MAX ||
+                      !sv_utf8_valid(q, strlen(q)))) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "q");
+        return;
+    }
     l->items = json_array();
-    rc = sv_account_page(sv_rq_app(rq), l->s->tenant_id, l->after, l->limit,
-                         list_start, list_row, l, &l->more);
+    rc = sv_users_page(sv_rq_app(rq), l->s->tenant_id, l->s->tenant_slug, q,
+                       l->after, l->limit, list_start, list_row, l, &l->more);
     if (rc != SV_OK) {
         json_decref(l->items);
         sv_reply_error(rq, rc, NULL);

@@ -615,3 +615,93 @@ sv_account_create_with_phone(struct sv_app *app, const char *tenant_id,
     return sv_db_run_tenant_tx(app->db, "account_create", tenant_id, create_tx,
                                &cc);
 }
+
+/* ---- the admin's list of users ---- */
+
+/* Country code and the last four digits: "+86*******5678". */
+static void
+phone_mask(const char *phone, char out[SV_PHONE_MAX + 1])
+{
+    size_t len = strlen(phone);
+
+    for (size_t i = 0; i < len; i++)
+        out[i] = i < 3 || i + 4 >= len ? phone[i] : '*';
+    out[len] = '\0';
+}
+
+struct users_ctx {
+    struct sv_app *app;
+    const char *tenant_id, *tenant_slug, *q, *after_id;
+    int limit, n;
+    void (*start)(void *cls);
+    sv_user_row_fn row;
+    void *cls;
+    bool *more;
+    struct sv_account *accounts; /* limit of them */
+};
+
+static void
+users_collect(void *cls, const struct sv_account *a)
+{
+    struct users_ctx *x = cls;
+    if (x->n < x->limit)
+        x->accounts[x->n++] = *a;
+}
+
+static enum sv_err
+users_tx(struct sv_dbc *c, void *cls)
+{
+    struct users_ctx *x = cls;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    x->n = 0;
+    x->start(x->cls);
+    /* The page whole first, then each account's factors and lock (at most
+     * three indexed look-ups an account, limit accounts). */
+    rc = sv_account_list(c, x->tenant_id, x->q, x->after_id, x->limit,
+                         users_collect, x, x->more);
+    for (int i = 0; i < x->n && rc == SV_OK; i++) {
+        struct sv_user_view u = {.a = &x->accounts[i]};
+        char phone[SV_PHONE_MAX + 1];
+        struct sv_guard g;
+
+        rc = sv_totp_enrolled_tx(c, x->tenant_id, u.a->id, &u.totp);
+        if (rc == SV_OK)
+            rc = sv_phone_get_tx(c, x->tenant_id, u.a->id, phone, &u.has_phone);
+        if (rc != SV_OK)
+            break;
+        if (u.has_phone)
+            phone_mask(phone, u.phone_masked);
+        sodium_memzero(phone, sizeof phone);
+        /* AUTH-4: the lock is the name's (tenant slug + username). */
+        sv_guard_init(x->app, &g, x->tenant_slug, u.a->username, "", NULL);
+        rc = sv_guard_read(c, x->app, &g, now);
+        if (rc != SV_OK)
+            break;
+        u.locked_until = g.locked_until > now ? g.locked_until : 0;
+        x->row(x->cls, &u);
+    }
+    return rc;
+}
+
+enum sv_err
+sv_users_page(struct sv_app *app, const char *tenant_id,
+              const char *tenant_slug, const char *q, const char *after_id,
+              int limit, void (*start)(void *cls), sv_user_row_fn row,
+              void *cls, bool *more)
+{
+    struct users_ctx x = {app, tenant_id, tenant_slug, q,   after_id, limit,
+                          0,   start,     row,         cls, more,     NULL};
+    enum sv_err rc;
+
+    if (limit < 1 || limit > 1000)
+        return SV_E_FIELD_INVALID;
+    x.accounts = calloc((size_t)limit, sizeof *x.accounts);
+    if (x.accounts == NULL)
+        return SV_E_OVERLOADED;
+    rc = sv_db_run_tenant_ro(app->db, tenant_id, users_tx, &x);
+    sodium_memzero(x.accounts, (size_t)limit * sizeof *x.accounts);
+    free(x.accounts);
+    return rc;
+}

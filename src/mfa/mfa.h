@@ -145,4 +145,30 @@ SV_MUST_CHECK enum sv_err sv_account_create_with_phone(
     enum sv_role role, const char *email, const char *phone, const char *hash,
     const struct sv_actor *actor, struct sv_account *out);
 
+/* ---- the admin's list of users (GET /users) ---- */
+
+/** One account as the admin screen shows it; borrowed for the callback. */
+struct sv_user_view {
+    const struct sv_account *a;
+    bool totp;                           /* a confirmed authenticator */
+    bool has_phone;                      /* phone_masked is set */
+    char phone_masked[SV_PHONE_MAX + 1]; /* "+86*******5678" */
+    int64_t locked_until; /* AUTH-4: the name's lock (risk/); 0: none */
+};
+
+typedef void (*sv_user_row_fn)(void *cls, const struct sv_user_view *u);
+
+/**
+ * One page of tenant @p tenant_id's accounts (sv_account_list(): @p q,
+ * @p after_id, @p limit), each with its second factors and its lock, in
+ * one read transaction. @p start(cls) runs before the rows of each
+ * attempt. Composed here, above identity/ (accounts) and risk/ (locks),
+ * beside the factors it reads.
+ */
+SV_MUST_CHECK enum sv_err
+sv_users_page(struct sv_app *app, const char *tenant_id,
+              const char *tenant_slug, const char *q, const char *after_id,
+              int limit, void (*start)(void *cls), sv_user_row_fn row,
+              void *cls, bool *more);
+
 #endif

@@ -66,6 +66,7 @@ struct inbox_ctx {
     sv_inbox_row_fn row;
     void *cls;
     bool *more;
+    int64_t *unread;
 };
 
 static void
@@ -89,15 +90,64 @@ inbox_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     *ic->more = ic->n > ic->limit;
-    return SV_OK;
+    return sv_qs_ok(
+        inbox_store_unread(c, ic->tenant_id, ic->account_id, ic->unread));
 }
 
 enum sv_err
 sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
               const char *before_id, int limit, void (*start)(void *cls),
-              sv_inbox_row_fn row, void *cls, bool *more)
+              sv_inbox_row_fn row, void *cls, bool *more, int64_t *unread)
 {
     struct inbox_ctx ic = {tenant_id, account_id, before_id, limit, 0,
-                           start,     row,        cls,       more};
+                           start,     row,        cls,       more,  unread};
     return sv_db_run_tenant_ro(app->db, tenant_id, inbox_tx, &ic);
+}
+
+struct read_ctx {
+    const char *tenant_id, *account_id, *up_to;
+    int64_t *unread;
+};
+
+static enum sv_err
+unread_tx(struct sv_dbc *c, void *cls)
+{
+    struct read_ctx *r = cls;
+    return sv_qs_ok(
+        inbox_store_unread(c, r->tenant_id, r->account_id, r->unread));
+}
+
+enum sv_err
+sv_inbox_unread(struct sv_app *app, const char *tenant_id,
+                const char *account_id, int64_t *unread)
+{
+    struct read_ctx r = {tenant_id, account_id, NULL, unread};
+    return sv_db_run_tenant_ro(app->db, tenant_id, unread_tx, &r);
+}
+
+static enum sv_err
+mark_read_tx(struct sv_dbc *c, void *cls)
+{
+    struct read_ctx *r = cls;
+    enum sv_qs qs;
+
+    if (r->up_to != NULL) {
+        qs = inbox_store_find(c, r->tenant_id, r->account_id, r->up_to);
+        if (qs != SV_QS_ONE)
+            return sv_qs_found(qs);
+    }
+    qs = inbox_store_mark_read(c, r->tenant_id, r->account_id, r->up_to,
+                               sv_now_ms());
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return unread_tx(c, r);
+}
+
+enum sv_err
+sv_inbox_mark_read(struct sv_app *app, const char *tenant_id,
+                   const char *account_id, const char *up_to, int64_t *unread)
+{
+    struct read_ctx r = {tenant_id, account_id, up_to, unread};
+    return sv_db_run_tenant_tx(app->db, "inbox_mark_read", tenant_id,
+                               mark_read_tx, &r);
 }

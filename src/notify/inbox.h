@@ -33,6 +33,7 @@ struct sv_inbox_item {
     const char *title;
     const char *body;
     int64_t created_at;
+    bool read; /* AUTH-7: its owner marked it seen */
 };
 
 typedef void (*sv_inbox_row_fn)(void *cls, const struct sv_inbox_item *m);
@@ -41,11 +42,29 @@ typedef void (*sv_inbox_row_fn)(void *cls, const struct sv_inbox_item *m);
  * One page of the account's inbox, newest first, after @p before_id (the
  * last id of the previous page; NULL: from the newest). @p start(cls) runs
  * before the rows of each attempt, then @p row for each message; *more
- * tells whether another page follows.
+ * tells whether another page follows, *unread how many of all the
+ * account's items are unread (read in the same transaction).
  */
 SV_MUST_CHECK enum sv_err
 sv_inbox_page(struct sv_app *app, const char *tenant_id, const char *account_id,
               const char *before_id, int limit, void (*start)(void *cls),
-              sv_inbox_row_fn row, void *cls, bool *more);
+              sv_inbox_row_fn row, void *cls, bool *more, int64_t *unread);
+
+/** How many of the account's items are unread (one indexed count). */
+SV_MUST_CHECK enum sv_err sv_inbox_unread(struct sv_app *app,
+                                          const char *tenant_id,
+                                          const char *account_id,
+                                          int64_t *unread);
+
+/**
+ * AUTH-7 "notices seen": mark the account's items up to and including
+ * @p up_to (NULL: all of them) read, in one transaction; *unread gets what
+ * is left. Only the account's own items: @p up_to of anyone else, or of no
+ * one, is SV_E_NOT_FOUND. Not audited: it changes what the console shows,
+ * nothing the account may do.
+ */
+SV_MUST_CHECK enum sv_err
+sv_inbox_mark_read(struct sv_app *app, const char *tenant_id,
+                   const char *account_id, const char *up_to, int64_t *unread);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
 #include <zxcvbn.h>
 
 #include "core/util.h"
@@ -172,41 +173,134 @@ contains_word(const char *pw, const char *word)
     return word != NULL && strlen(word) >= 3 && sv_contains_ci(pw, word);
 }
 
+static void
+length_limits(const struct sv_pw_policy *pol, size_t *min, size_t *max)
+{
+    *min = pol->kind == SV_PWPOL_NIST ? 8 : 6;
+    *max = pol->kind == SV_PWPOL_NIST ? 64 : 20;
+}
+
+/* Composition (default policy): 2+ of lower, upper, digit, symbol. */
+static bool
+enough_classes(const char *pw, size_t len)
+{
+    bool lower = false, upper = false, digit = false, symbol = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)pw[i];
+        if (c >= 'a' && c <= 'z')
+            lower = true;
+        else if (c >= 'A' && c <= 'Z')
+            upper = true;
+        else if (c >= '0' && c <= '9')
+            digit = true;
+        else
+            symbol = true; /* punctuation, space, non-ASCII */
+    }
+    return lower + upper + digit + symbol >= 2;
+}
+
+static bool
+has_context(const struct sv_pw_context *ctx, const char *pw)
+{
+    char local[256];
+
+    if (ctx->email != NULL)
+        email_local(ctx->email, local, sizeof local);
+    return contains_word(pw, ctx->username) ||
+           contains_word(pw, ctx->tenant_slug) ||
+           contains_word(pw, ctx->tenant_name) ||
+           (ctx->email != NULL && contains_word(pw, local));
+}
+
+size_t
+sv_policy_rules(const struct sv_pw_policy *pol,
+                struct sv_pw_rule out[SV_PW_RULES_MAX])
+{
+    size_t min, max, n = 0;
+
+    length_limits(pol, &min, &max);
+    out[n++] = (struct sv_pw_rule){"length", (int)min, (int)max};
+    if (pol->kind == SV_PWPOL_DEFAULT)
+        out[n++] = (struct sv_pw_rule){"classes", 2, -1};
+    out[n++] = (struct sv_pw_rule){"no_context", -1, -1};
+    out[n++] = (struct sv_pw_rule){"not_common", -1, -1};
+    out[n++] = (struct sv_pw_rule){"score", pol->min_score, -1};
+    return n;
+}
+
+void
+sv_policy_report(const struct sv_pw_policy *pol,
+                 const struct sv_pw_context *ctx, const char *pw, size_t len,
+                 struct sv_pw_report *out)
+{
+    size_t min, max, chars = sv_utf8_len(pw, len), cut = 0, n = 0;
+    char head[SV_PW_SCORE_MAX_BYTES + 1];
+
+    memset(out, 0, sizeof *out);
+    length_limits(pol, &min, &max);
+    /* The first `max` characters: all of any password the length rule
+     * lets through (so the score is the real change's), and no more. */
+    while (cut < len && cut < SV_PW_SCORE_MAX_BYTES) {
+        if (((unsigned char)pw[cut] & 0xc0) != 0x80 && n++ == max)
+            break; /* the first byte of character max + 1 */
+        cut++;
+    }
+    while (cut > 0 && cut < len && ((unsigned char)pw[cut] & 0xc0) == 0x80)
+        cut--; /* never inside a character */
+    memcpy(head, pw, cut);
+    head[cut] = '\0';
+    out->score = sv_policy_score(ctx, head);
+    sodium_memzero(head, sizeof head); /* a copy of the password */
+    out->n_rules = sv_policy_rules(pol, out->rules);
+    for (size_t i = 0; i < out->n_rules; i++) {
+        const char *r = out->rules[i].rule;
+        if (strcmp(r, "length") == 0)
+            out->ok[i] = chars >= min && chars <= max;
+        else if (strcmp(r, "classes") == 0)
+            out->ok[i] = enough_classes(pw, len);
+        else if (strcmp(r, "no_context") == 0)
+            out->ok[i] = !has_context(ctx, pw);
+        else if (strcmp(r, "not_common") == 0)
+            out->ok[i] = !blocklisted(pw, len);
+        else
+            out->ok[i] = out->score >= pol->min_score;
+    }
+    /* The first rule that refuses, as sv_policy_check() answers (whose
+     * checks these are, in its order; the score is the same: a password
+     * the cut shortens already fails the length). */
+    out->verdict = SV_OK;
+    for (size_t i = 0; i < out->n_rules && out->verdict == SV_OK; i++) {
+        const char *r = out->rules[i].rule;
+        if (out->ok[i])
+            continue;
+        if (strcmp(r, "length") == 0)
+            out->verdict =
+                chars < min ? SV_E_PASSWORD_TOO_SHORT : SV_E_PASSWORD_TOO_LONG;
+        else if (strcmp(r, "classes") == 0)
+            out->verdict = SV_E_PASSWORD_TOO_SIMPLE;
+        else if (strcmp(r, "no_context") == 0)
+            out->verdict = SV_E_PASSWORD_CONTAINS_PERSONAL;
+        else if (strcmp(r, "not_common") == 0)
+            out->verdict = SV_E_PASSWORD_COMMON;
+        else
+            out->verdict = SV_E_PASSWORD_TOO_WEAK;
+    }
+}
+
 enum sv_err
 sv_policy_check(const struct sv_pw_policy *pol, const struct sv_pw_context *ctx,
                 const char *pw, size_t len)
 {
-    size_t chars = sv_utf8_len(pw, len);
-    size_t min = pol->kind == SV_PWPOL_NIST ? 8 : 6;
-    size_t max = pol->kind == SV_PWPOL_NIST ? 64 : 20;
-    char local[256];
+    size_t chars = sv_utf8_len(pw, len), min, max;
 
+    length_limits(pol, &min, &max);
     if (chars < min)
         return SV_E_PASSWORD_TOO_SHORT;
     if (chars > max)
         return SV_E_PASSWORD_TOO_LONG;
-    if (pol->kind == SV_PWPOL_DEFAULT) {
-        bool lower = false, upper = false, digit = false, symbol = false;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)pw[i];
-            if (c >= 'a' && c <= 'z')
-                lower = true;
-            else if (c >= 'A' && c <= 'Z')
-                upper = true;
-            else if (c >= '0' && c <= '9')
-                digit = true;
-            else
-                symbol = true; /* punctuation, space, non-ASCII */
-        }
-        if (lower + upper + digit + symbol < 2)
-            return SV_E_PASSWORD_TOO_SIMPLE;
-    }
-    if (ctx->email != NULL)
-        email_local(ctx->email, local, sizeof local);
-    if (contains_word(pw, ctx->username) ||
-        contains_word(pw, ctx->tenant_slug) ||
-        contains_word(pw, ctx->tenant_name) ||
-        (ctx->email != NULL && contains_word(pw, local)))
+    if (pol->kind == SV_PWPOL_DEFAULT && !enough_classes(pw, len))
+        return SV_E_PASSWORD_TOO_SIMPLE;
+    if (has_context(ctx, pw))
         return SV_E_PASSWORD_CONTAINS_PERSONAL;
     if (blocklisted(pw, len))
         return SV_E_PASSWORD_COMMON;

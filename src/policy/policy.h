@@ -50,6 +50,47 @@ void sv_policy_free_blocklist(void);
 /** zxcvbn score 0..4 of @p pw given @p ctx's words. */
 int sv_policy_score(const struct sv_pw_context *ctx, const char *pw);
 
+/** One rule in force; min/max -1 where the rule has none. */
+struct sv_pw_rule {
+    const char *rule; /* "length", "classes", "no_context", "not_common",
+                         "score" */
+    int min, max;
+};
+
+#define SV_PW_RULES_MAX 5
+
+/** The rules of @p pol, in the order they are checked; returns how many. */
+size_t sv_policy_rules(const struct sv_pw_policy *pol,
+                       struct sv_pw_rule out[SV_PW_RULES_MAX]);
+
+/*
+ * zxcvbn's work grows with the length: the check as you type scores the
+ * policy's longest length in characters (20 or 64), at most this many
+ * bytes (64 characters of 4 bytes); a longer password fails the length rule
+ * anyway.
+ */
+#define SV_PW_SCORE_MAX_BYTES 256
+
+/** Every rule's verdict on one password (the check as you type). */
+struct sv_pw_report {
+    enum sv_err verdict; /* what sv_policy_check() answers */
+    int score;           /* zxcvbn 0..4 */
+    size_t n_rules;
+    struct sv_pw_rule rules[SV_PW_RULES_MAX];
+    bool ok[SV_PW_RULES_MAX];
+};
+
+/**
+ * Check @p pw against each rule of @p pol, every rule (not only up to the
+ * first refusal). The score counts the policy's longest length in
+ * characters at most (and SV_PW_SCORE_MAX_BYTES bytes). Nothing is kept: the
+ * caller wipes
+ * @p pw.
+ */
+void sv_policy_report(const struct sv_pw_policy *pol,
+                      const struct sv_pw_context *ctx, const char *pw,
+                      size_t len, struct sv_pw_report *out);
+
 /**
  * Check @p pw (@p len bytes of UTF-8) against @p pol. SV_OK or the
  * SV_E_PASSWORD_* code naming the first rule that refused it.

@@ -220,11 +220,11 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
     test('10. GET /me/inbox: newest first, paged with next_cursor, the security notices of steps 5-9', async () => {
         const r = await srv.api('GET', '/me/inbox?limit=2', { token: tok.bob });
         expectStatus(r, 200);
-        expectKeys(r.json, ['items', 'next_cursor'], 'inbox page');
+        expectKeys(r.json, ['items', 'next_cursor', 'unread'], 'inbox page');
         assert.equal(r.json.items.length, 2);
         assert.equal(typeof r.json.next_cursor, 'string');
         for (const m of r.json.items) {
-            expectKeys(m, ['id', 'kind', 'title', 'body', 'created_at'], 'inbox item');
+            expectKeys(m, ['id', 'kind', 'title', 'body', 'created_at', 'read'], 'inbox item');
             assert.match(m.id, UUID_RE);
             expectTime(m.created_at, 'created_at');
         }

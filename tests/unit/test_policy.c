@@ -176,6 +176,88 @@ test_policy_load_blocklist_file(void **state)
     sv_policy_set_blocklist(common, 3);
 }
 
+/* The check as you type: the same verdict as sv_policy_check, and each
+ * rule's own verdict. */
+static void
+test_policy_report_matches_check(void **state)
+{
+    static const char *const pws[] = {
+        "Xk9#mQ2v!Lp7",
+        "Ab1!",
+        "Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!",
+        "abcdefghijkl",
+        "xxALICE99xx",
+        "Acme-9-Qzvt",
+        "password1",
+        "abc123",
+        "smith-Q7z!",
+        "abcdefghijklmnopqrstuvwxyz-long-but-simple",
+    };
+    (void)state;
+    for (int kind = SV_PWPOL_DEFAULT; kind <= SV_PWPOL_NIST; kind++) {
+        for (int score = 0; score <= 4; score += 2) {
+            struct sv_pw_policy pol = {(enum sv_pw_policy_kind)kind, score};
+            for (size_t i = 0; i < sizeof pws / sizeof pws[0]; i++) {
+                struct sv_pw_report r;
+                size_t fails = 0;
+                sv_policy_report(&pol, &ctx, pws[i], strlen(pws[i]), &r);
+                assert_int_equal(r.verdict, sv_policy_check(&pol, &ctx, pws[i],
+                                                            strlen(pws[i])));
+                if (r.ok[0]) /* longer ones: only the head is scored */
+                    assert_int_equal(r.score, sv_policy_score(&ctx, pws[i]));
+                for (size_t k = 0; k < r.n_rules; k++)
+                    fails += !r.ok[k];
+                assert_int_equal(fails == 0, r.verdict == SV_OK);
+            }
+        }
+    }
+}
+
+static void
+test_policy_rules_in_force(void **state)
+{
+    struct sv_pw_policy def = {SV_PWPOL_DEFAULT, 2}, nist = {SV_PWPOL_NIST, 3};
+    struct sv_pw_rule r[SV_PW_RULES_MAX];
+    (void)state;
+    assert_int_equal(sv_policy_rules(&def, r), 5);
+    assert_string_equal(r[0].rule, "length");
+    assert_int_equal(r[0].min, 6);
+    assert_int_equal(r[0].max, 20);
+    assert_string_equal(r[1].rule, "classes");
+    assert_string_equal(r[4].rule, "score");
+    assert_int_equal(r[4].min, 2);
+    assert_int_equal(sv_policy_rules(&nist, r), 4);
+    assert_int_equal(r[0].min, 8);
+    assert_int_equal(r[0].max, 64);
+    assert_string_equal(r[1].rule, "no_context");
+    assert_int_equal(r[3].min, 3);
+}
+
+/* Over the policy's longest length only the head is scored, cut between
+ * characters; the verdict is the length's. */
+static void
+test_policy_report_caps_scoring(void **state)
+{
+    struct sv_pw_policy pol = {SV_PWPOL_NIST, 2};
+    struct sv_pw_report r;
+    char pw[1025];
+    (void)state;
+    for (size_t i = 0; i + 2 <= 1024; i += 2)
+        memcpy(pw + i, "\xc3\xa9", 2); /* é */
+    pw[1024] = '\0';
+    sv_policy_report(&pol, &ctx, pw, 1024, &r);
+    assert_int_equal(r.verdict, SV_E_PASSWORD_TOO_LONG);
+    assert_false(r.ok[0]);
+    pw[64 * 2] = '\0'; /* NIST: 64 characters */
+    assert_int_equal(r.score, sv_policy_score(&ctx, pw));
+    memset(pw, 'q', 30);
+    pw[30] = '\0'; /* default: 20 characters */
+    pol.kind = SV_PWPOL_DEFAULT;
+    sv_policy_report(&pol, &ctx, pw, 30, &r);
+    pw[20] = '\0';
+    assert_int_equal(r.score, sv_policy_score(&ctx, pw));
+}
+
 int
 main(void)
 {
@@ -192,6 +274,9 @@ main(void)
         cmocka_unit_test(test_policy_score_uses_context),
         cmocka_unit_test(test_policy_kind_parse),
         cmocka_unit_test(test_policy_load_blocklist_file),
+        cmocka_unit_test(test_policy_report_matches_check),
+        cmocka_unit_test(test_policy_rules_in_force),
+        cmocka_unit_test(test_policy_report_caps_scoring),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,101 @@
+/* GET and PATCH /admin/settings: see tenant_http.h. */
+#include "directory/tenant_http.h"
+
+#include <string.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "core/json.h"
+#include "directory/tenant.h"
+#include "identity/identity.h"
+#include "identity/identity_http.h"
+
+static json_t *
+settings_json(const struct sv_tenant *t)
+{
+    struct sv_pw_rule rules[SV_PW_RULES_MAX];
+    size_t n = sv_policy_rules(&t->policy, rules);
+    json_t *arr = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_pack("{s:s}", "rule", rules[i].rule);
+        if (rules[i].min >= 0)
+            json_object_set_new(r, "min", json_integer(rules[i].min));
+        if (rules[i].max >= 0)
+            json_object_set_new(r, "max", json_integer(rules[i].max));
+        json_array_append_new(arr, r);
+    }
+    return json_pack("{s:b, s:s, s:i, s:o}", "require_mfa", t->require_mfa,
+                     "password_policy", sv_policy_kind_name(t->policy.kind),
+                     "password_min_score", t->policy.min_score, "rules", arr);
+}
+
+static void
+reply_settings(struct sv_request *rq, enum sv_err rc, const char *field,
+               const struct sv_tenant *t)
+{
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, field);
+    else
+        sv_reply_json(rq, 200, settings_json(t));
+}
+
+void
+tenant_http_settings_get(struct sv_request *rq)
+{
+    struct sv_tenant t;
+    enum sv_err rc =
+        sv_tenant_get(sv_rq_app(rq)->db, sv_rq_session(rq)->tenant_id, &t);
+    reply_settings(rq, rc, NULL, &t);
+}
+
+static bool
+check_policy(const char *s, size_t len)
+{
+    enum sv_pw_policy_kind k;
+    (void)len;
+    return sv_policy_kind_parse(s, &k);
+}
+
+void
+tenant_http_settings_update(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_tenant_policy_change chg = {0};
+    const char *policy = NULL, *bad;
+    int64_t score = 0;
+    const struct sv_field spec[] = {
+        {.name = "require_mfa",
+         .type = SV_FT_BOOL,
+         .out = &chg.require_mfa,
+         .present = &chg.set_require_mfa},
+        SV_F_STR_OPT("password_policy", &policy, 1, 16, check_policy),
+        {.name = "password_min_score",
+         .type = SV_FT_INT,
+         .out = &score,
+         .min = 0,
+         .max = 4,
+         .present = &chg.set_min_score},
+        SV_F_END,
+    };
+    struct sv_tenant t;
+    enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
+
+    if (rc == SV_OK && !chg.set_require_mfa && policy == NULL &&
+        !chg.set_min_score) {
+        rc = SV_E_FIELD_MISSING; /* nothing to change */
+        bad = "require_mfa";
+    }
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, bad);
+        return;
+    }
+    chg.set_kind = policy != NULL && sv_policy_kind_parse(policy, &chg.kind);
+    chg.min_score = (int)score;
+    rc = sv_tenant_policy_update(sv_rq_app(rq)->db, s->tenant_id, &chg, &actor,
+                                 &t);
+    reply_settings(rq, rc,
+                   rc == SV_E_FIELD_INVALID ? "password_min_score" : NULL, &t);
+}
