@@ -93,6 +93,8 @@ const struct sv_route sv_routes[] = {
      SV_AUTH_ADMIN, B, 0, {0}},
     {"GET", "/api/v1/users", identity_http_users_list,
      SV_AUTH_ADMIN, 0, 0, {"limit", "cursor", "q"}},
+    {"GET", "/api/v1/users/{id}", identity_http_users_get,
+     SV_AUTH_ADMIN, 0, 0, {0}},
     {"POST", "/api/v1/users/{id}/reset-password", identity_http_users_reset,
      SV_AUTH_ADMIN, B | OPT, 1024, {0}},
     {"GET", "/api/v1/audit/events", audit_http_list,
@@ -100,6 +102,8 @@ const struct sv_route sv_routes[] = {
     {"GET", "/api/v1/audit/export", audit_http_export,
      SV_AUTH_ADMIN, 0, 0, {"action", "actor", "result", "since", "until"}},
     /* ---- second factors, phone, inbox, reset (mfa_http.c) ---- */
+    {"GET", "/api/v1/me/factors", mfa_http_my_factors,
+     SV_AUTH_SESSION, SV_ROUTE_MFA_OK, 0, {0}},
     {"POST", "/api/v1/me/totp", mfa_http_totp_start,
      SV_AUTH_SESSION, B | OPT | SV_ROUTE_MFA_OK, 1024, {0}},
     {"POST", "/api/v1/me/totp/confirm", mfa_http_totp_confirm,

@@ -17,6 +17,7 @@ void identity_http_my_session_revoke(struct sv_request *rq);
 void identity_http_my_sessions_revoke_others(struct sv_request *rq);
 void identity_http_users_create(struct sv_request *rq);
 void identity_http_users_list(struct sv_request *rq);
+void identity_http_users_get(struct sv_request *rq);
 void identity_http_users_reset(struct sv_request *rq);
 void identity_http_users_update(struct sv_request *rq);
 

@@ -174,10 +174,10 @@ struct list_ctx {
     bool more;
 };
 
-static void
-list_row(void *cls, const struct sv_user_view *u)
+/* An account with its factors and lock, as the admin screens show it. */
+static json_t *
+user_json(const struct sv_user_view *u)
 {
-    struct list_ctx *l = cls;
     json_t *item = account_json(u->a);
     char until[SV_RFC3339_LEN + 1];
 
@@ -190,7 +190,14 @@ list_row(void *cls, const struct sv_user_view *u)
     json_object_set_new(item, "phone",
                         u->has_phone ? json_string(u->phone_masked)
                                      : json_null());
-    json_array_append_new(l->items, item);
+    return item;
+}
+
+static void
+list_row(void *cls, const struct sv_user_view *u)
+{
+    struct list_ctx *l = cls;
+    json_array_append_new(l->items, user_json(u));
     l->last_id = sv_arena_strdup(l->arena, u->a->id);
 }
 
@@ -253,6 +260,29 @@ identity_http_users_list(struct sv_request *rq)
         l->more && l->last_id
             ? json_string(sv_cursor_encode(sv_rq_arena(rq), "u", l->last_id))
             : json_null());
+    sv_reply_json(rq, 200, body);
+}
+
+/* ---- GET /users/{id} ---- */
+
+static void
+get_row(void *cls, const struct sv_user_view *u)
+{
+    *(json_t **)cls = user_json(u);
+}
+
+void
+identity_http_users_get(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    json_t *body = NULL;
+    enum sv_err rc = sv_user_get(sv_rq_app(rq), s->tenant_id, s->tenant_slug,
+                                 sv_rq_param(rq, 0), get_row, &body);
+    if (rc != SV_OK) {
+        json_decref(body);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
     sv_reply_json(rq, 200, body);
 }
 

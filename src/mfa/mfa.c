@@ -629,6 +629,33 @@ phone_mask(const char *phone, char out[SV_PHONE_MAX + 1])
     out[len] = '\0';
 }
 
+/* @p u's factors and lock, for its account u->a (at most three indexed
+ * look-ups). */
+static enum sv_err
+user_view_tx(struct sv_dbc *c, struct sv_app *app, const char *tenant_id,
+             const char *tenant_slug, int64_t now, struct sv_user_view *u)
+{
+    char phone[SV_PHONE_MAX + 1];
+    struct sv_guard g;
+    enum sv_err rc;
+
+    rc = sv_totp_enrolled_tx(c, tenant_id, u->a->id, &u->totp);
+    if (rc == SV_OK)
+        rc = sv_phone_get_tx(c, tenant_id, u->a->id, phone, &u->has_phone);
+    if (rc != SV_OK)
+        return rc;
+    if (u->has_phone)
+        phone_mask(phone, u->phone_masked);
+    sodium_memzero(phone, sizeof phone);
+    /* AUTH-4: the lock is the name's (tenant slug + username). */
+    sv_guard_init(app, &g, tenant_slug, u->a->username, "", NULL);
+    rc = sv_guard_read(c, app, &g, now);
+    if (rc != SV_OK)
+        return rc;
+    u->locked_until = g.locked_until > now ? g.locked_until : 0;
+    return SV_OK;
+}
+
 struct users_ctx {
     struct sv_app *app;
     const char *tenant_id, *tenant_slug, *q, *after_id;
@@ -663,24 +690,9 @@ users_tx(struct sv_dbc *c, void *cls)
                          users_collect, x, x->more);
     for (int i = 0; i < x->n && rc == SV_OK; i++) {
         struct sv_user_view u = {.a = &x->accounts[i]};
-        char phone[SV_PHONE_MAX + 1];
-        struct sv_guard g;
-
-        rc = sv_totp_enrolled_tx(c, x->tenant_id, u.a->id, &u.totp);
+        rc = user_view_tx(c, x->app, x->tenant_id, x->tenant_slug, now, &u);
         if (rc == SV_OK)
-            rc = sv_phone_get_tx(c, x->tenant_id, u.a->id, phone, &u.has_phone);
-        if (rc != SV_OK)
-            break;
-        if (u.has_phone)
-            phone_mask(phone, u.phone_masked);
-        sodium_memzero(phone, sizeof phone);
-        /* AUTH-4: the lock is the name's (tenant slug + username). */
-        sv_guard_init(x->app, &g, x->tenant_slug, u.a->username, "", NULL);
-        rc = sv_guard_read(c, x->app, &g, now);
-        if (rc != SV_OK)
-            break;
-        u.locked_until = g.locked_until > now ? g.locked_until : 0;
-        x->row(x->cls, &u);
+            x->row(x->cls, &u);
     }
     return rc;
 }
@@ -704,4 +716,36 @@ sv_users_page(struct sv_app *app, const char *tenant_id,
     sodium_memzero(x.accounts, (size_t)limit * sizeof *x.accounts);
     free(x.accounts);
     return rc;
+}
+
+struct user_get_ctx {
+    struct sv_app *app;
+    const char *tenant_id, *tenant_slug, *id;
+    sv_user_row_fn row;
+    void *cls;
+};
+
+static enum sv_err
+user_get_tx(struct sv_dbc *c, void *cls)
+{
+    struct user_get_ctx *x = cls;
+    struct sv_account a;
+    struct sv_user_view u = {.a = &a};
+    enum sv_err rc = sv_account_find(c, x->tenant_id, x->id, &a);
+
+    if (rc == SV_OK)
+        rc = user_view_tx(c, x->app, x->tenant_id, x->tenant_slug, sv_now_ms(),
+                          &u);
+    if (rc == SV_OK)
+        x->row(x->cls, &u);
+    sodium_memzero(&a, sizeof a);
+    return rc;
+}
+
+enum sv_err
+sv_user_get(struct sv_app *app, const char *tenant_id, const char *tenant_slug,
+            const char *id, sv_user_row_fn row, void *cls)
+{
+    struct user_get_ctx x = {app, tenant_id, tenant_slug, id, row, cls};
+    return sv_db_run_tenant_ro(app->db, tenant_id, user_get_tx, &x);
 }

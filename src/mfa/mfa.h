@@ -171,4 +171,12 @@ sv_users_page(struct sv_app *app, const char *tenant_id,
               int limit, void (*start)(void *cls), sv_user_row_fn row,
               void *cls, bool *more);
 
+/**
+ * Account @p id of tenant @p tenant_id as sv_users_page() shows it: @p row
+ * is called once. SV_E_NOT_FOUND when the tenant has no such account.
+ */
+SV_MUST_CHECK enum sv_err sv_user_get(struct sv_app *app, const char *tenant_id,
+                                      const char *tenant_slug, const char *id,
+                                      sv_user_row_fn row, void *cls);
+
 #endif

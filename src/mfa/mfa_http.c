@@ -130,3 +130,26 @@ mfa_http_totp_delete(struct sv_request *rq)
     else
         sv_reply_empty(rq, 204);
 }
+
+static void
+factors_row(void *cls, const struct sv_user_view *u)
+{
+    *(json_t **)cls =
+        json_pack("{s:b, s:o}", "totp", u->totp, "phone",
+                  u->has_phone ? json_string(u->phone_masked) : json_null());
+}
+
+void
+mfa_http_my_factors(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    json_t *body = NULL;
+    enum sv_err rc = sv_user_get(sv_rq_app(rq), s->tenant_id, s->tenant_slug,
+                                 s->account_id, factors_row, &body);
+    if (rc != SV_OK) {
+        json_decref(body);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(rq, 200, body);
+}

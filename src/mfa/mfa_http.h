@@ -10,5 +10,8 @@ void mfa_http_totp_start(struct sv_request *rq);
 void mfa_http_totp_confirm(struct sv_request *rq);
 /* DELETE /me/totp */
 void mfa_http_totp_delete(struct sv_request *rq);
+/* GET /me/factors: the caller's second factors (an authenticator, the
+ * masked bound phone) for the account screen. */
+void mfa_http_my_factors(struct sv_request *rq);
 
 #endif

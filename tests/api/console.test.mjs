@@ -368,6 +368,37 @@ describe('console: inbox read state, settings, password check, users list', () =
         assert.deepEqual(all.items.map((u) => u.username).sort(), ['alina', 'olga']);
     });
 
+    test('14b. GET /users/{id}: one account as the list shows it; another tenant\'s id 404; members 403', async () => {
+        const list = Object.fromEntries((await users()).items.map((u) => [u.username, u]));
+        for (const name of ['alice', 'bob']) {
+            const r = await srv.api('GET', `/users/${list[name].id}`, { token: tok.boss });
+            expectStatus(r, 200);
+            expectKeys(r.json, USER_KEYS, name);
+            assert.deepEqual(r.json, list[name], `${name} as listed`);
+        }
+        assert.equal(list.alice.phone, '+86*******5678');
+        expectError(await srv.api('GET', `/users/${list.alice.id}`, { token: tok.olga }), 404, 'not_found');
+        expectError(await srv.api('GET', `/users/${randomUUID()}`, { token: tok.boss }), 404, 'not_found');
+        expectError(await srv.api('GET', '/users/not-a-uuid', { token: tok.boss }), 404, 'not_found');
+        expectError(await srv.api('GET', `/users/${list.bob.id}`, { token: tok.alice }), 403, 'forbidden');
+        expectError(await srv.api('GET', `/users/${list.bob.id}`), 401, 'unauthenticated');
+    });
+
+    test('14c. GET /me/factors: the caller\'s authenticator and masked phone, nobody else\'s', async () => {
+        const mine = async (token) => {
+            const r = await srv.api('GET', '/me/factors', { token });
+            expectStatus(r, 200);
+            expectKeys(r.json, ['totp', 'phone'], 'factors');
+            return r.json;
+        };
+        assert.deepEqual(await mine(tok.alice), { totp: false, phone: '+86*******5678' });
+        assert.deepEqual(await mine(tok.bob), { totp: true, phone: null });
+        assert.deepEqual(await mine(tok.olga), { totp: false, phone: null });
+        const raw = await srv.api('GET', '/me/factors', { token: tok.alice });
+        assert.ok(!raw.text.includes('13812345678'), 'the number never leaves unmasked');
+        expectError(await srv.api('GET', '/me/factors'), 401, 'unauthenticated');
+    });
+
     test('15. no password the suite checked is in the server\'s log', () => {
         srv.checkLogsClean();
         srv.checkResponses();
