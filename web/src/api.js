@@ -94,6 +94,9 @@ export async function call(method, path, opts = {}) {
     throw e;
 }
 
+/** The URL of an API GET for a plain link (a download the browser streams). */
+export const url = (path, params) => API + path + query(params);
+
 export const get = (path, opts) => call('GET', path, opts);
 export const post = (path, body, opts) => call('POST', path, { ...opts, body: body ?? {} });
 export const patch = (path, body, opts) => call('PATCH', path, { ...opts, body });

@@ -133,12 +133,15 @@ export function Form({ onSubmit, busy, children, testid, label, class: cls }) {
  */
 export function Page({ title, testid, children, actions }) {
     const ref = useRef(null);
+    // The focus moves once, when the screen opens (not when its title
+    // changes after its data arrives: that would pull the focus from
+    // someone already working on it).
     useEffect(() => {
-        document.title = `${title} · Salesvault`;
         if (ref.current) ref.current.focus({ preventScroll: false });
         // The first screen drawn: bench/console.mjs reads this mark.
         if (performance.getEntriesByName('sv:console-ready').length === 0) performance.mark('sv:console-ready');
-    }, [title]);
+    }, []);
+    useEffect(() => { document.title = `${title} · Salesvault`; }, [title]);
     return html`<section class="page" data-testid=${testid} aria-labelledby="page-title">
         <div class="page-head">
             <h1 id="page-title" tabIndex="-1" ref=${ref}>${title}</h1>
@@ -210,7 +213,9 @@ export function ConfirmButton({ label, question, onConfirm, testid, busy, name }
 
 /**
  * A secret shown once (a temporary password, recovery codes): selectable
- * text, a copy button and a download as a text file.
+ * text, a copy button and, with a filename, a download as a text file. Give
+ * a filename only for what the person must keep (recovery codes), never for
+ * a password to pass on: a file in Downloads outlives its use.
  */
 export function ShownOnce({ title, text, filename, testid = 'secret' }) {
     const [copied, setCopied] = useState('');

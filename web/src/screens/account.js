@@ -1,6 +1,6 @@
-// My account: who I am (GET /me, asked again on open so the authenticator
-// and phone lines are current) and the change of my own password, with the
-// tenant's policy shown as one types (password.js).
+// My account: who I am (GET /me), my second factors (GET /me/factors: the
+// authenticator and the masked bound phone) and the change of my own
+// password, with the tenant's policy shown as one types (password.js).
 import { get } from '../api.js';
 import { has, t } from '../i18n.js';
 import { PasswordFields } from '../password.js';
@@ -17,7 +17,9 @@ export const YesNo = ({ value, yes, no, testid }) => html`<span class=${`tag ${v
 export function Profile() {
     const ctx = useMe();
     const load = useLoad(() => get('/me'), []);
+    const factors = useLoad(() => get('/me/factors'), []);
     const me = load.data || ctx.me;
+    const f = factors.data;
 
     const changed = () => {
         if (ctx.setFlash) ctx.setFlash({ text: t('password.changed'), kind: 'info', code: 'password_changed' });
@@ -26,7 +28,7 @@ export function Profile() {
     };
 
     return html`<${Page} title=${t('nav.account')} testid="page-account">
-        <${ErrorBox} error=${load.error} testid="account-error" />
+        <${ErrorBox} error=${load.error || factors.error} testid="account-error" />
         ${me && html`<section class="panel" aria-labelledby="account-who" data-testid="account-profile">
             <h2 id="account-who">${t('account.profile')}</h2>
             <dl class="props">
@@ -38,17 +40,16 @@ export function Profile() {
                 <dd data-testid="account-role" data-role=${me.role}>${roleName(me.role)}</dd>
                 <dt>${t('account.email')}</dt>
                 <dd data-testid="account-email">${me.email || html`<span class="muted">${t('common.none')}</span>`}</dd>
-                ${'phone' in me && html`
+                ${f && html`
                     <dt>${t('account.phone')}</dt>
-                    <dd data-testid="account-phone">${me.phone
-                        ? html`<span>${me.phone}</span>`
-                        : html`<span class="muted">${t('account.no_phone')}</span>`}</dd>`}
-                ${typeof me.totp === 'boolean' && html`
+                    <dd data-testid="account-phone">${f.phone
+                        ? html`<span>${f.phone}</span>`
+                        : html`<span class="muted">${t('account.no_phone')}</span>`}</dd>
                     <dt>${t('account.authenticator')}</dt>
                     <dd class="row">
-                        <${YesNo} value=${me.totp} yes=${t('account.totp_on')} no=${t('account.totp_off')} testid="account-totp" />
+                        <${YesNo} value=${f.totp} yes=${t('account.totp_on')} no=${t('account.totp_off')} testid="account-totp" />
                         <a href="#/account/authenticator" data-testid="account-totp-link">
-                            ${me.totp ? t('account.totp_manage') : t('account.totp_setup')}</a>
+                            ${f.totp ? t('account.totp_manage') : t('account.totp_setup')}</a>
                     </dd>`}
                 <dt>${t('account.created')}</dt>
                 <dd data-testid="account-created"><${Time} value=${me.created_at} /></dd>

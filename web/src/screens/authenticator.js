@@ -125,10 +125,10 @@ function Remove({ onRemoved }) {
 
 export function Authenticator({ enrolOnly = false, onEnrolled }) {
     const { reloadMe } = useMe();
-    // Whether an authenticator is enrolled: GET /me's `totp` when it says,
-    // else learnt from a 409 totp_already_enrolled (null: not known yet).
-    // A session restricted to enrolment has none, by definition.
-    const me = useLoad(() => (enrolOnly ? Promise.resolve(null) : get('/me')), [enrolOnly]);
+    // Whether an authenticator is enrolled (GET /me/factors; a 409
+    // totp_already_enrolled also tells). A session restricted to enrolment
+    // has none, by definition.
+    const me = useLoad(() => (enrolOnly ? Promise.resolve(null) : get('/me/factors')), [enrolOnly]);
     const [known, setKnown] = useState(null);
     const enrolled = enrolOnly ? false
         : known !== null ? known

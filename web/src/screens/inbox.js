@@ -4,7 +4,7 @@
 // count is then asked again (inboxChanged).
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { ApiError, get, post } from '../api.js';
+import { get, post } from '../api.js';
 import { fmtNumber, has, t } from '../i18n.js';
 import { inboxChanged } from '../session.js';
 import {
@@ -15,17 +15,6 @@ const PAGE = 20;
 
 const kindName = (k) => (has(`inbox.kind_${k}`) ? t(`inbox.kind_${k}`) : String(k || ''));
 
-/** Mark read; a server without the call yet (404/405) is not an error to show. */
-async function markRead(body) {
-    try {
-        await post('/me/inbox/read', body);
-        return true;
-    } catch (e) {
-        if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return false;
-        throw e;
-    }
-}
-
 export function Inbox() {
     const p = usePages((cursor) => get('/me/inbox', { query: { cursor, limit: PAGE } }), []);
     const [run, busy, error] = useAction();
@@ -34,7 +23,7 @@ export function Inbox() {
     const marked = useRef(new Set()); // newest ids already sent, once per page
     const items = (p.page && Array.isArray(p.page.items)) ? p.page.items : [];
 
-    // The answer's unread count, when the server gives one.
+    // The answer's unread count (the account's, not this page's).
     useEffect(() => {
         if (p.page && Number.isInteger(p.page.unread)) setUnread(p.page.unread);
     }, [p.page]);
@@ -46,21 +35,19 @@ export function Inbox() {
         if (!newest || !items.some((m) => m.read === false) || marked.current.has(newest.id)) return;
         marked.current.add(newest.id);
         run(async () => {
-            if (await markRead({ up_to: newest.id })) {
-                setUnread((n) => (Number.isInteger(n) ? Math.max(0, n - items.filter((m) => m.read === false).length) : n));
-                inboxChanged();
-            }
+            const ans = await post('/me/inbox/read', { up_to: newest.id });
+            if (ans && Number.isInteger(ans.unread)) setUnread(ans.unread);
+            inboxChanged();
         });
     }, [p.page]);
 
     const markAll = () => run(async () => {
         setNotice('');
-        if (await markRead({ all: true })) {
-            setUnread(0);
-            setNotice(t('inbox.all_read'));
-            inboxChanged();
-            p.reload();
-        }
+        const ans = await post('/me/inbox/read', { all: true });
+        setUnread(ans && Number.isInteger(ans.unread) ? ans.unread : 0);
+        setNotice(t('inbox.all_read'));
+        inboxChanged();
+        p.reload();
     });
 
     const actions = Number.isInteger(unread) && unread > 0 && html`<button type="button" class="secondary"
