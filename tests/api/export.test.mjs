@@ -2,6 +2,7 @@
 // the list's filters, audited as an export; admins only, one tenant only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseCsv } from './lib/csv.mjs';
 import {
     PASSWORDS, USER_AGENT, expectError, expectStatus, listAll, startServer,
 } from './lib/server.mjs';
@@ -9,34 +10,6 @@ import {
 const COLUMNS = ['id', 'seq', 'time', 'action', 'result', 'reason', 'actor_id', 'actor', 'target_type',
     'target_id', 'ip', 'user_agent', 'details'];
 
-/** RFC 4180, every field quoted (as the server writes it): rows of strings. */
-function parseCsv(text) {
-    const rows = [];
-    let i = 0;
-    while (i < text.length) {
-        const row = [];
-        for (;;) {
-            assert.equal(text[i], '"', `field at ${i} is quoted`);
-            let v = '';
-            i++;
-            for (;;) {
-                const q = text.indexOf('"', i);
-                assert.ok(q >= 0, 'closing quote');
-                v += text.slice(i, q);
-                if (text[q + 1] === '"') { v += '"'; i = q + 2; continue; }
-                i = q + 1;
-                break;
-            }
-            row.push(v);
-            if (text[i] === ',') { i++; continue; }
-            assert.equal(text.slice(i, i + 2), '\r\n', `row ends with CRLF at ${i}`);
-            i += 2;
-            break;
-        }
-        rows.push(row);
-    }
-    return rows;
-}
 
 /** The CSV cell the server writes for an API value (null: empty). */
 function cell(v) {

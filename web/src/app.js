@@ -141,7 +141,7 @@ function UnreadBadge() {
     }, []);
     return html`<a href="#/inbox" class="badge-link" data-testid="unread" data-count=${n}
         aria-label=${t('header.unread', { n })}>
-        <span aria-hidden="true">${t('nav.inbox')}</span>
+        <span aria-hidden="true">${t('nav.inbox')}</span>${' '}
         ${n > 0 && html`<span class="badge" aria-hidden="true">${n}</span>`}
     </a>`;
 }
@@ -180,7 +180,9 @@ function Layout({ me, signOut, flash, setFlash }) {
             <p>${t('common.forbidden_text')}</p></section>`;
     } else {
         const C = found.r.component;
-        body = html`<${C} key=${found.r.path} params=${found.params} query=${route.params} />`;
+        // Keyed by the path itself: another user's page is a new screen
+        // (its state, a secret shown once, must not carry over).
+        body = html`<${C} key=${route.path} params=${found.params} query=${route.params} />`;
     }
 
     return html`<div class="console">

@@ -10,7 +10,9 @@ import { html, Empty, ErrorBox, Page, useLoad } from '../../ui.js';
 
 /** The series: summary key, the audit filter that lists its events. */
 export const SERIES = [
-    { key: 'failed_logins', filter: { action: 'auth.login', result: 'failure' } },
+    // Every sign-in (the count is those whose result is not success: failure
+    // and denied; the log filters on one result at a time).
+    { key: 'failed_logins', filter: { action: 'auth.login' } },
     { key: 'locks', filter: { action: 'security.lock' } },
     { key: 'blacklisted', filter: { action: 'security.blacklist' } },
 ];
@@ -75,7 +77,6 @@ export function Dashboard() {
     const since30 = iso(now - 30 * 24 * HOUR);
     const d = sum.data || {};
     const days = Array.isArray(d.days) ? d.days : [];
-    // A server without the summary yet: say so quietly, not as an error.
     return html`<${Page} title=${t('nav.dashboard')} testid="page-dashboard">
         <${ErrorBox} error=${sum.error} />
         ${!sum.data && !sum.error && html`<${Empty} loading=${true} />`}

@@ -35,7 +35,7 @@ function Totp({ u }) {
 
 function Phone({ u }) {
     if (u.phone === null || u.phone === '') return html`<span class="muted">${t('common.none')}</span>`;
-    return html`<span data-testid="user-phone">${u.phone}</span>`;
+    return html`<span data-testid="user-phone-masked">${u.phone}</span>`;
 }
 
 function CreateUser({ onCreated }) {
