@@ -76,22 +76,32 @@ export function t(key, vars) {
 /** Whether the catalogue has @p key (errors fall back to the server's message). */
 export const has = (key) => CATALOGUES.en[key] !== undefined;
 
-/** A date and time in the viewer's language and time zone ('' for none). */
+/**
+ * The locale for dates and numbers: the browser's own when it is a variant
+ * of the language shown (en-GB dates for a British reader of the English
+ * console), else the language shown.
+ */
+function locale() {
+    const own = navigator.language || '';
+    return own.toLowerCase().startsWith(`${lang.slice(0, 2).toLowerCase()}-`) ? own : lang;
+}
+
+/** A date and time in the viewer's locale and time zone ('' for none). */
 export function fmtTime(v, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
     if (v === null || v === undefined || v === '') return '';
     const d = v instanceof Date ? v : new Date(v);
     if (Number.isNaN(d.getTime())) return String(v);
-    return new Intl.DateTimeFormat(lang, opts).format(d);
+    return new Intl.DateTimeFormat(locale(), opts).format(d);
 }
 
 export const fmtDay = (v) => fmtTime(v, { dateStyle: 'medium' });
-export const fmtNumber = (n) => new Intl.NumberFormat(lang).format(n);
+export const fmtNumber = (n) => new Intl.NumberFormat(locale()).format(n);
 
 /** "in 5 minutes (at 14:05)" for a Retry-After date. */
 export function fmtWait(date) {
     if (!date) return t('time.later');
     const s = Math.max(1, Math.round((date.getTime() - Date.now()) / 1000));
-    const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'always' });
+    const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'always' });
     const span = s < 60 ? rtf.format(s, 'second')
         : s < 5400 ? rtf.format(Math.ceil(s / 60), 'minute') : rtf.format(Math.round(s / 3600), 'hour');
     return t('time.retry_at', { span, at: fmtTime(date, { timeStyle: 'short' }) });
