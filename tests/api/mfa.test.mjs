@@ -478,9 +478,9 @@ describe('mfa: TOTP, phone, inbox, password reset', () => {
         assert.match(off.stdout, /require_mfa off/);
     });
 
-    test('23. methods: GET /me/totp, GET /users/{id}, GET /auth/reset -> 405', async () => {
+    test('23. methods: GET /me/totp, PUT /users/{id}, GET /auth/reset -> 405', async () => {
         expectError(await srv.api('GET', '/me/totp', { token: tok.bob }), 405, 'method_not_allowed');
-        expectError(await srv.api('GET', `/users/${acme.users.bob.id}`, { token: tok['root.admin'] }), 405, 'method_not_allowed');
+        expectError(await srv.api('PUT', `/users/${acme.users.bob.id}`, { token: tok['root.admin'], body: {} }), 405, 'method_not_allowed');
         expectError(await srv.api('GET', '/auth/reset'), 405, 'method_not_allowed');
         await sleep(0);
     });
