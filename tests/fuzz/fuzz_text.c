@@ -7,6 +7,7 @@
 #include "auth/totp.h"
 #include "core/util.h"
 #include "crypto/token.h"
+#include "directory/personal.h"
 #include "fuzz.h"
 
 int
@@ -41,6 +42,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (strlen(recovery) != SV_RECOVERY_CODE_LEN || recovery[4] != '-' ||
          !sv_recovery_code_normalise(recovery, again) ||
          strcmp(recovery, again) != 0))
+        abort();
+    /* Personal data (DIR-4): the canonical form is a fixed point. */
+    char email[SV_PERSONAL_EMAIL_MAX + 1], email2[SV_PERSONAL_EMAIL_MAX + 1];
+    char rid[SV_RESIDENT_ID_LEN + 1], rid2[SV_RESIDENT_ID_LEN + 1];
+    if (sv_email_normalise(s, email) &&
+        (!sv_email_normalise(email, email2) || strcmp(email, email2) != 0 ||
+         strchr(email, '@') == NULL))
+        abort();
+    if (sv_resident_id_normalise(s, rid) &&
+        (strlen(rid) != SV_RESIDENT_ID_LEN ||
+         !sv_resident_id_normalise(rid, rid2) || strcmp(rid, rid2) != 0))
         abort();
     /* Device request headers (DEV-1): parsers never accept what they
      * cannot round-trip, and verify never crashes on garbage. */
