@@ -141,6 +141,32 @@ describe('web sign-in: page, password, QR approval', () => {
         }
     });
 
+    test('a2) the language comes from Accept-Language: zh-CN gets Chinese, zh-TW and en-GB English; an error in Chinese', SLOW, async () => {
+        for (const [locale, lang, title] of [['zh-CN', 'zh-CN', '登录'], ['zh-TW', 'en', 'Sign in'], ['en-GB', 'en', 'Sign in']]) {
+            const context = await browser.newContext({ baseURL: srv.base, locale });
+            try {
+                const page = await context.newPage();
+                let sent = null;
+                page.on('request', (r) => { if (new URL(r.url()).pathname === '/') sent = r.headers()['accept-language']; });
+                await page.goto('/');
+                await waitScreen(page, 'signin');
+                assert.match(sent || '', new RegExp(`^${locale}`), `${locale}: the browser's Accept-Language`);
+                assert.equal(await page.evaluate(() => document.documentElement.lang), lang, locale);
+                assert.equal((await page.locator('#signin-title').textContent()).trim(), title, locale);
+                if (lang === 'zh-CN') {
+                    await page.getByTestId('tenant').fill('acme');
+                    await page.getByTestId('username').fill('nobody');
+                    await page.getByTestId('password').fill('Wrong-Password-1');
+                    await page.getByTestId('signin-submit').click();
+                    await waitMessageCode(page, 'invalid_credentials');
+                    assert.equal((await message(page)).text, '组织、用户名或密码错误，请检查后重试。');
+                }
+            } finally {
+                await context.close();
+            }
+        }
+    });
+
     test('b) password-only sign-in (no second factor), cookie session, sign-out', SLOW, async () => {
         const p = await openPage(browser, srv.base);
         try {
