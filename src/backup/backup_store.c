@@ -94,6 +94,28 @@ SV_SQL(Q_LOAD_INBOX, "backup_load_inbox",
        "INSERT INTO inbox (" ICOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
        0);
 
+/* Parents before children (a move can put a department under a younger
+ * one, so not by id): by level, the number of its closure rows. */
+#define PCOLS "tenant_id, id, parent_id, name, name_key, created_at, updated_at"
+SV_SQL(Q_DUMP_DEPARTMENTS, "backup_dump_departments",
+       "SELECT d.tenant_id, d.id, d.parent_id, d.name, d.name_key, "
+       "d.created_at, d.updated_at FROM departments d WHERE d.tenant_id = $1 "
+       "ORDER BY (SELECT COUNT(*) FROM department_paths p "
+       "WHERE p.tenant_id = $1 AND p.descendant_id = d.id), d.id",
+       0);
+SV_SQL(Q_LOAD_DEPARTMENTS, "backup_load_departments",
+       "INSERT INTO departments (" PCOLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+       "$7)",
+       0);
+
+#define DPCOLS "tenant_id, ancestor_id, descendant_id, depth"
+SV_SQL(Q_DUMP_DEPARTMENT_PATHS, "backup_dump_department_paths",
+       "SELECT " DPCOLS " FROM department_paths WHERE tenant_id = $1 "
+       "ORDER BY ancestor_id, descendant_id",
+       0);
+SV_SQL(Q_LOAD_DEPARTMENT_PATHS, "backup_load_department_paths",
+       "INSERT INTO department_paths (" DPCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
 SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
@@ -243,6 +265,20 @@ const struct bk_table bk_tables[BK__COUNT] = {
                                BK_GLOBAL,
                                &Q_DUMP_BLACKLIST_PLATFORM,
                                &Q_LOAD_BLACKLIST},
+    [BK_DEPARTMENTS] = {BK_DEPARTMENTS,
+                        "departments",
+                        7,
+                        {T, T, T, T, T, I, I},
+                        BK_TENANT,
+                        &Q_DUMP_DEPARTMENTS,
+                        &Q_LOAD_DEPARTMENTS},
+    [BK_DEPARTMENT_PATHS] = {BK_DEPARTMENT_PATHS,
+                             "department_paths",
+                             4,
+                             {T, T, T, I},
+                             BK_TENANT,
+                             &Q_DUMP_DEPARTMENT_PATHS,
+                             &Q_LOAD_DEPARTMENT_PATHS},
 };
 
 #undef I

@@ -40,6 +40,10 @@ enum {
     BK_AUDIT_EVENTS,
     BK_AUDIT_PLATFORM,     /* platform stream events: same table, other query */
     BK_BLACKLIST_PLATFORM, /* platform-wide entries: same table */
+    /* Appended (schema 6): a table's id is its tag in the file, so older
+     * files keep verifying. Dumped in each tenant's scope after the rest. */
+    BK_DEPARTMENTS,      /* parents before children */
+    BK_DEPARTMENT_PATHS, /* after the departments they link */
     BK__COUNT
 };
 

@@ -5,6 +5,7 @@
 #include "audit/audit_http.h"
 #include "http/routes.h"
 #include "device/device_http.h"
+#include "directory/department_http.h"
 #include "directory/tenant_http.h"
 #include "login/login_http.h"
 #include "identity/identity_http.h"
@@ -124,6 +125,18 @@ const struct sv_route sv_routes[] = {
     {"POST", "/api/v1/auth/reset/confirm", recovery_http_confirm,
      SV_AUTH_NONE, B, 4 * 1024, {0}},
     /* ---- end mfa_http.c ---- */
+    /* DIR-2: the department tree (department_http.c); tenant admins until
+     * the permission model of issue 11, part 3. */
+    {"GET", "/api/v1/directory/departments", department_http_list,
+     SV_AUTH_ADMIN, 0, 0, {"parent", "q", "limit", "cursor"}},
+    {"POST", "/api/v1/directory/departments", department_http_create,
+     SV_AUTH_ADMIN, B, 4 * 1024, {0}},
+    {"GET", "/api/v1/directory/departments/{id}", department_http_get,
+     SV_AUTH_ADMIN, 0, 0, {0}},
+    {"PATCH", "/api/v1/directory/departments/{id}", department_http_update,
+     SV_AUTH_ADMIN, B, 4 * 1024, {0}},
+    {"DELETE", "/api/v1/directory/departments/{id}", department_http_delete,
+     SV_AUTH_ADMIN, 0, 0, {0}},
 };
 // clang-format on
 

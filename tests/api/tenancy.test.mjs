@@ -134,6 +134,49 @@ describe('tenancy: tenant B never reaches tenant A', () => {
         }
     });
 
+    test('10b. departments (DIR-2): B with A\'s department ids gets what an unknown id gets, on every route', async () => {
+        const D = '/directory/departments';
+        let r = await srv.api('POST', D, { token: A.token, body: { name: 'Sales' } });
+        expectStatus(r, 201);
+        const aRoot = r.json.id;
+        r = await srv.api('POST', D, { token: A.token, body: { name: 'North', parent_id: aRoot } });
+        expectStatus(r, 201);
+        const aChild = r.json.id;
+        expectStatus(await srv.api('POST', D, { token: A.token, body: { name: 'South', parent_id: aRoot } }), 201);
+        r = await srv.api('POST', D, { token: B.token, body: { name: 'Sales' } }); // the same name: per tenant
+        expectStatus(r, 201);
+        const bRoot = r.json.id;
+        const unknown = randomUUID();
+        const tries = (id) => [
+            ['GET', `${D}/${id}`], ['PATCH', `${D}/${id}`, { name: 'X' }], ['PATCH', `${D}/${id}`, { parent_id: null }],
+            ['DELETE', `${D}/${id}`], ['GET', `${D}?parent=${id}`], ['GET', `${D}?parent=${id}&q=o`],
+            ['POST', D, { name: 'X', parent_id: id }], ['PATCH', `${D}/${bRoot}`, { parent_id: id }],
+        ];
+        const want = [];
+        for (const [m, p, body] of tries(unknown)) want.push((await srv.api(m, p, { token: B.token, body })).json);
+        for (const id of [aRoot, aChild]) {
+            const got = tries(id);
+            for (let i = 0; i < got.length; i++) {
+                const [m, p, body] = got[i];
+                r = await srv.api(m, p, { token: B.token, body });
+                assert.equal(r.status, 404, `${m} ${p}: ${r.text}`);
+                assert.deepEqual(r.json, want[i], `${m} ${p}: the same answer as an unknown id`);
+            }
+        }
+        const bAll = await listAll(srv, B.token, D, { q: 'o' });
+        assert.deepEqual(bAll.map((x) => x.id), []);
+        // A's cursor used by B: B's rows only, never A's
+        r = await srv.api('GET', `${D}?parent=${aRoot}&limit=1`, { token: A.token });
+        assert.equal(typeof r.json.next_cursor, 'string');
+        r = await srv.api('GET', `${D}?limit=1&cursor=${encodeURIComponent(r.json.next_cursor)}`, { token: B.token });
+        expectStatus(r, 200);
+        assert.ok(r.json.items.every((x) => x.id === bRoot), 'B got an A department through a cursor');
+        r = await srv.api('GET', `${D}/${aChild}`, { token: A.token });
+        expectStatus(r, 200, 'A\'s department untouched');
+        assert.equal(r.json.name, 'North');
+        assert.equal(r.json.parent_id, aRoot);
+    });
+
     test('11. every response carried X-Request-Id, HSTS and a JSON body', () => {
         srv.checkResponses();
     });

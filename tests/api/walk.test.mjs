@@ -25,7 +25,8 @@
 // the value is not an id (a cursor, a search text) there is no control: the
 // answer is a 2xx holding nothing of A's, or 400 naming that parameter.
 // Last, A is checked unchanged: users, devices, sessions (its tokens still
-// work), inbox and read state, blacklist, settings, pending approvals, and
+// work), inbox and read state, blacklist, settings, departments, pending
+// approvals, and
 // its audit stream (count and last event; `salesvault audit verify`).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -79,6 +80,8 @@ const BODY = {
     require_mfa: { kind: 'value', omit: true },
     password_policy: { kind: 'value', omit: true },
     password_min_score: { kind: 'value', omit: true },
+    name: { kind: 'value', value: () => 'Walked in' },
+    parent_id: { kind: 'id' },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).
@@ -91,6 +94,7 @@ const NESTED = {
 };
 const QUERY = {
     actor: { kind: 'id' },
+    parent: { kind: 'id' },
     cursor: { kind: 'cursor' },
     q: { kind: 'text' },
     limit: { kind: 'value', omit: true },
@@ -103,7 +107,7 @@ const QUERY = {
 // partner of a two-id path (A's own or B's own pair).
 const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
-    challenges: 'challenge', approvals: 'approval',
+    challenges: 'challenge', approvals: 'approval', departments: 'department',
 };
 
 const b64url = (s) => Buffer.from(s).toString('base64url');
@@ -253,8 +257,19 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         add('audit', ...ev.slice(0, 3).map((e) => e.id), ev[ev.length - 1].id);
         A.auditSeqs = [ev[0].seq, ev[ev.length - 1].seq];
 
+        // A's departments: two roots, a child (a cursor names one of them).
+        const depts = [];
+        for (const [name, parent] of [['Board', null], ['Sales', null], ['Sales East', 0]]) {
+            const body = parent === null ? { name } : { name, parent_id: depts[parent] };
+            const r = await srv.api('POST', '/directory/departments', { token: A.tokens.admin, body });
+            expectStatus(r, 201, `A department ${name}`);
+            depts.push(r.json.id);
+        }
+        add('department', ...depts);
+
         // A's real page cursors, each naming one of A's rows.
-        for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member']]) {
+        for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
+            ['/directory/departments', 'admin']]) {
             const r = await srv.api('GET', `${p}?limit=1`, { token: A.tokens[tok] });
             expectStatus(r, 200);
             if (r.json.next_cursor) A.cursors.push(r.json.next_cursor);
@@ -542,6 +557,8 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         for (const u of A.ids.account) s.devices[u] = (await get(`/users/${u}/devices`, 'admin')).items;
         s.blacklist = (await get('/admin/blacklist', 'admin')).items;
         s.settings = await get('/admin/settings', 'admin');
+        s.departments = (await get('/directory/departments?q=a&limit=200', 'admin')).items;
+        for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
         s.sessions = {};
         for (const who of ['admin', 'member']) {
@@ -561,6 +578,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         assert.deepEqual(now.devices, snapBefore.devices, 'A\'s devices');
         assert.deepEqual(now.blacklist, snapBefore.blacklist, 'A\'s blacklist');
         assert.deepEqual(now.settings, snapBefore.settings, 'A\'s settings');
+        assert.deepEqual(now.departments, snapBefore.departments, 'A\'s departments');
         assert.deepEqual(now.inbox, snapBefore.inbox, 'A\'s inbox items and read state');
         assert.deepEqual(now.sessions, snapBefore.sessions, 'A\'s sessions');
         assert.equal(now.pushPending, true, 'A\'s pending approval is still pending');

@@ -19,6 +19,7 @@
 #include "backup/backup.h"
 #include "backup/backup_store.h"
 #include "db/db.h"
+#include "directory/department.h"
 #include "directory/tenant.h"
 #include "identity/identity.h"
 #include "testdb.h"
@@ -56,6 +57,7 @@ make_dir(char *dir, const char *root_key_from)
 struct seed_ctx {
     struct sv_app *app;
     const char *slug;
+    char tenant_id[37];
 };
 
 static enum sv_err
@@ -72,6 +74,7 @@ seed_tx(struct sv_dbc *c, void *cls)
     rc = sv_tenant_create_tx(c, s->app->kr, &t, "test");
     if (rc != SV_OK)
         return rc;
+    memcpy(s->tenant_id, t.id, sizeof s->tenant_id);
     if (sv_password_hash(&s->app->pw, "Xy7!abcdef", 10, hash) != SV_OK)
         return SV_E_INTERNAL;
     for (int i = 0; i < 50; i++) {
@@ -103,6 +106,34 @@ backup_to_memory(struct fixture *f)
     assert_true(st.rows >= 2 + 2 + 100 + 2 * 51 + 3);
 }
 
+/*
+ * A department tree whose parent is younger than its child (moved under
+ * it): the backup must restore parents first, not by id. 3 departments,
+ * 6 closure rows.
+ */
+static void
+seed_departments(struct sv_app *a, const char *tenant_id)
+{
+    const struct sv_actor actor = {NULL, "test", "127.0.0.1", "unit"};
+    struct sv_department old, young, child;
+    struct sv_department_change chg = {NULL, true, NULL};
+    const char *field;
+
+    assert_int_equal(sv_department_create(a->db, tenant_id, "Old", NULL, &actor,
+                                          &old, NULL, &field),
+                     SV_OK);
+    assert_int_equal(sv_department_create(a->db, tenant_id, "Child", old.id,
+                                          &actor, &child, NULL, &field),
+                     SV_OK);
+    assert_int_equal(sv_department_create(a->db, tenant_id, "Young", NULL,
+                                          &actor, &young, NULL, &field),
+                     SV_OK);
+    chg.parent_id = young.id;
+    assert_int_equal(sv_department_update(a->db, tenant_id, old.id, &chg,
+                                          &actor, &old, NULL, &field),
+                     SV_OK);
+}
+
 static int
 setup(void **state)
 {
@@ -115,6 +146,7 @@ setup(void **state)
     struct seed_ctx s1 = {&f->a, "alpha"}, s2 = {&f->a, "bravo"};
     assert_int_equal(sv_db_run_tx(f->a.db, "seed", seed_tx, &s1), SV_OK);
     assert_int_equal(sv_db_run_tx(f->a.db, "seed", seed_tx, &s2), SV_OK);
+    seed_departments(&f->a, s1.tenant_id);
     backup_to_memory(f);
     sv_app_close(&f->a);
     assert_int_equal(sv_app_open(&f->b, f->dst, 1, err, sizeof err), SV_OK);
@@ -190,6 +222,8 @@ test_backup_round_trip(void **state)
     assert_int_equal(count_rows(f, "accounts"), 100);
     assert_int_equal(count_rows(f, "tenant_keys"), 2);
     assert_int_equal(count_rows(f, "audit_heads"), 3);
+    assert_int_equal(count_rows(f, "departments"), 3);
+    assert_int_equal(count_rows(f, "department_paths"), 6);
     /* A second restore into the now non-empty database is refused. */
     assert_int_not_equal(restore_bytes(f, f->file, f->file_len, err), SV_OK);
     assert_non_null(strstr(err, "not empty"));

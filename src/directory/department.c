@@ -1,0 +1,489 @@
+/* Departments as a tree: see department.h. */
+#include "directory/department.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit/audit.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "directory/department_store.h"
+
+bool
+sv_check_department_name(const char *s, size_t len)
+{
+    size_t chars;
+
+    if (len > SV_DEPARTMENT_NAME_BYTES || !sv_utf8_valid(s, len))
+        return false;
+    chars = sv_utf8_len(s, len);
+    if (chars < 1 || chars > SV_DEPARTMENT_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return false;
+        /* C1 controls U+0080..U+009F: C2 80..C2 9F in UTF-8 */
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9f)
+            return false;
+    }
+    return true;
+}
+
+void
+sv_department_name_key(const char *name, char *out)
+{
+    size_t i = 0;
+    for (; name[i] != '\0'; i++) {
+        char ch = name[i];
+        out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    out[i] = '\0';
+}
+
+/* ---- inside a transaction ---- */
+
+enum sv_err
+sv_department_find_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
+                      struct sv_department *out)
+{
+    return sv_qs_found(department_store_find(c, tenant_id, id, out));
+}
+
+enum sv_err
+sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
+                        const char *ancestor_id, bool *out)
+{
+    enum sv_qs qs = department_store_within(c, tenant_id, id, ancestor_id);
+
+    *out = qs == SV_QS_ONE;
+    return sv_qs_ok(qs);
+}
+
+/* The details of an event: a JSON object of the string pairs given (NULL
+ * values as null), ending with a NULL key. Caller frees. */
+static char *
+details_new(const char *key, ...)
+{
+    json_t *d = json_object();
+    va_list ap;
+    char *text;
+
+    va_start(ap, key);
+    for (const char *k = key; k != NULL; k = va_arg(ap, const char *)) {
+        const char *v = va_arg(ap, const char *);
+        json_object_set_new(d, k, v != NULL ? json_string(v) : json_null());
+    }
+    va_end(ap);
+    text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(d);
+    return text;
+}
+
+static enum sv_err
+audit_with(struct sv_dbc *c, const char *tenant_id,
+           const struct sv_actor *actor, enum sv_audit_action action,
+           const char *id, char *details)
+{
+    enum sv_err rc;
+
+    if (details == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_audit_by(c, tenant_id, actor, action, "department", id, "success",
+                     NULL, details);
+    free(details);
+    return rc;
+}
+
+/* The name @p key may be @p id's under @p parent_id ("" the roots). */
+static enum sv_err
+check_sibling_free(struct sv_dbc *c, const char *tenant_id,
+                   const char *parent_id, const char *key, const char *id,
+                   const char **field)
+{
+    enum sv_qs qs =
+        department_store_sibling_taken(c, tenant_id, parent_id, key, id);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE) {
+        *field = "name";
+        return SV_E_EXISTS;
+    }
+    return SV_OK;
+}
+
+/* A subtree @p height levels below its top fits under @p parent_id. */
+static enum sv_err
+check_depth(struct sv_dbc *c, const char *tenant_id, const char *parent_id,
+            int64_t height, const char **field)
+{
+    int64_t level = 0;
+    enum sv_qs qs = department_store_level(c, tenant_id, parent_id, &level);
+
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (level + 1 + height > SV_DEPARTMENT_DEPTH_MAX) {
+        *field = "parent_id";
+        return SV_E_CONFLICT;
+    }
+    return SV_OK;
+}
+
+/* The ancestors of @p id into @p path, unless NULL. */
+static enum sv_err
+read_path(struct sv_dbc *c, const char *tenant_id, const char *id,
+          struct sv_department_path *path)
+{
+    if (path == NULL)
+        return SV_OK;
+    return sv_qs_ok(department_store_ancestors(c, tenant_id, id, path));
+}
+
+/* ---- create ---- */
+
+struct create_ctx {
+    const char *tenant_id, *name, *parent_id;
+    const struct sv_actor *actor;
+    struct sv_department *out;
+    struct sv_department_path *path;
+    const char **field;
+};
+
+static enum sv_err
+create_tx(struct sv_dbc *c, void *cls)
+{
+    struct create_ctx *x = cls;
+    char key[SV_DEPARTMENT_NAME_BYTES + 1];
+    struct sv_department parent;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    *x->field = NULL;
+    qs = department_store_lock(c, x->tenant_id);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (x->parent_id != NULL) {
+        rc = sv_department_find_tx(c, x->tenant_id, x->parent_id, &parent);
+        if (rc == SV_E_NOT_FOUND)
+            *x->field = "parent_id";
+        if (rc == SV_OK)
+            rc = check_depth(c, x->tenant_id, x->parent_id, 0, x->field);
+        if (rc != SV_OK)
+            return rc;
+    }
+    sv_department_name_key(x->name, key);
+    rc = check_sibling_free(c, x->tenant_id,
+                            x->parent_id != NULL ? x->parent_id : "", key, "",
+                            x->field);
+    if (rc != SV_OK)
+        return rc;
+    memset(x->out, 0, sizeof *x->out);
+    sv_uuid7(x->out->id);
+    snprintf(x->out->parent_id, sizeof x->out->parent_id, "%s",
+             x->parent_id != NULL ? x->parent_id : "");
+    snprintf(x->out->name, sizeof x->out->name, "%s", x->name);
+    x->out->created_at = x->out->updated_at = sv_now_ms();
+    qs = department_store_insert(c, x->tenant_id, x->out, key);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+    rc = audit_with(
+        c, x->tenant_id, x->actor, SV_AUDIT_DEPARTMENT_CREATE, x->out->id,
+        details_new("name", x->name, "parent_id", x->parent_id, NULL));
+    return rc != SV_OK ? rc : read_path(c, x->tenant_id, x->out->id, x->path);
+}
+
+enum sv_err
+sv_department_create(struct sv_db *db, const char *tenant_id, const char *name,
+                     const char *parent_id, const struct sv_actor *actor,
+                     struct sv_department *out, struct sv_department_path *path,
+                     const char **field)
+{
+    struct create_ctx x = {tenant_id, name, parent_id, actor, out, path, field};
+
+    *field = NULL;
+    if (!sv_check_department_name(name, strlen(name))) {
+        *field = "name";
+        return SV_E_FIELD_INVALID;
+    }
+    return sv_db_run_tenant_tx(db, "department_create", tenant_id, create_tx,
+                               &x);
+}
+
+/* ---- rename, move ---- */
+
+struct update_ctx {
+    const char *tenant_id, *id;
+    const struct sv_department_change *chg;
+    const struct sv_actor *actor;
+    struct sv_department *out;
+    struct sv_department_path *path;
+    const char **field;
+};
+
+/* The move's rules: the new parent exists, is not in the subtree, and the
+ * subtree fits under it. */
+static enum sv_err
+check_move(struct sv_dbc *c, const struct update_ctx *x)
+{
+    const char *to = x->chg->parent_id;
+    struct sv_department parent;
+    int64_t height = 0;
+    bool inside = false;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    if (to == NULL)
+        return SV_OK; /* to the roots: no cycle, no depth */
+    rc = sv_department_find_tx(c, x->tenant_id, to, &parent);
+    if (rc == SV_E_NOT_FOUND)
+        *x->field = "parent_id";
+    if (rc != SV_OK)
+        return rc;
+    /* Itself or inside its subtree: the closure answers in one look-up. */
+    rc = sv_department_within_tx(c, x->tenant_id, to, x->id, &inside);
+    if (rc != SV_OK)
+        return rc;
+    if (inside) {
+        *x->field = "parent_id";
+        return SV_E_CONFLICT;
+    }
+    qs = department_store_height(c, x->tenant_id, x->id, &height);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return check_depth(c, x->tenant_id, to, height, x->field);
+}
+
+static enum sv_err
+update_tx(struct sv_dbc *c, void *cls)
+{
+    struct update_ctx *x = cls;
+    const struct sv_department_change *chg = x->chg;
+    char key[SV_DEPARTMENT_NAME_BYTES + 1];
+    char old_name[SV_DEPARTMENT_NAME_BYTES + 1], old_parent[37];
+    const char *name, *to;
+    bool renamed, moved;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    *x->field = NULL;
+    qs = department_store_lock(c, x->tenant_id);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    rc = sv_department_find_tx(c, x->tenant_id, x->id, x->out);
+    if (rc != SV_OK)
+        return rc;
+    snprintf(old_name, sizeof old_name, "%s", x->out->name);
+    snprintf(old_parent, sizeof old_parent, "%s", x->out->parent_id);
+    name = chg->name != NULL ? chg->name : old_name;
+    to = chg->move ? sv_or_null(chg->parent_id) : sv_or_null(old_parent);
+    renamed = strcmp(name, old_name) != 0;
+    moved = strcmp(to != NULL ? to : "", old_parent) != 0;
+    if (!renamed && !moved) /* nothing changes: no event */
+        return read_path(c, x->tenant_id, x->id, x->path);
+    if (moved && (rc = check_move(c, x)) != SV_OK)
+        return rc;
+    sv_department_name_key(name, key);
+    rc = check_sibling_free(c, x->tenant_id, to != NULL ? to : "", key, x->id,
+                            x->field);
+    if (rc != SV_OK)
+        return rc;
+    if (renamed) {
+        qs = department_store_rename(c, x->tenant_id, x->id, name, key, now);
+        if (qs != SV_QS_ONE)
+            return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+        rc = audit_with(c, x->tenant_id, x->actor, SV_AUDIT_DEPARTMENT_RENAME,
+                        x->id,
+                        details_new("name", name, "old_name", old_name, NULL));
+        if (rc != SV_OK)
+            return rc;
+    }
+    if (moved) {
+        qs = department_store_move(c, x->tenant_id, x->id, to, now);
+        if (qs != SV_QS_ONE)
+            return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+        rc = audit_with(
+            c, x->tenant_id, x->actor, SV_AUDIT_DEPARTMENT_MOVE, x->id,
+            details_new("name", name, "parent_id", to, "old_parent_id",
+                        sv_or_null(old_parent), NULL));
+        if (rc != SV_OK)
+            return rc;
+    }
+    snprintf(x->out->name, sizeof x->out->name, "%s", name);
+    snprintf(x->out->parent_id, sizeof x->out->parent_id, "%s",
+             to != NULL ? to : "");
+    x->out->updated_at = now;
+    return read_path(c, x->tenant_id, x->id, x->path);
+}
+
+enum sv_err
+sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
+                     const struct sv_department_change *chg,
+                     const struct sv_actor *actor, struct sv_department *out,
+                     struct sv_department_path *path, const char **field)
+{
+    struct update_ctx x = {tenant_id, id, chg, actor, out, path, field};
+
+    *field = NULL;
+    if (chg->name != NULL &&
+        !sv_check_department_name(chg->name, strlen(chg->name))) {
+        *field = "name";
+        return SV_E_FIELD_INVALID;
+    }
+    return sv_db_run_tenant_tx(db, "department_update", tenant_id, update_tx,
+                               &x);
+}
+
+/* ---- delete ---- */
+
+struct delete_ctx {
+    const char *tenant_id, *id;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+delete_tx(struct sv_dbc *c, void *cls)
+{
+    struct delete_ctx *x = cls;
+    struct sv_department d;
+    enum sv_err rc;
+    enum sv_qs qs = department_store_lock(c, x->tenant_id);
+
+    if (qs < 0)
+        return sv_qs_err(qs);
+    rc = sv_department_find_tx(c, x->tenant_id, x->id, &d);
+    if (rc != SV_OK)
+        return rc;
+    qs = department_store_has_child(c, x->tenant_id, x->id);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE)
+        return SV_E_CONFLICT; /* children first */
+    qs = department_store_delete(c, x->tenant_id, x->id);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+    return audit_with(c, x->tenant_id, x->actor, SV_AUDIT_DEPARTMENT_DELETE,
+                      x->id,
+                      details_new("name", d.name, "parent_id",
+                                  sv_or_null(d.parent_id), NULL));
+}
+
+enum sv_err
+sv_department_delete(struct sv_db *db, const char *tenant_id, const char *id,
+                     const struct sv_actor *actor)
+{
+    struct delete_ctx x = {tenant_id, id, actor};
+    return sv_db_run_tenant_tx(db, "department_delete", tenant_id, delete_tx,
+                               &x);
+}
+
+/* ---- reads ---- */
+
+struct get_ctx {
+    const char *tenant_id, *id;
+    struct sv_department *out;
+    struct sv_department_path *path;
+};
+
+static enum sv_err
+get_tx(struct sv_dbc *c, void *cls)
+{
+    struct get_ctx *x = cls;
+    enum sv_err rc = sv_department_find_tx(c, x->tenant_id, x->id, x->out);
+
+    if (rc != SV_OK)
+        return rc;
+    return sv_qs_ok(
+        department_store_ancestors(c, x->tenant_id, x->id, x->path));
+}
+
+enum sv_err
+sv_department_get(struct sv_db *db, const char *tenant_id, const char *id,
+                  struct sv_department *out, struct sv_department_path *path)
+{
+    struct get_ctx x = {tenant_id, id, out, path};
+    return sv_db_run_tenant_ro(db, tenant_id, get_tx, &x);
+}
+
+struct list_ctx {
+    const char *tenant_id;
+    const struct sv_department_query *q;
+    const char *like;
+    void (*start)(void *);
+    sv_department_row_fn row;
+    void *cls;
+    int n;
+    bool *more;
+};
+
+static void
+list_row(void *cls, const struct sv_department_view *v)
+{
+    struct list_ctx *x = cls;
+    if (x->n++ < x->q->limit) /* one more than asked: is there a next page */
+        x->row(x->cls, v);
+}
+
+static enum sv_err
+list_tx(struct sv_dbc *c, void *cls)
+{
+    struct list_ctx *x = cls;
+    struct sv_department parent;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    x->n = 0;
+    if (x->start != NULL)
+        x->start(x->cls);
+    if (x->q->parent_id != NULL) {
+        rc = sv_department_find_tx(c, x->tenant_id, x->q->parent_id, &parent);
+        if (rc != SV_OK)
+            return rc;
+    }
+    qs = department_store_page(c, x->tenant_id, x->q->parent_id, x->like,
+                               x->q->after_key, x->q->after_id, x->q->limit + 1,
+                               list_row, x);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    *x->more = x->n > x->q->limit;
+    return SV_OK;
+}
+
+enum sv_err
+sv_department_list(struct sv_db *db, const char *tenant_id,
+                   const struct sv_department_query *q, void (*start)(void *),
+                   sv_department_row_fn row, void *cls, bool *more)
+{
+    char like[2 * SV_DEPARTMENT_QUERY_MAX * 4 + 3];
+    struct list_ctx x = {tenant_id, q, NULL, start, row, cls, 0, more};
+
+    *more = false;
+    if (q->limit < 1 || q->limit > 200)
+        return SV_E_FIELD_INVALID;
+    if (q->q != NULL) {
+        size_t len = strlen(q->q), n = 0;
+        size_t chars = sv_utf8_valid(q->q, len) ? sv_utf8_len(q->q, len) : 0;
+        if (chars < 1 || chars > SV_DEPARTMENT_QUERY_MAX ||
+            len > SV_DEPARTMENT_QUERY_MAX * 4)
+            return SV_E_FIELD_INVALID;
+        /* A substring of the key: the text folded as keys are, its LIKE
+         * wildcards (and the escape itself) escaped. */
+        like[n++] = '%';
+        for (size_t i = 0; i < len; i++) {
+            char ch = q->q[i];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (char)(ch - 'A' + 'a');
+            if (ch == '%' || ch == '_' || ch == '\\')
+                like[n++] = '\\';
+            like[n++] = ch;
+        }
+        like[n++] = '%';
+        like[n] = '\0';
+        x.like = like;
+    }
+    return sv_db_run_tenant_ro(db, tenant_id, list_tx, &x);
+}

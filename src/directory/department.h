@@ -1,0 +1,191 @@
+/*
+ * Departments (DIR-2, issue 11 part 1): a tree per tenant. A department
+ * has a name (1-128 characters, no control characters, unique among its
+ * siblings, ASCII letters compared case-insensitively) and at most one
+ * parent; one without is a root. The tree is also kept as its closure
+ * (department_paths: every ancestor, descendant and their distance, a
+ * department its own at distance 0), so "is X inside the subtree of Y" is
+ * one indexed look-up and a move rewrites the closure rows of the moved
+ * subtree in the transaction that moves it.
+ *
+ * Tenant admins change the tree today; department admins who manage only
+ * their subtree come with the permission model (issue 11, part 3), which
+ * will ask sv_department_within_tx().
+ *
+ * Delete refuses a department with child departments. Once employees
+ * exist (issue 11, part 2), delete will also refuse a department that
+ * still has members.
+ *
+ * Every change is one transaction, serialised per tenant (the tree's
+ * lock: the tenant's row), with its audit event. Ids of another tenant
+ * are SV_E_NOT_FOUND, as unknown ones are (DIR-1).
+ *
+ * The *_tx functions run inside the caller's transaction, with the tenant
+ * scope set; the others are whole operations (handlers, the CLI).
+ */
+#ifndef SV_DIRECTORY_DEPARTMENT_H
+#define SV_DIRECTORY_DEPARTMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+struct sv_actor;
+struct sv_db;
+struct sv_dbc;
+
+/** A name: 1-128 characters (code points). */
+#define SV_DEPARTMENT_NAME_MAX 128
+/** Bytes of a name (or its key) at most, without the NUL. */
+#define SV_DEPARTMENT_NAME_BYTES (SV_DEPARTMENT_NAME_MAX * 4)
+/** Levels of the tree at most (a root is level 1): bounds the closure a
+ *  move rewrites (subtree size × depth) and the path a get returns. */
+#define SV_DEPARTMENT_DEPTH_MAX 32
+/** A search text: 1-64 characters. */
+#define SV_DEPARTMENT_QUERY_MAX 64
+
+struct sv_department {
+    char id[37];
+    char parent_id[37]; /* "" for a root */
+    char name[SV_DEPARTMENT_NAME_BYTES + 1];
+    int64_t created_at, updated_at;
+};
+
+/** The ancestors of a department, root first (the department not in it). */
+struct sv_department_path {
+    size_t n;
+    struct {
+        char id[37];
+        char name[SV_DEPARTMENT_NAME_BYTES + 1];
+    } at[SV_DEPARTMENT_DEPTH_MAX];
+};
+
+/** Name rule: 1-128 characters of valid UTF-8, no control characters. */
+bool sv_check_department_name(const char *s, size_t len);
+
+/**
+ * The key names are compared and sorted by: @p name with ASCII letters in
+ * lower case (the same on both engines; other scripts compare as typed).
+ * @p out holds at least strlen(@p name) + 1 bytes.
+ */
+void sv_department_name_key(const char *name, char *out);
+
+/* ---- inside a transaction ---- */
+
+/** Department @p id of the tenant: SV_E_NOT_FOUND when it has none. */
+SV_MUST_CHECK enum sv_err sv_department_find_tx(struct sv_dbc *c,
+                                                const char *tenant_id,
+                                                const char *id,
+                                                struct sv_department *out);
+
+/**
+ * Whether department @p id is inside the subtree of @p ancestor_id (a
+ * department is inside its own): one look-up of the closure's primary
+ * key, whatever the depth. Unknown ids (or another tenant's) answer false:
+ * the caller that must tell "unknown" apart finds them first.
+ *
+ * WARNING: a permission check on this answer must run in the same
+ * transaction as the change it allows; a move committed in between
+ * changes the answer.
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
+                        const char *ancestor_id, bool *out);
+
+/* ---- whole operations ---- */
+
+/**
+ * Create department @p name under @p parent_id (NULL: a root), audited as
+ * department.create by @p actor. @p out gets it, @p path (may be NULL) its
+ * ancestors, root first.
+ * @param[out] field  on a refusal, the field at fault (static), else NULL
+ * @return SV_OK; SV_E_FIELD_INVALID ("name": the name rule);
+ *         SV_E_NOT_FOUND ("parent_id": no such department in the tenant);
+ *         SV_E_EXISTS ("name": a sibling has the name);
+ *         SV_E_CONFLICT ("parent_id": the tree would be deeper than
+ *         SV_DEPARTMENT_DEPTH_MAX); database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_create(struct sv_db *db, const char *tenant_id, const char *name,
+                     const char *parent_id, const struct sv_actor *actor,
+                     struct sv_department *out, struct sv_department_path *path,
+                     const char **field);
+
+/** A change of a department: only what is set. */
+struct sv_department_change {
+    const char *name;      /* NULL: keep it */
+    bool move;             /* set the parent to parent_id */
+    const char *parent_id; /* with move: the new parent, NULL: a root */
+};
+
+/**
+ * Rename and/or move department @p id in one transaction: department.rename
+ * and department.move events by @p actor, each only when something
+ * changed. A move rewrites the closure rows of the moved subtree. @p out
+ * gets the department as it is now, @p path (may be NULL) its ancestors.
+ * @param[out] field  on a refusal, the field at fault (static), else NULL
+ * @return SV_OK; SV_E_NOT_FOUND (no field: @p id; "parent_id": the new
+ *         parent); SV_E_FIELD_INVALID ("name"); SV_E_EXISTS ("name": a
+ *         sibling under the parent it ends under has the name);
+ *         SV_E_CONFLICT ("parent_id": the new parent is the department
+ *         itself or inside its subtree, or the tree would be too deep);
+ *         database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
+                     const struct sv_department_change *chg,
+                     const struct sv_actor *actor, struct sv_department *out,
+                     struct sv_department_path *path, const char **field);
+
+/**
+ * Delete department @p id, audited as department.delete by @p actor.
+ * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it has child departments);
+ *         database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_department_delete(struct sv_db *db,
+                                               const char *tenant_id,
+                                               const char *id,
+                                               const struct sv_actor *actor);
+
+/** Department @p id and its ancestors (@p path, root first), one snapshot.
+ *  SV_E_NOT_FOUND when the tenant has no such department. */
+SV_MUST_CHECK enum sv_err
+sv_department_get(struct sv_db *db, const char *tenant_id, const char *id,
+                  struct sv_department *out, struct sv_department_path *path);
+
+/** One department of a listing; @p key is its sort key (for a cursor).
+ *  Borrowed: valid during the row callback. */
+struct sv_department_view {
+    const char *id, *parent_id /* NULL: a root */, *name, *key;
+    int64_t created_at, updated_at;
+};
+typedef void (*sv_department_row_fn)(void *cls,
+                                     const struct sv_department_view *d);
+
+/** A page of departments. */
+struct sv_department_query {
+    const char *parent_id; /* NULL: the roots (or, with q, the whole tree) */
+    const char *q; /* NULL: the parent's children; else a case-insensitive
+                      substring of the name, searched in the subtree below
+                      parent_id (the whole tree without one) */
+    const char *after_key, *after_id; /* the last row of the previous page,
+                                         or both NULL */
+    int limit;                        /* 1..200 */
+};
+
+/**
+ * A page of departments in name order (key, then id), each handed to
+ * @p row; @p start (may be NULL) runs before the first row of each attempt.
+ * *@p more tells whether another page follows.
+ * @return SV_OK; SV_E_NOT_FOUND (parent_id: no such department);
+ *         SV_E_FIELD_INVALID (q or limit out of range: a bug of the caller's
+ *         checks); database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_list(struct sv_db *db, const char *tenant_id,
+                   const struct sv_department_query *q, void (*start)(void *),
+                   sv_department_row_fn row, void *cls, bool *more);
+
+#endif
