@@ -26,8 +26,8 @@
 // answer is a 2xx holding nothing of A's, or 400 naming that parameter.
 // Last, A is checked unchanged: users, devices, sessions (its tokens still
 // work), inbox and read state, blacklist, settings, departments, pending
-// approvals, and
-// its audit stream (count and last event; `salesvault audit verify`).
+// approvals, and its audit stream (count and last event; `salesvault audit
+// verify`).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
