@@ -6,10 +6,12 @@ import enCommon from './locales/en/common.json';
 import enSignin from './locales/en/signin.json';
 import enAccount from './locales/en/account.json';
 import enAdmin from './locales/en/admin.json';
+import enDirectory from './locales/en/directory.json';
 import zhCommon from './locales/zh-CN/common.json';
 import zhSignin from './locales/zh-CN/signin.json';
 import zhAccount from './locales/zh-CN/account.json';
 import zhAdmin from './locales/zh-CN/admin.json';
+import zhDirectory from './locales/zh-CN/directory.json';
 
 export const LANGUAGES = [
     { code: 'en', name: 'English' },
@@ -17,8 +19,8 @@ export const LANGUAGES = [
 ];
 
 const CATALOGUES = {
-    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin },
-    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin },
+    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory },
+    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory },
 };
 
 const STORE = 'sv.lang';

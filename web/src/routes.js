@@ -12,6 +12,7 @@ import { Users, UserDetail } from './screens/admin/users.js';
 import { Blacklist } from './screens/admin/blacklist.js';
 import { Settings } from './screens/admin/settings.js';
 import { AuditLog } from './screens/admin/audit.js';
+import { Departments } from './screens/directory/departments.js';
 
 /** Roles that may use a screen; "any" for every signed-in account. */
 export const ANY = 'any';
@@ -29,6 +30,7 @@ export const ROUTES = [
     { path: '/admin/blacklist', component: Blacklist, nav: 'nav.blacklist', group: 'admin', role: ADMIN },
     { path: '/admin/settings', component: Settings, nav: 'nav.settings', group: 'admin', role: ADMIN },
     { path: '/admin/audit', component: AuditLog, nav: 'nav.audit', group: 'admin', role: ADMIN },
+    { path: '/admin/directory', component: Departments, nav: 'nav.directory', group: 'admin', role: ADMIN },
 ];
 
 /** Whether account @p me may use a screen of role @p role. */
