@@ -18,7 +18,7 @@ import { parseCsv } from '../api/lib/csv.mjs';
 import { totp } from '../api/lib/device.mjs';
 import { activate, auth } from './lib/accounts.mjs';
 import { axeViolations } from './lib/axe.mjs';
-import { expectScreen, launch, openPage, signIn } from './lib/browser.mjs';
+import { checkClean, expectScreen, launch, openPage, signIn } from './lib/browser.mjs';
 import { shot } from './lib/shots.mjs';
 
 const SLOW = { timeout: 90000 };
@@ -33,12 +33,6 @@ let browser;
 
 before(async () => { browser = await launch(); }, HOOK);
 after(async () => { await browser?.close(); }, HOOK);
-
-/** No console errors, page errors or CSP violations on the page so far. */
-async function checkClean(p) {
-    assert.deepEqual(p.problems, [], 'console errors, page errors or CSP reports');
-    assert.deepEqual(await p.cspViolations(), [], 'securitypolicyviolation events');
-}
 
 /** The screen as it is: no serious axe finding, nothing unclean. */
 async function checkScreen(p) {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { PASSWORDS, closeDown, startServer } from '../api/lib/server.mjs';
 import { activate, auth } from './lib/accounts.mjs';
 import { axeViolations } from './lib/axe.mjs';
-import { expectScreen, launch, openPage, signIn } from './lib/browser.mjs';
+import { checkClean, expectScreen, launch, openPage, signIn } from './lib/browser.mjs';
 import { shot } from './lib/shots.mjs';
 
 const SLOW = { timeout: 60000 };
@@ -25,12 +25,6 @@ let browser;
 
 before(async () => { browser = await launch(); }, HOOK);
 after(async () => { await browser?.close(); }, HOOK);
-
-/** No console errors, page errors or CSP violations on the page so far. */
-async function checkClean(p) {
-    assert.deepEqual(p.problems, [], 'console errors, page errors or CSP reports');
-    assert.deepEqual(await p.cspViolations(), [], 'securitypolicyviolation events');
-}
 
 /** The screen as it is: no serious axe finding, nothing unclean. */
 async function checkScreen(p) {

@@ -14,7 +14,7 @@ import {
     activate, auth, deviceScan, enrolDevice, outbox, setPhone, waitSmsCode,
 } from './lib/accounts.mjs';
 import {
-    expectScreen, launch, message, openPage, signIn, waitMessageCode, waitScreen,
+    checkClean, expectScreen, launch, message, openPage, signIn, waitMessageCode, waitScreen,
 } from './lib/browser.mjs';
 
 const SLOW = { timeout: 90000 };
@@ -33,12 +33,6 @@ after(async () => {
     await browser?.close();
     rmSync(keys, { recursive: true, force: true });
 }, HOOK);
-
-/** Every page of a test ends without console errors, page errors or CSP violations. */
-async function checkClean(p) {
-    assert.deepEqual(p.problems, [], 'console errors, page errors or CSP reports');
-    assert.deepEqual(await p.cspViolations(), [], 'securitypolicyviolation events');
-}
 
 /** One directive of a CSP header as a list of sources (null when absent). */
 function directive(csp, name) {

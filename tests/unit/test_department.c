@@ -26,6 +26,7 @@
 #include "db/db.h"
 #include "directory/department.h"
 #include "directory/tenant.h"
+#include "testdb.h"
 
 static struct sv_app app;
 static char dir[64];
@@ -41,21 +42,8 @@ tenant_tx(struct sv_dbc *c, void *cls)
 static int
 setup(void **state)
 {
-    char cmd[512], path[128], err[256];
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sv-dept-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(cmd, sizeof cmd,
-             "printf '[password]\\nopslimit = 1\\nmemlimit_kib = 8192\\n"
-             "blocklist =\\n' > %s/salesvault.conf",
-             dir);
-    if (system(cmd) != 0)
-        return -1;
-    snprintf(path, sizeof path, "%s/root.key", dir);
-    if (sv_keyring_create_file(path) != SV_OK)
-        return -1;
-    if (sv_app_open(&app, dir, 1, err, sizeof err) != SV_OK)
+    if (sv_testapp_open(&app, dir, "dept", NULL) != 0)
         return -1;
     snprintf(t1.slug, sizeof t1.slug, "acme");
     snprintf(t1.name, sizeof t1.name, "Acme");
@@ -70,11 +58,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    sv_app_close(&app);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sv_testapp_close(&app, dir);
 }
 
 /* ---- a small tree and its model: parent links by index ---- */

@@ -23,6 +23,7 @@
 #include "core/json.h"
 #include "login/login.h"
 #include "identity/identity.h"
+#include "testdb.h"
 
 static struct sv_app app;
 static char dir[64];
@@ -30,31 +31,15 @@ static char dir[64];
 static int
 setup(void **state)
 {
-    char cmd[512], path[128], err[256];
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sv-flow-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(cmd, sizeof cmd,
-             "printf '[password]\\nopslimit = 1\\nmemlimit_kib = 8192\\n"
-             "blocklist =\\n' > %s/salesvault.conf",
-             dir);
-    if (system(cmd) != 0)
-        return -1;
-    snprintf(path, sizeof path, "%s/root.key", dir);
-    if (sv_keyring_create_file(path) != SV_OK)
-        return -1;
-    return sv_app_open(&app, dir, 1, err, sizeof err) == SV_OK ? 0 : -1;
+    return sv_testapp_open(&app, dir, "flow", NULL);
 }
 
 static int
 teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    sv_app_close(&app);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sv_testapp_close(&app, dir);
 }
 
 /* Put a CAPTCHA with a known answer on challenge @p id (as a draw would). */

@@ -23,6 +23,7 @@
 #include "db/db.h"
 #include "identity/identity.h"
 #include "risk/risk.h"
+#include "testdb.h"
 
 static struct sv_app app;
 static char dir[64];
@@ -30,35 +31,20 @@ static char dir[64];
 static int
 setup(void **state)
 {
-    char cmd[512], path[128], err[256];
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/sv-guard-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(cmd, sizeof cmd,
-             "printf '[password]\\nopslimit = 1\\nmemlimit_kib = 8192\\n"
-             "blocklist =\\n[auth]\\ncaptcha_after = 3\\nlock_after = 5\\n"
-             "failure_decay_s = 60\\nlock_base_s = 10\\nlock_max_s = 35\\n"
-             "stuffing_accounts = 3\\nstuffing_window_s = 600\\n"
-             "platform_stuffing_accounts = 4\\n' "
-             "> %s/salesvault.conf",
-             dir);
-    if (system(cmd) != 0)
-        return -1;
-    snprintf(path, sizeof path, "%s/root.key", dir);
-    if (sv_keyring_create_file(path) != SV_OK)
-        return -1;
-    return sv_app_open(&app, dir, 1, err, sizeof err) == SV_OK ? 0 : -1;
+    return sv_testapp_open(
+        &app, dir, "guard",
+        "[auth]\ncaptcha_after = 3\nlock_after = 5\n"
+        "failure_decay_s = 60\nlock_base_s = 10\nlock_max_s = 35\n"
+        "stuffing_accounts = 3\nstuffing_window_s = 600\n"
+        "platform_stuffing_accounts = 4\n");
 }
 
 static int
 teardown(void **state)
 {
-    char cmd[128];
     (void)state;
-    sv_app_close(&app);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sv_testapp_close(&app, dir);
 }
 
 struct op {

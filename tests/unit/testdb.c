@@ -9,7 +9,9 @@
 
 #include <cmocka.h>
 
+#include "app.h"
 #include "core/config.h"
+#include "crypto/keyring.h"
 #include "db/db.h"
 
 sqlite3 *
@@ -38,4 +40,37 @@ sv_testdb_close_migrated(sqlite3 *h, const char *dir)
     sqlite3_close(h);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+int
+sv_testapp_open(struct sv_app *app, char *dir, const char *tag,
+                const char *extra_conf)
+{
+    char path[128], err[256];
+    FILE *f;
+
+    snprintf(dir, 64, "/tmp/sv-%s-XXXXXX", tag);
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(path, sizeof path, "%s/salesvault.conf", dir);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "[password]\nopslimit = 1\nmemlimit_kib = 8192\nblocklist =\n%s",
+            extra_conf ? extra_conf : "");
+    if (fclose(f) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/root.key", dir);
+    if (sv_keyring_create_file(path) != SV_OK)
+        return -1;
+    return sv_app_open(app, dir, 1, err, sizeof err) == SV_OK ? 0 : -1;
+}
+
+int
+sv_testapp_close(struct sv_app *app, const char *dir)
+{
+    char cmd[128];
+    sv_app_close(app);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
 }

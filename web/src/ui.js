@@ -166,7 +166,13 @@ export function usePages(load, deps) {
     const [stack, setStack] = useState([null]); // cursors of the pages seen
     const idx = stack.length - 1;
     const res = useLoad(() => load(stack[idx]), [...deps, stack]);
-    useEffect(() => setStack([null]), deps); // new filters: back to page 1
+    // New filters: back to page 1 (not on the first render: the page is
+    // loading already, and a new stack would load it twice).
+    const mounted = useRef(false);
+    useEffect(() => {
+        if (mounted.current) setStack([null]);
+        mounted.current = true;
+    }, deps);
     const page = res.data;
     return {
         ...res,

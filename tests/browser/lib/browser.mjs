@@ -2,6 +2,7 @@
 // playwright-core, trusting the run's test certificate (and only it) by its
 // public key pin, plus a page that records console errors, page errors and
 // Content-Security-Policy violations.
+import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,6 +83,12 @@ export async function openPage(browser, base) {
             await context.close();
         },
     };
+}
+
+/** No console errors, page errors or CSP violations on the page so far. */
+export async function checkClean(p) {
+    assert.deepEqual(p.problems, [], 'console errors, page errors or CSP reports');
+    assert.deepEqual(await p.cspViolations(), [], 'securitypolicyviolation events');
 }
 
 /** The page's message line: {text, code, kind}. */
