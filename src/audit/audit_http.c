@@ -111,18 +111,13 @@ audit_http_list(struct sv_request *rq)
 {
     struct list_ctx *l = sv_arena_zalloc(sv_rq_arena(rq), sizeof *l);
     const char *v;
-    int64_t n = 50;
     enum sv_err rc;
     char cur[24];
 
     if (!query_or_reply(rq, &l->q))
         return;
-    if ((v = sv_rq_query(rq, "limit")) != NULL &&
-        !sv_parse_i64(v, 1, 200, &n)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+    if (!sv_rq_limit_or_reply(rq, &l->q.limit))
         return;
-    }
-    l->q.limit = (int)n;
     if ((v = sv_rq_query(rq, "cursor")) != NULL) {
         const char *seq = sv_cursor_decode(sv_rq_arena(rq), "a", v);
         if (seq == NULL || !sv_parse_i64(seq, 2, INT64_MAX, &l->q.before_seq)) {

@@ -45,6 +45,12 @@ sv_uuid7(char out[SV_UUID_LEN + 1])
 }
 
 bool
+sv_check_uuid_field(const char *s, size_t len)
+{
+    return strlen(s) == len && sv_check_uuid(s);
+}
+
+bool
 sv_check_uuid(const char *s)
 {
     if (s == NULL || strlen(s) != SV_UUID_LEN)

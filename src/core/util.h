@@ -23,6 +23,8 @@ uint64_t sv_mono_ns(void);
 void sv_uuid7(char out[SV_UUID_LEN + 1]);
 /** True when @p s is a canonical lower-case UUID string. */
 bool sv_check_uuid(const char *s);
+/** sv_check_uuid() as a JSON field check (struct sv_field's check). */
+bool sv_check_uuid_field(const char *s, size_t len);
 
 /** @p s, or NULL when it is NULL or empty (an optional SQL parameter). */
 static inline const char *

@@ -13,7 +13,6 @@
 #include "identity/identity.h"
 #include "identity/identity_http.h"
 
-#define LIST_LIMIT_DEFAULT 50
 #define CURSOR_KIND "d"
 
 static json_t *
@@ -43,13 +42,6 @@ full_json(const struct sv_department *d, const struct sv_department_path *p)
                                               "name", p->at[i].name));
     json_object_set_new(out, "path", path);
     return out;
-}
-
-static bool
-check_uuid(const char *s, size_t len)
-{
-    (void)len;
-    return sv_check_uuid(s);
 }
 
 /* ---- GET /directory/departments ---- */
@@ -106,21 +98,16 @@ department_http_list(struct sv_request *rq)
 {
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_arena *a = sv_rq_arena(rq);
-    const char *limit = sv_rq_query(rq, "limit");
     const char *cursor = sv_rq_query(rq, "cursor");
     struct sv_department_query q = {0};
     struct list_ctx l = {NULL, a, NULL};
-    int64_t n = LIST_LIMIT_DEFAULT;
     bool more = false;
     enum sv_err rc;
 
     q.parent_id = sv_rq_query(rq, "parent");
     q.q = sv_rq_query(rq, "q");
-    if (limit != NULL && !sv_parse_i64(limit, 1, 200, &n)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+    if (!sv_rq_limit_or_reply(rq, &q.limit))
         return;
-    }
-    q.limit = (int)n;
     if (q.parent_id != NULL && !sv_check_uuid(q.parent_id)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "parent");
         return;
@@ -162,7 +149,7 @@ department_http_create(struct sv_request *rq)
     const struct sv_field spec[] = {
         SV_F_STR("name", &name, 1, SV_DEPARTMENT_NAME_MAX,
                  sv_check_department_name),
-        SV_F_STR_OPT("parent_id", &parent_id, 36, 36, check_uuid),
+        SV_F_STR_OPT("parent_id", &parent_id, 36, 36, sv_check_uuid_field),
         SV_F_END,
     };
     struct sv_department_path *path;
@@ -213,7 +200,7 @@ department_http_update(struct sv_request *rq)
         SV_F_STR_OPT("name", &chg.name, 1, SV_DEPARTMENT_NAME_MAX,
                      sv_check_department_name),
         /* null: to the roots */
-        SV_F_STR_OPT("parent_id", &chg.parent_id, 36, 36, check_uuid),
+        SV_F_STR_OPT("parent_id", &chg.parent_id, 36, 36, sv_check_uuid_field),
         SV_F_END,
     };
     struct sv_department_path *path;

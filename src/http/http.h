@@ -73,6 +73,12 @@ bool sv_rq_no_fields_or_reply(struct sv_request *rq);
 struct sv_field;
 bool sv_rq_fields_or_reply(struct sv_request *rq, const struct sv_field *spec);
 
+/**
+ * The list size a request asks for: ?limit=1..200, 50 when absent. True with
+ * @p out set; otherwise the request is answered (400 naming "limit").
+ */
+bool sv_rq_limit_or_reply(struct sv_request *rq, int *out);
+
 /** Name the tenant and account in this request's log line (e.g. a login). */
 void sv_rq_log_principal(struct sv_request *rq, const char *tenant_id,
                          const char *account_id);

@@ -560,6 +560,20 @@ sv_rq_fields_or_reply(struct sv_request *rq, const struct sv_field *spec)
 }
 
 bool
+sv_rq_limit_or_reply(struct sv_request *rq, int *out)
+{
+    const char *v = sv_rq_query(rq, "limit");
+    int64_t n = 50;
+
+    if (v != NULL && !sv_parse_i64(v, 1, 200, &n)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+        return false;
+    }
+    *out = (int)n;
+    return true;
+}
+
+bool
 sv_rq_no_fields_or_reply(struct sv_request *rq)
 {
     const struct sv_field none[] = {SV_F_END};

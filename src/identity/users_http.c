@@ -208,18 +208,6 @@ list_start(void *cls)
     json_array_clear(l->items); /* a retried transaction starts over */
 }
 
-/* Shared by list endpoints: ?limit=1..200 (default 50). */
-static bool
-parse_limit(struct sv_request *rq, int *out)
-{
-    const char *v = sv_rq_query(rq, "limit");
-    int64_t n = 50;
-    if (v != NULL && !sv_parse_i64(v, 1, 200, &n))
-        return false;
-    *out = (int)n;
-    return true;
-}
-
 void
 identity_http_users_list(struct sv_request *rq)
 {
@@ -231,10 +219,8 @@ identity_http_users_list(struct sv_request *rq)
 
     l->s = sv_rq_session(rq);
     l->arena = sv_rq_arena(rq);
-    if (!parse_limit(rq, &l->limit)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+    if (!sv_rq_limit_or_reply(rq, &l->limit))
         return;
-    }
     if (cursor != NULL) {
         l->after = sv_cursor_decode(sv_rq_arena(rq), "u", cursor);
         if (l->after == NULL || !sv_check_uuid(l->after)) {

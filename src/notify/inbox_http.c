@@ -44,17 +44,14 @@ inbox_http_list(struct sv_request *rq)
 {
     const struct sv_session *s = sv_rq_session(rq);
     const char *cursor = sv_rq_query(rq, "cursor");
-    const char *limit_s = sv_rq_query(rq, "limit");
     const char *before = NULL;
     struct inbox_ctx *ic;
-    int64_t limit = 50;
+    int limit;
     json_t *next;
     enum sv_err rc;
 
-    if (limit_s != NULL && !sv_parse_i64(limit_s, 1, 200, &limit)) {
-        sv_reply_error(rq, SV_E_FIELD_INVALID, "limit");
+    if (!sv_rq_limit_or_reply(rq, &limit))
         return;
-    }
     if (cursor != NULL) {
         before = sv_cursor_decode(sv_rq_arena(rq), "i", cursor);
         if (before == NULL || !sv_check_uuid(before)) {
@@ -65,9 +62,9 @@ inbox_http_list(struct sv_request *rq)
     ic = sv_arena_zalloc(sv_rq_arena(rq), sizeof *ic);
     ic->arena = sv_rq_arena(rq);
     ic->items = json_array();
-    rc = sv_inbox_page(sv_rq_app(rq), s->tenant_id, s->account_id, before,
-                       (int)limit, inbox_start, inbox_row, ic, &ic->more,
-                       &ic->unread);
+    rc =
+        sv_inbox_page(sv_rq_app(rq), s->tenant_id, s->account_id, before, limit,
+                      inbox_start, inbox_row, ic, &ic->more, &ic->unread);
     if (rc != SV_OK) {
         json_decref(ic->items);
         sv_reply_error(rq, rc, NULL);
@@ -102,13 +99,6 @@ inbox_http_unread(struct sv_request *rq)
     reply_unread(rq, rc, unread);
 }
 
-static bool
-check_uuid(const char *s, size_t len)
-{
-    (void)len;
-    return sv_check_uuid(s);
-}
-
 void
 inbox_http_read(struct sv_request *rq)
 {
@@ -116,7 +106,7 @@ inbox_http_read(struct sv_request *rq)
     const char *up_to = NULL, *bad;
     bool all = false, has_all = false;
     const struct sv_field spec[] = {
-        SV_F_STR_OPT("up_to", &up_to, 36, 36, check_uuid),
+        SV_F_STR_OPT("up_to", &up_to, 36, 36, sv_check_uuid_field),
         {.name = "all", .type = SV_FT_BOOL, .out = &all, .present = &has_all},
         SV_F_END,
     };
