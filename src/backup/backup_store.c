@@ -51,13 +51,13 @@ SV_SQL(Q_LOAD_KEYS, "backup_load_tenant_keys",
        0);
 
 #define ACOLS                                                                  \
-    "tenant_id, id, username, role, email_enc, email_bidx, password_hash, "    \
+    "tenant_id, id, username, email_enc, email_bidx, password_hash, "          \
     "must_change_password, password_changed_at, created_at, phone_enc"
 SV_SQL(Q_DUMP_ACCOUNTS, "backup_dump_accounts",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 ORDER BY id", 0);
 SV_SQL(Q_LOAD_ACCOUNTS, "backup_load_accounts",
        "INSERT INTO accounts (" ACOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-       "$8, $9, $10, $11)",
+       "$8, $9, $10)",
        0);
 
 #define DCOLS                                                                  \
@@ -115,6 +115,32 @@ SV_SQL(Q_DUMP_DEPARTMENT_PATHS, "backup_dump_department_paths",
        0);
 SV_SQL(Q_LOAD_DEPARTMENT_PATHS, "backup_load_department_paths",
        "INSERT INTO department_paths (" DPCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
+/* Roles before their permissions; assignments name roles by key or id. */
+#define ROCOLS                                                                 \
+    "tenant_id, id, name, name_key, description, created_at, updated_at"
+SV_SQL(Q_DUMP_ROLES, "backup_dump_roles",
+       "SELECT " ROCOLS " FROM roles WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_ROLES, "backup_load_roles",
+       "INSERT INTO roles (" ROCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7)", 0);
+#define RPCOLS "tenant_id, role_id, permission"
+SV_SQL(Q_DUMP_ROLE_PERMISSIONS, "backup_dump_role_permissions",
+       "SELECT " RPCOLS " FROM role_permissions WHERE tenant_id = $1 "
+       "ORDER BY role_id, permission",
+       0);
+SV_SQL(Q_LOAD_ROLE_PERMISSIONS, "backup_load_role_permissions",
+       "INSERT INTO role_permissions (" RPCOLS ") VALUES ($1, $2, $3)", 0);
+#define RACOLS                                                                 \
+    "tenant_id, id, role, subject_kind, subject_id, scope_kind, scope_id, "    \
+    "created_at, created_by"
+SV_SQL(Q_DUMP_ROLE_ASSIGNMENTS, "backup_dump_role_assignments",
+       "SELECT " RACOLS " FROM role_assignments WHERE tenant_id = $1 "
+       "ORDER BY id",
+       0);
+SV_SQL(Q_LOAD_ROLE_ASSIGNMENTS, "backup_load_role_assignments",
+       "INSERT INTO role_assignments (" RACOLS ") VALUES ($1, $2, $3, $4, $5, "
+       "$6, $7, $8, $9)",
+       0);
 
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
@@ -190,8 +216,8 @@ const struct bk_table bk_tables[BK__COUNT] = {
                         &Q_LOAD_KEYS},
     [BK_ACCOUNTS] = {BK_ACCOUNTS,
                      "accounts",
-                     11,
-                     {T, T, T, T, B, B, T, I, I, I, B},
+                     10,
+                     {T, T, T, B, B, T, I, I, I, B},
                      BK_TENANT,
                      &Q_DUMP_ACCOUNTS,
                      &Q_LOAD_ACCOUNTS},
@@ -279,6 +305,27 @@ const struct bk_table bk_tables[BK__COUNT] = {
                              BK_TENANT,
                              &Q_DUMP_DEPARTMENT_PATHS,
                              &Q_LOAD_DEPARTMENT_PATHS},
+    [BK_ROLES] = {BK_ROLES,
+                  "roles",
+                  7,
+                  {T, T, T, T, T, I, I},
+                  BK_TENANT,
+                  &Q_DUMP_ROLES,
+                  &Q_LOAD_ROLES},
+    [BK_ROLE_PERMISSIONS] = {BK_ROLE_PERMISSIONS,
+                             "role_permissions",
+                             3,
+                             {T, T, T},
+                             BK_TENANT,
+                             &Q_DUMP_ROLE_PERMISSIONS,
+                             &Q_LOAD_ROLE_PERMISSIONS},
+    [BK_ROLE_ASSIGNMENTS] = {BK_ROLE_ASSIGNMENTS,
+                             "role_assignments",
+                             9,
+                             {T, T, T, T, T, T, T, I, T},
+                             BK_TENANT,
+                             &Q_DUMP_ROLE_ASSIGNMENTS,
+                             &Q_LOAD_ROLE_ASSIGNMENTS},
 };
 
 #undef I

@@ -44,6 +44,11 @@ enum {
      * files keep verifying. Dumped in each tenant's scope after the rest. */
     BK_DEPARTMENTS,      /* parents before children */
     BK_DEPARTMENT_PATHS, /* after the departments they link */
+    /* Appended (schema 7): roles, then their permissions, then who holds
+     * them. */
+    BK_ROLES,
+    BK_ROLE_PERMISSIONS,
+    BK_ROLE_ASSIGNMENTS,
     BK__COUNT
 };
 

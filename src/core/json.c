@@ -49,25 +49,44 @@ sv_json_load_object(const char *buf, size_t len, json_t **out)
     return SV_OK;
 }
 
+/* A string without NUL of @p min..@p max code points that @p check takes. */
+static bool
+string_ok(sv_str_check check, json_t *v, int64_t min, int64_t max)
+{
+    const char *s;
+    size_t len, cps;
+
+    if (!json_is_string(v))
+        return false;
+    s = json_string_value(v);
+    len = json_string_length(v);
+    if (strlen(s) != len) /* embedded NUL */
+        return false;
+    cps = sv_utf8_len(s, len);
+    if ((int64_t)cps < min || (int64_t)cps > max)
+        return false;
+    return check == NULL || check(s, len);
+}
+
 static enum sv_err
 check_one(const struct sv_field *f, json_t *v)
 {
     switch (f->type) {
-    case SV_FT_STR: {
-        const char *s;
-        size_t len, cps;
-        if (!json_is_string(v))
+    case SV_FT_STR:
+        if (!string_ok(f->check, v, f->min, f->max))
             return SV_E_FIELD_INVALID;
-        s = json_string_value(v);
-        len = json_string_length(v);
-        if (strlen(s) != len) /* embedded NUL */
+        *(const char **)f->out = json_string_value(v);
+        return SV_OK;
+    case SV_FT_STRS: {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(v) || (int64_t)json_array_size(v) < f->min ||
+            (int64_t)json_array_size(v) > f->max)
             return SV_E_FIELD_INVALID;
-        cps = sv_utf8_len(s, len);
-        if ((int64_t)cps < f->min || (int64_t)cps > f->max)
-            return SV_E_FIELD_INVALID;
-        if (f->check != NULL && !f->check(s, len))
-            return SV_E_FIELD_INVALID;
-        *(const char **)f->out = s;
+        json_array_foreach(
+            v, i,
+            e) if (!string_ok(f->check, e, 1, 256)) return SV_E_FIELD_INVALID;
+        *(const json_t **)f->out = v;
         return SV_OK;
     }
     case SV_FT_BOOL:

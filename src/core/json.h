@@ -13,7 +13,7 @@
 
 #include "core/errors.h"
 
-enum sv_ftype { SV_FT_STR, SV_FT_BOOL, SV_FT_INT, SV_FT_OBJ };
+enum sv_ftype { SV_FT_STR, SV_FT_BOOL, SV_FT_INT, SV_FT_OBJ, SV_FT_STRS };
 
 /** A string check: returns true when @p s (of @p len bytes) is acceptable. */
 typedef bool (*sv_str_check)(const char *s, size_t len);
@@ -23,7 +23,7 @@ struct sv_field {
     enum sv_ftype type;
     bool required;
     void *out;   /* const char ** | bool * | int64_t * | const json_t ** */
-    int64_t min; /* strings: code points; ints: value */
+    int64_t min; /* strings: code points; ints: value; lists: entries */
     int64_t max;
     sv_str_check check;
     bool *present; /* optional: set when the field was given */
@@ -37,6 +37,13 @@ struct sv_field {
 #define SV_F_STR_OPT(n, o, mn, mx, chk)                                        \
     {                                                                          \
         .name = (n), .type = SV_FT_STR, .required = false, .out = (o),         \
+        .min = (mn), .max = (mx), .check = (chk)                               \
+    }
+/* A list of @p mn..@p mx strings (1-256 code points each, as @p chk
+ * takes them), handed over as the JSON array. */
+#define SV_F_STRS_OPT(n, o, mn, mx, chk)                                       \
+    {                                                                          \
+        .name = (n), .type = SV_FT_STRS, .required = false, .out = (o),        \
         .min = (mn), .max = (mx), .check = (chk)                               \
     }
 /* An object, handed over as is (the caller walks its own spec over it). */

@@ -13,6 +13,9 @@
 #include "db/db.h"
 #include "directory/department_store.h"
 
+_Static_assert(SV_ACCESS_DEPTH_MAX == SV_DEPARTMENT_DEPTH_MAX,
+               "an access place holds every level of the tree");
+
 bool
 sv_check_department_name(const char *s, size_t len)
 {
@@ -62,6 +65,46 @@ sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 
     *out = qs == SV_QS_ONE;
     return sv_qs_ok(qs);
+}
+
+enum sv_err
+sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       struct sv_department_place *out)
+{
+    out->place.n = 0;
+    if (id == NULL)
+        return SV_OK;
+    return sv_qs_ok(department_store_place(c, tenant_id, id, out));
+}
+
+/* directory.manage over department @p id (NULL: the tenant) for @p actor. */
+static enum sv_err
+require_manage(struct sv_dbc *c, const char *tenant_id,
+               const struct sv_actor *actor, const char *id,
+               struct sv_access_denial *denied)
+{
+    struct sv_department_place pl;
+    enum sv_err rc = sv_department_place_tx(c, tenant_id, id, &pl);
+
+    if (rc != SV_OK)
+        return rc;
+    return sv_access_require_tx(c, tenant_id, actor, SV_PERM_DIRECTORY_MANAGE,
+                                &pl.place, id != NULL ? "department" : "tenant",
+                                id, denied);
+}
+
+/* A refusal found in a transaction, recorded after it rolled back. */
+static enum sv_err
+denied_after(struct sv_db *db, const char *tenant_id,
+             const struct sv_actor *actor, enum sv_err rc,
+             const struct sv_access_denial *denied)
+{
+    enum sv_err rec;
+
+    if (rc != SV_E_FORBIDDEN)
+        return rc;
+    rec = sv_access_denied(db, tenant_id, actor, denied, NULL);
+    return rec == SV_OK ? rc : rec;
 }
 
 /* The details of an event: a JSON object of the string pairs given (NULL
@@ -151,6 +194,7 @@ struct create_ctx {
     struct sv_department *out;
     struct sv_department_path *path;
     const char **field;
+    struct sv_access_denial denied;
 };
 
 static enum sv_err
@@ -175,6 +219,9 @@ create_tx(struct sv_dbc *c, void *cls)
         if (rc != SV_OK)
             return rc;
     }
+    rc = require_manage(c, x->tenant_id, x->actor, x->parent_id, &x->denied);
+    if (rc != SV_OK)
+        return rc;
     sv_department_name_key(x->name, key);
     rc = check_sibling_free(c, x->tenant_id,
                             x->parent_id != NULL ? x->parent_id : "", key, "",
@@ -202,15 +249,18 @@ sv_department_create(struct sv_db *db, const char *tenant_id, const char *name,
                      struct sv_department *out, struct sv_department_path *path,
                      const char **field)
 {
-    struct create_ctx x = {tenant_id, name, parent_id, actor, out, path, field};
+    struct create_ctx x = {tenant_id, name, parent_id, actor,
+                           out,       path, field,     {0}};
 
     *field = NULL;
     if (!sv_check_department_name(name, strlen(name))) {
         *field = "name";
         return SV_E_FIELD_INVALID;
     }
-    return sv_db_run_tenant_tx(db, "department_create", tenant_id, create_tx,
-                               &x);
+    return denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "department_create", tenant_id, create_tx, &x),
+        &x.denied);
 }
 
 /* ---- rename, move ---- */
@@ -222,6 +272,7 @@ struct update_ctx {
     struct sv_department *out;
     struct sv_department_path *path;
     const char **field;
+    struct sv_access_denial denied;
 };
 
 /* The move's rules: the new parent exists, is not in the subtree, and the
@@ -275,6 +326,8 @@ update_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     rc = sv_department_find_tx(c, x->tenant_id, x->id, x->out);
+    if (rc == SV_OK)
+        rc = require_manage(c, x->tenant_id, x->actor, x->id, &x->denied);
     if (rc != SV_OK)
         return rc;
     snprintf(old_name, sizeof old_name, "%s", x->out->name);
@@ -286,6 +339,10 @@ update_tx(struct sv_dbc *c, void *cls)
     if (!renamed && !moved) /* nothing changes: no event */
         return read_path(c, x->tenant_id, x->id, x->path);
     if (moved && (rc = check_move(c, x)) != SV_OK)
+        return rc;
+    /* Out of a subtree and into another: both ends must be the actor's. */
+    if (moved && (rc = require_manage(c, x->tenant_id, x->actor, to,
+                                      &x->denied)) != SV_OK)
         return rc;
     sv_department_name_key(name, key);
     rc = check_sibling_free(c, x->tenant_id, to != NULL ? to : "", key, x->id,
@@ -326,7 +383,7 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
                      const struct sv_actor *actor, struct sv_department *out,
                      struct sv_department_path *path, const char **field)
 {
-    struct update_ctx x = {tenant_id, id, chg, actor, out, path, field};
+    struct update_ctx x = {tenant_id, id, chg, actor, out, path, field, {0}};
 
     *field = NULL;
     if (chg->name != NULL &&
@@ -334,8 +391,10 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
         *field = "name";
         return SV_E_FIELD_INVALID;
     }
-    return sv_db_run_tenant_tx(db, "department_update", tenant_id, update_tx,
-                               &x);
+    return denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "department_update", tenant_id, update_tx, &x),
+        &x.denied);
 }
 
 /* ---- delete ---- */
@@ -343,6 +402,7 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
 struct delete_ctx {
     const char *tenant_id, *id;
     const struct sv_actor *actor;
+    struct sv_access_denial denied;
 };
 
 static enum sv_err
@@ -352,10 +412,13 @@ delete_tx(struct sv_dbc *c, void *cls)
     struct sv_department d;
     enum sv_err rc;
     enum sv_qs qs = department_store_lock(c, x->tenant_id);
+    bool assigned = false;
 
     if (qs < 0)
         return sv_qs_err(qs);
     rc = sv_department_find_tx(c, x->tenant_id, x->id, &d);
+    if (rc == SV_OK)
+        rc = require_manage(c, x->tenant_id, x->actor, x->id, &x->denied);
     if (rc != SV_OK)
         return rc;
     qs = department_store_has_child(c, x->tenant_id, x->id);
@@ -363,6 +426,13 @@ delete_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_ONE)
         return SV_E_CONFLICT; /* children first */
+    /* A role given over it: revoke it first (an assignment must never
+     * point at nothing, nor at a department made later with its id). */
+    rc = sv_access_scope_used_tx(c, x->tenant_id, x->id, &assigned);
+    if (rc != SV_OK)
+        return rc;
+    if (assigned)
+        return SV_E_CONFLICT;
     qs = department_store_delete(c, x->tenant_id, x->id);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
@@ -376,9 +446,11 @@ enum sv_err
 sv_department_delete(struct sv_db *db, const char *tenant_id, const char *id,
                      const struct sv_actor *actor)
 {
-    struct delete_ctx x = {tenant_id, id, actor};
-    return sv_db_run_tenant_tx(db, "department_delete", tenant_id, delete_tx,
-                               &x);
+    struct delete_ctx x = {tenant_id, id, actor, {0}};
+    return denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "department_delete", tenant_id, delete_tx, &x),
+        &x.denied);
 }
 
 /* ---- reads ---- */

@@ -8,9 +8,12 @@
  * one indexed look-up and a move rewrites the closure rows of the moved
  * subtree in the transaction that moves it.
  *
- * Tenant admins change the tree today; department admins who manage only
- * their subtree come with the permission model (issue 11, part 3), which
- * will ask sv_department_within_tx().
+ * A change asks the permission model (access/access.h) for
+ * directory.manage over the department it touches, inside its own
+ * transaction: creating under a parent asks about the parent (a root:
+ * the tenant), a rename or delete about the department, a move about the
+ * department and its new parent. So a department admin changes only their
+ * subtree (DIR-2); a refusal is SV_E_FORBIDDEN and an access.denied event.
  *
  * Delete refuses a department with child departments. Once employees
  * exist (issue 11, part 2), delete will also refuse a department that
@@ -30,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/access.h"
 #include "core/errors.h"
 
 struct sv_actor;
@@ -72,7 +76,19 @@ bool sv_check_department_name(const char *s, size_t len);
  */
 void sv_department_name_key(const char *name, char *out);
 
+/** Where a department is, for the permission model: itself and its
+ *  ancestors (the strings point into ids). */
+struct sv_department_place {
+    struct sv_access_place place;
+    char ids[SV_DEPARTMENT_DEPTH_MAX][37];
+};
+
 /* ---- inside a transaction ---- */
+
+/** The place of department @p id (@p id NULL: the tenant, n 0). */
+SV_MUST_CHECK enum sv_err
+sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       struct sv_department_place *out);
 
 /** Department @p id of the tenant: SV_E_NOT_FOUND when it has none. */
 SV_MUST_CHECK enum sv_err sv_department_find_tx(struct sv_dbc *c,
@@ -141,8 +157,8 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
 
 /**
  * Delete department @p id, audited as department.delete by @p actor.
- * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it has child departments);
- *         database errors.
+ * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it has child departments,
+ *         or a role is assigned over it); SV_E_FORBIDDEN; database errors.
  */
 SV_MUST_CHECK enum sv_err sv_department_delete(struct sv_db *db,
                                                const char *tenant_id,

@@ -267,6 +267,32 @@ department_store_delete(struct sv_dbc *c, const char *tenant_id, const char *id)
     return sv_stmt_exec(sv_db_stmt2(c, &Q_DEPT_DELETE, tenant_id, id));
 }
 
+/* The closure's second index: a department and every ancestor of it. */
+SV_SQL(Q_PATH_PLACE, "department_place",
+       "SELECT p.ancestor_id FROM department_paths p WHERE p.tenant_id = $1 "
+       "AND p.descendant_id = $2",
+       0);
+
+enum sv_qs
+department_store_place(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       struct sv_department_place *out)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_PATH_PLACE, tenant_id, id);
+    enum sv_qs qs;
+
+    out->place.n = 0;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        size_t i = out->place.n;
+        if (i == SV_DEPARTMENT_DEPTH_MAX)
+            return SV_QS_HARD; /* the depth rule keeps it from happening */
+        snprintf(out->ids[i], sizeof out->ids[i], "%s",
+                 sv_stmt_col_text(st, 0));
+        out->place.dept[i] = out->ids[i];
+        out->place.n++;
+    }
+    return qs;
+}
+
 enum sv_qs
 department_store_ancestors(struct sv_dbc *c, const char *tenant_id,
                            const char *id, struct sv_department_path *path)

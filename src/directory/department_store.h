@@ -29,6 +29,10 @@ enum sv_qs department_store_sibling_taken(struct sv_dbc *c,
                                           const char *parent_id,
                                           const char *key,
                                           const char *except_id);
+/** Department @p id and its ancestors as an access place (none: n 0). */
+enum sv_qs department_store_place(struct sv_dbc *c, const char *tenant_id,
+                                  const char *id,
+                                  struct sv_department_place *out);
 /** SV_QS_ONE when @p id is in the subtree of @p ancestor_id. */
 enum sv_qs department_store_within(struct sv_dbc *c, const char *tenant_id,
                                    const char *id, const char *ancestor_id);

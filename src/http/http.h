@@ -23,9 +23,13 @@ typedef void (*sv_handler_fn)(struct sv_request *rq);
 
 enum sv_auth_kind {
     SV_AUTH_NONE,    /* public */
-    SV_AUTH_SESSION, /* any signed-in account */
-    SV_AUTH_ADMIN,   /* tenant admin */
+    SV_AUTH_SESSION, /* a signed-in account (and the route's permission) */
 };
+
+/* A route's permission: an enum sv_perm of access/permissions.def, or
+ * SV_NO_PERM (any signed-in account; public routes). http/ knows the
+ * number only: the authorize hook decides. */
+#define SV_NO_PERM (-1)
 
 /* Route flags. */
 #define SV_ROUTE_FORCED_OK 1u /* allowed while a password change is forced */
@@ -40,6 +44,7 @@ struct sv_route {
     const char *path; /* segments; "{id}" captures a UUID */
     sv_handler_fn fn;
     enum sv_auth_kind auth;
+    int perm; /* SV_NO_PERM or the permission the caller needs */
     unsigned flags;
     size_t max_body;                 /* 0: the configured default */
     const char *query[SV_MAX_QUERY]; /* accepted query parameters */
@@ -58,6 +63,10 @@ const char *sv_rq_param(struct sv_request *rq, unsigned i);
 const char *sv_rq_query(struct sv_request *rq, const char *name);
 /** The session (NULL on public routes). */
 const struct sv_session *sv_rq_session(struct sv_request *rq);
+/** The caller's grants: loaded on routes that name a permission, NULL on
+ *  the others. */
+struct sv_grants;
+const struct sv_grants *sv_rq_grants(struct sv_request *rq);
 const char *sv_rq_ip(struct sv_request *rq);
 const char *sv_rq_user_agent(struct sv_request *rq);
 
@@ -208,7 +217,10 @@ struct sv_http_principal {
     const char *tenant_id, *account_id; /* the request log line */
     bool must_change_password;          /* only SV_ROUTE_FORCED_OK routes */
     bool mfa_pending;                   /* only SV_ROUTE_MFA_OK routes */
-    bool is_admin;                      /* SV_AUTH_ADMIN routes */
+    /* The account's grants, loaded by the authorize hook on a route that
+     * names a permission (NULL before): handlers that ask about one
+     * object read them with sv_rq_grants(). */
+    const struct sv_grants *grants;
     /* DEV-1: a device session's requests carry the device's signature */
     bool signs_requests;
     const char *device_client, *device_id; /* the X-SV-Device values */
@@ -238,6 +250,17 @@ struct sv_http_hooks {
     enum sv_err (*device_nonce_use)(struct sv_app *app,
                                     const struct sv_session *s,
                                     const char *nonce);
+    /**
+     * Whether @p who may call a route that needs permission @p perm (held
+     * over the tenant, or for a permission of objects in departments over
+     * any of them: the handler then asks about its object). Loads
+     * who->grants from @p arena. SV_E_FORBIDDEN after recording the
+     * refusal (as @p route); database errors.
+     */
+    enum sv_err (*authorize)(struct sv_app *app, struct sv_arena *arena,
+                             struct sv_http_principal *who, int perm,
+                             const char *ip, const char *user_agent,
+                             const char *route);
 };
 
 /**

@@ -340,10 +340,6 @@ authenticate_or_reply(struct sv_request *rq)
         sv_reply_error(rq, SV_E_MFA_ENROLMENT_REQUIRED, NULL);
         return false;
     }
-    if (rq->route->auth == SV_AUTH_ADMIN && !rq->who.is_admin) {
-        sv_reply_error(rq, SV_E_FORBIDDEN, NULL);
-        return false;
-    }
     return true;
 }
 
@@ -430,6 +426,17 @@ sv_router_dispatch(struct sv_request *rq)
     }
     if (rq->need_sig && !device_signature_or_reply(rq))
         return;
+    /* After the signature: a device session's refusals are its own. */
+    if (rq->has_session && rq->route->perm != SV_NO_PERM) {
+        rc = hooks->authorize(
+            rq->app, rq->arena, &rq->who, rq->route->perm, rq->ip,
+            rq->user_agent,
+            sv_arena_printf(rq->arena, "%s %s", rq->method, rq->route->path));
+        if (rc != SV_OK) {
+            sv_reply_error(rq, rc, NULL);
+            return;
+        }
+    }
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, check_query_name,
                               &qc);
     if (qc.bad != NULL) {
@@ -527,6 +534,12 @@ const char *
 sv_rq_query(struct sv_request *rq, const char *name)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const struct sv_grants *
+sv_rq_grants(struct sv_request *rq)
+{
+    return rq->who.grants;
 }
 
 const struct sv_session *

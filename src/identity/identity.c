@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "access/access.h"
 #include "audit/audit.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -66,6 +67,8 @@ sv_role_parse(const char *s, enum sv_role *out)
 {
     if (strcmp(s, "admin") == 0)
         *out = SV_ROLE_ADMIN;
+    else if (strcmp(s, "auditor") == 0)
+        *out = SV_ROLE_AUDITOR;
     else if (strcmp(s, "member") == 0)
         *out = SV_ROLE_MEMBER;
     else
@@ -76,7 +79,9 @@ sv_role_parse(const char *s, enum sv_role *out)
 const char *
 sv_role_name(enum sv_role r)
 {
-    return r == SV_ROLE_ADMIN ? "admin" : "member";
+    return r == SV_ROLE_ADMIN     ? "admin"
+           : r == SV_ROLE_AUDITOR ? "auditor"
+                                  : "member";
 }
 
 enum sv_err
@@ -151,6 +156,13 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
         return SV_E_USERNAME_TAKEN;
     if (qs < 0)
         return sv_qs_err(qs);
+    rc = sv_access_give_builtin_tx(
+        c, t->id, r.a.id,
+        role == SV_ROLE_ADMIN     ? SV_BUILTIN_TENANT_ADMIN
+        : role == SV_ROLE_AUDITOR ? SV_BUILTIN_AUDITOR
+                                  : SV_BUILTIN_MEMBER);
+    if (rc != SV_OK)
+        return rc;
     snprintf(details, sizeof details, "{\"username\":\"%s\",\"role\":\"%s\"}",
              username, sv_role_name(role)); /* username is [a-z0-9._-] */
     rc = sv_account_audit(c, t->id, actor, SV_AUDIT_ACCOUNT_CREATED, r.a.id,
@@ -769,7 +781,6 @@ sv_me_get(struct sv_app *app, const struct sv_session *s, struct sv_account *a,
     snprintf(a->id, sizeof a->id, "%s", s->account_id);
     snprintf(a->tenant_id, sizeof a->tenant_id, "%s", s->tenant_id);
     snprintf(a->username, sizeof a->username, "%s", s->username);
-    a->role = s->role;
     a->must_change_password = s->must_change_password;
     a->created_at = s->account_created_at;
     snprintf(t->id, sizeof t->id, "%s", s->tenant_id);

@@ -26,7 +26,13 @@ struct sv_dbc;
 #define SV_EMAIL_MAX 254
 #define SV_PASSWORD_MAX_BYTES 1024 /* far above any policy; bounds hashing */
 
-enum sv_role { SV_ROLE_MEMBER = 0, SV_ROLE_ADMIN = 1 };
+/*
+ * The built-in role an account holds over the whole tenant, as the account
+ * APIs and the CLI give it and show it (a summary of its assignments:
+ * access/access.h holds the model; department and custom roles are
+ * assignments seen through /access).
+ */
+enum sv_role { SV_ROLE_MEMBER = 0, SV_ROLE_ADMIN = 1, SV_ROLE_AUDITOR = 2 };
 
 struct sv_account {
     char id[37];

@@ -62,11 +62,10 @@ identity_http_me(struct sv_request *rq)
     sv_rfc3339(m->a.created_at, created);
     const struct sv_session *s = sv_rq_session(rq);
     json_t *body = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id", m->a.id,
-        "username", m->a.username, "role", sv_role_name(m->a.role), "email",
-        m->a.has_email ? m->a.email : NULL, "must_change_password",
-        m->a.must_change_password, "created_at", created, "tenant", "id",
-        m->t.id, "slug", m->t.slug, "name", m->t.name);
+        "{s:s, s:s, s:s?, s:b, s:s, s:{s:s, s:s, s:s}}", "id", m->a.id,
+        "username", m->a.username, "email", m->a.has_email ? m->a.email : NULL,
+        "must_change_password", m->a.must_change_password, "created_at",
+        created, "tenant", "id", m->t.id, "slug", m->t.slug, "name", m->t.name);
     /* DEV-1: the session shows the device it belongs to. */
     json_object_set_new(body, "device",
                         s->device_id[0]

@@ -13,14 +13,21 @@ const struct sv_field_desc identity_store_email_field = {
     .max_len = SV_EMAIL_MAX,
 };
 
+/* The role column is the account's built-in role over the tenant, read
+ * from its assignments (access/: tenant_admin, auditor; member without). */
 #define ACOLS                                                                  \
-    "id, tenant_id, username, role, email_enc, password_hash, "                \
-    "must_change_password, created_at"
+    "id, tenant_id, username, COALESCE((SELECT MIN(CASE ra.role "              \
+    "WHEN 'tenant_admin' THEN 'admin' ELSE 'auditor' END) "                    \
+    "FROM role_assignments ra WHERE ra.tenant_id = accounts.tenant_id "        \
+    "AND ra.subject_kind = 'account' AND ra.subject_id = accounts.id "         \
+    "AND ra.scope_kind = 'tenant' "                                            \
+    "AND ra.role IN ('tenant_admin', 'auditor')), 'member'), "                 \
+    "email_enc, password_hash, must_change_password, created_at"
 
 SV_SQL(Q_INSERT_ACCOUNT, "account_insert",
-       "INSERT INTO accounts (tenant_id, id, username, role, email_enc, "
+       "INSERT INTO accounts (tenant_id, id, username, email_enc, "
        "email_bidx, password_hash, must_change_password, created_at) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
        "ON CONFLICT (tenant_id, username) DO NOTHING",
        0);
 SV_SQL(Q_FIND_ACCOUNT, "account_find",
@@ -80,7 +87,7 @@ SV_SQL(Q_INSERT_SESSION, "session_insert",
        0);
 /* Looked up by the token's hash before any tenant is known. */
 SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
-       "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, a.role, "
+       "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, NULL, "
        "a.must_change_password, s.last_seen_at, s.expires_at, t.name, "
        "a.created_at, a.email_enc, s.mfa_pending, d.id, d.kind, d.client_id, "
        "d.public_key, d.state "
@@ -123,13 +130,12 @@ identity_store_insert_account(struct sv_dbc *c, const struct account_row *r,
     struct sv_stmt *st =
         sv_db_stmt2(c, &Q_INSERT_ACCOUNT, r->a.tenant_id, r->a.id);
     sv_stmt_text(st, 3, r->a.username);
-    sv_stmt_text(st, 4, sv_role_name(r->a.role));
-    sv_stmt_blob(st, 5, r->email_enc_len ? r->email_enc : NULL,
+    sv_stmt_blob(st, 4, r->email_enc_len ? r->email_enc : NULL,
                  r->email_enc_len);
-    sv_stmt_blob(st, 6, email_bidx, email_bidx ? SV_BLIND_INDEX_LEN : 0);
-    sv_stmt_text(st, 7, r->hash);
-    sv_stmt_int(st, 8, r->a.must_change_password);
-    sv_stmt_int(st, 9, r->a.created_at);
+    sv_stmt_blob(st, 5, email_bidx, email_bidx ? SV_BLIND_INDEX_LEN : 0);
+    sv_stmt_text(st, 6, r->hash);
+    sv_stmt_int(st, 7, r->a.must_change_password);
+    sv_stmt_int(st, 8, r->a.created_at);
     return sv_stmt_exec(st);
 }
 
@@ -145,8 +151,8 @@ read_account(struct sv_stmt *st, struct account_row *r)
              sv_stmt_col_text(st, 1));
     snprintf(r->a.username, sizeof r->a.username, "%s",
              sv_stmt_col_text(st, 2));
-    r->a.role = strcmp(sv_stmt_col_text(st, 3), "admin") == 0 ? SV_ROLE_ADMIN
-                                                              : SV_ROLE_MEMBER;
+    if (!sv_role_parse(sv_stmt_col_text(st, 3), &r->a.role))
+        r->a.role = SV_ROLE_MEMBER;
     p = sv_stmt_col_blob(st, 4, &n);
     if (p != NULL && n <= sizeof r->email_enc) {
         memcpy(r->email_enc, p, n);
@@ -302,8 +308,6 @@ identity_store_resolve_session(struct sv_dbc *c, const uint8_t *token_hash,
              sv_stmt_col_text(st, 3));
     snprintf(out->username, sizeof out->username, "%s",
              sv_stmt_col_text(st, 4));
-    out->role = strcmp(sv_stmt_col_text(st, 5), "admin") == 0 ? SV_ROLE_ADMIN
-                                                              : SV_ROLE_MEMBER;
     out->must_change_password = sv_stmt_col_int(st, 6) != 0;
     out->last_seen_at = sv_stmt_col_int(st, 7);
     out->expires_at = sv_stmt_col_int(st, 8);

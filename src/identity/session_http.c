@@ -3,6 +3,7 @@
  * glue between http/, which knows no capability, and identity's sessions.
  * Installed at start-up by sv_app_serve().
  */
+#include "access/access_http.h"
 #include "app.h"
 #include "core/util.h"
 #include "device/device.h"
@@ -24,7 +25,6 @@ session_resolve(struct sv_app *app, struct sv_arena *arena, const char *token,
         .account_id = s->account_id,
         .must_change_password = s->must_change_password,
         .mfa_pending = s->mfa_pending,
-        .is_admin = s->role == SV_ROLE_ADMIN,
         .signs_requests = s->has_device_pk,
         .device_client = s->device_client,
         .device_id = s->device_id,
@@ -53,4 +53,5 @@ const struct sv_http_hooks sv_identity_http_hooks = {
     .csrf_token = sv_csrf_token,
     .audit_blocked = audit_blocked,
     .device_nonce_use = device_nonce_use,
+    .authorize = access_http_authorize,
 };

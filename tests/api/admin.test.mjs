@@ -139,8 +139,11 @@ describe('admin: users, reset-password, audit events', () => {
         }
         const me = await srv.api('GET', '/me', { token: member.token });
         expectStatus(me, 200);
-        assert.equal(me.json.role, 'member');
         assert.equal(me.json.username, 'mia');
+        const acc = await srv.api('GET', '/me/access', { token: member.token });
+        expectStatus(acc, 200);
+        assert.deepEqual(acc.json.permissions, ['directory.read']);
+        assert.deepEqual(acc.json.assignments, []);
     });
 
     test('9. the member\'s refused POST /users created nobody', async () => {

@@ -73,10 +73,14 @@ describe('auth: login, logout, /me, /health', () => {
     test('4. GET /me (step 3 session) -> 200 with the account and its tenant', async () => {
         const r = await srv.api('GET', '/me', { token: session2 });
         expectStatus(r, 200);
-        expectKeys(r.json, ['id', 'username', 'role', 'email', 'must_change_password', 'created_at', 'tenant', 'device', 'mfa_pending'], '/me');
+        expectKeys(r.json, ['id', 'username', 'email', 'must_change_password', 'created_at', 'tenant', 'device', 'mfa_pending'], '/me');
         assert.equal(r.json.id, acme.admin.id);
         assert.equal(r.json.username, 'root.admin');
-        assert.equal(r.json.role, 'admin');
+        // The role is the permission model's: /me/access (issue 11).
+        const acc = await srv.api('GET', '/me/access', { token: session2 });
+        expectStatus(acc, 200);
+        assert.ok(acc.json.permissions.includes('access.manage'), acc.text);
+        assert.deepEqual(acc.json.assignments.map((a) => [a.role, a.scope]), [['tenant_admin', 'tenant']]);
         assert.equal(r.json.email, 'ops@acme.test');
         assert.equal(r.json.must_change_password, false);
         expectTime(r.json.created_at, 'created_at');

@@ -34,7 +34,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Device, step, totp } from './lib/device.mjs';
-import { handlerInput, routeTable } from './lib/routes.mjs';
+import { handlerInput, permissions, routeTable } from './lib/routes.mjs';
 import {
     PASSWORDS, closeDown, expectStatus, listAll, sleep, startServer,
 } from './lib/server.mjs';
@@ -73,7 +73,9 @@ const BODY = {
     // route with one of them is walked only if it also has an id place).
     current: { kind: 'value', value: () => B_PW.member },
     new: { kind: 'value', value: () => PASSWORDS.p4 },
-    role: { kind: 'value', omit: true },
+    // POST /users takes admin|auditor|member (it has no id place: never
+    // walked); an assignment takes a built-in role or a custom role's id.
+    role: { kind: 'value', value: () => 'department_admin' },
     email: { kind: 'value', omit: true },
     channel: { kind: 'value', value: () => 'sms' },
     new_password: { kind: 'value', value: () => PASSWORDS.p4 },
@@ -82,6 +84,13 @@ const BODY = {
     password_min_score: { kind: 'value', omit: true },
     name: { kind: 'value', value: () => 'Walked in' },
     parent_id: { kind: 'id' },
+    description: { kind: 'value', omit: true },
+    permissions: { kind: 'value', value: () => ['audit.read'] },
+    // own: when another place is walked, B's own id of that kind (so the
+    // check of the walked one is the one that answers).
+    account_id: { kind: 'id', own: 'account' },
+    department_id: { kind: 'id', own: 'department' },
+    scope: { kind: 'value', value: () => 'department' },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).
@@ -95,6 +104,7 @@ const NESTED = {
 const QUERY = {
     actor: { kind: 'id' },
     parent: { kind: 'id' },
+    account: { kind: 'id' },
     cursor: { kind: 'cursor' },
     q: { kind: 'text' },
     limit: { kind: 'value', omit: true },
@@ -108,7 +118,12 @@ const QUERY = {
 const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
     challenges: 'challenge', approvals: 'approval', departments: 'department',
+    roles: 'role', assignments: 'assignment',
 };
+// The permissions every account holds (the member role): a member calling a
+// route that needs one of them is a caller like any other.
+const MEMBER_HOLDS = new Set(Object.values(permissions()).filter((p) => p.roles.has('member')).map((p) => p.wire));
+const memberRefused = (r) => r.auth === 'perm' && !MEMBER_HOLDS.has(r.perm);
 
 const b64url = (s) => Buffer.from(s).toString('base64url');
 const uuids = (text) => new Set((text || '').match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) || []);
@@ -178,7 +193,9 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         B.device = new Device('cli', { name: 'Bea laptop' });
         await trustBySms(B.device, 'bravo', 'bea', B_PW.member, B_PHONE);
         add('device', A.device.deviceId, A.device.id);
-        B.partner = { account: B.account, device: B.device.deviceId };
+        const bd = await srv.api('POST', '/directory/departments', { token: B.tokens.admin, body: { name: 'B own' } });
+        expectStatus(bd, 201, 'B department');
+        B.partner = { account: B.account, device: B.device.deviceId, department: bd.json.id };
 
         // A TOTP for ann (inbox items, audit events; the totp step's code).
         const en = await srv.api('POST', '/me/totp', { token: A.tokens.member });
@@ -267,9 +284,23 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         }
         add('department', ...depts);
 
+        // A's custom role, and its member made department admin of Sales.
+        const role = await srv.api('POST', '/access/roles', {
+            token: A.tokens.admin, body: { name: 'Log readers', permissions: ['audit.read'] },
+        });
+        expectStatus(role, 201, 'A custom role');
+        add('role', role.json.id);
+        const me = await srv.api('GET', '/me', { token: A.tokens.member });
+        const asg = await srv.api('POST', '/access/assignments', {
+            token: A.tokens.admin,
+            body: { role: 'department_admin', account_id: me.json.id, scope: 'department', department_id: depts[1] },
+        });
+        expectStatus(asg, 201, 'A assignment');
+        add('assignment', asg.json.id);
+
         // A's real page cursors, each naming one of A's rows.
         for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
-            ['/directory/departments', 'admin']]) {
+            ['/directory/departments', 'admin'], ['/access/assignments', 'admin']]) {
             const r = await srv.api('GET', `${p}?limit=1`, { token: A.tokens[tok] });
             expectStatus(r, 200);
             if (r.json.next_cursor) A.cursors.push(r.json.next_cursor);
@@ -326,7 +357,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
 
     /** The callers of a route: who in B calls it, with what credential. */
     function callers(r, input) {
-        if (r.auth === 'admin') return ['admin', 'member'];
+        if (r.auth === 'perm') return ['admin', 'member'];
         if (r.auth === 'session') return ['admin', 'member', 'device'];
         return [input.challengeToken ? 'challenge' : 'anonymous'];
     }
@@ -368,6 +399,8 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
             if (fill.kind === 'value') {
                 if (!f.required && !fill.values && !fill.value) continue;
                 b[f.name] = fill.values ? fill.values[0] : fill.value(ctx, r);
+            } else if (fill.own) {
+                b[f.name] = B.partner[fill.own];
             } else if (f.required) {
                 b[f.name] = A.ids.account[0]; // an id field not walked now: A's own
             }
@@ -443,8 +476,8 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                 ? res.status === 404 || res.status === 401
                 : res.status === 404 || (res.status === 403 && res.json?.error?.code === 'forbidden');
             if (!ok) failures.push(`${where}: ${sig(res)} is no refusal this walk accepts`);
-        } else if (r.auth === 'admin' && caller === 'member') {
-            if (sig(res) !== '403 forbidden') failures.push(`${where}: ${sig(res)} (a member on an admin route: 403 forbidden)`);
+        } else if (memberRefused(r) && caller === 'member') {
+            if (sig(res) !== '403 forbidden') failures.push(`${where}: ${sig(res)} (a member on a route needing ${r.perm}: 403 forbidden)`);
         } else if (res.status >= 200 && res.status < 300) {
             stats.twoxx++;
             seen2xx.add(`${r.method} ${r.path} ${place.name}`);
@@ -558,6 +591,8 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         s.blacklist = (await get('/admin/blacklist', 'admin')).items;
         s.settings = await get('/admin/settings', 'admin');
         s.departments = (await get('/directory/departments?q=a&limit=200', 'admin')).items;
+        s.roles = (await get('/access/roles', 'admin')).items;
+        s.assignments = (await get('/access/assignments?limit=200', 'admin')).items;
         for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
         s.sessions = {};

@@ -41,35 +41,38 @@ ALLOWED = {
     # The server and router: sessions, CSRF, device nonces reach it as
     # hooks (struct sv_http_hooks), never as a capability's header.
     "http": {"core", "app", "auth"},
-    "directory": {"core", "crypto", "db", "audit", "policy"},
+    # The permission model (docs/permissions.md): the evaluator, roles and
+    # assignments; below every capability that asks it.
+    "access": {"core", "db", "audit"},
+    "directory": {"core", "crypto", "db", "audit", "policy", "access"},
     # Failure counters, locks, stuffing, the blacklist: below identity,
     # which asks it before and after every check.
     "risk": {"core", "db", "audit", "app"},
     # The device registry, trust, revocation and signed-request nonces.
     "device": {"core", "crypto", "db", "audit", "app"},
     # Accounts, sessions, the own password.
-    "identity": {"core", "crypto", "db", "audit", "policy", "directory",
+    "identity": {"access", "core", "crypto", "db", "audit", "policy", "directory",
                  "risk", "app"},
     # Second factors (TOTP, recovery codes) and the bound phone.
-    "mfa": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
+    "mfa": {"access", "core", "crypto", "db", "audit", "auth", "notify", "policy",
             "directory", "risk", "identity", "app"},
     # The self-service password reset.
-    "recovery": {"core", "crypto", "db", "audit", "notify", "policy",
+    "recovery": {"access", "core", "crypto", "db", "audit", "notify", "policy",
                  "directory", "risk", "identity", "mfa", "app"},
     # The sign-in: the password step, challenges, approvals. On top of the
     # capabilities it asks.
-    "login": {"core", "crypto", "db", "audit", "auth", "notify", "policy",
+    "login": {"access", "core", "crypto", "db", "audit", "auth", "notify", "policy",
               "directory", "risk", "device", "identity", "mfa", "app"},
     "backup": {"core", "db", "audit", "app"},
-    "cli": {"core", "crypto", "db", "audit", "auth", "directory", "risk",
+    "cli": {"access", "core", "crypto", "db", "audit", "auth", "directory", "risk",
             "identity", "backup", "app"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
-    "handlers": {"core", "app", "http", "auth", "audit", "notify", "policy",
+    "handlers": {"access", "core", "app", "http", "auth", "audit", "notify", "policy",
                  "directory", "risk", "device", "identity", "mfa", "recovery",
                  "login", "backup"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
-    "main": {"core", "crypto", "db", "policy", "auth", "notify", "app",
+    "main": {"access", "core", "crypto", "db", "policy", "auth", "notify", "app",
              "audit", "http", "directory", "risk", "device", "identity", "mfa",
              "recovery", "login", "backup", "cli", "handlers"},
 }

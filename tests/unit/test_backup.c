@@ -114,11 +114,13 @@ backup_to_memory(struct fixture *f)
 static void
 seed_departments(struct sv_app *a, const char *tenant_id)
 {
-    const struct sv_actor actor = {NULL, "test", "127.0.0.1", "unit"};
+    const struct sv_actor actor = {"01900000-0000-7000-8000-00000000ad01",
+                                   "test", "127.0.0.1", "unit"};
     struct sv_department old, young, child;
     struct sv_department_change chg = {NULL, true, NULL};
     const char *field;
 
+    sv_testapp_admin(a, tenant_id, actor.account_id);
     assert_int_equal(sv_department_create(a->db, tenant_id, "Old", NULL, &actor,
                                           &old, NULL, &field),
                      SV_OK);

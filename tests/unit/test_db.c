@@ -301,17 +301,17 @@ test_db_rls_tenant_scope(void **state)
     assert_true(count(f->app, "SELECT count(*) FROM audit_events") >= 2);
     /* Writing a row into B while scoped to A is refused. */
     snprintf(sql, sizeof sql,
-             "UPDATE accounts SET role = 'admin' WHERE tenant_id = '%s'",
+             "UPDATE accounts SET username = 'taken' WHERE tenant_id = '%s'",
              f->b.id);
     exec_ok(f->app, sql); /* matches no visible row: changes nothing */
     snprintf(sql, sizeof sql,
-             "INSERT INTO accounts (tenant_id, id, username, role, "
+             "INSERT INTO accounts (tenant_id, id, username, "
              "password_hash, created_at) VALUES ('%s', 'x', 'intruder', "
-             "'admin', 'h', 0)",
+             "'h', 0)",
              f->b.id);
     assert_string_equal(fails_with(f->app, sql), "42501");
     exec_ok(f->app, "ROLLBACK");
-    snprintf(sql, sizeof sql, "SELECT role FROM accounts WHERE id = '%s'",
+    snprintf(sql, sizeof sql, "SELECT username FROM accounts WHERE id = '%s'",
              f->b_user.id);
     /* (checked as the owner would see it, through B's scope) */
     exec_ok(f->app, "BEGIN");
@@ -321,7 +321,7 @@ test_db_rls_tenant_scope(void **state)
     exec_ok(f->app, scope);
     PGresult *r = PQexec(f->app, sql);
     assert_int_equal(PQntuples(r), 1);
-    assert_string_equal(PQgetvalue(r, 0, 0), "member");
+    assert_string_equal(PQgetvalue(r, 0, 0), f->b_user.username);
     PQclear(r);
     exec_ok(f->app, "ROLLBACK");
 }

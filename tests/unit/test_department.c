@@ -31,7 +31,8 @@
 static struct sv_app app;
 static char dir[64];
 static struct sv_tenant t1, t2;
-static const struct sv_actor actor = {NULL, "test", "127.0.0.1", "unit"};
+#define ADMIN_ID "01900000-0000-7000-8000-00000000ad01"
+static const struct sv_actor actor = {ADMIN_ID, "test", "127.0.0.1", "unit"};
 
 static enum sv_err
 tenant_tx(struct sv_dbc *c, void *cls)
@@ -52,6 +53,8 @@ setup(void **state)
     if (sv_db_run_tx(app.db, "t", tenant_tx, &t1) != SV_OK ||
         sv_db_run_tx(app.db, "t", tenant_tx, &t2) != SV_OK)
         return -1;
+    sv_testapp_admin(&app, t1.id, ADMIN_ID);
+    sv_testapp_admin(&app, t2.id, ADMIN_ID);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "access/access.h"
 #include "app.h"
 #include "core/config.h"
 #include "crypto/keyring.h"
@@ -73,4 +74,26 @@ sv_testapp_close(struct sv_app *app, const char *dir)
     sv_app_close(app);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+struct admin_ctx {
+    const char *tenant_id, *account_id;
+};
+
+static enum sv_err
+admin_tx(struct sv_dbc *c, void *cls)
+{
+    struct admin_ctx *x = cls;
+    return sv_access_give_builtin_tx(c, x->tenant_id, x->account_id,
+                                     SV_BUILTIN_TENANT_ADMIN);
+}
+
+void
+sv_testapp_admin(struct sv_app *app, const char *tenant_id,
+                 const char *account_id)
+{
+    struct admin_ctx x = {tenant_id, account_id};
+    assert_int_equal(
+        sv_db_run_tenant_tx(app->db, "test_admin", tenant_id, admin_tx, &x),
+        SV_OK);
 }

@@ -28,6 +28,14 @@ void sv_testdb_close_migrated(sqlite3 *h, const char *dir);
 int sv_testapp_open(struct sv_app *app, char *dir, const char *tag,
                     const char *extra_conf);
 
+/**
+ * Make @p account_id a tenant admin of @p tenant_id (an assignment: the
+ * grants need no account row), so an actor of that id passes the
+ * permission model's checks. Fails the test on error.
+ */
+void sv_testapp_admin(struct sv_app *app, const char *tenant_id,
+                      const char *account_id);
+
 /** Close @p app and delete @p dir with everything in it; 0 or -1. */
 int sv_testapp_close(struct sv_app *app, const char *dir);
 

@@ -1,15 +1,21 @@
 // The console: sign-in until there is a session, then the layout (header,
-// navigation for the signed-in role, the screen of the URL fragment).
+// navigation for what the account may do, the screen of the URL fragment).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 import { ApiError, get, onSignedOut, post, setCsrf } from './api.js';
 import { onLanguage, t } from './i18n.js';
 import { current, match, navigate, useRoute } from './router.js';
-import { ANY, HOME, ROUTES, may } from './routes.js';
+import { HOME, ROUTES, may } from './routes.js';
 import { MeContext, onInboxChanged } from './session.js';
 import { MustChange, SignIn } from './signin.js';
 import { Authenticator } from './screens/authenticator.js';
 import { html, describe, LangSwitch } from './ui.js';
+
+/** The account's built-in role over the tenant, as the account page shows it. */
+function roleOf(access) {
+    const over = (r) => access.assignments.some((a) => a.role === r && a.scope === 'tenant');
+    return over('tenant_admin') ? 'admin' : over('auditor') ? 'auditor' : 'member';
+}
 
 /** The state of the session: who is signed in, or why nobody is. */
 async function whoAmI() {
@@ -20,6 +26,9 @@ async function whoAmI() {
         // The tenant requires an authenticator and this account has none:
         // the session may only enrol one (AUTH-8).
         if (me && me.mfa_pending) return { kind: 'enrol', me };
+        // What the account may do: the screens and controls it is shown.
+        me.access = await get('/me/access', { quiet401: true });
+        me.role = roleOf(me.access);
         return { kind: 'in', me };
     } catch (e) {
         if (e instanceof ApiError) {
@@ -166,6 +175,7 @@ function Layout({ me, signOut, flash, setFlash }) {
 
     const groups = [
         ['me', t('nav.group_me')],
+        ['directory', t('nav.group_directory')],
         ['admin', t('nav.group_admin')],
     ];
     const tenant = (me && me.tenant) || {};
@@ -175,7 +185,7 @@ function Layout({ me, signOut, flash, setFlash }) {
     if (!found) {
         body = html`<section class="page" data-testid="page-notfound"><h1 tabIndex="-1">${t('common.not_found')}</h1>
             <p><a href=${`#${HOME}`}>${t('common.go_home')}</a></p></section>`;
-    } else if (!may(me, found.r.role)) {
+    } else if (!may(me, found.r.perm)) {
         body = html`<section class="page" data-testid="page-forbidden"><h1 tabIndex="-1">${t('common.forbidden')}</h1>
             <p>${t('common.forbidden_text')}</p></section>`;
     } else {
@@ -201,7 +211,7 @@ function Layout({ me, signOut, flash, setFlash }) {
         <div class="frame">
             <nav class="side" aria-label=${t('nav.label')} data-testid="nav">
                 ${groups.map(([g, label]) => {
-                    const items = ROUTES.filter((r) => r.nav && r.group === g && may(me, r.role));
+                    const items = ROUTES.filter((r) => r.nav && r.group === g && may(me, r.perm));
                     if (!items.length) return null;
                     return html`<div class="nav-group">
                         <h2 class="nav-title">${label}</h2>

@@ -1,7 +1,9 @@
 // Every screen of the console: its path (":name" segments), the module's
-// component, its navigation label and who may see it. The navigation and the
-// router both read this one table, so a screen a role may not use is neither
-// linked nor rendered (and its API answers 403 anyway: the server decides).
+// component, its navigation label and the permission it needs (the names of
+// src/access/permissions.def, as GET /me/access lists them). The navigation
+// and the router both read this one table, so a screen the account may not use
+// is neither linked nor rendered (and its API answers 403 anyway: the server
+// decides).
 import { Profile } from './screens/account.js';
 import { Authenticator } from './screens/authenticator.js';
 import { MyDevices } from './screens/devices.js';
@@ -14,27 +16,40 @@ import { Settings } from './screens/admin/settings.js';
 import { AuditLog } from './screens/admin/audit.js';
 import { Departments } from './screens/directory/departments.js';
 
-/** Roles that may use a screen; "any" for every signed-in account. */
-export const ANY = 'any';
-export const ADMIN = 'admin';
+/** A screen every signed-in account may use. */
+export const ANY = null;
 
 export const ROUTES = [
-    { path: '/account', component: Profile, nav: 'nav.account', group: 'me', role: ANY },
-    { path: '/account/authenticator', component: Authenticator, nav: 'nav.authenticator', group: 'me', role: ANY },
-    { path: '/account/devices', component: MyDevices, nav: 'nav.devices', group: 'me', role: ANY },
-    { path: '/account/sessions', component: MySessions, nav: 'nav.sessions', group: 'me', role: ANY },
-    { path: '/inbox', component: Inbox, nav: 'nav.inbox', group: 'me', role: ANY },
-    { path: '/admin', component: Dashboard, nav: 'nav.dashboard', group: 'admin', role: ADMIN },
-    { path: '/admin/users', component: Users, nav: 'nav.users', group: 'admin', role: ADMIN },
-    { path: '/admin/users/:id', component: UserDetail, group: 'admin', role: ADMIN },
-    { path: '/admin/blacklist', component: Blacklist, nav: 'nav.blacklist', group: 'admin', role: ADMIN },
-    { path: '/admin/settings', component: Settings, nav: 'nav.settings', group: 'admin', role: ADMIN },
-    { path: '/admin/audit', component: AuditLog, nav: 'nav.audit', group: 'admin', role: ADMIN },
-    { path: '/admin/directory', component: Departments, nav: 'nav.directory', group: 'admin', role: ADMIN },
+    { path: '/account', component: Profile, nav: 'nav.account', group: 'me', perm: ANY },
+    { path: '/account/authenticator', component: Authenticator, nav: 'nav.authenticator', group: 'me', perm: ANY },
+    { path: '/account/devices', component: MyDevices, nav: 'nav.devices', group: 'me', perm: ANY },
+    { path: '/account/sessions', component: MySessions, nav: 'nav.sessions', group: 'me', perm: ANY },
+    { path: '/inbox', component: Inbox, nav: 'nav.inbox', group: 'me', perm: ANY },
+    { path: '/admin', component: Dashboard, nav: 'nav.dashboard', group: 'admin', perm: 'security.read' },
+    { path: '/admin/users', component: Users, nav: 'nav.users', group: 'admin', perm: 'users.read' },
+    { path: '/admin/users/:id', component: UserDetail, group: 'admin', perm: 'users.read' },
+    { path: '/admin/blacklist', component: Blacklist, nav: 'nav.blacklist', group: 'admin', perm: 'security.read' },
+    { path: '/admin/settings', component: Settings, nav: 'nav.settings', group: 'admin', perm: 'settings.read' },
+    { path: '/admin/audit', component: AuditLog, nav: 'nav.audit', group: 'admin', perm: 'audit.read' },
+    { path: '/directory', component: Departments, nav: 'nav.directory', group: 'directory', perm: 'directory.read' },
 ];
 
-/** Whether account @p me may use a screen of role @p role. */
-export const may = (me, role) => role === ANY || (me && me.role === role);
+/**
+ * Whether account @p me holds permission @p perm anywhere: over the tenant, or
+ * over a department (a department admin's screens; the screen then asks about
+ * each department with mayIn()).
+ */
+export const may = (me, perm) => perm === ANY || Boolean(me && me.access && (
+    me.access.permissions.includes(perm)
+    || me.access.department_permissions.some((d) => d.permissions.includes(perm))));
+
+/**
+ * Whether @p me holds @p perm over the department whose ids, itself and its
+ * ancestors, are @p ids (none: the tenant as a whole), as the server decides.
+ */
+export const mayIn = (me, perm, ids) => Boolean(me && me.access && (
+    me.access.permissions.includes(perm)
+    || me.access.department_permissions.some((d) => d.permissions.includes(perm) && ids.includes(d.department_id))));
 
 /** The screen a path opens first. */
 export const HOME = '/account';

@@ -2,8 +2,12 @@
 // route's handler takes, read from the handler's source: for suites that
 // walk every route (tests/api/walk.test.mjs) without a hand-written list.
 //
-// routeTable(): [{method, path, handler, auth, flags, maxBody, query, slots}]
-//   auth   'none' | 'session' | 'admin'            (SV_AUTH_*)
+// routeTable(): [{method, path, handler, auth, perm, flags, maxBody, query,
+//   slots}]
+//   auth   'none' | 'session' | 'perm'    (PUBLIC, SIGNED_IN, NEEDS(p))
+//   perm   the permission's wire name ('audit.read') for 'perm', else null
+// permissions(): {wire: {kind, roles: Set of 'tenant_admin' 'department_admin'
+//   'auditor' 'member'}} read from src/access/permissions.def
 //   flags  Set of 'body' 'body_opt' 'forced_ok' 'mfa_ok' (SV_ROUTE_*)
 //   query  the query parameter names the router accepts
 //   slots  how many {id} segments the path has
@@ -68,7 +72,24 @@ const FLAG_NAMES = {
     SV_ROUTE_BODY_OPT: 'body_opt',
     SV_ROUTE_MFA_OK: 'mfa_ok',
 };
-const AUTH_NAMES = { SV_AUTH_NONE: 'none', SV_AUTH_SESSION: 'session', SV_AUTH_ADMIN: 'admin' };
+const AUTH_NAMES = { PUBLIC: 'none', SIGNED_IN: 'session' };
+const ROLE_NAMES = { TA: 'tenant_admin', DA: 'department_admin', AU: 'auditor', ME: 'member' };
+
+/** The permission catalogue of src/access/permissions.def, by NAME. */
+export function permissions(repo = REPO) {
+    const src = stripComments(readFileSync(path.join(repo, 'src/access/permissions.def'), 'utf8'));
+    const out = {};
+    for (const m of src.matchAll(/SV_PERMISSION\(\s*(\w+)\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*([^)]*)\)/g)) {
+        const roles = new Set(m[4].split('|').map((s) => {
+            const r = ROLE_NAMES[s.trim()];
+            if (!r) throw new Error(`permissions.def: ${m[1]}: unknown role ${s.trim()}`);
+            return r;
+        }));
+        out[m[1]] = { wire: m[2], kind: m[3].toLowerCase(), roles };
+    }
+    if (Object.keys(out).length === 0) throw new Error('permissions.def: no SV_PERMISSION line read');
+    return out;
+}
 const METHODS = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
 
 function evalFlags(expr, aliases, where) {
@@ -91,6 +112,7 @@ function evalSize(expr, where) {
 export function routeTable(repo = REPO) {
     const file = path.join(repo, 'src/http/routes.c');
     const src = stripComments(readFileSync(file, 'utf8'));
+    const perms = permissions(repo);
     const aliases = {};
     for (const m of src.matchAll(/^#define\s+(\w+)\s+(SV_ROUTE_\w+)\s*$/gm)) aliases[m[1]] = m[2];
     const start = src.search(/const struct sv_route sv_routes\[\]\s*=\s*\{/);
@@ -106,13 +128,20 @@ export function routeTable(repo = REPO) {
         const end = matchBrace(table, i);
         const entry = table.slice(i + 1, end - 1);
         i = end;
-        const m = /^\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*([^,]+?)\s*,\s*([^,]+?)\s*,\s*\{([^}]*)\}\s*$/s
+        const m = /^\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+(?:\(\s*\w+\s*\))?)\s*,\s*([^,]+?)\s*,\s*([^,]+?)\s*,\s*\{([^}]*)\}\s*$/s
             .exec(entry);
         if (!m) throw new Error(`routes.c: cannot read entry {${entry.trim()}}`);
         const [, method, p, handler, auth, flags, limit, query] = m;
         const where = `${method} ${p}`;
         if (!METHODS.test(method)) throw new Error(`${where}: unknown method`);
-        if (!AUTH_NAMES[auth]) throw new Error(`${where}: unknown auth kind ${auth}`);
+        const needs = /^NEEDS\(\s*(\w+)\s*\)$/.exec(auth);
+        if (!AUTH_NAMES[auth] && !needs) throw new Error(`${where}: unknown auth kind ${auth}`);
+        let perm = null;
+        if (needs) {
+            const p = perms[needs[1]];
+            if (!p) throw new Error(`${where}: NEEDS(${needs[1]}) names no permission of permissions.def`);
+            perm = p.wire;
+        }
         const q = query.trim() === '0' || query.trim() === ''
             ? []
             : query.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -121,7 +150,8 @@ export function routeTable(repo = REPO) {
                 return qm[1];
             });
         routes.push({
-            method, path: p, handler, auth: AUTH_NAMES[auth], flags: evalFlags(flags, aliases, where),
+            method, path: p, handler, auth: needs ? 'perm' : AUTH_NAMES[auth], perm,
+            flags: evalFlags(flags, aliases, where),
             maxBody: evalSize(limit, where), query: q, slots: (p.match(/\{id\}/g) || []).length,
         });
     }
@@ -168,8 +198,9 @@ function specFields(body, params) {
     const jsonParams = [...params.matchAll(/json_t\s*\*\s*(\w+)/g)].map((m) => m[1]);
     const parsed = [...body.matchAll(/sv_json_spec_parse\(\s*([^,]+?)\s*,/g)].map((m) => m[1]);
     const nested = parsed.length > 0 && parsed.every((a) => jsonParams.includes(a));
-    for (const m of body.matchAll(/SV_F_(STR|STR_OPT|OBJ_OPT)\(\s*"([^"]+)"/g)) {
-        out.push({ name: m[2], required: m[1] === 'STR', type: m[1] === 'OBJ_OPT' ? 'object' : 'string', nested });
+    for (const m of body.matchAll(/SV_F_(STR|STR_OPT|OBJ_OPT|STRS_OPT)\(\s*"([^"]+)"/g)) {
+        const type = { OBJ_OPT: 'object', STRS_OPT: 'list' }[m[1]] ?? 'string';
+        out.push({ name: m[2], required: m[1] === 'STR', type, nested });
     }
     for (const m of body.matchAll(/\.name\s*=\s*"([^"]+)"/g)) {
         // The initializer it sits in: up to the next "}".

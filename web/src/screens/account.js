@@ -37,7 +37,7 @@ export function Profile() {
                 <dt>${t('account.organisation')}</dt>
                 <dd data-testid="account-tenant">${me.tenant ? `${me.tenant.name} (${me.tenant.slug})` : ''}</dd>
                 <dt>${t('account.role')}</dt>
-                <dd data-testid="account-role" data-role=${me.role}>${roleName(me.role)}</dd>
+                <dd data-testid="account-role" data-role=${ctx.me.role}>${roleName(ctx.me.role)}</dd>
                 <dt>${t('account.email')}</dt>
                 <dd data-testid="account-email">${me.email || html`<span class="muted">${t('common.none')}</span>`}</dd>
                 ${f && html`

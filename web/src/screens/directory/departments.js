@@ -1,19 +1,27 @@
-// Departments (admins, DIR-2): the tree one level at a time. The place is
-// the URL (#/admin/directory?dept=<id>, the roots without it; ?q= a search
+// Departments (DIR-2): the tree one level at a time, for every account. The
+// place is the URL (#/directory?dept=<id>, the roots without it; ?q= a search
 // over the whole tree), so every department can be bookmarked and reloaded.
-// At a department: its path as a breadcrumb, its children (paged), a form to
-// add a child, rename, move (the new parent found by name) and delete.
+// At a department: its path as a breadcrumb, its children (paged), and for
+// those who may change it (directory.manage over it: a tenant admin, or a
+// department admin inside their subtree) a form to add a child, rename, move
+// (the new parent found by name) and delete.
 import { useEffect, useState } from 'preact/hooks';
 
 import { ApiError, del, get, patch, post, seg } from '../../api.js';
 import { t } from '../../i18n.js';
 import { href, navigate } from '../../router.js';
+import { mayIn } from '../../routes.js';
+import { useMe } from '../../session.js';
 import {
     html, ConfirmButton, Empty, ErrorBox, Field, Form, Notice, Page, Pager, fieldError, useAction, useLoad, usePages,
 } from '../../ui.js';
 
 const BASE = '/directory/departments';
-const SCREEN = '/admin/directory';
+const SCREEN = '/directory';
+const MANAGE = 'directory.manage';
+
+/** The ids the permission model asks about for @p dept: itself and its ancestors. */
+const placeOf = (dept) => (dept ? [dept.id, ...(dept.path || []).map((p) => p.id)] : []);
 const PAGE = 50; // children per page
 const FOUND = 20; // search results per page (each one's path is asked for)
 const PICK = 10; // move targets shown
@@ -119,7 +127,9 @@ function Search({ dept, q }) {
 
 /** The children of @p dept (the roots for null), and the form to add one. */
 function Children({ dept, onNote }) {
+    const { me } = useMe();
     const id = dept ? dept.id : '';
+    const canAdd = mayIn(me, MANAGE, placeOf(dept));
     const p = usePages((cursor) => get(BASE, { query: { parent: id, cursor, limit: PAGE } }), [id]);
     const items = (p.page && Array.isArray(p.page.items)) ? p.page.items : [];
     const [name, setName] = useState('');
@@ -148,14 +158,14 @@ function Children({ dept, onNote }) {
             </li>`)}
         </ul>`}
         ${(p.hasPrev || p.hasNext) && html`<${Pager} p=${p} testid="dept-children-pager" />`}
-        <h3 id="dept-add-title">${addTitle}</h3>
+        ${canAdd && html`<h3 id="dept-add-title">${addTitle}</h3>
         <${ErrorBox} error=${error} labels=${labels} testid="dept-create-error" />
         <${Form} onSubmit=${add} busy=${busy} testid="dept-create-form" label=${addTitle}>
             <${Field} id="dept-new-name" label=${labels.name} value=${name} onInput=${setName}
                 autocomplete="off" hint=${t('directory.name_hint')} required
                 error=${fieldError(error, 'name', labels)} />
             <button type="submit" class="primary" data-testid="dept-new-submit">${t('directory.add')}</button>
-        <//>
+        <//>`}
     </section>`;
 }
 
@@ -245,8 +255,10 @@ function Remove({ dept, onDeleted }) {
 
 /** One place in the tree: keyed by the department, so its forms start afresh there. */
 function Place({ id, q, note, setNote }) {
+    const { me } = useMe();
     const cur = useLoad(() => (id ? get(`${BASE}/${seg(id)}`) : Promise.resolve(null)), [id]);
     const dept = cur.data;
+    const canChange = mayIn(me, MANAGE, placeOf(dept));
     const ready = !id || !!dept;
     // After a rename or a move the form that was used is drawn afresh: the
     // focus goes to the heading (the new name; the notice is announced).
@@ -271,7 +283,7 @@ function Place({ id, q, note, setNote }) {
         ${id && !dept && !cur.error && html`<${Empty} loading=${true} />`}
         ${ready && html`
             <${Children} key=${dept ? `${dept.id}` : '-'} dept=${dept} onNote=${(text) => setNote(id, text)} />
-            ${dept && html`<section class="panel" aria-labelledby="dept-this-title" data-testid="dept-this"
+            ${dept && canChange && html`<section class="panel" aria-labelledby="dept-this-title" data-testid="dept-this"
                 data-id=${dept.id} data-parent=${dept.parent_id || ''}>
                 <h2 id="dept-this-title">${t('directory.this', { name: dept.name })}</h2>
                 <${Rename} key=${`r-${dept.name}`} dept=${dept} onDone=${changed} />

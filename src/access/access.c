@@ -1,0 +1,974 @@
+/* One permission model: see access.h. */
+#include "access/access.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "access/access_store.h"
+#include "audit/audit.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "db/db.h"
+
+_Static_assert(SV_PERM__COUNT <= 64, "sv_perm_set holds 64 permissions");
+
+/* ---- the catalogue ---- */
+
+#define TA (1u << SV_BUILTIN_TENANT_ADMIN)
+#define DA (1u << SV_BUILTIN_DEPARTMENT_ADMIN)
+#define AU (1u << SV_BUILTIN_AUDITOR)
+#define ME (1u << SV_BUILTIN_MEMBER)
+#define TENANT SV_OBJECT_TENANT
+#define DEPARTMENT SV_OBJECT_DEPARTMENT
+
+static const struct {
+    const char *name;
+    enum sv_object_kind kind;
+    unsigned roles;
+} perms[SV_PERM__COUNT] = {
+#define SV_PERMISSION(NAME, wire, k, r) [SV_PERM_##NAME] = {wire, k, r},
+#include "access/permissions.def"
+#undef SV_PERMISSION
+};
+
+static const char *const builtin_keys[SV_BUILTIN__COUNT] = {
+    [SV_BUILTIN_TENANT_ADMIN] = "tenant_admin",
+    [SV_BUILTIN_DEPARTMENT_ADMIN] = "department_admin",
+    [SV_BUILTIN_AUDITOR] = "auditor",
+    [SV_BUILTIN_MEMBER] = "member",
+};
+
+const char *
+sv_perm_name(enum sv_perm p)
+{
+    return (unsigned)p < SV_PERM__COUNT ? perms[p].name : "?";
+}
+
+bool
+sv_perm_parse(const char *s, enum sv_perm *out)
+{
+    for (int p = 0; p < SV_PERM__COUNT; p++) {
+        if (strcmp(perms[p].name, s) == 0) {
+            *out = (enum sv_perm)p;
+            return true;
+        }
+    }
+    return false;
+}
+
+enum sv_object_kind
+sv_perm_kind(enum sv_perm p)
+{
+    return perms[p].kind;
+}
+
+const char *
+sv_builtin_role_key(enum sv_builtin_role r)
+{
+    return (unsigned)r < SV_BUILTIN__COUNT ? builtin_keys[r] : "?";
+}
+
+bool
+sv_builtin_role_parse(const char *s, enum sv_builtin_role *out)
+{
+    for (int r = 0; r < SV_BUILTIN__COUNT; r++) {
+        if (strcmp(builtin_keys[r], s) == 0) {
+            *out = (enum sv_builtin_role)r;
+            return true;
+        }
+    }
+    return false;
+}
+
+sv_perm_set
+sv_builtin_role_perms(enum sv_builtin_role r)
+{
+    sv_perm_set s = 0;
+    for (int p = 0; p < SV_PERM__COUNT; p++)
+        if (perms[p].roles & (1u << r))
+            s |= SV_PERM_BIT(p);
+    return s;
+}
+
+bool
+sv_perm_set_departmental(sv_perm_set s)
+{
+    for (int p = 0; p < SV_PERM__COUNT; p++)
+        if ((s & SV_PERM_BIT(p)) && perms[p].kind == SV_OBJECT_DEPARTMENT)
+            return true;
+    return false;
+}
+
+/* ---- the evaluator ---- */
+
+void
+sv_grants_init(struct sv_grants *g)
+{
+    g->n = 1;
+    g->at[0] = (struct sv_grant){sv_builtin_role_perms(SV_BUILTIN_MEMBER),
+                                 SV_SCOPE_TENANT, ""};
+}
+
+bool
+sv_grants_add(struct sv_grants *g, sv_perm_set set, enum sv_scope_kind scope,
+              const char *scope_id)
+{
+    struct sv_grant *x;
+
+    if (g->n >= sizeof g->at / sizeof g->at[0])
+        return false;
+    x = &g->at[g->n++];
+    x->perms = set;
+    x->scope = scope;
+    snprintf(x->scope_id, sizeof x->scope_id, "%s",
+             scope == SV_SCOPE_DEPARTMENT && scope_id ? scope_id : "");
+    return true;
+}
+
+/* Whether grant @p x covers an object at @p place for a permission of
+ * kind @p kind. */
+static bool
+covers(const struct sv_grant *x, enum sv_object_kind kind,
+       const struct sv_access_place *place)
+{
+    if (x->scope == SV_SCOPE_TENANT)
+        return true;
+    if (kind != SV_OBJECT_DEPARTMENT || place == NULL)
+        return false;
+    for (size_t i = 0; i < place->n && i < SV_ACCESS_DEPTH_MAX; i++)
+        if (place->dept[i] != NULL && strcmp(place->dept[i], x->scope_id) == 0)
+            return true;
+    return false;
+}
+
+bool
+sv_access_allows(const struct sv_grants *g, enum sv_perm p,
+                 const struct sv_access_place *place)
+{
+    if (g == NULL || (unsigned)p >= SV_PERM__COUNT)
+        return false;
+    for (size_t i = 0; i < g->n; i++)
+        if ((g->at[i].perms & SV_PERM_BIT(p)) &&
+            covers(&g->at[i], perms[p].kind, place))
+            return true;
+    return false;
+}
+
+bool
+sv_access_holds(const struct sv_grants *g, enum sv_perm p)
+{
+    if (g == NULL || (unsigned)p >= SV_PERM__COUNT)
+        return false;
+    return (sv_access_any_perms(g) & SV_PERM_BIT(p)) != 0;
+}
+
+sv_perm_set
+sv_access_tenant_perms(const struct sv_grants *g)
+{
+    sv_perm_set s = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->at[i].scope == SV_SCOPE_TENANT)
+            s |= g->at[i].perms;
+    return s;
+}
+
+sv_perm_set
+sv_access_any_perms(const struct sv_grants *g)
+{
+    sv_perm_set s = sv_access_tenant_perms(g);
+    /* Over a department, only what can apply there. */
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->at[i].scope != SV_SCOPE_DEPARTMENT)
+            continue;
+        for (int p = 0; p < SV_PERM__COUNT; p++)
+            if ((g->at[i].perms & SV_PERM_BIT(p)) &&
+                perms[p].kind == SV_OBJECT_DEPARTMENT)
+                s |= SV_PERM_BIT(p);
+    }
+    return s;
+}
+
+/* ---- loading grants ---- */
+
+struct load_ctx {
+    struct sv_grants *g;
+    char last[37]; /* the assignment of the grant being filled */
+    bool full;
+};
+
+static bool
+load_row(void *cls, const char *assignment_id, const char *role,
+         const char *scope_kind, const char *scope_id, const char *permission)
+{
+    struct load_ctx *l = cls;
+    enum sv_builtin_role b;
+    enum sv_scope_kind scope = strcmp(scope_kind, "department") == 0
+                                   ? SV_SCOPE_DEPARTMENT
+                                   : SV_SCOPE_TENANT;
+    enum sv_perm p;
+
+    if (strcmp(l->last, assignment_id) != 0) {
+        sv_perm_set set = 0;
+        /* A built-in role's set comes from the catalogue; member is never
+         * assigned, and an unknown key grants nothing. */
+        if (sv_builtin_role_parse(role, &b) && b != SV_BUILTIN_MEMBER)
+            set = sv_builtin_role_perms(b);
+        if (!sv_grants_add(l->g, set, scope, scope_id)) {
+            l->full = true;
+            return false;
+        }
+        snprintf(l->last, sizeof l->last, "%s", assignment_id);
+    }
+    if (permission != NULL && sv_perm_parse(permission, &p))
+        l->g->at[l->g->n - 1].perms |= SV_PERM_BIT(p);
+    return true;
+}
+
+enum sv_err
+sv_access_load_tx(struct sv_dbc *c, const char *tenant_id,
+                  const char *account_id, struct sv_grants *out)
+{
+    struct load_ctx l = {out, "", false};
+    enum sv_qs qs;
+
+    sv_grants_init(out);
+    qs = access_store_grants(c, tenant_id, account_id, load_row, &l);
+    if (l.full) {
+        /* Never a partial set: the cap is enforced at grant time. */
+        sv_log_json(SV_LOG_ERROR, "access: too many assignments",
+                    json_pack("{s:s, s:s}", "tenant_id", tenant_id,
+                              "account_id", account_id));
+        sv_grants_init(out);
+        return SV_E_INTERNAL;
+    }
+    return sv_qs_ok(qs);
+}
+
+struct load_args {
+    const char *tenant_id, *account_id;
+    struct sv_grants *out;
+};
+
+static enum sv_err
+load_ro(struct sv_dbc *c, void *cls)
+{
+    struct load_args *a = cls;
+    return sv_access_load_tx(c, a->tenant_id, a->account_id, a->out);
+}
+
+enum sv_err
+sv_access_load(struct sv_db *db, const char *tenant_id, const char *account_id,
+               struct sv_grants *out)
+{
+    struct load_args a = {tenant_id, account_id, out};
+    return sv_db_run_tenant_ro(db, tenant_id, load_ro, &a);
+}
+
+enum sv_err
+sv_access_require_tx(struct sv_dbc *c, const char *tenant_id,
+                     const struct sv_actor *actor, enum sv_perm p,
+                     const struct sv_access_place *place,
+                     const char *object_type, const char *object_id,
+                     struct sv_access_denial *denied)
+{
+    struct sv_grants *g;
+    enum sv_err rc = SV_OK;
+    bool ok = false;
+
+    if (actor != NULL && actor->account_id != NULL) {
+        g = malloc(sizeof *g);
+        if (g == NULL)
+            return SV_E_INTERNAL;
+        rc = sv_access_load_tx(c, tenant_id, actor->account_id, g);
+        ok = rc == SV_OK && sv_access_allows(g, p, place);
+        free(g);
+    }
+    if (rc != SV_OK || ok)
+        return rc;
+    denied->perm = p;
+    denied->object_type = object_type;
+    snprintf(denied->object_id, sizeof denied->object_id, "%s",
+             object_id != NULL ? object_id : "");
+    return SV_E_FORBIDDEN;
+}
+
+enum sv_err
+sv_access_scope_used_tx(struct sv_dbc *c, const char *tenant_id,
+                        const char *dept_id, bool *out)
+{
+    enum sv_qs qs = access_store_scope_used(c, tenant_id, dept_id);
+    *out = qs == SV_QS_ONE;
+    return sv_qs_ok(qs);
+}
+
+/* ---- denials ---- */
+
+/*
+ * The flood limit: per account, a window of a minute. A fixed table keyed
+ * by the account id (a collision forgets the other account's window: it
+ * may then record up to the limit again, never fewer).
+ */
+#define DENY_SLOTS 1024
+static struct deny_slot {
+    char account_id[37];
+    int64_t window_start;
+    unsigned recorded, suppressed;
+} deny_slots[DENY_SLOTS];
+static pthread_mutex_t deny_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether to record one more denial of @p account_id now; *@p suppressed
+ * gets how many were left out since the last one recorded. */
+static bool
+deny_admit(const char *account_id, int64_t now, unsigned *suppressed)
+{
+    uint32_t h = 2166136261u;
+    struct deny_slot *s;
+    bool ok;
+
+    for (const char *p = account_id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    s = &deny_slots[h % DENY_SLOTS];
+    pthread_mutex_lock(&deny_lock);
+    if (strcmp(s->account_id, account_id) != 0) {
+        memset(s, 0, sizeof *s);
+        snprintf(s->account_id, sizeof s->account_id, "%s", account_id);
+    }
+    if (now - s->window_start >= 60000) {
+        s->window_start = now;
+        s->recorded = 0;
+    }
+    ok = s->recorded < SV_ACCESS_DENIALS_PER_MIN;
+    if (ok) {
+        s->recorded++;
+        *suppressed = s->suppressed;
+        s->suppressed = 0;
+    } else {
+        s->suppressed++;
+    }
+    pthread_mutex_unlock(&deny_lock);
+    return ok;
+}
+
+struct denied_ctx {
+    const char *tenant_id;
+    const struct sv_actor *actor;
+    const struct sv_access_denial *d;
+    const char *details;
+};
+
+static enum sv_err
+denied_tx(struct sv_dbc *c, void *cls)
+{
+    struct denied_ctx *x = cls;
+    return sv_audit_by(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_DENIED,
+                       x->d->object_type,
+                       x->d->object_id[0] ? x->d->object_id : NULL, "denied",
+                       "permission", x->details);
+}
+
+enum sv_err
+sv_access_denied(struct sv_db *db, const char *tenant_id,
+                 const struct sv_actor *actor, const struct sv_access_denial *d,
+                 const char *route)
+{
+    unsigned suppressed = 0;
+    json_t *details;
+    char *text;
+    enum sv_err rc;
+
+    if (actor == NULL || actor->account_id == NULL ||
+        !deny_admit(actor->account_id, sv_now_ms(), &suppressed))
+        return SV_OK;
+    details = json_pack("{s:s}", "permission", sv_perm_name(d->perm));
+    if (route != NULL)
+        json_object_set_new(details, "route", json_string(route));
+    if (suppressed > 0)
+        json_object_set_new(details, "suppressed", json_integer(suppressed));
+    text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(details);
+    if (text == NULL)
+        return SV_E_INTERNAL;
+    struct denied_ctx x = {tenant_id, actor, d, text};
+    rc = sv_db_run_tenant_tx(db, "access_denied", tenant_id, denied_tx, &x);
+    free(text);
+    return rc;
+}
+
+/* ---- roles ---- */
+
+bool
+sv_check_role_name(const char *s, size_t len)
+{
+    size_t n;
+    if (len > SV_ROLE_NAME_MAX * 4 || !sv_utf8_valid(s, len))
+        return false;
+    n = sv_utf8_len(s, len);
+    if (n < 1 || n > SV_ROLE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+bool
+sv_check_role_description(const char *s, size_t len)
+{
+    if (len > SV_ROLE_DESCRIPTION_MAX * 4 || !sv_utf8_valid(s, len) ||
+        sv_utf8_len(s, len) > SV_ROLE_DESCRIPTION_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* The key a name is compared by: ASCII letters folded (as departments'),
+ * the same on both engines. */
+static void
+role_key(const char *name, char *out)
+{
+    size_t i = 0;
+    for (; name[i] != '\0'; i++)
+        out[i] =
+            name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] + 32) : name[i];
+    out[i] = '\0';
+}
+
+/* A JSON array of the names in @p set (new reference). */
+static json_t *
+perm_names(sv_perm_set set)
+{
+    json_t *a = json_array();
+    for (int p = 0; p < SV_PERM__COUNT; p++)
+        if (set & SV_PERM_BIT(p))
+            json_array_append_new(a, json_string(perms[p].name));
+    return a;
+}
+
+/* Audit @p action on @p type/@p id with @p details (stolen). */
+static enum sv_err
+audit_json(struct sv_dbc *c, const char *tenant_id,
+           const struct sv_actor *actor, enum sv_audit_action action,
+           const char *type, const char *id, json_t *details)
+{
+    char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    enum sv_err rc;
+
+    json_decref(details);
+    if (text == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_audit_by(c, tenant_id, actor, action, type, id, "success", NULL,
+                     text);
+    free(text);
+    return rc;
+}
+
+struct role_cb {
+    void *cls;
+    sv_role_row_fn row;
+    void (*start)(void *);
+};
+
+static void
+custom_row(void *cls, const struct sv_custom_role *r)
+{
+    struct role_cb *x = cls;
+    struct sv_role_view v = {r->id,    r->name,       r->description, false,
+                             r->perms, r->created_at, r->updated_at};
+    x->row(x->cls, &v);
+}
+
+struct roles_args {
+    const char *tenant_id;
+    struct role_cb cb;
+};
+
+static enum sv_err
+roles_ro(struct sv_dbc *c, void *cls)
+{
+    struct roles_args *a = cls;
+
+    if (a->cb.start != NULL)
+        a->cb.start(a->cb.cls);
+    for (int r = 0; r < SV_BUILTIN__COUNT; r++) {
+        struct sv_role_view v = {builtin_keys[r],
+                                 builtin_keys[r],
+                                 "",
+                                 true,
+                                 sv_builtin_role_perms((enum sv_builtin_role)r),
+                                 0,
+                                 0};
+        a->cb.row(a->cb.cls, &v);
+    }
+    return sv_qs_ok(access_store_roles(c, a->tenant_id, custom_row, &a->cb));
+}
+
+enum sv_err
+sv_access_roles_list(struct sv_db *db, const char *tenant_id,
+                     void (*start)(void *), sv_role_row_fn row, void *cls)
+{
+    struct roles_args a = {tenant_id, {cls, row, start}};
+    return sv_db_run_tenant_ro(db, tenant_id, roles_ro, &a);
+}
+
+/* Custom roles per tenant at most (the list is one page). */
+#define ROLES_MAX 200
+
+struct role_ctx {
+    const char *tenant_id, *id;
+    const struct sv_role_input *in;
+    const struct sv_actor *actor;
+    struct sv_custom_role *out;
+    const char **field;
+};
+
+/* The name rules shared by create and update: not a built-in's key, free. */
+static enum sv_err
+check_role_name_tx(struct sv_dbc *c, const struct role_ctx *x, char *key)
+{
+    enum sv_builtin_role b;
+    enum sv_qs qs;
+
+    role_key(x->in->name, key);
+    if (sv_builtin_role_parse(key, &b)) {
+        *x->field = "name";
+        return SV_E_FIELD_INVALID;
+    }
+    qs = access_store_role_name_taken(c, x->tenant_id, key,
+                                      x->id != NULL ? x->id : "");
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE) {
+        *x->field = "name";
+        return SV_E_EXISTS;
+    }
+    return SV_OK;
+}
+
+static enum sv_err
+role_create_tx(struct sv_dbc *c, void *cls)
+{
+    struct role_ctx *x = cls;
+    char key[SV_ROLE_NAME_MAX * 4 + 1];
+    int64_t count = 0;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    if ((qs = access_store_lock(c, x->tenant_id)) < 0 ||
+        (qs = access_store_role_count(c, x->tenant_id, &count)) < 0)
+        return sv_qs_err(qs);
+    if (count >= ROLES_MAX) {
+        *x->field = "name";
+        return SV_E_CONFLICT;
+    }
+    if ((rc = check_role_name_tx(c, x, key)) != SV_OK)
+        return rc;
+    memset(x->out, 0, sizeof *x->out);
+    sv_uuid7(x->out->id);
+    snprintf(x->out->name, sizeof x->out->name, "%s", x->in->name);
+    snprintf(x->out->description, sizeof x->out->description, "%s",
+             x->in->description != NULL ? x->in->description : "");
+    x->out->perms = x->in->perms;
+    x->out->created_at = x->out->updated_at = sv_now_ms();
+    qs = access_store_role_insert(c, x->tenant_id, x->out, key);
+    if (qs == SV_QS_ONE)
+        qs = access_store_role_set_perms(c, x->tenant_id, x->out->id,
+                                         x->out->perms);
+    if (qs < 0 || qs == SV_QS_NONE)
+        return sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+    return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_ROLE_CREATE,
+                      "role", x->out->id,
+                      json_pack("{s:s, s:o}", "name", x->out->name,
+                                "permissions", perm_names(x->out->perms)));
+}
+
+enum sv_err
+sv_access_role_create(struct sv_db *db, const char *tenant_id,
+                      const struct sv_role_input *in,
+                      const struct sv_actor *actor, struct sv_custom_role *out,
+                      const char **field)
+{
+    struct role_ctx x = {tenant_id, NULL, in, actor, out, field};
+
+    *field = NULL;
+    if (in->name == NULL || !sv_check_role_name(in->name, strlen(in->name))) {
+        *field = "name";
+        return SV_E_FIELD_INVALID;
+    }
+    if (!in->set_perms || in->perms == 0) {
+        *field = "permissions";
+        return SV_E_FIELD_INVALID;
+    }
+    return sv_db_run_tenant_tx(db, "access_role_create", tenant_id,
+                               role_create_tx, &x);
+}
+
+static enum sv_err
+role_update_tx(struct sv_dbc *c, void *cls)
+{
+    struct role_ctx *x = cls;
+    char key[SV_ROLE_NAME_MAX * 4 + 1];
+    struct sv_custom_role before;
+    json_t *changed = json_object();
+    enum sv_err rc = SV_OK;
+    enum sv_qs qs;
+
+    if ((qs = access_store_lock(c, x->tenant_id)) < 0 ||
+        (qs = access_store_role_find(c, x->tenant_id, x->id, &before)) < 0) {
+        json_decref(changed);
+        return sv_qs_err(qs);
+    }
+    if (qs == SV_QS_NONE) {
+        json_decref(changed);
+        return SV_E_NOT_FOUND;
+    }
+    *x->out = before;
+    if (x->in->name != NULL && strcmp(x->in->name, before.name) != 0) {
+        if ((rc = check_role_name_tx(c, x, key)) != SV_OK)
+            goto out;
+        snprintf(x->out->name, sizeof x->out->name, "%s", x->in->name);
+        json_object_set_new(changed, "old_name", json_string(before.name));
+    }
+    if (x->in->description != NULL &&
+        strcmp(x->in->description, before.description) != 0) {
+        snprintf(x->out->description, sizeof x->out->description, "%s",
+                 x->in->description);
+        json_object_set_new(changed, "description", json_true());
+    }
+    if (x->in->set_perms && x->in->perms != before.perms) {
+        /* Assigned over a department, it must keep something that can
+         * apply there. */
+        if (!sv_perm_set_departmental(x->in->perms)) {
+            qs = access_store_role_assigned(c, x->tenant_id, x->id, true);
+            if (qs < 0) {
+                rc = sv_qs_err(qs);
+                goto out;
+            }
+            if (qs == SV_QS_ONE) {
+                *x->field = "permissions";
+                rc = SV_E_CONFLICT;
+                goto out;
+            }
+        }
+        x->out->perms = x->in->perms;
+        json_object_set_new(changed, "old_permissions",
+                            perm_names(before.perms));
+        json_object_set_new(changed, "permissions", perm_names(x->in->perms));
+    }
+    if (json_object_size(changed) == 0)
+        goto out; /* nothing changes: no event */
+    x->out->updated_at = sv_now_ms();
+    role_key(x->out->name, key);
+    qs = access_store_role_update(c, x->tenant_id, x->out, key);
+    if (qs == SV_QS_ONE && x->out->perms != before.perms)
+        qs = access_store_role_set_perms(c, x->tenant_id, x->id, x->out->perms);
+    if (qs < 0 || qs == SV_QS_NONE) {
+        rc = sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+        goto out;
+    }
+    json_object_set_new(changed, "name", json_string(x->out->name));
+    rc = audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_ROLE_UPDATE,
+                    "role", x->id, changed);
+    changed = NULL;
+out:
+    json_decref(changed);
+    return rc;
+}
+
+enum sv_err
+sv_access_role_update(struct sv_db *db, const char *tenant_id, const char *id,
+                      const struct sv_role_input *in,
+                      const struct sv_actor *actor, struct sv_custom_role *out,
+                      const char **field)
+{
+    struct role_ctx x = {tenant_id, id, in, actor, out, field};
+
+    *field = NULL;
+    if (in->name != NULL && !sv_check_role_name(in->name, strlen(in->name))) {
+        *field = "name";
+        return SV_E_FIELD_INVALID;
+    }
+    if (in->set_perms && in->perms == 0) {
+        *field = "permissions";
+        return SV_E_FIELD_INVALID;
+    }
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_db_run_tenant_tx(db, "access_role_update", tenant_id,
+                               role_update_tx, &x);
+}
+
+static enum sv_err
+role_delete_tx(struct sv_dbc *c, void *cls)
+{
+    struct role_ctx *x = cls;
+    struct sv_custom_role r;
+    enum sv_qs qs;
+
+    if ((qs = access_store_lock(c, x->tenant_id)) < 0 ||
+        (qs = access_store_role_find(c, x->tenant_id, x->id, &r)) < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_NONE)
+        return SV_E_NOT_FOUND;
+    qs = access_store_role_assigned(c, x->tenant_id, x->id, false);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE)
+        return SV_E_CONFLICT;
+    qs = access_store_role_delete(c, x->tenant_id, x->id);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+    return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_ROLE_DELETE,
+                      "role", x->id,
+                      json_pack("{s:s, s:o}", "name", r.name, "permissions",
+                                perm_names(r.perms)));
+}
+
+enum sv_err
+sv_access_role_delete(struct sv_db *db, const char *tenant_id, const char *id,
+                      const struct sv_actor *actor)
+{
+    struct role_ctx x = {tenant_id, id, NULL, actor, NULL, NULL};
+
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_db_run_tenant_tx(db, "access_role_delete", tenant_id,
+                               role_delete_tx, &x);
+}
+
+/* ---- assignments ---- */
+
+struct grant_ctx {
+    const char *tenant_id;
+    const struct sv_assignment_input *in;
+    const struct sv_actor *actor;
+    struct sv_assignment *out;
+    const char **field;
+};
+
+/* The role @p key names: its set and name. SV_E_NOT_FOUND when none. */
+static enum sv_err
+find_role_tx(struct sv_dbc *c, const char *tenant_id, const char *key,
+             sv_perm_set *set, char *name, size_t name_len)
+{
+    enum sv_builtin_role b;
+    struct sv_custom_role r;
+    enum sv_qs qs;
+
+    if (sv_builtin_role_parse(key, &b)) {
+        *set = sv_builtin_role_perms(b);
+        snprintf(name, name_len, "%s", key);
+        return SV_OK;
+    }
+    if (!sv_check_uuid(key))
+        return SV_E_NOT_FOUND;
+    qs = access_store_role_find(c, tenant_id, key, &r);
+    if (qs != SV_QS_ONE)
+        return sv_qs_found(qs);
+    *set = r.perms;
+    snprintf(name, name_len, "%s", r.name);
+    return SV_OK;
+}
+
+static enum sv_err
+grant_tx(struct sv_dbc *c, void *cls)
+{
+    struct grant_ctx *x = cls;
+    const struct sv_assignment_input *in = x->in;
+    char role_name[SV_ROLE_NAME_MAX * 4 + 1];
+    char username[ACCESS_USERNAME_BYTES];
+    sv_perm_set set = 0;
+    int64_t count = 0;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    if ((qs = access_store_lock(c, x->tenant_id)) < 0)
+        return sv_qs_err(qs);
+    rc = find_role_tx(c, x->tenant_id, in->role, &set, role_name,
+                      sizeof role_name);
+    if (rc == SV_E_NOT_FOUND)
+        *x->field = "role";
+    if (rc != SV_OK)
+        return rc;
+    qs = access_store_account(c, x->tenant_id, in->account_id, username,
+                              sizeof username);
+    if (qs != SV_QS_ONE) {
+        if (qs == SV_QS_NONE)
+            *x->field = "account_id";
+        return sv_qs_found(qs);
+    }
+    if (in->scope == SV_SCOPE_DEPARTMENT) {
+        qs = access_store_department(c, x->tenant_id, in->department_id);
+        if (qs != SV_QS_ONE) {
+            if (qs == SV_QS_NONE)
+                *x->field = "department_id";
+            return sv_qs_found(qs);
+        }
+        if (!sv_perm_set_departmental(set)) {
+            *x->field = "scope";
+            return SV_E_FIELD_INVALID;
+        }
+    }
+    if ((qs = access_store_assignment_count(c, x->tenant_id, in->account_id,
+                                            &count)) < 0)
+        return sv_qs_err(qs);
+    if (count >= SV_ACCESS_GRANTS_MAX) {
+        *x->field = "account_id";
+        return SV_E_CONFLICT;
+    }
+    memset(x->out, 0, sizeof *x->out);
+    sv_uuid7(x->out->id);
+    snprintf(x->out->role, sizeof x->out->role, "%s", in->role);
+    snprintf(x->out->account_id, sizeof x->out->account_id, "%s",
+             in->account_id);
+    x->out->scope = in->scope;
+    snprintf(x->out->department_id, sizeof x->out->department_id, "%s",
+             in->scope == SV_SCOPE_DEPARTMENT ? in->department_id : "");
+    x->out->created_at = sv_now_ms();
+    qs = access_store_assign(c, x->tenant_id, x->out,
+                             x->actor ? x->actor->account_id : NULL);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_NONE)
+        return SV_E_EXISTS;
+    json_t *d = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o}", "role", in->role, "role_name",
+        role_name, "account_id", in->account_id, "username", username, "scope",
+        in->scope == SV_SCOPE_TENANT ? "tenant" : "department", "permissions",
+        perm_names(set));
+    if (in->scope == SV_SCOPE_DEPARTMENT)
+        json_object_set_new(d, "department_id", json_string(in->department_id));
+    return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_GRANT,
+                      "assignment", x->out->id, d);
+}
+
+enum sv_err
+sv_access_grant(struct sv_db *db, const char *tenant_id,
+                const struct sv_assignment_input *in,
+                const struct sv_actor *actor, struct sv_assignment *out,
+                const char **field)
+{
+    struct grant_ctx x = {tenant_id, in, actor, out, field};
+    enum sv_builtin_role b;
+
+    *field = NULL;
+    if (sv_builtin_role_parse(in->role, &b) && b == SV_BUILTIN_MEMBER) {
+        *field = "role";
+        return SV_E_FIELD_INVALID;
+    }
+    if (in->scope == SV_SCOPE_DEPARTMENT && in->department_id == NULL) {
+        *field = "department_id";
+        return SV_E_FIELD_MISSING;
+    }
+    if (in->scope == SV_SCOPE_TENANT && in->department_id != NULL) {
+        *field = "department_id";
+        return SV_E_FIELD_INVALID;
+    }
+    return sv_db_run_tenant_tx(db, "access_grant", tenant_id, grant_tx, &x);
+}
+
+struct revoke_ctx {
+    const char *tenant_id, *id;
+    const struct sv_actor *actor;
+};
+
+static enum sv_err
+revoke_tx(struct sv_dbc *c, void *cls)
+{
+    struct revoke_ctx *x = cls;
+    char role_name[SV_ROLE_NAME_MAX * 4 + 1] = "";
+    struct sv_assignment a;
+    sv_perm_set set = 0;
+    int64_t admins = 0;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    if ((qs = access_store_lock(c, x->tenant_id)) < 0 ||
+        (qs = access_store_assignment_find(c, x->tenant_id, x->id, &a)) < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_NONE)
+        return SV_E_NOT_FOUND;
+    if (strcmp(a.role, "tenant_admin") == 0 && a.scope == SV_SCOPE_TENANT) {
+        if ((qs = access_store_admin_count(c, x->tenant_id, &admins)) < 0)
+            return sv_qs_err(qs);
+        if (admins <= 1)
+            return SV_E_CONFLICT; /* nobody could give it back */
+    }
+    rc = find_role_tx(c, x->tenant_id, a.role, &set, role_name,
+                      sizeof role_name);
+    if (rc != SV_OK && rc != SV_E_NOT_FOUND)
+        return rc;
+    qs = access_store_unassign(c, x->tenant_id, x->id);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "role", a.role, "role_name",
+                          role_name, "account_id", a.account_id, "scope",
+                          a.scope == SV_SCOPE_TENANT ? "tenant" : "department");
+    if (a.scope == SV_SCOPE_DEPARTMENT)
+        json_object_set_new(d, "department_id", json_string(a.department_id));
+    return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_REVOKE,
+                      "assignment", x->id, d);
+}
+
+enum sv_err
+sv_access_revoke(struct sv_db *db, const char *tenant_id, const char *id,
+                 const struct sv_actor *actor)
+{
+    struct revoke_ctx x = {tenant_id, id, actor};
+
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_db_run_tenant_tx(db, "access_revoke", tenant_id, revoke_tx, &x);
+}
+
+struct assignments_args {
+    const char *tenant_id;
+    const struct sv_assignment_query *q;
+    void (*start)(void *);
+    sv_assignment_row_fn row;
+    void *cls;
+    bool *more;
+};
+
+static enum sv_err
+assignments_ro(struct sv_dbc *c, void *cls)
+{
+    struct assignments_args *a = cls;
+    if (a->start != NULL)
+        a->start(a->cls);
+    return sv_qs_ok(access_store_assignments(c, a->tenant_id, a->q, a->row,
+                                             a->cls, a->more));
+}
+
+enum sv_err
+sv_access_assignments_list(struct sv_db *db, const char *tenant_id,
+                           const struct sv_assignment_query *q,
+                           void (*start)(void *), sv_assignment_row_fn row,
+                           void *cls, bool *more)
+{
+    struct assignments_args a = {tenant_id, q, start, row, cls, more};
+    return sv_db_run_tenant_ro(db, tenant_id, assignments_ro, &a);
+}
+
+enum sv_err
+sv_access_give_builtin_tx(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id, enum sv_builtin_role r)
+{
+    struct sv_assignment a = {0};
+    enum sv_qs qs;
+
+    if (r == SV_BUILTIN_MEMBER)
+        return SV_OK;
+    sv_uuid7(a.id);
+    snprintf(a.role, sizeof a.role, "%s", builtin_keys[r]);
+    snprintf(a.account_id, sizeof a.account_id, "%s", account_id);
+    a.scope = SV_SCOPE_TENANT;
+    a.created_at = sv_now_ms();
+    qs = access_store_assign(c, tenant_id, &a, NULL);
+    return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+}

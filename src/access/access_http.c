@@ -1,0 +1,413 @@
+/* The permission model's routes: see access_http.h. */
+#include "access/access_http.h"
+
+#include <string.h>
+
+#include <jansson.h>
+
+#include "access/access.h"
+#include "app.h"
+#include "audit/audit.h"
+#include "core/json.h"
+#include "core/util.h"
+#include "identity/identity.h"
+#include "identity/identity_http.h"
+
+#define CURSOR_KIND "g"
+
+enum sv_err
+access_http_authorize(struct sv_app *app, struct sv_arena *arena,
+                      struct sv_http_principal *who, int perm, const char *ip,
+                      const char *user_agent, const char *route)
+{
+    const struct sv_session *s = who->session;
+    struct sv_grants *g;
+    enum sv_err rc;
+
+    if (perm < 0 || perm >= SV_PERM__COUNT)
+        return SV_E_FORBIDDEN; /* a route naming no permission we know */
+    if (who->grants == NULL) {
+        g = sv_arena_zalloc(arena, sizeof *g);
+        rc = sv_access_load(app->db, s->tenant_id, s->account_id, g);
+        if (rc != SV_OK)
+            return rc;
+        who->grants = g;
+    }
+    if (sv_access_holds(who->grants, (enum sv_perm)perm))
+        return SV_OK;
+    struct sv_actor actor = {s->account_id, s->username, ip, user_agent};
+    struct sv_access_denial d = {(enum sv_perm)perm, "route", ""};
+    rc = sv_access_denied(app->db, s->tenant_id, &actor, &d, route);
+    return rc == SV_OK ? SV_E_FORBIDDEN : rc;
+}
+
+static json_t *
+perm_names(sv_perm_set set)
+{
+    json_t *a = json_array();
+    for (int p = 0; p < SV_PERM__COUNT; p++)
+        if (set & SV_PERM_BIT(p))
+            json_array_append_new(a,
+                                  json_string(sv_perm_name((enum sv_perm)p)));
+    return a;
+}
+
+static json_t *
+time_json(int64_t ms)
+{
+    char t[SV_RFC3339_LEN + 1];
+    if (ms == 0)
+        return json_null();
+    sv_rfc3339(ms, t);
+    return json_string(t);
+}
+
+/* ---- assignments as JSON ---- */
+
+static json_t *
+assignment_json(const struct sv_assignment *a, const char *username,
+                const char *role_name, const char *department_name)
+{
+    bool dept = a->scope == SV_SCOPE_DEPARTMENT;
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", a->id, "role",
+        a->role, "role_name", role_name != NULL ? role_name : a->role,
+        "account_id", a->account_id, "username",
+        username != NULL ? json_string(username) : json_null(), "scope",
+        dept ? "department" : "tenant", "department_id",
+        dept ? json_string(a->department_id) : json_null(), "department_name",
+        dept && department_name ? json_string(department_name) : json_null(),
+        "created_at", time_json(a->created_at));
+}
+
+struct list_ctx {
+    json_t *items;
+    struct sv_arena *arena;
+    const char *last;
+};
+
+static void
+list_start(void *cls)
+{
+    struct list_ctx *l = cls;
+    json_array_clear(l->items); /* a retried transaction starts over */
+    l->last = NULL;
+}
+
+static void
+assignment_row(void *cls, const struct sv_assignment *a, const char *username,
+               const char *role_name, const char *department_name)
+{
+    struct list_ctx *l = cls;
+    json_array_append_new(
+        l->items, assignment_json(a, username, role_name, department_name));
+    l->last = sv_cursor_encode(l->arena, CURSOR_KIND, a->id);
+}
+
+/* ---- GET /me/access ---- */
+
+void
+access_http_me(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_arena *a = sv_rq_arena(rq);
+    struct sv_grants *g = sv_arena_zalloc(a, sizeof *g);
+    struct sv_assignment_query q = {s->account_id, NULL, SV_ACCESS_GRANTS_MAX};
+    struct list_ctx l = {json_array(), a, NULL};
+    json_t *depts = json_array();
+    bool more = false;
+    enum sv_err rc =
+        sv_access_load(sv_rq_app(rq)->db, s->tenant_id, s->account_id, g);
+
+    if (rc == SV_OK)
+        rc = sv_access_assignments_list(sv_rq_app(rq)->db, s->tenant_id, &q,
+                                        list_start, assignment_row, &l, &more);
+    if (rc != SV_OK) {
+        json_decref(l.items);
+        json_decref(depts);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        sv_perm_set dp = 0;
+        if (g->at[i].scope != SV_SCOPE_DEPARTMENT)
+            continue;
+        for (int p = 0; p < SV_PERM__COUNT; p++)
+            if (sv_perm_kind((enum sv_perm)p) == SV_OBJECT_DEPARTMENT)
+                dp |= g->at[i].perms & SV_PERM_BIT(p);
+        json_array_append_new(depts, json_pack("{s:s, s:o}", "department_id",
+                                               g->at[i].scope_id, "permissions",
+                                               perm_names(dp)));
+    }
+    sv_reply_json(rq, 200,
+                  json_pack("{s:o, s:o, s:o}", "permissions",
+                            perm_names(sv_access_tenant_perms(g)),
+                            "department_permissions", depts, "assignments",
+                            l.items));
+}
+
+/* ---- GET /access/permissions ---- */
+
+void
+access_http_permissions(struct sv_request *rq)
+{
+    json_t *items = json_array();
+
+    for (int p = 0; p < SV_PERM__COUNT; p++) {
+        json_t *roles = json_array();
+        for (int r = 0; r < SV_BUILTIN__COUNT; r++)
+            if (sv_builtin_role_perms((enum sv_builtin_role)r) & SV_PERM_BIT(p))
+                json_array_append_new(roles, json_string(sv_builtin_role_key(
+                                                 (enum sv_builtin_role)r)));
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:o}", "name", sv_perm_name((enum sv_perm)p),
+                      "object",
+                      sv_perm_kind((enum sv_perm)p) == SV_OBJECT_DEPARTMENT
+                          ? "department"
+                          : "tenant",
+                      "roles", roles));
+    }
+    sv_reply_json(rq, 200, json_pack("{s:o}", "items", items));
+}
+
+/* ---- roles ---- */
+
+static json_t *
+role_json(const struct sv_role_view *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "id", r->id, "name",
+                     r->name, "description", r->description, "builtin",
+                     r->builtin, "permissions", perm_names(r->perms),
+                     "created_at", time_json(r->created_at), "updated_at",
+                     time_json(r->updated_at));
+}
+
+static json_t *
+custom_role_json(const struct sv_custom_role *r)
+{
+    struct sv_role_view v = {r->id,    r->name,       r->description, false,
+                             r->perms, r->created_at, r->updated_at};
+    return role_json(&v);
+}
+
+static void
+role_row(void *cls, const struct sv_role_view *r)
+{
+    json_array_append_new(cls, role_json(r));
+}
+
+void
+access_http_roles_list(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    json_t *items = json_array();
+    sv_reply_items(rq,
+                   sv_access_roles_list(sv_rq_app(rq)->db, s->tenant_id,
+                                        sv_items_clear, role_row, items),
+                   items);
+}
+
+static bool
+check_perm_name(const char *s, size_t len)
+{
+    enum sv_perm p;
+    return strlen(s) == len && sv_perm_parse(s, &p);
+}
+
+/* The role fields of a create or update body into @p in. */
+static bool
+role_input_or_reply(struct sv_request *rq, bool create,
+                    struct sv_role_input *in)
+{
+    const json_t *list = NULL;
+    const struct sv_field spec[] = {
+        create ? (struct sv_field)SV_F_STR("name", &in->name, 1,
+                                           SV_ROLE_NAME_MAX, sv_check_role_name)
+               : (struct sv_field)SV_F_STR_OPT("name", &in->name, 1,
+                                               SV_ROLE_NAME_MAX,
+                                               sv_check_role_name),
+        SV_F_STR_OPT("description", &in->description, 0,
+                     SV_ROLE_DESCRIPTION_MAX, sv_check_role_description),
+        SV_F_STRS_OPT("permissions", &list, 1, SV_PERM__COUNT, check_perm_name),
+        SV_F_END,
+    };
+    size_t i;
+    json_t *e;
+
+    memset(in, 0, sizeof *in);
+    if (!sv_rq_fields_or_reply(rq, spec))
+        return false;
+    if (create && list == NULL) {
+        sv_reply_error(rq, SV_E_FIELD_MISSING, "permissions");
+        return false;
+    }
+    if (list != NULL) {
+        in->set_perms = true;
+        json_array_foreach(list, i, e)
+        {
+            enum sv_perm p;
+            if (sv_perm_parse(json_string_value(e), &p))
+                in->perms |= SV_PERM_BIT(p);
+        }
+    }
+    if (!create && in->name == NULL && in->description == NULL &&
+        !in->set_perms) {
+        sv_reply_error(rq, SV_E_FIELD_MISSING, "name"); /* nothing to do */
+        return false;
+    }
+    return true;
+}
+
+void
+access_http_roles_create(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_role_input in;
+    struct sv_custom_role r;
+    const char *field = NULL;
+    enum sv_err rc;
+
+    if (!role_input_or_reply(rq, true, &in))
+        return;
+    rc = sv_access_role_create(sv_rq_app(rq)->db, s->tenant_id, &in, &actor, &r,
+                               &field);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, field);
+    else
+        sv_reply_json(rq, 201, custom_role_json(&r));
+}
+
+void
+access_http_roles_update(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_role_input in;
+    struct sv_custom_role r;
+    const char *field = NULL;
+    enum sv_err rc;
+
+    if (!role_input_or_reply(rq, false, &in))
+        return;
+    rc = sv_access_role_update(sv_rq_app(rq)->db, s->tenant_id,
+                               sv_rq_param(rq, 0), &in, &actor, &r, &field);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, field);
+    else
+        sv_reply_json(rq, 200, custom_role_json(&r));
+}
+
+void
+access_http_roles_delete(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    enum sv_err rc = sv_access_role_delete(sv_rq_app(rq)->db, s->tenant_id,
+                                           sv_rq_param(rq, 0), &actor);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, NULL);
+    else
+        sv_reply_empty(rq, 204);
+}
+
+/* ---- assignments ---- */
+
+void
+access_http_assignments_list(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_arena *a = sv_rq_arena(rq);
+    const char *cursor = sv_rq_query(rq, "cursor");
+    struct sv_assignment_query q = {0};
+    struct list_ctx l = {NULL, a, NULL};
+    bool more = false;
+    enum sv_err rc;
+
+    q.account_id = sv_rq_query(rq, "account");
+    if (!sv_rq_limit_or_reply(rq, &q.limit))
+        return;
+    if (q.account_id != NULL && !sv_check_uuid(q.account_id)) {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "account");
+        return;
+    }
+    if (cursor != NULL) {
+        q.after_id = sv_cursor_decode(a, CURSOR_KIND, cursor);
+        if (q.after_id == NULL || !sv_check_uuid(q.after_id)) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
+            return;
+        }
+    }
+    l.items = json_array();
+    rc = sv_access_assignments_list(sv_rq_app(rq)->db, s->tenant_id, &q,
+                                    list_start, assignment_row, &l, &more);
+    if (rc != SV_OK) {
+        json_decref(l.items);
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(
+        rq, 200,
+        json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                  more && l.last ? json_string(l.last) : json_null()));
+}
+
+static bool
+check_scope(const char *s, size_t len)
+{
+    return strlen(s) == len &&
+           (strcmp(s, "tenant") == 0 || strcmp(s, "department") == 0);
+}
+
+static bool
+check_role_ref(const char *s, size_t len)
+{
+    enum sv_builtin_role b;
+    return strlen(s) == len &&
+           (sv_check_uuid(s) || sv_builtin_role_parse(s, &b));
+}
+
+void
+access_http_assignments_create(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_assignment_input in = {0};
+    const char *scope = NULL, *field = NULL;
+    const struct sv_field spec[] = {
+        SV_F_STR("role", &in.role, 1, 36, check_role_ref),
+        SV_F_STR("account_id", &in.account_id, 36, 36, sv_check_uuid_field),
+        SV_F_STR("scope", &scope, 1, 16, check_scope),
+        SV_F_STR_OPT("department_id", &in.department_id, 36, 36,
+                     sv_check_uuid_field),
+        SV_F_END,
+    };
+    struct sv_assignment out;
+    enum sv_err rc;
+
+    if (!sv_rq_fields_or_reply(rq, spec))
+        return;
+    in.scope = strcmp(scope, "department") == 0 ? SV_SCOPE_DEPARTMENT
+                                                : SV_SCOPE_TENANT;
+    rc = sv_access_grant(sv_rq_app(rq)->db, s->tenant_id, &in, &actor, &out,
+                         &field);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, field);
+        return;
+    }
+    sv_reply_json(rq, 201, assignment_json(&out, NULL, NULL, NULL));
+}
+
+void
+access_http_assignments_delete(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    enum sv_err rc = sv_access_revoke(sv_rq_app(rq)->db, s->tenant_id,
+                                      sv_rq_param(rq, 0), &actor);
+    if (rc != SV_OK)
+        sv_reply_error(rq, rc, NULL);
+    else
+        sv_reply_empty(rq, 204);
+}
