@@ -28,6 +28,8 @@
 #   8. 2,000 browsers waiting on QR challenges at once (bench/qrwait.mjs):
 #      server RSS above idle (target <= 32 MiB) and approve -> wait answer
 #      p99 (target <= 50 ms), with GET /health's round trip as the reference
+#  10. a permission check at 11,110 departments, in-process (bench/permcost.c,
+#      linked like 7; target p99 <= 20 us inside a transaction)
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -526,6 +528,28 @@ rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 
 row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
+
+# build_inproc NAME SCENARIO: compile bench/NAME.c against the server's
+# static library into $WORK/NAME (in-process scenarios); 1 on failure.
+build_inproc() {
+    local name=$1 n=$2 libs zbar newer
+    LIBSV=${SALESVAULT_LIBSV:-$(dirname "$BIN_SRC")/libsv.a}
+    if [[ ! -f $LIBSV ]]; then
+        warn_setup "scenario $n needs the server's static library: $LIBSV not found (set SALESVAULT_LIBSV, or build with meson)"
+        return 1
+    fi
+    # The build's own link line would be best; pkg-config gives the same libraries.
+    libs=$(pkg-config --libs libmicrohttpd gnutls libsodium jansson sqlite3 libpq libzstd inih liboath libqrencode gdlib libcurl 2>"$WORK/cc$n.err")
+    zbar=$(pkg-config --libs zbar 2>/dev/null)
+    newer=$(find "$REPO/src" -name '*.h' -newer "$LIBSV" 2>/dev/null | head -n 3 | tr '\n' ' ')
+    [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario $n misbehaves"
+    # shellcheck disable=SC2086 # word splitting of the library lists is wanted
+    if ! cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/$name" "$BENCH_DIR/$name.c" \
+        -Wl,--start-group "$LIBSV" $libs $zbar -lzxcvbn -lm -pthread -Wl,--end-group 2>>"$WORK/cc$n.err"; then
+        warn_setup "cannot build bench/$name.c against $LIBSV: $(tail -n 5 "$WORK/cc$n.err")"
+        return 1
+    fi
+}
 row_pg() { PG_ROWS+=("$1|$2|$3|$4|$5|$6"); }
 
 # print_results: the result table (and the Markdown copy when asked for).
@@ -1031,24 +1055,8 @@ fi
 if want 7 && [[ $LOGINCOST != 0 ]]; then
     echo
     echo "== 7. login cost with every risk check vs the bare Argon2id verify (in-process, production cost, $LOGINCOST_PAIRS rounds)"
-    LIBSV=${SALESVAULT_LIBSV:-$(dirname "$BIN_SRC")/libsv.a}
     lc_ok=0
-    if [[ ! -f $LIBSV ]]; then
-        warn_setup "scenario 7 needs the server's static library: $LIBSV not found (set SALESVAULT_LIBSV, or build with meson)"
-    else
-        # The build's own link line would be best; pkg-config gives the same libraries.
-        lc_libs=$(pkg-config --libs libmicrohttpd gnutls libsodium jansson sqlite3 libpq libzstd inih liboath libqrencode gdlib libcurl 2>"$WORK/cc7.err")
-        lc_zbar=$(pkg-config --libs zbar 2>/dev/null)
-        # shellcheck disable=SC2086 # word splitting of the library lists is wanted
-        if cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/logincost" "$BENCH_DIR/logincost.c" \
-            -Wl,--start-group "$LIBSV" $lc_libs $lc_zbar -lzxcvbn -lm -pthread -Wl,--end-group 2>>"$WORK/cc7.err"; then
-            lc_ok=1
-        else
-            warn_setup "cannot build bench/logincost.c against $LIBSV: $(tail -n 5 "$WORK/cc7.err")"
-        fi
-        newer=$(find "$REPO/src" -name '*.h' -newer "$LIBSV" 2>/dev/null | head -n 3 | tr '\n' ' ')
-        [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario 7 misbehaves"
-    fi
+    build_inproc logincost 7 && lc_ok=1
     if ((lc_ok)); then
         DATA7=$WORK/data-logincost
         "$BIN" init --data "$DATA7" >"$WORK/init7.out" 2>&1 || die "init (scenario 7) failed: $(cat "$WORK/init7.out")"
@@ -1129,6 +1137,36 @@ if want 8 && [[ $QR_WAITERS != 0 ]]; then
             log "note: the server logged errors during scenario 8: $(grep -m3 '"level":"error"' "$WORK/server-qr.log")"
         stop_pid "$SV_PID" 10
         [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 8) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+    fi
+fi
+
+# ============================ 10. a permission check at 10,000 departments ===
+# bench/permcost.c (issue 11): a department admin over four of a hundred
+# subtrees of an 11,110-department tree; "may they manage this leaf?" for
+# random leaves, timed as the evaluator alone, with the place read in a read
+# transaction of its own, with grants and place read in one of its own, and
+# inside a transaction already open (what a change pays). Every answer is
+# checked against the tree's arithmetic.
+if want 10; then
+    echo
+    echo "== 10. a permission check at 11,110 departments (in-process, bench/permcost.c)"
+    if build_inproc permcost 10; then
+        DATA10=$WORK/data-permcost
+        "$BIN" init --data "$DATA10" >"$WORK/init10.out" 2>&1 || die "init (scenario 10) failed: $(cat "$WORK/init10.out")"
+        pc=$(timeout -k 5 600 "$WORK/permcost" "$DATA10" 100000 2>"$WORK/permcost.err")
+        pc_rc=$?
+        pcl=$(grep '^PERMCOST' <<<"$pc")
+        if [[ $pc_rc -ne 0 || -z $pcl ]]; then
+            warn_setup "bench/permcost failed (exit $pc_rc): $(tail -n 5 "$WORK/permcost.err")"
+        else
+            pcv() { tr ' ' '\n' <<<"$pcl" | sed -n "s/^$1=//p"; }
+            echo "  $(grep -v '^PERMCOST' "$WORK/permcost.err" | tail -n 1)"
+            echo "  evaluator p50 $(pcv eval_p50) us; in a transaction p50 $(pcv intx_p50) us; a read transaction of its own p50 $(pcv full_p50) us; $(pcv allowed) of $(pcv checks) allowed"
+            r=$(pcv intx_p99)
+            row "10 permission check in a tx (p99)" "${r} us" "evaluator $(pcv eval_p99) us" "$(ratio "$r" "$(pcv eval_p99)")" "<= 20 us" "$(cmp_ok "$r" '<=' 20)"
+            row "10 permission check, own read tx (p99)" "$(pcv full_p99) us" "place only $(pcv place_p99) us" "$(ratio "$(pcv full_p99)" "$(pcv place_p99)")" "(info)" "-"
+        fi
+        rm -rf "$DATA10"
     fi
 fi
 

@@ -368,6 +368,29 @@ check_role_ref(const char *s, size_t len)
            (sv_check_uuid(s) || sv_builtin_role_parse(s, &b));
 }
 
+/* One assignment picked out of a listing by its id. */
+struct one_ctx {
+    const char *id;
+    json_t *found;
+};
+
+static void
+one_start(void *cls)
+{
+    struct one_ctx *o = cls;
+    json_decref(o->found);
+    o->found = NULL;
+}
+
+static void
+one_row(void *cls, const struct sv_assignment *a, const char *username,
+        const char *role_name, const char *department_name)
+{
+    struct one_ctx *o = cls;
+    if (o->found == NULL && strcmp(a->id, o->id) == 0)
+        o->found = assignment_json(a, username, role_name, department_name);
+}
+
 void
 access_http_assignments_create(struct sv_request *rq)
 {
@@ -396,7 +419,19 @@ access_http_assignments_create(struct sv_request *rq)
         sv_reply_error(rq, rc, field);
         return;
     }
-    sv_reply_json(rq, 201, assignment_json(&out, NULL, NULL, NULL));
+    /* The answer names the role, account and department as the list does:
+     * read back (the account holds at most SV_ACCESS_GRANTS_MAX). */
+    struct sv_assignment_query q = {out.account_id, NULL, SV_ACCESS_GRANTS_MAX};
+    struct one_ctx one = {out.id, NULL};
+    bool more = false;
+    rc = sv_access_assignments_list(sv_rq_app(rq)->db, s->tenant_id, &q,
+                                    one_start, one_row, &one, &more);
+    if (rc != SV_OK || one.found == NULL) {
+        json_decref(one.found);
+        sv_reply_json(rq, 201, assignment_json(&out, NULL, NULL, NULL));
+        return;
+    }
+    sv_reply_json(rq, 201, one.found);
 }
 
 void

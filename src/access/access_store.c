@@ -10,14 +10,16 @@
 SV_SQL(Q_ACCESS_LOCK, "access_lock",
        "UPDATE tenants SET created_at = created_at WHERE id = $1", 0);
 /* One row per assignment and permission of its custom role (none for a
- * built-in role's key), an assignment's rows together. */
+ * built-in role's key), an assignment's rows together: in the order of
+ * the unique index, which reads them without a sort. */
 SV_SQL(Q_GRANTS, "access_grants",
        "SELECT ra.id, ra.role, ra.scope_kind, ra.scope_id, rp.permission "
        "FROM role_assignments ra "
        "LEFT JOIN role_permissions rp ON rp.tenant_id = ra.tenant_id "
        "AND rp.role_id = ra.role "
        "WHERE ra.tenant_id = $1 AND ra.subject_kind = 'account' "
-       "AND ra.subject_id = $2 ORDER BY ra.id",
+       "AND ra.subject_id = $2 "
+       "ORDER BY ra.role, ra.scope_kind, ra.scope_id",
        0);
 SV_SQL(Q_SCOPE_USED, "access_scope_used",
        "SELECT ra.id FROM role_assignments ra WHERE ra.tenant_id = $1 "

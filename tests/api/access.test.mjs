@@ -89,7 +89,10 @@ describe('access: roles, assignments, scoped admins, denials', () => {
         expectStatus(r, 201);
         expectKeys(r.json, ASSIGNMENT_KEYS, 'assignment');
         assert.match(r.json.id, UUID_RE);
+        assert.deepEqual([r.json.role_name, r.json.username, r.json.department_name],
+            ['department_admin', 'alice', 'Sales']);
         id.aliceSales = r.json.id;
+        expectError(await srv.api('GET', '/me/access'), 401, 'unauthenticated');
         const me = await srv.api('GET', '/me/access', { token: tok.alice });
         expectStatus(me, 200);
         assert.deepEqual(me.json.permissions, ['directory.read']);

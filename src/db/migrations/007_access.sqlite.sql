@@ -38,6 +38,13 @@ CREATE INDEX role_assignments_role ON role_assignments (tenant_id, role);
 CREATE INDEX role_assignments_scope
     ON role_assignments (tenant_id, scope_kind, scope_id);
 
+-- An object's place (a department and its ancestors) is read for every
+-- permission check: the closure's second index carries the columns that
+-- read needs, or SQLite scans the tenant's primary-key range instead.
+DROP INDEX department_paths_descendant;
+CREATE INDEX department_paths_descendant
+    ON department_paths (tenant_id, descendant_id, ancestor_id, depth);
+
 -- The role column becomes an assignment: admins are tenant admins over
 -- the tenant; members need none.
 INSERT INTO role_assignments (id, tenant_id, role, subject_kind, subject_id,
