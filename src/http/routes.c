@@ -1,6 +1,7 @@
 /*
  * Every route in one table: method, path, handler, who may call it (the
- * permission it needs), flags and body limit. The router applies all of it before a handler runs.
+ * permission it needs), flags and body limit. The router applies all of it
+ * before a handler runs.
  */
 #include "access/access.h"
 #include "access/access_http.h"
