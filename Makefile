@@ -49,13 +49,14 @@ api: build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-# libFuzzer (clang) over every parser, FUZZ_SECONDS each, from the corpora.
+# libFuzzer (clang, and clang++ for src/directory/phone.cc) over every
+# parser, FUZZ_SECONDS each, from the corpora.
 fuzz:
-	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) \
-	    -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-	    --buildtype=debug
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang CXX=clang++ \
+	    meson setup $(FUZZ_BUILD) -Dfuzz=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
 	ninja -C $(FUZZ_BUILD)
-	@for t in json config text; do \
+	@for t in json config text phone; do \
 	    mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
 	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        -max_len=4096 $(FUZZ_BUILD)/corpus-$$t tests/fuzz/corpus/$$t \
@@ -68,7 +69,8 @@ bench:
 	SALESVAULT_BIN=$(CURDIR)/$(BUILD)/salesvault bash bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.cc' 'src/*.h' 'tests/*.c' \
+	    'bench/*.c')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -30,6 +30,9 @@
 #      p99 (target <= 50 ms), with GET /health's round trip as the reference
 #  10. a permission check at 11,110 departments, in-process (bench/permcost.c,
 #      linked like 7; target p99 <= 20 us inside a transaction)
+#  11. a department page of 50 employees with masked phones vs GET /me, as a
+#      member, in a tenant of 100,000 employees in 10,000 departments made by
+#      bench/dirgen.c (target >= 0.30 x GET /me's req/s)
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -545,7 +548,7 @@ build_inproc() {
     [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario $n misbehaves"
     # shellcheck disable=SC2086 # word splitting of the library lists is wanted
     if ! cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/$name" "$BENCH_DIR/$name.c" \
-        -Wl,--start-group "$LIBSV" $libs $zbar -lzxcvbn -lm -pthread -Wl,--end-group 2>>"$WORK/cc$n.err"; then
+        -Wl,--start-group "$LIBSV" $libs $zbar -lphonenumber -lzxcvbn -lm -pthread -lstdc++ -Wl,--end-group 2>>"$WORK/cc$n.err"; then
         warn_setup "cannot build bench/$name.c against $LIBSV: $(tail -n 5 "$WORK/cc$n.err")"
         return 1
     fi
@@ -1167,6 +1170,50 @@ if want 10; then
             row "10 permission check, own read tx (p99)" "$(pcv full_p99) us" "place only $(pcv place_p99) us" "$(ratio "$(pcv full_p99)" "$(pcv place_p99)")" "(info)" "-"
         fi
         rm -rf "$DATA10"
+    fi
+fi
+
+# ================ 11. a department page of 50 employees, masked, vs GET /me ===
+# bench/dirgen.c fills a tenant with 100,000 employees in 10,000 departments
+# (before the server starts); a member (who sees phones masked) reads the
+# first page of 50 of a department of 210, and GET /me, in the same run.
+if want 11; then
+    echo
+    echo "== 11. a department page of 50 employees with masked phones vs GET /me (100,000 employees, 10,000 departments; wrk -t2 -c16 -d${DUR}s)"
+    if build_inproc dirgen 11; then
+        DATA11=$WORK/data-directory
+        "$BIN" init --data "$DATA11" >"$WORK/init11.out" 2>&1 || die "init (scenario 11) failed: $(cat "$WORK/init11.out")"
+        create_tenant "$DATA11"
+        dg=$(timeout -k 5 900 "$WORK/dirgen" "$DATA11" "$SLUG" "$ADMIN" 100000 10000 2>"$WORK/dirgen.err")
+        dgl=$(grep '^DIRGEN' <<<"$dg")
+        dgv() { tr ' ' '\n' <<<"$dgl" | sed -n "s/^$1=//p"; }
+        viewer=$("$BIN" user add --data "$DATA11" --tenant "$SLUG" --username viewer --json 2>"$WORK/viewer.err")
+        if [[ -z $dgl || -z $viewer ]]; then
+            warn_setup "scenario 11: bench/dirgen or the viewer failed: $(tail -n 3 "$WORK/dirgen.err" "$WORK/viewer.err")"
+        else
+            echo "  made $(dgv depts) departments in $(dgv dept_s) s and $(dgv employees) employees in $(dgv emp_s) s"
+            admin_save=$ADMIN
+            ADMIN=viewer TEMP_PASSWORD=$(json_get temporary_password <<<"$viewer")
+            start_server "$DATA11" server-directory
+            BASE=https://127.0.0.1:$SV_PORT
+            CURL_TLS=(--cacert "$DATA11/tls/cert.pem")
+            prepare_account "$DATA11"
+            ADMIN=$admin_save
+            page="$BASE/api/v1/directory/employees?department=$(dgv big)&limit=50"
+            api GET "/api/v1/directory/employees?department=$(dgv big)&limit=50" "" "$TOKEN"
+            n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for x in d["items"] if x["phone_masked"] and "*" in x["phone"]))' "$WORK/resp" 2>/dev/null)
+            [[ $STATUS == 200 && $n == 50 ]] || warn_setup "scenario 11: the page is not 50 masked employees ($STATUS, $n masked): $(head -c 300 "$WORK/resp")"
+            run_wrk me11 16 "$BASE/api/v1/me" GET "" "$TOKEN"
+            wrk_line me11
+            ME11=$OK_RPS
+            run_wrk dept11 16 "$page" GET "" "$TOKEN"
+            wrk_line dept11
+            r=$(ratio "$OK_RPS" "$ME11")
+            vrow "me11 dept11" "11 department page of 50, masked" "${OK_RPS:-n/a} req/s" "GET /me $(vfig me11 "${ME11:-n/a} req/s")" "${r:-n/a}" ">= 0.30" "$(cmp_ok "$r" '>=' 0.3)"
+            stop_pid "$SV_PID" 10
+            [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 11) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+        fi
+        rm -rf "$DATA11"
     fi
 fi
 

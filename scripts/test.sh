@@ -20,9 +20,9 @@ server_asan=detect_leaks=0:abort_on_error=1
 
 echo "== format: clang-format --dry-run -Werror (make format fixes it)"
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
-    mapfile -t c_files < <(cd "$root" && git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c')
+    mapfile -t c_files < <(cd "$root" && git ls-files 'src/*.c' 'src/*.cc' 'src/*.h' 'tests/*.c' 'bench/*.c')
 else
-    mapfile -t c_files < <(cd "$root" && find src tests bench -name '*.[ch]' -not -path '*/node_modules/*')
+    mapfile -t c_files < <(cd "$root" && find src tests bench \( -name '*.[ch]' -o -name '*.cc' \) -not -path '*/node_modules/*')
 fi
 (cd "$root" && clang-format --dry-run -Werror "${c_files[@]}")
 echo "format: ${#c_files[@]} files clean"

@@ -33,12 +33,12 @@ const char *const bk_not_backed_up[] = {
 
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
-       "created_at, require_mfa FROM tenants ORDER BY id",
+       "created_at, require_mfa, phone_region FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
-       "password_min_score, created_at, require_mfa) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+       "password_min_score, created_at, require_mfa, phone_region) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
        SV_SQL_PLATFORM);
 
 SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
@@ -142,6 +142,30 @@ SV_SQL(Q_LOAD_ROLE_ASSIGNMENTS, "backup_load_role_assignments",
        "$6, $7, $8, $9)",
        0);
 
+/* Employees after the departments and accounts they name; a manager is
+ * an account (every account is restored first). */
+#define EMCOLS                                                                 \
+    "tenant_id, account_id, display_name, name_key, title, employee_no, "      \
+    "department_id, manager_id, phone_enc, phone_bidx, id_number_enc, "        \
+    "id_number_bidx, state, created_at, updated_at"
+SV_SQL(Q_DUMP_EMPLOYEES, "backup_dump_employees",
+       "SELECT " EMCOLS " FROM employees WHERE tenant_id = $1 "
+       "ORDER BY account_id",
+       0);
+SV_SQL(Q_LOAD_EMPLOYEES, "backup_load_employees",
+       "INSERT INTO employees (" EMCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9, $10, $11, $12, $13, $14, $15)",
+       0);
+#define EDCOLS "tenant_id, department_id, account_id, name_key, is_primary"
+SV_SQL(Q_DUMP_EMPLOYEE_DEPARTMENTS, "backup_dump_employee_departments",
+       "SELECT " EDCOLS " FROM employee_departments WHERE tenant_id = $1 "
+       "ORDER BY department_id, account_id",
+       0);
+SV_SQL(Q_LOAD_EMPLOYEE_DEPARTMENTS, "backup_load_employee_departments",
+       "INSERT INTO employee_departments (" EDCOLS ") VALUES ($1, $2, $3, $4, "
+       "$5)",
+       0);
+
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
 SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
@@ -202,8 +226,8 @@ SV_SQL(Q_TENANT_COUNT, "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
 const struct bk_table bk_tables[BK__COUNT] = {
     [BK_TENANTS] = {BK_TENANTS,
                     "tenants",
-                    7,
-                    {T, T, T, T, I, I, I},
+                    8,
+                    {T, T, T, T, I, I, I, T},
                     BK_GLOBAL,
                     &Q_DUMP_TENANTS,
                     &Q_LOAD_TENANTS},
@@ -326,6 +350,20 @@ const struct bk_table bk_tables[BK__COUNT] = {
                              BK_TENANT,
                              &Q_DUMP_ROLE_ASSIGNMENTS,
                              &Q_LOAD_ROLE_ASSIGNMENTS},
+    [BK_EMPLOYEES] = {BK_EMPLOYEES,
+                      "employees",
+                      15,
+                      {T, T, T, T, T, T, T, T, B, B, B, B, T, I, I},
+                      BK_TENANT,
+                      &Q_DUMP_EMPLOYEES,
+                      &Q_LOAD_EMPLOYEES},
+    [BK_EMPLOYEE_DEPARTMENTS] = {BK_EMPLOYEE_DEPARTMENTS,
+                                 "employee_departments",
+                                 5,
+                                 {T, T, T, T, I},
+                                 BK_TENANT,
+                                 &Q_DUMP_EMPLOYEE_DEPARTMENTS,
+                                 &Q_LOAD_EMPLOYEE_DEPARTMENTS},
 };
 
 #undef I

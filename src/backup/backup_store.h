@@ -49,6 +49,9 @@ enum {
     BK_ROLES,
     BK_ROLE_PERMISSIONS,
     BK_ROLE_ASSIGNMENTS,
+    /* Appended (schema 8): employees, then their departments. */
+    BK_EMPLOYEES,
+    BK_EMPLOYEE_DEPARTMENTS,
     BK__COUNT
 };
 

@@ -473,3 +473,25 @@ sv_bucket_take(struct sv_bucket *b)
     pthread_mutex_unlock(&b->mu);
     return ok;
 }
+
+bool
+sv_like_pattern(const char *text, bool anywhere, char *out, size_t cap)
+{
+    size_t len = strlen(text), n = 0;
+
+    if (cap < 2 * len + 3)
+        return false;
+    if (anywhere)
+        out[n++] = '%';
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (ch == '%' || ch == '_' || ch == '\\')
+            out[n++] = '\\';
+        out[n++] = ch;
+    }
+    out[n++] = '%';
+    out[n] = '\0';
+    return true;
+}

@@ -94,6 +94,14 @@ char *sv_xstrdup(const char *s);
  * Opaque page cursors: base64url of "kind:value". Decoding checks the kind
  * and returns the value (arena memory) or NULL when malformed.
  */
+/**
+ * A LIKE pattern (ESCAPE '\\') for @p text: ASCII letters folded to lower
+ * case (as name keys are), its wildcards and the escape escaped, then "%"
+ * after it, and before it too when @p anywhere. @p out holds at least
+ * 2 * strlen(@p text) + 3 bytes; false when it does not.
+ */
+bool sv_like_pattern(const char *text, bool anywhere, char *out, size_t cap);
+
 char *sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value);
 const char *sv_cursor_decode(struct sv_arena *a, const char *kind,
                              const char *cursor);

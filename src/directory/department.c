@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "directory/department_store.h"
+#include "directory/employee.h"
 
 _Static_assert(SV_ACCESS_DEPTH_MAX == SV_DEPARTMENT_DEPTH_MAX,
                "an access place holds every level of the tree");
@@ -65,6 +66,12 @@ sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 
     *out = qs == SV_QS_ONE;
     return sv_qs_ok(qs);
+}
+
+enum sv_err
+sv_department_lock_tx(struct sv_dbc *c, const char *tenant_id)
+{
+    return sv_qs_ok(department_store_lock(c, tenant_id));
 }
 
 enum sv_err
@@ -433,6 +440,12 @@ delete_tx(struct sv_dbc *c, void *cls)
         return rc;
     if (assigned)
         return SV_E_CONFLICT;
+    /* Its people first (moved elsewhere or offboarded). */
+    rc = sv_employee_in_department_tx(c, x->tenant_id, x->id, &assigned);
+    if (rc != SV_OK)
+        return rc;
+    if (assigned)
+        return SV_E_CONFLICT;
     qs = department_store_delete(c, x->tenant_id, x->id);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
@@ -537,24 +550,13 @@ sv_department_list(struct sv_db *db, const char *tenant_id,
     if (q->limit < 1 || q->limit > 200)
         return SV_E_FIELD_INVALID;
     if (q->q != NULL) {
-        size_t len = strlen(q->q), n = 0;
+        size_t len = strlen(q->q);
         size_t chars = sv_utf8_valid(q->q, len) ? sv_utf8_len(q->q, len) : 0;
+        /* A substring of the key, folded as keys are. */
         if (chars < 1 || chars > SV_DEPARTMENT_QUERY_MAX ||
-            len > SV_DEPARTMENT_QUERY_MAX * 4)
+            len > SV_DEPARTMENT_QUERY_MAX * 4 ||
+            !sv_like_pattern(q->q, true, like, sizeof like))
             return SV_E_FIELD_INVALID;
-        /* A substring of the key: the text folded as keys are, its LIKE
-         * wildcards (and the escape itself) escaped. */
-        like[n++] = '%';
-        for (size_t i = 0; i < len; i++) {
-            char ch = q->q[i];
-            if (ch >= 'A' && ch <= 'Z')
-                ch = (char)(ch - 'A' + 'a');
-            if (ch == '%' || ch == '_' || ch == '\\')
-                like[n++] = '\\';
-            like[n++] = ch;
-        }
-        like[n++] = '%';
-        like[n] = '\0';
         x.like = like;
     }
     return sv_db_run_tenant_ro(db, tenant_id, list_tx, &x);

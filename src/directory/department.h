@@ -15,9 +15,8 @@
  * department and its new parent. So a department admin changes only their
  * subtree (DIR-2); a refusal is SV_E_FORBIDDEN and an access.denied event.
  *
- * Delete refuses a department with child departments. Once employees
- * exist (issue 11, part 2), delete will also refuse a department that
- * still has members.
+ * Delete refuses a department with child departments, with employees
+ * (primary or further department) or with a role given over it.
  *
  * Every change is one transaction, serialised per tenant (the tree's
  * lock: the tenant's row), with its audit event. Ids of another tenant
@@ -84,6 +83,11 @@ struct sv_department_place {
 };
 
 /* ---- inside a transaction ---- */
+
+/** Take the tenant's directory lock until the transaction ends: every
+ *  write of the tree and of employees takes it first. */
+SV_MUST_CHECK enum sv_err sv_department_lock_tx(struct sv_dbc *c,
+                                                const char *tenant_id);
 
 /** The place of department @p id (@p id NULL: the tenant, n 0). */
 SV_MUST_CHECK enum sv_err
@@ -157,8 +161,9 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
 
 /**
  * Delete department @p id, audited as department.delete by @p actor.
- * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it has child departments,
- *         or a role is assigned over it); SV_E_FORBIDDEN; database errors.
+ * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it has child departments
+ *         or employees, or a role is assigned over it); SV_E_FORBIDDEN;
+ *         database errors.
  */
 SV_MUST_CHECK enum sv_err sv_department_delete(struct sv_db *db,
                                                const char *tenant_id,

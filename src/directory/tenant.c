@@ -155,6 +155,17 @@ policy_apply(struct sv_dbc *c, struct sv_tenant *t,
                              ",\"password_min_score\":%d", t->policy.min_score);
         t->policy.min_score = chg->min_score;
     }
+    if (chg->phone_region != NULL) {
+        /* Two upper-case letters, checked by the caller: no escaping. */
+        if (strlen(chg->phone_region) != 2)
+            return SV_E_FIELD_INVALID;
+        n += (size_t)snprintf(now + n, sizeof now - n,
+                              ",\"phone_region\":\"%s\"", chg->phone_region);
+        w += (size_t)snprintf(was + w, sizeof was - w,
+                              ",\"phone_region\":\"%s\"", t->phone_region);
+        snprintf(t->phone_region, sizeof t->phone_region, "%s",
+                 chg->phone_region);
+    }
     snprintf(details, cap, "{%s%s\"was\":{%s}}", n ? now + 1 : "", n ? "," : "",
              w ? was + 1 : "");
     qs = tenant_store_set_policy(c, t);

@@ -22,7 +22,8 @@ struct sv_tenant {
     char slug[SV_SLUG_MAX + 1];
     char name[SV_TENANT_NAME_MAX * 4 + 1];
     struct sv_pw_policy policy;
-    bool require_mfa; /* AUTH-8: every login needs TOTP */
+    bool require_mfa;     /* AUTH-8: every login needs TOTP */
+    char phone_region[3]; /* DIR-4: where a national number is read ("CN") */
     int64_t created_at;
 };
 
@@ -58,7 +59,8 @@ struct sv_tenant_policy_change {
     bool set_kind;                     /* AUTH-1 */
     enum sv_pw_policy_kind kind;
     bool set_min_score;
-    int min_score; /* zxcvbn 0..4 */
+    int min_score;            /* zxcvbn 0..4 */
+    const char *phone_region; /* NULL: keep it; else checked by the caller */
 };
 
 /**

@@ -1,4 +1,5 @@
 /* GET and PATCH /admin/settings: see tenant_http.h. */
+#include "directory/phone.h"
 #include "directory/tenant_http.h"
 
 #include <string.h>
@@ -26,9 +27,10 @@ settings_json(const struct sv_tenant *t)
             json_object_set_new(r, "max", json_integer(rules[i].max));
         json_array_append_new(arr, r);
     }
-    return json_pack("{s:b, s:s, s:i, s:o}", "require_mfa", t->require_mfa,
+    return json_pack("{s:b, s:s, s:i, s:o, s:s}", "require_mfa", t->require_mfa,
                      "password_policy", sv_policy_kind_name(t->policy.kind),
-                     "password_min_score", t->policy.min_score, "rules", arr);
+                     "password_min_score", t->policy.min_score, "rules", arr,
+                     "phone_region", t->phone_region);
 }
 
 static void
@@ -58,6 +60,13 @@ check_policy(const char *s, size_t len)
     return sv_policy_kind_parse(s, &k);
 }
 
+/* DIR-4: a region libphonenumber knows ("CN", "US"). */
+static bool
+check_region(const char *s, size_t len)
+{
+    return strlen(s) == len && sv_phone_region_check(s);
+}
+
 void
 tenant_http_settings_update(struct sv_request *rq)
 {
@@ -72,6 +81,7 @@ tenant_http_settings_update(struct sv_request *rq)
          .out = &chg.require_mfa,
          .present = &chg.set_require_mfa},
         SV_F_STR_OPT("password_policy", &policy, 1, 16, check_policy),
+        SV_F_STR_OPT("phone_region", &chg.phone_region, 2, 2, check_region),
         {.name = "password_min_score",
          .type = SV_FT_INT,
          .out = &score,
@@ -84,7 +94,7 @@ tenant_http_settings_update(struct sv_request *rq)
     enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
 
     if (rc == SV_OK && !chg.set_require_mfa && policy == NULL &&
-        !chg.set_min_score) {
+        !chg.set_min_score && chg.phone_region == NULL) {
         rc = SV_E_FIELD_MISSING; /* nothing to change */
         bad = "require_mfa";
     }

@@ -14,6 +14,7 @@
 #include "identity/identity_http.h"
 #include "mfa/mfa_http.h"
 #include "notify/inbox_http.h"
+#include "people/people_http.h"
 #include "recovery/recovery_http.h"
 #include "risk/risk_http.h"
 
@@ -145,6 +146,17 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_MANAGE), B, 4 * 1024, {0}},
     {"DELETE", "/api/v1/directory/departments/{id}", department_http_delete,
      NEEDS(DIRECTORY_MANAGE), 0, 0, {0}},
+    /* Employees (people_http.c): each change asks about the departments
+     * it touches; phones masked without directory.view_phone. */
+    {"GET", "/api/v1/directory/employees", people_http_list,
+     NEEDS(DIRECTORY_READ), 0, 0,
+     {"department", "q", "phone", "id_number", "limit", "cursor"}},
+    {"POST", "/api/v1/directory/employees", people_http_create,
+     NEEDS(DIRECTORY_MANAGE), B, 8 * 1024, {0}},
+    {"GET", "/api/v1/directory/employees/{id}", people_http_get,
+     NEEDS(DIRECTORY_READ), 0, 0, {0}},
+    {"PATCH", "/api/v1/directory/employees/{id}", people_http_update,
+     NEEDS(DIRECTORY_MANAGE), B, 8 * 1024, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

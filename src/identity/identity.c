@@ -239,25 +239,16 @@ sv_account_list(struct sv_dbc *c, const char *tenant_id, const char *q,
 {
     struct list_ctx l = {c, row, cls, 0, limit, SV_OK};
     uint8_t bidx[SV_BLIND_INDEX_LEN];
-    char like[2 * SV_ACCOUNT_QUERY_MAX + 2];
+    char like[2 * SV_ACCOUNT_QUERY_MAX + 3];
     bool by_email = false;
-    size_t n = 0;
     enum sv_qs qs;
 
     if (q != NULL) {
         size_t len = strlen(q);
-        if (len < 1 || len > SV_ACCOUNT_QUERY_MAX)
+        /* Usernames are lower case: a lower-case prefix. */
+        if (len < 1 || len > SV_ACCOUNT_QUERY_MAX ||
+            !sv_like_pattern(q, false, like, sizeof like))
             return SV_E_FIELD_INVALID;
-        /* Usernames are lower case: a lower-case prefix, its LIKE
-         * wildcards (and the escape itself) escaped. */
-        for (size_t i = 0; i < len; i++) {
-            char ch = (char)tolower((unsigned char)q[i]);
-            if (ch == '%' || ch == '_' || ch == '\\')
-                like[n++] = '\\';
-            like[n++] = ch;
-        }
-        like[n++] = '%';
-        like[n] = '\0';
         /* The e-mail is sealed: only a whole address can be found (by its
          * blind index, which lower-cases it), never a prefix. */
         if (sv_check_email(q, len)) {

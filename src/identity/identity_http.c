@@ -287,3 +287,32 @@ identity_http_my_sessions_revoke_others(struct sv_request *rq)
     else
         sv_reply_json(rq, 200, json_pack("{s:I}", "revoked", (json_int_t)n));
 }
+
+/* ---- temporary passwords (POST /users, resets, new employees) ---- */
+
+static void
+temp_pw_free(void *arg)
+{
+    sodium_free(arg);
+}
+
+void
+identity_http_temp_pw_work(void *arg)
+{
+    struct sv_temp_pw *t = arg;
+    t->rc = sv_password_hash(&t->app->pw, t->password, strlen(t->password),
+                             t->hash);
+}
+
+struct sv_temp_pw *
+identity_http_temp_pw(struct sv_request *rq)
+{
+    struct sv_temp_pw *t = sodium_malloc(sizeof *t);
+    if (t == NULL)
+        return NULL;
+    memset(t, 0, sizeof *t);
+    t->app = sv_rq_app(rq);
+    sv_password_temp(t->password);
+    sv_rq_on_cleanup(rq, temp_pw_free, t);
+    return t;
+}

@@ -21,6 +21,22 @@ void identity_http_users_get(struct sv_request *rq);
 void identity_http_users_reset(struct sv_request *rq);
 void identity_http_users_update(struct sv_request *rq);
 
+/** A temporary password (shown once) and its hash, in locked memory. */
+struct sv_temp_pw {
+    struct sv_app *app;
+    char password[SV_TEMP_PASSWORD_LEN + 1];
+    char hash[SV_HASH_LEN];
+    enum sv_err rc;
+};
+/**
+ * A new temporary password for an account made or reset by @p rq, freed
+ * (wiped) when the request ends; NULL when locked memory runs out. Hash it
+ * off the connection thread: sv_offload_or_reply() with
+ * identity_http_temp_pw_work and the struct as the job's argument.
+ */
+struct sv_temp_pw *identity_http_temp_pw(struct sv_request *rq);
+void identity_http_temp_pw_work(void *arg);
+
 /** Who is asking: the session's account (if any), address and agent. */
 struct sv_actor identity_http_actor(struct sv_request *rq);
 

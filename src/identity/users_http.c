@@ -39,45 +39,10 @@ check_role(const char *s, size_t len)
     return sv_role_parse(s, &r);
 }
 
-/* A temporary password and its hash, in locked memory. */
-struct temp_pw {
-    struct sv_app *app;
-    char password[SV_TEMP_PASSWORD_LEN + 1];
-    char hash[SV_HASH_LEN];
-    enum sv_err rc;
-};
-
-static void
-temp_pw_free(void *arg)
-{
-    sodium_free(arg);
-}
-
-static void
-temp_pw_work(void *arg)
-{
-    struct temp_pw *t = arg;
-    t->rc = sv_password_hash(&t->app->pw, t->password, strlen(t->password),
-                             t->hash);
-}
-
-static struct temp_pw *
-temp_pw_new(struct sv_request *rq)
-{
-    struct temp_pw *t = sodium_malloc(sizeof *t);
-    if (t == NULL)
-        return NULL;
-    memset(t, 0, sizeof *t);
-    t->app = sv_rq_app(rq);
-    sv_password_temp(t->password);
-    sv_rq_on_cleanup(rq, temp_pw_free, t);
-    return t;
-}
-
 /* ---- POST /users ---- */
 
 struct create_ctx {
-    struct temp_pw *t; /* first: the job argument */
+    struct sv_temp_pw *t; /* first: the job argument */
     const struct sv_session *s;
     struct sv_actor actor;
     const char *username, *email, *phone;
@@ -88,7 +53,7 @@ struct create_ctx {
 static void
 create_work(void *arg)
 {
-    temp_pw_work(((struct create_ctx *)arg)->t);
+    identity_http_temp_pw_work(((struct create_ctx *)arg)->t);
 }
 
 static json_t *
@@ -154,7 +119,7 @@ identity_http_users_create(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_INVALID, "role");
         return;
     }
-    cc->t = temp_pw_new(rq);
+    cc->t = identity_http_temp_pw(rq);
     if (cc->t == NULL) {
         sv_reply_error(rq, SV_E_OVERLOADED, NULL);
         return;
@@ -275,7 +240,7 @@ identity_http_users_get(struct sv_request *rq)
 /* ---- POST /users/{id}/reset-password ---- */
 
 struct reset_ctx {
-    struct temp_pw *t;
+    struct sv_temp_pw *t;
     const struct sv_session *s;
     struct sv_actor actor;
     const char *id;
@@ -284,7 +249,7 @@ struct reset_ctx {
 static void
 reset_work(void *arg)
 {
-    temp_pw_work(((struct reset_ctx *)arg)->t);
+    identity_http_temp_pw_work(((struct reset_ctx *)arg)->t);
 }
 
 static void
@@ -318,7 +283,7 @@ identity_http_users_reset(struct sv_request *rq)
     r->actor = (struct sv_actor){r->s->account_id, r->s->username, sv_rq_ip(rq),
                                  sv_rq_user_agent(rq)};
     r->id = sv_rq_param(rq, 0);
-    r->t = temp_pw_new(rq);
+    r->t = identity_http_temp_pw(rq);
     if (r->t == NULL) {
         sv_reply_error(rq, SV_E_OVERLOADED, NULL);
         return;

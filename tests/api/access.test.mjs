@@ -96,7 +96,8 @@ describe('access: roles, assignments, scoped admins, denials', () => {
         const me = await srv.api('GET', '/me/access', { token: tok.alice });
         expectStatus(me, 200);
         assert.deepEqual(me.json.permissions, ['directory.read']);
-        assert.deepEqual(me.json.department_permissions, [{ department_id: d.sales, permissions: ['directory.manage'] }]);
+        assert.deepEqual(me.json.department_permissions,
+            [{ department_id: d.sales, permissions: ['directory.manage', 'directory.view_phone'] }]);
         assert.equal(me.json.assignments[0].department_name, 'Sales');
 
         // Inside: create under Sales and under East, rename East, move West under East, delete it.

@@ -66,7 +66,9 @@ const BODY = {
     answer: { kind: 'value', value: () => 'abcde' },
     password: { kind: 'value', value: (c, r) => (r.slots > 0 ? A_PW.member : B_PW.member) },
     tenant: { kind: 'value', value: () => 'bravo', why: 'B\'s own name: logins and resets name their tenant' },
-    username: { kind: 'value', value: () => 'bea' },
+    // A hire names a new account (username) or an existing one (account_id,
+    // walked): never both.
+    username: { kind: 'value', value: () => 'bea', omitFor: (r) => r.path === '/api/v1/directory/employees' },
     device: { kind: 'object', of: 'device' },
     phone: { kind: 'value', value: () => '+8613800009999' },
     // Fields of routes that take no id (never walked, but known: a new
@@ -82,6 +84,7 @@ const BODY = {
     require_mfa: { kind: 'value', omit: true },
     password_policy: { kind: 'value', omit: true },
     password_min_score: { kind: 'value', omit: true },
+    phone_region: { kind: 'value', omit: true },
     name: { kind: 'value', value: () => 'Walked in' },
     parent_id: { kind: 'id' },
     description: { kind: 'value', omit: true },
@@ -91,6 +94,13 @@ const BODY = {
     account_id: { kind: 'id', own: 'account' },
     department_id: { kind: 'id', own: 'department' },
     scope: { kind: 'value', value: () => 'department' },
+    // Employees: a profile's fields; the ids are walked, the rest filled.
+    display_name: { kind: 'value', value: () => 'Walked In' },
+    title: { kind: 'value', omit: true },
+    employee_no: { kind: 'value', omit: true },
+    departments: { kind: 'value', omit: true },
+    manager_id: { kind: 'id' },
+    id_number: { kind: 'value', omit: true },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).
@@ -105,6 +115,9 @@ const QUERY = {
     actor: { kind: 'id' },
     parent: { kind: 'id' },
     account: { kind: 'id' },
+    department: { kind: 'id' },
+    phone: { kind: 'value', omit: true },
+    id_number: { kind: 'value', omit: true },
     cursor: { kind: 'cursor' },
     q: { kind: 'text' },
     limit: { kind: 'value', omit: true },
@@ -118,7 +131,7 @@ const QUERY = {
 const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
     challenges: 'challenge', approvals: 'approval', departments: 'department',
-    roles: 'role', assignments: 'assignment',
+    roles: 'role', assignments: 'assignment', employees: 'account',
 };
 // The permissions every account holds (the member role): a member calling a
 // route that needs one of them is a caller like any other.
@@ -298,9 +311,23 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         expectStatus(asg, 201, 'A assignment');
         add('assignment', asg.json.id);
 
+        // A's employees: one hired (a new account), the member linked.
+        const emp = await srv.api('POST', '/directory/employees', {
+            token: A.tokens.admin,
+            body: { username: 'emma', display_name: 'Emma Stone', department_id: depts[1], phone: '13800138123' },
+        });
+        expectStatus(emp, 201, 'A employee');
+        add('account', emp.json.id);
+        const linked = await srv.api('POST', '/directory/employees', {
+            token: A.tokens.admin,
+            body: { account_id: me.json.id, display_name: 'Ann A', department_id: depts[0], manager_id: emp.json.id },
+        });
+        expectStatus(linked, 201, 'A linked employee');
+
         // A's real page cursors, each naming one of A's rows.
         for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
-            ['/directory/departments', 'admin'], ['/access/assignments', 'admin']]) {
+            ['/directory/departments', 'admin'], ['/access/assignments', 'admin'],
+            ['/directory/employees', 'admin']]) {
             const r = await srv.api('GET', `${p}?limit=1`, { token: A.tokens[tok] });
             expectStatus(r, 200);
             if (r.json.next_cursor) A.cursors.push(r.json.next_cursor);
@@ -394,7 +421,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                 if (place?.where === 'nested' && place.parent === f.name) b[f.name] = { [place.name]: value };
                 continue;
             }
-            if (fill.omit) continue;
+            if (fill.omit || fill.omitFor?.(r)) continue;
             if (f.name in extra) { b[f.name] = extra[f.name]; continue; }
             if (fill.kind === 'value') {
                 if (!f.required && !fill.values && !fill.value) continue;
@@ -593,6 +620,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         s.departments = (await get('/directory/departments?q=a&limit=200', 'admin')).items;
         s.roles = (await get('/access/roles', 'admin')).items;
         s.assignments = (await get('/access/assignments?limit=200', 'admin')).items;
+        s.employees = (await get('/directory/employees?limit=200', 'admin')).items;
         for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
         s.sessions = {};

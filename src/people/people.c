@@ -1,0 +1,449 @@
+/* People: see people.h. */
+#include "people/people.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "access/access.h"
+#include "audit/audit.h"
+#include "core/util.h"
+#include "db/db.h"
+#include "directory/tenant.h"
+
+/* Permission @p p over department @p dept_id (NULL: the tenant) for
+ * @p actor, inside the transaction. */
+static enum sv_err
+require(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
+        enum sv_perm p, const char *dept_id, struct sv_access_denial *denied)
+{
+    struct sv_department_place pl;
+    enum sv_err rc = sv_department_place_tx(c, tenant_id, dept_id, &pl);
+
+    if (rc != SV_OK)
+        return rc;
+    return sv_access_require_tx(c, tenant_id, actor, p, &pl.place,
+                                dept_id != NULL ? "department" : "tenant",
+                                dept_id, denied);
+}
+
+/* Department @p id exists: else SV_E_NOT_FOUND naming @p name. */
+static enum sv_err
+department_exists(struct sv_dbc *c, const char *tenant_id, const char *id,
+                  const char *name, const char **field)
+{
+    struct sv_department d;
+    enum sv_err rc = sv_department_find_tx(c, tenant_id, id, &d);
+    if (rc == SV_E_NOT_FOUND)
+        *field = name;
+    return rc;
+}
+
+/* Whether @p g holds @p p over department @p dept_id. */
+static enum sv_err
+allows_in(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
+          enum sv_perm p, const char *dept_id, bool *out)
+{
+    struct sv_department_place pl;
+    enum sv_err rc = sv_department_place_tx(c, tenant_id, dept_id, &pl);
+
+    *out = rc == SV_OK && sv_access_allows(g, p, &pl.place);
+    return rc;
+}
+
+/* @p out filled from employee @p e for @p viewer: names, and what the
+ * viewer may see. */
+static enum sv_err
+fill_person(struct sv_dbc *c, const char *tenant_id, const char *viewer,
+            const struct sv_employee *e, struct sv_person *out)
+{
+    struct sv_grants *g = malloc(sizeof *g);
+    struct sv_department d;
+    struct sv_employee *m = NULL;
+    struct sv_account acc;
+    enum sv_err rc;
+    bool yes = false;
+
+    if (g == NULL)
+        return SV_E_INTERNAL;
+    memset(out, 0, sizeof *out);
+    out->e = *e;
+    rc = sv_account_find(c, tenant_id, e->id, &acc);
+    if (rc == SV_OK) {
+        snprintf(out->username, sizeof out->username, "%s", acc.username);
+        out->has_email = acc.has_email;
+        snprintf(out->email, sizeof out->email, "%s", acc.email);
+        rc = sv_department_find_tx(c, tenant_id, e->department_id, &d);
+    }
+    if (rc == SV_OK)
+        snprintf(out->department_name, sizeof out->department_name, "%s",
+                 d.name);
+    for (size_t i = 0; rc == SV_OK && i < e->n_departments; i++) {
+        rc = sv_department_find_tx(c, tenant_id, e->departments[i], &d);
+        if (rc == SV_OK)
+            snprintf(out->department_names[i], sizeof out->department_names[i],
+                     "%s", d.name);
+    }
+    if (rc == SV_OK && e->manager_id[0] != '\0') {
+        m = malloc(sizeof *m);
+        rc = m == NULL ? SV_E_INTERNAL
+                       : sv_employee_find_tx(c, tenant_id, e->manager_id, m);
+        if (rc == SV_OK)
+            snprintf(out->manager_name, sizeof out->manager_name, "%s",
+                     m->display_name);
+    }
+    if (rc == SV_OK)
+        rc = sv_access_load_tx(c, tenant_id, viewer, g);
+    if (rc == SV_OK)
+        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_MANAGE,
+                       e->department_id, &out->may_manage);
+    if (rc == SV_OK)
+        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
+                       e->department_id, &out->may_view_phone);
+    for (size_t i = 0;
+         rc == SV_OK && !out->may_view_phone && i < e->n_departments; i++) {
+        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
+                       e->departments[i], &yes);
+        out->may_view_phone = yes;
+    }
+    if (m != NULL)
+        sodium_memzero(m, sizeof *m);
+    free(m);
+    free(g);
+    return rc;
+}
+
+/* Audit @p action on employee @p id with @p details (stolen). */
+static enum sv_err
+audit_json(struct sv_dbc *c, const char *tenant_id,
+           const struct sv_actor *actor, enum sv_audit_action action,
+           const char *id, json_t *details)
+{
+    char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    enum sv_err rc;
+
+    json_decref(details);
+    if (text == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_audit_by(c, tenant_id, actor, action, "employee", id, "success",
+                     NULL, text);
+    free(text);
+    return rc;
+}
+
+/* A refusal found in a transaction, recorded after it rolled back. */
+static enum sv_err
+denied_after(struct sv_db *db, const char *tenant_id,
+             const struct sv_actor *actor, enum sv_err rc,
+             const struct sv_access_denial *denied)
+{
+    enum sv_err rec;
+
+    if (rc != SV_E_FORBIDDEN)
+        return rc;
+    rec = sv_access_denied(db, tenant_id, actor, denied, NULL);
+    return rec == SV_OK ? rc : rec;
+}
+
+/* ---- hire ---- */
+
+struct hire_ctx {
+    const char *tenant_id;
+    const struct sv_hire *h;
+    const struct sv_actor *actor;
+    struct sv_person *out;
+    const char **field;
+    struct sv_access_denial denied;
+};
+
+static enum sv_err
+hire_tx(struct sv_dbc *c, void *cls)
+{
+    struct hire_ctx *x = cls;
+    const struct sv_employee_input *in = &x->h->in;
+    struct sv_employee *e = malloc(sizeof *e);
+    struct sv_account acc;
+    struct sv_tenant t;
+    enum sv_err rc;
+
+    *x->field = NULL;
+    if (e == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_department_lock_tx(c, x->tenant_id);
+    /* Unknown departments answer 404 before any permission is asked. */
+    if (rc == SV_OK)
+        rc = department_exists(c, x->tenant_id, in->department_id,
+                               "department_id", x->field);
+    for (size_t i = 0; rc == SV_OK && i < in->n_departments; i++)
+        rc = department_exists(c, x->tenant_id, in->departments[i],
+                               "departments", x->field);
+    if (rc == SV_OK)
+        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                     in->department_id, &x->denied);
+    for (size_t i = 0; rc == SV_OK && i < in->n_departments; i++)
+        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                     in->departments[i], &x->denied);
+    if (rc == SV_OK && x->h->account_id != NULL) {
+        /* Any account of the tenant: a tenant-wide right. */
+        rc = require(c, x->tenant_id, x->actor, SV_PERM_USERS_MANAGE, NULL,
+                     &x->denied);
+        if (rc == SV_OK)
+            rc = sv_account_find(c, x->tenant_id, x->h->account_id, &acc);
+        if (rc == SV_E_NOT_FOUND)
+            *x->field = "account_id";
+    } else if (rc == SV_OK) {
+        rc = sv_tenant_find(c, x->tenant_id, &t);
+        if (rc == SV_OK)
+            rc = sv_account_create_tx(c, &t, x->h->username, SV_ROLE_MEMBER,
+                                      x->h->email, x->h->hash, x->actor, &acc);
+        if (rc == SV_E_USERNAME_TAKEN)
+            *x->field = "username";
+    }
+    if (rc == SV_OK)
+        rc = sv_employee_insert_tx(c, x->tenant_id, acc.id, in, e, x->field);
+    if (rc == SV_OK)
+        rc = audit_json(
+            c, x->tenant_id, x->actor, SV_AUDIT_EMPLOYEE_CREATE, acc.id,
+            json_pack("{s:s, s:s, s:s, s:i, s:b}", "username", acc.username,
+                      "display_name", e->display_name, "department_id",
+                      e->department_id, "departments", (int)e->n_departments,
+                      "linked", x->h->account_id != NULL));
+    if (rc == SV_OK)
+        rc = fill_person(c, x->tenant_id, x->actor->account_id, e, x->out);
+    sodium_memzero(e, sizeof *e);
+    free(e);
+    return rc;
+}
+
+enum sv_err
+sv_people_hire(struct sv_db *db, const char *tenant_id, const struct sv_hire *h,
+               const struct sv_actor *actor, struct sv_person *out,
+               const char **field)
+{
+    struct hire_ctx x = {tenant_id, h, actor, out, field, {0}};
+
+    *field = NULL;
+    if (actor == NULL || actor->account_id == NULL ||
+        h->in.display_name == NULL || h->in.department_id == NULL ||
+        (h->account_id == NULL) == (h->username == NULL))
+        return SV_E_INTERNAL; /* the caller's checks */
+    return denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "people_hire", tenant_id, hire_tx, &x),
+        &x.denied);
+}
+
+/* ---- update ---- */
+
+struct update_ctx {
+    const char *tenant_id, *id;
+    const struct sv_employee_input *in;
+    const struct sv_actor *actor;
+    struct sv_person *out;
+    const char **field;
+    struct sv_access_denial denied;
+};
+
+/* Whether department @p id is among @p e's (primary or further). */
+static bool
+in_departments(const struct sv_employee *e, const char *id)
+{
+    if (strcmp(e->department_id, id) == 0)
+        return true;
+    for (size_t i = 0; i < e->n_departments; i++)
+        if (strcmp(e->departments[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Every department the change puts the employee in or takes it out of:
+ * each must exist (added ones) and be the actor's to manage. */
+static enum sv_err
+check_moves(struct sv_dbc *c, struct update_ctx *x,
+            const struct sv_employee *before)
+{
+    const struct sv_employee_input *in = x->in;
+    enum sv_err rc = SV_OK;
+
+    if (in->department_id != NULL &&
+        strcmp(in->department_id, before->department_id) != 0) {
+        rc = department_exists(c, x->tenant_id, in->department_id,
+                               "department_id", x->field);
+        if (rc == SV_OK)
+            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                         in->department_id, &x->denied);
+    }
+    if (!in->set_departments)
+        return rc;
+    for (size_t i = 0; rc == SV_OK && i < in->n_departments; i++) {
+        if (in_departments(before, in->departments[i]))
+            continue;
+        rc = department_exists(c, x->tenant_id, in->departments[i],
+                               "departments", x->field);
+        if (rc == SV_OK)
+            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                         in->departments[i], &x->denied);
+    }
+    for (size_t i = 0; rc == SV_OK && i < before->n_departments; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < in->n_departments; j++)
+            kept =
+                kept || strcmp(in->departments[j], before->departments[i]) == 0;
+        if (!kept)
+            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                         before->departments[i], &x->denied);
+    }
+    return rc;
+}
+
+/* The names of the fields that differ between @p a and @p b. */
+static json_t *
+changed_fields(const struct sv_employee *a, const struct sv_employee *b)
+{
+    json_t *f = json_array();
+#define DIFF(name, fld)                                                        \
+    if (strcmp(a->fld, b->fld) != 0)                                           \
+        json_array_append_new(f, json_string(name));
+    DIFF("display_name", display_name)
+    DIFF("title", title)
+    DIFF("employee_no", employee_no)
+    DIFF("department_id", department_id)
+    DIFF("manager_id", manager_id)
+    DIFF("phone", phone)
+    DIFF("id_number", id_number)
+#undef DIFF
+    bool same = a->n_departments == b->n_departments;
+    for (size_t i = 0; same && i < a->n_departments; i++)
+        same = strcmp(a->departments[i], b->departments[i]) == 0;
+    if (!same)
+        json_array_append_new(f, json_string("departments"));
+    return f;
+}
+
+static enum sv_err
+update_tx(struct sv_dbc *c, void *cls)
+{
+    struct update_ctx *x = cls;
+    struct sv_employee *before = malloc(sizeof *before);
+    struct sv_employee *now = malloc(sizeof *now);
+    enum sv_err rc = before && now ? SV_OK : SV_E_INTERNAL;
+    json_t *fields;
+
+    *x->field = NULL;
+    if (rc == SV_OK)
+        rc = sv_department_lock_tx(c, x->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_employee_find_tx(c, x->tenant_id, x->id, before);
+    if (rc == SV_OK)
+        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
+                     before->department_id, &x->denied);
+    if (rc == SV_OK)
+        rc = check_moves(c, x, before);
+    if (rc == SV_OK)
+        rc = sv_employee_update_tx(c, x->tenant_id, x->id, x->in, NULL, now,
+                                   x->field);
+    if (rc == SV_OK) {
+        fields = changed_fields(before, now);
+        if (json_array_size(fields) > 0)
+            rc = audit_json(c, x->tenant_id, x->actor, SV_AUDIT_EMPLOYEE_UPDATE,
+                            x->id, json_pack("{s:o}", "fields", fields));
+        else
+            json_decref(fields); /* nothing changed: no event */
+    }
+    if (rc == SV_OK)
+        rc = fill_person(c, x->tenant_id, x->actor->account_id, now, x->out);
+    if (before != NULL)
+        sodium_memzero(before, sizeof *before);
+    if (now != NULL)
+        sodium_memzero(now, sizeof *now);
+    free(before);
+    free(now);
+    return rc;
+}
+
+enum sv_err
+sv_people_update(struct sv_db *db, const char *tenant_id, const char *id,
+                 const struct sv_employee_input *in,
+                 const struct sv_actor *actor, struct sv_person *out,
+                 const char **field)
+{
+    struct update_ctx x = {tenant_id, id, in, actor, out, field, {0}};
+
+    *field = NULL;
+    if (actor == NULL || actor->account_id == NULL)
+        return SV_E_INTERNAL;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "people_update", tenant_id, update_tx, &x),
+        &x.denied);
+}
+
+/* ---- reads ---- */
+
+struct get_ctx {
+    const char *tenant_id, *id, *viewer;
+    struct sv_person *out;
+};
+
+static enum sv_err
+get_ro(struct sv_dbc *c, void *cls)
+{
+    struct get_ctx *x = cls;
+    struct sv_employee *e = malloc(sizeof *e);
+    enum sv_err rc = e != NULL ? sv_employee_find_tx(c, x->tenant_id, x->id, e)
+                               : SV_E_INTERNAL;
+
+    if (rc == SV_OK)
+        rc = fill_person(c, x->tenant_id, x->viewer, e, x->out);
+    if (e != NULL)
+        sodium_memzero(e, sizeof *e);
+    free(e);
+    return rc;
+}
+
+enum sv_err
+sv_people_get(struct sv_db *db, const char *tenant_id, const char *id,
+              const char *viewer, struct sv_person *out)
+{
+    struct get_ctx x = {tenant_id, id, viewer, out};
+
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_db_run_tenant_ro(db, tenant_id, get_ro, &x);
+}
+
+struct phones_ctx {
+    const char *tenant_id, *viewer, *dept_id;
+    bool *out;
+};
+
+static enum sv_err
+phones_ro(struct sv_dbc *c, void *cls)
+{
+    struct phones_ctx *x = cls;
+    struct sv_grants *g = malloc(sizeof *g);
+    enum sv_err rc = g != NULL
+                         ? sv_access_load_tx(c, x->tenant_id, x->viewer, g)
+                         : SV_E_INTERNAL;
+
+    if (rc == SV_OK)
+        rc = allows_in(c, x->tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
+                       x->dept_id, x->out);
+    free(g);
+    return rc;
+}
+
+enum sv_err
+sv_people_phones_visible(struct sv_db *db, const char *tenant_id,
+                         const char *viewer, const char *dept_id, bool *out)
+{
+    struct phones_ctx x = {tenant_id, viewer, dept_id, out};
+
+    *out = false;
+    return sv_db_run_tenant_ro(db, tenant_id, phones_ro, &x);
+}

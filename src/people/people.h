@@ -1,0 +1,97 @@
+/*
+ * People: the lifecycle of an employee across the capabilities that hold
+ * its parts (issue 11): the account (identity/), the directory profile
+ * (directory/employee.h), the permission model (access/). Hiring creates
+ * the account and its profile in one transaction (or links an existing
+ * account); a change of the profile; reading one with the names it
+ * refers to, as a given viewer may see it. Offboarding comes here too
+ * (issue 11, part 6).
+ *
+ * Permissions (docs/permissions.md), asked inside each transaction:
+ *   - hiring or changing needs directory.manage over every department the
+ *     employee is put in or taken out of, and over its primary department
+ *     as it was (a department admin works inside their subtree only);
+ *   - linking an existing account needs users.manage over the tenant too
+ *     (the account may be anyone's);
+ *   - the phone is clear to a viewer holding directory.view_phone over one
+ *     of the employee's departments, masked for others (DIR-5); the ID
+ *     number clear to one holding directory.manage over its primary
+ *     department, masked for others.
+ * A refusal is SV_E_FORBIDDEN and an access.denied event.
+ */
+#ifndef SV_PEOPLE_PEOPLE_H
+#define SV_PEOPLE_PEOPLE_H
+
+#include <stdbool.h>
+
+#include "core/errors.h"
+#include "directory/department.h"
+#include "directory/employee.h"
+#include "identity/identity.h"
+
+struct sv_actor;
+struct sv_db;
+
+/** An employee with the names it refers to, as one viewer may see it. */
+struct sv_person {
+    struct sv_employee e;
+    char username[SV_USERNAME_MAX + 1];
+    bool has_email;
+    char email[SV_EMAIL_MAX + 1];
+    char department_name[SV_DEPARTMENT_NAME_BYTES + 1];
+    char department_names[SV_EMPLOYEE_DEPTS_MAX][SV_DEPARTMENT_NAME_BYTES + 1];
+    char manager_name[SV_EMPLOYEE_NAME_MAX * 4 + 1]; /* "" when none */
+    bool may_manage;     /* the viewer may change it, see its ID number */
+    bool may_view_phone; /* the viewer may see its phone in clear */
+};
+
+/** What a hire takes: a new account (username, e-mail, the temporary
+ *  password's hash) or an existing one (account_id), and the profile. */
+struct sv_hire {
+    const char *username, *email, *hash;
+    const char *account_id;
+    struct sv_employee_input in; /* display_name and department_id set */
+};
+
+/**
+ * Hire: the account (new: member, must change its temporary password) and
+ * its profile in one transaction, audited as account.created (new) and
+ * employee.create by @p actor. @p out gets the employee as @p actor sees
+ * it.
+ * @return SV_OK; SV_E_USERNAME_TAKEN ("username"); SV_E_NOT_FOUND
+ *         ("account_id", "department_id", "departments", "manager_id");
+ *         SV_E_EXISTS ("account_id": already an employee; "employee_no");
+ *         SV_E_CONFLICT ("manager_id"); SV_E_FORBIDDEN; database errors.
+ */
+SV_MUST_CHECK enum sv_err
+sv_people_hire(struct sv_db *db, const char *tenant_id, const struct sv_hire *h,
+               const struct sv_actor *actor, struct sv_person *out,
+               const char **field);
+
+/**
+ * Change employee @p id: what @p in marks set, audited as employee.update
+ * (the fields changed, by name). As hire; SV_E_NOT_FOUND (no field) for
+ * an unknown id.
+ */
+SV_MUST_CHECK enum sv_err
+sv_people_update(struct sv_db *db, const char *tenant_id, const char *id,
+                 const struct sv_employee_input *in,
+                 const struct sv_actor *actor, struct sv_person *out,
+                 const char **field);
+
+/** Employee @p id as @p viewer (an account of the tenant) sees it.
+ *  SV_E_NOT_FOUND when the tenant has none. */
+SV_MUST_CHECK enum sv_err sv_people_get(struct sv_db *db, const char *tenant_id,
+                                        const char *id, const char *viewer,
+                                        struct sv_person *out);
+
+/**
+ * Whether @p viewer holds directory.view_phone over department @p dept_id
+ * (NULL: over the tenant as a whole): the phones of a listing of that
+ * department are clear for it, masked otherwise.
+ */
+SV_MUST_CHECK enum sv_err
+sv_people_phones_visible(struct sv_db *db, const char *tenant_id,
+                         const char *viewer, const char *dept_id, bool *out);
+
+#endif

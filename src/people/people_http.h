@@ -1,0 +1,25 @@
+/*
+ * The employees of the directory (issue 11, parts 1, 2 and 5):
+ * GET and POST /directory/employees, GET and PATCH
+ * /directory/employees/{id}. See people/people.h for who may do what.
+ *
+ * A phone is typed as people type it ("+86 138 0013 8000", or a national
+ * number read in the tenant's phone_region) and kept as E.164; an ID
+ * number upper-cased, a mainland resident ID's check character verified.
+ * Both are found by exact match (?phone=, ?id_number=) through their blind
+ * indexes. Phones are masked ("138****8000") for viewers without
+ * directory.view_phone (DIR-5): over an employee's departments on one
+ * employee's page; in a listing, over the department listed (the tenant
+ * for a tenant-wide listing or search).
+ */
+#ifndef SV_PEOPLE_PEOPLE_HTTP_H
+#define SV_PEOPLE_PEOPLE_HTTP_H
+
+#include "http/http.h"
+
+void people_http_list(struct sv_request *rq);
+void people_http_create(struct sv_request *rq);
+void people_http_get(struct sv_request *rq);
+void people_http_update(struct sv_request *rq);
+
+#endif
