@@ -398,6 +398,19 @@ sv_access_denied(struct sv_db *db, const char *tenant_id,
     return rc;
 }
 
+enum sv_err
+sv_access_denied_after(struct sv_db *db, const char *tenant_id,
+                       const struct sv_actor *actor, enum sv_err rc,
+                       const struct sv_access_denial *d)
+{
+    enum sv_err rec;
+
+    if (rc != SV_E_FORBIDDEN)
+        return rc;
+    rec = sv_access_denied(db, tenant_id, actor, d, NULL);
+    return rec == SV_OK ? rc : rec;
+}
+
 /* ---- roles ---- */
 
 bool

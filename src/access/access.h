@@ -182,6 +182,16 @@ SV_MUST_CHECK enum sv_err sv_access_denied(struct sv_db *db,
                                            const struct sv_access_denial *d,
                                            const char *route);
 
+/**
+ * The end of a change that ran sv_access_require_tx(): when its
+ * transaction answered @p rc SV_E_FORBIDDEN, record @p d (sv_access_denied)
+ * now that it has rolled back. Returns @p rc (or the recording's error).
+ */
+SV_MUST_CHECK enum sv_err
+sv_access_denied_after(struct sv_db *db, const char *tenant_id,
+                       const struct sv_actor *actor, enum sv_err rc,
+                       const struct sv_access_denial *d);
+
 /* ---- roles and assignments (tenant admins: access.manage) ---- */
 
 /** A role as listed: a built-in one (id its key) or a custom one. */

@@ -495,3 +495,30 @@ sv_like_pattern(const char *text, bool anywhere, char *out, size_t cap)
     out[n] = '\0';
     return true;
 }
+
+char *
+sv_cursor_key_encode(struct sv_arena *a, const char *kind, const char *id,
+                     const char *key)
+{
+    /* The id (36 characters), then the sort key. */
+    return sv_cursor_encode(a, kind, sv_arena_printf(a, "%s%s", id, key));
+}
+
+bool
+sv_cursor_key_decode(struct sv_arena *a, const char *kind, const char *cursor,
+                     size_t key_max, const char **id, const char **key)
+{
+    const char *v = sv_cursor_decode(a, kind, cursor);
+    size_t len;
+    char *head;
+
+    if (v == NULL || (len = strlen(v)) <= SV_UUID_LEN ||
+        len > SV_UUID_LEN + key_max || !sv_utf8_valid(v, len))
+        return false;
+    head = sv_arena_printf(a, "%.36s", v);
+    if (!sv_check_uuid(head))
+        return false;
+    *id = head;
+    *key = v + SV_UUID_LEN;
+    return true;
+}

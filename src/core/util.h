@@ -102,6 +102,18 @@ char *sv_xstrdup(const char *s);
  */
 bool sv_like_pattern(const char *text, bool anywhere, char *out, size_t cap);
 
+/**
+ * A cursor of a page in (key, id) order: the row's id (a UUID) and its
+ * sort key, under @p kind. Decode: false when @p cursor is not one of
+ * ours (kind, UUID, a key of 1..@p key_max bytes of valid UTF-8); else the
+ * id and key (arena memory).
+ */
+char *sv_cursor_key_encode(struct sv_arena *a, const char *kind, const char *id,
+                           const char *key);
+bool sv_cursor_key_decode(struct sv_arena *a, const char *kind,
+                          const char *cursor, size_t key_max, const char **id,
+                          const char **key);
+
 char *sv_cursor_encode(struct sv_arena *a, const char *kind, const char *value);
 const char *sv_cursor_decode(struct sv_arena *a, const char *kind,
                              const char *cursor);

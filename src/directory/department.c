@@ -84,34 +84,29 @@ sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
     return sv_qs_ok(department_store_place(c, tenant_id, id, out));
 }
 
-/* directory.manage over department @p id (NULL: the tenant) for @p actor. */
-static enum sv_err
-require_manage(struct sv_dbc *c, const char *tenant_id,
-               const struct sv_actor *actor, const char *id,
-               struct sv_access_denial *denied)
+enum sv_err
+sv_department_require_tx(struct sv_dbc *c, const char *tenant_id,
+                         const struct sv_actor *actor, enum sv_perm p,
+                         const char *id, struct sv_access_denial *denied)
 {
     struct sv_department_place pl;
     enum sv_err rc = sv_department_place_tx(c, tenant_id, id, &pl);
 
     if (rc != SV_OK)
         return rc;
-    return sv_access_require_tx(c, tenant_id, actor, SV_PERM_DIRECTORY_MANAGE,
-                                &pl.place, id != NULL ? "department" : "tenant",
-                                id, denied);
+    return sv_access_require_tx(c, tenant_id, actor, p, &pl.place,
+                                id != NULL ? "department" : "tenant", id,
+                                denied);
 }
 
-/* A refusal found in a transaction, recorded after it rolled back. */
+/* directory.manage over department @p id (NULL: the tenant). */
 static enum sv_err
-denied_after(struct sv_db *db, const char *tenant_id,
-             const struct sv_actor *actor, enum sv_err rc,
-             const struct sv_access_denial *denied)
+require_manage(struct sv_dbc *c, const char *tenant_id,
+               const struct sv_actor *actor, const char *id,
+               struct sv_access_denial *denied)
 {
-    enum sv_err rec;
-
-    if (rc != SV_E_FORBIDDEN)
-        return rc;
-    rec = sv_access_denied(db, tenant_id, actor, denied, NULL);
-    return rec == SV_OK ? rc : rec;
+    return sv_department_require_tx(c, tenant_id, actor,
+                                    SV_PERM_DIRECTORY_MANAGE, id, denied);
 }
 
 /* The details of an event: a JSON object of the string pairs given (NULL
@@ -264,7 +259,7 @@ sv_department_create(struct sv_db *db, const char *tenant_id, const char *name,
         *field = "name";
         return SV_E_FIELD_INVALID;
     }
-    return denied_after(
+    return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "department_create", tenant_id, create_tx, &x),
         &x.denied);
@@ -398,7 +393,7 @@ sv_department_update(struct sv_db *db, const char *tenant_id, const char *id,
         *field = "name";
         return SV_E_FIELD_INVALID;
     }
-    return denied_after(
+    return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "department_update", tenant_id, update_tx, &x),
         &x.denied);
@@ -460,7 +455,7 @@ sv_department_delete(struct sv_db *db, const char *tenant_id, const char *id,
                      const struct sv_actor *actor)
 {
     struct delete_ctx x = {tenant_id, id, actor, {0}};
-    return denied_after(
+    return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "department_delete", tenant_id, delete_tx, &x),
         &x.denied);

@@ -89,6 +89,16 @@ struct sv_department_place {
 SV_MUST_CHECK enum sv_err sv_department_lock_tx(struct sv_dbc *c,
                                                 const char *tenant_id);
 
+/**
+ * Permission @p p for @p actor over department @p id (NULL: the tenant as a
+ * whole), inside the change's transaction: sv_access_require_tx() at the
+ * department's place.
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_require_tx(struct sv_dbc *c, const char *tenant_id,
+                         const struct sv_actor *actor, enum sv_perm p,
+                         const char *id, struct sv_access_denial *denied);
+
 /** The place of department @p id (@p id NULL: the tenant, n 0). */
 SV_MUST_CHECK enum sv_err
 sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,

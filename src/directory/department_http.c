@@ -67,30 +67,7 @@ list_row(void *cls, const struct sv_department_view *v)
     json_array_append_new(l->items,
                           department_json(v->id, v->parent_id, v->name,
                                           v->created_at, v->updated_at));
-    /* The cursor: the id (36 characters), then the sort key. */
-    l->last_cursor =
-        sv_cursor_encode(l->arena, CURSOR_KIND,
-                         sv_arena_printf(l->arena, "%s%s", v->id, v->key));
-}
-
-/* A cursor back into its id and key: false when it is not one of ours. */
-static bool
-cursor_parse(struct sv_arena *a, const char *cursor,
-             struct sv_department_query *q)
-{
-    const char *v = sv_cursor_decode(a, CURSOR_KIND, cursor);
-    size_t len;
-    char *id;
-
-    if (v == NULL || (len = strlen(v)) <= 36 ||
-        len > 36 + SV_DEPARTMENT_NAME_BYTES || !sv_utf8_valid(v, len))
-        return false;
-    id = sv_arena_printf(a, "%.36s", v);
-    if (!sv_check_uuid(id))
-        return false;
-    q->after_id = id;
-    q->after_key = v + 36;
-    return true;
+    l->last_cursor = sv_cursor_key_encode(l->arena, CURSOR_KIND, v->id, v->key);
 }
 
 void
@@ -120,7 +97,9 @@ department_http_list(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_INVALID, "q");
         return;
     }
-    if (cursor != NULL && !cursor_parse(a, cursor, &q)) {
+    if (cursor != NULL &&
+        !sv_cursor_key_decode(a, CURSOR_KIND, cursor, SV_DEPARTMENT_NAME_BYTES,
+                              &q.after_id, &q.after_key)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
         return;
     }

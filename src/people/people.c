@@ -14,22 +14,6 @@
 #include "db/db.h"
 #include "directory/tenant.h"
 
-/* Permission @p p over department @p dept_id (NULL: the tenant) for
- * @p actor, inside the transaction. */
-static enum sv_err
-require(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
-        enum sv_perm p, const char *dept_id, struct sv_access_denial *denied)
-{
-    struct sv_department_place pl;
-    enum sv_err rc = sv_department_place_tx(c, tenant_id, dept_id, &pl);
-
-    if (rc != SV_OK)
-        return rc;
-    return sv_access_require_tx(c, tenant_id, actor, p, &pl.place,
-                                dept_id != NULL ? "department" : "tenant",
-                                dept_id, denied);
-}
-
 /* Department @p id exists: else SV_E_NOT_FOUND naming @p name. */
 static enum sv_err
 department_exists(struct sv_dbc *c, const char *tenant_id, const char *id,
@@ -134,20 +118,6 @@ audit_json(struct sv_dbc *c, const char *tenant_id,
     return rc;
 }
 
-/* A refusal found in a transaction, recorded after it rolled back. */
-static enum sv_err
-denied_after(struct sv_db *db, const char *tenant_id,
-             const struct sv_actor *actor, enum sv_err rc,
-             const struct sv_access_denial *denied)
-{
-    enum sv_err rec;
-
-    if (rc != SV_E_FORBIDDEN)
-        return rc;
-    rec = sv_access_denied(db, tenant_id, actor, denied, NULL);
-    return rec == SV_OK ? rc : rec;
-}
-
 /* ---- hire ---- */
 
 struct hire_ctx {
@@ -181,15 +151,17 @@ hire_tx(struct sv_dbc *c, void *cls)
         rc = department_exists(c, x->tenant_id, in->departments[i],
                                "departments", x->field);
     if (rc == SV_OK)
-        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                     in->department_id, &x->denied);
+        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                      SV_PERM_DIRECTORY_MANAGE,
+                                      in->department_id, &x->denied);
     for (size_t i = 0; rc == SV_OK && i < in->n_departments; i++)
-        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                     in->departments[i], &x->denied);
+        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                      SV_PERM_DIRECTORY_MANAGE,
+                                      in->departments[i], &x->denied);
     if (rc == SV_OK && x->h->account_id != NULL) {
         /* Any account of the tenant: a tenant-wide right. */
-        rc = require(c, x->tenant_id, x->actor, SV_PERM_USERS_MANAGE, NULL,
-                     &x->denied);
+        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                      SV_PERM_USERS_MANAGE, NULL, &x->denied);
         if (rc == SV_OK)
             rc = sv_account_find(c, x->tenant_id, x->h->account_id, &acc);
         if (rc == SV_E_NOT_FOUND)
@@ -230,7 +202,7 @@ sv_people_hire(struct sv_db *db, const char *tenant_id, const struct sv_hire *h,
         h->in.display_name == NULL || h->in.department_id == NULL ||
         (h->account_id == NULL) == (h->username == NULL))
         return SV_E_INTERNAL; /* the caller's checks */
-    return denied_after(
+    return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "people_hire", tenant_id, hire_tx, &x),
         &x.denied);
@@ -273,8 +245,9 @@ check_moves(struct sv_dbc *c, struct update_ctx *x,
         rc = department_exists(c, x->tenant_id, in->department_id,
                                "department_id", x->field);
         if (rc == SV_OK)
-            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                         in->department_id, &x->denied);
+            rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                          SV_PERM_DIRECTORY_MANAGE,
+                                          in->department_id, &x->denied);
     }
     if (!in->set_departments)
         return rc;
@@ -284,8 +257,9 @@ check_moves(struct sv_dbc *c, struct update_ctx *x,
         rc = department_exists(c, x->tenant_id, in->departments[i],
                                "departments", x->field);
         if (rc == SV_OK)
-            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                         in->departments[i], &x->denied);
+            rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                          SV_PERM_DIRECTORY_MANAGE,
+                                          in->departments[i], &x->denied);
     }
     for (size_t i = 0; rc == SV_OK && i < before->n_departments; i++) {
         bool kept = false;
@@ -293,8 +267,9 @@ check_moves(struct sv_dbc *c, struct update_ctx *x,
             kept =
                 kept || strcmp(in->departments[j], before->departments[i]) == 0;
         if (!kept)
-            rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                         before->departments[i], &x->denied);
+            rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                          SV_PERM_DIRECTORY_MANAGE,
+                                          before->departments[i], &x->denied);
     }
     return rc;
 }
@@ -338,8 +313,9 @@ update_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = sv_employee_find_tx(c, x->tenant_id, x->id, before);
     if (rc == SV_OK)
-        rc = require(c, x->tenant_id, x->actor, SV_PERM_DIRECTORY_MANAGE,
-                     before->department_id, &x->denied);
+        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                      SV_PERM_DIRECTORY_MANAGE,
+                                      before->department_id, &x->denied);
     if (rc == SV_OK)
         rc = check_moves(c, x, before);
     if (rc == SV_OK)
@@ -377,7 +353,7 @@ sv_people_update(struct sv_db *db, const char *tenant_id, const char *id,
         return SV_E_INTERNAL;
     if (!sv_check_uuid(id))
         return SV_E_NOT_FOUND;
-    return denied_after(
+    return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "people_update", tenant_id, update_tx, &x),
         &x.denied);

@@ -96,24 +96,6 @@ person_json(const struct sv_person *p)
 /* ---- input ---- */
 
 static bool
-check_name(const char *s, size_t len)
-{
-    return sv_check_employee_name(s, len);
-}
-
-static bool
-check_title(const char *s, size_t len)
-{
-    return sv_check_employee_title(s, len);
-}
-
-static bool
-check_number(const char *s, size_t len)
-{
-    return sv_check_employee_no(s, len);
-}
-
-static bool
 check_typed(const char *s, size_t len)
 {
     return strlen(s) == len && sv_utf8_valid(s, len);
@@ -269,18 +251,6 @@ create_done(struct sv_request *rq, void *arg)
     hire_and_reply(rq, arg);
 }
 
-static bool
-check_username(const char *s, size_t len)
-{
-    return sv_check_username(s, len);
-}
-
-static bool
-check_email(const char *s, size_t len)
-{
-    return sv_check_email(s, len);
-}
-
 void
 people_http_create(struct sv_request *rq)
 {
@@ -289,15 +259,16 @@ people_http_create(struct sv_request *rq)
     struct body b = {0};
     const struct sv_field spec[] = {
         SV_F_STR_OPT("username", &cc->h.username, 3, SV_USERNAME_MAX,
-                     check_username),
+                     sv_check_username),
         SV_F_STR_OPT("account_id", &cc->h.account_id, 36, 36,
                      sv_check_uuid_field),
-        SV_F_STR_OPT("email", &cc->h.email, 3, SV_EMAIL_MAX, check_email),
+        SV_F_STR_OPT("email", &cc->h.email, 3, SV_EMAIL_MAX, sv_check_email),
         SV_F_STR("display_name", &in->display_name, 1, SV_EMPLOYEE_NAME_MAX,
-                 check_name),
-        SV_F_STR_OPT("title", &b.title, 0, SV_EMPLOYEE_NAME_MAX, check_title),
+                 sv_check_employee_name),
+        SV_F_STR_OPT("title", &b.title, 0, SV_EMPLOYEE_NAME_MAX,
+                     sv_check_employee_title),
         SV_F_STR_OPT("employee_no", &b.employee_no, 1, SV_EMPLOYEE_NO_MAX,
-                     check_number),
+                     sv_check_employee_no),
         SV_F_STR("department_id", &in->department_id, 36, 36,
                  sv_check_uuid_field),
         SV_F_STRS_OPT("departments", &b.departments, 0, SV_EMPLOYEE_DEPTS_MAX,
@@ -374,10 +345,11 @@ people_http_update(struct sv_request *rq)
     const char *field = NULL;
     const struct sv_field spec[] = {
         SV_F_STR_OPT("display_name", &in.display_name, 1, SV_EMPLOYEE_NAME_MAX,
-                     check_name),
-        SV_F_STR_OPT("title", &b.title, 0, SV_EMPLOYEE_NAME_MAX, check_title),
+                     sv_check_employee_name),
+        SV_F_STR_OPT("title", &b.title, 0, SV_EMPLOYEE_NAME_MAX,
+                     sv_check_employee_title),
         SV_F_STR_OPT("employee_no", &b.employee_no, 1, SV_EMPLOYEE_NO_MAX,
-                     check_number),
+                     sv_check_employee_no),
         SV_F_STR_OPT("department_id", &in.department_id, 36, 36,
                      sv_check_uuid_field),
         SV_F_STRS_OPT("departments", &b.departments, 0, SV_EMPLOYEE_DEPTS_MAX,
@@ -445,29 +417,7 @@ list_row(void *cls, const struct sv_employee_view *v)
                   v->department_id, "name", v->department_name, "phone",
                   phone_json(v->phone, l->clear), "phone_masked",
                   v->phone != NULL && !l->clear));
-    /* The cursor: the id (36 characters), then the sort key. */
-    l->last_cursor =
-        sv_cursor_encode(l->arena, CURSOR_KIND,
-                         sv_arena_printf(l->arena, "%s%s", v->id, v->key));
-}
-
-static bool
-cursor_parse(struct sv_arena *a, const char *cursor,
-             struct sv_employee_query *q)
-{
-    const char *v = sv_cursor_decode(a, CURSOR_KIND, cursor);
-    size_t len;
-    char *id;
-
-    if (v == NULL || (len = strlen(v)) <= 36 ||
-        len > 36 + SV_EMPLOYEE_NAME_MAX * 4 || !sv_utf8_valid(v, len))
-        return false;
-    id = sv_arena_printf(a, "%.36s", v);
-    if (!sv_check_uuid(id))
-        return false;
-    q->after_id = id;
-    q->after_key = v + 36;
-    return true;
+    l->last_cursor = sv_cursor_key_encode(l->arena, CURSOR_KIND, v->id, v->key);
 }
 
 void
@@ -514,7 +464,9 @@ people_http_list(struct sv_request *rq)
     }
     if (idn != NULL && !id_number_or_reply(rq, idn, "id_number", &q.id_number))
         return;
-    if (cursor != NULL && !cursor_parse(a, cursor, &q)) {
+    if (cursor != NULL &&
+        !sv_cursor_key_decode(a, CURSOR_KIND, cursor, SV_EMPLOYEE_NAME_MAX * 4,
+                              &q.after_id, &q.after_key)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
         return;
     }
