@@ -658,16 +658,21 @@ walk(struct reader *r, row_fn row, scope_fn scope, void *cls,
             return SV_E_TAMPERED;
         }
         const struct bk_table *t = &bk_tables[*p];
+        const enum bk_type *types;
+        int n_cols;
+        bk_columns(t, r->stats->schema, &n_cols, &types);
         memset(vals, 0, sizeof vals);
-        for (int i = 0; i < t->n_cols; i++) {
-            if (!take_value(r, &vals[i], t->types[i])) {
+        for (int i = 0; i < n_cols; i++) {
+            if (!take_value(r, &vals[i], types[i])) {
                 rc = SV_E_TAMPERED;
                 break;
             }
         }
+        /* A row of an older layout is never restored (the schema must
+         * match): it is only read. */
         if (rc == SV_OK && row != NULL)
-            rc = row(cls, t, vals);
-        for (int i = 0; i < t->n_cols; i++) {
+            rc = n_cols == t->n_cols ? row(cls, t, vals) : SV_E_INTERNAL;
+        for (int i = 0; i < n_cols; i++) {
             if (vals[i].copy != NULL) {
                 sodium_memzero(vals[i].copy, vals[i].n);
                 free(vals[i].copy);

@@ -460,3 +460,22 @@ bk_store_journal_mode(struct sv_dbc *c, const char *mode)
     snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s", mode);
     return sv_dbc_exec_script(c, sql);
 }
+
+void
+bk_columns(const struct bk_table *t, uint32_t schema, int *n,
+           const enum bk_type **types)
+{
+    /* accounts up to schema 6: role (text) after username. */
+    static const enum bk_type accounts6[] = {BK_TEXT, BK_TEXT, BK_TEXT, BK_TEXT,
+                                             BK_BLOB, BK_BLOB, BK_TEXT, BK_INT,
+                                             BK_INT,  BK_INT,  BK_BLOB};
+
+    *n = t->n_cols;
+    *types = t->types;
+    if (t->id == BK_ACCOUNTS && schema <= 6) {
+        *n = 11;
+        *types = accounts6;
+    } else if (t->id == BK_TENANTS && schema <= 7) {
+        *n = 7; /* without phone_region, the last column */
+    }
+}

@@ -25,6 +25,15 @@ struct bk_table {
     const struct sv_sql *load;
 };
 
+/**
+ * The columns a table had in files of schema @p schema (earlier layouts
+ * of a changed table: accounts lost role in 7, tenants gained
+ * phone_region in 8), so that older files keep verifying. Restore takes
+ * only files of this binary's schema.
+ */
+void bk_columns(const struct bk_table *t, uint32_t schema, int *n,
+                const enum bk_type **types);
+
 /* In restore order (foreign keys first). */
 enum {
     BK_TENANTS,
