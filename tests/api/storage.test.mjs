@@ -1,6 +1,7 @@
 // What lands on disk (AUTH-2: "DB dump contains no password; parameter change
-// triggers rehash"; DATA-2 / DIR-4 groundwork: account e-mail sealed at rest;
-// sessions stored only as SHA-256 of the token).
+// triggers rehash"; DATA-2 / DIR-4: account e-mail, an employee's phone and ID
+// number sealed at rest, and none of them in the server's log; sessions
+// stored only as SHA-256 of the token).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -53,6 +54,10 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', () =
     let srv;
     const email = 'carol.secret@storage.example';
     const userEmail = 'dave.hidden@storage.example';
+    // An employee's personal data, as typed and as stored (E.164, upper case).
+    const phoneTyped = '139 0013 9000';
+    const phone = '+8613900139000';
+    const idNumber = '11010519491231002X';
     let token;
     let memberTemp;
 
@@ -80,6 +85,22 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', () =
         const me = await srv.api('GET', '/me', { token });
         expectStatus(me, 200);
         assert.equal(me.json.email, email);
+        // DIR-4: an employee with a phone and an ID number, found by both.
+        const dept = await srv.api('POST', '/directory/departments', { token, body: { name: 'Vault team' } });
+        expectStatus(dept, 201);
+        const e = await srv.api('POST', '/directory/employees', {
+            token,
+            body: { username: 'erin', display_name: 'Erin', department_id: dept.json.id, phone: phoneTyped, id_number: idNumber.toLowerCase() },
+        });
+        expectStatus(e, 201);
+        assert.deepEqual([e.json.phone, e.json.id_number], [phone, idNumber], 'the API returns them opened');
+        for (const [k, v] of [['phone', phoneTyped], ['id_number', idNumber]]) {
+            const f = await srv.api('GET', `/directory/employees?${k}=${encodeURIComponent(v)}`, { token });
+            expectStatus(f, 200);
+            assert.deepEqual(f.json.items.map((x) => x.id), [e.json.id], `found by ${k}`);
+        }
+        for (const s of [phone, phone.slice(1), '13900139000', idNumber, email, userEmail]) srv.secrets.add(s);
+        srv.checkLogsClean();
     });
 
     test('2. stopped server: neither the SQL dump nor the raw files hold a password, token or e-mail', async () => {
@@ -96,6 +117,10 @@ describe('storage: no password, token or e-mail in clear; hashes upgraded', () =
             'admin e-mail': email,
             'member e-mail': userEmail,
             'e-mail local part': 'carol.secret',
+            'employee phone (E.164)': phone.slice(1),
+            'employee phone (national)': '13900139000',
+            'employee ID number': idNumber,
+            'employee ID number (lower case)': idNumber.toLowerCase(),
         };
         for (const [what, s] of Object.entries(secrets)) {
             assert.ok(!dump.includes(s), `${what} found in the SQL dump`);
