@@ -438,4 +438,37 @@ describe('console: departments', () => {
         assert.deepEqual(await apiTree(), { Sales: { 'Team B': {} }, 'Team A': {} }, 'the member changed nothing');
         await checkClean(admin);
     });
+
+    test('9. a department admin of Sales is offered changes under Sales only, and makes one', SLOW, async () => {
+        const me = await api('GET', '/me', M);
+        const g = await api('POST', '/access/assignments', A, {
+            body: { role: 'department_admin', account_id: me.json.id, scope: 'department', department_id: id.Sales },
+        });
+        assert.equal(g.status, 201, g.text);
+        const m = await openPage(browser, srv.base);
+        try {
+            await m.page.goto('/');
+            await signIn(m.page, 'acme', 'mallory', pw.mallory);
+            await expectScreen(m.page, 'signedin');
+            // The top level and another root: read only.
+            await m.page.goto('/#/directory');
+            await m.page.getByTestId('dept-child').first().waitFor();
+            assert.equal(await m.page.getByTestId('dept-create-form').count(), 0, 'no new root');
+            await m.page.goto(`/#/directory?dept=${id['Team A']}`);
+            await m.page.getByTestId('dept-crumb-current').filter({ hasText: 'Team A' }).waitFor();
+            assert.equal(await m.page.getByTestId('dept-this').count(), 0, 'Team A is not theirs');
+            assert.equal(await m.page.getByTestId('dept-create-form').count(), 0);
+            // Sales: add a child, no "to the top" move (that needs the tenant).
+            await m.page.goto(`/#/directory?dept=${id.Sales}`);
+            await m.page.getByTestId('dept-this').waitFor();
+            assert.equal(await m.page.getByTestId('dept-move-root').count(), 0, 'no move to the top');
+            await addDept(m.page, 'Team C');
+            await checkScreen(m);
+        } finally {
+            await m.close();
+        }
+        assert.deepEqual(await apiTree(), { Sales: { 'Team B': {}, 'Team C': {} }, 'Team A': {} });
+        assert.equal((await api('DELETE', `/access/assignments/${g.json.id}`)).status, 204);
+        await checkClean(admin);
+    });
 });

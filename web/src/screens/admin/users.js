@@ -14,7 +14,8 @@ import {
 const PAGE = 50;
 
 function RoleTag({ role }) {
-    return html`<span class="tag" data-role=${role}>${role === 'admin' ? t('users.role_admin') : t('users.role_member')}</span>`;
+    const name = role === 'admin' ? t('users.role_admin') : role === 'auditor' ? t('users.role_auditor') : t('users.role_member');
+    return html`<span class="tag" data-role=${role}>${name}</span>`;
 }
 
 /** The account's state: locked, must change its password, or fine. */
@@ -75,7 +76,8 @@ function CreateUser({ onCreated }) {
                 autocomplete="off" spellcheck="false" hint=${t('users.username_hint')} required
                 error=${fieldError(error, 'username', labels)} />
             <${Select} id="new-role" label=${labels.role} value=${role} onChange=${setRole}
-                options=${[['member', t('users.role_member')], ['admin', t('users.role_admin')]]} />
+                options=${[['member', t('users.role_member')], ['auditor', t('users.role_auditor')],
+                    ['admin', t('users.role_admin')]]} />
             <${Field} id="new-email" type="email" label=${labels.email} value=${email} onInput=${setEmail}
                 autocomplete="off" hint=${t('users.optional')} error=${fieldError(error, 'email', labels)} />
             <${Field} id="new-phone" type="tel" label=${labels.phone} value=${phone} onInput=${setPhone}

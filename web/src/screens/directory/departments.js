@@ -191,6 +191,7 @@ function Rename({ dept, onDone }) {
 
 /** Move: the new parent found by part of its name, or the top level. */
 function Move({ dept, onDone }) {
+    const { me } = useMe();
     const [typed, setTyped] = useState('');
     const [q, setQ] = useState('');
     const found = useLoad(() => (q ? get(BASE, { query: { q, limit: PICK + 2 } }).then(withPaths)
@@ -232,7 +233,7 @@ function Move({ dept, onDone }) {
                     ${t('directory.move_under', { path: pathText(where) })}</button></li>`;
             })}
         </ul>`)}
-        ${parentNow && html`<p><button type="button" class="secondary" data-testid="dept-move-root" disabled=${busy}
+        ${parentNow && mayIn(me, MANAGE, []) && html`<p><button type="button" class="secondary" data-testid="dept-move-root" disabled=${busy}
             onClick=${() => move(null)}>${t('directory.move_top')}</button></p>`}
     </div>`;
 }
