@@ -526,3 +526,12 @@ sv_audit_security_summary(struct sv_db *db, const char *tenant_id,
     struct summary_ctx x = {tenant_id, now_ms, out, NULL};
     return sv_db_run_tenant_ro(db, tenant_id, summary_tx, &x);
 }
+
+enum sv_err
+sv_audit_count_tx(struct sv_dbc *c, const char *tenant_id,
+                  enum sv_audit_action action, const char *actor_id,
+                  int64_t since_ms, int64_t *out)
+{
+    return sv_qs_ok(audit_store_count(
+        c, tenant_id, sv_audit_action_name(action), actor_id, since_ms, out));
+}

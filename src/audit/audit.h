@@ -196,6 +196,17 @@ struct sv_security_summary {
  * stream, in one read transaction: two range reads of the index on
  * (tenant_id, action, time_ms, result), nothing older than 30 days read.
  */
+/**
+ * Inside a transaction: how many events of @p action by account
+ * @p actor_id the tenant's stream has from @p since_ms on (a quota read
+ * from the log itself: one range of audit_events_tenant_action).
+ */
+SV_MUST_CHECK enum sv_err sv_audit_count_tx(struct sv_dbc *c,
+                                            const char *tenant_id,
+                                            enum sv_audit_action action,
+                                            const char *actor_id,
+                                            int64_t since_ms, int64_t *out);
+
 SV_MUST_CHECK enum sv_err
 sv_audit_security_summary(struct sv_db *db, const char *tenant_id,
                           int64_t now_ms, struct sv_security_summary *out);

@@ -44,6 +44,11 @@ SV_SQL(Q_LIST, "audit_list",
        "ORDER BY seq DESC LIMIT $7",
        0);
 
+SV_SQL(Q_COUNT_BY, "audit_count_by",
+       "SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1 "
+       "AND stream = $1 AND action = $2 AND time_ms >= $3 AND actor_id = $4",
+       0);
+
 /* Columns 0, 1 of the current row: seq and a 32-byte hash. */
 static enum sv_qs
 read_seq_hash(struct sv_stmt *st, int64_t *seq, uint8_t hash[32])
@@ -260,5 +265,19 @@ audit_store_security_counts(struct sv_dbc *c, const char *tenant_id,
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
         row(cls, sv_stmt_col_text(st, 0), sv_stmt_col_int(st, 1),
             sv_stmt_col_int(st, 2));
+    return qs;
+}
+
+enum sv_qs
+audit_store_count(struct sv_dbc *c, const char *tenant_id, const char *action,
+                  const char *actor_id, int64_t since_ms, int64_t *out)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_COUNT_BY, tenant_id, action);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, since_ms);
+    sv_stmt_text(st, 4, actor_id);
+    qs = sv_stmt_step(st);
+    *out = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
     return qs;
 }

@@ -17,6 +17,9 @@ enum sv_qs audit_store_head(struct sv_dbc *c, const char *stream, int64_t *seq,
                             uint8_t hash[32], uint8_t sig[64]);
 enum sv_qs audit_store_scan(struct sv_dbc *c, const char *stream,
                             sv_audit_row_fn row, void *cls);
+enum sv_qs audit_store_count(struct sv_dbc *c, const char *tenant_id,
+                             const char *action, const char *actor_id,
+                             int64_t since_ms, int64_t *out);
 enum sv_qs audit_store_list(struct sv_dbc *c, const struct sv_audit_query *q,
                             sv_audit_row_fn row, void *cls, int *n_rows);
 /** One row per action (and UTC day, when @p by_day) of tenant

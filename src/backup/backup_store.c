@@ -33,12 +33,14 @@ const char *const bk_not_backed_up[] = {
 
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
-       "created_at, require_mfa, phone_region FROM tenants ORDER BY id",
+       "created_at, require_mfa, phone_region, mask_phones, "
+       "phone_reveals_per_day FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
-       "password_min_score, created_at, require_mfa, phone_region) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+       "password_min_score, created_at, require_mfa, phone_region, "
+       "mask_phones, phone_reveals_per_day) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
        SV_SQL_PLATFORM);
 
 SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
@@ -226,8 +228,8 @@ SV_SQL(Q_TENANT_COUNT, "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
 const struct bk_table bk_tables[BK__COUNT] = {
     [BK_TENANTS] = {BK_TENANTS,
                     "tenants",
-                    8,
-                    {T, T, T, T, I, I, I, T},
+                    10,
+                    {T, T, T, T, I, I, I, T, I, I},
                     BK_GLOBAL,
                     &Q_DUMP_TENANTS,
                     &Q_LOAD_TENANTS},
@@ -476,6 +478,7 @@ bk_columns(const struct bk_table *t, uint32_t schema, int *n,
         *n = 11;
         *types = accounts6;
     } else if (t->id == BK_TENANTS && schema <= 7) {
-        *n = 7; /* without phone_region, the last column */
+        *n = 7; /* without the last three (phone_region, mask_phones,
+                 * phone_reveals_per_day) */
     }
 }

@@ -155,6 +155,25 @@ policy_apply(struct sv_dbc *c, struct sv_tenant *t,
                              ",\"password_min_score\":%d", t->policy.min_score);
         t->policy.min_score = chg->min_score;
     }
+    if (chg->set_reveals &&
+        (chg->phone_reveals_per_day < 0 || chg->phone_reveals_per_day > 10000))
+        return SV_E_FIELD_INVALID;
+    if (chg->set_mask_phones) {
+        n += (size_t)snprintf(now + n, sizeof now - n, ",\"mask_phones\":%s",
+                              chg->mask_phones ? "true" : "false");
+        w += (size_t)snprintf(was + w, sizeof was - w, ",\"mask_phones\":%s",
+                              t->mask_phones ? "true" : "false");
+        t->mask_phones = chg->mask_phones;
+    }
+    if (chg->set_reveals) {
+        n += (size_t)snprintf(now + n, sizeof now - n,
+                              ",\"phone_reveals_per_day\":%d",
+                              chg->phone_reveals_per_day);
+        w += (size_t)snprintf(was + w, sizeof was - w,
+                              ",\"phone_reveals_per_day\":%d",
+                              t->phone_reveals_per_day);
+        t->phone_reveals_per_day = chg->phone_reveals_per_day;
+    }
     if (chg->phone_region != NULL) {
         /* Two upper-case letters, checked by the caller: no escaping. */
         if (strlen(chg->phone_region) != 2)

@@ -24,6 +24,8 @@ struct sv_tenant {
     struct sv_pw_policy policy;
     bool require_mfa;     /* AUTH-8: every login needs TOTP */
     char phone_region[3]; /* DIR-4: where a national number is read ("CN") */
+    bool mask_phones;     /* DIR-5: masked in views, revealed apart */
+    int phone_reveals_per_day; /* DIR-5: per viewer, 24 hours */
     int64_t created_at;
 };
 
@@ -61,6 +63,9 @@ struct sv_tenant_policy_change {
     bool set_min_score;
     int min_score;            /* zxcvbn 0..4 */
     const char *phone_region; /* NULL: keep it; else checked by the caller */
+    bool set_mask_phones, mask_phones;
+    bool set_reveals;
+    int phone_reveals_per_day; /* 0..10000 */
 };
 
 /**

@@ -27,10 +27,12 @@ settings_json(const struct sv_tenant *t)
             json_object_set_new(r, "max", json_integer(rules[i].max));
         json_array_append_new(arr, r);
     }
-    return json_pack("{s:b, s:s, s:i, s:o, s:s}", "require_mfa", t->require_mfa,
-                     "password_policy", sv_policy_kind_name(t->policy.kind),
-                     "password_min_score", t->policy.min_score, "rules", arr,
-                     "phone_region", t->phone_region);
+    return json_pack("{s:b, s:s, s:i, s:o, s:s, s:b, s:i}", "require_mfa",
+                     t->require_mfa, "password_policy",
+                     sv_policy_kind_name(t->policy.kind), "password_min_score",
+                     t->policy.min_score, "rules", arr, "phone_region",
+                     t->phone_region, "mask_phones", t->mask_phones,
+                     "phone_reveals_per_day", t->phone_reveals_per_day);
 }
 
 static void
@@ -74,7 +76,7 @@ tenant_http_settings_update(struct sv_request *rq)
     struct sv_actor actor = identity_http_actor(rq);
     struct sv_tenant_policy_change chg = {0};
     const char *policy = NULL, *bad;
-    int64_t score = 0;
+    int64_t score = 0, reveals = 0;
     const struct sv_field spec[] = {
         {.name = "require_mfa",
          .type = SV_FT_BOOL,
@@ -82,6 +84,16 @@ tenant_http_settings_update(struct sv_request *rq)
          .present = &chg.set_require_mfa},
         SV_F_STR_OPT("password_policy", &policy, 1, 16, check_policy),
         SV_F_STR_OPT("phone_region", &chg.phone_region, 2, 2, check_region),
+        {.name = "mask_phones",
+         .type = SV_FT_BOOL,
+         .out = &chg.mask_phones,
+         .present = &chg.set_mask_phones},
+        {.name = "phone_reveals_per_day",
+         .type = SV_FT_INT,
+         .out = &reveals,
+         .min = 0,
+         .max = 10000,
+         .present = &chg.set_reveals},
         {.name = "password_min_score",
          .type = SV_FT_INT,
          .out = &score,
@@ -94,7 +106,8 @@ tenant_http_settings_update(struct sv_request *rq)
     enum sv_err rc = sv_json_spec_parse(sv_rq_json(rq), spec, &bad);
 
     if (rc == SV_OK && !chg.set_require_mfa && policy == NULL &&
-        !chg.set_min_score && chg.phone_region == NULL) {
+        !chg.set_min_score && chg.phone_region == NULL &&
+        !chg.set_mask_phones && !chg.set_reveals) {
         rc = SV_E_FIELD_MISSING; /* nothing to change */
         bad = "require_mfa";
     }
@@ -104,6 +117,7 @@ tenant_http_settings_update(struct sv_request *rq)
     }
     chg.set_kind = policy != NULL && sv_policy_kind_parse(policy, &chg.kind);
     chg.min_score = (int)score;
+    chg.phone_reveals_per_day = (int)reveals;
     rc = sv_tenant_policy_update(sv_rq_app(rq)->db, s->tenant_id, &chg, &actor,
                                  &t);
     reply_settings(rq, rc,

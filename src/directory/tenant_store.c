@@ -7,7 +7,7 @@
 
 #define TCOLS                                                                  \
     "id, slug, name, password_policy, password_min_score, created_at, "        \
-    "require_mfa, phone_region"
+    "require_mfa, phone_region, mask_phones, phone_reveals_per_day"
 
 SV_SQL(Q_BY_SLUG, "tenant_find_by_slug",
        "SELECT " TCOLS " FROM tenants WHERE slug = $1", SV_SQL_PLATFORM);
@@ -22,7 +22,8 @@ SV_SQL(Q_INSERT, "tenant_insert",
        SV_SQL_PLATFORM);
 SV_SQL(Q_SET_POLICY, "tenant_set_policy",
        "UPDATE tenants SET require_mfa = $2, password_policy = $3, "
-       "password_min_score = $4, phone_region = $5 WHERE id = $1",
+       "password_min_score = $4, phone_region = $5, mask_phones = $6, "
+       "phone_reveals_per_day = $7 WHERE id = $1",
        SV_SQL_PLATFORM);
 SV_SQL(Q_INSERT_KEY, "tenant_key_insert",
        "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
@@ -48,6 +49,8 @@ read_tenant(struct sv_stmt *st, struct sv_tenant *t)
     t->require_mfa = sv_stmt_col_int(st, 6) != 0;
     snprintf(t->phone_region, sizeof t->phone_region, "%s",
              sv_stmt_col_text(st, 7));
+    t->mask_phones = sv_stmt_col_int(st, 8) != 0;
+    t->phone_reveals_per_day = (int)sv_stmt_col_int(st, 9);
 }
 
 static enum sv_qs
@@ -111,6 +114,8 @@ tenant_store_set_policy(struct sv_dbc *c, const struct sv_tenant *t)
     sv_stmt_text(st, 3, sv_policy_kind_name(t->policy.kind));
     sv_stmt_int(st, 4, t->policy.min_score);
     sv_stmt_text(st, 5, t->phone_region[0] ? t->phone_region : "CN");
+    sv_stmt_int(st, 6, t->mask_phones ? 1 : 0);
+    sv_stmt_int(st, 7, t->phone_reveals_per_day);
     return sv_stmt_exec(st);
 }
 

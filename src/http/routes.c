@@ -157,6 +157,9 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_READ), 0, 0, {0}},
     {"PATCH", "/api/v1/directory/employees/{id}", people_http_update,
      NEEDS(DIRECTORY_MANAGE), B, 8 * 1024, {0}},
+    {"POST", "/api/v1/directory/employees/{id}/phone/reveal",
+     people_http_reveal_phone, NEEDS(DIRECTORY_VIEW_PHONE), B | OPT, 1024,
+     {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

@@ -38,6 +38,19 @@ allows_in(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
     return rc;
 }
 
+/* Whether @p g holds directory.view_phone over one of @p e's departments. */
+static enum sv_err
+may_reveal(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
+           const struct sv_employee *e, bool *out)
+{
+    enum sv_err rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
+                               e->department_id, out);
+    for (size_t i = 0; rc == SV_OK && !*out && i < e->n_departments; i++)
+        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
+                       e->departments[i], out);
+    return rc;
+}
+
 /* @p out filled from employee @p e for @p viewer: names, and what the
  * viewer may see. */
 static enum sv_err
@@ -48,8 +61,8 @@ fill_person(struct sv_dbc *c, const char *tenant_id, const char *viewer,
     struct sv_department d;
     struct sv_employee *m = NULL;
     struct sv_account acc;
+    struct sv_tenant t;
     enum sv_err rc;
-    bool yes = false;
 
     if (g == NULL)
         return SV_E_INTERNAL;
@@ -85,14 +98,11 @@ fill_person(struct sv_dbc *c, const char *tenant_id, const char *viewer,
         rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_MANAGE,
                        e->department_id, &out->may_manage);
     if (rc == SV_OK)
-        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
-                       e->department_id, &out->may_view_phone);
-    for (size_t i = 0;
-         rc == SV_OK && !out->may_view_phone && i < e->n_departments; i++) {
-        rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
-                       e->departments[i], &yes);
-        out->may_view_phone = yes;
-    }
+        rc = may_reveal(c, tenant_id, g, e, &out->may_reveal_phone);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, tenant_id, &t);
+    if (rc == SV_OK)
+        out->phone_clear = !t.mask_phones;
     if (m != NULL)
         sodium_memzero(m, sizeof *m);
     free(m);
@@ -393,33 +403,88 @@ sv_people_get(struct sv_db *db, const char *tenant_id, const char *id,
     return sv_db_run_tenant_ro(db, tenant_id, get_ro, &x);
 }
 
-struct phones_ctx {
-    const char *tenant_id, *viewer, *dept_id;
-    bool *out;
+/* ---- DIR-5: one phone in clear ---- */
+
+/* The quota's window. */
+#define REVEAL_WINDOW_MS (24 * 3600 * 1000LL)
+
+struct reveal_ctx {
+    const char *tenant_id, *id;
+    const struct sv_actor *actor;
+    char *out;
+    int *left;
+    struct sv_access_denial denied;
 };
 
 static enum sv_err
-phones_ro(struct sv_dbc *c, void *cls)
+reveal_tx(struct sv_dbc *c, void *cls)
 {
-    struct phones_ctx *x = cls;
+    struct reveal_ctx *x = cls;
+    struct sv_employee *e = malloc(sizeof *e);
     struct sv_grants *g = malloc(sizeof *g);
-    enum sv_err rc = g != NULL
-                         ? sv_access_load_tx(c, x->tenant_id, x->viewer, g)
-                         : SV_E_INTERNAL;
+    struct sv_tenant t;
+    int64_t used = 0;
+    bool may = false;
+    enum sv_err rc = e && g ? SV_OK : SV_E_INTERNAL;
 
+    x->out[0] = '\0';
     if (rc == SV_OK)
-        rc = allows_in(c, x->tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
-                       x->dept_id, x->out);
+        rc = sv_employee_find_tx(c, x->tenant_id, x->id, e);
+    if (rc == SV_OK)
+        rc = sv_access_load_tx(c, x->tenant_id, x->actor->account_id, g);
+    if (rc == SV_OK)
+        rc = may_reveal(c, x->tenant_id, g, e, &may);
+    /* Refused: asked again over the primary department, which records. */
+    if (rc == SV_OK && !may)
+        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
+                                      SV_PERM_DIRECTORY_VIEW_PHONE,
+                                      e->department_id, &x->denied);
+    if (rc == SV_OK)
+        rc = sv_tenant_find(c, x->tenant_id, &t);
+    if (rc == SV_OK)
+        rc = sv_audit_count_tx(c, x->tenant_id, SV_AUDIT_EMPLOYEE_PHONE_REVEAL,
+                               x->actor->account_id,
+                               sv_now_ms() - REVEAL_WINDOW_MS, &used);
+    if (rc == SV_OK) {
+        *x->left = used >= t.phone_reveals_per_day
+                       ? 0
+                       : t.phone_reveals_per_day - (int)used;
+        if (e->phone[0] != '\0' && *x->left == 0)
+            rc = SV_E_QUOTA_EXCEEDED;
+    }
+    if (rc == SV_OK && e->phone[0] != '\0') {
+        rc = audit_json(c, x->tenant_id, x->actor,
+                        SV_AUDIT_EMPLOYEE_PHONE_REVEAL, x->id,
+                        json_pack("{s:I}", "count", (json_int_t)used + 1));
+        if (rc == SV_OK) {
+            snprintf(x->out, SV_E164_MAX + 1, "%s", e->phone);
+            (*x->left)--;
+        }
+    }
+    if (e != NULL)
+        sodium_memzero(e, sizeof *e);
+    free(e);
     free(g);
     return rc;
 }
 
 enum sv_err
-sv_people_phones_visible(struct sv_db *db, const char *tenant_id,
-                         const char *viewer, const char *dept_id, bool *out)
+sv_people_reveal_phone(struct sv_db *db, const char *tenant_id, const char *id,
+                       const struct sv_actor *actor, char out[SV_E164_MAX + 1],
+                       int *left)
 {
-    struct phones_ctx x = {tenant_id, viewer, dept_id, out};
+    struct reveal_ctx x = {tenant_id, id, actor, out, left, {0}};
+    enum sv_err rc;
 
-    *out = false;
-    return sv_db_run_tenant_ro(db, tenant_id, phones_ro, &x);
+    out[0] = '\0';
+    *left = 0;
+    if (actor == NULL || actor->account_id == NULL)
+        return SV_E_INTERNAL;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    rc = sv_db_run_tenant_tx(db, "people_reveal_phone", tenant_id, reveal_tx,
+                             &x);
+    if (rc != SV_OK)
+        sodium_memzero(out, SV_E164_MAX + 1);
+    return sv_access_denied_after(db, tenant_id, actor, rc, &x.denied);
 }

@@ -13,10 +13,14 @@
  *     as it was (a department admin works inside their subtree only);
  *   - linking an existing account needs users.manage over the tenant too
  *     (the account may be anyone's);
- *   - the phone is clear to a viewer holding directory.view_phone over one
- *     of the employee's departments, masked for others (DIR-5); the ID
- *     number clear to one holding directory.manage over its primary
- *     department, masked for others.
+ *   - DIR-5: while the tenant masks phones (mask_phones, the default),
+ *     every view shows them masked; one number in clear is a request of
+ *     its own (sv_people_reveal_phone), allowed with directory.view_phone
+ *     over one of the employee's departments, audited as sensitive-data
+ *     access and counted against the viewer's quota for 24 hours. A tenant
+ *     that does not mask shows phones to every directory reader;
+ *   - the ID number is clear to a viewer holding directory.manage over the
+ *     primary department, masked for others.
  * A refusal is SV_E_FORBIDDEN and an access.denied event.
  */
 #ifndef SV_PEOPLE_PEOPLE_H
@@ -41,8 +45,9 @@ struct sv_person {
     char department_name[SV_DEPARTMENT_NAME_BYTES + 1];
     char department_names[SV_EMPLOYEE_DEPTS_MAX][SV_DEPARTMENT_NAME_BYTES + 1];
     char manager_name[SV_EMPLOYEE_NAME_MAX * 4 + 1]; /* "" when none */
-    bool may_manage;     /* the viewer may change it, see its ID number */
-    bool may_view_phone; /* the viewer may see its phone in clear */
+    bool may_manage;       /* the viewer may change it, see its ID number */
+    bool phone_clear;      /* views show the phone in clear (no masking) */
+    bool may_reveal_phone; /* the viewer may reveal it (view_phone) */
 };
 
 /** What a hire takes: a new account (username, e-mail, the temporary
@@ -86,12 +91,18 @@ SV_MUST_CHECK enum sv_err sv_people_get(struct sv_db *db, const char *tenant_id,
                                         struct sv_person *out);
 
 /**
- * Whether @p viewer holds directory.view_phone over department @p dept_id
- * (NULL: over the tenant as a whole): the phones of a listing of that
- * department are clear for it, masked otherwise.
+ * DIR-5: employee @p id's phone in clear for @p actor, audited as
+ * employee.phone_reveal (SENSITIVE_ACCESS). @p out gets it ("" when the
+ * employee has none: no event, nothing counted), *@p left how many more
+ * the actor may reveal within 24 hours.
+ * @return SV_OK; SV_E_NOT_FOUND; SV_E_FORBIDDEN (no directory.view_phone
+ *         over any of its departments: access.denied); SV_E_QUOTA_EXCEEDED
+ *         (the tenant's phone_reveals_per_day used up in the last 24
+ *         hours); database errors.
  */
 SV_MUST_CHECK enum sv_err
-sv_people_phones_visible(struct sv_db *db, const char *tenant_id,
-                         const char *viewer, const char *dept_id, bool *out);
+sv_people_reveal_phone(struct sv_db *db, const char *tenant_id, const char *id,
+                       const struct sv_actor *actor, char out[SV_E164_MAX + 1],
+                       int *left);
 
 #endif

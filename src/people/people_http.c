@@ -75,22 +75,23 @@ person_json(const struct sv_person *p)
         snprintf(idn, sizeof idn, "%s", e->id_number);
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:{s:s, s:s}, "
-        "s:o, s:o, s:b, s:o, s:o}",
+        "s:o, s:o, s:b, s:b, s:o, s:o}",
         "id", e->id, "username", p->username, "display_name", e->display_name,
         "title", e->title, "employee_no",
         e->employee_no[0] ? json_string(e->employee_no) : json_null(), "state",
         sv_employee_state_name(e->state), "email",
         p->has_email ? json_string(p->email) : json_null(), "phone",
-        phone_json(e->phone, p->may_view_phone), "phone_masked",
-        e->phone[0] != '\0' && !p->may_view_phone, "id_number",
+        phone_json(e->phone, p->phone_clear), "phone_masked",
+        e->phone[0] != '\0' && !p->phone_clear, "id_number",
         idn[0] ? json_string(idn) : json_null(), "department", "id",
         e->department_id, "name", p->department_name, "departments", depts,
         "manager",
         e->manager_id[0] ? json_pack("{s:s, s:s}", "id", e->manager_id,
                                      "display_name", p->manager_name)
                          : json_null(),
-        "may_manage", p->may_manage, "created_at", time_json(e->created_at),
-        "updated_at", time_json(e->updated_at));
+        "may_manage", p->may_manage, "may_reveal_phone", p->may_reveal_phone,
+        "created_at", time_json(e->created_at), "updated_at",
+        time_json(e->updated_at));
 }
 
 /* ---- input ---- */
@@ -430,6 +431,7 @@ people_http_list(struct sv_request *rq)
     const char *idn = sv_rq_query(rq, "id_number");
     struct sv_employee_query q = {0};
     struct list_ctx l = {NULL, a, NULL, false};
+    struct sv_tenant t;
     char region[3];
     bool more = false;
     enum sv_err rc;
@@ -470,16 +472,13 @@ people_http_list(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
         return;
     }
-    rc = sv_people_phones_visible(sv_rq_app(rq)->db, s->tenant_id,
-                                  s->account_id, q.department_id, &l.clear);
-    if (rc == SV_E_NOT_FOUND) {
-        sv_reply_error(rq, rc, "department");
-        return;
-    }
+    /* DIR-5: a listing masks every phone while the tenant masks them. */
+    rc = sv_tenant_get(sv_rq_app(rq)->db, s->tenant_id, &t);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
     }
+    l.clear = !t.mask_phones;
     l.items = json_array();
     rc = sv_employee_list(sv_rq_app(rq)->db, s->tenant_id, &q, list_start,
                           list_row, &l, &more);
@@ -492,4 +491,30 @@ people_http_list(struct sv_request *rq)
                   json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
                             more && l.last_cursor ? json_string(l.last_cursor)
                                                   : json_null()));
+}
+
+/* ---- POST /directory/employees/{id}/phone/reveal ---- */
+
+void
+people_http_reveal_phone(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    char phone[SV_E164_MAX + 1];
+    int left = 0;
+    enum sv_err rc;
+
+    if (!sv_rq_no_fields_or_reply(rq))
+        return;
+    rc = sv_people_reveal_phone(sv_rq_app(rq)->db, s->tenant_id,
+                                sv_rq_param(rq, 0), &actor, phone, &left);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(rq, 200,
+                  json_pack("{s:o, s:i}", "phone",
+                            phone[0] ? json_string(phone) : json_null(),
+                            "reveals_left", left));
+    sodium_memzero(phone, sizeof phone);
 }

@@ -7,10 +7,10 @@
  * number read in the tenant's phone_region) and kept as E.164; an ID
  * number upper-cased, a mainland resident ID's check character verified.
  * Both are found by exact match (?phone=, ?id_number=) through their blind
- * indexes. Phones are masked ("138****8000") for viewers without
- * directory.view_phone (DIR-5): over an employee's departments on one
- * employee's page; in a listing, over the department listed (the tenant
- * for a tenant-wide listing or search).
+ * indexes. While the tenant masks phones (DIR-5), every view shows them
+ * masked ("138****8000"); POST …/{id}/phone/reveal shows one in clear to
+ * a viewer with directory.view_phone over one of its departments,
+ * audited, within the tenant's daily quota per viewer.
  */
 #ifndef SV_PEOPLE_PEOPLE_HTTP_H
 #define SV_PEOPLE_PEOPLE_HTTP_H
@@ -21,5 +21,7 @@ void people_http_list(struct sv_request *rq);
 void people_http_create(struct sv_request *rq);
 void people_http_get(struct sv_request *rq);
 void people_http_update(struct sv_request *rq);
+/** DIR-5: one phone in clear, audited and counted (people.h). */
+void people_http_reveal_phone(struct sv_request *rq);
 
 #endif

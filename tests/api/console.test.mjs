@@ -227,7 +227,7 @@ describe('console: inbox read state, settings, password check, users list', () =
         expectStatus(r, 200);
         assert.deepEqual(r.json, {
             require_mfa: false, password_policy: 'default', password_min_score: 2, rules: DEFAULT_RULES,
-            phone_region: 'CN',
+            phone_region: 'CN', mask_phones: true, phone_reveals_per_day: 20,
         });
         expectError(await srv.api('GET', '/admin/settings', { token: tok.alice }), 403, 'forbidden');
         expectError(await srv.api('GET', '/admin/settings'), 401, 'unauthenticated');
@@ -261,7 +261,7 @@ describe('console: inbox read state, settings, password check, users list', () =
             require_mfa: false, password_policy: 'nist', password_min_score: 3,
             rules: [{ rule: 'length', min: 8, max: 64 }, { rule: 'no_context' }, { rule: 'not_common' },
                 { rule: 'score', min: 3 }],
-            phone_region: 'CN',
+            phone_region: 'CN', mask_phones: true, phone_reveals_per_day: 20,
         });
         // The check (and so the change) follows the new policy at once.
         const c = await check(tok.alice, 'abcdefghijklmnopqrstuvwxyz-long-but-simple');
@@ -281,7 +281,7 @@ describe('console: inbox read state, settings, password check, users list', () =
         // Tenant B's settings never moved, and B's admin sees only B's.
         const b = await srv.api('GET', '/admin/settings', { token: tok.olga });
         assert.deepEqual(b.json, {
-            require_mfa: false, password_policy: 'default', password_min_score: 2, rules: DEFAULT_RULES, phone_region: 'CN',
+            require_mfa: false, password_policy: 'default', password_min_score: 2, rules: DEFAULT_RULES, phone_region: 'CN', mask_phones: true, phone_reveals_per_day: 20,
         });
         // Three tenant.policy events by boss, each naming what changed and what it was.
         const ev = await listAll(srv, tok.boss, '/audit/events', { action: 'tenant.policy' });

@@ -15,7 +15,8 @@ import {
 const BASE = '/directory/employees';
 const UNKNOWN = '01900000-0000-7000-8000-000000000000';
 const PERSON_KEYS = ['id', 'username', 'display_name', 'title', 'employee_no', 'state', 'email', 'phone',
-    'phone_masked', 'id_number', 'department', 'departments', 'manager', 'may_manage', 'created_at', 'updated_at'];
+    'phone_masked', 'id_number', 'department', 'departments', 'manager', 'may_manage', 'may_reveal_phone', 'created_at',
+    'updated_at'];
 // A valid mainland resident ID (check character X) and a valid one ending in a digit.
 const RID = '11010519491231002X';
 const RID2 = '110105194912310029'.slice(0, 17);
@@ -61,6 +62,7 @@ describe('directory: employees', () => {
     after(async () => { await srv?.cleanup(); });
 
     const hire = (body, token = tok.boss) => srv.api('POST', BASE, { token, body });
+    const reveal = (who, token = tok.boss) => srv.api('POST', `${BASE}/${who}/phone/reveal`, { token });
 
     test('1. hire: the account and its profile in one call; the phone as E.164; the ID number checked', async () => {
         const r = await hire({
@@ -72,8 +74,10 @@ describe('directory: employees', () => {
         expectKeys(r.json, [...PERSON_KEYS, 'temporary_password'], 'hired');
         assert.match(r.json.id, UUID_RE);
         assert.equal(r.json.username, 'wei.zhang');
-        assert.equal(r.json.phone, '+8613800138000');
-        assert.equal(r.json.phone_masked, false);
+        // Phones are masked in every view (the tenant masks them by default).
+        assert.equal(r.json.phone, '138****8000');
+        assert.equal(r.json.phone_masked, true);
+        assert.equal(r.json.may_reveal_phone, true);
         assert.equal(r.json.id_number, RID);
         assert.equal(r.json.email, 'wei@acme.test');
         assert.deepEqual(r.json.department, { id: d.sales, name: 'Sales' });
@@ -81,6 +85,9 @@ describe('directory: employees', () => {
         assert.equal(r.json.state, 'active');
         assert.equal(r.json.may_manage, true);
         e.wei = r.json.id;
+        const rv = await reveal(e.wei);
+        expectStatus(rv, 200);
+        assert.equal(rv.json.phone, '+8613800138000', 'kept as E.164');
         // The account signs in with the temporary password and must change it.
         const login = await srv.login('acme', 'wei.zhang', r.json.temporary_password);
         assert.equal(login.status, 200, login.text);
@@ -90,7 +97,7 @@ describe('directory: employees', () => {
             username: 'li.na', display_name: 'Li Na', department_id: d.east, manager_id: e.wei, phone: '+1 (202) 555-0143',
         });
         expectStatus(r2, 201);
-        assert.equal(r2.json.phone, '+12025550143');
+        assert.equal((await reveal(r2.json.id)).json.phone, '+12025550143');
         assert.deepEqual(r2.json.manager, { id: e.wei, display_name: '张伟' });
         e.li = r2.json.id;
         // Link an existing account (mo) without a new password.
@@ -140,24 +147,52 @@ describe('directory: employees', () => {
         expectError(await srv.api('DELETE', `/directory/departments/${d.east}`, { token: tok.boss }), 409, 'conflict');
     });
 
-    test('3. phones masked and ID numbers hidden for viewers without the permission (DIR-5)', async () => {
-        // mo is a plain member: reads the directory, sees masked phones.
+    test('3. DIR-5: phones masked in every view; one revealed in clear with directory.view_phone, audited, within a daily quota', async () => {
+        // A member: masked on the page and in a listing; the ID number too; no reveal.
         let r = await srv.api('GET', `${BASE}/${e.wei}`, { token: tok.mo });
         expectStatus(r, 200);
         assert.equal(r.json.phone, '138****8000');
         assert.equal(r.json.phone_masked, true);
         assert.equal(r.json.id_number, '**************002X');
-        assert.equal(r.json.may_manage, false);
+        assert.deepEqual([r.json.may_manage, r.json.may_reveal_phone], [false, false]);
         const list = await srv.api('GET', `${BASE}?department=${d.sales}`, { token: tok.mo });
         assert.equal(list.json.items[0].phone, '138****8000');
         assert.ok(!list.text.includes('13800138000'));
-        // dana (department admin of Sales) sees Sales' phones in clear, not a tenant-wide list's.
+        expectError(await reveal(e.wei, tok.mo), 403, 'forbidden');
+        // dana (department admin of Sales) sees Sales masked too, reveals one of Sales, not of Finance.
         r = await srv.api('GET', `${BASE}/${e.wei}`, { token: tok.dana });
+        assert.deepEqual([r.json.phone, r.json.may_reveal_phone], ['138****8000', true]);
+        const before = (await srv.api('GET', '/audit/events?action=employee.phone_reveal&limit=200', { token: tok.boss })).json.items;
+        r = await reveal(e.wei, tok.dana);
+        expectStatus(r, 200);
         assert.equal(r.json.phone, '+8613800138000');
-        const dl = await srv.api('GET', `${BASE}?department=${d.east}`, { token: tok.dana });
-        assert.equal(dl.json.items[0].phone, '+12025550143');
-        const all = await srv.api('GET', BASE, { token: tok.dana });
-        assert.ok(all.json.items.every((x) => x.phone === null || x.phone_masked));
+        assert.equal(r.json.reveals_left, 19);
+        const ev = (await srv.api('GET', '/audit/events?action=employee.phone_reveal&limit=200', { token: tok.boss })).json.items;
+        assert.equal(ev.length, before.length + 1);
+        assert.deepEqual([ev[0].actor, ev[0].target_id, ev[0].details.count], ['dana', e.wei, 1]);
+        assert.ok(!JSON.stringify(ev).includes('8613800138000'), 'the number is not in the log');
+        expectError(await reveal(e.mo, tok.dana), 403, 'forbidden');
+        // The quota: 2 a day; dana has used 1.
+        expectStatus(await srv.api('PATCH', '/admin/settings', { token: tok.boss, body: { phone_reveals_per_day: 2 } }), 200);
+        r = await reveal(e.li, tok.dana);
+        expectStatus(r, 200);
+        assert.equal(r.json.reveals_left, 0);
+        expectError(await reveal(e.wei, tok.dana), 429, 'quota_exceeded');
+        // A tenant that does not mask shows phones in clear to every reader.
+        expectStatus(await srv.api('PATCH', '/admin/settings', { token: tok.boss, body: { mask_phones: false } }), 200);
+        r = await srv.api('GET', `${BASE}/${e.wei}`, { token: tok.mo });
+        assert.deepEqual([r.json.phone, r.json.phone_masked], ['+8613800138000', false]);
+        const l2 = await srv.api('GET', `${BASE}?department=${d.sales}`, { token: tok.mo });
+        assert.equal(l2.json.items[0].phone, '+8613800138000');
+        expectStatus(await srv.api('PATCH', '/admin/settings', {
+            token: tok.boss, body: { mask_phones: true, phone_reveals_per_day: 20 },
+        }), 200);
+        r = await reveal(e.wei, tok.dana); // the raised quota at once
+        expectStatus(r, 200);
+        assert.equal(r.json.reveals_left, 17);
+        expectError(await reveal(UNKNOWN), 404, 'not_found');
+        expectError(await srv.api('POST', `${BASE}/${e.wei}/phone/reveal`, { token: tok.boss, body: { x: 1 } }),
+            400, 'field_unknown', 'x');
     });
 
     test('4. a department admin hires and changes inside their subtree only; refusals audited', async () => {
@@ -256,7 +291,7 @@ describe('directory: employees', () => {
         assert.equal(r.json.phone_region, 'US');
         r = await hire({ username: 'us.one', display_name: 'US One', department_id: d.sales, phone: '(202) 555-0147' });
         expectStatus(r, 201);
-        assert.equal(r.json.phone, '+12025550147');
+        assert.equal((await reveal(r.json.id)).json.phone, '+12025550147');
         expectStatus(await srv.api('PATCH', '/admin/settings', { token: tok.boss, body: { phone_region: 'CN' } }), 200);
     });
 });

@@ -85,6 +85,8 @@ const BODY = {
     password_policy: { kind: 'value', omit: true },
     password_min_score: { kind: 'value', omit: true },
     phone_region: { kind: 'value', omit: true },
+    mask_phones: { kind: 'value', omit: true },
+    phone_reveals_per_day: { kind: 'value', omit: true },
     name: { kind: 'value', value: () => 'Walked in' },
     parent_id: { kind: 'id' },
     description: { kind: 'value', omit: true },

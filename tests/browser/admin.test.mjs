@@ -472,7 +472,8 @@ describe('console admin screens', () => {
         const { page } = admin;
         const first = await api('GET', '/admin/settings');
         assert.equal(first.status, 200, first.text);
-        assert.deepEqual(Object.keys(first.json).sort(), ['password_min_score', 'password_policy', 'phone_region', 'require_mfa', 'rules']);
+        assert.deepEqual(Object.keys(first.json).sort(), ['mask_phones', 'password_min_score', 'password_policy', 'phone_region', 'phone_reveals_per_day',
+            'require_mfa', 'rules']);
         const settingsNow = async () => {
             const r = await api('GET', '/admin/settings');
             assert.equal(r.status, 200, r.text);

@@ -7,6 +7,11 @@
 
 -- The region a national phone number is read in (ISO 3166, libphonenumber).
 ALTER TABLE tenants ADD COLUMN phone_region TEXT NOT NULL DEFAULT 'CN';
+-- DIR-5: phones masked in directory views (a clear number only through the
+-- audited reveal), and how many a viewer may reveal in 24 hours.
+ALTER TABLE tenants ADD COLUMN mask_phones INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE tenants ADD COLUMN phone_reveals_per_day INTEGER NOT NULL DEFAULT 20
+    CHECK (phone_reveals_per_day BETWEEN 0 AND 10000);
 
 CREATE TABLE employees (
     account_id     TEXT PRIMARY KEY REFERENCES accounts (id),
