@@ -452,9 +452,8 @@ role_key(const char *name, char *out)
     out[i] = '\0';
 }
 
-/* A JSON array of the names in @p set (new reference). */
-static json_t *
-perm_names(sv_perm_set set)
+json_t *
+sv_perm_set_json(sv_perm_set set)
 {
     json_t *a = json_array();
     for (int p = 0; p < SV_PERM__COUNT; p++)
@@ -597,7 +596,8 @@ role_create_tx(struct sv_dbc *c, void *cls)
     return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_ROLE_CREATE,
                       "role", x->out->id,
                       json_pack("{s:s, s:o}", "name", x->out->name,
-                                "permissions", perm_names(x->out->perms)));
+                                "permissions",
+                                sv_perm_set_json(x->out->perms)));
 }
 
 enum sv_err
@@ -670,8 +670,9 @@ role_update_tx(struct sv_dbc *c, void *cls)
         }
         x->out->perms = x->in->perms;
         json_object_set_new(changed, "old_permissions",
-                            perm_names(before.perms));
-        json_object_set_new(changed, "permissions", perm_names(x->in->perms));
+                            sv_perm_set_json(before.perms));
+        json_object_set_new(changed, "permissions",
+                            sv_perm_set_json(x->in->perms));
     }
     if (json_object_size(changed) == 0)
         goto out; /* nothing changes: no event */
@@ -739,7 +740,7 @@ role_delete_tx(struct sv_dbc *c, void *cls)
     return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_ROLE_DELETE,
                       "role", x->id,
                       json_pack("{s:s, s:o}", "name", r.name, "permissions",
-                                perm_names(r.perms)));
+                                sv_perm_set_json(r.perms)));
 }
 
 enum sv_err
@@ -853,7 +854,7 @@ grant_tx(struct sv_dbc *c, void *cls)
         "{s:s, s:s, s:s, s:s, s:s, s:o}", "role", in->role, "role_name",
         role_name, "account_id", in->account_id, "username", username, "scope",
         in->scope == SV_SCOPE_TENANT ? "tenant" : "department", "permissions",
-        perm_names(set));
+        sv_perm_set_json(set));
     if (in->scope == SV_SCOPE_DEPARTMENT)
         json_object_set_new(d, "department_id", json_string(in->department_id));
     return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_GRANT,

@@ -75,6 +75,10 @@ const char *sv_builtin_role_key(enum sv_builtin_role r);
 SV_MUST_CHECK bool sv_builtin_role_parse(const char *s,
                                          enum sv_builtin_role *out);
 sv_perm_set sv_builtin_role_perms(enum sv_builtin_role r);
+/** The names of the permissions in @p s, in catalogue order: a new JSON
+ *  array (the API's answers and the audit events' details). */
+struct json_t;
+struct json_t *sv_perm_set_json(sv_perm_set s);
 /** The set a role may be assigned at department scope with: it holds a
  *  permission of DEPARTMENT kind. */
 bool sv_perm_set_departmental(sv_perm_set s);

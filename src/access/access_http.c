@@ -42,17 +42,6 @@ access_http_authorize(struct sv_app *app, struct sv_arena *arena,
 }
 
 static json_t *
-perm_names(sv_perm_set set)
-{
-    json_t *a = json_array();
-    for (int p = 0; p < SV_PERM__COUNT; p++)
-        if (set & SV_PERM_BIT(p))
-            json_array_append_new(a,
-                                  json_string(sv_perm_name((enum sv_perm)p)));
-    return a;
-}
-
-static json_t *
 time_json(int64_t ms)
 {
     char t[SV_RFC3339_LEN + 1];
@@ -137,11 +126,11 @@ access_http_me(struct sv_request *rq)
                 dp |= g->at[i].perms & SV_PERM_BIT(p);
         json_array_append_new(depts, json_pack("{s:s, s:o}", "department_id",
                                                g->at[i].scope_id, "permissions",
-                                               perm_names(dp)));
+                                               sv_perm_set_json(dp)));
     }
     sv_reply_json(rq, 200,
                   json_pack("{s:o, s:o, s:o}", "permissions",
-                            perm_names(sv_access_tenant_perms(g)),
+                            sv_perm_set_json(sv_access_tenant_perms(g)),
                             "department_permissions", depts, "assignments",
                             l.items));
 }
@@ -178,7 +167,7 @@ role_json(const struct sv_role_view *r)
 {
     return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "id", r->id, "name",
                      r->name, "description", r->description, "builtin",
-                     r->builtin, "permissions", perm_names(r->perms),
+                     r->builtin, "permissions", sv_perm_set_json(r->perms),
                      "created_at", time_json(r->created_at), "updated_at",
                      time_json(r->updated_at));
 }
