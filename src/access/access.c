@@ -105,10 +105,37 @@ sv_perm_set_departmental(sv_perm_set s)
 
 /* ---- the evaluator ---- */
 
+const char *
+sv_scope_kind_name(enum sv_scope_kind k)
+{
+    switch (k) {
+    case SV_SCOPE_TENANT:
+        return "tenant";
+    case SV_SCOPE_DEPARTMENT:
+        return "department";
+    case SV_SCOPE_GROUP:
+        return "group";
+    }
+    return "?";
+}
+
+static bool
+scope_kind_parse(const char *s, enum sv_scope_kind *out)
+{
+    for (int k = SV_SCOPE_TENANT; k <= SV_SCOPE_GROUP; k++) {
+        if (strcmp(s, sv_scope_kind_name((enum sv_scope_kind)k)) == 0) {
+            *out = (enum sv_scope_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 sv_grants_init(struct sv_grants *g)
 {
     g->n = 1;
+    g->group_scoped = false;
     g->at[0] = (struct sv_grant){sv_builtin_role_perms(SV_BUILTIN_MEMBER),
                                  SV_SCOPE_TENANT, ""};
 }
@@ -117,16 +144,34 @@ bool
 sv_grants_add(struct sv_grants *g, sv_perm_set set, enum sv_scope_kind scope,
               const char *scope_id)
 {
+    const char *id = scope != SV_SCOPE_TENANT && scope_id ? scope_id : "";
     struct sv_grant *x;
 
+    /* One grant per scope: an account in many groups holding roles over
+     * the same department costs one entry, not one per group. */
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->at[i].scope == scope && strcmp(g->at[i].scope_id, id) == 0) {
+            g->at[i].perms |= set;
+            return true;
+        }
+    }
     if (g->n >= sizeof g->at / sizeof g->at[0])
         return false;
     x = &g->at[g->n++];
     x->perms = set;
     x->scope = scope;
-    snprintf(x->scope_id, sizeof x->scope_id, "%s",
-             scope == SV_SCOPE_DEPARTMENT && scope_id ? scope_id : "");
+    snprintf(x->scope_id, sizeof x->scope_id, "%s", id);
+    if (scope == SV_SCOPE_GROUP)
+        g->group_scoped = true;
     return true;
+}
+
+void
+sv_access_place_add_groups(struct sv_access_place *place,
+                           const struct sv_group_set *gs)
+{
+    for (size_t i = 0; i < gs->n && place->ng < SV_ACCESS_GROUPS_MAX; i++)
+        place->group[place->ng++] = gs->ids[i];
 }
 
 /* Whether grant @p x covers an object at @p place for a permission of
@@ -139,6 +184,13 @@ covers(const struct sv_grant *x, enum sv_object_kind kind,
         return true;
     if (kind != SV_OBJECT_DEPARTMENT || place == NULL)
         return false;
+    if (x->scope == SV_SCOPE_GROUP) {
+        for (size_t i = 0; i < place->ng && i < SV_ACCESS_GROUPS_MAX; i++)
+            if (place->group[i] != NULL &&
+                strcmp(place->group[i], x->scope_id) == 0)
+                return true;
+        return false;
+    }
     for (size_t i = 0; i < place->n && i < SV_ACCESS_DEPTH_MAX; i++)
         if (place->dept[i] != NULL && strcmp(place->dept[i], x->scope_id) == 0)
             return true;
@@ -180,9 +232,9 @@ sv_perm_set
 sv_access_any_perms(const struct sv_grants *g)
 {
     sv_perm_set s = sv_access_tenant_perms(g);
-    /* Over a department, only what can apply there. */
+    /* Over a department or a group, only what can apply there. */
     for (size_t i = 0; i < g->n; i++) {
-        if (g->at[i].scope != SV_SCOPE_DEPARTMENT)
+        if (g->at[i].scope == SV_SCOPE_TENANT)
             continue;
         for (int p = 0; p < SV_PERM__COUNT; p++)
             if ((g->at[i].perms & SV_PERM_BIT(p)) &&
@@ -206,25 +258,28 @@ load_row(void *cls, const char *assignment_id, const char *role,
 {
     struct load_ctx *l = cls;
     enum sv_builtin_role b;
-    enum sv_scope_kind scope = strcmp(scope_kind, "department") == 0
-                                   ? SV_SCOPE_DEPARTMENT
-                                   : SV_SCOPE_TENANT;
+    enum sv_scope_kind scope;
     enum sv_perm p;
+    sv_perm_set set = 0;
 
+    /* An unknown scope kind (a newer release's) grants nothing. */
+    if (!scope_kind_parse(scope_kind, &scope))
+        return true;
     if (strcmp(l->last, assignment_id) != 0) {
-        sv_perm_set set = 0;
         /* A built-in role's set comes from the catalogue; member is never
          * assigned, and an unknown key grants nothing. */
         if (sv_builtin_role_parse(role, &b) && b != SV_BUILTIN_MEMBER)
             set = sv_builtin_role_perms(b);
-        if (!sv_grants_add(l->g, set, scope, scope_id)) {
-            l->full = true;
-            return false;
-        }
         snprintf(l->last, sizeof l->last, "%s", assignment_id);
     }
     if (permission != NULL && sv_perm_parse(permission, &p))
-        l->g->at[l->g->n - 1].perms |= SV_PERM_BIT(p);
+        set |= SV_PERM_BIT(p);
+    /* Rows of one assignment, and assignments over the same scope, merge
+     * into one grant. */
+    if (!sv_grants_add(l->g, set, scope, scope_id)) {
+        l->full = true;
+        return false;
+    }
     return true;
 }
 
@@ -237,6 +292,11 @@ sv_access_load_tx(struct sv_dbc *c, const char *tenant_id,
 
     sv_grants_init(out);
     qs = access_store_grants(c, tenant_id, account_id, load_row, &l);
+    /* Then those of the groups the account is in. */
+    if (qs >= 0 && !l.full) {
+        l.last[0] = '\0';
+        qs = access_store_group_grants(c, tenant_id, account_id, load_row, &l);
+    }
     if (l.full) {
         /* Never a partial set: the cap is enforced at grant time. */
         sv_log_json(SV_LOG_ERROR, "access: too many assignments",
@@ -285,6 +345,24 @@ sv_access_require_tx(struct sv_dbc *c, const char *tenant_id,
             return SV_E_INTERNAL;
         rc = sv_access_load_tx(c, tenant_id, actor->account_id, g);
         ok = rc == SV_OK && sv_access_allows(g, p, place);
+        /* A grant over a group: the object's groups count too. */
+        if (rc == SV_OK && !ok && g->group_scoped && place != NULL &&
+            place->ng == 0 && object_id != NULL &&
+            (strcmp(object_type, "employee") == 0 ||
+             strcmp(object_type, "group") == 0)) {
+            struct sv_access_place *pg = malloc(sizeof *pg);
+            struct sv_group_set *gs = malloc(sizeof *gs);
+            rc = pg && gs ? sv_access_groups_of_tx(c, tenant_id, object_type,
+                                                   object_id, gs)
+                          : SV_E_INTERNAL;
+            if (rc == SV_OK) {
+                *pg = *place;
+                sv_access_place_add_groups(pg, gs);
+                ok = sv_access_allows(g, p, pg);
+            }
+            free(pg);
+            free(gs);
+        }
         free(g);
     }
     if (rc != SV_OK || ok)
@@ -294,6 +372,129 @@ sv_access_require_tx(struct sv_dbc *c, const char *tenant_id,
     snprintf(denied->object_id, sizeof denied->object_id, "%s",
              object_id != NULL ? object_id : "");
     return SV_E_FORBIDDEN;
+}
+
+enum sv_err
+sv_access_groups_of_tx(struct sv_dbc *c, const char *tenant_id,
+                       const char *kind, const char *id,
+                       struct sv_group_set *out)
+{
+    out->n = 0;
+    if (strcmp(kind, "group") == 0)
+        return sv_qs_ok(access_store_groups_of_group(c, tenant_id, id, out));
+    return sv_qs_ok(access_store_groups_of_employee(c, tenant_id, id, out));
+}
+
+/* ---- DIR-3 ---- */
+
+struct hidden_ctx {
+    struct sv_veil *v;
+    bool too_many;
+};
+
+static void
+hidden_row(void *cls, const char *id)
+{
+    struct hidden_ctx *h = cls;
+    if (h->v->n == SV_HIDDEN_MAX) {
+        h->too_many = true;
+        return;
+    }
+    snprintf(h->v->ids[h->v->n++], 37, "%s", id);
+}
+
+static void
+veil_drop(struct sv_veil *v, const char *id)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->ids[i], id) == 0) {
+            memmove(v->ids[i], v->ids[i + 1], (v->n - i - 1) * 37);
+            v->n--;
+            return;
+        }
+    }
+}
+
+enum sv_err
+sv_access_veil_tx(struct sv_dbc *c, const char *tenant_id, const char *viewer,
+                  const struct sv_grants *g, struct sv_veil *out)
+{
+    struct hidden_ctx h = {out, false};
+    struct sv_access_place pl = {0};
+    char ids[SV_ACCESS_DEPTH_MAX][37];
+    enum sv_qs qs;
+    size_t i = 0;
+
+    out->n = 0;
+    out->list[0] = '\0';
+    /* The common case: nothing hidden, one range of a partial index. */
+    qs = access_store_hidden(c, tenant_id, hidden_row, &h);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    if (h.too_many)
+        return SV_E_INTERNAL; /* the cap is enforced when hiding */
+    if (out->n == 0)
+        return SV_OK;
+    /* Those that name the viewer (a group it is in, a role it holds). */
+    qs = access_store_hidden_named(c, tenant_id, viewer, veil_drop, out);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    /* Those it manages. */
+    while (i < out->n) {
+        bool manages;
+        qs = access_store_place(c, tenant_id, out->ids[i], ids, &pl.n);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        for (size_t k = 0; k < pl.n; k++)
+            pl.dept[k] = ids[k];
+        manages = sv_access_allows(g, SV_PERM_DIRECTORY_MANAGE, &pl);
+        if (manages)
+            veil_drop(out, out->ids[i]);
+        else
+            i++;
+    }
+    if (out->n > 0) {
+        size_t at = 1;
+        out->list[0] = ',';
+        for (i = 0; i < out->n; i++)
+            at += (size_t)snprintf(out->list + at, sizeof out->list - at, "%s,",
+                                   out->ids[i]);
+    }
+    return SV_OK;
+}
+
+enum sv_err
+sv_access_veil_of_tx(struct sv_dbc *c, const char *tenant_id,
+                     const char *viewer, struct sv_veil *out)
+{
+    struct sv_grants *g = malloc(sizeof *g);
+    enum sv_err rc = g != NULL ? SV_OK : SV_E_INTERNAL;
+
+    out->n = 0;
+    out->list[0] = '\0';
+    if (rc == SV_OK)
+        rc = sv_access_load_tx(c, tenant_id, viewer, g);
+    if (rc == SV_OK)
+        rc = sv_access_veil_tx(c, tenant_id, viewer, g, out);
+    free(g);
+    return rc;
+}
+
+bool
+sv_veil_hides(const struct sv_veil *v, const struct sv_access_place *place)
+{
+    for (size_t i = 0; place != NULL && i < v->n; i++)
+        for (size_t k = 0; k < place->n; k++)
+            if (place->dept[k] != NULL &&
+                strcmp(place->dept[k], v->ids[i]) == 0)
+                return true;
+    return false;
+}
+
+const char *
+sv_veil_param(const struct sv_veil *v)
+{
+    return v->n > 0 ? v->list : NULL;
 }
 
 enum sv_err
@@ -789,13 +990,38 @@ find_role_tx(struct sv_dbc *c, const char *tenant_id, const char *key,
     return SV_OK;
 }
 
+/* What an access.grant or access.revoke event says of @p a. */
+static json_t *
+assignment_details(const struct sv_assignment *a, const char *role_name,
+                   const char *subject_name, sv_perm_set set)
+{
+    bool group = a->group_id[0] != '\0';
+    json_t *d =
+        json_pack("{s:s, s:s}", "role", a->role, "role_name", role_name);
+
+    json_object_set_new(d, group ? "group_id" : "account_id",
+                        json_string(group ? a->group_id : a->account_id));
+    if (subject_name != NULL)
+        json_object_set_new(d, group ? "group_name" : "username",
+                            json_string(subject_name));
+    json_object_set_new(d, "scope", json_string(sv_scope_kind_name(a->scope)));
+    if (a->scope == SV_SCOPE_DEPARTMENT)
+        json_object_set_new(d, "department_id", json_string(a->department_id));
+    if (a->scope == SV_SCOPE_GROUP)
+        json_object_set_new(d, "scope_group_id",
+                            json_string(a->scope_group_id));
+    if (set != 0)
+        json_object_set_new(d, "permissions", sv_perm_set_json(set));
+    return d;
+}
+
 static enum sv_err
 grant_tx(struct sv_dbc *c, void *cls)
 {
     struct grant_ctx *x = cls;
     const struct sv_assignment_input *in = x->in;
     char role_name[SV_ROLE_NAME_MAX * 4 + 1];
-    char username[ACCESS_USERNAME_BYTES];
+    char username[ACCESS_NAME_BYTES]; /* the account's or group's */
     sv_perm_set set = 0;
     int64_t count = 0;
     enum sv_err rc;
@@ -809,18 +1035,29 @@ grant_tx(struct sv_dbc *c, void *cls)
         *x->field = "role";
     if (rc != SV_OK)
         return rc;
-    qs = access_store_account(c, x->tenant_id, in->account_id, username,
-                              sizeof username);
+    const char *subject = in->group_id != NULL ? in->group_id : in->account_id;
+    const char *subject_field =
+        in->group_id != NULL ? "group_id" : "account_id";
+    qs = in->group_id != NULL
+             ? access_store_group(c, x->tenant_id, in->group_id, username,
+                                  sizeof username)
+             : access_store_account(c, x->tenant_id, in->account_id, username,
+                                    sizeof username);
     if (qs != SV_QS_ONE) {
         if (qs == SV_QS_NONE)
-            *x->field = "account_id";
+            *x->field = subject_field;
         return sv_qs_found(qs);
     }
-    if (in->scope == SV_SCOPE_DEPARTMENT) {
-        qs = access_store_department(c, x->tenant_id, in->department_id);
+    if (in->scope != SV_SCOPE_TENANT) {
+        char scope_name[ACCESS_NAME_BYTES];
+        qs = in->scope == SV_SCOPE_DEPARTMENT
+                 ? access_store_department(c, x->tenant_id, in->department_id)
+                 : access_store_group(c, x->tenant_id, in->scope_group_id,
+                                      scope_name, sizeof scope_name);
         if (qs != SV_QS_ONE) {
             if (qs == SV_QS_NONE)
-                *x->field = "department_id";
+                *x->field = in->scope == SV_SCOPE_DEPARTMENT ? "department_id"
+                                                             : "scope_group_id";
             return sv_qs_found(qs);
         }
         if (!sv_perm_set_departmental(set)) {
@@ -828,21 +1065,23 @@ grant_tx(struct sv_dbc *c, void *cls)
             return SV_E_FIELD_INVALID;
         }
     }
-    if ((qs = access_store_assignment_count(c, x->tenant_id, in->account_id,
-                                            &count)) < 0)
+    if ((qs = access_store_assignment_count(c, x->tenant_id, subject, &count)) <
+        0)
         return sv_qs_err(qs);
     if (count >= SV_ACCESS_GRANTS_MAX) {
-        *x->field = "account_id";
+        *x->field = subject_field;
         return SV_E_CONFLICT;
     }
     memset(x->out, 0, sizeof *x->out);
     sv_uuid7(x->out->id);
     snprintf(x->out->role, sizeof x->out->role, "%s", in->role);
-    snprintf(x->out->account_id, sizeof x->out->account_id, "%s",
-             in->account_id);
+    snprintf(in->group_id != NULL ? x->out->group_id : x->out->account_id,
+             sizeof x->out->account_id, "%s", subject);
     x->out->scope = in->scope;
     snprintf(x->out->department_id, sizeof x->out->department_id, "%s",
              in->scope == SV_SCOPE_DEPARTMENT ? in->department_id : "");
+    snprintf(x->out->scope_group_id, sizeof x->out->scope_group_id, "%s",
+             in->scope == SV_SCOPE_GROUP ? in->scope_group_id : "");
     x->out->created_at = sv_now_ms();
     qs = access_store_assign(c, x->tenant_id, x->out,
                              x->actor ? x->actor->account_id : NULL);
@@ -850,15 +1089,9 @@ grant_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_EXISTS;
-    json_t *d = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o}", "role", in->role, "role_name",
-        role_name, "account_id", in->account_id, "username", username, "scope",
-        in->scope == SV_SCOPE_TENANT ? "tenant" : "department", "permissions",
-        sv_perm_set_json(set));
-    if (in->scope == SV_SCOPE_DEPARTMENT)
-        json_object_set_new(d, "department_id", json_string(in->department_id));
     return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_GRANT,
-                      "assignment", x->out->id, d);
+                      "assignment", x->out->id,
+                      assignment_details(x->out, role_name, username, set));
 }
 
 enum sv_err
@@ -875,12 +1108,24 @@ sv_access_grant(struct sv_db *db, const char *tenant_id,
         *field = "role";
         return SV_E_FIELD_INVALID;
     }
+    if ((in->account_id == NULL) == (in->group_id == NULL)) {
+        *field = "account_id"; /* one of account_id and group_id */
+        return in->account_id == NULL ? SV_E_FIELD_MISSING : SV_E_FIELD_INVALID;
+    }
     if (in->scope == SV_SCOPE_DEPARTMENT && in->department_id == NULL) {
         *field = "department_id";
         return SV_E_FIELD_MISSING;
     }
-    if (in->scope == SV_SCOPE_TENANT && in->department_id != NULL) {
+    if (in->scope == SV_SCOPE_GROUP && in->scope_group_id == NULL) {
+        *field = "scope_group_id";
+        return SV_E_FIELD_MISSING;
+    }
+    if (in->scope != SV_SCOPE_DEPARTMENT && in->department_id != NULL) {
         *field = "department_id";
+        return SV_E_FIELD_INVALID;
+    }
+    if (in->scope != SV_SCOPE_GROUP && in->scope_group_id != NULL) {
+        *field = "scope_group_id";
         return SV_E_FIELD_INVALID;
     }
     return sv_db_run_tenant_tx(db, "access_grant", tenant_id, grant_tx, &x);
@@ -907,7 +1152,8 @@ revoke_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_NONE)
         return SV_E_NOT_FOUND;
-    if (strcmp(a.role, "tenant_admin") == 0 && a.scope == SV_SCOPE_TENANT) {
+    if (strcmp(a.role, "tenant_admin") == 0 && a.scope == SV_SCOPE_TENANT &&
+        a.group_id[0] == '\0') {
         if ((qs = access_store_admin_count(c, x->tenant_id, &admins)) < 0)
             return sv_qs_err(qs);
         if (admins <= 1)
@@ -920,13 +1166,9 @@ revoke_tx(struct sv_dbc *c, void *cls)
     qs = access_store_unassign(c, x->tenant_id, x->id);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "role", a.role, "role_name",
-                          role_name, "account_id", a.account_id, "scope",
-                          a.scope == SV_SCOPE_TENANT ? "tenant" : "department");
-    if (a.scope == SV_SCOPE_DEPARTMENT)
-        json_object_set_new(d, "department_id", json_string(a.department_id));
     return audit_json(c, x->tenant_id, x->actor, SV_AUDIT_ACCESS_REVOKE,
-                      "assignment", x->id, d);
+                      "assignment", x->id,
+                      assignment_details(&a, role_name, NULL, 0));
 }
 
 enum sv_err

@@ -6,16 +6,20 @@
  * is a set of permissions: four built in (tenant admin, department admin,
  * auditor, member) whose sets the catalogue gives, and custom roles a
  * tenant admin names and fills. An assignment gives a role to an account
- * over a scope: the tenant, or a department and its subtree. Every account
- * holds the member role over the tenant without one.
+ * or to a group (every employee in it, however deeply) over a scope: the
+ * tenant, a department and its subtree, or a group and the groups inside
+ * it. Every account holds the member role over the tenant without one.
  *
  * The evaluator is pure: sv_access_allows() over an account's grants (its
  * assignments, loaded by sv_access_load_tx()) and the object's place (the
  * department it is in and that department's ancestors, from the closure
  * index). Deny by default: no grant that holds the permission and covers
  * the object, no access. A permission of TENANT kind is held only over the
- * tenant; one of DEPARTMENT kind over the tenant or over any ancestor of
- * the object's department (a department is its own ancestor).
+ * tenant; one of DEPARTMENT kind over the tenant, over any ancestor of
+ * the object's department (a department is its own ancestor), or over any
+ * group the object is in (a group is in itself): an employee's place lists
+ * its departments' ancestors and its groups, a group's the groups
+ * containing it.
  *
  * Every refusal is an access.denied event (sv_access_denied), at most
  * SV_ACCESS_DENIALS_PER_MIN a minute per account (the rest are counted
@@ -64,6 +68,10 @@ enum sv_builtin_role {
 #define SV_ACCESS_GRANTS_MAX 64
 /** Levels of an object's place at most: the department tree's depth. */
 #define SV_ACCESS_DEPTH_MAX 32
+/** Groups of an object's place at most (the groups it is in, however
+ *  deeply). Past it, the rest are left out: a grant over them is not
+ *  seen, never one too many. */
+#define SV_ACCESS_GROUPS_MAX 32
 /** access.denied events recorded per account and minute at most. */
 #define SV_ACCESS_DENIALS_PER_MIN 10
 
@@ -83,33 +91,49 @@ struct json_t *sv_perm_set_json(sv_perm_set s);
  *  permission of DEPARTMENT kind. */
 bool sv_perm_set_departmental(sv_perm_set s);
 
-enum sv_scope_kind { SV_SCOPE_TENANT, SV_SCOPE_DEPARTMENT };
+enum sv_scope_kind { SV_SCOPE_TENANT, SV_SCOPE_DEPARTMENT, SV_SCOPE_GROUP };
+
+const char *sv_scope_kind_name(enum sv_scope_kind k);
 
 struct sv_grant {
     sv_perm_set perms;
     enum sv_scope_kind scope;
-    char scope_id[37]; /* the department; "" over the tenant */
+    char scope_id[37]; /* the department or group; "" over the tenant */
 };
 
-/** An account's grants: its assignments and the member role. */
+/** An account's grants: its assignments, those of the groups it is in
+ *  (grants over the same scope merged), and the member role. */
 struct sv_grants {
     size_t n;
-    struct sv_grant at[SV_ACCESS_GRANTS_MAX + 1];
+    bool group_scoped; /* one is over a group: places need their groups */
+    struct sv_grant at[SV_ACCESS_GRANTS_MAX * 2 + 1];
 };
 
-/** Where an object is: its department and every ancestor of it, in any
- *  order (n 0: an object of the tenant as a whole). Borrowed strings. */
+/** Where an object is: its department and every ancestor of it, and the
+ *  groups it is in, in any order (n and ng 0: an object of the tenant as
+ *  a whole). Borrowed strings. */
 struct sv_access_place {
     size_t n;
     const char *dept[SV_ACCESS_DEPTH_MAX];
+    size_t ng;
+    const char *group[SV_ACCESS_GROUPS_MAX];
 };
+
+/** The groups an object is in, for a place (sv_access_groups_of_tx). */
+struct sv_group_set {
+    size_t n;
+    char ids[SV_ACCESS_GROUPS_MAX][37];
+};
+/** Add @p gs to @p place (its strings borrowed from @p gs). */
+void sv_access_place_add_groups(struct sv_access_place *place,
+                                const struct sv_group_set *gs);
 
 /* ---- the evaluator (pure) ---- */
 
 /** Only the member role: the grants of an account with no assignment. */
 void sv_grants_init(struct sv_grants *g);
-/** Add @p perms over @p scope (@p scope_id NULL over the tenant): false when
- *  full (SV_ACCESS_GRANTS_MAX). */
+/** Add @p perms over @p scope (@p scope_id NULL over the tenant), merged
+ *  into a grant over the same scope if there is one: false when full. */
 SV_MUST_CHECK bool sv_grants_add(struct sv_grants *g, sv_perm_set perms,
                                  enum sv_scope_kind scope,
                                  const char *scope_id);
@@ -157,6 +181,54 @@ sv_access_require_tx(struct sv_dbc *c, const char *tenant_id,
                      const struct sv_access_place *place,
                      const char *object_type, const char *object_id,
                      struct sv_access_denial *denied);
+
+/**
+ * The groups the employee (@p kind "employee") or group (@p kind "group")
+ * @p id is in, however deeply (a group is in itself: first), at most
+ * SV_ACCESS_GROUPS_MAX. An employee is in a group as a member, through a
+ * department that is a member (the department alone, or with its subtree)
+ * or through a group that is a member.
+ */
+SV_MUST_CHECK enum sv_err sv_access_groups_of_tx(struct sv_dbc *c,
+                                                 const char *tenant_id,
+                                                 const char *kind,
+                                                 const char *id,
+                                                 struct sv_group_set *out);
+
+/* ---- DIR-3: hidden departments ---- */
+
+/** Hidden departments per tenant at most. */
+#define SV_HIDDEN_MAX 16
+
+/**
+ * What hidden departments keep from one viewer: the hidden departments
+ * it may not see. A hidden department, its subtree and the employees in
+ * any of them are seen only by those it names (department_viewers: the
+ * members of a group, the holders of a role, however they hold it) and by
+ * whoever holds directory.manage over it; for everyone else they do not
+ * exist (not found, never forbidden).
+ */
+struct sv_veil {
+    size_t n;
+    char ids[SV_HIDDEN_MAX][37];
+    char list[SV_HIDDEN_MAX * 37 + 2]; /* ",id,id,": the SQL filters' */
+};
+
+/** The veil of @p viewer with grants @p g (its own, loaded). */
+SV_MUST_CHECK enum sv_err
+sv_access_veil_tx(struct sv_dbc *c, const char *tenant_id, const char *viewer,
+                  const struct sv_grants *g, struct sv_veil *out);
+/** sv_access_veil_tx() with the viewer's grants loaded here. */
+SV_MUST_CHECK enum sv_err sv_access_veil_of_tx(struct sv_dbc *c,
+                                               const char *tenant_id,
+                                               const char *viewer,
+                                               struct sv_veil *out);
+/** Whether @p v hides an object at department place @p place. */
+bool sv_veil_hides(const struct sv_veil *v,
+                   const struct sv_access_place *place);
+/** The parameter of the SQL filters (access/veil_sql.h): NULL when
+ *  nothing is hidden from the viewer. */
+const char *sv_veil_param(const struct sv_veil *v);
 
 /** Whether any assignment is scoped on department @p dept_id. */
 SV_MUST_CHECK enum sv_err sv_access_scope_used_tx(struct sv_dbc *c,
@@ -266,28 +338,33 @@ SV_MUST_CHECK enum sv_err sv_access_role_delete(struct sv_db *db,
 /** An assignment. */
 struct sv_assignment {
     char id[37];
-    char role[37]; /* a built-in's key or a custom role's id */
-    char account_id[37];
+    char role[37];       /* a built-in's key or a custom role's id */
+    char account_id[37]; /* the subject, an account ("" for a group) */
     enum sv_scope_kind scope;
-    char department_id[37]; /* "" over the tenant */
+    char department_id[37]; /* with SV_SCOPE_DEPARTMENT, else "" */
     int64_t created_at;
+    char group_id[37];       /* the subject, a group ("" for an account) */
+    char scope_group_id[37]; /* with SV_SCOPE_GROUP, else "" */
 };
 
-/** What to give. */
+/** What to give: to an account or to a group (one of the two). */
 struct sv_assignment_input {
     const char *role;       /* a built-in's key (not "member") or an id */
-    const char *account_id; /* of the tenant */
+    const char *account_id; /* of the tenant, or NULL with group_id */
     enum sv_scope_kind scope;
-    const char *department_id; /* with SV_SCOPE_DEPARTMENT */
+    const char *department_id;  /* with SV_SCOPE_DEPARTMENT */
+    const char *group_id;       /* the subject when not an account */
+    const char *scope_group_id; /* with SV_SCOPE_GROUP */
 };
 
 /**
  * Give a role, audited as access.grant (PRIVILEGE_CHANGE).
- * @return SV_OK; SV_E_NOT_FOUND ("role", "account_id", "department_id");
- *         SV_E_FIELD_INVALID ("role": "member", which every account holds;
- *         "scope": a role without a DEPARTMENT-kind permission given at
- *         department scope); SV_E_EXISTS (the same assignment exists);
- *         SV_E_CONFLICT ("account_id": it holds SV_ACCESS_GRANTS_MAX);
+ * @return SV_OK; SV_E_NOT_FOUND ("role", "account_id", "group_id",
+ *         "department_id", "scope_group_id"); SV_E_FIELD_INVALID ("role":
+ *         "member", which every account holds; "scope": a role without a
+ *         DEPARTMENT-kind permission given over a department or a group);
+ *         SV_E_EXISTS (the same assignment exists); SV_E_CONFLICT
+ *         ("account_id", "group_id": it holds SV_ACCESS_GRANTS_MAX);
  *         database errors.
  */
 SV_MUST_CHECK enum sv_err sv_access_grant(struct sv_db *db,
@@ -308,10 +385,13 @@ SV_MUST_CHECK enum sv_err sv_access_revoke(struct sv_db *db,
 
 /** Assignments in id order, after @p after_id (NULL: from the start). */
 struct sv_assignment_query {
-    const char *account_id; /* NULL: every account's */
+    const char *account_id; /* NULL: every subject's; else this account's
+                               (or this group's: the ids are UUIDs) */
     const char *after_id;
     int limit; /* 1..200 */
 };
+/** @p username is the account's or, for a group, the group's name;
+ *  @p department_name the scope's department's or group's name. */
 typedef void (*sv_assignment_row_fn)(void *cls, const struct sv_assignment *a,
                                      const char *username,
                                      const char *role_name,

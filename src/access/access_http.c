@@ -41,14 +41,11 @@ access_http_authorize(struct sv_app *app, struct sv_arena *arena,
     return rc == SV_OK ? SV_E_FORBIDDEN : rc;
 }
 
+/* A time, or null for 0 (a built-in role was never created). */
 static json_t *
-time_json(int64_t ms)
+time_or_null(int64_t ms)
 {
-    char t[SV_RFC3339_LEN + 1];
-    if (ms == 0)
-        return json_null();
-    sv_rfc3339(ms, t);
-    return json_string(t);
+    return ms == 0 ? json_null() : sv_json_time(ms);
 }
 
 /* ---- assignments as JSON ---- */
@@ -58,15 +55,35 @@ assignment_json(const struct sv_assignment *a, const char *username,
                 const char *role_name, const char *department_name)
 {
     bool dept = a->scope == SV_SCOPE_DEPARTMENT;
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", a->id, "role",
-        a->role, "role_name", role_name != NULL ? role_name : a->role,
-        "account_id", a->account_id, "username",
-        username != NULL ? json_string(username) : json_null(), "scope",
-        dept ? "department" : "tenant", "department_id",
-        dept ? json_string(a->department_id) : json_null(), "department_name",
-        dept && department_name ? json_string(department_name) : json_null(),
-        "created_at", time_json(a->created_at));
+    bool scope_group = a->scope == SV_SCOPE_GROUP;
+    bool group = a->group_id[0] != '\0';
+    json_t *o = json_pack("{s:s, s:s, s:s}", "id", a->id, "role", a->role,
+                          "role_name", role_name != NULL ? role_name : a->role);
+
+    /* The subject: an account (account_id, username) or a group (group_id,
+     * group_name); the other pair null. */
+    json_object_set_new(o, "account_id",
+                        sv_json_str_or_null(group ? NULL : a->account_id));
+    json_object_set_new(o, "username",
+                        sv_json_str_or_null(group ? NULL : username));
+    json_object_set_new(o, "group_id",
+                        sv_json_str_or_null(group ? a->group_id : NULL));
+    json_object_set_new(o, "group_name",
+                        sv_json_str_or_null(group ? username : NULL));
+    /* The scope, and its department or group. */
+    json_object_set_new(o, "scope", json_string(sv_scope_kind_name(a->scope)));
+    json_object_set_new(o, "department_id",
+                        sv_json_str_or_null(dept ? a->department_id : NULL));
+    json_object_set_new(o, "department_name",
+                        sv_json_str_or_null(dept ? department_name : NULL));
+    json_object_set_new(
+        o, "scope_group_id",
+        sv_json_str_or_null(scope_group ? a->scope_group_id : NULL));
+    json_object_set_new(
+        o, "scope_group_name",
+        sv_json_str_or_null(scope_group ? department_name : NULL));
+    json_object_set_new(o, "created_at", time_or_null(a->created_at));
+    return o;
 }
 
 struct list_ctx {
@@ -103,7 +120,7 @@ access_http_me(struct sv_request *rq)
     struct sv_grants *g = sv_arena_zalloc(a, sizeof *g);
     struct sv_assignment_query q = {s->account_id, NULL, SV_ACCESS_GRANTS_MAX};
     struct list_ctx l = {json_array(), a, NULL};
-    json_t *depts = json_array();
+    json_t *depts = json_array(), *groups = json_array();
     bool more = false;
     enum sv_err rc =
         sv_access_load(sv_rq_app(rq)->db, s->tenant_id, s->account_id, g);
@@ -114,24 +131,28 @@ access_http_me(struct sv_request *rq)
     if (rc != SV_OK) {
         json_decref(l.items);
         json_decref(depts);
+        json_decref(groups);
         sv_reply_error(rq, rc, NULL);
         return;
     }
     for (size_t i = 0; i < g->n; i++) {
         sv_perm_set dp = 0;
-        if (g->at[i].scope != SV_SCOPE_DEPARTMENT)
+        bool dept = g->at[i].scope == SV_SCOPE_DEPARTMENT;
+        if (g->at[i].scope == SV_SCOPE_TENANT)
             continue;
         for (int p = 0; p < SV_PERM__COUNT; p++)
             if (sv_perm_kind((enum sv_perm)p) == SV_OBJECT_DEPARTMENT)
                 dp |= g->at[i].perms & SV_PERM_BIT(p);
-        json_array_append_new(depts, json_pack("{s:s, s:o}", "department_id",
-                                               g->at[i].scope_id, "permissions",
-                                               sv_perm_set_json(dp)));
+        json_array_append_new(
+            dept ? depts : groups,
+            json_pack("{s:s, s:o}", dept ? "department_id" : "group_id",
+                      g->at[i].scope_id, "permissions", sv_perm_set_json(dp)));
     }
     sv_reply_json(rq, 200,
-                  json_pack("{s:o, s:o, s:o}", "permissions",
+                  json_pack("{s:o, s:o, s:o, s:o}", "permissions",
                             sv_perm_set_json(sv_access_tenant_perms(g)),
-                            "department_permissions", depts, "assignments",
+                            "department_permissions", depts,
+                            "group_permissions", groups, "assignments",
                             l.items));
 }
 
@@ -168,8 +189,8 @@ role_json(const struct sv_role_view *r)
     return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "id", r->id, "name",
                      r->name, "description", r->description, "builtin",
                      r->builtin, "permissions", sv_perm_set_json(r->perms),
-                     "created_at", time_json(r->created_at), "updated_at",
-                     time_json(r->updated_at));
+                     "created_at", time_or_null(r->created_at), "updated_at",
+                     time_or_null(r->updated_at));
 }
 
 static json_t *
@@ -346,7 +367,8 @@ static bool
 check_scope(const char *s, size_t len)
 {
     return strlen(s) == len &&
-           (strcmp(s, "tenant") == 0 || strcmp(s, "department") == 0);
+           (strcmp(s, "tenant") == 0 || strcmp(s, "department") == 0 ||
+            strcmp(s, "group") == 0);
 }
 
 static bool
@@ -389,9 +411,13 @@ access_http_assignments_create(struct sv_request *rq)
     const char *scope = NULL, *field = NULL;
     const struct sv_field spec[] = {
         SV_F_STR("role", &in.role, 1, 36, check_role_ref),
-        SV_F_STR("account_id", &in.account_id, 36, 36, sv_check_uuid_field),
+        /* The subject: one of the two. */
+        SV_F_STR_OPT("account_id", &in.account_id, 36, 36, sv_check_uuid_field),
+        SV_F_STR_OPT("group_id", &in.group_id, 36, 36, sv_check_uuid_field),
         SV_F_STR("scope", &scope, 1, 16, check_scope),
         SV_F_STR_OPT("department_id", &in.department_id, 36, 36,
+                     sv_check_uuid_field),
+        SV_F_STR_OPT("scope_group_id", &in.scope_group_id, 36, 36,
                      sv_check_uuid_field),
         SV_F_END,
     };
@@ -401,6 +427,7 @@ access_http_assignments_create(struct sv_request *rq)
     if (!sv_rq_fields_or_reply(rq, spec))
         return;
     in.scope = strcmp(scope, "department") == 0 ? SV_SCOPE_DEPARTMENT
+               : strcmp(scope, "group") == 0    ? SV_SCOPE_GROUP
                                                 : SV_SCOPE_TENANT;
     rc = sv_access_grant(sv_rq_app(rq)->db, s->tenant_id, &in, &actor, &out,
                          &field);
@@ -410,7 +437,9 @@ access_http_assignments_create(struct sv_request *rq)
     }
     /* The answer names the role, account and department as the list does:
      * read back (the account holds at most SV_ACCESS_GRANTS_MAX). */
-    struct sv_assignment_query q = {out.account_id, NULL, SV_ACCESS_GRANTS_MAX};
+    struct sv_assignment_query q = {out.group_id[0] != '\0' ? out.group_id
+                                                            : out.account_id,
+                                    NULL, SV_ACCESS_GRANTS_MAX};
     struct one_ctx one = {out.id, NULL};
     bool more = false;
     rc = sv_access_assignments_list(sv_rq_app(rq)->db, s->tenant_id, &q,

@@ -21,6 +21,72 @@ SV_SQL(Q_GRANTS, "access_grants",
        "AND ra.subject_id = $2 "
        "ORDER BY ra.role, ra.scope_kind, ra.scope_id",
        0);
+/*
+ * The groups account $2 is in, however deeply: as a member, through a
+ * department that is a member (alone: the account's own department; with
+ * its subtree: any ancestor of it, by the closure), and through groups
+ * that are members of those, up the nesting. UNION drops repeats, which
+ * also ends the recursion (nesting has no cycle: groups refuse one).
+ */
+#define MY_GROUPS                                                              \
+    "WITH RECURSIVE mine(group_id) AS ("                                       \
+    "SELECT gm.group_id FROM directory_group_members gm "                      \
+    "WHERE gm.tenant_id = $1 AND gm.member_kind = 'employee' "                 \
+    "AND gm.member_id = $2 "                                                   \
+    "UNION SELECT gm.group_id FROM employee_departments ed "                   \
+    "JOIN department_paths p ON p.tenant_id = ed.tenant_id "                   \
+    "AND p.descendant_id = ed.department_id "                                  \
+    "JOIN directory_group_members gm ON gm.tenant_id = ed.tenant_id "          \
+    "AND gm.member_kind = 'department' AND gm.member_id = p.ancestor_id "      \
+    "AND (gm.subtree = 1 OR p.depth = 0) "                                     \
+    "WHERE ed.tenant_id = $1 AND ed.account_id = $2 "                          \
+    "UNION SELECT gm.group_id FROM mine "                                      \
+    "JOIN directory_group_members gm ON gm.tenant_id = $1 "                    \
+    "AND gm.member_kind = 'group' AND gm.member_id = mine.group_id) "
+/* The assignments of those groups, as Q_GRANTS. A tenant without any
+ * group assignment reads one empty range of the unique index. */
+SV_SQL(Q_GROUP_GRANTS, "access_group_grants",
+       MY_GROUPS "SELECT ra.id, ra.role, ra.scope_kind, ra.scope_id, "
+                 "rp.permission FROM role_assignments ra "
+                 "LEFT JOIN role_permissions rp ON rp.tenant_id = ra.tenant_id "
+                 "AND rp.role_id = ra.role "
+                 "WHERE ra.tenant_id = $1 AND ra.subject_kind = 'group' "
+                 "AND ra.subject_id IN (SELECT group_id FROM mine) "
+                 "ORDER BY ra.id",
+       0);
+SV_SQL(Q_GROUPS_OF_EMPLOYEE, "access_groups_of_employee",
+       MY_GROUPS "SELECT group_id FROM mine ORDER BY group_id LIMIT $3", 0);
+/* Group $2 and the groups it is in, up the nesting. */
+SV_SQL(Q_GROUPS_OF_GROUP, "access_groups_of_group",
+       "WITH RECURSIVE up(group_id, depth) AS ("
+       "SELECT CAST($2 AS TEXT), 0 "
+       "UNION SELECT gm.group_id, up.depth + 1 FROM up "
+       "JOIN directory_group_members gm ON gm.tenant_id = $1 "
+       "AND gm.member_kind = 'group' AND gm.member_id = up.group_id "
+       "WHERE up.depth < 64) "
+       "SELECT group_id FROM up GROUP BY group_id ORDER BY MIN(depth), "
+       "group_id LIMIT $3",
+       0);
+/* DIR-3: the hidden departments (a partial index), those naming account
+ * $2, a department's place. */
+SV_SQL(Q_HIDDEN, "access_hidden",
+       "SELECT d.id FROM departments d WHERE d.tenant_id = $1 "
+       "AND d.hidden = 1 ORDER BY d.id LIMIT 17",
+       0);
+SV_SQL(Q_HIDDEN_NAMED, "access_hidden_named",
+       MY_GROUPS "SELECT DISTINCT v.department_id FROM department_viewers v "
+                 "WHERE v.tenant_id = $1 AND ((v.subject_kind = 'group' "
+                 "AND v.subject_id IN (SELECT group_id FROM mine)) "
+                 "OR (v.subject_kind = 'role' AND v.subject_id IN ("
+                 "SELECT ra.role FROM role_assignments ra "
+                 "WHERE ra.tenant_id = $1 AND ((ra.subject_kind = 'account' "
+                 "AND ra.subject_id = $2) OR (ra.subject_kind = 'group' "
+                 "AND ra.subject_id IN (SELECT group_id FROM mine))))))",
+       0);
+SV_SQL(Q_PLACE, "access_place",
+       "SELECT p.ancestor_id FROM department_paths p WHERE p.tenant_id = $1 "
+       "AND p.descendant_id = $2",
+       0);
 SV_SQL(Q_SCOPE_USED, "access_scope_used",
        "SELECT ra.id FROM role_assignments ra WHERE ra.tenant_id = $1 "
        "AND ra.scope_kind = 'department' AND ra.scope_id = $2 LIMIT 1",
@@ -71,38 +137,49 @@ SV_SQL(Q_ROLES, "access_roles",
 SV_SQL(Q_ASSIGN, "access_assign",
        "INSERT INTO role_assignments (tenant_id, id, role, subject_kind, "
        "subject_id, scope_kind, scope_id, created_at, created_by) "
-       "VALUES ($1, $2, $3, 'account', $4, $5, $6, $7, $8) "
+       "VALUES ($1, $2, $3, $9, $4, $5, $6, $7, $8) "
        "ON CONFLICT (tenant_id, subject_kind, subject_id, role, scope_kind, "
        "scope_id) DO NOTHING",
        0);
 #define ASSIGN_COLS                                                            \
     "ra.id, ra.role, ra.subject_id, ra.scope_kind, ra.scope_id, "              \
-    "ra.created_at"
+    "ra.created_at, ra.subject_kind"
 SV_SQL(Q_ASSIGNMENT_FIND, "access_assignment_find",
        "SELECT " ASSIGN_COLS " FROM role_assignments ra "
        "WHERE ra.tenant_id = $1 AND ra.id = $2",
        0);
 SV_SQL(Q_ASSIGNMENT_COUNT, "access_assignment_count",
        "SELECT COUNT(*) FROM role_assignments ra WHERE ra.tenant_id = $1 "
-       "AND ra.subject_kind = 'account' AND ra.subject_id = $2",
+       "AND ra.subject_id = $2",
        0);
+/* Only accounts count: a group can be emptied by its owner. */
 SV_SQL(Q_ADMIN_COUNT, "access_admin_count",
        "SELECT COUNT(*) FROM role_assignments ra WHERE ra.tenant_id = $1 "
-       "AND ra.role = 'tenant_admin' AND ra.scope_kind = 'tenant'",
+       "AND ra.role = 'tenant_admin' AND ra.scope_kind = 'tenant' "
+       "AND ra.subject_kind = 'account'",
        0);
 SV_SQL(Q_UNASSIGN, "access_unassign",
        "DELETE FROM role_assignments WHERE tenant_id = $1 AND id = $2", 0);
 SV_SQL(Q_ASSIGNMENTS, "access_assignments",
-       "SELECT " ASSIGN_COLS ", a.username, r.name, d.name "
+       "SELECT " ASSIGN_COLS ", COALESCE(a.username, sg.name), r.name, "
+       "COALESCE(d.name, g.name) "
        "FROM role_assignments ra "
        "LEFT JOIN accounts a ON a.tenant_id = ra.tenant_id "
-       "AND a.id = ra.subject_id "
+       "AND a.id = ra.subject_id AND ra.subject_kind = 'account' "
+       "LEFT JOIN directory_groups sg ON sg.tenant_id = ra.tenant_id "
+       "AND sg.id = ra.subject_id AND ra.subject_kind = 'group' "
        "LEFT JOIN roles r ON r.tenant_id = ra.tenant_id AND r.id = ra.role "
        "LEFT JOIN departments d ON d.tenant_id = ra.tenant_id "
-       "AND d.id = ra.scope_id "
-       "WHERE ra.tenant_id = $1 AND ra.subject_kind = 'account' "
+       "AND d.id = ra.scope_id AND ra.scope_kind = 'department' "
+       "LEFT JOIN directory_groups g ON g.tenant_id = ra.tenant_id "
+       "AND g.id = ra.scope_id AND ra.scope_kind = 'group' "
+       "WHERE ra.tenant_id = $1 "
        "AND (CAST($2 AS TEXT) IS NULL OR ra.subject_id = $2) "
        "AND ra.id > $3 ORDER BY ra.id LIMIT $4",
+       0);
+SV_SQL(Q_GROUP_EXISTS, "access_group_exists",
+       "SELECT g.name FROM directory_groups g WHERE g.tenant_id = $1 "
+       "AND g.id = $2",
        0);
 
 /* The owners of these tables are identity and directory, which sit above
@@ -154,6 +231,108 @@ access_store_grants(struct sv_dbc *c, const char *tenant_id,
             return SV_QS_HARD;
     }
     return qs;
+}
+
+enum sv_qs
+access_store_group_grants(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id, access_grant_row_fn row,
+                          void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_GROUP_GRANTS, tenant_id, account_id);
+    enum sv_qs qs;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        if (!row(cls, sv_stmt_col_text(st, 0), sv_stmt_col_text(st, 1),
+                 sv_stmt_col_text(st, 2), sv_stmt_col_text(st, 3),
+                 sv_stmt_col_null(st, 4) ? NULL : sv_stmt_col_text(st, 4)))
+            return SV_QS_HARD;
+    }
+    return qs;
+}
+
+static enum sv_qs
+read_groups(struct sv_stmt *st, struct sv_group_set *out)
+{
+    enum sv_qs qs;
+
+    out->n = 0;
+    sv_stmt_int(st, 3, SV_ACCESS_GROUPS_MAX);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE &&
+           out->n < SV_ACCESS_GROUPS_MAX)
+        snprintf(out->ids[out->n++], sizeof out->ids[0], "%s",
+                 sv_stmt_col_text(st, 0));
+    return qs < 0 ? qs : SV_QS_NONE;
+}
+
+enum sv_qs
+access_store_groups_of_employee(struct sv_dbc *c, const char *tenant_id,
+                                const char *id, struct sv_group_set *out)
+{
+    return read_groups(sv_db_stmt2(c, &Q_GROUPS_OF_EMPLOYEE, tenant_id, id),
+                       out);
+}
+
+enum sv_qs
+access_store_groups_of_group(struct sv_dbc *c, const char *tenant_id,
+                             const char *id, struct sv_group_set *out)
+{
+    return read_groups(sv_db_stmt2(c, &Q_GROUPS_OF_GROUP, tenant_id, id), out);
+}
+
+enum sv_qs
+access_store_group(struct sv_dbc *c, const char *tenant_id, const char *id,
+                   char *name, size_t len)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_GROUP_EXISTS, tenant_id, id);
+    enum sv_qs qs = sv_stmt_step(st);
+
+    if (qs == SV_QS_ONE)
+        snprintf(name, len, "%s", sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+static enum sv_qs
+each_id(struct sv_stmt *st, void (*row)(void *, const char *), void *cls)
+{
+    enum sv_qs qs;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(cls, sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
+access_store_hidden(struct sv_dbc *c, const char *tenant_id,
+                    void (*row)(void *, const char *), void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_HIDDEN);
+    sv_stmt_text(st, 1, tenant_id);
+    return each_id(st, row, cls);
+}
+
+enum sv_qs
+access_store_hidden_named(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id,
+                          void (*row)(struct sv_veil *, const char *),
+                          struct sv_veil *v)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_HIDDEN_NAMED, tenant_id, account_id);
+    enum sv_qs qs;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(v, sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
+access_store_place(struct sv_dbc *c, const char *tenant_id, const char *id,
+                   char ids[][37], size_t *n)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_PLACE, tenant_id, id);
+    enum sv_qs qs;
+
+    *n = 0;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE && *n < SV_ACCESS_DEPTH_MAX)
+        snprintf(ids[(*n)++], 37, "%s", sv_stmt_col_text(st, 0));
+    return qs < 0 ? qs : SV_QS_NONE;
 }
 
 enum sv_qs
@@ -321,28 +500,36 @@ access_store_assign(struct sv_dbc *c, const char *tenant_id,
                     const struct sv_assignment *a, const char *created_by)
 {
     struct sv_stmt *st = sv_db_stmt2(c, &Q_ASSIGN, tenant_id, a->id);
+    bool group = a->group_id[0] != '\0';
+
     sv_stmt_text(st, 3, a->role);
-    sv_stmt_text(st, 4, a->account_id);
-    sv_stmt_text(st, 5, a->scope == SV_SCOPE_TENANT ? "tenant" : "department");
-    sv_stmt_text(st, 6, a->department_id);
+    sv_stmt_text(st, 4, group ? a->group_id : a->account_id);
+    sv_stmt_text(st, 5, sv_scope_kind_name(a->scope));
+    sv_stmt_text(st, 6,
+                 a->scope == SV_SCOPE_GROUP ? a->scope_group_id
+                                            : a->department_id);
     sv_stmt_int(st, 7, a->created_at);
     sv_stmt_text(st, 8, created_by);
+    sv_stmt_text(st, 9, group ? "group" : "account");
     return sv_stmt_exec(st);
 }
 
 static void
 read_assignment(struct sv_stmt *st, struct sv_assignment *a)
 {
+    const char *scope = sv_stmt_col_text(st, 3);
+    bool group = strcmp(sv_stmt_col_text(st, 6), "group") == 0;
+
     memset(a, 0, sizeof *a);
     snprintf(a->id, sizeof a->id, "%s", sv_stmt_col_text(st, 0));
     snprintf(a->role, sizeof a->role, "%s", sv_stmt_col_text(st, 1));
-    snprintf(a->account_id, sizeof a->account_id, "%s",
+    snprintf(group ? a->group_id : a->account_id, sizeof a->account_id, "%s",
              sv_stmt_col_text(st, 2));
-    a->scope = strcmp(sv_stmt_col_text(st, 3), "department") == 0
-                   ? SV_SCOPE_DEPARTMENT
-                   : SV_SCOPE_TENANT;
-    snprintf(a->department_id, sizeof a->department_id, "%s",
-             sv_stmt_col_text(st, 4));
+    a->scope = strcmp(scope, "department") == 0 ? SV_SCOPE_DEPARTMENT
+               : strcmp(scope, "group") == 0    ? SV_SCOPE_GROUP
+                                                : SV_SCOPE_TENANT;
+    snprintf(a->scope == SV_SCOPE_GROUP ? a->scope_group_id : a->department_id,
+             sizeof a->department_id, "%s", sv_stmt_col_text(st, 4));
     a->created_at = sv_stmt_col_int(st, 5);
 }
 
@@ -408,9 +595,9 @@ access_store_assignments(struct sv_dbc *c, const char *tenant_id,
             break;
         }
         read_assignment(st, &a);
-        row(cls, &a, sv_stmt_col_null(st, 6) ? NULL : sv_stmt_col_text(st, 6),
-            sv_stmt_col_null(st, 7) ? NULL : sv_stmt_col_text(st, 7),
-            sv_stmt_col_null(st, 8) ? NULL : sv_stmt_col_text(st, 8));
+        row(cls, &a, sv_stmt_col_null(st, 7) ? NULL : sv_stmt_col_text(st, 7),
+            sv_stmt_col_null(st, 8) ? NULL : sv_stmt_col_text(st, 8),
+            sv_stmt_col_null(st, 9) ? NULL : sv_stmt_col_text(st, 9));
     }
     return qs < 0 ? qs : SV_QS_NONE;
 }

@@ -25,11 +25,41 @@ typedef bool (*access_grant_row_fn)(void *cls, const char *assignment_id,
 enum sv_qs access_store_grants(struct sv_dbc *c, const char *tenant_id,
                                const char *account_id, access_grant_row_fn row,
                                void *cls);
+/** The assignments of the groups @p account_id is in, as
+ *  access_store_grants(). */
+enum sv_qs access_store_group_grants(struct sv_dbc *c, const char *tenant_id,
+                                     const char *account_id,
+                                     access_grant_row_fn row, void *cls);
+/** The groups employee @p id is in, however deeply (at most
+ *  SV_ACCESS_GROUPS_MAX). */
+enum sv_qs access_store_groups_of_employee(struct sv_dbc *c,
+                                           const char *tenant_id,
+                                           const char *id,
+                                           struct sv_group_set *out);
+/** Group @p id and the groups it is in, nearest first. */
+enum sv_qs access_store_groups_of_group(struct sv_dbc *c, const char *tenant_id,
+                                        const char *id,
+                                        struct sv_group_set *out);
+/** Group @p id of the tenant: SV_QS_ONE with its name. */
+enum sv_qs access_store_group(struct sv_dbc *c, const char *tenant_id,
+                              const char *id, char *name, size_t len);
+/* DIR-3 */
+enum sv_qs access_store_hidden(struct sv_dbc *c, const char *tenant_id,
+                               void (*row)(void *, const char *), void *cls);
+enum sv_qs access_store_hidden_named(
+    struct sv_dbc *c, const char *tenant_id, const char *account_id,
+    void (*row)(struct sv_veil *, const char *), struct sv_veil *v);
+/** Department @p id and its ancestors into @p ids (at most
+ *  SV_ACCESS_DEPTH_MAX). */
+enum sv_qs access_store_place(struct sv_dbc *c, const char *tenant_id,
+                              const char *id, char ids[][37], size_t *n);
 enum sv_qs access_store_scope_used(struct sv_dbc *c, const char *tenant_id,
                                    const char *dept_id);
 
 /* What a grant names, read from their owners' tables (read only). */
 #define ACCESS_USERNAME_BYTES 65
+/** A username or a group's name (128 characters of UTF-8). */
+#define ACCESS_NAME_BYTES 513
 /** Account @p id of the tenant: SV_QS_ONE with its username. */
 enum sv_qs access_store_account(struct sv_dbc *c, const char *tenant_id,
                                 const char *id, char *username, size_t len);

@@ -98,16 +98,18 @@ SV_SQL(Q_LOAD_INBOX, "backup_load_inbox",
 
 /* Parents before children (a move can put a department under a younger
  * one, so not by id): by level, the number of its closure rows. */
-#define PCOLS "tenant_id, id, parent_id, name, name_key, created_at, updated_at"
+#define PCOLS                                                                  \
+    "tenant_id, id, parent_id, name, name_key, created_at, updated_at, hidden"
 SV_SQL(Q_DUMP_DEPARTMENTS, "backup_dump_departments",
        "SELECT d.tenant_id, d.id, d.parent_id, d.name, d.name_key, "
-       "d.created_at, d.updated_at FROM departments d WHERE d.tenant_id = $1 "
+       "d.created_at, d.updated_at, d.hidden FROM departments d "
+       "WHERE d.tenant_id = $1 "
        "ORDER BY (SELECT COUNT(*) FROM department_paths p "
        "WHERE p.tenant_id = $1 AND p.descendant_id = d.id), d.id",
        0);
 SV_SQL(Q_LOAD_DEPARTMENTS, "backup_load_departments",
        "INSERT INTO departments (" PCOLS ") VALUES ($1, $2, $3, $4, $5, $6, "
-       "$7)",
+       "$7, $8)",
        0);
 
 #define DPCOLS "tenant_id, ancestor_id, descendant_id, depth"
@@ -166,6 +168,38 @@ SV_SQL(Q_DUMP_EMPLOYEE_DEPARTMENTS, "backup_dump_employee_departments",
 SV_SQL(Q_LOAD_EMPLOYEE_DEPARTMENTS, "backup_load_employee_departments",
        "INSERT INTO employee_departments (" EDCOLS ") VALUES ($1, $2, $3, $4, "
        "$5)",
+       0);
+
+/* Groups, then their members (groups nest: every group before any
+ * member row); the viewers of hidden departments. */
+#define GRCOLS                                                                 \
+    "tenant_id, id, name, name_key, description, owner_id, created_at, "       \
+    "updated_at"
+SV_SQL(Q_DUMP_GROUPS, "backup_dump_groups",
+       "SELECT " GRCOLS " FROM directory_groups WHERE tenant_id = $1 "
+       "ORDER BY id",
+       0);
+SV_SQL(Q_LOAD_GROUPS, "backup_load_groups",
+       "INSERT INTO directory_groups (" GRCOLS ") VALUES ($1, $2, $3, $4, $5, "
+       "$6, $7, $8)",
+       0);
+#define GMCOLS                                                                 \
+    "tenant_id, group_id, member_kind, member_id, subtree, created_at"
+SV_SQL(Q_DUMP_GROUP_MEMBERS, "backup_dump_group_members",
+       "SELECT " GMCOLS " FROM directory_group_members WHERE tenant_id = $1 "
+       "ORDER BY group_id, member_id",
+       0);
+SV_SQL(Q_LOAD_GROUP_MEMBERS, "backup_load_group_members",
+       "INSERT INTO directory_group_members (" GMCOLS ") VALUES ($1, $2, $3, "
+       "$4, $5, $6)",
+       0);
+#define DVCOLS "tenant_id, department_id, subject_kind, subject_id"
+SV_SQL(Q_DUMP_DEPARTMENT_VIEWERS, "backup_dump_department_viewers",
+       "SELECT " DVCOLS " FROM department_viewers WHERE tenant_id = $1 "
+       "ORDER BY department_id, subject_kind, subject_id",
+       0);
+SV_SQL(Q_LOAD_DEPARTMENT_VIEWERS, "backup_load_department_viewers",
+       "INSERT INTO department_viewers (" DVCOLS ") VALUES ($1, $2, $3, $4)",
        0);
 
 #define LCOLS                                                                  \
@@ -319,8 +353,8 @@ const struct bk_table bk_tables[BK__COUNT] = {
                                &Q_LOAD_BLACKLIST},
     [BK_DEPARTMENTS] = {BK_DEPARTMENTS,
                         "departments",
-                        7,
-                        {T, T, T, T, T, I, I},
+                        8,
+                        {T, T, T, T, T, I, I, I},
                         BK_TENANT,
                         &Q_DUMP_DEPARTMENTS,
                         &Q_LOAD_DEPARTMENTS},
@@ -366,6 +400,27 @@ const struct bk_table bk_tables[BK__COUNT] = {
                                  BK_TENANT,
                                  &Q_DUMP_EMPLOYEE_DEPARTMENTS,
                                  &Q_LOAD_EMPLOYEE_DEPARTMENTS},
+    [BK_GROUPS] = {BK_GROUPS,
+                   "directory_groups",
+                   8,
+                   {T, T, T, T, T, T, I, I},
+                   BK_TENANT,
+                   &Q_DUMP_GROUPS,
+                   &Q_LOAD_GROUPS},
+    [BK_GROUP_MEMBERS] = {BK_GROUP_MEMBERS,
+                          "directory_group_members",
+                          6,
+                          {T, T, T, T, I, I},
+                          BK_TENANT,
+                          &Q_DUMP_GROUP_MEMBERS,
+                          &Q_LOAD_GROUP_MEMBERS},
+    [BK_DEPARTMENT_VIEWERS] = {BK_DEPARTMENT_VIEWERS,
+                               "department_viewers",
+                               4,
+                               {T, T, T, T},
+                               BK_TENANT,
+                               &Q_DUMP_DEPARTMENT_VIEWERS,
+                               &Q_LOAD_DEPARTMENT_VIEWERS},
 };
 
 #undef I
@@ -480,5 +535,7 @@ bk_columns(const struct bk_table *t, uint32_t schema, int *n,
     } else if (t->id == BK_TENANTS && schema <= 7) {
         *n = 7; /* without the last three (phone_region, mask_phones,
                  * phone_reveals_per_day) */
+    } else if (t->id == BK_DEPARTMENTS && schema <= 8) {
+        *n = 7; /* without hidden */
     }
 }

@@ -61,6 +61,11 @@ enum {
     /* Appended (schema 8): employees, then their departments. */
     BK_EMPLOYEES,
     BK_EMPLOYEE_DEPARTMENTS,
+    /* Appended (schema 9): groups, then their members; who may see a
+     * hidden department. */
+    BK_GROUPS,
+    BK_GROUP_MEMBERS,
+    BK_DEPARTMENT_VIEWERS,
     BK__COUNT
 };
 

@@ -24,6 +24,20 @@ wipe_free(void *p)
     free(p);
 }
 
+json_t *
+sv_json_str_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+json_t *
+sv_json_time(int64_t ms)
+{
+    char t[SV_RFC3339_LEN + 1];
+    sv_rfc3339(ms, t);
+    return json_string(t);
+}
+
 void
 sv_json_init(void)
 {

@@ -60,6 +60,11 @@ struct sv_field {
  */
 void sv_json_init(void);
 
+/** A new JSON string of @p s, or null when @p s is NULL or empty. */
+json_t *sv_json_str_or_null(const char *s);
+/** A new JSON string of Unix time @p ms in RFC 3339. */
+json_t *sv_json_time(int64_t ms);
+
 /**
  * Parse @p len bytes as a JSON object (duplicate keys rejected).
  * @param[out] out  new reference; caller decrefs.

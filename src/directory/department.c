@@ -79,6 +79,7 @@ sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                        struct sv_department_place *out)
 {
     out->place.n = 0;
+    out->place.ng = 0;
     if (id == NULL)
         return SV_OK;
     return sv_qs_ok(department_store_place(c, tenant_id, id, out));
@@ -463,8 +464,30 @@ sv_department_delete(struct sv_db *db, const char *tenant_id, const char *id,
 
 /* ---- reads ---- */
 
+/* DIR-3: SV_E_NOT_FOUND when department @p id is hidden from @p viewer
+ * (NULL: from nobody). */
+static enum sv_err
+check_seen(struct sv_dbc *c, const char *tenant_id, const char *viewer,
+           const char *id, struct sv_veil *veil)
+{
+    struct sv_department_place pl;
+    enum sv_err rc;
+
+    veil->n = 0;
+    veil->list[0] = '\0';
+    if (viewer == NULL)
+        return SV_OK;
+    rc = sv_access_veil_of_tx(c, tenant_id, viewer, veil);
+    if (rc != SV_OK || veil->n == 0 || id == NULL)
+        return rc;
+    rc = sv_department_place_tx(c, tenant_id, id, &pl);
+    if (rc == SV_OK && sv_veil_hides(veil, &pl.place))
+        rc = SV_E_NOT_FOUND;
+    return rc;
+}
+
 struct get_ctx {
-    const char *tenant_id, *id;
+    const char *tenant_id, *id, *viewer;
     struct sv_department *out;
     struct sv_department_path *path;
 };
@@ -473,8 +496,14 @@ static enum sv_err
 get_tx(struct sv_dbc *c, void *cls)
 {
     struct get_ctx *x = cls;
-    enum sv_err rc = sv_department_find_tx(c, x->tenant_id, x->id, x->out);
+    struct sv_veil *v = malloc(sizeof *v);
+    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
 
+    if (rc == SV_OK)
+        rc = sv_department_find_tx(c, x->tenant_id, x->id, x->out);
+    if (rc == SV_OK)
+        rc = check_seen(c, x->tenant_id, x->viewer, x->id, v);
+    free(v);
     if (rc != SV_OK)
         return rc;
     return sv_qs_ok(
@@ -483,10 +512,173 @@ get_tx(struct sv_dbc *c, void *cls)
 
 enum sv_err
 sv_department_get(struct sv_db *db, const char *tenant_id, const char *id,
-                  struct sv_department *out, struct sv_department_path *path)
+                  const char *viewer, struct sv_department *out,
+                  struct sv_department_path *path)
 {
-    struct get_ctx x = {tenant_id, id, out, path};
+    struct get_ctx x = {tenant_id, id, viewer, out, path};
     return sv_db_run_tenant_ro(db, tenant_id, get_tx, &x);
+}
+
+/* ---- DIR-3: visibility ---- */
+
+static void
+viewer_row(void *cls, const char *kind, const char *id, const char *name)
+{
+    struct sv_department_visibility *v = cls;
+    if (v->n == SV_DEPARTMENT_VIEWERS_MAX)
+        return;
+    snprintf(v->at[v->n].kind, sizeof v->at[0].kind, "%s", kind);
+    snprintf(v->at[v->n].id, sizeof v->at[0].id, "%s", id);
+    snprintf(v->at[v->n].name, sizeof v->at[0].name, "%s", name);
+    v->n++;
+}
+
+static enum sv_err
+read_visibility(struct sv_dbc *c, const char *tenant_id, const char *id,
+                struct sv_department_visibility *out)
+{
+    enum sv_qs qs;
+
+    memset(out, 0, sizeof *out);
+    qs = department_store_hidden(c, tenant_id, id, &out->hidden);
+    if (qs != SV_QS_ONE)
+        return sv_qs_found(qs);
+    return sv_qs_ok(
+        department_store_viewers(c, tenant_id, id, viewer_row, out));
+}
+
+struct vis_ctx {
+    const char *tenant_id, *id;
+    const struct sv_visibility_input *in; /* NULL: read */
+    const struct sv_actor *actor;
+    struct sv_department_visibility *out;
+    const char **field;
+    struct sv_access_denial denied;
+};
+
+/* A viewer a hidden department may name: a group, or a role other than
+ * member (every account holds it). */
+static enum sv_err
+check_viewer(struct sv_dbc *c, const char *tenant_id, const char *kind,
+             const char *id, const char **field)
+{
+    enum sv_builtin_role b;
+    enum sv_qs qs;
+
+    *field = "viewers";
+    if (strcmp(kind, "role") == 0 && sv_builtin_role_parse(id, &b))
+        return b == SV_BUILTIN_MEMBER ? SV_E_FIELD_INVALID : SV_OK;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    qs = strcmp(kind, "group") == 0
+             ? department_store_group_exists(c, tenant_id, id)
+             : department_store_role_exists(c, tenant_id, id);
+    return sv_qs_found(qs);
+}
+
+static enum sv_err
+visibility_tx(struct sv_dbc *c, void *cls)
+{
+    struct vis_ctx *x = cls;
+    const struct sv_visibility_input *in = x->in;
+    struct sv_department d;
+    int64_t hidden = 0;
+    json_t *viewers;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    if (in != NULL && (rc = sv_department_lock_tx(c, x->tenant_id)) != SV_OK)
+        return rc;
+    if ((rc = sv_department_find_tx(c, x->tenant_id, x->id, &d)) != SV_OK)
+        return rc;
+    rc = require_manage(c, x->tenant_id, x->actor, x->id, &x->denied);
+    if (rc != SV_OK)
+        return rc;
+    if (in == NULL)
+        return read_visibility(c, x->tenant_id, x->id, x->out);
+    for (size_t i = 0; i < in->n; i++)
+        if ((rc = check_viewer(c, x->tenant_id, in->kind[i], in->id[i],
+                               x->field)) != SV_OK)
+            return rc;
+    *x->field = NULL;
+    if ((rc = read_visibility(c, x->tenant_id, x->id, x->out)) != SV_OK)
+        return rc;
+    if (in->hidden && !x->out->hidden) {
+        if ((qs = department_store_hidden_count(c, x->tenant_id, &hidden)) < 0)
+            return sv_qs_err(qs);
+        if (hidden >= SV_HIDDEN_MAX) {
+            *x->field = "hidden";
+            return SV_E_CONFLICT;
+        }
+    }
+    if ((qs = department_store_set_hidden(c, x->tenant_id, x->id, in->hidden,
+                                          sv_now_ms())) != SV_QS_ONE ||
+        (qs = department_store_viewers_clear(c, x->tenant_id, x->id)) < 0)
+        return sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+    viewers = json_array();
+    for (size_t i = 0; i < in->n; i++) {
+        qs = department_store_viewer_add(c, x->tenant_id, x->id, in->kind[i],
+                                         in->id[i]);
+        if (qs < 0) {
+            json_decref(viewers);
+            return sv_qs_err(qs);
+        }
+        json_array_append_new(viewers, json_pack("{s:s, s:s}", "kind",
+                                                 in->kind[i], "id", in->id[i]));
+    }
+    json_t *det =
+        json_pack("{s:b, s:o}", "hidden", in->hidden, "viewers", viewers);
+    char *text = json_dumps(det, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(det);
+    rc = audit_with(c, x->tenant_id, x->actor, SV_AUDIT_DEPARTMENT_VISIBILITY,
+                    x->id, text);
+    return rc != SV_OK ? rc : read_visibility(c, x->tenant_id, x->id, x->out);
+}
+
+enum sv_err
+sv_department_visibility_get(struct sv_db *db, const char *tenant_id,
+                             const char *id, const struct sv_actor *actor,
+                             struct sv_department_visibility *out)
+{
+    const char *field = NULL;
+    struct vis_ctx x = {tenant_id, id, NULL, actor, out, &field, {0}};
+
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_access_denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_ro(db, tenant_id, visibility_tx, &x), &x.denied);
+}
+
+enum sv_err
+sv_department_visibility_set(struct sv_db *db, const char *tenant_id,
+                             const char *id,
+                             const struct sv_visibility_input *in,
+                             const struct sv_actor *actor,
+                             struct sv_department_visibility *out,
+                             const char **field)
+{
+    struct vis_ctx x = {tenant_id, id, in, actor, out, field, {0}};
+
+    *field = NULL;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    if (in->n > SV_DEPARTMENT_VIEWERS_MAX) {
+        *field = "viewers";
+        return SV_E_FIELD_INVALID;
+    }
+    for (size_t i = 0; i < in->n; i++) {
+        if (strcmp(in->kind[i], "group") != 0 &&
+            strcmp(in->kind[i], "role") != 0) {
+            *field = "viewers";
+            return SV_E_FIELD_INVALID;
+        }
+    }
+    return sv_access_denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "department_visibility", tenant_id,
+                            visibility_tx, &x),
+        &x.denied);
 }
 
 struct list_ctx {
@@ -516,17 +708,25 @@ list_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
     enum sv_qs qs;
 
+    struct sv_veil *v = malloc(sizeof *v);
+
     x->n = 0;
     if (x->start != NULL)
         x->start(x->cls);
-    if (x->q->parent_id != NULL) {
+    rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+    if (rc == SV_OK && x->q->parent_id != NULL)
         rc = sv_department_find_tx(c, x->tenant_id, x->q->parent_id, &parent);
-        if (rc != SV_OK)
-            return rc;
+    /* DIR-3: a hidden parent is not found; hidden rows are left out. */
+    if (rc == SV_OK)
+        rc = check_seen(c, x->tenant_id, x->q->viewer, x->q->parent_id, v);
+    if (rc != SV_OK) {
+        free(v);
+        return rc;
     }
     qs = department_store_page(c, x->tenant_id, x->q->parent_id, x->like,
                                x->q->after_key, x->q->after_id, x->q->limit + 1,
-                               list_row, x);
+                               sv_veil_param(v), list_row, x);
+    free(v);
     if (qs < 0)
         return sv_qs_err(qs);
     *x->more = x->n > x->q->limit;

@@ -180,11 +180,58 @@ SV_MUST_CHECK enum sv_err sv_department_delete(struct sv_db *db,
                                                const char *id,
                                                const struct sv_actor *actor);
 
-/** Department @p id and its ancestors (@p path, root first), one snapshot.
- *  SV_E_NOT_FOUND when the tenant has no such department. */
+/** Department @p id and its ancestors (@p path, root first), one snapshot,
+ *  as @p viewer may see it (NULL: anyone). SV_E_NOT_FOUND when the tenant
+ *  has no such department, or it is hidden from the viewer (DIR-3). */
+SV_MUST_CHECK enum sv_err sv_department_get(struct sv_db *db,
+                                            const char *tenant_id,
+                                            const char *id, const char *viewer,
+                                            struct sv_department *out,
+                                            struct sv_department_path *path);
+
+/* ---- DIR-3: hidden departments ---- */
+
+/** Viewers named by one hidden department at most. */
+#define SV_DEPARTMENT_VIEWERS_MAX 16
+
+/** Whether a department is hidden, and whom it names: groups (their
+ *  members) and roles (their holders). */
+struct sv_department_visibility {
+    bool hidden;
+    size_t n;
+    struct {
+        char kind[8]; /* "group" or "role" */
+        char id[37];  /* a group's id; a built-in role's key or a custom id */
+        char name[SV_DEPARTMENT_NAME_BYTES + 1];
+    } at[SV_DEPARTMENT_VIEWERS_MAX];
+};
+
+/** A change of visibility: the whole of it. */
+struct sv_visibility_input {
+    bool hidden;
+    size_t n;
+    const char *kind[SV_DEPARTMENT_VIEWERS_MAX]; /* "group" or "role" */
+    const char *id[SV_DEPARTMENT_VIEWERS_MAX];
+};
+
+/** Department @p id's visibility, for @p actor with directory.manage over
+ *  it. SV_E_NOT_FOUND; SV_E_FORBIDDEN. */
 SV_MUST_CHECK enum sv_err
-sv_department_get(struct sv_db *db, const char *tenant_id, const char *id,
-                  struct sv_department *out, struct sv_department_path *path);
+sv_department_visibility_get(struct sv_db *db, const char *tenant_id,
+                             const char *id, const struct sv_actor *actor,
+                             struct sv_department_visibility *out);
+/**
+ * Hide or show department @p id and name who may see it while hidden,
+ * audited as department.visibility, with directory.manage over it.
+ * @return SV_OK; SV_E_NOT_FOUND (no field: the department; "viewers": a
+ *         group or role); SV_E_FIELD_INVALID ("viewers": "member", which
+ *         everyone holds); SV_E_CONFLICT ("hidden": SV_HIDDEN_MAX hidden
+ *         already); SV_E_FORBIDDEN; database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_department_visibility_set(
+    struct sv_db *db, const char *tenant_id, const char *id,
+    const struct sv_visibility_input *in, const struct sv_actor *actor,
+    struct sv_department_visibility *out, const char **field);
 
 /** One department of a listing; @p key is its sort key (for a cursor).
  *  Borrowed: valid during the row callback. */
@@ -204,6 +251,8 @@ struct sv_department_query {
     const char *after_key, *after_id; /* the last row of the previous page,
                                          or both NULL */
     int limit;                        /* 1..200 */
+    const char *viewer; /* DIR-3: leave out what is hidden from this
+                           account (NULL: nothing left out) */
 };
 
 /**

@@ -103,6 +103,7 @@ department_http_list(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
         return;
     }
+    q.viewer = s->account_id;
     l.items = json_array();
     rc = sv_department_list(sv_rq_app(rq)->db, s->tenant_id, &q, list_start,
                             list_row, &l, &more);
@@ -156,8 +157,9 @@ department_http_get(struct sv_request *rq)
     struct sv_department_path *path =
         sv_arena_zalloc(sv_rq_arena(rq), sizeof *path);
     struct sv_department d;
-    enum sv_err rc = sv_department_get(sv_rq_app(rq)->db, s->tenant_id,
-                                       sv_rq_param(rq, 0), &d, path);
+    enum sv_err rc =
+        sv_department_get(sv_rq_app(rq)->db, s->tenant_id, sv_rq_param(rq, 0),
+                          s->account_id, &d, path);
     if (rc != SV_OK) {
         sv_reply_error(rq, rc, NULL);
         return;
@@ -221,4 +223,90 @@ department_http_delete(struct sv_request *rq)
         sv_reply_error(rq, rc, NULL);
     else
         sv_reply_empty(rq, 204);
+}
+
+/* ---- GET, PUT /directory/departments/{id}/visibility (DIR-3) ---- */
+
+static json_t *
+visibility_json(const struct sv_department_visibility *v)
+{
+    json_t *viewers = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(
+            viewers, json_pack("{s:s, s:s, s:s}", "kind", v->at[i].kind, "id",
+                               v->at[i].id, "name", v->at[i].name));
+    return json_pack("{s:b, s:o}", "hidden", v->hidden, "viewers", viewers);
+}
+
+void
+department_http_visibility_get(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_department_visibility *v =
+        sv_arena_zalloc(sv_rq_arena(rq), sizeof *v);
+    enum sv_err rc = sv_department_visibility_get(
+        sv_rq_app(rq)->db, s->tenant_id, sv_rq_param(rq, 0), &actor, v);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_json(rq, 200, visibility_json(v));
+}
+
+/* A viewer as the body names it: "group:<id>" or "role:<key or id>". */
+static bool
+check_viewer_ref(const char *s, size_t len)
+{
+    const char *colon = memchr(s, ':', len);
+    size_t kind = colon != NULL ? (size_t)(colon - s) : 0;
+
+    if (colon == NULL || len - kind - 1 < 1 || len - kind - 1 > 36)
+        return false;
+    return (kind == 5 && memcmp(s, "group", 5) == 0) ||
+           (kind == 4 && memcmp(s, "role", 4) == 0);
+}
+
+void
+department_http_visibility_set(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_arena *a = sv_rq_arena(rq);
+    const json_t *viewers = NULL;
+    struct sv_visibility_input *in = sv_arena_zalloc(a, sizeof *in);
+    const char *field = NULL;
+    const struct sv_field spec[] = {
+        {.name = "hidden",
+         .type = SV_FT_BOOL,
+         .required = true,
+         .out = &in->hidden},
+        SV_F_STRS_OPT("viewers", &viewers, 0, SV_DEPARTMENT_VIEWERS_MAX,
+                      check_viewer_ref),
+        SV_F_END,
+    };
+    struct sv_department_visibility *v = sv_arena_zalloc(a, sizeof *v);
+    size_t i;
+    json_t *item;
+    enum sv_err rc;
+
+    if (!sv_rq_fields_or_reply(rq, spec))
+        return;
+    json_array_foreach(viewers, i, item)
+    {
+        const char *ref = json_string_value(item);
+        const char *colon = strchr(ref, ':');
+        char *kind = sv_arena_zalloc(a, (size_t)(colon - ref) + 1);
+        memcpy(kind, ref, (size_t)(colon - ref));
+        in->kind[in->n] = kind;
+        in->id[in->n++] = colon + 1;
+    }
+    rc =
+        sv_department_visibility_set(sv_rq_app(rq)->db, s->tenant_id,
+                                     sv_rq_param(rq, 0), in, &actor, v, &field);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, field);
+        return;
+    }
+    sv_reply_json(rq, 200, visibility_json(v));
 }

@@ -14,4 +14,8 @@ void department_http_get(struct sv_request *rq);
 void department_http_update(struct sv_request *rq);
 void department_http_delete(struct sv_request *rq);
 
+/** DIR-3: whether it is hidden, and whom it names (directory.manage). */
+void department_http_visibility_get(struct sv_request *rq);
+void department_http_visibility_set(struct sv_request *rq);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/veil_sql.h"
 #include "core/util.h"
 
 /* The tenants table has no tenant_id column: its row is the tree's lock. */
@@ -103,26 +104,146 @@ SV_SQL(Q_DEPT_ANCESTORS, "department_ancestors",
 #define DEPT_AFTER                                                             \
     "AND (d.name_key > $2 OR (d.name_key = $2 AND d.id > $3)) "                \
     "ORDER BY d.name_key, d.id LIMIT $4"
+/* The last parameter of each is the viewer's veil (DIR-3). */
 SV_SQL(Q_DEPT_ROOTS, "department_page_roots",
        "SELECT " DEPT_COLS " FROM departments d WHERE d.tenant_id = $1 "
-       "AND d.parent_id IS NULL " DEPT_AFTER,
+       "AND d.parent_id IS NULL AND " SV_VEIL_DEPARTMENT("d.id", "$5")
+           DEPT_AFTER,
        0);
 SV_SQL(Q_DEPT_CHILDREN, "department_page_children",
        "SELECT " DEPT_COLS " FROM departments d WHERE d.tenant_id = $1 "
-       "AND d.parent_id = $5 " DEPT_AFTER,
+       "AND d.parent_id = $5 AND " SV_VEIL_DEPARTMENT("d.id", "$6") DEPT_AFTER,
        0);
 /* Search: $5 a LIKE pattern over the key, its wildcards escaped. */
 SV_SQL(Q_DEPT_SEARCH, "department_page_search",
        "SELECT " DEPT_COLS " FROM departments d WHERE d.tenant_id = $1 "
-       "AND d.name_key LIKE $5 ESCAPE '\\' " DEPT_AFTER,
+       "AND d.name_key LIKE $5 ESCAPE '\\' "
+       "AND " SV_VEIL_DEPARTMENT("d.id", "$6") DEPT_AFTER,
        0);
 /* Search below $6: its subtree through the closure, itself left out. */
 SV_SQL(Q_DEPT_SEARCH_UNDER, "department_page_search_under",
        "SELECT " DEPT_COLS " FROM department_paths p JOIN departments d "
        "ON d.tenant_id = p.tenant_id AND d.id = p.descendant_id "
        "WHERE p.tenant_id = $1 AND d.tenant_id = $1 AND p.ancestor_id = $6 "
-       "AND p.depth > 0 AND d.name_key LIKE $5 ESCAPE '\\' " DEPT_AFTER,
+       "AND p.depth > 0 AND d.name_key LIKE $5 ESCAPE '\\' "
+       "AND " SV_VEIL_DEPARTMENT("d.id", "$7") DEPT_AFTER,
        0);
+
+/* DIR-3 */
+SV_SQL(Q_DEPT_SET_HIDDEN, "department_set_hidden",
+       "UPDATE departments SET hidden = $3, updated_at = $4 "
+       "WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_DEPT_HIDDEN, "department_hidden",
+       "SELECT d.hidden FROM departments d WHERE d.tenant_id = $1 "
+       "AND d.id = $2",
+       0);
+SV_SQL(Q_DEPT_HIDDEN_COUNT, "department_hidden_count",
+       "SELECT COUNT(*) FROM departments d WHERE d.tenant_id = $1 "
+       "AND d.hidden = 1",
+       0);
+SV_SQL(Q_DEPT_VIEWERS_CLEAR, "department_viewers_clear",
+       "DELETE FROM department_viewers WHERE tenant_id = $1 "
+       "AND department_id = $2",
+       0);
+SV_SQL(Q_DEPT_VIEWER_ADD, "department_viewer_add",
+       "INSERT INTO department_viewers (tenant_id, department_id, "
+       "subject_kind, subject_id) VALUES ($1, $2, $3, $4) "
+       "ON CONFLICT DO NOTHING",
+       0);
+SV_SQL(Q_DEPT_VIEWERS, "department_viewers",
+       "SELECT v.subject_kind, v.subject_id, COALESCE(g.name, r.name, "
+       "v.subject_id) FROM department_viewers v "
+       "LEFT JOIN directory_groups g ON g.tenant_id = v.tenant_id "
+       "AND g.id = v.subject_id AND v.subject_kind = 'group' "
+       "LEFT JOIN roles r ON r.tenant_id = v.tenant_id "
+       "AND r.id = v.subject_id AND v.subject_kind = 'role' "
+       "WHERE v.tenant_id = $1 AND v.department_id = $2 "
+       "ORDER BY v.subject_kind, v.subject_id",
+       0);
+SV_SQL(Q_DEPT_ROLE_EXISTS, "department_role_exists",
+       "SELECT r.id FROM roles r WHERE r.tenant_id = $1 AND r.id = $2", 0);
+SV_SQL(Q_DEPT_GROUP_EXISTS, "department_group_exists",
+       "SELECT g.id FROM directory_groups g WHERE g.tenant_id = $1 "
+       "AND g.id = $2",
+       0);
+
+enum sv_qs
+department_store_set_hidden(struct sv_dbc *c, const char *tenant_id,
+                            const char *id, bool hidden, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEPT_SET_HIDDEN, tenant_id, id);
+    sv_stmt_int(st, 3, hidden ? 1 : 0);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+department_store_hidden(struct sv_dbc *c, const char *tenant_id, const char *id,
+                        bool *hidden)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEPT_HIDDEN, tenant_id, id);
+    enum sv_qs qs = sv_stmt_step(st);
+    *hidden = qs == SV_QS_ONE && sv_stmt_col_int(st, 0) != 0;
+    return qs;
+}
+
+enum sv_qs
+department_store_hidden_count(struct sv_dbc *c, const char *tenant_id,
+                              int64_t *out)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_DEPT_HIDDEN_COUNT);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_step(st);
+    *out = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    return qs;
+}
+
+enum sv_qs
+department_store_viewers_clear(struct sv_dbc *c, const char *tenant_id,
+                               const char *id)
+{
+    return sv_stmt_exec(sv_db_stmt2(c, &Q_DEPT_VIEWERS_CLEAR, tenant_id, id));
+}
+
+enum sv_qs
+department_store_viewer_add(struct sv_dbc *c, const char *tenant_id,
+                            const char *id, const char *kind,
+                            const char *subject_id)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEPT_VIEWER_ADD, tenant_id, id);
+    sv_stmt_text(st, 3, kind);
+    sv_stmt_text(st, 4, subject_id);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+department_store_viewers(struct sv_dbc *c, const char *tenant_id,
+                         const char *id, department_viewer_fn row, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEPT_VIEWERS, tenant_id, id);
+    enum sv_qs qs;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(cls, sv_stmt_col_text(st, 0), sv_stmt_col_text(st, 1),
+            sv_stmt_col_text(st, 2));
+    return qs;
+}
+
+enum sv_qs
+department_store_role_exists(struct sv_dbc *c, const char *tenant_id,
+                             const char *id)
+{
+    return sv_stmt_step(sv_db_stmt2(c, &Q_DEPT_ROLE_EXISTS, tenant_id, id));
+}
+
+enum sv_qs
+department_store_group_exists(struct sv_dbc *c, const char *tenant_id,
+                              const char *id)
+{
+    return sv_stmt_step(sv_db_stmt2(c, &Q_DEPT_GROUP_EXISTS, tenant_id, id));
+}
 
 static void
 read_department(struct sv_stmt *st, struct sv_department *d)
@@ -281,6 +402,7 @@ department_store_place(struct sv_dbc *c, const char *tenant_id, const char *id,
     enum sv_qs qs;
 
     out->place.n = 0;
+    out->place.ng = 0;
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         size_t i = out->place.n;
         if (i == SV_DEPARTMENT_DEPTH_MAX)
@@ -317,7 +439,7 @@ enum sv_qs
 department_store_page(struct sv_dbc *c, const char *tenant_id,
                       const char *parent_id, const char *like,
                       const char *after_key, const char *after_id, int limit,
-                      sv_department_row_fn row, void *cls)
+                      const char *veil, sv_department_row_fn row, void *cls)
 {
     const struct sv_sql *q;
     struct sv_stmt *st;
@@ -338,6 +460,7 @@ department_store_page(struct sv_dbc *c, const char *tenant_id,
         sv_stmt_text(st, 6, parent_id);
     else if (parent_id != NULL)
         sv_stmt_text(st, 5, parent_id);
+    sv_stmt_text(st, 5 + (like != NULL) + (parent_id != NULL), veil);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         const char *parent = sv_stmt_col_text(st, 1);
         struct sv_department_view v = {

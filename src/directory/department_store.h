@@ -72,7 +72,32 @@ enum sv_qs department_store_ancestors(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs department_store_page(struct sv_dbc *c, const char *tenant_id,
                                  const char *parent_id, const char *like,
                                  const char *after_key, const char *after_id,
-                                 int limit, sv_department_row_fn row,
-                                 void *cls);
+                                 int limit, const char *veil,
+                                 sv_department_row_fn row, void *cls);
+
+/* DIR-3: visibility */
+enum sv_qs department_store_set_hidden(struct sv_dbc *c, const char *tenant_id,
+                                       const char *id, bool hidden,
+                                       int64_t now);
+enum sv_qs department_store_hidden(struct sv_dbc *c, const char *tenant_id,
+                                   const char *id, bool *hidden);
+enum sv_qs department_store_hidden_count(struct sv_dbc *c,
+                                         const char *tenant_id, int64_t *out);
+enum sv_qs department_store_viewers_clear(struct sv_dbc *c,
+                                          const char *tenant_id,
+                                          const char *id);
+enum sv_qs department_store_viewer_add(struct sv_dbc *c, const char *tenant_id,
+                                       const char *id, const char *kind,
+                                       const char *subject_id);
+typedef void (*department_viewer_fn)(void *cls, const char *kind,
+                                     const char *subject_id, const char *name);
+enum sv_qs department_store_viewers(struct sv_dbc *c, const char *tenant_id,
+                                    const char *id, department_viewer_fn row,
+                                    void *cls);
+/** Custom role or group @p id of the tenant (read only): SV_QS_ONE. */
+enum sv_qs department_store_role_exists(struct sv_dbc *c, const char *tenant_id,
+                                        const char *id);
+enum sv_qs department_store_group_exists(struct sv_dbc *c,
+                                         const char *tenant_id, const char *id);
 
 #endif

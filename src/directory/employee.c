@@ -430,6 +430,7 @@ struct list_ctx {
     int n;
     bool *more;
     enum sv_err rc;
+    struct sv_veil veil;
 };
 
 static bool
@@ -481,6 +482,20 @@ list_tx(struct sv_dbc *c, void *cls)
         rc = sv_department_find_tx(c, x->tenant_id, x->q->department_id, &d);
         if (rc != SV_OK)
             return rc;
+    }
+    /* DIR-3: a hidden department is not found; hidden people left out. */
+    if (x->q->viewer != NULL) {
+        rc = sv_access_veil_of_tx(c, x->tenant_id, x->q->viewer, &x->veil);
+        if (rc == SV_OK && x->q->department_id != NULL && x->veil.n > 0) {
+            struct sv_department_place pl;
+            rc = sv_department_place_tx(c, x->tenant_id, x->q->department_id,
+                                        &pl);
+            if (rc == SV_OK && sv_veil_hides(&x->veil, &pl.place))
+                rc = SV_E_NOT_FOUND;
+        }
+        if (rc != SV_OK)
+            return rc;
+        x->page.veil = sv_veil_param(&x->veil);
     }
     if (x->q->phone != NULL) {
         rc = sv_field_blind_index_tx(c, x->tenant_id, &phone_field, x->q->phone,

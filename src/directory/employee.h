@@ -158,6 +158,8 @@ struct sv_employee_query {
     const char *id_number;     /* canonical: exact match, or NULL */
     const char *after_key, *after_id; /* the previous page's last row */
     int limit;                        /* 1..200 */
+    const char *viewer; /* DIR-3: leave out employees hidden from this
+                           account (NULL: none left out) */
 };
 
 /**

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/veil_sql.h"
 #include "core/util.h"
 
 #define ECOLS                                                                  \
@@ -71,7 +72,8 @@ SV_SQL(Q_EMP_IN_DEPT, "employee_in_department",
 #define LFILTER                                                                \
     "AND (CAST($5 AS TEXT) IS NULL OR e.name_key LIKE $5 ESCAPE '\\') "        \
     "AND (CAST($6 AS BYTEA) IS NULL OR e.phone_bidx = $6) "                    \
-    "AND (CAST($7 AS BYTEA) IS NULL OR e.id_number_bidx = $7) "
+    "AND (CAST($7 AS BYTEA) IS NULL OR e.id_number_bidx = $7) "                \
+    "AND " SV_VEIL_EMPLOYEE("e.account_id", "$9")
 SV_SQL(
     Q_EMP_PAGE, "employee_page",
     "SELECT " LCOLS " FROM employees e " LJOIN "WHERE e.tenant_id = $1 "
@@ -259,6 +261,7 @@ employee_store_page(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_blob(st, 7, p->id_number_bidx,
                  p->id_number_bidx ? SV_BLIND_INDEX_LEN : 0);
     sv_stmt_int(st, 8, p->limit);
+    sv_stmt_text(st, 9, p->veil);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         size_t n = 0;
         const void *enc = sv_stmt_col_blob(st, 7, &n);

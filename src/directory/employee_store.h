@@ -47,6 +47,7 @@ struct employee_page {
     const uint8_t *phone_bidx, *id_number_bidx;
     const char *after_key, *after_id;
     int limit;
+    const char *veil; /* DIR-3 (access/veil_sql.h): ",id," or NULL */
 };
 struct employee_page_row {
     const char *id, *username, *display_name, *title, *employee_no;

@@ -9,6 +9,7 @@
 #include "http/routes.h"
 #include "device/device_http.h"
 #include "directory/department_http.h"
+#include "directory/group_http.h"
 #include "directory/tenant_http.h"
 #include "login/login_http.h"
 #include "identity/identity_http.h"
@@ -146,6 +147,12 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_MANAGE), B, 4 * 1024, {0}},
     {"DELETE", "/api/v1/directory/departments/{id}", department_http_delete,
      NEEDS(DIRECTORY_MANAGE), 0, 0, {0}},
+    /* DIR-3: hide a department from all but the groups and roles named. */
+    {"GET", "/api/v1/directory/departments/{id}/visibility",
+     department_http_visibility_get, NEEDS(DIRECTORY_MANAGE), 0, 0, {0}},
+    {"PUT", "/api/v1/directory/departments/{id}/visibility",
+     department_http_visibility_set, NEEDS(DIRECTORY_MANAGE), B, 4 * 1024,
+     {0}},
     /* Employees (people_http.c): each change asks about the departments
      * it touches; phones masked without directory.view_phone. */
     {"GET", "/api/v1/directory/employees", people_http_list,
@@ -160,6 +167,25 @@ const struct sv_route sv_routes[] = {
     {"POST", "/api/v1/directory/employees/{id}/phone/reveal",
      people_http_reveal_phone, NEEDS(DIRECTORY_VIEW_PHONE), B | OPT, 1024,
      {0}},
+    /* Groups (group_http.c): read by every directory reader; changed by
+     * their owner or with directory.manage over them, asked inside (a
+     * privileged group's members with access.manage too). */
+    {"GET", "/api/v1/directory/groups", group_http_list,
+     NEEDS(DIRECTORY_READ), 0, 0, {"q", "limit", "cursor"}},
+    {"POST", "/api/v1/directory/groups", group_http_create,
+     NEEDS(DIRECTORY_MANAGE), B, 4 * 1024, {0}},
+    {"GET", "/api/v1/directory/groups/{id}", group_http_get,
+     NEEDS(DIRECTORY_READ), 0, 0, {0}},
+    {"PATCH", "/api/v1/directory/groups/{id}", group_http_update,
+     NEEDS(DIRECTORY_READ), B, 4 * 1024, {0}},
+    {"DELETE", "/api/v1/directory/groups/{id}", group_http_delete,
+     NEEDS(DIRECTORY_READ), 0, 0, {0}},
+    {"GET", "/api/v1/directory/groups/{id}/members", group_http_members,
+     NEEDS(DIRECTORY_READ), 0, 0, {"expand", "limit", "cursor"}},
+    {"POST", "/api/v1/directory/groups/{id}/members", group_http_member_add,
+     NEEDS(DIRECTORY_READ), B, 1024, {0}},
+    {"DELETE", "/api/v1/directory/groups/{id}/members/{id}",
+     group_http_member_remove, NEEDS(DIRECTORY_READ), 0, 0, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

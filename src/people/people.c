@@ -48,6 +48,44 @@ may_reveal(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
     for (size_t i = 0; rc == SV_OK && !*out && i < e->n_departments; i++)
         rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
                        e->departments[i], out);
+    /* A grant over a group covers the employees in it. */
+    if (rc == SV_OK && !*out && g->group_scoped) {
+        struct sv_group_set *gs = malloc(sizeof *gs);
+        struct sv_access_place pl = {0};
+        rc = gs != NULL
+                 ? sv_access_groups_of_tx(c, tenant_id, "employee", e->id, gs)
+                 : SV_E_INTERNAL;
+        if (rc == SV_OK) {
+            sv_access_place_add_groups(&pl, gs);
+            *out = sv_access_allows(g, SV_PERM_DIRECTORY_VIEW_PHONE, &pl);
+        }
+        free(gs);
+    }
+    return rc;
+}
+
+/* DIR-3: SV_E_NOT_FOUND when a hidden department keeps employee @p e
+ * from @p viewer (never from itself). */
+static enum sv_err
+check_seen(struct sv_dbc *c, const char *tenant_id, const char *viewer,
+           const struct sv_employee *e)
+{
+    struct sv_veil *v = malloc(sizeof *v);
+    struct sv_department_place pl;
+    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+
+    if (rc == SV_OK && strcmp(viewer, e->id) != 0)
+        rc = sv_access_veil_of_tx(c, tenant_id, viewer, v);
+    else if (v != NULL)
+        v->n = 0;
+    for (size_t i = 0; rc == SV_OK && v->n > 0 && i <= e->n_departments; i++) {
+        rc = sv_department_place_tx(
+            c, tenant_id, i == 0 ? e->department_id : e->departments[i - 1],
+            &pl);
+        if (rc == SV_OK && sv_veil_hides(v, &pl.place))
+            rc = SV_E_NOT_FOUND;
+    }
+    free(v);
     return rc;
 }
 
@@ -315,6 +353,7 @@ update_tx(struct sv_dbc *c, void *cls)
     struct sv_employee *before = malloc(sizeof *before);
     struct sv_employee *now = malloc(sizeof *now);
     enum sv_err rc = before && now ? SV_OK : SV_E_INTERNAL;
+    struct sv_department_place pl;
     json_t *fields;
 
     *x->field = NULL;
@@ -322,10 +361,15 @@ update_tx(struct sv_dbc *c, void *cls)
         rc = sv_department_lock_tx(c, x->tenant_id);
     if (rc == SV_OK)
         rc = sv_employee_find_tx(c, x->tenant_id, x->id, before);
+    /* The employee where it is: its primary department's place (and the
+     * groups it is in, for a grant over a group). */
     if (rc == SV_OK)
-        rc = sv_department_require_tx(c, x->tenant_id, x->actor,
-                                      SV_PERM_DIRECTORY_MANAGE,
-                                      before->department_id, &x->denied);
+        rc =
+            sv_department_place_tx(c, x->tenant_id, before->department_id, &pl);
+    if (rc == SV_OK)
+        rc = sv_access_require_tx(c, x->tenant_id, x->actor,
+                                  SV_PERM_DIRECTORY_MANAGE, &pl.place,
+                                  "employee", x->id, &x->denied);
     if (rc == SV_OK)
         rc = check_moves(c, x, before);
     if (rc == SV_OK)
@@ -385,6 +429,8 @@ get_ro(struct sv_dbc *c, void *cls)
                                : SV_E_INTERNAL;
 
     if (rc == SV_OK)
+        rc = check_seen(c, x->tenant_id, x->viewer, e);
+    if (rc == SV_OK)
         rc = fill_person(c, x->tenant_id, x->viewer, e, x->out);
     if (e != NULL)
         sodium_memzero(e, sizeof *e);
@@ -430,6 +476,8 @@ reveal_tx(struct sv_dbc *c, void *cls)
     x->out[0] = '\0';
     if (rc == SV_OK)
         rc = sv_employee_find_tx(c, x->tenant_id, x->id, e);
+    if (rc == SV_OK)
+        rc = check_seen(c, x->tenant_id, x->actor->account_id, e);
     if (rc == SV_OK)
         rc = sv_access_load_tx(c, x->tenant_id, x->actor->account_id, g);
     if (rc == SV_OK)

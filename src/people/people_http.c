@@ -51,14 +51,6 @@ phone_json(const char *e164, bool clear)
 }
 
 static json_t *
-time_json(int64_t ms)
-{
-    char t[SV_RFC3339_LEN + 1];
-    sv_rfc3339(ms, t);
-    return json_string(t);
-}
-
-static json_t *
 person_json(const struct sv_person *p)
 {
     const struct sv_employee *e = &p->e;
@@ -90,8 +82,8 @@ person_json(const struct sv_person *p)
                                      "display_name", p->manager_name)
                          : json_null(),
         "may_manage", p->may_manage, "may_reveal_phone", p->may_reveal_phone,
-        "created_at", time_json(e->created_at), "updated_at",
-        time_json(e->updated_at));
+        "created_at", sv_json_time(e->created_at), "updated_at",
+        sv_json_time(e->updated_at));
 }
 
 /* ---- input ---- */
@@ -480,6 +472,7 @@ people_http_list(struct sv_request *rq)
     }
     l.clear = !t.mask_phones;
     l.items = json_array();
+    q.viewer = s->account_id; /* DIR-3 */
     rc = sv_employee_list(sv_rq_app(rq)->db, s->tenant_id, &q, list_start,
                           list_row, &l, &more);
     if (rc != SV_OK) {

@@ -11,7 +11,8 @@ import {
 } from './lib/server.mjs';
 
 const UNKNOWN = '01900000-0000-7000-8000-000000000000';
-const ASSIGNMENT_KEYS = ['id', 'role', 'role_name', 'account_id', 'username', 'scope', 'department_id',
+const ASSIGNMENT_KEYS = ['id', 'role', 'role_name', 'account_id', 'username', 'group_id', 'group_name', 'scope',
+    'department_id', 'scope_group_id', 'scope_group_name',
     'department_name', 'created_at'];
 
 describe('access: roles, assignments, scoped admins, denials', () => {

@@ -54,6 +54,7 @@ const A_PW = { admin: PASSWORDS.admin, member: PASSWORDS.p1 };
 // kind 'value'   not an id: value(ctx, route) fills it when it is required
 //                or the call needs it; omit: never sent.
 // Nested fields (inside an object field) are filled by their object.
+const ASSIGN = '/api/v1/access/assignments';
 const BODY = {
     up_to: { kind: 'id' },
     all: { kind: 'value', omit: true, why: 'the alternative of up_to' },
@@ -93,9 +94,21 @@ const BODY = {
     permissions: { kind: 'value', value: () => ['audit.read'] },
     // own: when another place is walked, B's own id of that kind (so the
     // check of the walked one is the one that answers).
-    account_id: { kind: 'id', own: 'account' },
-    department_id: { kind: 'id', own: 'department' },
-    scope: { kind: 'value', value: () => 'department' },
+    // An assignment names an account or a group (one of the two), over the
+    // tenant, a department or a group: the walked place decides which.
+    account_id: { kind: 'id', own: 'account', omitFor: (r, p) => r.path === ASSIGN && p?.name === 'group_id' },
+    group_id: { kind: 'id', own: 'group', omitFor: (r, p) => r.path === ASSIGN && p?.name !== 'group_id' },
+    department_id: { kind: 'id', own: 'department', omitFor: (r, p) => r.path === ASSIGN && p?.name === 'scope_group_id' },
+    scope_group_id: { kind: 'id', own: 'group', omitFor: (r) => r.path === ASSIGN },
+    scope: { kind: 'value', value: (c, r, p) => (p?.name === 'scope_group_id' ? 'group' : 'department') },
+    // Groups: an owner; a member's kind and id (an employee: an account).
+    owner_id: { kind: 'id' },
+    kind: { kind: 'value', value: () => 'employee' },
+    id: { kind: 'id', own: 'account' },
+    subtree: { kind: 'value', omit: true },
+    // DIR-3: a department's visibility.
+    hidden: { kind: 'value', value: () => false },
+    viewers: { kind: 'value', omit: true },
     // Employees: a profile's fields; the ids are walked, the rest filled.
     display_name: { kind: 'value', value: () => 'Walked In' },
     title: { kind: 'value', omit: true },
@@ -127,6 +140,7 @@ const QUERY = {
     result: { kind: 'value', omit: true },
     since: { kind: 'value', omit: true },
     until: { kind: 'value', omit: true },
+    expand: { kind: 'value', omit: true },
 };
 // The id kind a path's {id} names, by the segment before it: for the
 // partner of a two-id path (A's own or B's own pair).
@@ -134,6 +148,7 @@ const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
     challenges: 'challenge', approvals: 'approval', departments: 'department',
     roles: 'role', assignments: 'assignment', employees: 'account',
+    groups: 'group', members: 'account',
 };
 // The permissions every account holds (the member role): a member calling a
 // route that needs one of them is a caller like any other.
@@ -210,7 +225,9 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         add('device', A.device.deviceId, A.device.id);
         const bd = await srv.api('POST', '/directory/departments', { token: B.tokens.admin, body: { name: 'B own' } });
         expectStatus(bd, 201, 'B department');
-        B.partner = { account: B.account, device: B.device.deviceId, department: bd.json.id };
+        const bg = await srv.api('POST', '/directory/groups', { token: B.tokens.admin, body: { name: 'B own' } });
+        expectStatus(bg, 201, 'B group');
+        B.partner = { account: B.account, device: B.device.deviceId, department: bd.json.id, group: bg.json.id };
 
         // A TOTP for ann (inbox items, audit events; the totp step's code).
         const en = await srv.api('POST', '/me/totp', { token: A.tokens.member });
@@ -326,10 +343,26 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         });
         expectStatus(linked, 201, 'A linked employee');
 
+        // A's group, with Emma in it.
+        const grp = await srv.api('POST', '/directory/groups', {
+            token: A.tokens.admin, body: { name: 'A team', owner_id: emp.json.id },
+        });
+        expectStatus(grp, 201, 'A group');
+        expectStatus(await srv.api('POST', `/directory/groups/${grp.json.id}/members`, {
+            token: A.tokens.admin, body: { kind: 'employee', id: emp.json.id },
+        }), 201, 'A group member');
+        expectStatus(await srv.api('POST', `/directory/groups/${grp.json.id}/members`, {
+            token: A.tokens.admin, body: { kind: 'department', id: depts[2] },
+        }), 201, 'A group member department');
+        const grp2 = await srv.api('POST', '/directory/groups', { token: A.tokens.admin, body: { name: 'A board' } });
+        expectStatus(grp2, 201, 'A second group');
+        add('group', grp.json.id, grp2.json.id);
+
         // A's real page cursors, each naming one of A's rows.
         for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
             ['/directory/departments', 'admin'], ['/access/assignments', 'admin'],
-            ['/directory/employees', 'admin']]) {
+            ['/directory/employees', 'admin'], ['/directory/groups', 'admin'],
+            [`/directory/groups/${grp.json.id}/members`, 'admin']]) {
             const r = await srv.api('GET', `${p}?limit=1`, { token: A.tokens[tok] });
             expectStatus(r, 200);
             if (r.json.next_cursor) A.cursors.push(r.json.next_cursor);
@@ -423,11 +456,11 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                 if (place?.where === 'nested' && place.parent === f.name) b[f.name] = { [place.name]: value };
                 continue;
             }
-            if (fill.omit || fill.omitFor?.(r)) continue;
+            if (fill.omit || fill.omitFor?.(r, place)) continue;
             if (f.name in extra) { b[f.name] = extra[f.name]; continue; }
             if (fill.kind === 'value') {
                 if (!f.required && !fill.values && !fill.value) continue;
-                b[f.name] = fill.values ? fill.values[0] : fill.value(ctx, r);
+                b[f.name] = fill.values ? fill.values[0] : fill.value(ctx, r, place);
             } else if (fill.own) {
                 b[f.name] = B.partner[fill.own];
             } else if (f.required) {
@@ -560,6 +593,9 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                                 for (let i = 0; i < r.slots; i++) {
                                     if (place.where === 'path' && place.slot === i) slotVals.push(v);
                                     else if (partner === 'B') slotVals.push(B.partner[kinds[i]]);
+                                    // A query or body place: the path names B's own (when B
+                                    // has one), so that the walked value is what answers.
+                                    else if (!partner && B.partner[kinds[i]]) slotVals.push(B.partner[kinds[i]]);
                                     else slotVals.push(A.ids[kinds[i]][0]);
                                 }
                                 return {
@@ -623,6 +659,12 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         s.roles = (await get('/access/roles', 'admin')).items;
         s.assignments = (await get('/access/assignments?limit=200', 'admin')).items;
         s.employees = (await get('/directory/employees?limit=200', 'admin')).items;
+        s.groups = [];
+        for (const id of A.ids.group) {
+            s.groups.push(await get(`/directory/groups/${id}`, 'admin'), await get(`/directory/groups/${id}/members`, 'admin'));
+        }
+        s.visibility = [];
+        for (const id of A.ids.department) s.visibility.push(await get(`/directory/departments/${id}/visibility`, 'admin'));
         for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
         s.sessions = {};
@@ -644,6 +686,10 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         assert.deepEqual(now.blacklist, snapBefore.blacklist, 'A\'s blacklist');
         assert.deepEqual(now.settings, snapBefore.settings, 'A\'s settings');
         assert.deepEqual(now.departments, snapBefore.departments, 'A\'s departments');
+        assert.deepEqual(now.groups, snapBefore.groups, 'A\'s groups and their members');
+        assert.deepEqual(now.visibility, snapBefore.visibility, 'A\'s departments\' visibility');
+        assert.deepEqual(now.employees, snapBefore.employees, 'A\'s employees');
+        assert.deepEqual(now.assignments, snapBefore.assignments, 'A\'s assignments');
         assert.deepEqual(now.inbox, snapBefore.inbox, 'A\'s inbox items and read state');
         assert.deepEqual(now.sessions, snapBefore.sessions, 'A\'s sessions');
         assert.equal(now.pushPending, true, 'A\'s pending approval is still pending');

@@ -134,7 +134,7 @@ check_tree(const struct tree *t)
 
         if (t->parent[x] == -2) {
             assert_int_equal(
-                sv_department_get(app.db, t->tenant_id, t->id[x], &d, &p),
+                sv_department_get(app.db, t->tenant_id, t->id[x], NULL, &d, &p),
                 SV_E_NOT_FOUND);
             continue;
         }
@@ -146,7 +146,7 @@ check_tree(const struct tree *t)
                 fail_msg("within(%d, %d) differs from the tree", x, a);
         }
         assert_int_equal(
-            sv_department_get(app.db, t->tenant_id, t->id[x], &d, &p), SV_OK);
+            sv_department_get(app.db, t->tenant_id, t->id[x], NULL, &d, &p), SV_OK);
         for (int i = t->parent[x]; i >= 0; i = t->parent[i])
             chain[n++] = i;
         assert_int_equal(p.n, n);
@@ -300,7 +300,7 @@ test_department_sibling_names_unique(void **state)
     {
         struct sv_department_path p;
         char name[32];
-        assert_int_equal(sv_department_get(app.db, t1.id, t.id[5], &d, &p),
+        assert_int_equal(sv_department_get(app.db, t1.id, t.id[5], NULL, &d, &p),
                          SV_OK);
         sv_department_name_key(d.name, name);
         assert_int_equal(sv_department_create(app.db, t1.id, name, NULL, &actor,
@@ -358,7 +358,7 @@ test_department_other_tenant_not_found(void **state)
     (void)state;
 
     build(&t, t2.id);
-    assert_int_equal(sv_department_get(app.db, t1.id, t.id[0], &d, &p),
+    assert_int_equal(sv_department_get(app.db, t1.id, t.id[0], NULL, &d, &p),
                      SV_E_NOT_FOUND);
     assert_int_equal(sv_department_update(app.db, t1.id, t.id[0], &chg, &actor,
                                           &d, NULL, &field),
