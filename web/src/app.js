@@ -179,7 +179,12 @@ function Layout({ me, signOut, flash, setFlash }) {
         ['admin', t('nav.group_admin')],
     ];
     const tenant = (me && me.tenant) || {};
-    const isActive = (p) => route.path === p || (p !== '/admin' && p !== '/account' && route.path.startsWith(`${p}/`));
+    // A screen's link is current on its own pages too ("/admin/users/…"),
+    // unless a longer link of the navigation is theirs ("/directory/employees").
+    const navPaths = ROUTES.filter((r) => r.nav).map((r) => r.path);
+    const owns = (p) => route.path === p || route.path.startsWith(`${p}/`);
+    const isActive = (p) => route.path === p || (p !== '/admin' && p !== '/account' && owns(p)
+        && !navPaths.some((q) => q.length > p.length && owns(q)));
 
     let body;
     if (!found) {

@@ -7,11 +7,15 @@ import enSignin from './locales/en/signin.json';
 import enAccount from './locales/en/account.json';
 import enAdmin from './locales/en/admin.json';
 import enDirectory from './locales/en/directory.json';
+import enEmployees from './locales/en/employees.json';
+import enAccess from './locales/en/access.json';
 import zhCommon from './locales/zh-CN/common.json';
 import zhSignin from './locales/zh-CN/signin.json';
 import zhAccount from './locales/zh-CN/account.json';
 import zhAdmin from './locales/zh-CN/admin.json';
 import zhDirectory from './locales/zh-CN/directory.json';
+import zhEmployees from './locales/zh-CN/employees.json';
+import zhAccess from './locales/zh-CN/access.json';
 
 export const LANGUAGES = [
     { code: 'en', name: 'English' },
@@ -19,8 +23,8 @@ export const LANGUAGES = [
 ];
 
 const CATALOGUES = {
-    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory },
-    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory },
+    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory, ...enEmployees, ...enAccess },
+    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory, ...zhEmployees, ...zhAccess },
 };
 
 const STORE = 'sv.lang';

@@ -15,6 +15,8 @@ import { Blacklist } from './screens/admin/blacklist.js';
 import { Settings } from './screens/admin/settings.js';
 import { AuditLog } from './screens/admin/audit.js';
 import { Departments } from './screens/directory/departments.js';
+import { EditEmployee, EmployeeProfile, Employees, HireEmployee } from './screens/directory/employees.js';
+import { Assignments, RoleDetail, Roles } from './screens/admin/access.js';
 
 /** A screen every signed-in account may use. */
 export const ANY = null;
@@ -31,7 +33,15 @@ export const ROUTES = [
     { path: '/admin/blacklist', component: Blacklist, nav: 'nav.blacklist', group: 'admin', perm: 'security.read' },
     { path: '/admin/settings', component: Settings, nav: 'nav.settings', group: 'admin', perm: 'settings.read' },
     { path: '/admin/audit', component: AuditLog, nav: 'nav.audit', group: 'admin', perm: 'audit.read' },
+    { path: '/admin/roles', component: Roles, nav: 'nav.roles', group: 'admin', perm: 'access.read' },
+    { path: '/admin/roles/:id', component: RoleDetail, group: 'admin', perm: 'access.read' },
+    { path: '/admin/assignments', component: Assignments, nav: 'nav.assignments', group: 'admin', perm: 'access.read' },
     { path: '/directory', component: Departments, nav: 'nav.directory', group: 'directory', perm: 'directory.read' },
+    { path: '/directory/employees', component: Employees, nav: 'nav.employees', group: 'directory', perm: 'directory.read' },
+    // Before "/directory/employees/:id": the first pattern that matches wins.
+    { path: '/directory/employees/new', component: HireEmployee, group: 'directory', perm: 'directory.manage' },
+    { path: '/directory/employees/:id', component: EmployeeProfile, group: 'directory', perm: 'directory.read' },
+    { path: '/directory/employees/:id/edit', component: EditEmployee, group: 'directory', perm: 'directory.manage' },
 ];
 
 /**

@@ -21,7 +21,9 @@ export const ACTIONS = [
     'auth.sms_code', 'auth.approval.request', 'auth.approval', 'device.trust', 'device.revoke',
     'mfa.totp.enrol_start', 'mfa.totp.enrol', 'mfa.totp.remove', 'mfa.recovery_code.used', 'user.update',
     'auth.reset_request', 'auth.reset', 'tenant.policy', 'audit.export', 'session.revoke',
-    'session.revoke_others',
+    'session.revoke_others', 'department.create', 'department.rename', 'department.move', 'department.delete',
+    'access.denied', 'access.grant', 'access.revoke', 'access.role.create', 'access.role.update', 'access.role.delete',
+    'employee.create', 'employee.update', 'employee.phone_reveal',
 ];
 const RESULTS = ['success', 'failure', 'denied'];
 const FILTERS = ['action', 'actor', 'result', 'since', 'until'];

@@ -6,6 +6,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { del, get, patch, post, seg } from '../../api.js';
 import { t } from '../../i18n.js';
 import { href, navigate } from '../../router.js';
+import { may } from '../../routes.js';
+import { useMe } from '../../session.js';
 import {
     html, ConfirmButton, Empty, ErrorBox, Field, Form, Notice, Page, Pager, Select, ShownOnce, Time,
     fieldError, useAction, useLoad, usePages,
@@ -196,6 +198,7 @@ function PhoneForm({ u, onSaved }) {
 }
 
 export function UserDetail({ params }) {
+    const { me } = useMe();
     const id = params.id;
     const user = useLoad(() => get(`/users/${seg(id)}`), [id]);
     const [run, busy, error] = useAction();
@@ -231,6 +234,8 @@ export function UserDetail({ params }) {
                     <dt>${t('users.created')}</dt><dd><${Time} value=${u.created_at} /></dd>
                     <dt>${t('users.id')}</dt><dd><code>${u.id}</code></dd>
                 </dl>
+                ${may(me, 'access.read') && html`<p><a href=${href('/admin/assignments', { account: u.id })}
+                    data-testid="user-roles-link">${t('users.roles_link')}</a></p>`}
             </section>
             <section class="panel" aria-labelledby="access-title" data-testid="user-access">
                 <h2 id="access-title">${t('users.access')}</h2>
