@@ -663,11 +663,13 @@ sv_perm_set_json(sv_perm_set set)
     return a;
 }
 
-/* Audit @p action on @p type/@p id with @p details (stolen). */
+/* Audit @p action on @p type/@p id with @p details (stolen) and reason
+ * @p why (may be NULL). */
 static enum sv_err
-audit_json(struct sv_dbc *c, const char *tenant_id,
-           const struct sv_actor *actor, enum sv_audit_action action,
-           const char *type, const char *id, json_t *details)
+audit_json_why(struct sv_dbc *c, const char *tenant_id,
+               const struct sv_actor *actor, enum sv_audit_action action,
+               const char *type, const char *id, const char *why,
+               json_t *details)
 {
     char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
     enum sv_err rc;
@@ -675,10 +677,18 @@ audit_json(struct sv_dbc *c, const char *tenant_id,
     json_decref(details);
     if (text == NULL)
         return SV_E_INTERNAL;
-    rc = sv_audit_by(c, tenant_id, actor, action, type, id, "success", NULL,
+    rc = sv_audit_by(c, tenant_id, actor, action, type, id, "success", why,
                      text);
     free(text);
     return rc;
+}
+
+static enum sv_err
+audit_json(struct sv_dbc *c, const char *tenant_id,
+           const struct sv_actor *actor, enum sv_audit_action action,
+           const char *type, const char *id, json_t *details)
+{
+    return audit_json_why(c, tenant_id, actor, action, type, id, NULL, details);
 }
 
 struct role_cb {
@@ -1154,9 +1164,10 @@ revoke_tx(struct sv_dbc *c, void *cls)
         return SV_E_NOT_FOUND;
     if (strcmp(a.role, "tenant_admin") == 0 && a.scope == SV_SCOPE_TENANT &&
         a.group_id[0] == '\0') {
-        if ((qs = access_store_admin_count(c, x->tenant_id, &admins)) < 0)
+        if ((qs = access_store_admin_count(c, x->tenant_id, a.account_id,
+                                           &admins)) < 0)
             return sv_qs_err(qs);
-        if (admins <= 1)
+        if (admins == 0)
             return SV_E_CONFLICT; /* nobody could give it back */
     }
     rc = find_role_tx(c, x->tenant_id, a.role, &set, role_name,
@@ -1227,4 +1238,112 @@ sv_access_give_builtin_tx(struct sv_dbc *c, const char *tenant_id,
     a.created_at = sv_now_ms();
     qs = access_store_assign(c, tenant_id, &a, NULL);
     return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+}
+
+/* ---- DIR-6: an account leaving ---- */
+
+enum sv_err
+sv_access_last_admin_tx(struct sv_dbc *c, const char *tenant_id,
+                        const char *account_id, bool *out)
+{
+    int64_t others = 0;
+    enum sv_qs qs;
+
+    *out = false;
+    if ((qs = access_store_lock(c, tenant_id)) < 0 ||
+        (qs = access_store_is_admin(c, tenant_id, account_id)) < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_NONE)
+        return SV_OK;
+    if ((qs = access_store_admin_count(c, tenant_id, account_id, &others)) < 0)
+        return sv_qs_err(qs);
+    *out = others == 0;
+    return SV_OK;
+}
+
+enum sv_err
+sv_access_count_tx(struct sv_dbc *c, const char *tenant_id,
+                   const char *account_id, int64_t *n)
+{
+    return sv_qs_ok(access_store_assignment_count(c, tenant_id, account_id, n));
+}
+
+/* The assignments of one account, gathered before any is removed. */
+struct gathered {
+    size_t n;
+    struct sv_assignment at[SV_ACCESS_GRANTS_MAX];
+    bool full;
+};
+
+static void
+gather_row(void *cls, const struct sv_assignment *a, const char *username,
+           const char *role_name, const char *department_name)
+{
+    struct gathered *g = cls;
+
+    (void)username;
+    (void)role_name;
+    (void)department_name;
+    if (g->n == SV_ACCESS_GRANTS_MAX) {
+        g->full = true;
+        return;
+    }
+    g->at[g->n++] = *a;
+}
+
+enum sv_err
+sv_access_remove_all_tx(struct sv_dbc *c, const char *tenant_id,
+                        const char *account_id, const struct sv_actor *actor,
+                        const char *why, int64_t *n)
+{
+    struct sv_assignment_query q = {account_id, NULL, SV_ACCESS_GRANTS_MAX};
+    struct gathered *g = malloc(sizeof *g);
+    bool last = false, more = false;
+    enum sv_err rc;
+
+    *n = 0;
+    if (g == NULL)
+        return SV_E_INTERNAL;
+    g->n = 0;
+    g->full = false;
+    rc = sv_access_last_admin_tx(c, tenant_id, account_id, &last);
+    if (rc == SV_OK && last)
+        rc = SV_E_CONFLICT; /* nobody could give it back */
+    if (rc == SV_OK)
+        rc = sv_qs_ok(
+            access_store_assignments(c, tenant_id, &q, gather_row, g, &more));
+    /* Never more than the cap (grants refuse more): a bug if so. */
+    if (rc == SV_OK && (more || g->full))
+        rc = SV_E_INTERNAL;
+    for (size_t i = 0; rc == SV_OK && i < g->n; i++) {
+        const struct sv_assignment *a = &g->at[i];
+        char role_name[SV_ROLE_NAME_MAX * 4 + 1] = "";
+        sv_perm_set set = 0;
+        enum sv_qs qs;
+
+        rc = find_role_tx(c, tenant_id, a->role, &set, role_name,
+                          sizeof role_name);
+        if (rc == SV_E_NOT_FOUND)
+            rc = SV_OK;
+        if (rc != SV_OK)
+            break;
+        qs = access_store_unassign(c, tenant_id, a->id);
+        if (qs != SV_QS_ONE) {
+            rc = sv_qs_err(qs < 0 ? qs : SV_QS_HARD);
+            break;
+        }
+        json_t *d =
+            json_pack("{s:s, s:s, s:s, s:s}", "role", a->role, "role_name",
+                      role_name, "account_id", a->account_id, "scope",
+                      a->scope == SV_SCOPE_TENANT ? "tenant" : "department");
+        if (a->scope == SV_SCOPE_DEPARTMENT)
+            json_object_set_new(d, "department_id",
+                                json_string(a->department_id));
+        rc = audit_json_why(c, tenant_id, actor, SV_AUDIT_ACCESS_REVOKE,
+                            "assignment", a->id, why, d);
+    }
+    if (rc == SV_OK)
+        *n = (int64_t)g->n;
+    free(g);
+    return rc;
 }

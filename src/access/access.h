@@ -402,6 +402,35 @@ sv_access_assignments_list(struct sv_db *db, const char *tenant_id,
                            void (*start)(void *), sv_assignment_row_fn row,
                            void *cls, bool *more);
 
+/* ---- DIR-6: an account leaving (people/: offboarding, disabling) ---- */
+
+/**
+ * Inside a transaction, under the tenant's access lock (taken here):
+ * *@p out true when @p account_id is a tenant admin over the tenant and no
+ * other enabled account is one (disabling or stripping it would leave the
+ * tenant with nobody to give the role back).
+ */
+SV_MUST_CHECK enum sv_err sv_access_last_admin_tx(struct sv_dbc *c,
+                                                  const char *tenant_id,
+                                                  const char *account_id,
+                                                  bool *out);
+/** How many assignments @p account_id holds. */
+SV_MUST_CHECK enum sv_err sv_access_count_tx(struct sv_dbc *c,
+                                             const char *tenant_id,
+                                             const char *account_id,
+                                             int64_t *n);
+/**
+ * Remove every assignment of @p account_id, each audited as access.revoke
+ * (PRIVILEGE_CHANGE) by @p actor with reason @p why; *@p n: how many.
+ * SV_E_CONFLICT (nothing removed) when it is the tenant's last enabled
+ * tenant admin. The caller has checked that @p actor may.
+ */
+SV_MUST_CHECK enum sv_err sv_access_remove_all_tx(struct sv_dbc *c,
+                                                  const char *tenant_id,
+                                                  const char *account_id,
+                                                  const struct sv_actor *actor,
+                                                  const char *why, int64_t *n);
+
 /* ---- identity's tenant-wide built-in role (accounts, /me) ---- */
 
 /**

@@ -152,11 +152,18 @@ SV_SQL(Q_ASSIGNMENT_COUNT, "access_assignment_count",
        "SELECT COUNT(*) FROM role_assignments ra WHERE ra.tenant_id = $1 "
        "AND ra.subject_id = $2",
        0);
-/* Only accounts count: a group can be emptied by its owner. */
+/* DIR-6: only enabled accounts count (a disabled admin can do nothing). */
 SV_SQL(Q_ADMIN_COUNT, "access_admin_count",
-       "SELECT COUNT(*) FROM role_assignments ra WHERE ra.tenant_id = $1 "
-       "AND ra.role = 'tenant_admin' AND ra.scope_kind = 'tenant' "
-       "AND ra.subject_kind = 'account'",
+       "SELECT COUNT(*) FROM role_assignments ra "
+       "JOIN accounts a ON a.tenant_id = ra.tenant_id AND a.id = ra.subject_id "
+       "WHERE ra.tenant_id = $1 AND ra.role = 'tenant_admin' "
+       "AND ra.scope_kind = 'tenant' AND ra.subject_kind = 'account' "
+       "AND ra.subject_id <> $2 AND a.disabled_at IS NULL",
+       0);
+SV_SQL(Q_IS_ADMIN, "access_is_admin",
+       "SELECT ra.id FROM role_assignments ra WHERE ra.tenant_id = $1 "
+       "AND ra.subject_kind = 'account' AND ra.subject_id = $2 "
+       "AND ra.role = 'tenant_admin' AND ra.scope_kind = 'tenant'",
        0);
 SV_SQL(Q_UNASSIGN, "access_unassign",
        "DELETE FROM role_assignments WHERE tenant_id = $1 AND id = $2", 0);
@@ -562,11 +569,17 @@ access_store_assignment_count(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-access_store_admin_count(struct sv_dbc *c, const char *tenant_id, int64_t *out)
+access_store_admin_count(struct sv_dbc *c, const char *tenant_id,
+                         const char *except, int64_t *out)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_ADMIN_COUNT);
-    sv_stmt_text(st, 1, tenant_id);
-    return count_of(st, out);
+    return count_of(sv_db_stmt2(c, &Q_ADMIN_COUNT, tenant_id, except), out);
+}
+
+enum sv_qs
+access_store_is_admin(struct sv_dbc *c, const char *tenant_id,
+                      const char *account_id)
+{
+    return sv_stmt_step(sv_db_stmt2(c, &Q_IS_ADMIN, tenant_id, account_id));
 }
 
 enum sv_qs

@@ -109,9 +109,12 @@ enum sv_qs access_store_assignment_find(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs access_store_assignment_count(struct sv_dbc *c,
                                          const char *tenant_id,
                                          const char *account_id, int64_t *out);
-/** Tenant admins over the tenant. */
+/** Tenant admins over the tenant: enabled accounts other than @p except. */
 enum sv_qs access_store_admin_count(struct sv_dbc *c, const char *tenant_id,
-                                    int64_t *out);
+                                    const char *except, int64_t *out);
+/** SV_QS_ONE when @p account_id is a tenant admin over the tenant. */
+enum sv_qs access_store_is_admin(struct sv_dbc *c, const char *tenant_id,
+                                 const char *account_id);
 enum sv_qs access_store_unassign(struct sv_dbc *c, const char *tenant_id,
                                  const char *id);
 enum sv_qs access_store_assignments(struct sv_dbc *c, const char *tenant_id,

@@ -54,12 +54,13 @@ SV_SQL(Q_LOAD_KEYS, "backup_load_tenant_keys",
 
 #define ACOLS                                                                  \
     "tenant_id, id, username, email_enc, email_bidx, password_hash, "          \
-    "must_change_password, password_changed_at, created_at, phone_enc"
+    "must_change_password, password_changed_at, created_at, phone_enc, "       \
+    "disabled_at"
 SV_SQL(Q_DUMP_ACCOUNTS, "backup_dump_accounts",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 ORDER BY id", 0);
 SV_SQL(Q_LOAD_ACCOUNTS, "backup_load_accounts",
        "INSERT INTO accounts (" ACOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-       "$8, $9, $10)",
+       "$8, $9, $10, $11)",
        0);
 
 #define DCOLS                                                                  \
@@ -276,8 +277,8 @@ const struct bk_table bk_tables[BK__COUNT] = {
                         &Q_LOAD_KEYS},
     [BK_ACCOUNTS] = {BK_ACCOUNTS,
                      "accounts",
-                     10,
-                     {T, T, T, B, B, T, I, I, I, B},
+                     11,
+                     {T, T, T, B, B, T, I, I, I, B, I},
                      BK_TENANT,
                      &Q_DUMP_ACCOUNTS,
                      &Q_LOAD_ACCOUNTS},
@@ -532,6 +533,8 @@ bk_columns(const struct bk_table *t, uint32_t schema, int *n,
     if (t->id == BK_ACCOUNTS && schema <= 6) {
         *n = 11;
         *types = accounts6;
+    } else if (t->id == BK_ACCOUNTS && schema <= 9) {
+        *n = 10; /* without disabled_at (010, DIR-6) */
     } else if (t->id == BK_TENANTS && schema <= 7) {
         *n = 7; /* without the last three (phone_region, mask_phones,
                  * phone_reveals_per_day) */

@@ -2,6 +2,7 @@
 #include "device/device.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -125,6 +126,63 @@ sv_device_nonce_tx(struct sv_dbc *c, const struct sv_app *app,
     if (qs < 0)
         return sv_qs_err(qs);
     return qs == SV_QS_NONE ? SV_E_SIGNATURE_INVALID : SV_OK;
+}
+
+/* The trusted devices of an account, gathered before any is changed. */
+struct trusted_ids {
+    size_t n, cap;
+    char (*id)[37];
+    bool oom;
+};
+
+static void
+trusted_row(void *cls, const struct sv_device_view *d)
+{
+    struct trusted_ids *t = cls;
+
+    if (t->oom || strcmp(d->state, "trusted") != 0)
+        return;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 8;
+        void *p = realloc(t->id, cap * sizeof *t->id);
+        if (p == NULL) {
+            t->oom = true;
+            return;
+        }
+        t->id = p;
+        t->cap = cap;
+    }
+    snprintf(t->id[t->n++], sizeof t->id[0], "%s", d->id);
+}
+
+enum sv_err
+sv_device_revoke_trusted_tx(struct sv_dbc *c, const char *tenant_id,
+                            const char *account_id,
+                            const struct sv_actor *actor, const char *why,
+                            int64_t *n)
+{
+    struct trusted_ids t = {0};
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+
+    *n = 0;
+    rc = sv_qs_ok(device_store_list(c, tenant_id, account_id, trusted_row, &t));
+    if (rc == SV_OK && t.oom)
+        rc = SV_E_INTERNAL;
+    for (size_t i = 0; rc == SV_OK && i < t.n; i++) {
+        rc =
+            sv_qs_found(device_store_revoke(c, tenant_id, account_id, t.id[i]));
+        if (rc == SV_OK)
+            rc = sv_qs_ok(
+                device_store_revoke_sessions(c, tenant_id, t.id[i], now));
+        if (rc == SV_OK)
+            rc = sv_audit_by(c, tenant_id, actor, SV_AUDIT_DEVICE_REVOKE,
+                             "device", t.id[i], "success", why, NULL);
+    }
+    if (rc == SV_OK)
+        *n = (int64_t)t.n;
+    free(t.id);
+    return rc;
 }
 
 /* ---- whole operations ---- */

@@ -96,6 +96,15 @@ SV_MUST_CHECK enum sv_err sv_device_nonce_tx(struct sv_dbc *c,
                                              const char *signer,
                                              const char *nonce);
 
+/**
+ * DIR-6: revoke every trusted device of account @p account_id (their
+ * sessions die with them), each audited as device.revoke by @p actor
+ * with reason @p why; *@p n: how many.
+ */
+SV_MUST_CHECK enum sv_err sv_device_revoke_trusted_tx(
+    struct sv_dbc *c, const char *tenant_id, const char *account_id,
+    const struct sv_actor *actor, const char *why, int64_t *n);
+
 /* ---- whole operations ---- */
 
 struct sv_device_view {

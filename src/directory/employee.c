@@ -417,6 +417,14 @@ sv_employee_in_department_tx(struct sv_dbc *c, const char *tenant_id,
     return sv_qs_ok(qs);
 }
 
+enum sv_err
+sv_employee_set_state_tx(struct sv_dbc *c, const char *tenant_id,
+                         const char *id, enum sv_employee_state state)
+{
+    return sv_qs_found(employee_store_set_state(
+        c, tenant_id, id, state_names[state], sv_now_ms()));
+}
+
 /* ---- listings ---- */
 
 struct list_ctx {

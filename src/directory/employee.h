@@ -133,6 +133,12 @@ sv_employee_update_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                       struct sv_employee *before, struct sv_employee *out,
                       const char **field);
 
+/** DIR-6: employee @p id's state becomes @p state (people/ keeps the
+ *  account in step). SV_E_NOT_FOUND when the tenant has none. */
+SV_MUST_CHECK enum sv_err
+sv_employee_set_state_tx(struct sv_dbc *c, const char *tenant_id,
+                         const char *id, enum sv_employee_state state);
+
 /** Whether any employee is in department @p dept_id (primary or not). */
 SV_MUST_CHECK enum sv_err sv_employee_in_department_tx(struct sv_dbc *c,
                                                        const char *tenant_id,

@@ -52,6 +52,10 @@ SV_SQL(Q_EMP_MANAGER_OF, "employee_manager_of",
        "SELECT e.manager_id FROM employees e WHERE e.tenant_id = $1 "
        "AND e.account_id = $2",
        0);
+SV_SQL(Q_EMP_SET_STATE, "employee_set_state",
+       "UPDATE employees SET state = $3, updated_at = $4 "
+       "WHERE tenant_id = $1 AND account_id = $2",
+       0);
 SV_SQL(Q_EMP_IN_DEPT, "employee_in_department",
        "SELECT ed.account_id FROM employee_departments ed "
        "WHERE ed.tenant_id = $1 AND ed.department_id = $2 LIMIT 1",
@@ -235,6 +239,16 @@ employee_store_manager_of(struct sv_dbc *c, const char *tenant_id,
     if (qs == SV_QS_ONE)
         snprintf(out, 37, "%s", sv_stmt_col_text(st, 0));
     return qs;
+}
+
+enum sv_qs
+employee_store_set_state(struct sv_dbc *c, const char *tenant_id,
+                         const char *id, const char *state, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_EMP_SET_STATE, tenant_id, id);
+    sv_stmt_text(st, 3, state);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs

@@ -37,6 +37,10 @@ enum sv_qs employee_store_number_taken(struct sv_dbc *c, const char *tenant_id,
  *  when @p id is no employee. */
 enum sv_qs employee_store_manager_of(struct sv_dbc *c, const char *tenant_id,
                                      const char *id, char out[37]);
+/** Set employee @p id's state (a name of the CHECK) and updated_at. */
+enum sv_qs employee_store_set_state(struct sv_dbc *c, const char *tenant_id,
+                                    const char *id, const char *state,
+                                    int64_t now);
 /** SV_QS_ONE when an employee is in department @p dept_id. */
 enum sv_qs employee_store_in_department(struct sv_dbc *c, const char *tenant_id,
                                         const char *dept_id);

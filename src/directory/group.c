@@ -827,9 +827,8 @@ sv_group_offboard_tx(struct sv_dbc *c, const char *tenant_id,
             json_pack("{s:[s], s:s, s:s}", "fields", "owner_id", "owner_id",
                       successor_id, "via", "offboarding"));
     if (rc == SV_OK && report != NULL) {
-        json_object_set_new(report, "groups_left",
-                            json_integer((json_int_t)in.n));
-        json_object_set_new(report, "groups_passed",
+        json_object_set_new(report, "left", json_integer((json_int_t)in.n));
+        json_object_set_new(report, "passed_on",
                             json_integer((json_int_t)owned.n));
     }
     free(in.ids);

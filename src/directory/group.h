@@ -194,7 +194,7 @@ sv_group_expand(struct sv_db *db, const char *tenant_id, const char *id,
  * Inside the offboarding's transaction: account @p account_id leaves
  * every group it is a direct member of, and the groups it owns pass to
  * @p successor_id; audited (group.member.remove, group.update). Adds
- * "groups_left" and "groups_passed" to @p report.
+ * "left" and "passed_on" (counts) to @p report.
  */
 SV_MUST_CHECK enum sv_err
 sv_group_offboard_tx(struct sv_dbc *c, const char *tenant_id,

@@ -186,6 +186,12 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_READ), B, 1024, {0}},
     {"DELETE", "/api/v1/directory/groups/{id}/members/{id}",
      group_http_member_remove, NEEDS(DIRECTORY_READ), 0, 0, {0}},
+    /* DIR-6: offboarding with a successor, and rehiring (a new temporary
+     * password); each asks about every department the employee is in. */
+    {"POST", "/api/v1/directory/employees/{id}/offboard", people_http_offboard,
+     NEEDS(DIRECTORY_MANAGE), B, 1024, {0}},
+    {"POST", "/api/v1/directory/employees/{id}/rehire", people_http_rehire,
+     NEEDS(DIRECTORY_MANAGE), B | OPT, 1024, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

@@ -990,3 +990,50 @@ sv_session_open_tx(struct sv_dbc *c, const char *tenant_id,
                                        user_agent, device_id, mfa_pending);
     return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
 }
+
+/* ---- DIR-6: disabled accounts ---- */
+
+enum sv_err
+sv_account_disable_tx(struct sv_dbc *c, const char *tenant_id,
+                      const char *account_id, int64_t *sessions)
+{
+    struct account_row r;
+    int64_t now = sv_now_ms();
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    *sessions = 0;
+    rc = sv_qs_found(identity_store_find_account(c, tenant_id, account_id, &r));
+    sodium_memzero(&r, sizeof r);
+    if (rc != SV_OK)
+        return rc;
+    qs = identity_store_set_disabled(c, tenant_id, account_id, true, now);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    qs = identity_store_revoke_other_sessions(c, tenant_id, account_id, NULL,
+                                              now, sessions);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return sv_account_close_logins_tx(c, account_id);
+}
+
+enum sv_err
+sv_account_enable_tx(struct sv_dbc *c, const char *tenant_id,
+                     const char *account_id, const char *hash)
+{
+    struct account_row r;
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    rc = sv_qs_found(identity_store_find_account(c, tenant_id, account_id, &r));
+    sodium_memzero(&r, sizeof r);
+    if (rc != SV_OK)
+        return rc;
+    qs = identity_store_set_disabled(c, tenant_id, account_id, false,
+                                     sv_now_ms());
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return hash != NULL ? sv_account_set_password_tx(c, tenant_id, account_id,
+                                                     hash, true)
+                        : SV_OK;
+}

@@ -43,6 +43,9 @@ struct sv_account {
     bool has_email;
     char email[SV_EMAIL_MAX + 1];
     int64_t created_at;
+    /* DIR-6: disabled (a temporary disable or an offboarding): it cannot
+     * sign in and its sessions do not resolve. */
+    bool disabled;
 };
 
 /**
@@ -278,6 +281,26 @@ SV_MUST_CHECK enum sv_err sv_account_set_password_tx(struct sv_dbc *c,
                                                      const char *account_id,
                                                      const char *hash,
                                                      bool must_change);
+/**
+ * DIR-6: disable account @p account_id (if it is not already): it cannot
+ * sign in (the password step answers as for a wrong password), every
+ * session of it is revoked (*@p sessions: how many) and its logins in
+ * progress are closed. Unaudited: the caller's event says why.
+ * SV_E_NOT_FOUND when the tenant has no such account.
+ */
+SV_MUST_CHECK enum sv_err sv_account_disable_tx(struct sv_dbc *c,
+                                                const char *tenant_id,
+                                                const char *account_id,
+                                                int64_t *sessions);
+/**
+ * DIR-6: enable account @p account_id again. With @p hash (a temporary
+ * password's) the password becomes it, to be changed at the next sign-in;
+ * NULL keeps the password. Unaudited, as disable. SV_E_NOT_FOUND.
+ */
+SV_MUST_CHECK enum sv_err sv_account_enable_tx(struct sv_dbc *c,
+                                               const char *tenant_id,
+                                               const char *account_id,
+                                               const char *hash);
 /** Close every login of the account still in progress. */
 SV_MUST_CHECK enum sv_err sv_account_close_logins_tx(struct sv_dbc *c,
                                                      const char *account_id);

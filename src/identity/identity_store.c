@@ -22,7 +22,7 @@ const struct sv_field_desc identity_store_email_field = {
     "AND ra.subject_kind = 'account' AND ra.subject_id = accounts.id "         \
     "AND ra.scope_kind = 'tenant' "                                            \
     "AND ra.role IN ('tenant_admin', 'auditor')), 'member'), "                 \
-    "email_enc, password_hash, must_change_password, created_at"
+    "email_enc, password_hash, must_change_password, created_at, disabled_at"
 
 SV_SQL(Q_INSERT_ACCOUNT, "account_insert",
        "INSERT INTO accounts (tenant_id, id, username, email_enc, "
@@ -75,6 +75,15 @@ SV_SQL(Q_CHANGE_PASSWORD, "account_change_password",
        "password_changed_at = $5 "
        "WHERE tenant_id = $1 AND id = $2 AND password_hash = $3",
        0);
+/* DIR-6: a disabled account. */
+SV_SQL(Q_DISABLE, "account_disable",
+       "UPDATE accounts SET disabled_at = $3 WHERE tenant_id = $1 AND id = $2 "
+       "AND disabled_at IS NULL",
+       0);
+SV_SQL(Q_ENABLE, "account_enable",
+       "UPDATE accounts SET disabled_at = NULL WHERE tenant_id = $1 "
+       "AND id = $2 AND disabled_at IS NOT NULL",
+       0);
 SV_SQL(Q_SESSION_ALIVE, "session_alive",
        "SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 "
        "AND revoked_at IS NULL",
@@ -85,7 +94,9 @@ SV_SQL(Q_INSERT_SESSION, "session_insert",
        "created_at, last_seen_at, expires_at, ip, user_agent, device_id, "
        "mfa_pending) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)",
        0);
-/* Looked up by the token's hash before any tenant is known. */
+/* Looked up by the token's hash before any tenant is known. DIR-6: a
+ * disabled account's sessions stop at once (revoked too, as a second
+ * wall), at no extra query. */
 SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
        "SELECT s.id, s.tenant_id, t.slug, s.account_id, a.username, NULL, "
        "a.must_change_password, s.last_seen_at, s.expires_at, t.name, "
@@ -97,7 +108,8 @@ SV_SQL(Q_RESOLVE_SESSION, "session_resolve",
        "LEFT JOIN devices d ON d.id = s.device_id "
        "AND d.tenant_id = s.tenant_id "
        "WHERE s.token_hash = $1 AND s.revoked_at IS NULL "
-       "AND s.expires_at > $2 AND s.last_seen_at + $3 > $2",
+       "AND s.expires_at > $2 AND s.last_seen_at + $3 > $2 "
+       "AND a.disabled_at IS NULL",
        SV_SQL_PLATFORM);
 SV_SQL(Q_TOUCH_SESSION, "session_touch",
        "UPDATE sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2",
@@ -161,6 +173,7 @@ read_account(struct sv_stmt *st, struct account_row *r)
     snprintf(r->hash, sizeof r->hash, "%s", sv_stmt_col_text(st, 5));
     r->a.must_change_password = sv_stmt_col_int(st, 6) != 0;
     r->a.created_at = sv_stmt_col_int(st, 7);
+    r->a.disabled = !sv_stmt_col_null(st, 8);
 }
 
 static enum sv_qs
@@ -253,6 +266,17 @@ identity_store_change_password(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_text(st, 3, old_hash);
     sv_stmt_text(st, 4, new_hash);
     sv_stmt_int(st, 5, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_set_disabled(struct sv_dbc *c, const char *tenant_id,
+                            const char *id, bool disabled, int64_t now)
+{
+    struct sv_stmt *st =
+        sv_db_stmt2(c, disabled ? &Q_DISABLE : &Q_ENABLE, tenant_id, id);
+    if (disabled)
+        sv_stmt_int(st, 3, now);
     return sv_stmt_exec(st);
 }
 

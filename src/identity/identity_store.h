@@ -69,6 +69,11 @@ enum sv_qs identity_store_change_password(struct sv_dbc *c,
                                           const char *tenant_id, const char *id,
                                           const char *old_hash,
                                           const char *new_hash, int64_t now);
+/** DIR-6: set (@p disabled) or clear accounts.disabled_at; SV_QS_NONE
+ *  when it already was so (or no such account). */
+enum sv_qs identity_store_set_disabled(struct sv_dbc *c, const char *tenant_id,
+                                       const char *id, bool disabled,
+                                       int64_t now);
 /** SV_QS_ONE while the session is not revoked. */
 enum sv_qs identity_store_session_alive(struct sv_dbc *c, const char *tenant_id,
                                         const char *id);

@@ -463,6 +463,9 @@ advance(struct sv_dbc *c, struct sv_app *app, struct login_challenge *ch,
             return rc;
     }
     rc = sv_account_find(c, ch->tenant_id, ch->account_id, &acc);
+    /* DIR-6: disabling closed its logins; this is the second wall. */
+    if (rc == SV_OK && acc.disabled)
+        rc = SV_E_NOT_FOUND;
     if (rc != SV_OK)
         return rc == SV_E_NOT_FOUND ? SV_E_CHALLENGE_EXPIRED : rc;
     rc = open_session(c, app, ch->tenant_id, ch->tenant_slug, ch->account_id,
@@ -1417,11 +1420,13 @@ sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
 void
 sv_login_work(struct sv_app *app, struct sv_login *l)
 {
-    /* AUTH-4: unknown tenant or account costs one full verify too. */
+    /* AUTH-4: unknown tenant or account costs one full verify too. DIR-6:
+     * so does a disabled account, against its own hash: right or wrong,
+     * its password is answered like a wrong one, in the same time. */
     const char *hash = l->account_found ? l->hash : app->dummy_hash;
     bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
 
-    l->ok = ok && l->account_found;
+    l->ok = ok && l->account_found && !l->account.disabled;
     /* AUTH-6: the risk library: today's policy and the weak list. */
     if (l->ok) {
         struct sv_pw_context ctx = {
@@ -1483,10 +1488,12 @@ login_finish_tx(struct sv_dbc *c, void *cls)
     }
     /* AUTH-7: every attempt is logged, in the tenant's stream if it exists. */
     if (!l->ok || l->stale) {
-        const char *reason = !l->tenant_found    ? "unknown_tenant"
-                             : !l->account_found ? "unknown_account"
-                             : l->stale          ? "password_changed_meanwhile"
-                                                 : "wrong_password";
+        /* DIR-6: the reason is for the log only; the answer is the same. */
+        const char *reason = !l->tenant_found      ? "unknown_tenant"
+                             : !l->account_found   ? "unknown_account"
+                             : l->account.disabled ? "account_disabled"
+                             : l->stale ? "password_changed_meanwhile"
+                                        : "wrong_password";
         json_t *d = json_pack(
             "{s:s, s:s, s:s?}", "tenant", l->tenant_slug, "device_kind",
             sv_client_kind_name(l->client.kind), "device_model",

@@ -12,7 +12,9 @@
 #include "audit/audit.h"
 #include "core/util.h"
 #include "db/db.h"
+#include "device/device.h"
 #include "directory/tenant.h"
+#include "people/offboard.h"
 
 /* Department @p id exists: else SV_E_NOT_FOUND naming @p name. */
 static enum sv_err
@@ -166,6 +168,31 @@ audit_json(struct sv_dbc *c, const char *tenant_id,
     return rc;
 }
 
+/* DIR-6: directory.manage over every department of @p e (primary and
+ * further); with @p roles, access.manage over the tenant too when @p e
+ * holds a role (taking or freezing one is the role managers' call). */
+static enum sv_err
+require_whole(struct sv_dbc *c, const char *tenant_id,
+              const struct sv_actor *actor, const struct sv_employee *e,
+              bool roles, struct sv_access_denial *denied)
+{
+    int64_t held = 0;
+    enum sv_err rc =
+        sv_department_require_tx(c, tenant_id, actor, SV_PERM_DIRECTORY_MANAGE,
+                                 e->department_id, denied);
+
+    for (size_t i = 0; rc == SV_OK && i < e->n_departments; i++)
+        rc = sv_department_require_tx(c, tenant_id, actor,
+                                      SV_PERM_DIRECTORY_MANAGE,
+                                      e->departments[i], denied);
+    if (rc == SV_OK && roles)
+        rc = sv_access_count_tx(c, tenant_id, e->id, &held);
+    if (rc == SV_OK && held > 0)
+        rc = sv_department_require_tx(c, tenant_id, actor,
+                                      SV_PERM_ACCESS_MANAGE, NULL, denied);
+    return rc;
+}
+
 /* ---- hire ---- */
 
 struct hire_ctx {
@@ -261,6 +288,7 @@ sv_people_hire(struct sv_db *db, const char *tenant_id, const struct sv_hire *h,
 struct update_ctx {
     const char *tenant_id, *id;
     const struct sv_employee_input *in;
+    const enum sv_employee_state *state; /* NULL: unchanged */
     const struct sv_actor *actor;
     struct sv_person *out;
     const char **field;
@@ -346,6 +374,47 @@ changed_fields(const struct sv_employee *a, const struct sv_employee *b)
     return f;
 }
 
+/* DIR-6: a temporary disable, or enabling again (sv_people_change). */
+static enum sv_err
+change_state(struct sv_dbc *c, struct update_ctx *x,
+             const struct sv_employee *before, struct sv_employee *now)
+{
+    enum sv_employee_state to = *x->state;
+    int64_t sessions = 0;
+    bool last = false;
+    enum sv_err rc;
+
+    if (to == before->state)
+        return SV_OK;
+    if (before->state == SV_EMPLOYEE_OFFBOARDED) {
+        *x->field = "state"; /* left through a rehire only */
+        return SV_E_CONFLICT;
+    }
+    rc = require_whole(c, x->tenant_id, x->actor, before, true, &x->denied);
+    if (rc == SV_OK && to == SV_EMPLOYEE_DISABLED) {
+        rc = sv_access_last_admin_tx(c, x->tenant_id, x->id, &last);
+        if (rc == SV_OK && last) {
+            *x->field = "state"; /* nobody could enable it again */
+            rc = SV_E_CONFLICT;
+        }
+        if (rc == SV_OK)
+            rc = sv_account_disable_tx(c, x->tenant_id, x->id, &sessions);
+    } else if (rc == SV_OK) {
+        rc = sv_account_enable_tx(c, x->tenant_id, x->id, NULL);
+    }
+    if (rc == SV_OK)
+        rc = sv_employee_set_state_tx(c, x->tenant_id, x->id, to);
+    if (rc == SV_OK)
+        rc = audit_json(c, x->tenant_id, x->actor,
+                        to == SV_EMPLOYEE_DISABLED ? SV_AUDIT_EMPLOYEE_DISABLE
+                                                   : SV_AUDIT_EMPLOYEE_ENABLE,
+                        x->id,
+                        json_pack("{s:I}", "sessions", (json_int_t)sessions));
+    if (rc == SV_OK)
+        now->state = to;
+    return rc;
+}
+
 static enum sv_err
 update_tx(struct sv_dbc *c, void *cls)
 {
@@ -383,6 +452,8 @@ update_tx(struct sv_dbc *c, void *cls)
         else
             json_decref(fields); /* nothing changed: no event */
     }
+    if (rc == SV_OK && x->state != NULL)
+        rc = change_state(c, x, before, now);
     if (rc == SV_OK)
         rc = fill_person(c, x->tenant_id, x->actor->account_id, now, x->out);
     if (before != NULL)
@@ -400,16 +471,230 @@ sv_people_update(struct sv_db *db, const char *tenant_id, const char *id,
                  const struct sv_actor *actor, struct sv_person *out,
                  const char **field)
 {
-    struct update_ctx x = {tenant_id, id, in, actor, out, field, {0}};
+    return sv_people_change(db, tenant_id, id, in, NULL, actor, out, field);
+}
+
+enum sv_err
+sv_people_change(struct sv_db *db, const char *tenant_id, const char *id,
+                 const struct sv_employee_input *in,
+                 const enum sv_employee_state *state,
+                 const struct sv_actor *actor, struct sv_person *out,
+                 const char **field)
+{
+    struct update_ctx x = {tenant_id, id, in, state, actor, out, field, {0}};
 
     *field = NULL;
     if (actor == NULL || actor->account_id == NULL)
         return SV_E_INTERNAL;
+    if (state != NULL && *state == SV_EMPLOYEE_OFFBOARDED) {
+        *field = "state"; /* only POST …/offboard, with a successor */
+        return SV_E_FIELD_INVALID;
+    }
     if (!sv_check_uuid(id))
         return SV_E_NOT_FOUND;
     return sv_access_denied_after(
         db, tenant_id, actor,
         sv_db_run_tenant_tx(db, "people_update", tenant_id, update_tx, &x),
+        &x.denied);
+}
+
+/* ---- DIR-6: offboarding ---- */
+
+struct offboard_ctx {
+    const char *tenant_id, *id, *successor_id;
+    const struct sv_actor *actor;
+    struct sv_person *out;
+    json_t *report; /* on success */
+    const char **field;
+    struct sv_access_denial denied;
+};
+
+/* The successor: an active employee, whose departments the actor manages
+ * too (what passes on lands there). */
+static enum sv_err
+check_successor(struct sv_dbc *c, struct offboard_ctx *x, struct sv_employee *s)
+{
+    enum sv_err rc = sv_employee_find_tx(c, x->tenant_id, x->successor_id, s);
+
+    if (rc == SV_E_NOT_FOUND)
+        *x->field = "successor_id";
+    if (rc == SV_OK && s->state != SV_EMPLOYEE_ACTIVE) {
+        *x->field = "successor_id";
+        rc = SV_E_CONFLICT;
+    }
+    return rc;
+}
+
+/* The steps every offboarding takes, in order; @p report gets their
+ * counts. */
+static enum sv_err
+offboard_steps(struct sv_dbc *c, struct offboard_ctx *x, json_t *report)
+{
+    const struct sv_offboard_ctx hx = {x->tenant_id, x->id, x->successor_id,
+                                       x->actor};
+    int64_t sessions = 0, devices = 0, roles = 0;
+    json_t *hooks;
+    enum sv_err rc;
+
+    rc = sv_employee_set_state_tx(c, x->tenant_id, x->id,
+                                  SV_EMPLOYEE_OFFBOARDED);
+    if (rc == SV_OK)
+        rc = sv_account_disable_tx(c, x->tenant_id, x->id, &sessions);
+    if (rc == SV_OK)
+        rc = sv_device_revoke_trusted_tx(c, x->tenant_id, x->id, x->actor,
+                                         "offboarding", &devices);
+    /* SV_E_CONFLICT: the tenant's last enabled tenant admin. */
+    if (rc == SV_OK)
+        rc = sv_access_remove_all_tx(c, x->tenant_id, x->id, x->actor,
+                                     "offboarding", &roles);
+    if (rc != SV_OK)
+        return rc;
+    json_object_set_new(report, "sessions", json_integer(sessions));
+    json_object_set_new(report, "devices", json_integer(devices));
+    json_object_set_new(report, "roles", json_integer(roles));
+    hooks = json_object();
+    if (hooks == NULL || json_object_set_new(report, "hooks", hooks) != 0)
+        return SV_E_INTERNAL;
+    /* What else passes on: one line per capability (offboard.h). */
+    return sv_offboard_run_tx(c, sv_offboard_hooks, &hx, hooks);
+}
+
+static enum sv_err
+offboard_tx(struct sv_dbc *c, void *cls)
+{
+    struct offboard_ctx *x = cls;
+    struct sv_employee *e = malloc(sizeof *e);
+    struct sv_employee *s = malloc(sizeof *s);
+    json_t *report = json_pack("{s:s}", "successor_id", x->successor_id);
+    enum sv_err rc = e && s && report ? SV_OK : SV_E_INTERNAL;
+
+    *x->field = NULL;
+    json_decref(x->report); /* a retried transaction starts over */
+    x->report = NULL;
+    if (rc == SV_OK)
+        rc = sv_department_lock_tx(c, x->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_employee_find_tx(c, x->tenant_id, x->id, e);
+    if (rc == SV_OK && e->state == SV_EMPLOYEE_OFFBOARDED)
+        rc = SV_E_CONFLICT; /* once; a rehire comes first */
+    /* After the look-up: an unknown employee is 404 whatever follows. */
+    if (rc == SV_OK && strcmp(x->id, x->successor_id) == 0) {
+        *x->field = "successor_id"; /* someone else */
+        rc = SV_E_FIELD_INVALID;
+    }
+    if (rc == SV_OK)
+        rc = check_successor(c, x, s);
+    if (rc == SV_OK)
+        rc = require_whole(c, x->tenant_id, x->actor, e, true, &x->denied);
+    if (rc == SV_OK)
+        rc = require_whole(c, x->tenant_id, x->actor, s, false, &x->denied);
+    if (rc == SV_OK)
+        rc = offboard_steps(c, x, report);
+    if (rc == SV_OK)
+        rc = audit_json(c, x->tenant_id, x->actor, SV_AUDIT_EMPLOYEE_OFFBOARD,
+                        x->id, json_deep_copy(report));
+    if (rc == SV_OK) {
+        e->state = SV_EMPLOYEE_OFFBOARDED;
+        rc = fill_person(c, x->tenant_id, x->actor->account_id, e, x->out);
+    }
+    if (rc == SV_OK) {
+        x->report = report;
+        report = NULL;
+    }
+    json_decref(report);
+    if (e != NULL)
+        sodium_memzero(e, sizeof *e);
+    if (s != NULL)
+        sodium_memzero(s, sizeof *s);
+    free(e);
+    free(s);
+    return rc;
+}
+
+enum sv_err
+sv_people_offboard(struct sv_db *db, const char *tenant_id, const char *id,
+                   const char *successor_id, const struct sv_actor *actor,
+                   struct sv_person *out, json_t **report, const char **field)
+{
+    struct offboard_ctx x = {tenant_id, id,   successor_id, actor,
+                             out,       NULL, field,        {0}};
+    enum sv_err rc;
+
+    *field = NULL;
+    *report = NULL;
+    if (actor == NULL || actor->account_id == NULL || successor_id == NULL)
+        return SV_E_INTERNAL;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    rc = sv_db_run_tenant_tx(db, "people_offboard", tenant_id, offboard_tx, &x);
+    if (rc == SV_OK)
+        *report = x.report;
+    else
+        json_decref(x.report);
+    return sv_access_denied_after(db, tenant_id, actor, rc, &x.denied);
+}
+
+/* ---- DIR-6: rehiring ---- */
+
+struct rehire_ctx {
+    const char *tenant_id, *id, *hash;
+    const struct sv_actor *actor;
+    struct sv_person *out;
+    struct sv_access_denial denied;
+};
+
+static enum sv_err
+rehire_tx(struct sv_dbc *c, void *cls)
+{
+    struct rehire_ctx *x = cls;
+    struct sv_employee *e = malloc(sizeof *e);
+    enum sv_employee_state was = SV_EMPLOYEE_ACTIVE;
+    enum sv_err rc = e != NULL ? SV_OK : SV_E_INTERNAL;
+
+    if (rc == SV_OK)
+        rc = sv_department_lock_tx(c, x->tenant_id);
+    if (rc == SV_OK)
+        rc = sv_employee_find_tx(c, x->tenant_id, x->id, e);
+    if (rc == SV_OK && e->state == SV_EMPLOYEE_ACTIVE)
+        rc = SV_E_CONFLICT; /* working here already */
+    if (rc == SV_OK)
+        rc = require_whole(c, x->tenant_id, x->actor, e, true, &x->denied);
+    if (rc == SV_OK) {
+        was = e->state;
+        rc = sv_account_enable_tx(c, x->tenant_id, x->id, x->hash);
+    }
+    if (rc == SV_OK)
+        rc = sv_employee_set_state_tx(c, x->tenant_id, x->id,
+                                      SV_EMPLOYEE_ACTIVE);
+    if (rc == SV_OK)
+        rc = audit_json(
+            c, x->tenant_id, x->actor, SV_AUDIT_EMPLOYEE_REHIRE, x->id,
+            json_pack("{s:s, s:b}", "from", sv_employee_state_name(was),
+                      "temporary_password", 1));
+    if (rc == SV_OK) {
+        e->state = SV_EMPLOYEE_ACTIVE;
+        rc = fill_person(c, x->tenant_id, x->actor->account_id, e, x->out);
+    }
+    if (e != NULL)
+        sodium_memzero(e, sizeof *e);
+    free(e);
+    return rc;
+}
+
+enum sv_err
+sv_people_rehire(struct sv_db *db, const char *tenant_id, const char *id,
+                 const char *hash, const struct sv_actor *actor,
+                 struct sv_person *out)
+{
+    struct rehire_ctx x = {tenant_id, id, hash, actor, out, {0}};
+
+    if (actor == NULL || actor->account_id == NULL || hash == NULL)
+        return SV_E_INTERNAL;
+    if (!sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    return sv_access_denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "people_rehire", tenant_id, rehire_tx, &x),
         &x.denied);
 }
 

@@ -4,8 +4,10 @@
  * (directory/employee.h), the permission model (access/). Hiring creates
  * the account and its profile in one transaction (or links an existing
  * account); a change of the profile; reading one with the names it
- * refers to, as a given viewer may see it. Offboarding comes here too
- * (issue 11, part 6).
+ * refers to, as a given viewer may see it; DIR-6: offboarding (the
+ * account disabled, sessions, devices and roles gone, what the employee
+ * held passed on to a successor through the hooks of people/offboard.h),
+ * a temporary disable, and rehiring.
  *
  * Permissions (docs/permissions.md), asked inside each transaction:
  *   - hiring or changing needs directory.manage over every department the
@@ -20,13 +22,20 @@
  *     access and counted against the viewer's quota for 24 hours. A tenant
  *     that does not mask shows phones to every directory reader;
  *   - the ID number is clear to a viewer holding directory.manage over the
- *     primary department, masked for others.
+ *     primary department, masked for others;
+ *   - DIR-6: offboarding, disabling, enabling and rehiring an employee
+ *     need directory.manage over every department of it (primary and
+ *     further), an offboarding over every department of the successor
+ *     too, and access.manage over the tenant when the employee holds any
+ *     role (taking or freezing a role is the role managers' call).
  * A refusal is SV_E_FORBIDDEN and an access.denied event.
  */
 #ifndef SV_PEOPLE_PEOPLE_H
 #define SV_PEOPLE_PEOPLE_H
 
 #include <stdbool.h>
+
+#include <jansson.h>
 
 #include "core/errors.h"
 #include "directory/department.h"
@@ -83,6 +92,57 @@ sv_people_update(struct sv_db *db, const char *tenant_id, const char *id,
                  const struct sv_employee_input *in,
                  const struct sv_actor *actor, struct sv_person *out,
                  const char **field);
+
+/**
+ * Change employee @p id as sv_people_update() does and, with @p state
+ * (NULL: unchanged), its state too, in the same transaction (DIR-6).
+ * "disabled" from "active": the account disabled, its sessions revoked
+ * and logins closed, its roles kept (employee.disable); "active" from
+ * "disabled": enabled again with its password (employee.enable).
+ * SV_E_FIELD_INVALID ("state") for "offboarded" (only
+ * sv_people_offboard); SV_E_CONFLICT ("state") from "offboarded" (only
+ * sv_people_rehire) and when it would disable the tenant's last enabled
+ * tenant admin.
+ */
+SV_MUST_CHECK enum sv_err sv_people_change(
+    struct sv_db *db, const char *tenant_id, const char *id,
+    const struct sv_employee_input *in, const enum sv_employee_state *state,
+    const struct sv_actor *actor, struct sv_person *out, const char **field);
+
+/**
+ * DIR-6: offboard employee @p id, handing what it holds to @p successor_id
+ * (an active employee of the tenant, not @p id), in one transaction: its
+ * state offboarded, its account disabled, every session revoked, every
+ * trusted device revoked (device.revoke each), every role assignment
+ * removed (access.revoke each), then every hook of sv_offboard_hooks[];
+ * one employee.offboard event lists what each step and hook did.
+ * @p report gets that list (a new object: the caller decrefs it):
+ * {"successor_id", "sessions", "devices", "roles", "hooks": {name: {…}}}.
+ * @return SV_OK; SV_E_NOT_FOUND (no field: @p id; "successor_id");
+ *         SV_E_FIELD_INVALID ("successor_id": @p id itself);
+ *         SV_E_CONFLICT (no field: @p id is offboarded already, or it is
+ *         the tenant's last enabled tenant admin; "successor_id": not
+ *         active); SV_E_FORBIDDEN (access.denied recorded); a hook's
+ *         error; database errors. Nothing changes on an error.
+ */
+SV_MUST_CHECK enum sv_err
+sv_people_offboard(struct sv_db *db, const char *tenant_id, const char *id,
+                   const char *successor_id, const struct sv_actor *actor,
+                   struct sv_person *out, json_t **report, const char **field);
+
+/**
+ * DIR-6: rehire employee @p id (offboarded or disabled): its account
+ * enabled with password hash @p hash (a temporary password, to be changed
+ * at the next sign-in; every session revoked), its state active, audited
+ * as employee.rehire. Roles and devices are not given back.
+ * @return SV_OK; SV_E_NOT_FOUND; SV_E_CONFLICT (it is active);
+ *         SV_E_FORBIDDEN; database errors.
+ */
+SV_MUST_CHECK enum sv_err sv_people_rehire(struct sv_db *db,
+                                           const char *tenant_id,
+                                           const char *id, const char *hash,
+                                           const struct sv_actor *actor,
+                                           struct sv_person *out);
 
 /** Employee @p id as @p viewer (an account of the tenant) sees it.
  *  SV_E_NOT_FOUND when the tenant has none. */

@@ -327,6 +327,25 @@ people_http_get(struct sv_request *rq)
 
 /* ---- PATCH /directory/employees/{id} ---- */
 
+/* DIR-6: "active" or "disabled" (a temporary disable); "offboarded" is
+ * named so that people/ refuses it for what it is (only …/offboard). */
+static bool
+state_or_reply(struct sv_request *rq, const char *name,
+               enum sv_employee_state *out)
+{
+    if (strcmp(name, "active") == 0)
+        *out = SV_EMPLOYEE_ACTIVE;
+    else if (strcmp(name, "disabled") == 0)
+        *out = SV_EMPLOYEE_DISABLED;
+    else if (strcmp(name, "offboarded") == 0)
+        *out = SV_EMPLOYEE_OFFBOARDED;
+    else {
+        sv_reply_error(rq, SV_E_FIELD_INVALID, "state");
+        return false;
+    }
+    return true;
+}
+
 void
 people_http_update(struct sv_request *rq)
 {
@@ -335,7 +354,7 @@ people_http_update(struct sv_request *rq)
     struct sv_person *p = sv_arena_zalloc(sv_rq_arena(rq), sizeof *p);
     struct sv_employee_input in = {0};
     struct body b = {0};
-    const char *field = NULL;
+    const char *field = NULL, *state_name = NULL;
     const struct sv_field spec[] = {
         SV_F_STR_OPT("display_name", &in.display_name, 1, SV_EMPLOYEE_NAME_MAX,
                      sv_check_employee_name),
@@ -350,9 +369,11 @@ people_http_update(struct sv_request *rq)
         SV_F_STR_OPT("manager_id", &b.manager_id, 36, 36, sv_check_uuid_field),
         SV_F_STR_OPT("phone", &b.phone, 1, TYPED_MAX, check_typed),
         SV_F_STR_OPT("id_number", &b.id_number, 1, TYPED_MAX, check_typed),
+        SV_F_STR_OPT("state", &state_name, 1, 16, NULL),
         SV_F_END,
     };
     const json_t *body = sv_rq_json(rq);
+    enum sv_employee_state state;
     enum sv_err rc;
 
     if (!sv_rq_fields_or_reply(rq, spec))
@@ -360,7 +381,7 @@ people_http_update(struct sv_request *rq)
     /* Never cleared: a name, a primary department, the list itself. */
     for (const char *const *n =
              (const char *const[]){"display_name", "department_id",
-                                   "departments", NULL};
+                                   "departments", "state", NULL};
          *n != NULL; n++) {
         if (json_is_null(json_object_get(body, *n))) {
             sv_reply_error(rq, SV_E_FIELD_INVALID, *n);
@@ -371,12 +392,93 @@ people_http_update(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_MISSING, "display_name"); /* nothing */
         return;
     }
+    if (state_name != NULL && !state_or_reply(rq, state_name, &state))
+        return;
     if (!profile_or_reply(rq, &b, &in))
         return;
-    rc = sv_people_update(sv_rq_app(rq)->db, s->tenant_id, sv_rq_param(rq, 0),
-                          &in, &actor, p, &field);
+    rc = sv_people_change(sv_rq_app(rq)->db, s->tenant_id, sv_rq_param(rq, 0),
+                          &in, state_name != NULL ? &state : NULL, &actor, p,
+                          &field);
     reply_person(rq, rc, field, p, 200, NULL);
     sodium_memzero(p, sizeof *p);
+}
+
+/* ---- DIR-6: POST /directory/employees/{id}/offboard ---- */
+
+void
+people_http_offboard(struct sv_request *rq)
+{
+    const struct sv_session *s = sv_rq_session(rq);
+    struct sv_actor actor = identity_http_actor(rq);
+    struct sv_person *p = sv_arena_zalloc(sv_rq_arena(rq), sizeof *p);
+    const char *successor = NULL, *field = NULL;
+    json_t *report = NULL, *body;
+    const struct sv_field spec[] = {
+        SV_F_STR("successor_id", &successor, 36, 36, sv_check_uuid_field),
+        SV_F_END,
+    };
+    enum sv_err rc;
+
+    if (!sv_rq_fields_or_reply(rq, spec))
+        return;
+    rc = sv_people_offboard(sv_rq_app(rq)->db, s->tenant_id, sv_rq_param(rq, 0),
+                            successor, &actor, p, &report, &field);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, field);
+        return;
+    }
+    body = person_json(p);
+    json_object_set_new(body, "offboarding", report);
+    sv_reply_json(rq, 200, body);
+    sodium_memzero(p, sizeof *p);
+}
+
+/* ---- DIR-6: POST /directory/employees/{id}/rehire ---- */
+
+struct rehire_ctx {
+    struct sv_temp_pw *t; /* first: the job argument */
+    const struct sv_session *s;
+    struct sv_actor actor;
+    const char *id;
+};
+
+static void
+rehire_work(void *arg)
+{
+    identity_http_temp_pw_work(((struct rehire_ctx *)arg)->t);
+}
+
+static void
+rehire_done(struct sv_request *rq, void *arg)
+{
+    struct rehire_ctx *x = arg;
+    struct sv_person *p = sv_arena_zalloc(sv_rq_arena(rq), sizeof *p);
+    enum sv_err rc = x->t->rc;
+
+    if (rc == SV_OK)
+        rc = sv_people_rehire(sv_rq_app(rq)->db, x->s->tenant_id, x->id,
+                              x->t->hash, &x->actor, p);
+    /* The new temporary password, shown once (as a hire shows it). */
+    reply_person(rq, rc, NULL, p, 200, x->t);
+    sodium_memzero(p, sizeof *p);
+}
+
+void
+people_http_rehire(struct sv_request *rq)
+{
+    struct rehire_ctx *x = sv_arena_zalloc(sv_rq_arena(rq), sizeof *x);
+
+    if (!sv_rq_no_fields_or_reply(rq))
+        return;
+    x->s = sv_rq_session(rq);
+    x->actor = identity_http_actor(rq);
+    x->id = sv_rq_param(rq, 0);
+    x->t = identity_http_temp_pw(rq);
+    if (x->t == NULL) {
+        sv_reply_error(rq, SV_E_OVERLOADED, NULL);
+        return;
+    }
+    sv_offload_or_reply(rq, rehire_work, rehire_done, x);
 }
 
 /* ---- GET /directory/employees ---- */

@@ -1,7 +1,9 @@
 /*
- * The employees of the directory (issue 11, parts 1, 2 and 5):
+ * The employees of the directory (issue 11, parts 1, 2, 5 and 6):
  * GET and POST /directory/employees, GET and PATCH
- * /directory/employees/{id}. See people/people.h for who may do what.
+ * /directory/employees/{id} (PATCH takes "state": "active" | "disabled",
+ * a temporary disable), POST …/{id}/offboard and …/{id}/rehire. See
+ * people/people.h for who may do what.
  *
  * A phone is typed as people type it ("+86 138 0013 8000", or a national
  * number read in the tenant's phone_region) and kept as E.164; an ID
@@ -23,5 +25,11 @@ void people_http_get(struct sv_request *rq);
 void people_http_update(struct sv_request *rq);
 /** DIR-5: one phone in clear, audited and counted (people.h). */
 void people_http_reveal_phone(struct sv_request *rq);
+/** DIR-6: offboard with a successor ({"successor_id"}): the employee and
+ *  "offboarding", what each step and hook did (people.h). */
+void people_http_offboard(struct sv_request *rq);
+/** DIR-6: rehire an offboarded or disabled employee: the employee and its
+ *  new "temporary_password", shown once. */
+void people_http_rehire(struct sv_request *rq);
 
 #endif

@@ -103,6 +103,12 @@ request_tx(struct sv_dbc *c, void *cls)
         return rc;
     actor.account_id = a.id;
     actor.username = a.username;
+    /* DIR-6: a disabled account gets no code (the answer is the same). */
+    if (a.disabled) {
+        rc = sv_account_audit(c, t.id, &actor, SV_AUDIT_AUTH_RESET_REQUEST,
+                              a.id, "denied", "account_disabled", details);
+        goto cleanup;
+    }
     if (sms) {
         rc = sv_phone_get_tx(c, t.id, a.id, q->to, &has);
         if (rc != SV_OK)
@@ -247,6 +253,12 @@ verify_code_tx(struct sv_dbc *c, void *cls)
         return rc;
     actor.account_id = r->account.id;
     actor.username = r->account.username;
+    /* DIR-6: a code sent before the account was disabled is worth nothing
+     * now; the answer is that of a wrong code. */
+    if (r->account.disabled)
+        return sv_account_audit(c, r->tenant.id, &actor, SV_AUDIT_AUTH_RESET,
+                                r->account.id, "failure", "account_disabled",
+                                NULL);
     qs = recovery_store_find(c, r->tenant.id, r->account.id, now, &row);
     if (qs < 0)
         return sv_qs_err(qs);

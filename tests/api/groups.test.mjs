@@ -279,7 +279,27 @@ describe('directory: groups and hidden departments', () => {
         expectStatus(await api('GET', `/directory/employees/${e.fay}`, tok.ben), 200);
     });
 
-    test('6. tenant B reaches none of A\'s groups', async () => {
+    test('6. offboarding: the employee leaves every group; its groups pass to the successor', async () => {
+        // ann owns Project X and is in Key accounts through Sales; dan is a
+        // direct member of Project X. dan leaves, ann's groups go to ben.
+        let r = await api('POST', `/directory/employees/${e.dan}/offboard`, tok.boss, { successor_id: e.ben });
+        expectStatus(r, 200);
+        assert.deepEqual(r.json.offboarding.hooks.groups, { left: 1, passed_on: 0 });
+        r = await api('GET', `/directory/groups/${g.x}/members`, tok.boss);
+        assert.ok(!r.json.items.some((x) => x.id === e.dan), 'dan left Project X');
+        r = await api('POST', `/directory/employees/${e.ann}/offboard`, tok.boss, { successor_id: e.ben });
+        expectStatus(r, 200);
+        assert.deepEqual(r.json.offboarding.hooks.groups, { left: 0, passed_on: 1 });
+        r = await api('GET', `/directory/groups/${g.x}`, tok.boss);
+        assert.equal(r.json.owner_id, e.ben);
+        const upd = (await events('group.update')).filter((x) => x.target_id === g.x && x.details.via === 'offboarding');
+        assert.equal(upd.length, 1);
+        assert.equal(upd[0].details.owner_id, e.ben);
+        const left = (await events('group.member.remove')).filter((x) => x.details.member_id === e.dan);
+        assert.equal(left.length, 1);
+    });
+
+    test('7. tenant B reaches none of A\'s groups', async () => {
         for (const [m, p, body] of [
             ['GET', `/directory/groups/${g.x}`],
             ['PATCH', `/directory/groups/${g.x}`, { name: 'Mine' }],

@@ -116,6 +116,11 @@ const BODY = {
     departments: { kind: 'value', omit: true },
     manager_id: { kind: 'id' },
     id_number: { kind: 'value', omit: true },
+    // DIR-6: an offboarding names its successor (walked; B's own employee
+    // when the path is walked); a temporary disable is a state (never sent:
+    // it would end B's sessions).
+    successor_id: { kind: 'id', own: 'account' },
+    state: { kind: 'value', omit: true },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).

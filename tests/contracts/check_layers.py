@@ -55,7 +55,7 @@ ALLOWED = {
                  "risk", "app"},
     # An employee's lifecycle across the account, the directory profile and
     # the permission model: hire, change, offboard.
-    "people": {"core", "db", "audit", "access", "directory", "identity",
+    "people": {"core", "db", "audit", "access", "device", "directory", "identity",
                "app"},
     # Second factors (TOTP, recovery codes) and the bound phone.
     "mfa": {"access", "core", "crypto", "db", "audit", "auth", "notify", "policy",

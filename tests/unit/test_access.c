@@ -2,7 +2,8 @@
  * The permission model (access/access.h): the evaluator alone (scopes,
  * subtrees, deny by default, custom sets, the catalogue's rules), then
  * against a database: grants loaded from assignments, custom roles,
- * department scope through the closure, the last tenant admin, the
+ * department scope through the closure, the last tenant admin (enabled
+ * accounts only: DIR-6), removing every role of a leaving account, the
  * denial log's flood limit.
  */
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include "db/db.h"
 #include "directory/department.h"
 #include "directory/tenant.h"
+#include "identity/identity.h"
 #include "testdb.h"
 
 /* ---- the evaluator alone ---- */
@@ -244,6 +246,21 @@ tenant_tx(struct sv_dbc *c, void *cls)
     return sv_tenant_create_tx(c, app.kr, cls, "test");
 }
 
+/* An account of t1 with username @p name: its id into @p id. */
+SV_SQL(Q_TEST_ACCOUNT, "test_account",
+       "INSERT INTO accounts (tenant_id, id, username, password_hash, "
+       "created_at) VALUES ($1, $2, $3, 'x', 0)",
+       0);
+static enum sv_err
+account_tx(struct sv_dbc *c, void *cls)
+{
+    char **args = cls;
+    return sv_db_exec_ttt(c, &Q_TEST_ACCOUNT, t1.id, args[0], args[1]) ==
+                   SV_QS_ONE
+               ? SV_OK
+               : SV_E_INTERNAL;
+}
+
 static int
 setup(void **state)
 {
@@ -258,6 +275,13 @@ setup(void **state)
         sv_db_run_tx(app.db, "t", tenant_tx, &t2) != SV_OK)
         return -1;
     sv_testapp_admin(&app, t1.id, ADMIN_ID);
+    /* An account of its own: "the last tenant admin" counts enabled
+     * accounts (DIR-6). */
+    {
+        char *args[2] = {(char *)ADMIN_ID, "boss"};
+        if (sv_db_run_tenant_tx(app.db, "t", t1.id, account_tx, args) != SV_OK)
+            return -1;
+    }
     return 0;
 }
 
@@ -266,21 +290,6 @@ teardown(void **state)
 {
     (void)state;
     return sv_testapp_close(&app, dir);
-}
-
-/* An account of t1 with username @p name: its id into @p id. */
-SV_SQL(Q_TEST_ACCOUNT, "test_account",
-       "INSERT INTO accounts (tenant_id, id, username, password_hash, "
-       "created_at) VALUES ($1, $2, $3, 'x', 0)",
-       0);
-static enum sv_err
-account_tx(struct sv_dbc *c, void *cls)
-{
-    char **args = cls;
-    return sv_db_exec_ttt(c, &Q_TEST_ACCOUNT, t1.id, args[0], args[1]) ==
-                   SV_QS_ONE
-               ? SV_OK
-               : SV_E_INTERNAL;
 }
 
 static void
@@ -531,6 +540,100 @@ test_require_denies_without_account(void **state)
                      SV_E_FORBIDDEN);
 }
 
+/* DIR-6: disable @p id (sv_account_disable_tx) or enable it again. */
+struct able_ctx {
+    const char *id;
+    bool disable;
+};
+
+static enum sv_err
+able_tx(struct sv_dbc *c, void *cls)
+{
+    struct able_ctx *x = cls;
+    int64_t n;
+    return x->disable ? sv_account_disable_tx(c, t1.id, x->id, &n)
+                      : sv_account_enable_tx(c, t1.id, x->id, NULL);
+}
+
+struct leave_ctx {
+    const char *id;
+    bool last;
+    int64_t removed;
+};
+
+static enum sv_err
+last_tx(struct sv_dbc *c, void *cls)
+{
+    struct leave_ctx *x = cls;
+    return sv_access_last_admin_tx(c, t1.id, x->id, &x->last);
+}
+
+static enum sv_err
+remove_tx(struct sv_dbc *c, void *cls)
+{
+    struct leave_ctx *x = cls;
+    return sv_access_remove_all_tx(c, t1.id, x->id, &admin, "offboarding",
+                                   &x->removed);
+}
+
+static bool
+is_last(const char *id)
+{
+    struct leave_ctx x = {id, false, 0};
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, last_tx, &x),
+                     SV_OK);
+    return x.last;
+}
+
+static void
+test_last_admin_counts_enabled_accounts(void **state)
+{
+    struct sv_assignment a;
+    struct sv_grants g;
+    char erin[37];
+    const char *field = NULL;
+    int64_t before = count_events(t1.id, "access.revoke");
+    (void)state;
+
+    make_account("erin", erin);
+    assert_true(is_last(ADMIN_ID));
+    assert_false(is_last(erin)); /* no admin at all */
+    struct sv_assignment_input two = {"tenant_admin", erin, SV_SCOPE_TENANT,
+                                      NULL};
+    assert_int_equal(sv_access_grant(app.db, t1.id, &two, &admin, &a, &field),
+                     SV_OK);
+    struct sv_assignment_input aud = {"auditor", erin, SV_SCOPE_TENANT, NULL};
+    assert_int_equal(sv_access_grant(app.db, t1.id, &aud, &admin, &a, &field),
+                     SV_OK);
+    assert_false(is_last(ADMIN_ID));
+    assert_false(is_last(erin));
+    /* A disabled admin counts for nothing. */
+    struct able_ctx off = {erin, true}, on = {erin, false};
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, able_tx, &off),
+                     SV_OK);
+    assert_true(is_last(ADMIN_ID));
+    struct leave_ctx boss = {ADMIN_ID, false, -1};
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, remove_tx, &boss),
+                     SV_E_CONFLICT);
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, able_tx, &on),
+                     SV_OK);
+    assert_false(is_last(ADMIN_ID));
+    /* erin leaves: both roles removed, each audited. */
+    struct leave_ctx leaving = {erin, false, -1};
+    assert_int_equal(
+        sv_db_run_tenant_tx(app.db, "t", t1.id, remove_tx, &leaving), SV_OK);
+    assert_int_equal(leaving.removed, 2);
+    assert_int_equal(count_events(t1.id, "access.revoke") - before, 2);
+    assert_int_equal(sv_access_load(app.db, t1.id, erin, &g), SV_OK);
+    assert_int_equal(g.n, 1); /* the member role only */
+    assert_true(is_last(ADMIN_ID));
+    /* Nothing left to remove: none, no event. */
+    assert_int_equal(
+        sv_db_run_tenant_tx(app.db, "t", t1.id, remove_tx, &leaving), SV_OK);
+    assert_int_equal(leaving.removed, 0);
+    assert_int_equal(count_events(t1.id, "access.revoke") - before, 2);
+}
+
 int
 main(void)
 {
@@ -548,6 +651,7 @@ main(void)
         cmocka_unit_test(test_custom_role_and_last_admin),
         cmocka_unit_test(test_denials_recorded_and_capped),
         cmocka_unit_test(test_require_denies_without_account),
+        cmocka_unit_test(test_last_admin_counts_enabled_accounts),
     };
     int failed;
 
