@@ -14,6 +14,7 @@ import { SearchPick, deptChoice, findAccounts, findDepartments, findEmployees } 
 import { href, navigate } from '../../router.js';
 import { may } from '../../routes.js';
 import { useMe } from '../../session.js';
+import { Employment } from './offboarding.js';
 import {
     html, Empty, ErrorBox, Field, Form, Notice, Page, Pager, Select, ShownOnce, Time, fieldError, useAction, useLoad,
     usePages,
@@ -64,8 +65,9 @@ function labelsOf() {
     };
 }
 
+/** The state as a badge: active, disabled (for a while), offboarded (DIR-6). */
 function StateTag({ state }) {
-    const cls = state === 'active' ? 'tag good' : 'tag bad';
+    const cls = state === 'active' ? 'tag good' : state === 'disabled' ? 'tag bad' : 'tag gone';
     return html`<span class=${cls} data-testid="emp-state" data-state=${state}>${t(`employees.state_${state}`)}</span>`;
 }
 
@@ -192,7 +194,9 @@ export function EmployeeProfile({ params }) {
     const { me } = useMe();
     const id = params.id;
     const emp = useLoad(() => get(`${BASE}/${seg(id)}`), [id]);
-    const e = emp.data;
+    // DIR-6: the employee as a disable, an offboarding or a rehire answered.
+    const [changed, setChanged] = useState(null);
+    const e = changed && changed.id === id && emp.data ? changed : emp.data;
     const title = e ? e.display_name : emp.error ? t('employees.title_one') : t('employees.loading');
     return html`<${Page} title=${title} testid="page-employee"
         actions=${html`<span class="row">${e && e.may_manage && html`<a href=${href(`${SCREEN}/${seg(e.id)}/edit`)}
@@ -226,6 +230,7 @@ export function EmployeeProfile({ params }) {
             ${may(me, 'access.read') && html`<p class="below"><a href=${href('/admin/assignments', { account: e.id })}
                 data-testid="emp-roles-link">${t('employees.roles_link')}</a></p>`}
         </section>`}
+        ${e && e.may_manage && html`<${Employment} key=${e.id} e=${e} onChanged=${setChanged} />`}
     <//>`;
 }
 
