@@ -125,6 +125,7 @@ function OffboardForm({ e, onDone, onCancel, onFresh }) {
             <li>${t('offboard.explain_sessions')}</li>
             <li>${t('offboard.explain_roles')}</li>
             <li>${t('offboard.explain_groups')}</li>
+            <li>${t('offboard.explain_tokens')}</li>
             <li>${t('offboard.explain_once')}</li>
         </ul>
         <${ErrorBox} error=${error} labels=${labels} testid="off-error" />
