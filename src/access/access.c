@@ -250,6 +250,8 @@ struct load_ctx {
     struct sv_grants *g;
     char last[37]; /* the assignment of the grant being filled */
     bool full;
+    bool groups;    /* reading the groups' assignments */
+    size_t dropped; /* of those, scopes past the cap */
 };
 
 static bool
@@ -277,6 +279,12 @@ load_row(void *cls, const char *assignment_id, const char *role,
     /* Rows of one assignment, and assignments over the same scope, merge
      * into one grant. */
     if (!sv_grants_add(l->g, set, scope, scope_id)) {
+        /* The account's own assignments are capped when given; past the
+         * cap, a group's are left out: fewer grants, never more. */
+        if (l->groups) {
+            l->dropped++;
+            return true;
+        }
         l->full = true;
         return false;
     }
@@ -287,7 +295,7 @@ enum sv_err
 sv_access_load_tx(struct sv_dbc *c, const char *tenant_id,
                   const char *account_id, struct sv_grants *out)
 {
-    struct load_ctx l = {out, "", false};
+    struct load_ctx l = {out, "", false, false, 0};
     enum sv_qs qs;
 
     sv_grants_init(out);
@@ -295,8 +303,14 @@ sv_access_load_tx(struct sv_dbc *c, const char *tenant_id,
     /* Then those of the groups the account is in. */
     if (qs >= 0 && !l.full) {
         l.last[0] = '\0';
+        l.groups = true;
         qs = access_store_group_grants(c, tenant_id, account_id, load_row, &l);
     }
+    if (l.dropped > 0)
+        sv_log_json(SV_LOG_WARN, "access: grants of groups left out (cap)",
+                    json_pack("{s:s, s:s, s:I}", "tenant_id", tenant_id,
+                              "account_id", account_id, "dropped",
+                              (json_int_t)l.dropped));
     if (l.full) {
         /* Never a partial set: the cap is enforced at grant time. */
         sv_log_json(SV_LOG_ERROR, "access: too many assignments",

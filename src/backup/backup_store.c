@@ -203,6 +203,24 @@ SV_SQL(Q_LOAD_DEPARTMENT_VIEWERS, "backup_load_department_viewers",
        "INSERT INTO department_viewers (" DVCOLS ") VALUES ($1, $2, $3, $4)",
        0);
 
+/* API tokens after the accounts that made them. */
+#define ATCOLS                                                                 \
+    "tenant_id, id, name, name_key, token_hash, scope, created_by, "           \
+    "created_at, expires_at, last_used_at, revoked_at"
+SV_SQL(Q_DUMP_API_TOKENS, "backup_dump_api_tokens",
+       "SELECT " ATCOLS " FROM api_tokens WHERE tenant_id = $1 ORDER BY id", 0);
+SV_SQL(Q_LOAD_API_TOKENS, "backup_load_api_tokens",
+       "INSERT INTO api_tokens (" ATCOLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+       "$7, $8, $9, $10, $11)",
+       0);
+#define SXCOLS "tenant_id, resource, id, external_id"
+SV_SQL(Q_DUMP_SCIM_EXTERNAL_IDS, "backup_dump_scim_external_ids",
+       "SELECT " SXCOLS " FROM scim_external_ids WHERE tenant_id = $1 "
+       "ORDER BY resource, id",
+       0);
+SV_SQL(Q_LOAD_SCIM_EXTERNAL_IDS, "backup_load_scim_external_ids",
+       "INSERT INTO scim_external_ids (" SXCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
 SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
@@ -422,6 +440,20 @@ const struct bk_table bk_tables[BK__COUNT] = {
                                BK_TENANT,
                                &Q_DUMP_DEPARTMENT_VIEWERS,
                                &Q_LOAD_DEPARTMENT_VIEWERS},
+    [BK_API_TOKENS] = {BK_API_TOKENS,
+                       "api_tokens",
+                       11,
+                       {T, T, T, T, B, T, T, I, I, I, I},
+                       BK_TENANT,
+                       &Q_DUMP_API_TOKENS,
+                       &Q_LOAD_API_TOKENS},
+    [BK_SCIM_EXTERNAL_IDS] = {BK_SCIM_EXTERNAL_IDS,
+                              "scim_external_ids",
+                              4,
+                              {T, T, T, T},
+                              BK_TENANT,
+                              &Q_DUMP_SCIM_EXTERNAL_IDS,
+                              &Q_LOAD_SCIM_EXTERNAL_IDS},
 };
 
 #undef I

@@ -66,6 +66,10 @@ enum {
     BK_GROUPS,
     BK_GROUP_MEMBERS,
     BK_DEPARTMENT_VIEWERS,
+    /* Appended (schema 11): API tokens (hashes only) and the externalIds
+     * SCIM clients gave. */
+    BK_API_TOKENS,
+    BK_SCIM_EXTERNAL_IDS,
     BK__COUNT
 };
 

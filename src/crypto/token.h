@@ -12,6 +12,15 @@
 /** New token text into @p out and its SHA-256 into @p hash. */
 void sv_token_new(char out[SV_TOKEN_LEN + 1], uint8_t hash[SV_TOKEN_HASH_LEN]);
 
+/** API tokens (apitoken/): the same form under their own prefix, so that
+ *  neither kind is ever taken for the other. */
+#define SV_API_TOKEN_PREFIX "svt_"
+/** sv_token_new() / sv_token_hash() under @p prefix (4 characters). */
+void sv_token_new_prefixed(const char *prefix, char out[SV_TOKEN_LEN + 1],
+                           uint8_t hash[SV_TOKEN_HASH_LEN]);
+bool sv_token_hash_prefixed(const char *prefix, const char *token,
+                            uint8_t hash[SV_TOKEN_HASH_LEN]);
+
 /**
  * Hash a presented token. False when it is not of the token's exact form
  * (no database look-up is wasted on those).

@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "directory/department_store.h"
 #include "directory/employee.h"
+#include "directory/group.h"
 
 _Static_assert(SV_ACCESS_DEPTH_MAX == SV_DEPARTMENT_DEPTH_MAX,
                "an access place holds every level of the tree");
@@ -69,6 +70,40 @@ sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 }
 
 enum sv_err
+sv_department_by_path_tx(struct sv_dbc *c, const char *tenant_id,
+                         const char *path, char out[37])
+{
+    char name[SV_DEPARTMENT_NAME_BYTES + 1], key[SV_DEPARTMENT_NAME_BYTES + 1];
+    char parent[37] = "", child[37];
+    const char *p = path;
+    int depth = 0;
+
+    out[0] = '\0';
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+        enum sv_qs qs;
+
+        if (n > SV_DEPARTMENT_NAME_BYTES || ++depth > SV_DEPARTMENT_DEPTH_MAX)
+            return SV_E_FIELD_INVALID;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (!sv_check_department_name(name, n))
+            return SV_E_FIELD_INVALID;
+        sv_department_name_key(name, key);
+        qs = department_store_child(c, tenant_id, parent, key, child);
+        if (qs != SV_QS_ONE)
+            return sv_qs_found(qs);
+        memcpy(parent, child, sizeof parent);
+        if (slash == NULL)
+            break;
+        p = slash + 1;
+    }
+    snprintf(out, 37, "%s", parent);
+    return SV_OK;
+}
+
+enum sv_err
 sv_department_lock_tx(struct sv_dbc *c, const char *tenant_id)
 {
     return sv_qs_ok(department_store_lock(c, tenant_id));
@@ -100,12 +135,25 @@ sv_department_require_tx(struct sv_dbc *c, const char *tenant_id,
                                 denied);
 }
 
-/* directory.manage over department @p id (NULL: the tenant). */
+static enum sv_err check_seen(struct sv_dbc *c, const char *tenant_id,
+                              const char *viewer, const char *id,
+                              struct sv_veil *veil);
+
+/* directory.manage over department @p id (NULL: the tenant). A department
+ * hidden from the actor is not found (DIR-3), never forbidden. */
 static enum sv_err
 require_manage(struct sv_dbc *c, const char *tenant_id,
                const struct sv_actor *actor, const char *id,
                struct sv_access_denial *denied)
 {
+    struct sv_veil *v = malloc(sizeof *v);
+    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+
+    if (rc == SV_OK && id != NULL && actor != NULL && actor->account_id != NULL)
+        rc = check_seen(c, tenant_id, actor->account_id, id, v);
+    free(v);
+    if (rc != SV_OK)
+        return rc;
     return sv_department_require_tx(c, tenant_id, actor,
                                     SV_PERM_DIRECTORY_MANAGE, id, denied);
 }
@@ -442,6 +490,14 @@ delete_tx(struct sv_dbc *c, void *cls)
         return rc;
     if (assigned)
         return SV_E_CONFLICT;
+    /* It leaves every group it is a member of (audited there), and the
+     * names of who may see it go with it. */
+    rc = sv_group_forget_tx(c, x->tenant_id, SV_MEMBER_DEPARTMENT, x->id,
+                            x->actor, NULL);
+    if (rc != SV_OK)
+        return rc;
+    if ((qs = department_store_viewers_clear(c, x->tenant_id, x->id)) < 0)
+        return sv_qs_err(qs);
     qs = department_store_delete(c, x->tenant_id, x->id);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);

@@ -99,6 +99,18 @@ sv_department_require_tx(struct sv_dbc *c, const char *tenant_id,
                          const struct sv_actor *actor, enum sv_perm p,
                          const char *id, struct sv_access_denial *denied);
 
+/**
+ * The department at @p path: names from a root down, separated by "/"
+ * (each name as the name rule has it, compared as names are, ASCII
+ * case-insensitively). SV_E_NOT_FOUND when a step has no such child;
+ * SV_E_FIELD_INVALID when a name breaks the rule or the path is deeper than
+ * the tree may be.
+ */
+SV_MUST_CHECK enum sv_err sv_department_by_path_tx(struct sv_dbc *c,
+                                                   const char *tenant_id,
+                                                   const char *path,
+                                                   char out[37]);
+
 /** The place of department @p id (@p id NULL: the tenant, n 0). */
 SV_MUST_CHECK enum sv_err
 sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,

@@ -309,6 +309,21 @@ department_store_sibling_taken(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
+department_store_child(struct sv_dbc *c, const char *tenant_id,
+                       const char *parent_id, const char *key, char out[37])
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_DEPT_SIBLING, tenant_id, parent_id);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 3, key);
+    sv_stmt_text(st, 4, "");
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE)
+        snprintf(out, 37, "%s", sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
 department_store_within(struct sv_dbc *c, const char *tenant_id, const char *id,
                         const char *ancestor_id)
 {

@@ -34,6 +34,10 @@ enum sv_qs department_store_place(struct sv_dbc *c, const char *tenant_id,
                                   const char *id,
                                   struct sv_department_place *out);
 /** SV_QS_ONE when @p id is in the subtree of @p ancestor_id. */
+/** The child of @p parent_id ("" the roots) whose name key is @p key. */
+enum sv_qs department_store_child(struct sv_dbc *c, const char *tenant_id,
+                                  const char *parent_id, const char *key,
+                                  char out[37]);
 enum sv_qs department_store_within(struct sv_dbc *c, const char *tenant_id,
                                    const char *id, const char *ancestor_id);
 /** The level of @p id: 1 for a root (its closure rows as descendant). */

@@ -187,6 +187,22 @@ fill_view(struct sv_dbc *c, const char *tenant_id, const char *viewer,
         if (rc == SV_OK)
             out->may_manage = sv_access_allows(g, SV_PERM_DIRECTORY_MANAGE, pl);
     }
+    /* DIR-3: an owner hidden from the viewer is not named to it. */
+    if (rc == SV_OK && viewer != NULL && out->g.owner_id[0] != '\0' &&
+        strcmp(viewer, out->g.owner_id) != 0) {
+        struct sv_veil *v = malloc(sizeof *v);
+        rc = v != NULL ? sv_access_veil_of_tx(c, tenant_id, viewer, v)
+                       : SV_E_INTERNAL;
+        if (rc == SV_OK && v->n > 0) {
+            enum sv_qs qs = group_store_seen(c, tenant_id, false,
+                                             out->g.owner_id, sv_veil_param(v));
+            if (qs < 0)
+                rc = sv_qs_err(qs);
+            else if (qs == SV_QS_NONE)
+                out->g.owner_id[0] = out->owner_name[0] = '\0';
+        }
+        free(v);
+    }
     free(gs);
     free(pl);
     free(g);
@@ -764,6 +780,152 @@ sv_group_expand(struct sv_db *db, const char *tenant_id, const char *id,
     return sv_db_run_tenant_ro(db, tenant_id, members_ro, &a);
 }
 
+/* ---- several changes in one transaction ---- */
+
+struct apply_ctx {
+    const char *tenant_id, *id;
+    const struct sv_group_change *chg;
+    const struct sv_actor *actor;
+    struct sv_group_view *out;
+    const char **field;
+    struct sv_access_denial denied;
+};
+
+/* The employee and group members of group @p id, collected. */
+struct member_ids {
+    size_t n;
+    char (*ids)[37];
+    bool oom;
+};
+
+static void
+member_id_row(void *cls, const struct sv_group_member_view *m)
+{
+    struct member_ids *l = cls;
+    void *p;
+
+    if (m->kind == SV_MEMBER_DEPARTMENT)
+        return;
+    p = realloc(l->ids, (l->n + 1) * sizeof *l->ids);
+    if (p == NULL) {
+        l->oom = true;
+        return;
+    }
+    l->ids = p;
+    snprintf(l->ids[l->n++], 37, "%s", m->id);
+}
+
+static bool
+op_adds(const struct sv_group_change *chg, const char *id)
+{
+    for (size_t i = 0; i < chg->n_ops; i++)
+        if (chg->ops[i].add && strcmp(chg->ops[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* One member change, as its own call would make it. */
+static enum sv_err
+apply_member(struct sv_dbc *c, struct apply_ctx *x, const char *group_id,
+             bool add, enum sv_member_kind kind, const char *member_id)
+{
+    struct member_ctx m = {x->tenant_id, group_id, kind,     member_id,
+                           false,        x->actor, x->field, {0}};
+    enum sv_err rc;
+
+    if (!sv_check_uuid(member_id)) {
+        *x->field = "id";
+        return add ? SV_E_FIELD_INVALID : SV_E_NOT_FOUND;
+    }
+    rc = add ? add_tx(c, &m) : remove_tx(c, &m);
+    if (rc == SV_E_NOT_FOUND && !add)
+        *x->field = "id";
+    if (rc == SV_E_FORBIDDEN)
+        x->denied = m.denied;
+    return rc;
+}
+
+static enum sv_err
+apply_tx(struct sv_dbc *c, void *cls)
+{
+    struct apply_ctx *x = cls;
+    const struct sv_group_change *chg = x->chg;
+    struct sv_group_input none = {0};
+    struct change_ctx cx = {x->tenant_id, x->id,  chg->in ? chg->in : &none,
+                            x->actor,     x->out, x->field,
+                            {0}};
+    char id[37];
+    enum sv_err rc;
+
+    rc =
+        x->id == NULL ? create_tx(c, &cx)
+        : chg->in != NULL
+            ? update_tx(c, &cx)
+            : sv_qs_found(group_store_find(c, x->tenant_id, x->id, &x->out->g));
+    if (rc == SV_E_FORBIDDEN)
+        x->denied = cx.denied;
+    if (rc != SV_OK)
+        return rc;
+    snprintf(id, sizeof id, "%s", x->out->g.id);
+    if (chg->replace_members) {
+        struct member_ids cur = {0};
+        bool more = false;
+        enum sv_qs qs = group_store_members(c, x->tenant_id, id, NULL, "",
+                                            SV_GROUP_MEMBERS_MAX, member_id_row,
+                                            &cur, &more);
+        rc = qs < 0 ? sv_qs_err(qs) : cur.oom ? SV_E_INTERNAL : SV_OK;
+        for (size_t i = 0; rc == SV_OK && i < cur.n; i++)
+            if (!op_adds(chg, cur.ids[i]))
+                rc = apply_member(c, x, id, false, SV_MEMBER_EMPLOYEE,
+                                  cur.ids[i]);
+        for (size_t i = 0; rc == SV_OK && i < chg->n_ops; i++) {
+            bool present = false;
+            for (size_t k = 0; k < cur.n; k++)
+                present = present || strcmp(cur.ids[k], chg->ops[i].id) == 0;
+            if (chg->ops[i].add && !present)
+                rc = apply_member(c, x, id, true, chg->ops[i].kind,
+                                  chg->ops[i].id);
+        }
+        free(cur.ids);
+    } else {
+        for (size_t i = 0; rc == SV_OK && i < chg->n_ops; i++)
+            rc = apply_member(c, x, id, chg->ops[i].add, chg->ops[i].kind,
+                              chg->ops[i].id);
+    }
+    if (rc == SV_OK && chg->also != NULL)
+        rc = chg->also(c, x->tenant_id, id, chg->also_cls, x->field);
+    if (rc == SV_OK &&
+        (chg->n_ops > 0 || chg->replace_members || chg->also != NULL)) {
+        rc = sv_qs_found(group_store_find(c, x->tenant_id, id, &x->out->g));
+        if (rc == SV_OK)
+            rc = fill_view(c, x->tenant_id, x->actor->account_id, x->out);
+    }
+    return rc;
+}
+
+enum sv_err
+sv_group_apply(struct sv_db *db, const char *tenant_id, const char *id,
+               const struct sv_group_change *chg, const struct sv_actor *actor,
+               struct sv_group_view *out, const char **field)
+{
+    struct apply_ctx x = {tenant_id, id, chg, actor, out, field, {0}};
+    enum sv_err rc;
+
+    *field = NULL;
+    if (id != NULL && !sv_check_uuid(id))
+        return SV_E_NOT_FOUND;
+    if (id == NULL && (chg->in == NULL || chg->in->name == NULL)) {
+        *field = "name";
+        return SV_E_FIELD_MISSING;
+    }
+    if (chg->in != NULL && (rc = check_input(chg->in, field)) != SV_OK)
+        return rc;
+    return sv_access_denied_after(
+        db, tenant_id, actor,
+        sv_db_run_tenant_tx(db, "group_apply", tenant_id, apply_tx, &x),
+        &x.denied);
+}
+
 /* ---- offboarding ---- */
 
 /* Groups of one account, collected before they change. */
@@ -792,28 +954,43 @@ collect(void *cls, const char *id, const char *name)
 }
 
 enum sv_err
+sv_group_forget_tx(struct sv_dbc *c, const char *tenant_id,
+                   enum sv_member_kind kind, const char *id,
+                   const struct sv_actor *actor, size_t *n)
+{
+    struct id_list in = {0};
+    enum sv_qs qs = group_store_memberships(
+        c, tenant_id, sv_member_kind_name(kind), id, collect, &in);
+    enum sv_err rc = qs < 0 ? sv_qs_err(qs) : in.oom ? SV_E_INTERNAL : SV_OK;
+
+    for (size_t i = 0; rc == SV_OK && i < in.n; i++) {
+        bool privileged =
+            group_store_privileged(c, tenant_id, in.ids[i]) == SV_QS_ONE;
+        qs = group_store_member_remove(c, tenant_id, in.ids[i], id);
+        rc = qs < 0 ? sv_qs_err(qs)
+                    : audit_member(c, tenant_id, actor, false, privileged,
+                                   in.ids[i], kind, id);
+    }
+    if (n != NULL)
+        *n = in.n;
+    free(in.ids);
+    return rc;
+}
+
+enum sv_err
 sv_group_offboard_tx(struct sv_dbc *c, const char *tenant_id,
                      const char *account_id, const char *successor_id,
                      const struct sv_actor *actor, json_t *report)
 {
-    struct id_list in = {0}, owned = {0};
-    enum sv_err rc = SV_OK;
+    struct id_list owned = {0};
+    size_t left = 0;
+    enum sv_err rc = sv_group_forget_tx(c, tenant_id, SV_MEMBER_EMPLOYEE,
+                                        account_id, actor, &left);
     enum sv_qs qs;
 
-    qs = group_store_memberships(c, tenant_id, account_id, collect, &in);
-    if (qs >= 0)
+    if (rc == SV_OK) {
         qs = group_store_owned(c, tenant_id, account_id, collect, &owned);
-    if (qs < 0)
-        rc = sv_qs_err(qs);
-    else if (in.oom || owned.oom)
-        rc = SV_E_INTERNAL;
-    for (size_t i = 0; rc == SV_OK && i < in.n; i++) {
-        bool privileged =
-            group_store_privileged(c, tenant_id, in.ids[i]) == SV_QS_ONE;
-        qs = group_store_member_remove(c, tenant_id, in.ids[i], account_id);
-        rc = qs < 0 ? sv_qs_err(qs)
-                    : audit_member(c, tenant_id, actor, false, privileged,
-                                   in.ids[i], SV_MEMBER_EMPLOYEE, account_id);
+        rc = qs < 0 ? sv_qs_err(qs) : owned.oom ? SV_E_INTERNAL : SV_OK;
     }
     if (rc == SV_OK && owned.n > 0) {
         qs = group_store_pass_owned(c, tenant_id, account_id, successor_id,
@@ -827,11 +1004,10 @@ sv_group_offboard_tx(struct sv_dbc *c, const char *tenant_id,
             json_pack("{s:[s], s:s, s:s}", "fields", "owner_id", "owner_id",
                       successor_id, "via", "offboarding"));
     if (rc == SV_OK && report != NULL) {
-        json_object_set_new(report, "left", json_integer((json_int_t)in.n));
+        json_object_set_new(report, "left", json_integer((json_int_t)left));
         json_object_set_new(report, "passed_on",
                             json_integer((json_int_t)owned.n));
     }
-    free(in.ids);
     free(owned.ids);
     return rc;
 }

@@ -188,6 +188,53 @@ sv_group_expand(struct sv_db *db, const char *tenant_id, const char *id,
                 int limit, void (*start)(void *), sv_group_person_row_fn row,
                 void *cls, bool *more);
 
+/* ---- several changes in one transaction (SCIM) ---- */
+
+/** A member added or removed. */
+struct sv_group_member_op {
+    bool add;
+    enum sv_member_kind kind; /* of an added member */
+    const char *id;
+};
+
+/** Everything one request changes of a group. */
+struct sv_group_change {
+    const struct sv_group_input *in; /* NULL: no field changes */
+    /* Members: with replace_members the employee and group members become
+     * exactly the added ones (department members stay); else each op in
+     * turn (removing one that is not a member: SV_E_NOT_FOUND "id"). */
+    bool replace_members;
+    size_t n_ops;
+    const struct sv_group_member_op *ops;
+    /* The caller's own work on group id, last, in the same transaction. */
+    enum sv_err (*also)(struct sv_dbc *c, const char *tenant_id, const char *id,
+                        void *cls, const char **field);
+    void *also_cls;
+};
+
+/**
+ * Create (@p id NULL) or change group @p id with every change of @p chg in
+ * one transaction, each change checked and audited as its own call would
+ * (sv_group_create, sv_group_update, sv_group_member_add and _remove).
+ * @p out gets the group as it ends. Errors as those calls'.
+ */
+SV_MUST_CHECK enum sv_err
+sv_group_apply(struct sv_db *db, const char *tenant_id, const char *id,
+               const struct sv_group_change *chg, const struct sv_actor *actor,
+               struct sv_group_view *out, const char **field);
+
+/**
+ * Inside a transaction: employee or department @p id (@p kind) leaves every
+ * group it is a direct member of, each audited as group.member.remove (and
+ * access.revoke for a privileged group). *@p n (may be NULL) gets how many.
+ */
+SV_MUST_CHECK enum sv_err sv_group_forget_tx(struct sv_dbc *c,
+                                             const char *tenant_id,
+                                             enum sv_member_kind kind,
+                                             const char *id,
+                                             const struct sv_actor *actor,
+                                             size_t *n);
+
 /* ---- offboarding (people/offboard.h's hook) ---- */
 
 /**

@@ -72,7 +72,8 @@ SV_SQL(Q_GROUP_USED, "group_used",
 SV_SQL(Q_GROUP_PRIVILEGED, "group_privileged",
        UP "SELECT up.group_id FROM up WHERE EXISTS (SELECT 1 "
           "FROM role_assignments ra WHERE ra.tenant_id = $1 "
-          "AND ra.subject_kind = 'group' AND ra.subject_id = up.group_id) "
+          "AND ((ra.subject_kind = 'group' AND ra.subject_id = up.group_id) "
+          "OR (ra.scope_kind = 'group' AND ra.scope_id = up.group_id))) "
           "OR EXISTS (SELECT 1 FROM department_viewers v "
           "WHERE v.tenant_id = $1 AND v.subject_kind = 'group' "
           "AND v.subject_id = up.group_id) LIMIT 1",
@@ -169,7 +170,7 @@ SV_SQL(Q_GROUP_MEMBERSHIPS, "group_memberships",
        "SELECT m.group_id, g.name FROM directory_group_members m "
        "JOIN directory_groups g ON g.tenant_id = m.tenant_id "
        "AND g.id = m.group_id WHERE m.tenant_id = $1 "
-       "AND m.member_kind = 'employee' AND m.member_id = $2 "
+       "AND m.member_kind = $3 AND m.member_id = $2 "
        "ORDER BY m.group_id",
        0);
 SV_SQL(Q_GROUP_OWNED, "group_owned",
@@ -500,10 +501,12 @@ each_pair(struct sv_stmt *st, group_id_fn row, void *cls)
 
 enum sv_qs
 group_store_memberships(struct sv_dbc *c, const char *tenant_id,
-                        const char *account_id, group_id_fn row, void *cls)
+                        const char *kind, const char *id, group_id_fn row,
+                        void *cls)
 {
-    return each_pair(
-        sv_db_stmt2(c, &Q_GROUP_MEMBERSHIPS, tenant_id, account_id), row, cls);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_GROUP_MEMBERSHIPS, tenant_id, id);
+    sv_stmt_text(st, 3, kind);
+    return each_pair(st, row, cls);
 }
 
 enum sv_qs

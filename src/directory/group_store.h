@@ -80,11 +80,12 @@ enum sv_qs group_store_expand(struct sv_dbc *c, const char *tenant_id,
                               bool *more);
 
 /* offboarding */
-/** The groups @p account_id is a direct member of, one per call of @p row. */
+/** The groups member @p id (of @p kind) is a direct member of, one per
+ *  call of @p row. */
 typedef void (*group_id_fn)(void *cls, const char *group_id, const char *name);
 enum sv_qs group_store_memberships(struct sv_dbc *c, const char *tenant_id,
-                                   const char *account_id, group_id_fn row,
-                                   void *cls);
+                                   const char *kind, const char *id,
+                                   group_id_fn row, void *cls);
 enum sv_qs group_store_owned(struct sv_dbc *c, const char *tenant_id,
                              const char *account_id, group_id_fn row,
                              void *cls);

@@ -24,6 +24,8 @@ typedef void (*sv_handler_fn)(struct sv_request *rq);
 enum sv_auth_kind {
     SV_AUTH_NONE,    /* public */
     SV_AUTH_SESSION, /* a signed-in account (and the route's permission) */
+    SV_AUTH_TOKEN,   /* an API token (Bearer svt_…) of the route's protocol:
+                        its maker's account (and the route's permission) */
 };
 
 /* A route's permission: an enum sv_perm of access/permissions.def, or
@@ -36,6 +38,9 @@ enum sv_auth_kind {
 #define SV_ROUTE_BODY 2u      /* takes a JSON object body */
 #define SV_ROUTE_BODY_OPT 4u  /* body may be empty */
 #define SV_ROUTE_MFA_OK 8u    /* allowed while MFA enrolment is pending */
+/* SCIM 2.0 (RFC 7644): bodies of application/scim+json (or JSON), answers
+ * and errors in SCIM's shape, an API token of scope "scim". */
+#define SV_ROUTE_SCIM 16u
 
 #define SV_MAX_QUERY 8
 
@@ -167,9 +172,17 @@ void sv_reply_items(struct sv_request *rq, enum sv_err rc, json_t *items);
 void sv_items_clear(void *items);
 /**
  * The one error writer: status from the catalogue,
- * {"error":{"code","message","field"}}.
+ * {"error":{"code","message","field"}}; on a SCIM route (or a path under
+ * /scim/) a SCIM error (sv_reply_scim_error) with the scimType the code
+ * implies.
  */
 void sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field);
+/** SCIM: @p body (stolen) as application/scim+json. */
+void sv_reply_scim(struct sv_request *rq, unsigned status, json_t *body);
+/** SCIM: an error, status from the catalogue, with @p scim_type (NULL:
+ *  none) and @p detail (NULL: the catalogue's message). */
+void sv_reply_scim_error(struct sv_request *rq, enum sv_err err,
+                         const char *scim_type, const char *detail);
 
 typedef void (*sv_work_fn)(void *arg);
 typedef void (*sv_cont_fn)(struct sv_request *rq, void *arg);
@@ -236,6 +249,14 @@ struct sv_http_hooks {
     enum sv_err (*session_resolve)(struct sv_app *app, struct sv_arena *arena,
                                    const char *token,
                                    struct sv_http_principal *out);
+    /**
+     * Resolve API token @p token for protocol @p scope ("scim") into
+     * @p out, as session_resolve. SV_E_UNAUTHENTICATED when it names no
+     * live token of that scope whose maker is enabled.
+     */
+    enum sv_err (*token_resolve)(struct sv_app *app, struct sv_arena *arena,
+                                 const char *token, const char *scope,
+                                 struct sv_http_principal *out);
     /** The CSRF token a cookie session's state-changing requests carry. */
     void (*csrf_token)(const struct sv_app *app, const char *token,
                        char out[48]);

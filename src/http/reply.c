@@ -203,12 +203,86 @@ retry_after(struct sv_request *rq, enum sv_err err)
 }
 
 void
+sv_reply_scim(struct sv_request *rq, unsigned status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    json_decref(body);
+    if (text == NULL) {
+        sv_reply_error(rq, SV_E_INTERNAL, NULL);
+        return;
+    }
+    sv_reply_bytes(rq, status, "application/scim+json; charset=utf-8", text,
+                   strlen(text), false);
+    free(text);
+}
+
+/* The scimType (RFC 7644, table 9) a catalogue code implies, if any. */
+static const char *
+scim_type_of(enum sv_err err)
+{
+    switch (err) {
+    case SV_E_JSON_MALFORMED:
+        return "invalidSyntax";
+    case SV_E_FIELD_MISSING:
+    case SV_E_FIELD_UNKNOWN:
+    case SV_E_FIELD_INVALID:
+        return "invalidValue";
+    case SV_E_EXISTS:
+    case SV_E_USERNAME_TAKEN:
+        return "uniqueness";
+    case SV_E_BODY_TOO_LARGE:
+        return "tooMany";
+    default:
+        return NULL;
+    }
+}
+
+void
+sv_reply_scim_error(struct sv_request *rq, enum sv_err err,
+                    const char *scim_type, const char *detail)
+{
+    char status[8];
+    json_t *body;
+
+    snprintf(status, sizeof status, "%u", sv_err_status(err));
+    body = json_pack("{s:[s], s:s, s:s}", "schemas",
+                     "urn:ietf:params:scim:api:messages:2.0:Error", "status",
+                     status, "detail",
+                     detail != NULL ? detail : sv_err_message(err));
+    if (scim_type != NULL)
+        json_object_set_new(body, "scimType", json_string(scim_type));
+    rq->err = err;
+    if (sv_err_status(err) == 503)
+        retry_after(rq, err);
+    if (err == SV_E_UNAUTHENTICATED)
+        sv_rq_add_header(rq, "WWW-Authenticate", "Bearer realm=\"scim\"");
+    sv_reply_scim(rq, sv_err_status(err), body);
+}
+
+static bool
+is_scim(const struct sv_request *rq)
+{
+    if (rq->route != NULL)
+        return (rq->route->flags & SV_ROUTE_SCIM) != 0;
+    return rq->url != NULL && strncmp(rq->url, "/scim/", 6) == 0;
+}
+
+void
 sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
 {
     /* Field names can come from the client (an unknown query parameter):
      * keep them printable UTF-8, or the body would not encode. */
     if (field != NULL)
         field = sv_sanitize_text(rq->arena, field, 64);
+    if (is_scim(rq)) {
+        sv_reply_scim_error(rq, err, scim_type_of(err),
+                            field != NULL
+                                ? sv_arena_printf(rq->arena, "%s: %s",
+                                                  sv_err_message(err), field)
+                                : NULL);
+        return;
+    }
     json_t *body =
         json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", sv_err_code(err),
                   "message", sv_err_message(err), "field", field);

@@ -84,13 +84,22 @@ path_matches(const struct sv_route *r, char **segs, unsigned n,
     return true;
 }
 
+/* Whether @p ct is media type @p type, parameters allowed. */
 static bool
-is_json_type(const char *ct)
+is_type(const char *ct, const char *type)
 {
-    size_t n = strlen("application/json");
-    if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+    size_t n = strlen(type);
+    if (ct == NULL || strncasecmp(ct, type, n) != 0)
         return false;
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* The bodies route @p r takes: JSON; SCIM's own type on SCIM routes. */
+static bool
+is_json_type(const struct sv_route *r, const char *ct)
+{
+    return is_type(ct, "application/json") ||
+           ((r->flags & SV_ROUTE_SCIM) && is_type(ct, "application/scim+json"));
 }
 
 static enum MHD_Result
@@ -253,8 +262,9 @@ sv_router_match_or_reply(struct sv_request *rq)
             return false;
         }
         if (rq->max_body > 0 &&
-            !is_json_type(MHD_lookup_connection_value(
-                rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+            !is_json_type(rq->route, MHD_lookup_connection_value(
+                                         rq->conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_CONTENT_TYPE))) {
             sv_reply_error(rq, SV_E_UNSUPPORTED_MEDIA_TYPE, NULL);
             return false;
         }
@@ -287,12 +297,37 @@ safe_method(const struct sv_request *rq)
     return strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
 }
 
+/* An API token, in the Authorization header only (never a cookie: no
+ * browser carries one to a machine's route). */
+static bool
+token_or_reply(struct sv_request *rq)
+{
+    const char *token = bearer(rq);
+    enum sv_err rc;
+
+    if (token == NULL || SV_NEVER(hooks == NULL) ||
+        hooks->token_resolve == NULL) {
+        sv_reply_error(rq, SV_E_UNAUTHENTICATED, NULL);
+        return false;
+    }
+    rc = hooks->token_resolve(rq->app, rq->arena, token, "scim", &rq->who);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return false;
+    }
+    rq->has_session = true;
+    sv_rq_log_principal(rq, rq->who.tenant_id, rq->who.account_id);
+    return true;
+}
+
 static bool
 authenticate_or_reply(struct sv_request *rq)
 {
     const char *token = bearer(rq);
     enum sv_err rc;
 
+    if (rq->route->auth == SV_AUTH_TOKEN)
+        return token_or_reply(rq);
     if (token == NULL) {
         /* The web console: the HttpOnly cookie, with a CSRF header for
          * anything that changes state. */

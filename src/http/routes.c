@@ -5,6 +5,7 @@
  */
 #include "access/access.h"
 #include "access/access_http.h"
+#include "apitoken/apitoken_http.h"
 #include "audit/audit_http.h"
 #include "http/routes.h"
 #include "device/device_http.h"
@@ -18,6 +19,7 @@
 #include "people/people_http.h"
 #include "recovery/recovery_http.h"
 #include "risk/risk_http.h"
+#include "scim/scim_http.h"
 
 #define B SV_ROUTE_BODY
 #define OPT SV_ROUTE_BODY_OPT
@@ -28,6 +30,9 @@
 #define PUBLIC SV_AUTH_NONE, SV_NO_PERM
 #define SIGNED_IN SV_AUTH_SESSION, SV_NO_PERM
 #define NEEDS(p) SV_AUTH_SESSION, SV_PERM_##p
+/* A machine: an API token (Bearer svt_…), its maker holding the permission. */
+#define TOKEN(p) SV_AUTH_TOKEN, SV_PERM_##p
+#define SCIM SV_ROUTE_SCIM
 
 // clang-format off
 const struct sv_route sv_routes[] = {
@@ -211,6 +216,44 @@ const struct sv_route sv_routes[] = {
      NEEDS(ACCESS_MANAGE), B, 4 * 1024, {0}},
     {"DELETE", "/api/v1/access/assignments/{id}",
      access_http_assignments_delete, NEEDS(ACCESS_MANAGE), 0, 0, {0}},
+    /* API tokens (apitoken_http.c): the text shown once at creation. */
+    {"GET", "/api/v1/access/tokens", apitoken_http_list,
+     NEEDS(ACCESS_READ), 0, 0, {0}},
+    {"POST", "/api/v1/access/tokens", apitoken_http_create,
+     NEEDS(ACCESS_MANAGE), B, 1024, {0}},
+    {"DELETE", "/api/v1/access/tokens/{id}", apitoken_http_revoke,
+     NEEDS(ACCESS_MANAGE), 0, 0, {0}},
+    /* SCIM 2.0 provisioning (scim_http.c; docs/scim.md): an API token of
+     * scope scim; Users need users.manage of its maker, Groups
+     * directory.manage. Bodies application/scim+json, SCIM errors. */
+    {"GET", "/scim/v2/ServiceProviderConfig",
+     scim_http_service_provider_config, TOKEN(USERS_MANAGE), SCIM, 0, {0}},
+    {"GET", "/scim/v2/ResourceTypes", scim_http_resource_types,
+     TOKEN(USERS_MANAGE), SCIM, 0, {0}},
+    {"GET", "/scim/v2/Users", scim_http_users_list, TOKEN(USERS_MANAGE), SCIM,
+     0, {"filter", "startIndex", "count"}},
+    {"POST", "/scim/v2/Users", scim_http_users_create, TOKEN(USERS_MANAGE),
+     SCIM | B, 16 * 1024, {0}},
+    {"GET", "/scim/v2/Users/{id}", scim_http_users_get, TOKEN(USERS_MANAGE),
+     SCIM, 0, {0}},
+    {"PUT", "/scim/v2/Users/{id}", scim_http_users_replace,
+     TOKEN(USERS_MANAGE), SCIM | B, 16 * 1024, {0}},
+    {"PATCH", "/scim/v2/Users/{id}", scim_http_users_patch,
+     TOKEN(USERS_MANAGE), SCIM | B, 16 * 1024, {0}},
+    {"DELETE", "/scim/v2/Users/{id}", scim_http_users_delete,
+     TOKEN(USERS_MANAGE), SCIM, 0, {0}},
+    {"GET", "/scim/v2/Groups", scim_http_groups_list, TOKEN(DIRECTORY_MANAGE),
+     SCIM, 0, {"filter", "startIndex", "count"}},
+    {"POST", "/scim/v2/Groups", scim_http_groups_create,
+     TOKEN(DIRECTORY_MANAGE), SCIM | B, 128 * 1024, {0}},
+    {"GET", "/scim/v2/Groups/{id}", scim_http_groups_get,
+     TOKEN(DIRECTORY_MANAGE), SCIM, 0, {0}},
+    {"PUT", "/scim/v2/Groups/{id}", scim_http_groups_replace,
+     TOKEN(DIRECTORY_MANAGE), SCIM | B, 128 * 1024, {0}},
+    {"PATCH", "/scim/v2/Groups/{id}", scim_http_groups_patch,
+     TOKEN(DIRECTORY_MANAGE), SCIM | B, 128 * 1024, {0}},
+    {"DELETE", "/scim/v2/Groups/{id}", scim_http_groups_delete,
+     TOKEN(DIRECTORY_MANAGE), SCIM, 0, {0}},
 };
 // clang-format on
 

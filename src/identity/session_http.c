@@ -4,6 +4,7 @@
  * Installed at start-up by sv_app_serve().
  */
 #include "access/access_http.h"
+#include "apitoken/apitoken.h"
 #include "app.h"
 #include "core/util.h"
 #include "device/device.h"
@@ -33,6 +34,25 @@ session_resolve(struct sv_app *app, struct sv_arena *arena, const char *token,
     return SV_OK;
 }
 
+/* An API token: its maker's account, as a session with nothing pending
+ * and no device (a machine signs nothing). */
+static enum sv_err
+token_resolve(struct sv_app *app, struct sv_arena *arena, const char *token,
+              const char *scope, struct sv_http_principal *out)
+{
+    struct sv_session *s = sv_arena_zalloc(arena, sizeof *s);
+    enum sv_err rc = sv_api_token_resolve(app, token, scope, s);
+
+    if (rc != SV_OK)
+        return rc;
+    *out = (struct sv_http_principal){
+        .session = s,
+        .tenant_id = s->tenant_id,
+        .account_id = s->account_id,
+    };
+    return SV_OK;
+}
+
 static enum sv_err
 audit_blocked(struct sv_app *app, const struct sv_session *s, const char *ip,
               const char *user_agent, const char *route)
@@ -50,6 +70,7 @@ device_nonce_use(struct sv_app *app, const struct sv_session *s,
 
 const struct sv_http_hooks sv_identity_http_hooks = {
     .session_resolve = session_resolve,
+    .token_resolve = token_resolve,
     .csrf_token = sv_csrf_token,
     .audit_blocked = audit_blocked,
     .device_nonce_use = device_nonce_use,

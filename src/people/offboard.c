@@ -1,6 +1,7 @@
 /* Offboarding hooks: see offboard.h. */
 #include "people/offboard.h"
 
+#include "apitoken/apitoken.h"
 #include "core/log.h"
 #include "directory/group.h"
 
@@ -20,8 +21,18 @@ groups_hook(struct sv_dbc *c, const struct sv_offboard_ctx *x, json_t *report)
                                 x->actor, report);
 }
 
+/* API tokens: every live token the employee made is revoked. */
+static enum sv_err
+api_tokens_hook(struct sv_dbc *c, const struct sv_offboard_ctx *x,
+                json_t *report)
+{
+    return sv_api_token_offboard_tx(c, x->tenant_id, x->account_id, x->actor,
+                                    report);
+}
+
 const struct sv_offboard_hook sv_offboard_hooks[] = {
     {"groups", groups_hook},
+    {"api_tokens", api_tokens_hook},
     {NULL, NULL},
 };
 

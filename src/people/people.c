@@ -40,6 +40,26 @@ allows_in(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
     return rc;
 }
 
+/* Whether @p g holds @p p through a grant over a group @p e is in. */
+static enum sv_err
+allows_by_group(struct sv_dbc *c, const char *tenant_id,
+                const struct sv_grants *g, enum sv_perm p,
+                const struct sv_employee *e, bool *out)
+{
+    struct sv_group_set *gs = malloc(sizeof *gs);
+    struct sv_access_place pl = {0};
+    enum sv_err rc =
+        gs != NULL ? sv_access_groups_of_tx(c, tenant_id, "employee", e->id, gs)
+                   : SV_E_INTERNAL;
+
+    if (rc == SV_OK) {
+        sv_access_place_add_groups(&pl, gs);
+        *out = sv_access_allows(g, p, &pl);
+    }
+    free(gs);
+    return rc;
+}
+
 /* Whether @p g holds directory.view_phone over one of @p e's departments. */
 static enum sv_err
 may_reveal(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
@@ -51,18 +71,9 @@ may_reveal(struct sv_dbc *c, const char *tenant_id, const struct sv_grants *g,
         rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE,
                        e->departments[i], out);
     /* A grant over a group covers the employees in it. */
-    if (rc == SV_OK && !*out && g->group_scoped) {
-        struct sv_group_set *gs = malloc(sizeof *gs);
-        struct sv_access_place pl = {0};
-        rc = gs != NULL
-                 ? sv_access_groups_of_tx(c, tenant_id, "employee", e->id, gs)
-                 : SV_E_INTERNAL;
-        if (rc == SV_OK) {
-            sv_access_place_add_groups(&pl, gs);
-            *out = sv_access_allows(g, SV_PERM_DIRECTORY_VIEW_PHONE, &pl);
-        }
-        free(gs);
-    }
+    if (rc == SV_OK && !*out && g->group_scoped)
+        rc = allows_by_group(c, tenant_id, g, SV_PERM_DIRECTORY_VIEW_PHONE, e,
+                             out);
     return rc;
 }
 
@@ -128,15 +139,26 @@ fill_person(struct sv_dbc *c, const char *tenant_id, const char *viewer,
         m = malloc(sizeof *m);
         rc = m == NULL ? SV_E_INTERNAL
                        : sv_employee_find_tx(c, tenant_id, e->manager_id, m);
+        /* DIR-3: a manager hidden from the viewer is no manager to it. */
         if (rc == SV_OK)
+            rc = check_seen(c, tenant_id, viewer, m);
+        if (rc == SV_E_NOT_FOUND) {
+            rc = SV_OK;
+            out->e.manager_id[0] = '\0';
+        } else if (rc == SV_OK) {
             snprintf(out->manager_name, sizeof out->manager_name, "%s",
                      m->display_name);
+        }
     }
     if (rc == SV_OK)
         rc = sv_access_load_tx(c, tenant_id, viewer, g);
     if (rc == SV_OK)
         rc = allows_in(c, tenant_id, g, SV_PERM_DIRECTORY_MANAGE,
                        e->department_id, &out->may_manage);
+    /* A grant over a group the employee is in (as a change asks). */
+    if (rc == SV_OK && !out->may_manage && g->group_scoped)
+        rc = allows_by_group(c, tenant_id, g, SV_PERM_DIRECTORY_MANAGE, e,
+                             &out->may_manage);
     if (rc == SV_OK)
         rc = may_reveal(c, tenant_id, g, e, &out->may_reveal_phone);
     if (rc == SV_OK)
@@ -251,6 +273,8 @@ hire_tx(struct sv_dbc *c, void *cls)
     }
     if (rc == SV_OK)
         rc = sv_employee_insert_tx(c, x->tenant_id, acc.id, in, e, x->field);
+    if (rc == SV_OK && x->h->also.fn != NULL)
+        rc = x->h->also.fn(c, x->tenant_id, acc.id, x->h->also.cls, x->field);
     if (rc == SV_OK)
         rc = audit_json(
             c, x->tenant_id, x->actor, SV_AUDIT_EMPLOYEE_CREATE, acc.id,
@@ -289,6 +313,7 @@ struct update_ctx {
     const char *tenant_id, *id;
     const struct sv_employee_input *in;
     const enum sv_employee_state *state; /* NULL: unchanged */
+    const struct sv_people_also *also;   /* NULL: nothing more */
     const struct sv_actor *actor;
     struct sv_person *out;
     const char **field;
@@ -454,6 +479,8 @@ update_tx(struct sv_dbc *c, void *cls)
     }
     if (rc == SV_OK && x->state != NULL)
         rc = change_state(c, x, before, now);
+    if (rc == SV_OK && x->also != NULL && x->also->fn != NULL)
+        rc = x->also->fn(c, x->tenant_id, x->id, x->also->cls, x->field);
     if (rc == SV_OK)
         rc = fill_person(c, x->tenant_id, x->actor->account_id, now, x->out);
     if (before != NULL)
@@ -481,7 +508,20 @@ sv_people_change(struct sv_db *db, const char *tenant_id, const char *id,
                  const struct sv_actor *actor, struct sv_person *out,
                  const char **field)
 {
-    struct update_ctx x = {tenant_id, id, in, state, actor, out, field, {0}};
+    return sv_people_change_also(db, tenant_id, id, in, state, NULL, actor, out,
+                                 field);
+}
+
+enum sv_err
+sv_people_change_also(struct sv_db *db, const char *tenant_id, const char *id,
+                      const struct sv_employee_input *in,
+                      const enum sv_employee_state *state,
+                      const struct sv_people_also *also,
+                      const struct sv_actor *actor, struct sv_person *out,
+                      const char **field)
+{
+    struct update_ctx x = {tenant_id, id,  in,    state, also,
+                           actor,     out, field, {0}};
 
     *field = NULL;
     if (actor == NULL || actor->account_id == NULL)

@@ -59,12 +59,24 @@ struct sv_person {
     bool may_reveal_phone; /* the viewer may reveal it (view_phone) */
 };
 
+/**
+ * A caller's own work, done in the same transaction as a hire or a change
+ * of employee @p id, after it (SCIM's externalId): an error rolls the
+ * whole back, naming its field in *@p field.
+ */
+struct sv_people_also {
+    enum sv_err (*fn)(struct sv_dbc *c, const char *tenant_id, const char *id,
+                      void *cls, const char **field);
+    void *cls;
+};
+
 /** What a hire takes: a new account (username, e-mail, the temporary
  *  password's hash) or an existing one (account_id), and the profile. */
 struct sv_hire {
     const char *username, *email, *hash;
     const char *account_id;
     struct sv_employee_input in; /* display_name and department_id set */
+    struct sv_people_also also;  /* fn NULL: nothing more */
 };
 
 /**
@@ -108,6 +120,12 @@ SV_MUST_CHECK enum sv_err sv_people_change(
     struct sv_db *db, const char *tenant_id, const char *id,
     const struct sv_employee_input *in, const enum sv_employee_state *state,
     const struct sv_actor *actor, struct sv_person *out, const char **field);
+/** sv_people_change() and @p also (NULL: nothing) in its transaction. */
+SV_MUST_CHECK enum sv_err sv_people_change_also(
+    struct sv_db *db, const char *tenant_id, const char *id,
+    const struct sv_employee_input *in, const enum sv_employee_state *state,
+    const struct sv_people_also *also, const struct sv_actor *actor,
+    struct sv_person *out, const char **field);
 
 /**
  * DIR-6: offboard employee @p id, handing what it holds to @p successor_id

@@ -299,7 +299,72 @@ describe('directory: groups and hidden departments', () => {
         assert.equal(left.length, 1);
     });
 
-    test('7. tenant B reaches none of A\'s groups', async () => {
+    test('7. the holes a review found, closed', async () => {
+        // A department with viewers, inside a group: deleting it empties
+        // both (no 500), audited as the group losing a member.
+        const mk = async (name, parent) => {
+            const r = await api('POST', '/directory/departments', tok.boss, parent ? { name, parent_id: parent } : { name });
+            expectStatus(r, 201, name);
+            return r.json.id;
+        };
+        const lab = await mk('Lab', d.company);
+        const g2 = (await api('POST', '/directory/groups', tok.boss, { name: 'Lab watchers' })).json.id;
+        expectStatus(await api('POST', `/directory/groups/${g2}/members`, tok.boss, { kind: 'department', id: lab }), 201);
+        expectStatus(await api('PUT', `/directory/departments/${lab}/visibility`, tok.boss,
+            { hidden: true, viewers: [`group:${g2}`] }), 200);
+        expectStatus(await api('DELETE', `/directory/departments/${lab}`, tok.boss), 204);
+        let r = await api('GET', `/directory/groups/${g2}/members`, tok.boss);
+        assert.deepEqual(r.json.items, [], 'the deleted department left the group');
+        const rm = (await events('group.member.remove')).filter((x) => x.target_id === g2);
+        assert.deepEqual(rm.map((x) => x.details), [{ kind: 'department', member_id: lab }]);
+        // A group that is only the scope of a role is privileged too: its
+        // owner cannot widen the grant by adding members.
+        const teamRole = await api('POST', '/access/roles', tok.boss, { name: 'Phone reader', permissions: ['directory.view_phone'] });
+        expectStatus(teamRole, 201);
+        const own = (await api('POST', '/directory/groups', tok.boss, { name: 'Ben team', owner_id: e.ben })).json.id;
+        const a = await api('POST', '/access/assignments', tok.boss,
+            { role: teamRole.json.id, account_id: e.cat, scope: 'group', scope_group_id: own });
+        expectStatus(a, 201);
+        expectError(await api('POST', `/directory/groups/${own}/members`, tok.ben, { kind: 'employee', id: e.eve }), 403,
+            'forbidden', null, 'the scope of a role');
+        expectStatus(await api('DELETE', `/access/assignments/${a.json.id}`, tok.boss), 204);
+        expectStatus(await api('POST', `/directory/groups/${own}/members`, tok.ben, { kind: 'employee', id: e.eve }), 201,
+            'no longer a scope: the owner changes it');
+        // A department admin elsewhere gets 404 for a hidden department's
+        // changes, not 403.
+        expectStatus(await api('PUT', `/directory/departments/${d.board}/visibility`, tok.boss, { hidden: true }), 200);
+        const da = await api('POST', '/access/assignments', tok.boss,
+            { role: 'department_admin', account_id: e.ben, scope: 'department', department_id: d.finance });
+        expectStatus(da, 201);
+        expectError(await api('PATCH', `/directory/departments/${d.board}`, tok.ben, { name: 'Boardroom' }), 404, 'not_found');
+        expectError(await api('DELETE', `/directory/departments/${d.audit}`, tok.ben), 404, 'not_found');
+        expectError(await api('GET', `/directory/departments/${d.board}/visibility`, tok.ben), 404, 'not_found');
+        expectError(await api('PATCH', `/directory/departments/${d.sales}`, tok.ben, { name: 'Sales 2' }), 403, 'forbidden',
+            null, 'a visible department outside the subtree: 403');
+        // A manager hidden from the viewer is no manager to it; a group's
+        // hidden owner is not named.
+        expectStatus(await api('PATCH', `/directory/employees/${e.ben}`, tok.boss, { manager_id: e.fay }), 200);
+        r = await api('GET', `/directory/employees/${e.ben}`, tok.cat);
+        expectStatus(r, 200);
+        assert.equal(r.json.manager, null, 'fay sits on the hidden board');
+        r = await api('GET', `/directory/employees/${e.ben}`, tok.boss);
+        assert.equal(r.json.manager.id, e.fay);
+        expectStatus(await api('PATCH', `/directory/groups/${own}`, tok.boss, { owner_id: e.fay }), 200);
+        r = await api('GET', `/directory/groups/${own}`, tok.cat);
+        assert.equal(r.json.owner_id, null);
+        assert.equal(r.json.owner_name, null);
+        expectStatus(await api('PUT', `/directory/departments/${d.board}/visibility`, tok.boss, { hidden: false }), 200);
+        // may_manage says what a change allows: a grant over a group.
+        const lead = await api('POST', '/access/roles', tok.boss, { name: 'Group editor', permissions: ['directory.manage'] });
+        const ga = await api('POST', '/access/assignments', tok.boss,
+            { role: lead.json.id, account_id: e.eve, scope: 'group', scope_group_id: own });
+        expectStatus(ga, 201);
+        r = await api('GET', `/directory/employees/${e.eve}`, tok.eve);
+        assert.equal(r.json.may_manage, true, 'eve is in Ben team, over which she holds directory.manage');
+        expectStatus(await api('PATCH', `/directory/employees/${e.eve}`, tok.eve, { title: 'Self-made' }), 200);
+    });
+
+    test('8. tenant B reaches none of A\'s groups', async () => {
         for (const [m, p, body] of [
             ['GET', `/directory/groups/${g.x}`],
             ['PATCH', `/directory/groups/${g.x}`, { name: 'Mine' }],

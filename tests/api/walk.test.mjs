@@ -55,6 +55,15 @@ const A_PW = { admin: PASSWORDS.admin, member: PASSWORDS.p1 };
 //                or the call needs it; omit: never sent.
 // Nested fields (inside an object field) are filled by their object.
 const ASSIGN = '/api/v1/access/assignments';
+const SCIM_PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SCIM_BODY = {
+    'PUT /scim/v2/Users/{id}': { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'walked.in' },
+    'PATCH /scim/v2/Users/{id}': { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Walked' }] },
+    'PUT /scim/v2/Groups/{id}': { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Walked' },
+    'PATCH /scim/v2/Groups/{id}': { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'W' }] },
+    'POST /scim/v2/Users': undefined, // no id: never walked
+    'POST /scim/v2/Groups': undefined,
+};
 const BODY = {
     up_to: { kind: 'id' },
     all: { kind: 'value', omit: true, why: 'the alternative of up_to' },
@@ -109,6 +118,8 @@ const BODY = {
     // DIR-3: a department's visibility.
     hidden: { kind: 'value', value: () => false },
     viewers: { kind: 'value', omit: true },
+    // API tokens (no id place: never walked).
+    expires_in_days: { kind: 'value', omit: true },
     // Employees: a profile's fields; the ids are walked, the rest filled.
     display_name: { kind: 'value', value: () => 'Walked In' },
     title: { kind: 'value', omit: true },
@@ -146,6 +157,11 @@ const QUERY = {
     since: { kind: 'value', omit: true },
     until: { kind: 'value', omit: true },
     expand: { kind: 'value', omit: true },
+    // SCIM lists: the filter is proven by api/scim (B's filter for A's
+    // userName finds nothing); pages are no ids.
+    filter: { kind: 'value', omit: true },
+    startIndex: { kind: 'value', omit: true },
+    count: { kind: 'value', omit: true },
 };
 // The id kind a path's {id} names, by the segment before it: for the
 // partner of a two-id path (A's own or B's own pair).
@@ -153,7 +169,7 @@ const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
     challenges: 'challenge', approvals: 'approval', departments: 'department',
     roles: 'role', assignments: 'assignment', employees: 'account',
-    groups: 'group', members: 'account',
+    groups: 'group', members: 'account', Users: 'account', Groups: 'group', tokens: 'api_token',
 };
 // The permissions every account holds (the member role): a member calling a
 // route that needs one of them is a caller like any other.
@@ -215,6 +231,10 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         A.tokens.member = (await srv.activate('alpha', 'ann', ta.users.ann.temporary_password, A_PW.member)).token;
         B.tokens.admin = (await srv.activate('bravo', 'boris', tb.admin.temporary_password, B_PW.admin)).token;
         B.tokens.member = (await srv.activate('bravo', 'bea', tb.users.bea.temporary_password, B_PW.member)).token;
+        // B's SCIM token (an API token of its admin): the machine caller.
+        const st = await srv.api('POST', '/access/tokens', { token: B.tokens.admin, body: { name: 'B IdP', scope: 'scim' } });
+        expectStatus(st, 201, 'B SCIM token');
+        B.tokens.scim = st.json.token;
         A.usernames = ['ada', 'ann'];
         add('tenant', ta.tenant.id);
         add('account', ta.admin.id, ta.users.ann.id);
@@ -362,6 +382,9 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         const grp2 = await srv.api('POST', '/directory/groups', { token: A.tokens.admin, body: { name: 'A board' } });
         expectStatus(grp2, 201, 'A second group');
         add('group', grp.json.id, grp2.json.id);
+        const at = await srv.api('POST', '/access/tokens', { token: A.tokens.admin, body: { name: 'A IdP', scope: 'scim' } });
+        expectStatus(at, 201, 'A API token');
+        add('api_token', at.json.id);
 
         // A's real page cursors, each naming one of A's rows.
         for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
@@ -401,7 +424,10 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                     if (!COLLECTION[seg]) unknown.push(`${r.method} ${r.path}: an {id} after "${seg}"`);
                 }
             }
-            if (r.flags.has('body') && !input.noFields && input.fields.length === 0) {
+            // SCIM's bodies are read by hand (SCIM_BODY fills them).
+            if (r.flags.has('scim') && r.flags.has('body') && !(`${r.method} ${r.path}` in SCIM_BODY)) {
+                unknown.push(`${r.method} ${r.path}: a SCIM body this walk has no SCIM_BODY entry for`);
+            } else if (r.flags.has('body') && !r.flags.has('scim') && !input.noFields && input.fields.length === 0) {
                 unknown.push(`${r.method} ${r.path}: takes a body, but no field spec was found in ${input.file}`);
             }
             plan.push({ route: r, input });
@@ -424,6 +450,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
 
     /** The callers of a route: who in B calls it, with what credential. */
     function callers(r, input) {
+        if (r.auth === 'token') return ['scim'];
         if (r.auth === 'perm') return ['admin', 'member'];
         if (r.auth === 'session') return ['admin', 'member', 'device'];
         return [input.challengeToken ? 'challenge' : 'anonymous'];
@@ -445,13 +472,16 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         if (spec.caller === 'device') return B.device.request(srv, r.method, url, { body });
         const headers = {};
         if (spec.caller === 'challenge') headers['x-challenge-token'] = B.challenge.token;
-        const token = spec.caller === 'admin' || spec.caller === 'member' ? B.tokens[spec.caller] : undefined;
+        const token = ['admin', 'member', 'scim'].includes(spec.caller) ? B.tokens[spec.caller] : undefined;
         return srv.api(r.method, url, { token, body, headers });
     }
 
     /** The body of a call: required fields filled, the walked one set. */
     function bodyOf(r, input, place, value, extra = {}) {
         if (!r.flags.has('body')) return undefined;
+        // SCIM bodies are SCIM's, read by hand (no field spec): a valid
+        // change, so that the id in the path is what answers.
+        if (r.flags.has('scim')) return SCIM_BODY[`${r.method} ${r.path}`];
         if (input.noFields || input.fields.length === 0) return r.flags.has('body_opt') ? undefined : {};
         const b = {};
         for (const f of input.fields.filter((x) => !x.nested)) {
@@ -563,7 +593,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         assert.ok(plan.length > 0, 'step 1 ran');
         const started = Date.now();
         for (const { route: r, input } of plan) {
-            if (!r.path.startsWith('/api/')) continue; // the console's static files
+            if (!r.path.startsWith('/api/') && !r.path.startsWith('/scim/')) continue; // the console's static files
             const places = placesOf(r, input);
             const who = callers(r, input);
             if (places.length === 0) {

@@ -56,7 +56,14 @@ ALLOWED = {
     # An employee's lifecycle across the account, the directory profile and
     # the permission model: hire, change, offboard.
     "people": {"core", "db", "audit", "access", "device", "directory", "identity",
-               "app"},
+               "app", "apitoken"},
+    # API tokens: machines' credentials, acting for the account that made
+    # them (a session-shaped principal for the router's hook).
+    "apitoken": {"core", "crypto", "db", "audit", "identity", "app"},
+    # SCIM 2.0 provisioning over the directory: the filter parser, its SQL,
+    # the mapping of Users and Groups onto employees and groups.
+    "scim": {"core", "db", "audit", "access", "directory", "identity", "people",
+             "app"},
     # Second factors (TOTP, recovery codes) and the bound phone.
     "mfa": {"access", "core", "crypto", "db", "audit", "auth", "notify", "policy",
             "directory", "risk", "identity", "app"},
@@ -72,11 +79,11 @@ ALLOWED = {
             "identity", "backup", "app"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
-    "handlers": {"people", "access", "core", "app", "http", "auth", "audit", "notify", "policy",
+    "handlers": {"people", "apitoken", "scim", "access", "core", "app", "http", "auth", "audit", "notify", "policy",
                  "directory", "risk", "device", "identity", "mfa", "recovery",
                  "login", "backup"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
-    "main": {"people", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
+    "main": {"people", "apitoken", "scim", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
              "audit", "http", "directory", "risk", "device", "identity", "mfa",
              "recovery", "login", "backup", "cli", "handlers"},
 }

@@ -20,6 +20,9 @@ import { checkResponse, operations } from '../lib/schema.mjs';
 import { REPO } from '../lib/server.mjs';
 
 const PREFIX = '/api/v1';
+/* SCIM 2.0 (RFC 7644) lives beside the API: documented under its own full
+ * paths, with a path-level servers entry of "/". */
+const SCIM = '/scim/';
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
 
 /** Path templates -> "{}", UUIDs -> "{}", so both sides compare. */
@@ -65,6 +68,7 @@ function routeTable() {
     const text = readFileSync(file, 'utf8');
     const ops = new Set();
     for (const m of text.matchAll(/\{\s*"([A-Z]+)"\s*,\s*"(\/[^"]*)"/g)) {
+        if (m[2].startsWith(SCIM)) ops.add(`${m[1]} ${norm(m[2])}`);
         if (!m[2].startsWith(PREFIX)) continue;
         ops.add(`${m[1]} ${norm(m[2].slice(PREFIX.length))}`);
     }
@@ -85,7 +89,8 @@ test('route coverage: docs/openapi.yaml vs the requests the API suites made', (t
     const documented = openapiOperations(readFileSync(path.join(REPO, 'docs/openapi.yaml'), 'utf8'));
     assert.ok(documented.size >= 9, `docs/openapi.yaml lists ${documented.size} operations`);
 
-    const lines = requestLines(dir).filter((l) => l.route === '(none)' || l.route.startsWith(PREFIX));
+    const lines = requestLines(dir).filter((l) => l.route === '(none)' || l.route.startsWith(PREFIX)
+        || l.route.startsWith(SCIM));
     assert.ok(lines.length > 0, 'no request log lines: did the suites run?');
     // HEAD is GET without a body (RFC 9110 9.3.2): it counts as the GET.
     const method = (m) => (m === 'HEAD' ? 'GET' : m);

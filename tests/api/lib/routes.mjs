@@ -4,7 +4,9 @@
 //
 // routeTable(): [{method, path, handler, auth, perm, flags, maxBody, query,
 //   slots}]
-//   auth   'none' | 'session' | 'perm'    (PUBLIC, SIGNED_IN, NEEDS(p))
+//   auth   'none' | 'session' | 'perm' | 'token'
+//          (PUBLIC, SIGNED_IN, NEEDS(p), TOKEN(p): an API token whose maker
+//          holds p)
 //   perm   the permission's wire name ('audit.read') for 'perm', else null
 // permissions(): {wire: {kind, roles: Set of 'tenant_admin' 'department_admin'
 //   'auditor' 'member'}} read from src/access/permissions.def
@@ -71,6 +73,7 @@ const FLAG_NAMES = {
     SV_ROUTE_BODY: 'body',
     SV_ROUTE_BODY_OPT: 'body_opt',
     SV_ROUTE_MFA_OK: 'mfa_ok',
+    SV_ROUTE_SCIM: 'scim',
 };
 const AUTH_NAMES = { PUBLIC: 'none', SIGNED_IN: 'session' };
 const ROLE_NAMES = { TA: 'tenant_admin', DA: 'department_admin', AU: 'auditor', ME: 'member' };
@@ -134,12 +137,12 @@ export function routeTable(repo = REPO) {
         const [, method, p, handler, auth, flags, limit, query] = m;
         const where = `${method} ${p}`;
         if (!METHODS.test(method)) throw new Error(`${where}: unknown method`);
-        const needs = /^NEEDS\(\s*(\w+)\s*\)$/.exec(auth);
+        const needs = /^(NEEDS|TOKEN)\(\s*(\w+)\s*\)$/.exec(auth);
         if (!AUTH_NAMES[auth] && !needs) throw new Error(`${where}: unknown auth kind ${auth}`);
         let perm = null;
         if (needs) {
-            const p = perms[needs[1]];
-            if (!p) throw new Error(`${where}: NEEDS(${needs[1]}) names no permission of permissions.def`);
+            const p = perms[needs[2]];
+            if (!p) throw new Error(`${where}: ${needs[1]}(${needs[2]}) names no permission of permissions.def`);
             perm = p.wire;
         }
         const q = query.trim() === '0' || query.trim() === ''
@@ -150,7 +153,7 @@ export function routeTable(repo = REPO) {
                 return qm[1];
             });
         routes.push({
-            method, path: p, handler, auth: needs ? 'perm' : AUTH_NAMES[auth], perm,
+            method, path: p, handler, auth: needs ? (needs[1] === 'TOKEN' ? 'token' : 'perm') : AUTH_NAMES[auth], perm,
             flags: evalFlags(flags, aliases, where),
             maxBody: evalSize(limit, where), query: q, slots: (p.match(/\{id\}/g) || []).length,
         });

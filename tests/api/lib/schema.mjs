@@ -92,14 +92,16 @@ export function checkResponse(doc, ops, { method, path, status, json }) {
     if (!operation) {
         // Unknown route or method: only the error body can be checked.
         if (status >= 400) {
-            return validate({ $ref: '#/components/schemas/Error' }, json, doc).map((e) => `${where}: ${e}`);
+            // SCIM's paths answer in SCIM's error shape (RFC 7644 3.12).
+            const err = path.startsWith('/scim/') ? 'ScimError' : 'Error';
+            return validate({ $ref: `#/components/schemas/${err}` }, json, doc).map((e) => `${where}: ${e}`);
         }
         return [`${where}: answered ${status} but documented nowhere`];
     }
     let resp = operation.responses[String(status)] || operation.responses.default;
     if (!resp) return [`${where}: status ${status} is not documented for ${method} ${op.path}`];
     if (resp.$ref) resp = resolveRef(doc, resp.$ref);
-    const media = resp.content?.['application/json'];
+    const media = resp.content?.['application/json'] || resp.content?.['application/scim+json'];
     if (!media) {
         return json === null ? [] : [`${where}: documented without a body, got one`];
     }

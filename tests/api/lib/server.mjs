@@ -311,7 +311,7 @@ export async function serve(dir, { name = 'suite' } = {}) {
             }
             for (const k of ['password', 'current', 'new']) remember(body?.[k]);
         }
-        const url = p.startsWith('/api') ? base + p : `${base}/api/v1${p}`;
+        const url = p.startsWith('/api') || p.startsWith('/scim/') ? base + p : `${base}/api/v1${p}`;
         const init = { method, headers: h, body: payload, redirect: 'manual' };
         if (duplex) init.duplex = duplex;
         const res = await fetch(url, init);
@@ -336,10 +336,15 @@ export async function serve(dir, { name = 'suite' } = {}) {
         // The one answer that is not JSON: the audit export (text/csv).
         const csv = res.status === 200 && /^text\/csv; charset=utf-8$/.test(res.headers.get('content-type') || '');
         if (text.length > 0 && json === undefined && !csv) problems.push(`${where}: body is not JSON`);
-        if (text.length > 0 && !csv && !/^application\/json/.test(res.headers.get('content-type') || '')) {
+        // SCIM (RFC 7644) answers in its own media type and error shape.
+        const scim = p.startsWith('/scim/');
+        const type = scim ? /^application\/scim\+json/ : /^application\/json/;
+        if (text.length > 0 && !csv && !type.test(res.headers.get('content-type') || '')) {
             problems.push(`${where}: Content-Type ${res.headers.get('content-type')}`);
         }
-        if (res.status >= 400 && !(json && json.error)) problems.push(`${where}: error without error body`);
+        const errorBody = scim
+            ? json?.schemas?.[0] === 'urn:ietf:params:scim:api:messages:2.0:Error' : json && json.error;
+        if (res.status >= 400 && !errorBody) problems.push(`${where}: error without error body`);
         return { status: res.status, headers: res.headers, text, json };
     }
 
