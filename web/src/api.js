@@ -100,6 +100,7 @@ export const url = (path, params) => API + path + query(params);
 export const get = (path, opts) => call('GET', path, opts);
 export const post = (path, body, opts) => call('POST', path, { ...opts, body: body ?? {} });
 export const patch = (path, body, opts) => call('PATCH', path, { ...opts, body });
+export const put = (path, body, opts) => call('PUT', path, { ...opts, body });
 export const del = (path, opts) => call('DELETE', path, opts);
 
 /** A path segment, encoded. */

@@ -9,6 +9,7 @@ import enAdmin from './locales/en/admin.json';
 import enDirectory from './locales/en/directory.json';
 import enEmployees from './locales/en/employees.json';
 import enAccess from './locales/en/access.json';
+import enGroups from './locales/en/groups.json';
 import zhCommon from './locales/zh-CN/common.json';
 import zhSignin from './locales/zh-CN/signin.json';
 import zhAccount from './locales/zh-CN/account.json';
@@ -16,6 +17,7 @@ import zhAdmin from './locales/zh-CN/admin.json';
 import zhDirectory from './locales/zh-CN/directory.json';
 import zhEmployees from './locales/zh-CN/employees.json';
 import zhAccess from './locales/zh-CN/access.json';
+import zhGroups from './locales/zh-CN/groups.json';
 
 export const LANGUAGES = [
     { code: 'en', name: 'English' },
@@ -23,8 +25,10 @@ export const LANGUAGES = [
 ];
 
 const CATALOGUES = {
-    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory, ...enEmployees, ...enAccess },
-    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory, ...zhEmployees, ...zhAccess },
+    en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory, ...enEmployees, ...enAccess,
+        ...enGroups },
+    'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory, ...zhEmployees, ...zhAccess,
+        ...zhGroups },
 };
 
 const STORE = 'sv.lang';

@@ -1,6 +1,7 @@
 // Choosing a thing of the tenant by part of its name, inside a form: a
 // department (GET /directory/departments?q=), an employee (GET
-// /directory/employees?q=) or an account (GET /users?q=). The search box is
+// /directory/employees?q=), a group (GET /directory/groups?q=) or an
+// account (GET /users?q=). The search box is
 // the field's labelled input; Enter or "Find" asks the API (never submits the
 // form around it); each result is a button; the choice is announced and can
 // be cleared. The API decides what may be chosen: a choice it refuses comes
@@ -126,4 +127,10 @@ export async function findEmployees(q) {
 export async function findAccounts(q) {
     const page = await get('/users', { query: { q, limit: SHOWN + 2 } });
     return (page.items || []).map((u) => ({ id: u.id, name: u.username, hint: u.email || '' }));
+}
+
+/** Groups whose name starts with @p q. */
+export async function findGroups(q) {
+    const page = await get('/directory/groups', { query: { q, limit: SHOWN + 2 } });
+    return (page.items || []).map((g) => ({ id: g.id, name: g.name, hint: g.description || '' }));
 }

@@ -15,6 +15,7 @@ import { Blacklist } from './screens/admin/blacklist.js';
 import { Settings } from './screens/admin/settings.js';
 import { AuditLog } from './screens/admin/audit.js';
 import { Departments } from './screens/directory/departments.js';
+import { GroupDetail, Groups } from './screens/directory/groups.js';
 import { EditEmployee, EmployeeProfile, Employees, HireEmployee } from './screens/directory/employees.js';
 import { Assignments, RoleDetail, Roles } from './screens/admin/access.js';
 
@@ -42,16 +43,20 @@ export const ROUTES = [
     { path: '/directory/employees/new', component: HireEmployee, group: 'directory', perm: 'directory.manage' },
     { path: '/directory/employees/:id', component: EmployeeProfile, group: 'directory', perm: 'directory.read' },
     { path: '/directory/employees/:id/edit', component: EditEmployee, group: 'directory', perm: 'directory.manage' },
+    { path: '/directory/groups', component: Groups, nav: 'nav.groups', group: 'directory', perm: 'directory.read' },
+    { path: '/directory/groups/:id', component: GroupDetail, group: 'directory', perm: 'directory.read' },
 ];
 
 /**
- * Whether account @p me holds permission @p perm anywhere: over the tenant, or
+ * Whether account @p me holds permission @p perm anywhere: over the tenant,
  * over a department (a department admin's screens; the screen then asks about
- * each department with mayIn()).
+ * each department with mayIn()) or over a group (its employees and the group;
+ * the API's may_manage answers say which).
  */
 export const may = (me, perm) => perm === ANY || Boolean(me && me.access && (
     me.access.permissions.includes(perm)
-    || me.access.department_permissions.some((d) => d.permissions.includes(perm))));
+    || me.access.department_permissions.some((d) => d.permissions.includes(perm))
+    || (me.access.group_permissions || []).some((g) => g.permissions.includes(perm))));
 
 /**
  * Whether @p me holds @p perm over the department whose ids, itself and its

@@ -2,7 +2,8 @@
 // built-in and custom roles with their permissions (access.read), a custom
 // role made, changed or deleted with the catalogue's permissions as
 // checkboxes (access.manage); who holds which role over what, filtered by
-// account, a role given over the tenant or a department (chosen by name),
+// account, a role given to an account or a group (every employee in it
+// holds it) over the tenant, a department or a group (each chosen by name),
 // and taken away. The API's refusals that share the code "conflict" each get
 // their own sentence (the last tenant admin, a role still given, a name
 // taken, …), shown where they happened.
@@ -10,7 +11,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { ApiError, del, get, patch, post, seg } from '../../api.js';
 import { has, t } from '../../i18n.js';
-import { SearchPick, findAccounts, findDepartments } from '../../pick.js';
+import { SearchPick, findAccounts, findDepartments, findGroups } from '../../pick.js';
 import { href, navigate } from '../../router.js';
 import { may } from '../../routes.js';
 import { useMe } from '../../session.js';
@@ -42,6 +43,7 @@ function refine(e, where) {
     if (where === 'role') code = e.field === 'permissions' ? 'role_scope_conflict' : e.field === 'name' ? 'role_name_taken' : null;
     else if (where === 'role_delete') code = 'role_in_use';
     else if (where === 'grant') code = e.field === 'account_id' ? 'too_many_assignments' : 'assignment_exists';
+    else if (where === 'grant_group') code = e.field === 'group_id' ? 'group_too_many_assignments' : 'group_assignment_exists';
     else if (where === 'revoke') code = 'last_tenant_admin';
     return code ? new ApiError(e.status, code, e.message, e.field, e.retryAt) : e;
 }
@@ -62,7 +64,7 @@ function useModel() {
     }, []);
 }
 
-/** Whether a role holds a permission of department object (so may be given over a department). */
+/** Whether a role holds a permission of department object (so may be given over a department or a group). */
 const departmental = (role, perms) => role.permissions.some((p) => perms.some((c) => c.name === p && c.object === 'department'));
 
 function PermList({ names }) {
@@ -241,30 +243,48 @@ function useAccount(id) {
     }, [id]);
 }
 
-/** The form that gives a role. */
+/** The form that gives a role: to an account or a group, over the tenant, a department or a group. */
 function Grant({ model, account: start, onGranted }) {
+    const [subject, setSubject] = useState('account');
     const [account, setAccount] = useState(start);
-    useEffect(() => setAccount(start), [start && start.id]);
+    const [group, setGroup] = useState(null);
+    useEffect(() => {
+        setAccount(start);
+        if (start) setSubject('account');
+    }, [start && start.id]);
     const roles = model.roles.filter((r) => r.id !== 'member');
     const [role, setRole] = useState(roles.length ? roles[0].id : '');
     const [scope, setScope] = useState('tenant');
     const [dept, setDept] = useState(null);
+    const [scopeGroup, setScopeGroup] = useState(null);
     const [run, busy, error] = useAction();
     const picked = roles.find((r) => r.id === role);
     const canDept = picked ? departmental(picked, model.perms) : false;
     useEffect(() => { if (!canDept) setScope('tenant'); }, [canDept]);
     const labels = {
-        account_id: t('assign.account'), role: t('assign.role'), scope: t('assign.scope'), department_id: t('assign.department'),
+        account_id: t('assign.account'), group_id: t('assign.group'), role: t('assign.role'), scope: t('assign.scope'),
+        department_id: t('assign.department'), scope_group_id: t('assign.scope_group'),
     };
-    const submit = () => run(refined('grant', async () => {
-        if (!account) throw new ApiError(0, 'field_missing', '', 'account_id');
-        const body = { role, account_id: account.id, scope };
+    const toGroup = subject === 'group';
+    const submit = () => run(refined(toGroup ? 'grant_group' : 'grant', async () => {
+        const body = { role, scope };
+        if (toGroup) {
+            if (!group) throw new ApiError(0, 'field_missing', '', 'group_id');
+            body.group_id = group.id;
+        } else {
+            if (!account) throw new ApiError(0, 'field_missing', '', 'account_id');
+            body.account_id = account.id;
+        }
         if (scope === 'department') {
             if (!dept) throw new ApiError(0, 'field_missing', '', 'department_id');
             body.department_id = dept.id;
+        } else if (scope === 'group') {
+            if (!scopeGroup) throw new ApiError(0, 'field_missing', '', 'scope_group_id');
+            body.scope_group_id = scopeGroup.id;
         }
         const a = await post('/access/assignments', body);
         setDept(null);
+        setScopeGroup(null);
         onGranted(a);
     }));
     const fe = (n) => fieldError(error, n, labels);
@@ -272,28 +292,50 @@ function Grant({ model, account: start, onGranted }) {
         <h2 id="grant-title">${t('assign.grant_title')}</h2>
         <${ErrorBox} error=${error} labels=${labels} testid="grant-error" />
         <${Form} onSubmit=${submit} busy=${busy} testid="grant-form" label=${t('assign.grant_title')}>
-            <${SearchPick} id="grant-account" testid="grant-account" label=${labels.account_id}
+            <fieldset class="choice" data-testid="grant-subject">
+                <legend>${t('assign.subject')}</legend>
+                <div class="field check option"><input type="radio" id="grant-subject-account" name="grant-subject"
+                    value="account" data-testid="grant-subject-account" checked=${!toGroup}
+                    onChange=${() => setSubject('account')} />
+                    <label for="grant-subject-account">${t('assign.subject_account')}</label></div>
+                <div class="field check option"><input type="radio" id="grant-subject-group" name="grant-subject"
+                    value="group" data-testid="grant-subject-group" checked=${toGroup}
+                    onChange=${() => setSubject('group')} />
+                    <label for="grant-subject-group">${t('assign.subject_group')}</label></div>
+            </fieldset>
+            ${toGroup ? html`<${SearchPick} id="grant-group" testid="grant-group" label=${labels.group_id}
+                hint=${t('assign.group_hint')} error=${fe('group_id')} chosen=${group ? [group] : []}
+                search=${findGroups} onChoose=${setGroup} onRemove=${() => setGroup(null)} />`
+            : html`<${SearchPick} id="grant-account" testid="grant-account" label=${labels.account_id}
                 hint=${t('assign.account_hint')} error=${fe('account_id')} chosen=${account ? [account] : []}
-                search=${findAccounts} onChoose=${setAccount} onRemove=${() => setAccount(null)} />
+                search=${findAccounts} onChoose=${setAccount} onRemove=${() => setAccount(null)} />`}
             <${Select} id="grant-role" label=${labels.role} value=${role} onChange=${setRole}
                 options=${roles.map((r) => [r.id, roleText(r)])} />
             ${fe('role') && html`<p class="field-error" data-testid="grant-role-error">${fe('role')}</p>`}
             <${Select} id="grant-scope" label=${labels.scope} value=${scope} onChange=${setScope}
-                options=${canDept ? [['tenant', t('assign.scope_tenant')], ['department', t('assign.scope_department')]]
-                    : [['tenant', t('assign.scope_tenant')]]} />
+                options=${canDept ? [['tenant', t('assign.scope_tenant')], ['department', t('assign.scope_department')],
+                    ['group', t('assign.scope_group_option')]] : [['tenant', t('assign.scope_tenant')]]} />
             <p class="hint" data-testid="grant-scope-hint">${canDept ? t('assign.scope_hint') : t('assign.scope_tenant_only')}</p>
             ${fe('scope') && html`<p class="field-error" data-testid="grant-scope-error">${fe('scope')}</p>`}
             ${scope === 'department' && html`<${SearchPick} id="grant-dept" testid="grant-dept" label=${labels.department_id}
                 hint=${t('assign.department_hint')} error=${fe('department_id')} chosen=${dept ? [dept] : []}
                 search=${findDepartments} onChoose=${setDept} onRemove=${() => setDept(null)} />`}
+            ${scope === 'group' && html`<${SearchPick} id="grant-scope-group" testid="grant-scope-group"
+                label=${labels.scope_group_id} hint=${t('assign.scope_group_hint')} error=${fe('scope_group_id')}
+                chosen=${scopeGroup ? [scopeGroup] : []} search=${findGroups} onChoose=${setScopeGroup}
+                onRemove=${() => setScopeGroup(null)} />`}
             <button type="submit" class="primary" data-testid="grant-submit">${t('assign.grant')}</button>
         <//>
     </section>`;
 }
 
-/** "the whole organisation" or "Sales" for an assignment's scope. */
+/** "the whole organisation", "Sales" or a group for an assignment's scope. */
 function ScopeText({ a }) {
     if (a.scope === 'tenant') return html`<span data-testid="assign-scope" data-scope="tenant">${t('assign.scope_tenant')}</span>`;
+    if (a.scope === 'group') {
+        return html`<span data-testid="assign-scope" data-scope="group" data-id=${a.scope_group_id}>
+            ${t('assign.scope_group_prefix')} <a href=${href(`/directory/groups/${seg(a.scope_group_id)}`)}>${a.scope_group_name || a.scope_group_id}</a></span>`;
+    }
     return html`<span data-testid="assign-scope" data-scope="department" data-id=${a.department_id}>
         ${t('assign.scope_dept_prefix')} <a href=${href('/directory', { dept: a.department_id })}>${a.department_name || a.department_id}</a></span>`;
 }
@@ -309,8 +351,10 @@ export function Assignments({ query = {} }) {
     const [note, setNote] = useState('');
     const canManage = may(me, 'access.manage');
     const canUsers = may(me, 'users.read');
-    const who = (a) => a.username || a.account_id;
-    const where = (a) => (a.scope === 'tenant' ? t('assign.scope_tenant') : (a.department_name || a.department_id));
+    const who = (a) => (a.group_id ? t('assign.group_named', { name: a.group_name || a.group_id }) : a.username || a.account_id);
+    const where = (a) => (a.scope === 'tenant' ? t('assign.scope_tenant')
+        : a.scope === 'group' ? t('assign.group_named', { name: a.scope_group_name || a.scope_group_id })
+            : (a.department_name || a.department_id));
     const revoke = (a) => run(refined('revoke', async () => {
         setNote('');
         await del(`/access/assignments/${seg(a.id)}`);
@@ -344,13 +388,16 @@ export function Assignments({ query = {} }) {
         : html`<div class="table-wrap"><table class="list" data-testid="assign-table" aria-busy=${p.loading ? 'true' : undefined}>
             <caption class="sr-only">${t('assign.caption')}</caption>
             <thead><tr>
-                <th scope="col">${t('assign.account')}</th><th scope="col">${t('assign.role')}</th>
+                <th scope="col">${t('assign.holder')}</th><th scope="col">${t('assign.role')}</th>
                 <th scope="col">${t('assign.scope')}</th><th scope="col">${t('assign.since')}</th>
                 ${canManage && html`<th scope="col"><span class="sr-only">${t('assign.actions')}</span></th>`}
             </tr></thead>
-            <tbody>${items.map((a) => html`<tr data-testid="assign-row" data-id=${a.id} data-account=${a.account_id}
-                data-role=${a.role} data-scope=${a.scope} data-department=${a.department_id || ''}>
-                <th scope="row">${canUsers ? html`<a href=${href(`/admin/users/${seg(a.account_id)}`)}>${who(a)}</a>` : who(a)}</th>
+            <tbody>${items.map((a) => html`<tr data-testid="assign-row" data-id=${a.id} data-account=${a.account_id || ''}
+                data-group=${a.group_id || ''} data-role=${a.role} data-scope=${a.scope} data-department=${a.department_id || ''}
+                data-scope-group=${a.scope_group_id || ''}>
+                <th scope="row">${a.group_id ? html`<a href=${href(`/directory/groups/${seg(a.group_id)}`)}
+                    data-testid="assign-group">${who(a)}</a>`
+                : canUsers ? html`<a href=${href(`/admin/users/${seg(a.account_id)}`)}>${who(a)}</a>` : who(a)}</th>
                 <td>${assignedRoleText(a)}</td>
                 <td><${ScopeText} a=${a} /></td>
                 <td><${Time} value=${a.created_at} /></td>

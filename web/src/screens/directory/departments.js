@@ -4,13 +4,16 @@
 // At a department: its path as a breadcrumb, its children (paged), and for
 // those who may change it (directory.manage over it: a tenant admin, or a
 // department admin inside their subtree) a form to add a child, rename, move
-// (the new parent found by name) and delete.
+// (the new parent found by name), delete, and hide it from all but the
+// groups and roles named (DIR-3: for everyone else the department, its
+// subtree and its people do not exist).
 import { useEffect, useState } from 'preact/hooks';
 
-import { ApiError, del, get, patch, post, seg } from '../../api.js';
-import { t } from '../../i18n.js';
+import { ApiError, del, get, patch, post, put, seg } from '../../api.js';
+import { has, t } from '../../i18n.js';
+import { SearchPick, findGroups } from '../../pick.js';
 import { href, navigate } from '../../router.js';
-import { mayIn } from '../../routes.js';
+import { may, mayIn } from '../../routes.js';
 import { useMe } from '../../session.js';
 import {
     html, ConfirmButton, Empty, ErrorBox, Field, Form, Notice, Page, Pager, fieldError, useAction, useLoad, usePages,
@@ -254,6 +257,102 @@ function Remove({ dept, onDeleted }) {
     </div>`;
 }
 
+/** The built-in roles a hidden department may name (member: everyone holds it). */
+const VIEWER_ROLES = ['tenant_admin', 'department_admin', 'auditor'];
+
+/** A role viewer's name: a built-in one's in the reader's language, a custom one's as named. */
+const roleName = (id, name) => (has(`role.${id}`) ? t(`role.${id}`) : name || id);
+
+/**
+ * Hidden or not, and who may see it while hidden: groups found by name, and
+ * roles (the built-in ones, and the custom ones when the viewer may read
+ * them). The whole of it is saved at once (PUT), as the API takes it.
+ */
+function VisibilityForm({ dept, start, customRoles, onSaved }) {
+    const [hidden, setHidden] = useState(start.hidden);
+    const [groups, setGroups] = useState(start.viewers.filter((v) => v.kind === 'group')
+        .map((v) => ({ id: v.id, name: v.name, hint: '' })));
+    const [roles, setRoles] = useState(start.viewers.filter((v) => v.kind === 'role').map((v) => v.id));
+    const [run, busy, error] = useAction();
+    const labels = { viewers: t('vis.viewers'), hidden: t('vis.hidden') };
+    // Every role offered: the built-in ones, the custom ones readable, and any named already.
+    const offered = [...VIEWER_ROLES.map((id) => ({ id, name: roleName(id) })),
+        ...(customRoles || []).map((r) => ({ id: r.id, name: r.name }))];
+    for (const v of start.viewers) {
+        if (v.kind === 'role' && !offered.some((o) => o.id === v.id)) offered.push({ id: v.id, name: roleName(v.id, v.name) });
+    }
+    const save = () => run(async () => {
+        const viewers = [...groups.map((g) => `group:${g.id}`), ...roles.map((r) => `role:${r}`)];
+        let ans;
+        try {
+            ans = await put(`${BASE}/${seg(dept.id)}/visibility`, { hidden, viewers });
+        } catch (e) {
+            if (e instanceof ApiError && e.status === 409 && e.code === 'conflict') {
+                throw new ApiError(e.status, 'too_many_hidden', e.message, e.field, e.retryAt);
+            }
+            throw e;
+        }
+        onSaved(ans);
+    });
+    const toggle = (id, on) => setRoles((rs) => (on ? [...rs, id] : rs.filter((x) => x !== id)));
+    const viewersError = fieldError(error, 'viewers', labels);
+    return html`<div>
+        <${ErrorBox} error=${error} labels=${labels} testid="dept-vis-error" />
+        <${Form} onSubmit=${save} busy=${busy} testid="dept-vis-form" label=${t('vis.title')}>
+            <div class="field check">
+                <input type="checkbox" id="dept-vis-hidden" data-testid="dept-vis-hidden" checked=${hidden}
+                    aria-describedby="dept-vis-hidden-hint" onChange=${(e) => setHidden(e.currentTarget.checked)} />
+                <label for="dept-vis-hidden">${t('vis.hide', { name: dept.name })}</label>
+                <p id="dept-vis-hidden-hint" class="hint">${t('vis.hide_hint')}</p>
+                ${fieldError(error, 'hidden', labels) && html`<p class="field-error" data-testid="dept-vis-hidden-error">
+                    ${fieldError(error, 'hidden', labels)}</p>`}
+            </div>
+            <${SearchPick} id="dept-vis-group" testid="dept-vis-group" label=${t('vis.groups')} multiple=${true}
+                hint=${t('vis.groups_hint')} error=${viewersError} chosen=${groups} search=${findGroups}
+                onChoose=${(g) => setGroups((gs) => [...gs, g])}
+                onRemove=${(g) => setGroups((gs) => gs.filter((x) => x.id !== g.id))} />
+            <fieldset class="choice" data-testid="dept-vis-roles">
+                <legend>${t('vis.roles')}</legend>
+                <p class="hint">${t('vis.roles_hint')}</p>
+                ${offered.map((r) => html`<div class="field check option">
+                    <input type="checkbox" id=${`dept-vis-role-${r.id}`} data-testid="dept-vis-role" data-role=${r.id}
+                        checked=${roles.includes(r.id)} onChange=${(e) => toggle(r.id, e.currentTarget.checked)} />
+                    <label for=${`dept-vis-role-${r.id}`}>${r.name}</label>
+                </div>`)}
+            </fieldset>
+            <button type="submit" class="primary" data-testid="dept-vis-submit">${t('common.save')}</button>
+        <//>
+    </div>`;
+}
+
+function Visibility({ dept }) {
+    const { me } = useMe();
+    const cur = useLoad(() => get(`${BASE}/${seg(dept.id)}/visibility`), [dept.id]);
+    const custom = useLoad(() => (may(me, 'access.read')
+        ? get('/access/roles').then((r) => (r.items || []).filter((x) => !x.builtin)).catch(() => [])
+        : Promise.resolve([])), []);
+    const [note, setNote] = useState('');
+    const [saved, setSaved] = useState(null);
+    const v = saved || cur.data;
+    const onSaved = (ans) => {
+        setSaved(ans);
+        setNote(ans.hidden ? t('vis.saved_hidden', { name: dept.name }) : t('vis.saved_shown', { name: dept.name }));
+    };
+    return html`<div data-testid="dept-vis" data-hidden=${v ? (v.hidden ? 'true' : 'false') : ''}>
+        <h3 id="dept-vis-title">${t('vis.title')}</h3>
+        <${Notice} text=${note} testid="dept-vis-notice" />
+        <${ErrorBox} error=${cur.error} testid="dept-vis-load-error" />
+        ${!v && !cur.error && html`<${Empty} loading=${true} />`}
+        ${v && html`<p data-testid="dept-vis-state">${v.hidden
+            ? (v.viewers.length ? t('vis.now_hidden_named', {
+                who: v.viewers.map((x) => (x.kind === 'role' ? roleName(x.id, x.name) : x.name)).join(t('vis.list_sep')),
+            }) : t('vis.now_hidden'))
+            : t('vis.now_shown')}</p>`}
+        ${v && !custom.loading && html`<${VisibilityForm} key=${JSON.stringify(v)} dept=${dept} start=${v}
+            customRoles=${custom.data} onSaved=${onSaved} />`}
+    </div>`;
+}
+
 /** One place in the tree: keyed by the department, so its forms start afresh there. */
 function Place({ id, q, note, setNote }) {
     const { me } = useMe();
@@ -290,6 +389,7 @@ function Place({ id, q, note, setNote }) {
                 <${Rename} key=${`r-${dept.name}`} dept=${dept} onDone=${changed} />
                 <${Move} key=${`m-${dept.parent_id || ''}`} dept=${dept} onDone=${changed} />
                 <${Remove} dept=${dept} onDeleted=${deleted} />
+                <${Visibility} dept=${dept} />
             </section>`}
             <${Search} dept=${id} q=${q} />`}
     <//>`;
