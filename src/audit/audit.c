@@ -62,6 +62,18 @@ sv_audit_category_name(enum sv_audit_category cat)
     return (unsigned)cat < SV_AUDIT_CAT__COUNT ? categories[cat] : NULL;
 }
 
+bool
+sv_audit_report_parse(const char *s, enum sv_audit_category *out)
+{
+    for (int c = 0; c < SV_AUDIT_CAT_ACTIVITY; c++) {
+        if (strcmp(s, categories[c]) == 0) {
+            *out = (enum sv_audit_category)c;
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 sv_audit_init(const struct sv_keyring *kr)
 {

@@ -139,7 +139,15 @@ struct sv_audit_query {
     int64_t since_ms, until_ms; /* inclusive; 0 = open */
     int64_t before_seq;         /* cursor: events with seq < this; 0 = none */
     int limit;
+    /* AUD-2: with has_report, only the events of one report, as
+     * actions.def says which of an action's events go to it. */
+    bool has_report;
+    enum sv_audit_category report;
 };
+
+/** The report named @p s ("login_failure", …; not "activity"). */
+SV_MUST_CHECK bool sv_audit_report_parse(const char *s,
+                                         enum sv_audit_category *out);
 
 typedef void (*sv_audit_row_fn)(void *cls, const struct sv_audit_record *r);
 

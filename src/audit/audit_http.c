@@ -95,6 +95,13 @@ query_or_reply(struct sv_request *rq, struct sv_audit_query *q)
         }
         q->result = v;
     }
+    if ((v = sv_rq_query(rq, "report")) != NULL) {
+        if (!sv_audit_report_parse(v, &q->report)) {
+            sv_reply_error(rq, SV_E_FIELD_INVALID, "report");
+            return false;
+        }
+        q->has_report = true;
+    }
     if (!time_param(rq, "since", &q->since_ms)) {
         sv_reply_error(rq, SV_E_FIELD_INVALID, "since");
         return false;

@@ -114,9 +114,9 @@ const struct sv_route sv_routes[] = {
     {"POST", "/api/v1/users/{id}/reset-password", identity_http_users_reset,
      NEEDS(USERS_MANAGE), B | OPT, 1024, {0}},
     {"GET", "/api/v1/audit/events", audit_http_list,
-     NEEDS(AUDIT_READ), 0, 0, {"action", "actor", "result", "since", "until", "limit", "cursor"}},
+     NEEDS(AUDIT_READ), 0, 0, {"action", "actor", "result", "report", "since", "until", "limit", "cursor"}},
     {"GET", "/api/v1/audit/export", audit_http_export,
-     NEEDS(AUDIT_READ), 0, 0, {"action", "actor", "result", "since", "until"}},
+     NEEDS(AUDIT_READ), 0, 0, {"action", "actor", "result", "report", "since", "until"}},
     /* ---- second factors, phone, inbox, reset (mfa_http.c) ---- */
     {"GET", "/api/v1/me/factors", mfa_http_my_factors,
      SIGNED_IN, SV_ROUTE_MFA_OK, 0, {0}},

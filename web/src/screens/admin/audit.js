@@ -23,10 +23,14 @@ export const ACTIONS = [
     'auth.reset_request', 'auth.reset', 'tenant.policy', 'audit.export', 'session.revoke',
     'session.revoke_others', 'department.create', 'department.rename', 'department.move', 'department.delete',
     'access.denied', 'access.grant', 'access.revoke', 'access.role.create', 'access.role.update', 'access.role.delete',
-    'employee.create', 'employee.update', 'employee.phone_reveal',
+    'employee.create', 'employee.update', 'employee.phone_reveal', 'group.create', 'group.update', 'group.delete',
+    'group.member.add', 'group.member.remove', 'department.visibility', 'employee.offboard', 'employee.rehire',
+    'employee.disable', 'employee.enable', 'api_token.create', 'api_token.revoke',
 ];
+/** The AUD-2 reports (GET /audit/events?report=). */
+export const REPORTS = ['login_failure', 'privilege_change', 'config_change', 'denied_access', 'sensitive_access'];
 const RESULTS = ['success', 'failure', 'denied'];
-const FILTERS = ['action', 'actor', 'result', 'since', 'until'];
+const FILTERS = ['report', 'action', 'actor', 'result', 'since', 'until'];
 const PAGE = 50;
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -97,6 +101,7 @@ export function AuditLog({ query = {} }) {
     const key = JSON.stringify(filters);
     const [form, setForm] = useState({});
     const reset = () => setForm({
+        report: filters.report || '',
         action: filters.action || '', actor: filters.actor || '', result: filters.result || '',
         since: toLocal(filters.since), until: toLocal(filters.until),
     });
@@ -107,10 +112,11 @@ export function AuditLog({ query = {} }) {
     const items = (p.page && Array.isArray(p.page.items)) ? p.page.items : [];
     const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
     const apply = () => navigate('/admin/audit', {
-        action: form.action, actor: form.actor.trim(), result: form.result,
+        report: form.report, action: form.action, actor: form.actor.trim(), result: form.result,
         since: fromLocal(form.since), until: fromLocal(form.until),
     }, { replace: true });
     const labels = {
+        report: t('audit.f_report'),
         action: t('audit.f_action'), actor: t('audit.actor_filter'), result: t('audit.f_result'),
         since: t('audit.since'), until: t('audit.until'),
     };
@@ -120,6 +126,8 @@ export function AuditLog({ query = {} }) {
         actions=${html`<a href=${exportHref} download="" data-testid="audit-export">${t('audit.export')}</a>`}>
         <${Form} onSubmit=${apply} testid="audit-filters" label=${t('audit.filters')}>
             <div class="filters">
+                <${Select} id="audit-report" label=${labels.report} value=${form.report || ''} onChange=${set('report')}
+                    options=${[['', t('audit.any_report')], ...REPORTS.map((r) => [r, t(`audit.report_${r}`)])]} />
                 <${Select} id="audit-action" label=${labels.action} value=${form.action || ''} onChange=${set('action')}
                     options=${[['', t('audit.any_action')], ...actions.map((a) => [a, a])]} />
                 <${Field} id="audit-actor" label=${labels.actor} value=${form.actor || ''} onInput=${set('actor')}
