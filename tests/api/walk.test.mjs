@@ -159,6 +159,7 @@ const QUERY = {
     expand: { kind: 'value', omit: true },
     // SCIM lists: the filter is proven by api/scim (B's filter for A's
     // userName finds nothing); pages are no ids.
+    report: { kind: 'value', omit: true },
     filter: { kind: 'value', omit: true },
     startIndex: { kind: 'value', omit: true },
     count: { kind: 'value', omit: true },
