@@ -685,16 +685,7 @@ audit_json_why(struct sv_dbc *c, const char *tenant_id,
                const char *type, const char *id, const char *why,
                json_t *details)
 {
-    char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    enum sv_err rc;
-
-    json_decref(details);
-    if (text == NULL)
-        return SV_E_INTERNAL;
-    rc = sv_audit_by(c, tenant_id, actor, action, type, id, "success", why,
-                     text);
-    free(text);
-    return rc;
+    return sv_audit_json(c, tenant_id, actor, action, type, id, why, details);
 }
 
 static enum sv_err

@@ -49,8 +49,6 @@ audit_token(struct sv_dbc *c, const char *tenant_id,
 {
     json_t *d = json_pack("{s:s, s:s, s:s}", "name", t->name, "scope", t->scope,
                           "created_by", t->created_by);
-    char *text;
-    enum sv_err rc;
 
     if (via != NULL)
         json_object_set_new(d, "via", json_string(via));
@@ -59,14 +57,8 @@ audit_token(struct sv_dbc *c, const char *tenant_id,
         sv_rfc3339(t->expires_at, at);
         json_object_set_new(d, "expires_at", json_string(at));
     }
-    text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(d);
-    if (text == NULL)
-        return SV_E_INTERNAL;
-    rc = sv_audit_by(c, tenant_id, actor, action, "api_token", t->id, "success",
-                     NULL, text);
-    free(text);
-    return rc;
+    return sv_audit_json(c, tenant_id, actor, action, "api_token", t->id, NULL,
+                         d);
 }
 
 /* ---- create ---- */

@@ -180,6 +180,26 @@ sv_audit_by(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_err
+sv_audit_json(struct sv_dbc *c, const char *tenant_id,
+              const struct sv_actor *actor, enum sv_audit_action action,
+              const char *target_type, const char *target_id,
+              const char *reason, json_t *details)
+{
+    char *text = details != NULL
+                     ? json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER)
+                     : NULL;
+    enum sv_err rc;
+
+    json_decref(details);
+    if (text == NULL)
+        return SV_E_INTERNAL;
+    rc = sv_audit_by(c, tenant_id, actor, action, target_type, target_id,
+                     "success", reason, text);
+    free(text);
+    return rc;
+}
+
+enum sv_err
 sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
 {
     struct sv_audit_record r = {0};

@@ -108,6 +108,18 @@ SV_MUST_CHECK enum sv_err sv_audit_by(struct sv_dbc *c, const char *tenant_id,
                                       const char *target_id, const char *result,
                                       const char *reason, const char *details);
 
+/**
+ * sv_audit_by() of a successful event whose details are the JSON object
+ * @p details (stolen: released whatever happens), with @p reason (may be
+ * NULL).
+ */
+struct json_t;
+SV_MUST_CHECK enum sv_err
+sv_audit_json(struct sv_dbc *c, const char *tenant_id,
+              const struct sv_actor *actor, enum sv_audit_action action,
+              const char *target_type, const char *target_id,
+              const char *reason, struct json_t *details);
+
 /** The chain hash of @p r given @p prev (exposed for tests). */
 void sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
                    const struct sv_audit_record *r,

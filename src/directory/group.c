@@ -108,6 +108,23 @@ require_change(struct sv_dbc *c, const char *tenant_id,
     return rc;
 }
 
+/* The tenant's directory lock, group @p id into @p g, and whether
+ * @p actor may change it (require_change). */
+static enum sv_err
+find_for_change(struct sv_dbc *c, const char *tenant_id, const char *id,
+                const struct sv_actor *actor, bool members, struct sv_group *g,
+                bool *privileged, struct sv_access_denial *denied)
+{
+    enum sv_err rc = sv_department_lock_tx(c, tenant_id);
+
+    if (rc == SV_OK)
+        rc = sv_qs_found(group_store_find(c, tenant_id, id, g));
+    if (rc == SV_OK)
+        rc =
+            require_change(c, tenant_id, actor, g, members, privileged, denied);
+    return rc;
+}
+
 /* ---- events ---- */
 
 /* Audit @p action on group @p id with @p details (stolen). */
@@ -116,16 +133,8 @@ audit_json(struct sv_dbc *c, const char *tenant_id,
            const struct sv_actor *actor, enum sv_audit_action action,
            const char *id, json_t *details)
 {
-    char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    enum sv_err rc;
-
-    json_decref(details);
-    if (text == NULL)
-        return SV_E_INTERNAL;
-    rc = sv_audit_by(c, tenant_id, actor, action, "group", id, "success", NULL,
-                     text);
-    free(text);
-    return rc;
+    return sv_audit_json(c, tenant_id, actor, action, "group", id, NULL,
+                         details);
 }
 
 /* A membership change of a privileged group is a change of privilege too:
@@ -327,17 +336,12 @@ update_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     *x->field = NULL;
-    if ((rc = sv_department_lock_tx(c, x->tenant_id)) != SV_OK)
-        return rc;
     memset(x->out, 0, sizeof *x->out);
-    if ((rc = sv_qs_found(group_store_find(c, x->tenant_id, x->id, g))) !=
-        SV_OK)
-        return rc;
-    before = *g;
-    rc = require_change(c, x->tenant_id, x->actor, g, false, &privileged,
-                        &x->denied);
+    rc = find_for_change(c, x->tenant_id, x->id, x->actor, false, g,
+                         &privileged, &x->denied);
     if (rc != SV_OK)
         return rc;
+    before = *g;
     if (in->name != NULL)
         snprintf(g->name, sizeof g->name, "%s", in->name);
     name_key(g->name, key);
@@ -418,13 +422,8 @@ delete_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
     enum sv_qs qs;
 
-    if ((rc = sv_department_lock_tx(c, x->tenant_id)) != SV_OK)
-        return rc;
-    if ((rc = sv_qs_found(group_store_find(c, x->tenant_id, x->id, &g))) !=
-        SV_OK)
-        return rc;
-    rc = require_change(c, x->tenant_id, x->actor, &g, true, &privileged,
-                        &x->denied);
+    rc = find_for_change(c, x->tenant_id, x->id, x->actor, true, &g,
+                         &privileged, &x->denied);
     if (rc != SV_OK)
         return rc;
     if ((qs = group_store_used(c, x->tenant_id, x->id)) < 0)
@@ -608,13 +607,8 @@ add_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
 
     *x->field = NULL;
-    if ((rc = sv_department_lock_tx(c, x->tenant_id)) != SV_OK)
-        return rc;
-    if ((rc = sv_qs_found(group_store_find(c, x->tenant_id, x->id, &g))) !=
-        SV_OK)
-        return rc;
-    rc = require_change(c, x->tenant_id, x->actor, &g, true, &privileged,
-                        &x->denied);
+    rc = find_for_change(c, x->tenant_id, x->id, x->actor, true, &g,
+                         &privileged, &x->denied);
     if (rc == SV_OK)
         rc = check_member(c, x);
     if (rc != SV_OK)
@@ -673,13 +667,8 @@ remove_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc;
     enum sv_qs qs;
 
-    if ((rc = sv_department_lock_tx(c, x->tenant_id)) != SV_OK)
-        return rc;
-    if ((rc = sv_qs_found(group_store_find(c, x->tenant_id, x->id, &g))) !=
-        SV_OK)
-        return rc;
-    rc = require_change(c, x->tenant_id, x->actor, &g, true, &privileged,
-                        &x->denied);
+    rc = find_for_change(c, x->tenant_id, x->id, x->actor, true, &g,
+                         &privileged, &x->denied);
     if (rc != SV_OK)
         return rc;
     qs =

@@ -178,16 +178,8 @@ audit_json(struct sv_dbc *c, const char *tenant_id,
            const struct sv_actor *actor, enum sv_audit_action action,
            const char *id, json_t *details)
 {
-    char *text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    enum sv_err rc;
-
-    json_decref(details);
-    if (text == NULL)
-        return SV_E_INTERNAL;
-    rc = sv_audit_by(c, tenant_id, actor, action, "employee", id, "success",
-                     NULL, text);
-    free(text);
-    return rc;
+    return sv_audit_json(c, tenant_id, actor, action, "employee", id, NULL,
+                         details);
 }
 
 /* DIR-6: directory.manage over every department of @p e (primary and

@@ -85,13 +85,6 @@ meta_json(const char *type, const char *id, int64_t created, int64_t updated)
     return m;
 }
 
-/* An error of a capability, with SCIM's words for the common ones. */
-static void
-reply_err(struct sv_request *rq, enum sv_err rc, const char *field)
-{
-    sv_reply_error(rq, rc, field);
-}
-
 /* ---- discovery ---- */
 
 void
@@ -270,7 +263,7 @@ list(struct sv_request *rq, bool groups)
     rc = scim_list_ids(sv_rq_app(rq)->db, s->tenant_id, groups, &q, id_row, &l,
                        &total);
     if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
+        sv_reply_error(rq, rc, NULL);
         return;
     }
     items = json_array();
@@ -282,7 +275,7 @@ list(struct sv_request *rq, bool groups)
             continue; /* gone, or hidden from the token's maker (DIR-3) */
         if (rc != SV_OK) {
             json_decref(items);
-            reply_err(rq, rc, NULL);
+            sv_reply_error(rq, rc, NULL);
             return;
         }
         json_array_append_new(items, one);
@@ -440,7 +433,7 @@ user_in_or_reply(struct sv_request *rq, const json_t *body, struct user_in *u)
             enum sv_err rc = sv_tenant_get(sv_rq_app(rq)->db,
                                            sv_rq_session(rq)->tenant_id, &t);
             if (rc != SV_OK) {
-                reply_err(rq, rc, NULL);
+                sv_reply_error(rq, rc, NULL);
                 return false;
             }
             if (!json_is_string(p) || strlen(json_string_value(p)) > 64 ||
@@ -497,7 +490,7 @@ user_in_or_reply(struct sv_request *rq, const json_t *body, struct user_in *u)
             return false;
         }
         if (rc != SV_OK) {
-            reply_err(rq, rc, NULL);
+            sv_reply_error(rq, rc, NULL);
             return false;
         }
         u->has_dept = true;
@@ -608,16 +601,24 @@ temp_work(void *arg)
     identity_http_temp_pw_work(((struct user_job *)arg)->t);
 }
 
+/* Answer with User (or, @p group, Group) @p id as it is now. */
+static void
+reply_resource(struct sv_request *rq, const char *id, bool group,
+               unsigned status)
+{
+    json_t *r = NULL;
+    enum sv_err rc = group ? scim_group_of(rq, id, &r) : user_of(rq, id, &r);
+    if (rc != SV_OK) {
+        sv_reply_error(rq, rc, NULL);
+        return;
+    }
+    sv_reply_scim(rq, status, r);
+}
+
 static void
 reply_user(struct sv_request *rq, const char *id, unsigned status)
 {
-    json_t *u = NULL;
-    enum sv_err rc = user_of(rq, id, &u);
-    if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
-        return;
-    }
-    sv_reply_scim(rq, status, u);
+    reply_resource(rq, id, false, status);
 }
 
 static void
@@ -632,7 +633,7 @@ create_done(struct sv_request *rq, void *arg)
     enum sv_err rc = j->t->rc;
 
     if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
+        sv_reply_error(rq, rc, NULL);
         return;
     }
     /* The temporary password is never shown: nobody knows it, and the
@@ -789,7 +790,7 @@ apply_user(struct sv_request *rq, const char *id, struct user_job *j)
 
     rc = sv_people_get(sv_rq_app(rq)->db, s->tenant_id, id, s->account_id, p);
     if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
+        sv_reply_error(rq, rc, NULL);
         return;
     }
     if (j->u.username != NULL && strcmp(j->u.username, p->username) != 0) {
@@ -1088,13 +1089,7 @@ scim_group_of(struct sv_request *rq, const char *id, json_t **out)
 static void
 reply_group(struct sv_request *rq, const char *id, unsigned status)
 {
-    json_t *g = NULL;
-    enum sv_err rc = scim_group_of(rq, id, &g);
-    if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
-        return;
-    }
-    sv_reply_scim(rq, status, g);
+    reply_resource(rq, id, true, status);
 }
 
 /* The members of a body: [{"value": id}, …] as add operations, the kind
@@ -1142,7 +1137,7 @@ members_or_reply(struct sv_request *rq, const json_t *list, bool add,
                 return false;
             }
             if (rc != SV_OK) {
-                reply_err(rq, rc, NULL);
+                sv_reply_error(rq, rc, NULL);
                 return false;
             }
         }
@@ -1371,7 +1366,7 @@ scim_http_groups_delete(struct sv_request *rq)
     enum sv_err rc = sv_group_delete(sv_rq_app(rq)->db, s->tenant_id,
                                      sv_rq_param(rq, 0), &actor);
     if (rc != SV_OK) {
-        reply_err(rq, rc, NULL);
+        sv_reply_error(rq, rc, NULL);
         return;
     }
     sv_reply_empty(rq, 204);
