@@ -50,13 +50,13 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
 # libFuzzer (clang, and clang++ for src/directory/phone.cc) over every
-# parser, FUZZ_SECONDS each, from the corpora.
+# parser (the CSV import's too), FUZZ_SECONDS each, from the corpora.
 fuzz:
 	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang CXX=clang++ \
 	    meson setup $(FUZZ_BUILD) -Dfuzz=true \
 	    -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
 	ninja -C $(FUZZ_BUILD)
-	@for t in json config text phone; do \
+	@for t in json config text phone import; do \
 	    mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
 	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        -max_len=4096 $(FUZZ_BUILD)/corpus-$$t tests/fuzz/corpus/$$t \

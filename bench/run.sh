@@ -33,6 +33,11 @@
 #  11. a department page of 50 employees with masked phones vs GET /me, as a
 #      member, in a tenant of 100,000 employees in 10,000 departments made by
 #      bench/dirgen.c (target >= 0.30 x GET /me's req/s)
+#  12. the CSV import of 100,000 employees in 10,000 departments (a file from
+#      bench/importgen.py, every column filled) through `salesvault directory
+#      import`, into an empty tenant, on SQLite and (unless BENCH_PG=0) on
+#      PostgreSQL: the command's wall time, start to exit (target <= 60 s);
+#      its dry run beside it
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -185,6 +190,7 @@ need_pkgs=(sqlite3 curl libsodium-dev gcc coreutils)
 ((WANT_14)) && need_pkgs+=(nginx wrk)
 # The PostgreSQL pass: server binaries (initdb, pg_ctl); psql comes with them.
 ((WANT_PGPASS)) && need_pkgs+=(postgresql)
+want 12 && [[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
 # Scenario 7 links the server's library: its -dev packages (scripts/deps.sh installs them for the build).
 want 7 && [[ $LOGINCOST != 0 ]] && need_pkgs+=(pkg-config)
 missing=()
@@ -192,7 +198,7 @@ for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
 done
 command -v python3 >/dev/null || missing+=(python3)
-((WANT_PGPASS)) && ! command -v psql >/dev/null && missing+=(postgresql-client)
+( ((WANT_PGPASS)) || (want 12 && [[ $BENCH_PG != 0 ]]) ) && ! command -v psql >/dev/null && missing+=(postgresql-client)
 if ((${#missing[@]})); then
     sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -548,7 +554,7 @@ build_inproc() {
     [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario $n misbehaves"
     # shellcheck disable=SC2086 # word splitting of the library lists is wanted
     if ! cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/$name" "$BENCH_DIR/$name.c" \
-        -Wl,--start-group "$LIBSV" $libs $zbar -lphonenumber -lzxcvbn -lm -pthread -lstdc++ -Wl,--end-group 2>>"$WORK/cc$n.err"; then
+        -Wl,--start-group "$LIBSV" $libs $zbar -lphonenumber -lzxcvbn -lcsv -lm -pthread -lstdc++ -Wl,--end-group 2>>"$WORK/cc$n.err"; then
         warn_setup "cannot build bench/$name.c against $LIBSV: $(tail -n 5 "$WORK/cc$n.err")"
         return 1
     fi
@@ -1214,6 +1220,71 @@ if want 11; then
             [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 11) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
         fi
         rm -rf "$DATA11"
+    fi
+fi
+
+# ============ 12. the CSV import of 100,000 employees in 10,000 departments ===
+# bench/importgen.py writes the file (16 MB: every column filled, phones typed
+# with spaces, resident ID numbers with their check character, managers in
+# chains of ten, one in ten with a further department); `salesvault directory
+# import` reads, checks and writes it into an empty tenant in one transaction
+# (docs/import.md). Timed from the command's start to its exit, on SQLite and
+# on a throwaway PostgreSQL cluster; the dry run (read and check, nothing
+# written) beside it. The accounts get no password hash (docs/import.md).
+if want 12; then
+    echo
+    echo "== 12. CSV import of 100,000 employees in 10,000 departments (salesvault directory import)"
+    CSV12=$WORK/import12.csv
+    if ! python3 "$BENCH_DIR/importgen.py" 100000 10000 "$CSV12" 2>"$WORK/importgen.err"; then
+        warn_setup "bench/importgen.py failed: $(tail -n 3 "$WORK/importgen.err")"
+    else
+        echo "  file: $(wc -l <"$CSV12") lines, $(($(stat -c %s "$CSV12") / 1024)) KiB (bench/importgen.py 100000 10000)"
+        engines=(sqlite)
+        [[ $BENCH_PG != 0 ]] && engines+=(postgres)
+        for engine in "${engines[@]}"; do
+            DATA12=$WORK/data-import-$engine
+            "$BIN" init --data "$DATA12" >"$WORK/init12.out" 2>&1 || die "init (scenario 12) failed: $(cat "$WORK/init12.out")"
+            if [[ $engine == postgres ]]; then
+                if [[ -z $PG_DIR ]]; then
+                    PG_DIR=$WORK/pg12
+                    PG_PORT=$(timeout -k 5 120 bash "$REPO/scripts/pg-cluster.sh" start "$PG_DIR" 2>"$WORK/pg-cluster12.err") ||
+                        die "scripts/pg-cluster.sh start failed: $(tail -n 5 "$WORK/pg-cluster12.err")"
+                fi
+                pg_sql "CREATE DATABASE import12 OWNER sv_owner" >/dev/null 2>"$WORK/pg-createdb12.err" ||
+                    die "CREATE DATABASE import12 failed: $(cat "$WORK/pg-createdb12.err")"
+                conf_set_in "$DATA12/salesvault.conf" database url "postgres://sv_app@127.0.0.1:$PG_PORT/import12"
+                conf_set_in "$DATA12/salesvault.conf" database migrate_url "postgres://sv_owner@127.0.0.1:$PG_PORT/import12"
+            fi
+            create_tenant "$DATA12"
+            t0=$(date +%s.%N)
+            timeout -k 5 600 "$BIN" directory import --data "$DATA12" --tenant "$SLUG" --dry-run "$CSV12" \
+                >"$WORK/import12-dry-$engine.out" 2>"$WORK/import12-dry-$engine.err"
+            rc_dry=$?
+            t1=$(date +%s.%N)
+            timeout -k 5 900 "$BIN" directory import --data "$DATA12" --tenant "$SLUG" "$CSV12" \
+                >"$WORK/import12-$engine.out" 2>"$WORK/import12-$engine.err"
+            rc_run=$?
+            t2=$(date +%s.%N)
+            dry_s=$(calcf %.1f 'b - a' "$t0" "$t1")
+            run_s=$(calcf %.1f 'b - a' "$t1" "$t2")
+            if [[ $rc_dry -ne 0 || $rc_run -ne 0 ]] || ! grep -q 'imported 100000 employees and 10000 departments' "$WORK/import12-$engine.out"; then
+                warn_setup "scenario 12 ($engine): the import failed (dry run exit $rc_dry, import exit $rc_run): $(tail -n 3 "$WORK/import12-$engine.out" "$WORK/import12-$engine.err")"
+                row "12 CSV import of 100,000 ($engine)" "FAILED" "-" "-" "<= 60 s" "missed"
+            else
+                echo "  $engine: import ${run_s} s (dry run ${dry_s} s); $(tail -n 1 "$WORK/import12-$engine.out")"
+                if [[ $engine == sqlite ]]; then
+                    echo "  $engine: database $(($(stat -c %s "$DATA12/salesvault.db") / 1048576)) MiB after the import"
+                else
+                    echo "  $engine: database $(pg_sql "SELECT pg_size_pretty(pg_database_size('import12'))")"
+                fi
+                av=$("$BIN" audit verify --data "$DATA12" 2>&1 | grep -c ': ok')
+                [[ $av -ge 2 ]] || warn_setup "scenario 12 ($engine): audit verify did not pass after the import"
+                row "12 CSV import of 100,000 ($engine)" "${run_s} s" "dry run ${dry_s} s" "$(ratio "$run_s" "$dry_s")" "<= 60 s" "$(cmp_ok "$run_s" '<=' 60)"
+            fi
+            rm -rf "$DATA12"
+        done
+        [[ $PG_DIR == "$WORK/pg12" ]] && stop_pg_cluster
+        rm -f "$CSV12"
     fi
 fi
 

@@ -8,7 +8,7 @@ build_pkgs=(
     libmicrohttpd-dev libgnutls28-dev libsodium-dev libjansson-dev
     libsqlite3-dev libpq-dev liboath-dev libqrencode-dev libgd-dev
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
-    libphonenumber-dev john-data libzbar-dev fonts-dejavu-core nodejs npm
+    libphonenumber-dev libcsv-dev john-data libzbar-dev fonts-dejavu-core nodejs npm
 )
 test_pkgs=(libcmocka-dev zlib1g-dev clang clang-format sqlite3 python3-yaml postgresql chromium fonts-noto-cjk)
 bench_pkgs=(nginx wrk)

@@ -57,7 +57,8 @@ ASAN_OPTIONS=$server_asan SV_TEST_PG_PORT=$port SALESVAULT_BIN="$root/$asan/sale
     bash "$root/tests/browser/run.sh" "$root/tests/browser/admin.test.mjs" \
     "$root/tests/browser/directory.test.mjs" \
     "$root/tests/browser/employees.test.mjs" "$root/tests/browser/access.test.mjs" \
-    "$root/tests/browser/offboarding.test.mjs" "$root/tests/browser/groups.test.mjs"
+    "$root/tests/browser/offboarding.test.mjs" "$root/tests/browser/groups.test.mjs" \
+    "$root/tests/browser/import.test.mjs"
 
 echo "== failover: synchronous standby, primary killed under load (DR-2)"
 ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \

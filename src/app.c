@@ -15,6 +15,7 @@
 #include "identity/identity_http.h"
 #include "notify/notify.h"
 #include "policy/policy.h"
+#include "provision/import.h"
 
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
@@ -98,6 +99,7 @@ sv_app_serve(struct sv_app *app)
         .wake = sv_wake,
         .parked = sv_parked_count,
     };
+    enum sv_err rc;
 
     /* The only place the layers meet: each side sees a hook, not a header
      * of the other (docs/architecture.md, "Layers"). */
@@ -109,5 +111,12 @@ sv_app_serve(struct sv_app *app)
     sv_log(SV_LOG_WARN, "test build",
            "test hooks are compiled in: never serve users with this binary");
 #endif
-    return sv_http_serve(app);
+    /* The console's CSV imports run on a worker of their own; a job still
+     * running at the stop is rolled back and marked interrupted. */
+    rc = sv_import_jobs_start(app);
+    if (rc != SV_OK)
+        return rc;
+    rc = sv_http_serve(app);
+    sv_import_jobs_stop();
+    return rc;
 }

@@ -24,6 +24,7 @@ static const char usage[] =
     "  restore   restore a backup into an empty database (either engine)\n"
     "  device    act as the user's trusted phone: enrol, approve, scan QR\n"
     "  blacklist platform-wide IP/device blacklist: list, add, remove\n"
+    "  directory import departments and employees from a CSV file\n"
     "  version   print the version\n"
     "\n"
     "Every command takes --data DIR (default ./var) and --help.\n";
@@ -39,7 +40,7 @@ main(int argc, char **argv)
         {"tenant", sv_cli_tenant},       {"user", sv_cli_user},
         {"audit", sv_cli_audit},         {"backup", sv_cli_backup},
         {"restore", sv_cli_restore},     {"device", sv_cli_device},
-        {"blacklist", sv_cli_blacklist},
+        {"blacklist", sv_cli_blacklist}, {"directory", sv_cli_directory},
     };
 
     if (sodium_init() < 0) {

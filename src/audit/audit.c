@@ -246,6 +246,93 @@ sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
     return SV_OK;
 }
 
+/* ---- many events at once (a bulk import) ---- */
+
+enum sv_err
+sv_audit_batch_begin(struct sv_dbc *c, const char *tenant_id,
+                     struct sv_audit_batch *b)
+{
+    enum sv_err rc;
+    enum sv_qs qs;
+
+    memset(b, 0, sizeof *b);
+    if (SV_NEVER(tenant_id == NULL || strlen(tenant_id) >= sizeof b->stream))
+        return SV_E_INTERNAL;
+    b->c = c;
+    snprintf(b->stream, sizeof b->stream, "%s", tenant_id);
+    rc = sv_db_scope_tenant(c, tenant_id);
+    if (rc != SV_OK)
+        return rc;
+    qs = audit_store_lock_head(c, b->stream, &b->seq, b->hash);
+    if (qs == SV_QS_NONE) {
+        qs = audit_store_create_head(c, b->stream);
+        if (qs < 0)
+            return sv_qs_err(qs);
+        qs = audit_store_lock_head(c, b->stream, &b->seq, b->hash);
+    }
+    return qs == SV_QS_ONE ? SV_OK : sv_qs_err(qs);
+}
+
+enum sv_err
+sv_audit_batch_add(struct sv_audit_batch *b, const struct sv_actor *actor,
+                   enum sv_audit_action action, const char *target_type,
+                   const char *target_id, const char *result,
+                   const char *reason, const char *details)
+{
+    struct sv_audit_record r = {0};
+    char id[SV_UUID_LEN + 1];
+    enum sv_qs qs;
+
+    if (SV_NEVER(b->c == NULL || sv_audit_action_name(action) == NULL ||
+                 result == NULL))
+        return SV_E_INTERNAL;
+    sv_uuid7(id);
+    r.id = id;
+    r.stream = b->stream;
+    r.seq = b->seq + 1;
+    r.time_ms = sv_now_ms();
+    r.ev = (struct sv_audit_event){
+        .tenant_id = b->stream,
+        .actor_id = actor ? actor->account_id : NULL,
+        .actor = actor ? actor->username : NULL,
+        .action = sv_audit_action_name(action),
+        .target_type = target_type,
+        .target_id = target_id,
+        .ip = actor ? actor->ip : NULL,
+        .user_agent = actor ? actor->user_agent : NULL,
+        .result = result,
+        .reason = reason,
+        .details = details,
+    };
+    memcpy(r.prev_hash, b->hash, SV_AUDIT_HASH_LEN);
+    sv_audit_hash(r.prev_hash, &r, r.hash);
+    qs = audit_store_insert(b->c, &r);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+    b->seq = r.seq;
+    memcpy(b->hash, r.hash, SV_AUDIT_HASH_LEN);
+    b->n++;
+    return SV_OK;
+}
+
+enum sv_err
+sv_audit_batch_end(struct sv_audit_batch *b)
+{
+    uint8_t msg[256], sig[SV_SIG_LEN];
+    size_t len;
+    enum sv_qs qs;
+
+    if (b->n == 0)
+        return SV_OK; /* the head is as it was */
+    len = head_message(b->stream, b->seq, b->hash, msg, sizeof msg);
+    if (SV_NEVER(audit_kr == NULL) || len == 0)
+        return SV_E_INTERNAL;
+    sv_keyring_sign(audit_kr, msg, len, sig);
+    qs = audit_store_set_head_seq(b->c, b->stream, b->seq, b->hash, sig);
+    return qs == SV_QS_ONE ? SV_OK
+                           : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+}
+
 /* ---- verification ---- */
 
 struct seen {

@@ -120,6 +120,40 @@ sv_audit_json(struct sv_dbc *c, const char *tenant_id,
               const char *target_type, const char *target_id,
               const char *reason, struct json_t *details);
 
+/**
+ * Many events of one tenant's stream in one transaction (a bulk import):
+ * the stream's head is read and locked once, each event chained to the
+ * one before it in memory and inserted (a statement the caller may batch:
+ * sv_db_batch_begin), and the head written and signed once at the end:
+ * one statement per event instead of three and a signature. The chain is
+ * the one sv_audit_append() makes; verification cannot tell them apart.
+ *
+ * WARNING: no sv_audit_append() to the same stream between begin and end
+ * (its event would fork the chain), and end must run before the
+ * transaction commits; a transaction that fails rolls the events back.
+ */
+struct sv_audit_batch {
+    struct sv_dbc *c;
+    char stream[40];
+    int64_t seq;                     /* the last event's */
+    uint8_t hash[SV_AUDIT_HASH_LEN]; /* the last event's */
+    size_t n;                        /* events added */
+};
+
+/** Lock tenant @p tenant_id's stream head into @p b (scoping the
+ *  transaction to the tenant). */
+SV_MUST_CHECK enum sv_err sv_audit_batch_begin(struct sv_dbc *c,
+                                               const char *tenant_id,
+                                               struct sv_audit_batch *b);
+/** One event, as sv_audit_by() would write it. */
+SV_MUST_CHECK enum sv_err
+sv_audit_batch_add(struct sv_audit_batch *b, const struct sv_actor *actor,
+                   enum sv_audit_action action, const char *target_type,
+                   const char *target_id, const char *result,
+                   const char *reason, const char *details);
+/** Write the head (its sequence, hash and signature) once. */
+SV_MUST_CHECK enum sv_err sv_audit_batch_end(struct sv_audit_batch *b);
+
 /** The chain hash of @p r given @p prev (exposed for tests). */
 void sv_audit_hash(const uint8_t prev[SV_AUDIT_HASH_LEN],
                    const struct sv_audit_record *r,

@@ -15,6 +15,15 @@ SV_SQL(Q_CREATE_HEAD, "audit_create_head",
 SV_SQL(Q_SET_HEAD, "audit_set_head",
        "UPDATE audit_heads SET hash = $2, sig = $3 WHERE stream = $1",
        SV_SQL_PLATFORM);
+/* A batch (sv_audit_batch_begin): the head's row locked, read once. */
+SV_SQL(Q_LOCK_HEAD, "audit_lock_head",
+       "UPDATE audit_heads SET seq = seq WHERE stream = $1 "
+       "RETURNING seq, hash",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_SET_HEAD_SEQ, "audit_set_head_seq",
+       "UPDATE audit_heads SET seq = $2, hash = $3, sig = $4 "
+       "WHERE stream = $1",
+       SV_SQL_PLATFORM);
 SV_SQL(Q_HEAD, "audit_head",
        "SELECT seq, hash, sig FROM audit_heads WHERE stream = $1",
        SV_SQL_PLATFORM);
@@ -96,6 +105,36 @@ audit_store_bump_head(struct sv_dbc *c, const char *stream, int64_t *seq,
     if (read_seq_hash(st, seq, prev) != SV_QS_ONE)
         return SV_QS_HARD;
     return sv_stmt_exec(st) < 0 ? SV_QS_HARD : SV_QS_ONE;
+}
+
+enum sv_qs
+audit_store_lock_head(struct sv_dbc *c, const char *stream, int64_t *seq,
+                      uint8_t hash[32])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LOCK_HEAD);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, stream);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    if (read_seq_hash(st, seq, hash) != SV_QS_ONE)
+        return SV_QS_HARD;
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) /* finish it */
+        ;
+    return qs < 0 ? qs : SV_QS_ONE;
+}
+
+enum sv_qs
+audit_store_set_head_seq(struct sv_dbc *c, const char *stream, int64_t seq,
+                         const uint8_t hash[32], const uint8_t sig[64])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_HEAD_SEQ);
+    sv_stmt_text(st, 1, stream);
+    sv_stmt_int(st, 2, seq);
+    sv_stmt_blob(st, 3, hash, 32);
+    sv_stmt_blob(st, 4, sig, 64);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs

@@ -10,6 +10,13 @@ enum sv_qs audit_store_bump_head(struct sv_dbc *c, const char *stream,
 enum sv_qs audit_store_create_head(struct sv_dbc *c, const char *stream);
 enum sv_qs audit_store_set_head(struct sv_dbc *c, const char *stream,
                                 const uint8_t hash[32], const uint8_t sig[64]);
+/** Lock the head of @p stream (until the transaction ends) and read it. */
+enum sv_qs audit_store_lock_head(struct sv_dbc *c, const char *stream,
+                                 int64_t *seq, uint8_t hash[32]);
+/** Set the head's sequence, hash and signature at once. */
+enum sv_qs audit_store_set_head_seq(struct sv_dbc *c, const char *stream,
+                                    int64_t seq, const uint8_t hash[32],
+                                    const uint8_t sig[64]);
 enum sv_qs audit_store_insert(struct sv_dbc *c,
                               const struct sv_audit_record *r);
 /** @p sig is zeroed when the head has none. */

@@ -221,6 +221,20 @@ SV_SQL(Q_DUMP_SCIM_EXTERNAL_IDS, "backup_dump_scim_external_ids",
 SV_SQL(Q_LOAD_SCIM_EXTERNAL_IDS, "backup_load_scim_external_ids",
        "INSERT INTO scim_external_ids (" SXCOLS ") VALUES ($1, $2, $3, $4)", 0);
 
+/* Import jobs (012): an outcome and its error report; a job that was
+ * running reads as interrupted once restored (its heartbeat is old). */
+#define IJCOLS                                                                 \
+    "tenant_id, id, account_id, dry_run, state, phase, done, total, lines, "   \
+    "employees, departments, error_count, errors, reason, created_at, "        \
+    "heartbeat_at, finished_at"
+SV_SQL(Q_DUMP_IMPORT_JOBS, "backup_dump_import_jobs",
+       "SELECT " IJCOLS " FROM import_jobs WHERE tenant_id = $1 ORDER BY id",
+       0);
+SV_SQL(Q_LOAD_IMPORT_JOBS, "backup_load_import_jobs",
+       "INSERT INTO import_jobs (" IJCOLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+       "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+       0);
+
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
 SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
@@ -454,6 +468,13 @@ const struct bk_table bk_tables[BK__COUNT] = {
                               BK_TENANT,
                               &Q_DUMP_SCIM_EXTERNAL_IDS,
                               &Q_LOAD_SCIM_EXTERNAL_IDS},
+    [BK_IMPORT_JOBS] = {BK_IMPORT_JOBS,
+                        "import_jobs",
+                        17,
+                        {T, T, T, I, T, T, I, I, I, I, I, I, T, T, I, I, I},
+                        BK_TENANT,
+                        &Q_DUMP_IMPORT_JOBS,
+                        &Q_LOAD_IMPORT_JOBS},
 };
 
 #undef I

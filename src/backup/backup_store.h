@@ -70,6 +70,9 @@ enum {
      * SCIM clients gave. */
     BK_API_TOKENS,
     BK_SCIM_EXTERNAL_IDS,
+    /* Appended (schema 12): import jobs (their outcome and error report),
+     * after the accounts that own them. */
+    BK_IMPORT_JOBS,
     BK__COUNT
 };
 

@@ -21,6 +21,13 @@ sv_password_verify(const char *hash, const char *pw, size_t len)
 }
 
 bool
+sv_password_is_set(const char *hash)
+{
+    /* Argon2id, and Argon2i strings libsodium still verifies. */
+    return hash != NULL && strncmp(hash, "$argon2", 7) == 0;
+}
+
+bool
 sv_password_needs_rehash(const struct sv_pwparams *p, const char *hash)
 {
     /* 1: other parameters, -1: not an Argon2id string (also upgrade). */

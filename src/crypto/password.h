@@ -29,6 +29,22 @@ SV_MUST_CHECK enum sv_err sv_password_hash(const struct sv_pwparams *p,
 SV_MUST_CHECK enum sv_err sv_password_verify(const char *hash, const char *pw,
                                              size_t len);
 
+/**
+ * The password hash of an account that has no password yet (a bulk
+ * import, docs/import.md): not an Argon2id string, so no password verifies
+ * against it. The person sets one through the self-service reset (a code
+ * to the account's e-mail) or an admin reset (AUTH-3).
+ */
+#define SV_PASSWORD_NONE "!none"
+
+/**
+ * Whether @p hash is a password's hash (an Argon2 string), not
+ * SV_PASSWORD_NONE or another marker of "no password". A sign-in to an
+ * account without one must cost what a wrong password costs (AUTH-4):
+ * verify against a dummy hash instead.
+ */
+bool sv_password_is_set(const char *hash);
+
 /** True when @p hash was made with other parameters than @p p. */
 bool sv_password_needs_rehash(const struct sv_pwparams *p, const char *hash);
 

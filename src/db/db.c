@@ -25,6 +25,7 @@ struct sv_dbc {
     struct sv_dbc *next_free;
     /* The tenant this transaction is scoped to ("" none): for tests. */
     char tenant_scope[40];
+    bool batch; /* sv_db_batch_begin(): writes may be queued */
 };
 
 struct sv_db {
@@ -193,6 +194,39 @@ release(struct sv_db *db, struct sv_dbc *c)
     pthread_mutex_unlock(&db->mu);
 }
 
+/* Leave batch mode without collecting: the transaction rolls back. */
+static void
+batch_drop(struct sv_dbc *c)
+{
+    if (c->batch && c->db->ops->batch_abort != NULL)
+        c->db->ops->batch_abort(c->conn);
+    c->batch = false;
+}
+
+/* Collect the answers queued so far (none outside batch mode). */
+static enum sv_qs
+batch_flush(struct sv_dbc *c)
+{
+    return c->batch ? c->db->ops->batch_flush(c->conn) : SV_QS_NONE;
+}
+
+void
+sv_db_batch_begin(struct sv_dbc *c)
+{
+    c->batch = c->db->ops->batch_send != NULL;
+}
+
+enum sv_err
+sv_db_batch_end(struct sv_dbc *c)
+{
+    enum sv_qs qs = batch_flush(c);
+
+    if (qs < 0)
+        batch_drop(c);
+    c->batch = false;
+    return sv_qs_ok(qs);
+}
+
 /*
  * 2 ms x (1 + attempt^2), about 0.6 s over ten attempts, each sleep drawn
  * from half to one and a half of that: transactions that failed together
@@ -225,6 +259,12 @@ run(struct sv_db *db, const char *name, int kind, sv_tx_fn fn, void *ctx)
             rc = sv_qs_err(qs);
         } else {
             rc = fn(c, ctx);
+            if (c->batch) { /* left open: collect it, or drop it */
+                if (rc == SV_OK)
+                    rc = sv_db_batch_end(c);
+                else
+                    batch_drop(c);
+            }
             if (rc == SV_OK) {
                 qs = db->ops->commit(c->conn);
                 if (qs >= 0)
@@ -302,7 +342,10 @@ sv_db_run_one(struct sv_db *db, sv_tx_fn fn, void *ctx)
 static enum sv_err
 scope(struct sv_dbc *c, const char *key, const char *value)
 {
-    enum sv_qs qs = c->db->ops->set_scope(c->conn, key, value);
+    enum sv_qs qs = batch_flush(c);
+
+    if (qs >= 0)
+        qs = c->db->ops->set_scope(c->conn, key, value);
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
@@ -492,13 +535,17 @@ sv_stmt_null(struct sv_stmt *st, int idx)
 enum sv_qs
 sv_stmt_step(struct sv_stmt *st)
 {
-    return st->c->db->ops->step(st->raw);
+    enum sv_qs qs = batch_flush(st->c);
+    return qs < 0 ? qs : st->c->db->ops->step(st->raw);
 }
 
 enum sv_qs
 sv_stmt_exec(struct sv_stmt *st)
 {
     enum sv_qs qs;
+
+    if (st->c->batch)
+        return st->c->db->ops->batch_send(st->raw);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
         ;
     if (qs < 0)

@@ -113,6 +113,30 @@ struct sv_stmt *sv_db_stmt(struct sv_dbc *c, const struct sv_sql *q);
  */
 struct sv_stmt *sv_db_stmt2(struct sv_dbc *c, const struct sv_sql *q,
                             const char *p1, const char *p2);
+/**
+ * Write-behind for a long run of writes in one transaction (a bulk
+ * import): until sv_db_batch_end(), sv_stmt_exec() of a statement not yet
+ * run may send it without waiting for its answer and return SV_QS_ONE at
+ * once (PostgreSQL: libpq's pipeline mode, answers collected a few
+ * hundred at a time: one round trip per group instead of one per
+ * statement). A statement that reads rows (sv_stmt_step), a scope change
+ * and the end of the batch first collect every answer outstanding.
+ *
+ * WARNING: for writes whose success was made sure of beforehand (every
+ * rule checked under the transaction's locks). A batched statement that
+ * fails, or that changes no row (an INSERT … ON CONFLICT DO NOTHING that
+ * hit a row counts as a failure), fails the whole transaction: the next
+ * collection returns the error (SV_QS_HARD / SV_QS_SOFT) and so does every
+ * later statement. Never batch a statement whose answer decides what to
+ * do next. SQLite: nothing changes (each statement runs at once).
+ * sv_db_run_*() end a batch left open: collected before commit, dropped
+ * on rollback.
+ */
+void sv_db_batch_begin(struct sv_dbc *c);
+/** Collect every answer outstanding and leave batch mode: SV_OK, or the
+ *  first batched statement's failure (the transaction must roll back). */
+SV_MUST_CHECK enum sv_err sv_db_batch_end(struct sv_dbc *c);
+
 /** Execute @p q with $1, $2 text and $3 an integer (a time, a count). */
 enum sv_qs sv_db_exec_tti(struct sv_dbc *c, const struct sv_sql *q,
                           const char *p1, const char *p2, int64_t p3);
@@ -190,6 +214,13 @@ struct sv_db_ops {
     const void *(*col_blob)(void *stmt, int col, size_t *len);
     /* PostgreSQL row-level security context; a no-op on SQLite. */
     enum sv_qs (*set_scope)(void *conn, const char *key, const char *value);
+    /* Batch mode (sv_db_batch_begin): NULL where every statement runs at
+     * once (SQLite). batch_send runs or queues @p stmt (SV_QS_ONE, or the
+     * batch's first failure); batch_flush collects every answer queued
+     * (SV_QS_NONE, or the first failure); batch_abort drops them. */
+    enum sv_qs (*batch_send)(void *stmt);
+    enum sv_qs (*batch_flush)(void *conn);
+    void (*batch_abort)(void *conn);
     /* PostgreSQL only (NULL elsewhere): role name, identifier quoting. */
     const char *(*user)(void *conn);
     char *(*quote_ident)(void *conn, const char *name); /* caller frees */

@@ -47,6 +47,12 @@ struct pg_conn {
     int n_scopes;
     char scope_key[MAX_SCOPES][40];
     char scope_val[MAX_SCOPES][80];
+    /* Batch mode (db.h, sv_db_batch_begin): statements sent in pipeline
+     * mode and not yet answered, and the batch's first failure (sticky
+     * until the batch ends). */
+    bool piped;
+    int pending;
+    enum sv_qs batch_qs;
 };
 
 struct pg_stmt {
@@ -151,6 +157,7 @@ pg_begin(void *conn, int kind)
     c->deferred = kind == SV_TX_READ_ONE;
     c->done = false;
     c->n_scopes = 0;
+    c->batch_qs = SV_QS_NONE;
     if (c->deferred)
         return SV_QS_NONE;
     /*
@@ -173,10 +180,13 @@ pg_commit(void *conn)
     return pg_exec_script(conn, "COMMIT");
 }
 
+static void pg_batch_abort(void *conn);
+
 static void
 pg_rollback(void *conn)
 {
     struct pg_conn *c = conn;
+    pg_batch_abort(c);
     c->deferred = c->done = false;
     if (PQstatus(c->pg) == CONNECTION_OK &&
         PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -502,6 +512,117 @@ pg_col_blob(void *stmt, int col, size_t *len)
     return PQgetvalue(st->res, st->row, col);
 }
 
+/* ---- batch mode (db.h: sv_db_batch_begin) ---- */
+
+/* Statements sent before their answers are collected: one round trip per
+ * group. Small answers (a command tag each), so the server never blocks
+ * on a full socket while we are still sending. */
+enum { BATCH_GROUP = 512 };
+
+/*
+ * Collect every answer queued: a sync point, then one result (and its
+ * NULL) per statement, then the sync's. A statement that failed, or
+ * changed no row, fails the batch; after a failure the server skips the
+ * rest up to the sync (PGRES_PIPELINE_ABORTED).
+ */
+static enum sv_qs
+pg_batch_flush(void *conn)
+{
+    struct pg_conn *c = conn;
+    PGresult *res;
+
+    if (!c->piped)
+        return c->batch_qs;
+    if (PQpipelineSync(c->pg) != 1)
+        c->batch_qs = SV_QS_SOFT; /* the connection is gone */
+    for (int i = 0; i < c->pending; i++) {
+        res = PQgetResult(c->pg);
+        ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (atoll(PQcmdTuples(res)) == 0 && c->batch_qs >= 0) {
+                sv_log(SV_LOG_ERROR, "postgres batch",
+                       "a batched statement changed no row");
+                c->batch_qs = SV_QS_HARD;
+            }
+        } else if (st != PGRES_PIPELINE_ABORTED && c->batch_qs >= 0) {
+            c->batch_qs = map_result(c, res);
+            if (c->batch_qs >= 0)
+                c->batch_qs = SV_QS_HARD;
+        }
+        PQclear(res);
+        if (res == NULL)
+            break;                                 /* nothing more will come */
+        while ((res = PQgetResult(c->pg)) != NULL) /* the query's end */
+            PQclear(res);
+    }
+    while ((res = PQgetResult(c->pg)) != NULL) { /* the sync point */
+        ExecStatusType st = PQresultStatus(res);
+        PQclear(res);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    if (PQexitPipelineMode(c->pg) != 1 && c->batch_qs >= 0)
+        c->batch_qs = SV_QS_SOFT;
+    c->piped = false;
+    c->pending = 0;
+    return c->batch_qs;
+}
+
+static void
+pg_batch_abort(void *conn)
+{
+    struct pg_conn *c = conn;
+
+    if (c->piped)
+        (void)pg_batch_flush(c);
+    c->batch_qs = SV_QS_NONE;
+}
+
+static enum sv_qs
+pg_batch_send(void *stmt)
+{
+    struct pg_stmt *st = stmt;
+    struct pg_conn *c = st->c;
+
+    if (st->executed) { /* read already: finish it as sv_stmt_exec does */
+        enum sv_qs qs;
+        while ((qs = pg_step(st)) == SV_QS_ONE)
+            ;
+        return qs < 0 ? qs : (st->changes > 0 ? SV_QS_ONE : SV_QS_NONE);
+    }
+    if (c->batch_qs < 0)
+        return c->batch_qs;
+    if (st->gen != c->gen) {
+        /* Reconnected since: prepare again, outside the pipeline. */
+        PGresult *p;
+        enum sv_qs qs = pg_batch_flush(c);
+        if (qs < 0)
+            return qs;
+        p = PQprepare(c->pg, st->q->name, st->q->text, 0, NULL);
+        qs = map_result(c, p);
+        PQclear(p);
+        if (qs < 0)
+            return c->batch_qs = qs;
+        st->gen = c->gen;
+    }
+    if (!c->piped) {
+        if (PQenterPipelineMode(c->pg) != 1)
+            return c->batch_qs = SV_QS_SOFT;
+        c->piped = true;
+    }
+    st->executed = true;
+    if (PQsendQueryPrepared(c->pg, st->q->name, st->n_params,
+                            (const char *const *)st->values, st->lengths,
+                            st->formats, 1) != 1) {
+        sv_log(SV_LOG_WARN, "postgres batch", "%s", PQerrorMessage(c->pg));
+        c->batch_qs = SV_QS_SOFT;
+        return pg_batch_flush(c);
+    }
+    if (++c->pending >= BATCH_GROUP)
+        return pg_batch_flush(c) < 0 ? c->batch_qs : SV_QS_ONE;
+    return SV_QS_ONE;
+}
+
 /* Row-level security context (SET LOCAL through set_config). */
 static enum sv_qs
 pg_set_scope(void *conn, const char *key, const char *value)
@@ -564,6 +685,9 @@ const struct sv_db_ops sv_postgres_ops = {
     .col_int = pg_col_int,
     .col_blob = pg_col_blob,
     .set_scope = pg_set_scope,
+    .batch_send = pg_batch_send,
+    .batch_flush = pg_batch_flush,
+    .batch_abort = pg_batch_abort,
     .user = pg_user,
     .quote_ident = pg_quote_ident,
 };

@@ -60,6 +60,28 @@ sv_department_find_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 }
 
 enum sv_err
+sv_department_insert_imported_tx(struct sv_dbc *c, const char *tenant_id,
+                                 const struct sv_department *d)
+{
+    char key[SV_DEPARTMENT_NAME_BYTES + 1];
+    enum sv_qs qs;
+
+    if (SV_NEVER(strlen(d->name) > SV_DEPARTMENT_NAME_BYTES))
+        return SV_E_INTERNAL;
+    sv_department_name_key(d->name, key);
+    qs = department_store_insert(c, tenant_id, d, key);
+    return qs == SV_QS_ONE ? SV_OK
+                           : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+}
+
+enum sv_err
+sv_department_each_tx(struct sv_dbc *c, const char *tenant_id,
+                      sv_department_each_fn fn, void *cls)
+{
+    return sv_qs_ok(department_store_each(c, tenant_id, fn, cls));
+}
+
+enum sv_err
 sv_department_within_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                         const char *ancestor_id, bool *out)
 {

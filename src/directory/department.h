@@ -116,6 +116,29 @@ SV_MUST_CHECK enum sv_err
 sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                        struct sv_department_place *out);
 
+/**
+ * For a bulk import (provision/, docs/import.md): insert department @p d
+ * (id, parent_id "" for a root, name and times set by the caller) and its
+ * closure rows, without the checks and the event of sv_department_create():
+ * the importer has checked the name, the depth, the siblings and the
+ * actor's permission under the directory lock, and audits in its batch.
+ * The parent must be inserted first; the statements may be batched
+ * (sv_db_batch_begin).
+ */
+SV_MUST_CHECK enum sv_err
+sv_department_insert_imported_tx(struct sv_dbc *c, const char *tenant_id,
+                                 const struct sv_department *d);
+
+/** Every department of the tenant, in no particular order (@p parent_id
+ *  "" for a root; @p key the name key): a bulk import reads the tree once.
+ *  Borrowed strings, valid during the call. */
+typedef void (*sv_department_each_fn)(void *cls, const char *id,
+                                      const char *parent_id, const char *key);
+SV_MUST_CHECK enum sv_err sv_department_each_tx(struct sv_dbc *c,
+                                                const char *tenant_id,
+                                                sv_department_each_fn fn,
+                                                void *cls);
+
 /** Department @p id of the tenant: SV_E_NOT_FOUND when it has none. */
 SV_MUST_CHECK enum sv_err sv_department_find_tx(struct sv_dbc *c,
                                                 const char *tenant_id,

@@ -403,6 +403,26 @@ department_store_delete(struct sv_dbc *c, const char *tenant_id, const char *id)
     return sv_stmt_exec(sv_db_stmt2(c, &Q_DEPT_DELETE, tenant_id, id));
 }
 
+/* The whole tree, in no particular order. */
+SV_SQL(Q_DEPT_EACH, "department_each",
+       "SELECT d.id, COALESCE(d.parent_id, ''), d.name_key "
+       "FROM departments d WHERE d.tenant_id = $1",
+       0);
+
+enum sv_qs
+department_store_each(struct sv_dbc *c, const char *tenant_id,
+                      sv_department_each_fn fn, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_DEPT_EACH);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        fn(cls, sv_stmt_col_text(st, 0), sv_stmt_col_text(st, 1),
+           sv_stmt_col_text(st, 2));
+    return qs;
+}
+
 /* The closure's second index: a department and every ancestor of it. */
 SV_SQL(Q_PATH_PLACE, "department_place",
        "SELECT p.ancestor_id FROM department_paths p WHERE p.tenant_id = $1 "

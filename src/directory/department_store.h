@@ -61,6 +61,9 @@ enum sv_qs department_store_rename(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs department_store_move(struct sv_dbc *c, const char *tenant_id,
                                  const char *id, const char *parent_id,
                                  int64_t now);
+/** Every department of the tenant, in no particular order. */
+enum sv_qs department_store_each(struct sv_dbc *c, const char *tenant_id,
+                                 sv_department_each_fn fn, void *cls);
 /** Delete leaf @p id and its closure rows. */
 enum sv_qs department_store_delete(struct sv_dbc *c, const char *tenant_id,
                                    const char *id);

@@ -212,6 +212,32 @@ seal_row(struct sv_dbc *c, const char *tenant_id, struct employee_row *r)
     return rc;
 }
 
+/* Seal the phone and ID number of @p r (each "" for none) with @p tk. */
+static enum sv_err
+seal_row_keys(const struct sv_tenant_keys *tk, const char *tenant_id,
+              struct employee_row *r)
+{
+    enum sv_err rc = SV_OK;
+
+    r->phone_enc_len = r->id_number_enc_len = 0;
+    if (r->e.phone[0] != '\0') {
+        rc = sv_field_seal_keys(tk, tenant_id, r->e.id, &phone_field,
+                                (const uint8_t *)r->e.phone, strlen(r->e.phone),
+                                r->phone_enc, sizeof r->phone_enc,
+                                &r->phone_enc_len);
+        sv_field_blind_index_keys(tk, &phone_field, r->e.phone, r->phone_bidx);
+    }
+    if (rc == SV_OK && r->e.id_number[0] != '\0') {
+        rc = sv_field_seal_keys(tk, tenant_id, r->e.id, &id_number_field,
+                                (const uint8_t *)r->e.id_number,
+                                strlen(r->e.id_number), r->id_number_enc,
+                                sizeof r->id_number_enc, &r->id_number_enc_len);
+        sv_field_blind_index_keys(tk, &id_number_field, r->e.id_number,
+                                  r->id_number_bidx);
+    }
+    return rc;
+}
+
 /* The departments of @p e exist, none twice, the primary not among the
  * further ones. */
 static enum sv_err
@@ -381,6 +407,41 @@ sv_employee_insert_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 }
 
 enum sv_err
+sv_employee_insert_imported_tx(struct sv_dbc *c,
+                               const struct sv_tenant_keys *tk,
+                               const char *tenant_id, const char *id,
+                               const struct sv_employee_input *in, int64_t now)
+{
+    struct employee_row *r = calloc(1, sizeof *r);
+    char key[SV_EMPLOYEE_NAME_MAX * 4 + 1];
+    const char *field = NULL;
+    enum sv_err rc = r != NULL ? SV_OK : SV_E_INTERNAL;
+    enum sv_qs qs;
+
+    if (rc == SV_OK) {
+        snprintf(r->e.id, sizeof r->e.id, "%s", id);
+        r->e.state = SV_EMPLOYEE_ACTIVE;
+        rc = apply(in, &r->e, &field);
+    }
+    if (rc == SV_OK && (in->display_name == NULL || in->department_id == NULL ||
+                        strlen(in->display_name) >= sizeof key))
+        rc = SV_E_INTERNAL; /* the caller's checks */
+    if (rc == SV_OK)
+        rc = seal_row_keys(tk, tenant_id, r);
+    if (rc == SV_OK) {
+        name_key(r->e.display_name, key);
+        r->e.created_at = r->e.updated_at = now;
+        qs = employee_store_insert_new(c, tenant_id, r, key);
+        rc = qs == SV_QS_ONE ? SV_OK
+                             : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+    }
+    if (r != NULL)
+        sodium_memzero(r, sizeof *r);
+    free(r);
+    return rc;
+}
+
+enum sv_err
 sv_employee_update_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                       const struct sv_employee_input *in,
                       struct sv_employee *before, struct sv_employee *out,
@@ -406,6 +467,13 @@ sv_employee_update_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
     sodium_memzero(r, sizeof *r);
     free(r);
     return rc;
+}
+
+enum sv_err
+sv_employee_each_tx(struct sv_dbc *c, const char *tenant_id,
+                    sv_employee_each_fn fn, void *cls)
+{
+    return sv_qs_ok(employee_store_each(c, tenant_id, fn, cls));
 }
 
 enum sv_err

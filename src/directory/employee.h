@@ -121,6 +121,20 @@ sv_employee_insert_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
                       struct sv_employee *out, const char **field);
 
 /**
+ * For a bulk import (provision/, docs/import.md): make new account @p id an
+ * employee with @p in (every field; canonical phone and ID number) at
+ * @p now, its phone and ID number sealed and indexed with @p tk, without
+ * the checks of sv_employee_insert_tx(): the importer has checked every
+ * rule (the departments and the manager exist, the number is free, no
+ * manager cycle) under the directory lock. Not audited (the importer's
+ * batch is). The statements may be batched (sv_db_batch_begin).
+ */
+struct sv_tenant_keys;
+SV_MUST_CHECK enum sv_err sv_employee_insert_imported_tx(
+    struct sv_dbc *c, const struct sv_tenant_keys *tk, const char *tenant_id,
+    const char *id, const struct sv_employee_input *in, int64_t now);
+
+/**
  * Change employee @p id: only what @p in marks set (display_name and
  * department_id when not NULL). @p out gets it as it is now, @p before
  * (may be NULL) as it was.
@@ -138,6 +152,16 @@ sv_employee_update_tx(struct sv_dbc *c, const char *tenant_id, const char *id,
 SV_MUST_CHECK enum sv_err
 sv_employee_set_state_tx(struct sv_dbc *c, const char *tenant_id,
                          const char *id, enum sv_employee_state state);
+
+/** Every employee of the tenant: its id (the account's) and employee
+ *  number (NULL when none), for a bulk import's checks. Borrowed strings,
+ *  valid during the call. */
+typedef void (*sv_employee_each_fn)(void *cls, const char *id,
+                                    const char *employee_no);
+SV_MUST_CHECK enum sv_err sv_employee_each_tx(struct sv_dbc *c,
+                                              const char *tenant_id,
+                                              sv_employee_each_fn fn,
+                                              void *cls);
 
 /** Whether any employee is in department @p dept_id (primary or not). */
 SV_MUST_CHECK enum sv_err sv_employee_in_department_tx(struct sv_dbc *c,

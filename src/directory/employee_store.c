@@ -56,6 +56,10 @@ SV_SQL(Q_EMP_SET_STATE, "employee_set_state",
        "UPDATE employees SET state = $3, updated_at = $4 "
        "WHERE tenant_id = $1 AND account_id = $2",
        0);
+SV_SQL(Q_EMP_EACH, "employee_each",
+       "SELECT e.account_id, e.employee_no FROM employees e "
+       "WHERE e.tenant_id = $1",
+       0);
 SV_SQL(Q_EMP_IN_DEPT, "employee_in_department",
        "SELECT ed.account_id FROM employee_departments ed "
        "WHERE ed.tenant_id = $1 AND ed.department_id = $2 LIMIT 1",
@@ -169,13 +173,15 @@ bind_row(struct sv_stmt *st, const struct employee_row *r, const char *key)
     sv_stmt_int(st, 13, r->e.updated_at);
 }
 
-/* The memberships of @p r, the primary one flagged, with the name key. */
+/* The memberships of @p r, the primary one flagged, with the name key
+ * (after clearing the old ones unless @p fresh). */
 static enum sv_qs
-write_departments(struct sv_dbc *c, const char *tenant_id,
-                  const struct employee_row *r, const char *key)
+add_departments(struct sv_dbc *c, const char *tenant_id,
+                const struct employee_row *r, const char *key, bool fresh)
 {
-    enum sv_qs qs =
-        sv_stmt_exec(sv_db_stmt2(c, &Q_EMP_DEPTS_CLEAR, tenant_id, r->e.id));
+    enum sv_qs qs = fresh ? SV_QS_NONE
+                          : sv_stmt_exec(sv_db_stmt2(c, &Q_EMP_DEPTS_CLEAR,
+                                                     tenant_id, r->e.id));
 
     for (size_t i = 0; qs >= 0 && i <= r->e.n_departments; i++) {
         struct sv_stmt *st =
@@ -187,6 +193,28 @@ write_departments(struct sv_dbc *c, const char *tenant_id,
         qs = sv_stmt_exec(st);
     }
     return qs;
+}
+
+static enum sv_qs
+write_departments(struct sv_dbc *c, const char *tenant_id,
+                  const struct employee_row *r, const char *key)
+{
+    return add_departments(c, tenant_id, r, key, false);
+}
+
+enum sv_qs
+employee_store_insert_new(struct sv_dbc *c, const char *tenant_id,
+                          const struct employee_row *r, const char *key)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_EMP_INSERT, tenant_id, r->e.id);
+    enum sv_qs qs;
+
+    bind_row(st, r, key); /* $13: created_at and updated_at alike */
+    qs = sv_stmt_exec(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    qs = add_departments(c, tenant_id, r, key, true);
+    return qs < 0 ? qs : SV_QS_ONE;
 }
 
 enum sv_qs
@@ -249,6 +277,20 @@ employee_store_set_state(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_text(st, 3, state);
     sv_stmt_int(st, 4, now);
     return sv_stmt_exec(st);
+}
+
+enum sv_qs
+employee_store_each(struct sv_dbc *c, const char *tenant_id,
+                    sv_employee_each_fn fn, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_EMP_EACH);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        fn(cls, sv_stmt_col_text(st, 0),
+           sv_stmt_col_null(st, 1) ? NULL : sv_stmt_col_text(st, 1));
+    return qs;
 }
 
 enum sv_qs

@@ -27,6 +27,10 @@ enum sv_qs employee_store_find(struct sv_dbc *c, const char *tenant_id,
  *  memberships, under name key @p key. */
 enum sv_qs employee_store_insert(struct sv_dbc *c, const char *tenant_id,
                                  const struct employee_row *r, const char *key);
+/** Insert new employee @p r and its memberships (none to clear first). */
+enum sv_qs employee_store_insert_new(struct sv_dbc *c, const char *tenant_id,
+                                     const struct employee_row *r,
+                                     const char *key);
 /** Rewrite @p r and its memberships. */
 enum sv_qs employee_store_update(struct sv_dbc *c, const char *tenant_id,
                                  const struct employee_row *r, const char *key);
@@ -41,6 +45,9 @@ enum sv_qs employee_store_manager_of(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs employee_store_set_state(struct sv_dbc *c, const char *tenant_id,
                                     const char *id, const char *state,
                                     int64_t now);
+/** Every employee's id and number (NULL: none). */
+enum sv_qs employee_store_each(struct sv_dbc *c, const char *tenant_id,
+                               sv_employee_each_fn fn, void *cls);
 /** SV_QS_ONE when an employee is in department @p dept_id. */
 enum sv_qs employee_store_in_department(struct sv_dbc *c, const char *tenant_id,
                                         const char *dept_id);

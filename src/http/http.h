@@ -1,7 +1,8 @@
 /*
  * What a handler (*_http.c) sees of a request. Handlers parse, call a
  * capability, render; the router has already checked the body limit,
- * content type, session, forced password change, role and query names.
+ * content type (application/json, or text/csv on SV_ROUTE_CSV routes),
+ * session, forced password change, role and query names.
  */
 #ifndef SV_HTTP_HTTP_H
 #define SV_HTTP_HTTP_H
@@ -41,6 +42,10 @@ enum sv_auth_kind {
 /* SCIM 2.0 (RFC 7644): bodies of application/scim+json (or JSON), answers
  * and errors in SCIM's shape, an API token of scope "scim". */
 #define SV_ROUTE_SCIM 16u
+/* With SV_ROUTE_BODY: the body is text/csv, handed over as it came
+ * (sv_rq_body; UTF-8 is the handler's to check), never parsed as JSON.
+ * Its own max_body, checked as any other. */
+#define SV_ROUTE_CSV 32u
 
 #define SV_MAX_QUERY 8
 

@@ -84,7 +84,7 @@ path_matches(const struct sv_route *r, char **segs, unsigned n,
     return true;
 }
 
-/* Whether @p ct is media type @p type, parameters allowed. */
+/* Whether Content-Type @p ct is @p type (parameters after it allowed). */
 static bool
 is_type(const char *ct, const char *type)
 {
@@ -94,10 +94,13 @@ is_type(const char *ct, const char *type)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/* The bodies route @p r takes: JSON; SCIM's own type on SCIM routes. */
+/* The body type the route takes: JSON (and SCIM's own type on SCIM
+ * routes), or CSV (SV_ROUTE_CSV). */
 static bool
-is_json_type(const struct sv_route *r, const char *ct)
+body_type_ok(const struct sv_route *r, const char *ct)
 {
+    if (r->flags & SV_ROUTE_CSV)
+        return is_type(ct, "text/csv");
     return is_type(ct, "application/json") ||
            ((r->flags & SV_ROUTE_SCIM) && is_type(ct, "application/scim+json"));
 }
@@ -262,7 +265,7 @@ sv_router_match_or_reply(struct sv_request *rq)
             return false;
         }
         if (rq->max_body > 0 &&
-            !is_json_type(rq->route, MHD_lookup_connection_value(
+            !body_type_ok(rq->route, MHD_lookup_connection_value(
                                          rq->conn, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_TYPE))) {
             sv_reply_error(rq, SV_E_UNSUPPORTED_MEDIA_TYPE, NULL);
@@ -479,7 +482,13 @@ sv_router_dispatch(struct sv_request *rq)
                        sv_arena_strdup(rq->arena, qc.bad));
         return;
     }
-    if (rq->route->flags & SV_ROUTE_BODY) {
+    if ((rq->route->flags & SV_ROUTE_CSV) && rq->body_len == 0 &&
+        !(rq->route->flags & SV_ROUTE_BODY_OPT)) {
+        sv_reply_error(rq, SV_E_FIELD_MISSING, "body");
+        return;
+    }
+    if ((rq->route->flags & SV_ROUTE_BODY) &&
+        !(rq->route->flags & SV_ROUTE_CSV)) {
         if (rq->body_len == 0 && !(rq->route->flags & SV_ROUTE_BODY_OPT)) {
             sv_reply_error(rq, SV_E_JSON_MALFORMED, NULL);
             return;

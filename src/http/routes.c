@@ -17,6 +17,8 @@
 #include "mfa/mfa_http.h"
 #include "notify/inbox_http.h"
 #include "people/people_http.h"
+#include "provision/import.h"
+#include "provision/import_http.h"
 #include "recovery/recovery_http.h"
 #include "risk/risk_http.h"
 #include "scim/scim_http.h"
@@ -25,6 +27,7 @@
 #define OPT SV_ROUTE_BODY_OPT
 #define FORCED SV_ROUTE_FORCED_OK
 #define MFA SV_ROUTE_MFA_OK
+#define CSV SV_ROUTE_CSV
 /* Who may call: anyone; any signed-in account; an account holding the
  * permission (access/permissions.def), asked of the authorize hook. */
 #define PUBLIC SV_AUTH_NONE, SV_NO_PERM
@@ -33,6 +36,10 @@
 /* A machine: an API token (Bearer svt_…), its maker holding the permission. */
 #define TOKEN(p) SV_AUTH_TOKEN, SV_PERM_##p
 #define SCIM SV_ROUTE_SCIM
+
+/* The import route's body limit is the import's own file limit. */
+_Static_assert(32 * 1024 * 1024 == SV_IMPORT_BYTES_MAX,
+               "POST /directory/imports takes a file the import takes");
 
 // clang-format off
 const struct sv_route sv_routes[] = {
@@ -197,6 +204,13 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_MANAGE), B, 1024, {0}},
     {"POST", "/api/v1/directory/employees/{id}/rehire", people_http_rehire,
      NEEDS(DIRECTORY_MANAGE), B | OPT, 1024, {0}},
+    /* CSV imports as jobs (import_http.c; docs/import.md): a text/csv
+     * body; the import asks directory.manage over each department it
+     * touches. A job is its owner's. */
+    {"POST", "/api/v1/directory/imports", import_http_create,
+     NEEDS(DIRECTORY_MANAGE), B | CSV, 32 * 1024 * 1024, {"dry_run"}},
+    {"GET", "/api/v1/directory/imports/{id}", import_http_get,
+     NEEDS(DIRECTORY_MANAGE), 0, 0, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

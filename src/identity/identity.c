@@ -175,6 +175,50 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
 }
 
 enum sv_err
+sv_account_each_tx(struct sv_dbc *c, const char *tenant_id,
+                   sv_account_each_fn fn, void *cls)
+{
+    return sv_qs_ok(identity_store_each_account(c, tenant_id, fn, cls));
+}
+
+enum sv_err
+sv_account_insert_imported_tx(struct sv_dbc *c, const struct sv_tenant_keys *tk,
+                              const char *tenant_id, const char *id,
+                              const char *username, const char *email,
+                              int64_t now)
+{
+    struct account_row *r = calloc(1, sizeof *r);
+    uint8_t bidx[SV_BLIND_INDEX_LEN];
+    enum sv_err rc = r != NULL ? SV_OK : SV_E_INTERNAL;
+    enum sv_qs qs;
+
+    if (rc == SV_OK) {
+        snprintf(r->a.id, sizeof r->a.id, "%s", id);
+        snprintf(r->a.tenant_id, sizeof r->a.tenant_id, "%s", tenant_id);
+        snprintf(r->a.username, sizeof r->a.username, "%s", username);
+        snprintf(r->hash, sizeof r->hash, "%s", SV_PASSWORD_NONE);
+        r->a.must_change_password = true;
+        r->a.created_at = now;
+    }
+    if (rc == SV_OK && email != NULL) {
+        rc = sv_field_seal_keys(tk, tenant_id, id, &identity_store_email_field,
+                                (const uint8_t *)email, strlen(email),
+                                r->email_enc, sizeof r->email_enc,
+                                &r->email_enc_len);
+        sv_field_blind_index_keys(tk, &identity_store_email_field, email, bidx);
+    }
+    if (rc == SV_OK) {
+        qs = identity_store_insert_account(c, r, email != NULL ? bidx : NULL);
+        rc = qs == SV_QS_ONE ? SV_OK
+                             : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
+    }
+    if (r != NULL)
+        sodium_memzero(r, sizeof *r);
+    free(r);
+    return rc;
+}
+
+enum sv_err
 sv_account_find(struct sv_dbc *c, const char *tenant_id, const char *id,
                 struct sv_account *out)
 {

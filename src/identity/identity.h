@@ -75,6 +75,29 @@ sv_account_create_tx(struct sv_dbc *c, const struct sv_tenant *t,
                      const char *hash, const struct sv_actor *actor,
                      struct sv_account *out);
 
+/**
+ * Inside a transaction, for a bulk import (provision/, docs/import.md): a
+ * new member account @p id named @p username with no password
+ * (SV_PASSWORD_NONE: the person sets one through the reset), e-mail
+ * @p email (canonical, or NULL) sealed and blind-indexed with @p tk, at
+ * @p now. Not audited: the importer writes its account.created event in
+ * its audit batch. The caller has checked @p username free under the
+ * directory lock; the insert may be batched (sv_db_batch_begin), where a
+ * taken username fails the transaction.
+ */
+struct sv_tenant_keys;
+SV_MUST_CHECK enum sv_err sv_account_insert_imported_tx(
+    struct sv_dbc *c, const struct sv_tenant_keys *tk, const char *tenant_id,
+    const char *id, const char *username, const char *email, int64_t now);
+
+/** Every account of the tenant: its id and username, for a bulk import's
+ *  checks. Borrowed strings, valid during the call. */
+typedef void (*sv_account_each_fn)(void *cls, const char *id,
+                                   const char *username);
+SV_MUST_CHECK enum sv_err sv_account_each_tx(struct sv_dbc *c,
+                                             const char *tenant_id,
+                                             sv_account_each_fn fn, void *cls);
+
 /** Find by id within tenant @p tenant_id (other tenants: SV_E_NOT_FOUND). */
 SV_MUST_CHECK enum sv_err sv_account_find(struct sv_dbc *c,
                                           const char *tenant_id, const char *id,

@@ -30,6 +30,8 @@ SV_SQL(Q_INSERT_ACCOUNT, "account_insert",
        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
        "ON CONFLICT (tenant_id, username) DO NOTHING",
        0);
+SV_SQL(Q_EACH_ACCOUNT, "account_each",
+       "SELECT id, username FROM accounts WHERE tenant_id = $1", 0);
 SV_SQL(Q_FIND_ACCOUNT, "account_find",
        "SELECT " ACOLS " FROM accounts WHERE tenant_id = $1 AND id = $2", 0);
 SV_SQL(Q_FIND_BY_USERNAME, "account_find_by_username",
@@ -149,6 +151,19 @@ identity_store_insert_account(struct sv_dbc *c, const struct account_row *r,
     sv_stmt_int(st, 7, r->a.must_change_password);
     sv_stmt_int(st, 8, r->a.created_at);
     return sv_stmt_exec(st);
+}
+
+enum sv_qs
+identity_store_each_account(struct sv_dbc *c, const char *tenant_id,
+                            sv_account_each_fn fn, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_EACH_ACCOUNT);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        fn(cls, sv_stmt_col_text(st, 0), sv_stmt_col_text(st, 1));
+    return qs;
 }
 
 static void

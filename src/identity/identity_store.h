@@ -20,6 +20,9 @@ struct account_row {
 enum sv_qs identity_store_insert_account(struct sv_dbc *c,
                                          const struct account_row *r,
                                          const uint8_t *email_bidx);
+/** Every account's id and username. */
+enum sv_qs identity_store_each_account(struct sv_dbc *c, const char *tenant_id,
+                                       sv_account_each_fn fn, void *cls);
 enum sv_qs identity_store_find_account(struct sv_dbc *c, const char *tenant_id,
                                        const char *id, struct account_row *r);
 enum sv_qs identity_store_find_account_by_username(struct sv_dbc *c,

@@ -1420,13 +1420,15 @@ sv_login_gate(struct sv_login *l, int64_t *retry_after_s)
 void
 sv_login_work(struct sv_app *app, struct sv_login *l)
 {
-    /* AUTH-4: unknown tenant or account costs one full verify too. DIR-6:
+    /* AUTH-4: unknown tenant or account, or an account with no password
+     * yet (imported: docs/import.md), costs one full verify too. DIR-6:
      * so does a disabled account, against its own hash: right or wrong,
      * its password is answered like a wrong one, in the same time. */
-    const char *hash = l->account_found ? l->hash : app->dummy_hash;
+    bool has = l->account_found && sv_password_is_set(l->hash);
+    const char *hash = has ? l->hash : app->dummy_hash;
     bool ok = sv_password_verify(hash, l->password, l->password_len) == SV_OK;
 
-    l->ok = ok && l->account_found && !l->account.disabled;
+    l->ok = ok && has && !l->account.disabled;
     /* AUTH-6: the risk library: today's policy and the weak list. */
     if (l->ok) {
         struct sv_pw_context ctx = {

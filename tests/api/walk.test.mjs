@@ -163,6 +163,7 @@ const QUERY = {
     filter: { kind: 'value', omit: true },
     startIndex: { kind: 'value', omit: true },
     count: { kind: 'value', omit: true },
+    dry_run: { kind: 'value', omit: true },
 };
 // The id kind a path's {id} names, by the segment before it: for the
 // partner of a two-id path (A's own or B's own pair).
@@ -170,7 +171,7 @@ const COLLECTION = {
     users: 'account', devices: 'device', sessions: 'session', blacklist: 'blacklist',
     challenges: 'challenge', approvals: 'approval', departments: 'department',
     roles: 'role', assignments: 'assignment', employees: 'account',
-    groups: 'group', members: 'account', Users: 'account', Groups: 'group', tokens: 'api_token',
+    groups: 'group', members: 'account', Users: 'account', Groups: 'group', tokens: 'api_token', imports: 'import',
 };
 // The permissions every account holds (the member role): a member calling a
 // route that needs one of them is a caller like any other.
@@ -386,6 +387,20 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         const at = await srv.api('POST', '/access/tokens', { token: A.tokens.admin, body: { name: 'A IdP', scope: 'scim' } });
         expectStatus(at, 201, 'A API token');
         add('api_token', at.json.id);
+        // A's import job (a dry run: it writes nothing of the directory).
+        const job = await srv.api('POST', '/directory/imports?dry_run=true', {
+            token: A.tokens.admin,
+            raw: 'username,display_name,department\r\nivy,Ivy,Board\r\n',
+            headers: { 'content-type': 'text/csv' },
+        });
+        expectStatus(job, 202, 'A import job');
+        for (let i = 0; i < 200; i++) {
+            const g = await srv.api('GET', `/directory/imports/${job.json.id}`, { token: A.tokens.admin });
+            expectStatus(g, 200);
+            if (!['queued', 'running'].includes(g.json.state)) break;
+            await sleep(50);
+        }
+        add('import', job.json.id);
 
         // A's real page cursors, each naming one of A's rows.
         for (const [p, tok] of [['/users', 'admin'], ['/audit/events', 'admin'], ['/me/inbox', 'member'],
@@ -425,10 +440,12 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
                     if (!COLLECTION[seg]) unknown.push(`${r.method} ${r.path}: an {id} after "${seg}"`);
                 }
             }
-            // SCIM's bodies are read by hand (SCIM_BODY fills them).
+            // SCIM's bodies are read by hand (SCIM_BODY fills them); a CSV
+            // body (the import's) is a file, not fields.
             if (r.flags.has('scim') && r.flags.has('body') && !(`${r.method} ${r.path}` in SCIM_BODY)) {
                 unknown.push(`${r.method} ${r.path}: a SCIM body this walk has no SCIM_BODY entry for`);
-            } else if (r.flags.has('body') && !r.flags.has('scim') && !input.noFields && input.fields.length === 0) {
+            } else if (r.flags.has('body') && !r.flags.has('scim') && !r.flags.has('csv') && !input.noFields
+                && input.fields.length === 0) {
                 unknown.push(`${r.method} ${r.path}: takes a body, but no field spec was found in ${input.file}`);
             }
             plan.push({ route: r, input });
@@ -702,6 +719,8 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         s.visibility = [];
         for (const id of A.ids.department) s.visibility.push(await get(`/directory/departments/${id}/visibility`, 'admin'));
         for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
+        s.imports = [];
+        for (const id of A.ids.import) s.imports.push(await get(`/directory/imports/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
         s.sessions = {};
         for (const who of ['admin', 'member']) {
@@ -726,6 +745,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         assert.deepEqual(now.visibility, snapBefore.visibility, 'A\'s departments\' visibility');
         assert.deepEqual(now.employees, snapBefore.employees, 'A\'s employees');
         assert.deepEqual(now.assignments, snapBefore.assignments, 'A\'s assignments');
+        assert.deepEqual(now.imports, snapBefore.imports, 'A\'s import jobs');
         assert.deepEqual(now.inbox, snapBefore.inbox, 'A\'s inbox items and read state');
         assert.deepEqual(now.sessions, snapBefore.sessions, 'A\'s sessions');
         assert.equal(now.pushPending, true, 'A\'s pending approval is still pending');

@@ -64,6 +64,11 @@ ALLOWED = {
     # the mapping of Users and Groups onto employees and groups.
     "scim": {"core", "db", "audit", "access", "directory", "identity", "people",
              "app"},
+    # Provisioning: the CSV import (and its jobs) of departments and
+    # employees, through the directory's, identity's and access's bulk
+    # entry points.
+    "provision": {"core", "db", "audit", "access", "directory", "identity",
+                  "app"},
     # Second factors (TOTP, recovery codes) and the bound phone.
     "mfa": {"access", "core", "crypto", "db", "audit", "auth", "notify", "policy",
             "directory", "risk", "identity", "app"},
@@ -76,14 +81,14 @@ ALLOWED = {
               "directory", "risk", "device", "identity", "mfa", "app"},
     "backup": {"core", "db", "audit", "app"},
     "cli": {"access", "core", "crypto", "db", "audit", "auth", "directory", "risk",
-            "identity", "backup", "app"},
+            "identity", "backup", "app", "provision"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
     "handlers": {"people", "apitoken", "scim", "access", "core", "app", "http", "auth", "audit", "notify", "policy",
                  "directory", "risk", "device", "identity", "mfa", "recovery",
-                 "login", "backup"},
+                 "login", "backup", "provision"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
-    "main": {"people", "apitoken", "scim", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
+    "main": {"people", "apitoken", "scim", "provision", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
              "audit", "http", "directory", "risk", "device", "identity", "mfa",
              "recovery", "login", "backup", "cli", "handlers"},
 }

@@ -44,7 +44,9 @@ export function query(params) {
 }
 
 /**
- * One call. opts: body (JSON), query (object), signal, blob (resolve a Blob),
+ * One call. opts: body (JSON), raw ({body, type}: a body sent as it is, e.g. a
+ * CSV file: a Blob or a string, with its Content-Type), query (object),
+ * signal, blob (resolve a Blob),
  * text (resolve the body as text), challenge ({token}: X-Challenge-Token),
  * quiet401 (do not report a 401 as a signed-out session: sign-in probes).
  * Resolves the JSON body (null for 204); rejects with ApiError (code
@@ -56,6 +58,9 @@ export async function call(method, path, opts = {}) {
     if (opts.body !== undefined) {
         headers['Content-Type'] = 'application/json';
         body = JSON.stringify(opts.body);
+    } else if (opts.raw !== undefined) {
+        headers['Content-Type'] = opts.raw.type;
+        body = opts.raw.body;
     }
     if (opts.challenge) headers['X-Challenge-Token'] = opts.challenge.token;
     if (method !== 'GET' && method !== 'HEAD' && state.csrf) headers['X-CSRF-Token'] = state.csrf;

@@ -18,6 +18,7 @@ import { Departments } from './screens/directory/departments.js';
 import { GroupDetail, Groups } from './screens/directory/groups.js';
 import { EditEmployee, EmployeeProfile, Employees, HireEmployee } from './screens/directory/employees.js';
 import { Assignments, RoleDetail, Roles } from './screens/admin/access.js';
+import { DirectoryImport } from './screens/directory/import.js';
 
 /** A screen every signed-in account may use. */
 export const ANY = null;
@@ -45,6 +46,7 @@ export const ROUTES = [
     { path: '/directory/employees/:id/edit', component: EditEmployee, group: 'directory', perm: 'directory.manage' },
     { path: '/directory/groups', component: Groups, nav: 'nav.groups', group: 'directory', perm: 'directory.read' },
     { path: '/directory/groups/:id', component: GroupDetail, group: 'directory', perm: 'directory.read' },
+    { path: '/directory/import', component: DirectoryImport, nav: 'nav.import', group: 'directory', perm: 'directory.manage' },
 ];
 
 /**

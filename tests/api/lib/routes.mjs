@@ -10,7 +10,7 @@
 //   perm   the permission's wire name ('audit.read') for 'perm', else null
 // permissions(): {wire: {kind, roles: Set of 'tenant_admin' 'department_admin'
 //   'auditor' 'member'}} read from src/access/permissions.def
-//   flags  Set of 'body' 'body_opt' 'forced_ok' 'mfa_ok' (SV_ROUTE_*)
+//   flags  Set of 'body' 'body_opt' 'forced_ok' 'mfa_ok' 'csv' (SV_ROUTE_*)
 //   query  the query parameter names the router accepts
 //   slots  how many {id} segments the path has
 // handlerInput(name): {fields: [{name, required, type, nested}], noFields,
@@ -74,6 +74,7 @@ const FLAG_NAMES = {
     SV_ROUTE_BODY_OPT: 'body_opt',
     SV_ROUTE_MFA_OK: 'mfa_ok',
     SV_ROUTE_SCIM: 'scim',
+    SV_ROUTE_CSV: 'csv',
 };
 const AUTH_NAMES = { PUBLIC: 'none', SIGNED_IN: 'session' };
 const ROLE_NAMES = { TA: 'tenant_admin', DA: 'department_admin', AU: 'auditor', ME: 'member' };
