@@ -109,6 +109,9 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         assert.equal(r.json.filter.supported, true);
         const rt = await sc('GET', '/ResourceTypes');
         assert.deepEqual(rt.json.Resources.map((x) => x.name), ['User', 'Group']);
+        // Discovery is behind the token too, and takes no query.
+        scimError(await sc('GET', '/ServiceProviderConfig', undefined, null), 401, null, 'discovery without a token');
+        scimError(await sc('GET', '/ResourceTypes?bogus=1'), 400, 'invalidValue', 'an unknown parameter');
         // Used: last_used_at set.
         const t = await srv.api('GET', '/access/tokens', { token: tok.boss });
         assert.ok(t.json.items[0].last_used_at);
@@ -259,6 +262,8 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         assert.deepEqual(r.json.Resources.map((x) => x.id), [grp.buyers]);
         r = await sc('GET', `/Groups?filter=${encodeURIComponent('externalId eq "g-1"')}`);
         assert.equal(r.json.totalResults, 1);
+        scimError(await sc('GET', `/Groups?filter=${encodeURIComponent('userName eq "ann.lee"')}`), 400, 'invalidFilter',
+            'a Users attribute on Groups');
         // Azure's add and remove.
         r = await sc('PATCH', `/Groups/${grp.buyers}`, {
             schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ value: u.bo }] }],
