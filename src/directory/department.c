@@ -102,15 +102,26 @@ sv_department_by_path_tx(struct sv_dbc *c, const char *tenant_id,
 
     out[0] = '\0';
     for (;;) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+        /* One name: up to a plain '/'; a backslash makes the next
+         * character plain (the import's paths, docs/import.md). */
+        size_t n = 0;
+        const char *slash = NULL;
         enum sv_qs qs;
 
-        if (n > SV_DEPARTMENT_NAME_BYTES || ++depth > SV_DEPARTMENT_DEPTH_MAX)
-            return SV_E_FIELD_INVALID;
-        memcpy(name, p, n);
+        for (; *p != '\0'; p++) {
+            if (*p == '/') {
+                slash = p;
+                break;
+            }
+            if (*p == '\\' && p[1] != '\0')
+                p++;
+            if (n == SV_DEPARTMENT_NAME_BYTES)
+                return SV_E_FIELD_INVALID;
+            name[n++] = *p;
+        }
         name[n] = '\0';
-        if (!sv_check_department_name(name, n))
+        if (++depth > SV_DEPARTMENT_DEPTH_MAX ||
+            !sv_check_department_name(name, n))
             return SV_E_FIELD_INVALID;
         sv_department_name_key(name, key);
         qs = department_store_child(c, tenant_id, parent, key, child);
@@ -123,6 +134,28 @@ sv_department_by_path_tx(struct sv_dbc *c, const char *tenant_id,
     }
     snprintf(out, 37, "%s", parent);
     return SV_OK;
+}
+
+size_t
+sv_department_path_text(const struct sv_department_path *path, const char *name,
+                        char *out, size_t cap)
+{
+    size_t at = 0;
+
+    for (size_t i = 0; i <= path->n; i++) {
+        const char *s = i < path->n ? path->at[i].name : name;
+        if (i > 0 && at + 1 < cap)
+            out[at++] = '/';
+        for (; *s != '\0'; s++) {
+            if ((*s == '/' || *s == '\\' || *s == ';') && at + 1 < cap)
+                out[at++] = '\\';
+            if (at + 1 < cap)
+                out[at++] = *s;
+        }
+    }
+    if (cap > 0)
+        out[at] = '\0';
+    return at;
 }
 
 enum sv_err

@@ -111,6 +111,12 @@ SV_MUST_CHECK enum sv_err sv_department_by_path_tx(struct sv_dbc *c,
                                                    const char *path,
                                                    char out[37]);
 
+/** The path text of a department named @p name below @p path (root
+ *  first): names joined by '/', a '/', ';' or '\\' in a name preceded by a
+ *  backslash; what sv_department_by_path_tx() reads. Truncated to @p cap. */
+size_t sv_department_path_text(const struct sv_department_path *path,
+                               const char *name, char *out, size_t cap);
+
 /** The place of department @p id (@p id NULL: the tenant, n 0). */
 SV_MUST_CHECK enum sv_err
 sv_department_place_tx(struct sv_dbc *c, const char *tenant_id, const char *id,

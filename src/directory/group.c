@@ -497,10 +497,21 @@ static enum sv_err
 list_ro(struct sv_dbc *c, void *cls)
 {
     struct list_args *a = cls;
+    struct sv_veil *v = malloc(sizeof *v);
+    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+
     if (a->start != NULL)
         a->start(a->cls);
-    return sv_qs_ok(
-        group_store_page(c, a->tenant_id, a->q, a->row, a->cls, a->more));
+    if (rc == SV_OK) {
+        v->n = 0;
+        if (a->q->viewer != NULL)
+            rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, v);
+    }
+    if (rc == SV_OK)
+        rc = sv_qs_ok(group_store_page(c, a->tenant_id, a->q, sv_veil_param(v),
+                                       a->row, a->cls, a->more));
+    free(v);
+    return rc;
 }
 
 enum sv_err

@@ -109,6 +109,7 @@ struct sv_group_query {
     const char *q;                    /* NULL, or a case-insensitive prefix */
     const char *after_key, *after_id; /* the previous page's last row */
     int limit;                        /* 1..200 */
+    const char *viewer; /* DIR-3: an owner hidden from it is not named */
 };
 typedef void (*sv_group_row_fn)(void *cls, const struct sv_group *g,
                                 const char *key);
@@ -228,12 +229,10 @@ sv_group_apply(struct sv_db *db, const char *tenant_id, const char *id,
  * group it is a direct member of, each audited as group.member.remove (and
  * access.revoke for a privileged group). *@p n (may be NULL) gets how many.
  */
-SV_MUST_CHECK enum sv_err sv_group_forget_tx(struct sv_dbc *c,
-                                             const char *tenant_id,
-                                             enum sv_member_kind kind,
-                                             const char *id,
-                                             const struct sv_actor *actor,
-                                             size_t *n);
+SV_MUST_CHECK enum sv_err
+sv_group_forget_tx(struct sv_dbc *c, const char *tenant_id,
+                   enum sv_member_kind kind, const char *id,
+                   const struct sv_actor *actor, size_t *n);
 
 /* ---- offboarding (people/offboard.h's hook) ---- */
 

@@ -101,6 +101,7 @@ group_http_list(struct sv_request *rq)
         sv_reply_error(rq, SV_E_FIELD_INVALID, "cursor");
         return;
     }
+    q.viewer = s->account_id;
     l.items = json_array();
     rc = sv_group_list(sv_rq_app(rq)->db, s->tenant_id, &q, list_start,
                        group_row, &l, &more);

@@ -116,12 +116,17 @@ SV_SQL(Q_GROUP_MEMBER_REMOVE, "group_member_remove",
        "AND group_id = $2 AND member_id = $3",
        0);
 /* Pages in (name_key, id) order after ($3, $4), $2 a LIKE prefix or NULL. */
+/* The owner shown only when $6, the viewer's veil, does not hide it. */
 SV_SQL(Q_GROUP_PAGE, "group_page",
-       "SELECT " GCOLS ", g.name_key FROM directory_groups g "
-       "WHERE g.tenant_id = $1 "
-       "AND (CAST($2 AS TEXT) IS NULL OR g.name_key LIKE $2 ESCAPE '\\') "
-       "AND (g.name_key > $3 OR (g.name_key = $3 AND g.id > $4)) "
-       "ORDER BY g.name_key, g.id LIMIT $5",
+       "SELECT g.id, g.name, g.description, CASE WHEN " SV_VEIL_EMPLOYEE(
+           "g.owner_id",
+           "$6") "THEN g.owner_id END, g.created_at, "
+                 "g.updated_at, g.name_key FROM directory_groups g "
+                 "WHERE g.tenant_id = $1 "
+                 "AND (CAST($2 AS TEXT) IS NULL OR g.name_key LIKE $2 ESCAPE "
+                 "'\\') "
+                 "AND (g.name_key > $3 OR (g.name_key = $3 AND g.id > $4)) "
+                 "ORDER BY g.name_key, g.id LIMIT $5",
        0);
 /* Direct members after $3 in id order; $5 the veil. */
 SV_SQL(Q_GROUP_MEMBERS, "group_members",
@@ -401,8 +406,8 @@ group_store_member_remove(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs
 group_store_page(struct sv_dbc *c, const char *tenant_id,
-                 const struct sv_group_query *q, sv_group_row_fn row, void *cls,
-                 bool *more)
+                 const struct sv_group_query *q, const char *veil,
+                 sv_group_row_fn row, void *cls, bool *more)
 {
     char like[SV_GROUP_NAME_BYTES * 2 + 4];
     struct sv_stmt *st;
@@ -417,6 +422,7 @@ group_store_page(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_text(st, 3, q->after_key != NULL ? q->after_key : "");
     sv_stmt_text(st, 4, q->after_id != NULL ? q->after_id : "");
     sv_stmt_int(st, 5, q->limit + 1);
+    sv_stmt_text(st, 6, veil);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         if (n++ == q->limit) {
             *more = true;

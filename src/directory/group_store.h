@@ -64,9 +64,11 @@ enum sv_qs group_store_member_find(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs group_store_member_remove(struct sv_dbc *c, const char *tenant_id,
                                      const char *id, const char *member_id);
 
+/** @p veil: the viewer's (access/veil_sql.h): a hidden owner reads as
+ *  none. */
 enum sv_qs group_store_page(struct sv_dbc *c, const char *tenant_id,
-                            const struct sv_group_query *q, sv_group_row_fn row,
-                            void *cls, bool *more);
+                            const struct sv_group_query *q, const char *veil,
+                            sv_group_row_fn row, void *cls, bool *more);
 /** @p veil: ",id,id," or NULL (access/veil_sql.h). */
 enum sv_qs group_store_members(struct sv_dbc *c, const char *tenant_id,
                                const char *id, const char *veil,

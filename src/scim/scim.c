@@ -2,8 +2,10 @@
 #include "scim/scim.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "core/util.h"
 #include "db/db.h"
 #include "directory/department.h"
@@ -34,8 +36,11 @@ list_ro(struct sv_dbc *c, void *cls)
 {
     struct list_args *a = cls;
     char key[SV_DEPARTMENT_NAME_BYTES + 1];
-    struct scim_query q = {a->q->username, NULL, a->q->external_id,
-                           a->q->start_index - 1, a->q->count};
+    struct scim_query q = {a->q->username,    NULL,
+                           a->q->external_id, a->q->start_index - 1,
+                           a->q->count,       NULL};
+    struct sv_veil *v = NULL;
+    enum sv_err rc;
 
     if (a->groups && a->q->name != NULL) {
         if (strlen(a->q->name) > SV_DEPARTMENT_NAME_BYTES) {
@@ -45,10 +50,22 @@ list_ro(struct sv_dbc *c, void *cls)
         sv_department_name_key(a->q->name, key); /* groups fold as this */
         q.name_key = key;
     }
-    return sv_qs_ok(
+    if (!a->groups && a->q->viewer != NULL) {
+        v = malloc(sizeof *v);
+        rc = v != NULL ? sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, v)
+                       : SV_E_INTERNAL;
+        if (rc != SV_OK) {
+            free(v);
+            return rc;
+        }
+        q.veil = sv_veil_param(v);
+    }
+    rc = sv_qs_ok(
         a->groups
             ? scim_store_groups(c, a->tenant_id, &q, a->row, a->cls, a->total)
             : scim_store_users(c, a->tenant_id, &q, a->row, a->cls, a->total));
+    free(v);
+    return rc;
 }
 
 enum sv_err

@@ -35,6 +35,8 @@ struct scim_list {
     const char *external_id; /* externalId eq */
     int64_t start_index;     /* 1-based */
     int64_t count;           /* 0..SCIM_COUNT_MAX */
+    const char *viewer;      /* the token's maker: Users hidden from it (DIR-3)
+                                are neither counted nor listed */
 };
 typedef void (*scim_id_row_fn)(void *cls, const char *id);
 

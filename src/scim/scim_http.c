@@ -12,6 +12,7 @@
 #include "app.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "directory/department.h"
 #include "directory/group.h"
 #include "directory/personal.h"
 #include "directory/phone.h"
@@ -31,6 +32,8 @@
 #define URN_SPC "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 #define URN_RT "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 
+/* A department path as written back: 32 names of 512 bytes, escaped. */
+#define SCIM_PATH_MAX (32 * (2 * 512 + 1))
 /* Operations in one PATCH, members in one body, at most. */
 #define OPS_MAX 64
 #define MEMBERS_MAX 1000
@@ -39,6 +42,37 @@
 
 static enum sv_err scim_group_of(struct sv_request *rq, const char *id,
                                  json_t **out);
+
+/* Whether @p list (a comma-separated attribute list, NULL: none) names
+ * @p attr, case-insensitively. */
+static bool
+names_attr(const char *list, const char *attr)
+{
+    size_t n = strlen(attr);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t k = strcspn(p, ",");
+        while (k > 0 && p[k - 1] == ' ')
+            k--;
+        if (k == n && strncasecmp(p, attr, n) == 0)
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+/* Whether a Group's answer carries its members: unless
+ * excludedAttributes names them, or attributes leaves them out (RFC 7644
+ * 3.9; other attributes are always returned). */
+static bool
+want_members(struct sv_request *rq)
+{
+    const char *only = sv_rq_query(rq, "attributes");
+    if (names_attr(sv_rq_query(rq, "excludedAttributes"), "members"))
+        return false;
+    return only == NULL || names_attr(only, "members");
+}
 
 static void
 decref(void *p)
@@ -122,7 +156,8 @@ scim_http_resource_types(struct sv_request *rq)
 /* ---- Users as JSON ---- */
 
 static json_t *
-user_json(const struct sv_person *p, const char *external_id)
+user_json(const struct sv_person *p, const char *external_id,
+          const char *dept_path)
 {
     const struct sv_employee *e = &p->e;
     json_t *u = json_pack("{s:[s, s], s:s, s:s, s:s, s:{s:s}, s:b}", "schemas",
@@ -143,7 +178,8 @@ user_json(const struct sv_person *p, const char *external_id)
     /* DIR-5: phone numbers are written, never read back here. */
     if (e->employee_no[0] != '\0')
         json_object_set_new(ent, "employeeNumber", json_string(e->employee_no));
-    json_object_set_new(ent, "department", json_string(p->department_name));
+    /* The path it is written as (docs/scim.md): it reads back the same. */
+    json_object_set_new(ent, "department", json_string(dept_path));
     if (e->manager_id[0] != '\0')
         json_object_set_new(ent, "manager",
                             json_pack("{s:s, s:s}", "value", e->manager_id,
@@ -161,13 +197,22 @@ user_of(struct sv_request *rq, const char *id, json_t **out)
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_person *p = sv_arena_zalloc(sv_rq_arena(rq), sizeof *p);
     char ext[SCIM_EXTERNAL_ID_MAX + 1];
+    struct sv_department_path *path =
+        sv_arena_zalloc(sv_rq_arena(rq), sizeof *path);
+    struct sv_department d;
+    char *dept = sv_arena_zalloc(sv_rq_arena(rq), SCIM_PATH_MAX + 1);
     enum sv_err rc =
         sv_people_get(sv_rq_app(rq)->db, s->tenant_id, id, s->account_id, p);
 
     if (rc == SV_OK)
         rc = scim_external_id(sv_rq_app(rq)->db, s->tenant_id, "User", id, ext);
     if (rc == SV_OK)
-        *out = user_json(p, ext);
+        rc = sv_department_get(sv_rq_app(rq)->db, s->tenant_id,
+                               p->e.department_id, NULL, &d, path);
+    if (rc == SV_OK) {
+        sv_department_path_text(path, d.name, dept, SCIM_PATH_MAX + 1);
+        *out = user_json(p, ext, dept);
+    }
     sodium_memzero(p, sizeof *p);
     return rc;
 }
@@ -259,6 +304,7 @@ list(struct sv_request *rq, bool groups)
             q.username = low;
         }
     }
+    q.viewer = s->account_id;
     l.at = sv_arena_zalloc(sv_rq_arena(rq), SCIM_COUNT_MAX * sizeof *l.at);
     rc = scim_list_ids(sv_rq_app(rq)->db, s->tenant_id, groups, &q, id_row, &l,
                        &total);
@@ -446,12 +492,19 @@ user_in_or_reply(struct sv_request *rq, const json_t *body, struct user_in *u)
         }
     }
     if ((v = attr(body, "active")) != NULL) {
-        if (!json_is_boolean(v)) {
+        /* A boolean; or, as Entra ID sends it, "True" / "False". */
+        const char *sv = json_string_value(v);
+        if (json_is_boolean(v))
+            u->active = json_is_true(v);
+        else if (sv != NULL && strcasecmp(sv, "true") == 0)
+            u->active = true;
+        else if (sv != NULL && strcasecmp(sv, "false") == 0)
+            u->active = false;
+        else {
             bad(rq, "invalidValue", "active: true or false");
             return false;
         }
         u->has_active = true;
-        u->active = json_is_true(v);
     }
     if ((v = attr(body, "externalId")) != NULL) {
         u->has_external = true;
@@ -709,9 +762,11 @@ scim_http_users_get(struct sv_request *rq)
  * Offboard employee @p id (DIR-6): its groups and tokens pass to its
  * manager when it has an active one, else to the token's maker when that
  * is an active employee. SV_E_CONFLICT with a detail when neither.
+ * With @p check_only, only whether there is a successor.
  */
 static enum sv_err
-offboard(struct sv_request *rq, const char *id, const char **detail)
+offboard(struct sv_request *rq, const char *id, bool check_only,
+         const char **detail)
 {
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_actor actor = identity_http_actor(rq);
@@ -742,6 +797,8 @@ offboard(struct sv_request *rq, const char *id, const char **detail)
                   "token's maker is no active employee";
         return SV_E_CONFLICT;
     }
+    if (check_only)
+        return SV_OK;
     rc = sv_people_offboard(sv_rq_app(rq)->db, s->tenant_id, id, successor,
                             &actor, p, &report, &field);
     json_decref(report);
@@ -809,6 +866,13 @@ apply_user(struct sv_request *rq, const char *id, struct user_job *j)
         j->ext = (struct ext_also){"User", j->u.external_id};
         also = (struct sv_people_also){set_external, &j->ext};
     }
+    /* A deactivation without a successor changes nothing (checked first;
+     * the profile and the offboarding are then two transactions). */
+    if (j->u.has_active && !j->u.active &&
+        (rc = offboard(rq, id, true, &detail)) != SV_OK) {
+        sv_reply_scim_error(rq, rc, NULL, detail);
+        return;
+    }
     /* Enabling a disabled account rides on the same transaction. */
     bool enable =
         j->u.has_active && j->u.active && p->e.state == SV_EMPLOYEE_DISABLED;
@@ -819,7 +883,7 @@ apply_user(struct sv_request *rq, const char *id, struct user_job *j)
         return;
     }
     if (j->u.has_active && !j->u.active) {
-        rc = offboard(rq, id, &detail);
+        rc = offboard(rq, id, false, &detail);
         if (rc != SV_OK) {
             sv_reply_scim_error(rq, rc, NULL, detail);
             return;
@@ -872,8 +936,15 @@ patch_path(const char *path, const char **name, bool *enterprise)
     };
     static const char *const ent[] = {"employeeNumber", "department",
                                       "manager"};
+    static const char *const unkept[] = {
+        "nickName",   "profileUrl",   "userType",  "preferredLanguage",
+        "locale",     "timezone",     "addresses", "ims",
+        "photos",     "entitlements", "roles",     "x509Certificates",
+        "costCenter", "organization", "division",
+    };
     const char *p = path;
 
+    *name = NULL;
     *enterprise = false;
     if (strncasecmp(p, URN_ENTERPRISE ":", strlen(URN_ENTERPRISE) + 1) == 0) {
         p += strlen(URN_ENTERPRISE) + 1;
@@ -894,6 +965,11 @@ patch_path(const char *path, const char **name, bool *enterprise)
             *name = ent[i];
             return true;
         }
+    /* Attributes of the schemas this server does not keep: a PATCH of
+     * them changes nothing, as POST and PUT leave them alone (*name NULL). */
+    for (size_t i = 0; i < sizeof unkept / sizeof *unkept; i++)
+        if (strlen(unkept[i]) == n && strncasecmp(p, unkept[i], n) == 0)
+            return true;
     return false;
 }
 
@@ -986,8 +1062,18 @@ scim_http_users_patch(struct sv_request *rq)
                                 sv_sanitize_text(sv_rq_arena(rq), path, 64)));
             return;
         }
-        json_object_set_new(enterprise ? ent : merged, name,
-                            patch_value(name, path, remove ? NULL : value));
+        if (name == NULL)
+            continue; /* not kept here: nothing to change */
+        json_t *pv = patch_value(name, path, remove ? NULL : value);
+        json_t *have = json_object_get(enterprise ? ent : merged, name);
+        /* name.givenName and name.familyName in two operations: one name. */
+        if (json_is_object(have) && json_is_object(pv) &&
+            strcasecmp(name, "name") == 0) {
+            json_object_update(have, pv);
+            json_decref(pv);
+        } else {
+            json_object_set_new(enterprise ? ent : merged, name, pv);
+        }
     }
     if (json_object_size(ent) > 0)
         json_object_set(merged, URN_ENTERPRISE, ent);
@@ -1004,7 +1090,7 @@ void
 scim_http_users_delete(struct sv_request *rq)
 {
     const char *detail = NULL;
-    enum sv_err rc = offboard(rq, sv_rq_param(rq, 0), &detail);
+    enum sv_err rc = offboard(rq, sv_rq_param(rq, 0), false, &detail);
 
     if (rc != SV_OK) {
         sv_reply_scim_error(rq, rc, NULL, detail);
@@ -1017,6 +1103,7 @@ scim_http_users_delete(struct sv_request *rq)
 
 struct members_ctx {
     json_t *items;
+    char last[37]; /* the last row's id, whatever its kind (the cursor) */
 };
 
 static void
@@ -1031,6 +1118,7 @@ member_row(void *cls, const struct sv_group_member_view *m)
     struct members_ctx *x = cls;
     char ref[64];
 
+    snprintf(x->last, sizeof x->last, "%s", m->id);
     if (m->kind == SV_MEMBER_DEPARTMENT)
         return; /* SCIM knows Users and Groups; departments stay ours */
     snprintf(ref, sizeof ref, "/scim/v2/%s/%s",
@@ -1045,28 +1133,26 @@ member_row(void *cls, const struct sv_group_member_view *m)
 static enum sv_err
 scim_group_of(struct sv_request *rq, const char *id, json_t **out)
 {
+    bool with_members = want_members(rq);
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_group_view *v = sv_arena_zalloc(sv_rq_arena(rq), sizeof *v);
-    struct members_ctx m = {json_array()};
+    struct members_ctx m = {json_array(), ""};
     char ext[SCIM_EXTERNAL_ID_MAX + 1];
     bool more = false;
     enum sv_err rc =
         sv_group_get(sv_rq_app(rq)->db, s->tenant_id, id, s->account_id, v);
 
-    if (rc == SV_OK)
-        rc =
-            sv_group_members(sv_rq_app(rq)->db, s->tenant_id, id, s->account_id,
-                             NULL, 200, member_start, member_row, &m, &more);
-    /* Past a page, the rest: SCIM has no paging of members. */
+    /* Every member (SCIM pages no members), unless the client asked
+     * without them (excludedAttributes=members, as Entra ID does). */
+    more = with_members;
     while (rc == SV_OK && more) {
-        json_t *last = json_array_get(m.items, json_array_size(m.items) - 1);
-        struct members_ctx next = {json_array()};
-        rc =
-            sv_group_members(sv_rq_app(rq)->db, s->tenant_id, id, s->account_id,
-                             json_string_value(json_object_get(last, "value")),
-                             200, member_start, member_row, &next, &more);
+        struct members_ctx next = {json_array(), ""};
+        rc = sv_group_members(sv_rq_app(rq)->db, s->tenant_id, id,
+                              s->account_id, m.last[0] ? m.last : NULL, 200,
+                              member_start, member_row, &next, &more);
         json_array_extend(m.items, next.items);
         json_decref(next.items);
+        snprintf(m.last, sizeof m.last, "%s", next.last);
         if (json_array_size(m.items) > SV_GROUP_MEMBERS_MAX)
             break;
     }
@@ -1078,9 +1164,13 @@ scim_group_of(struct sv_request *rq, const char *id, json_t **out)
         return rc;
     }
     *out = json_pack(
-        "{s:[s], s:s, s:s, s:o, s:o}", "schemas", URN_GROUP, "id", v->g.id,
-        "displayName", v->g.name, "members", m.items, "meta",
+        "{s:[s], s:s, s:s, s:o}", "schemas", URN_GROUP, "id", v->g.id,
+        "displayName", v->g.name, "meta",
         meta_json("Group", v->g.id, v->g.created_at, v->g.updated_at));
+    if (with_members)
+        json_object_set_new(*out, "members", m.items);
+    else
+        json_decref(m.items);
     if (ext[0] != '\0')
         json_object_set_new(*out, "externalId", json_string(ext));
     return SV_OK;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/veil_sql.h"
+
 SV_SQL(Q_SCIM_EXT_GET, "scim_external_id",
        "SELECT x.external_id FROM scim_external_ids x WHERE x.tenant_id = $1 "
        "AND x.resource = $2 AND x.id = $3",
@@ -46,11 +48,15 @@ scim_store_member_kind(struct sv_dbc *c, const char *tenant_id, const char *id,
     "AND (CAST($3 AS TEXT) IS NULL OR e.account_id IN (SELECT x.id "           \
     "FROM scim_external_ids x WHERE x.tenant_id = $1 "                         \
     "AND x.resource = 'User' AND x.external_id = $3)) "
+/* The veil of the token's maker (DIR-3): $6 of the page, $4 of the count. */
 SV_SQL(Q_SCIM_USERS, "scim_users",
        "SELECT e.account_id " USERS_WHERE
-       "ORDER BY e.account_id LIMIT $4 OFFSET $5",
+       "AND " SV_VEIL_EMPLOYEE("e.account_id",
+                               "$6") "ORDER BY e.account_id LIMIT $4 OFFSET $5",
        0);
-SV_SQL(Q_SCIM_USERS_COUNT, "scim_users_count", "SELECT COUNT(*) " USERS_WHERE,
+SV_SQL(Q_SCIM_USERS_COUNT, "scim_users_count",
+       "SELECT COUNT(*) " USERS_WHERE
+       "AND " SV_VEIL_EMPLOYEE("e.account_id", "$4"),
        0);
 #define GROUPS_WHERE                                                           \
     "FROM directory_groups g WHERE g.tenant_id = $1 "                          \
@@ -102,12 +108,14 @@ scim_store_set_external_id(struct sv_dbc *c, const char *tenant_id,
 static enum sv_qs
 page(struct sv_dbc *c, const struct sv_sql *rows, const struct sv_sql *count,
      const char *tenant_id, const char *match, const struct scim_query *q,
-     scim_id_fn row, void *cls, int64_t *total)
+     bool veiled, scim_id_fn row, void *cls, int64_t *total)
 {
     struct sv_stmt *st = sv_db_stmt2(c, count, tenant_id, match);
     enum sv_qs qs;
 
     sv_stmt_text(st, 3, q->external_id);
+    if (veiled)
+        sv_stmt_text(st, 4, q->veil);
     qs = sv_stmt_step(st);
     if (qs != SV_QS_ONE)
         return qs < 0 ? qs : SV_QS_HARD;
@@ -118,6 +126,8 @@ page(struct sv_dbc *c, const struct sv_sql *rows, const struct sv_sql *count,
     sv_stmt_text(st, 3, q->external_id);
     sv_stmt_int(st, 4, q->count);
     sv_stmt_int(st, 5, q->offset);
+    if (veiled)
+        sv_stmt_text(st, 6, q->veil);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
         row(cls, sv_stmt_col_text(st, 0));
     return qs;
@@ -129,7 +139,7 @@ scim_store_users(struct sv_dbc *c, const char *tenant_id,
                  int64_t *total)
 {
     return page(c, &Q_SCIM_USERS, &Q_SCIM_USERS_COUNT, tenant_id, q->username,
-                q, row, cls, total);
+                q, true, row, cls, total);
 }
 
 enum sv_qs
@@ -138,5 +148,5 @@ scim_store_groups(struct sv_dbc *c, const char *tenant_id,
                   int64_t *total)
 {
     return page(c, &Q_SCIM_GROUPS, &Q_SCIM_GROUPS_COUNT, tenant_id, q->name_key,
-                q, row, cls, total);
+                q, false, row, cls, total);
 }

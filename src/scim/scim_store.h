@@ -27,6 +27,7 @@ struct scim_query {
     const char *name_key;    /* Groups: the name's key (ASCII folded) */
     const char *external_id; /* either */
     int64_t offset, count;
+    const char *veil; /* Users: the viewer's (access/veil_sql.h), or NULL */
 };
 typedef void (*scim_id_fn)(void *cls, const char *id);
 /** The ids of a page of employees (Users) or groups (Groups) in id order,

@@ -353,6 +353,8 @@ describe('directory: groups and hidden departments', () => {
         r = await api('GET', `/directory/groups/${own}`, tok.cat);
         assert.equal(r.json.owner_id, null);
         assert.equal(r.json.owner_name, null);
+        r = await api('GET', '/directory/groups?q=ben', tok.cat);
+        assert.deepEqual(r.json.items.map((x) => [x.name, x.owner_id]), [['Ben team', null]], 'not in the list either');
         expectStatus(await api('PUT', `/directory/departments/${d.board}/visibility`, tok.boss, { hidden: false }), 200);
         // may_manage says what a change allows: a grant over a group.
         const lead = await api('POST', '/access/roles', tok.boss, { name: 'Group editor', permissions: ['directory.manage'] });

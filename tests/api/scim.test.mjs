@@ -134,7 +134,7 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         assert.equal(r.json.active, true);
         assert.deepEqual(r.json.emails, [{ value: 'ann.lee@acme.test', type: 'work', primary: true }]);
         assert.equal(r.json.phoneNumbers, undefined, 'DIR-5: never read back');
-        assert.equal(r.json[ENT].department, 'East');
+        assert.equal(r.json[ENT].department, 'Sales/East', 'the path it was written as');
         assert.equal(r.json[ENT].employeeNumber, 'E-7');
         assert.equal(r.json.meta.location, `/scim/v2/Users/${r.json.id}`);
         u.ann = r.json.id;
@@ -222,6 +222,18 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         expectStatus(r, 200);
         assert.equal(r.json.title, 'Lead');
         assert.equal(r.json[ENT].department, 'Sales');
+        // Name parts in operations of their own make one name; attributes
+        // this server does not keep change nothing (as Entra ID sends them).
+        r = await sc('PATCH', `/Users/${u.bo}`, {
+            schemas: [PATCH], Operations: [
+                { op: 'replace', path: 'name.givenName', value: 'Bo' },
+                { op: 'replace', path: 'name.familyName', value: 'Diddley' },
+                { op: 'replace', path: 'preferredLanguage', value: 'en-US' },
+                { op: 'add', path: 'addresses[type eq "work"].locality', value: 'Shanghai' },
+            ],
+        });
+        expectStatus(r, 200);
+        assert.equal(r.json.displayName, 'Bo Diddley');
         r = await sc('PATCH', `/Users/${u.bo}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: 'title' }] });
         expectStatus(r, 200);
         assert.equal(r.json.title, undefined);
@@ -230,7 +242,7 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         scimError(await sc('PATCH', `/Users/${u.bo}`, {
             schemas: [PATCH], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'x@y.test' }],
         }), 400, 'mutability');
-        scimError(await sc('PATCH', `/Users/${u.bo}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'nickName', value: 'x' }] }),
+        scimError(await sc('PATCH', `/Users/${u.bo}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'shoeSize', value: 'x' }] }),
             400, 'invalidPath');
         scimError(await sc('PATCH', `/Users/${u.bo}`, { schemas: [PATCH], Operations: [{ op: 'move', path: 'title', value: 'x' }] }),
             400, 'invalidSyntax');
@@ -294,6 +306,15 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         assert.equal(r.json.externalId, undefined);
         scimError(await sc('POST', '/Groups', { schemas: [G], displayName: 'purchasing' }), 409, 'uniqueness');
         scimError(await sc('POST', '/Groups', { schemas: [G] }), 400, 'invalidValue');
+        // Entra ID looks groups up without their members.
+        r = await sc('GET', `/Groups?filter=${encodeURIComponent('displayName eq "All staff"')}&excludedAttributes=members`);
+        expectStatus(r, 200);
+        assert.equal(r.json.Resources[0].members, undefined);
+        r = await sc('GET', `/Groups/${grp.all}?attributes=displayName`);
+        assert.equal(r.json.members, undefined);
+        assert.equal(r.json.displayName, 'All staff');
+        r = await sc('GET', `/Groups/${grp.all}?excludedAttributes=externalId`);
+        assert.equal(r.json.members.length, 1);
         r = await sc('DELETE', `/Groups/${grp.all}`);
         assert.equal(r.status, 204);
         scimError(await sc('GET', `/Groups/${grp.all}`), 404, null);
@@ -317,8 +338,14 @@ describe('SCIM 2.0 provisioning with API tokens', () => {
         r = await sc('PATCH', `/Users/${u.bo}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
         expectStatus(r, 200);
         assert.equal(r.json.active, true);
-        // ann has no manager and the token's maker is no employee: no successor.
+        // ann has no manager and the token's maker is no employee: no successor,
+        // and nothing of the request is changed (Entra ID's string boolean too).
         scimError(await sc('DELETE', `/Users/${u.ann}`), 409, null, 'no successor');
+        scimError(await sc('PATCH', `/Users/${u.ann}`, {
+            schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: 'Gone' },
+                { op: 'replace', path: 'active', value: 'False' }],
+        }), 409, null, 'no successor, nothing changed');
+        assert.equal((await sc('GET', `/Users/${u.ann}`)).json.title, 'Buyer');
         r = await sc('DELETE', `/Users/${u.bo}`);
         assert.equal(r.status, 204);
         assert.equal((await sc('GET', `/Users/${u.bo}`)).json.active, false);
