@@ -162,6 +162,8 @@ const QUERY = {
     report: { kind: 'value', omit: true },
     filter: { kind: 'value', omit: true },
     startIndex: { kind: 'value', omit: true },
+    attributes: { kind: 'value', omit: true },
+    excludedAttributes: { kind: 'value', omit: true },
     count: { kind: 'value', omit: true },
     dry_run: { kind: 'value', omit: true },
 };
