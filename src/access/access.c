@@ -1211,10 +1211,21 @@ static enum sv_err
 assignments_ro(struct sv_dbc *c, void *cls)
 {
     struct assignments_args *a = cls;
+    struct sv_veil *v = malloc(sizeof *v);
+    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+
     if (a->start != NULL)
         a->start(a->cls);
-    return sv_qs_ok(access_store_assignments(c, a->tenant_id, a->q, a->row,
-                                             a->cls, a->more));
+    if (rc == SV_OK) {
+        v->n = 0;
+        if (a->q->viewer != NULL)
+            rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, v);
+    }
+    if (rc == SV_OK)
+        rc = sv_qs_ok(access_store_assignments(
+            c, a->tenant_id, a->q, sv_veil_param(v), a->row, a->cls, a->more));
+    free(v);
+    return rc;
 }
 
 enum sv_err
@@ -1315,8 +1326,8 @@ sv_access_remove_all_tx(struct sv_dbc *c, const char *tenant_id,
     if (rc == SV_OK && last)
         rc = SV_E_CONFLICT; /* nobody could give it back */
     if (rc == SV_OK)
-        rc = sv_qs_ok(
-            access_store_assignments(c, tenant_id, &q, gather_row, g, &more));
+        rc = sv_qs_ok(access_store_assignments(c, tenant_id, &q, NULL,
+                                               gather_row, g, &more));
     /* Never more than the cap (grants refuse more): a bug if so. */
     if (rc == SV_OK && (more || g->full))
         rc = SV_E_INTERNAL;

@@ -388,7 +388,9 @@ struct sv_assignment_query {
     const char *account_id; /* NULL: every subject's; else this account's
                                (or this group's: the ids are UUIDs) */
     const char *after_id;
-    int limit; /* 1..200 */
+    int limit;          /* 1..200 */
+    const char *viewer; /* DIR-3: assignments over a department hidden from
+                           this account are left out (NULL: none) */
 };
 /** @p username is the account's or, for a group, the group's name;
  *  @p department_name the scope's department's or group's name. */

@@ -336,6 +336,7 @@ access_http_assignments_list(struct sv_request *rq)
     enum sv_err rc;
 
     q.account_id = sv_rq_query(rq, "account");
+    q.viewer = s->account_id; /* DIR-3 */
     if (!sv_rq_limit_or_reply(rq, &q.limit))
         return;
     if (q.account_id != NULL && !sv_check_uuid(q.account_id)) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/veil_sql.h"
 #include "core/util.h"
 
 /* The tenants table has no tenant_id column: its row is the lock. */
@@ -182,7 +183,9 @@ SV_SQL(Q_ASSIGNMENTS, "access_assignments",
        "AND g.id = ra.scope_id AND ra.scope_kind = 'group' "
        "WHERE ra.tenant_id = $1 "
        "AND (CAST($2 AS TEXT) IS NULL OR ra.subject_id = $2) "
-       "AND ra.id > $3 ORDER BY ra.id LIMIT $4",
+       "AND (ra.scope_kind <> 'department' OR " SV_VEIL_DEPARTMENT(
+           "ra.scope_id", "$5") ") "
+                                "AND ra.id > $3 ORDER BY ra.id LIMIT $4",
        0);
 SV_SQL(Q_GROUP_EXISTS, "access_group_exists",
        "SELECT g.name FROM directory_groups g WHERE g.tenant_id = $1 "
@@ -590,7 +593,7 @@ access_store_unassign(struct sv_dbc *c, const char *tenant_id, const char *id)
 
 enum sv_qs
 access_store_assignments(struct sv_dbc *c, const char *tenant_id,
-                         const struct sv_assignment_query *q,
+                         const struct sv_assignment_query *q, const char *veil,
                          sv_assignment_row_fn row, void *cls, bool *more)
 {
     struct sv_stmt *st =
@@ -602,6 +605,7 @@ access_store_assignments(struct sv_dbc *c, const char *tenant_id,
     *more = false;
     sv_stmt_text(st, 3, q->after_id != NULL ? q->after_id : "");
     sv_stmt_int(st, 4, q->limit + 1);
+    sv_stmt_text(st, 5, veil);
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
         if (n++ == q->limit) {
             *more = true;

@@ -117,9 +117,11 @@ enum sv_qs access_store_is_admin(struct sv_dbc *c, const char *tenant_id,
                                  const char *account_id);
 enum sv_qs access_store_unassign(struct sv_dbc *c, const char *tenant_id,
                                  const char *id);
+/** @p veil: the viewer's (veil_sql.h): assignments over a department it
+ *  hides are left out. */
 enum sv_qs access_store_assignments(struct sv_dbc *c, const char *tenant_id,
                                     const struct sv_assignment_query *q,
-                                    sv_assignment_row_fn row, void *cls,
-                                    bool *more);
+                                    const char *veil, sv_assignment_row_fn row,
+                                    void *cls, bool *more);
 
 #endif

@@ -355,6 +355,17 @@ describe('directory: groups and hidden departments', () => {
         assert.equal(r.json.owner_name, null);
         r = await api('GET', '/directory/groups?q=ben', tok.cat);
         assert.deepEqual(r.json.items.map((x) => [x.name, x.owner_id]), [['Ben team', null]], 'not in the list either');
+        // An assignment over a hidden department is absent from the list an
+        // auditor (access.read) reads, when the department does not name it.
+        const overBoard = await api('POST', '/access/assignments', tok.boss,
+            { role: 'department_admin', account_id: e.fay, scope: 'department', department_id: d.board });
+        expectStatus(overBoard, 201);
+        r = await api('GET', '/access/assignments?limit=200', tok.cat); // an auditor since test 5
+        expectStatus(r, 200);
+        assert.ok(!r.json.items.some((x) => x.id === overBoard.json.id), 'hidden from the auditor');
+        assert.ok(!r.text.includes(d.board), 'not even the department id');
+        r = await api('GET', '/access/assignments?limit=200', tok.boss);
+        assert.ok(r.json.items.some((x) => x.id === overBoard.json.id), 'the tenant admin sees it');
         expectStatus(await api('PUT', `/directory/departments/${d.board}/visibility`, tok.boss, { hidden: false }), 200);
         // may_manage says what a change allows: a grant over a group.
         const lead = await api('POST', '/access/roles', tok.boss, { name: 'Group editor', permissions: ['directory.manage'] });

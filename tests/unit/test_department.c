@@ -146,7 +146,8 @@ check_tree(const struct tree *t)
                 fail_msg("within(%d, %d) differs from the tree", x, a);
         }
         assert_int_equal(
-            sv_department_get(app.db, t->tenant_id, t->id[x], NULL, &d, &p), SV_OK);
+            sv_department_get(app.db, t->tenant_id, t->id[x], NULL, &d, &p),
+            SV_OK);
         for (int i = t->parent[x]; i >= 0; i = t->parent[i])
             chain[n++] = i;
         assert_int_equal(p.n, n);
@@ -300,8 +301,8 @@ test_department_sibling_names_unique(void **state)
     {
         struct sv_department_path p;
         char name[32];
-        assert_int_equal(sv_department_get(app.db, t1.id, t.id[5], NULL, &d, &p),
-                         SV_OK);
+        assert_int_equal(
+            sv_department_get(app.db, t1.id, t.id[5], NULL, &d, &p), SV_OK);
         sv_department_name_key(d.name, name);
         assert_int_equal(sv_department_create(app.db, t1.id, name, NULL, &actor,
                                               &d, NULL, &field),
