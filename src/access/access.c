@@ -481,11 +481,15 @@ enum sv_err
 sv_access_veil_of_tx(struct sv_dbc *c, const char *tenant_id,
                      const char *viewer, struct sv_veil *out)
 {
-    struct sv_grants *g = malloc(sizeof *g);
-    enum sv_err rc = g != NULL ? SV_OK : SV_E_INTERNAL;
+    struct sv_grants *g;
+    enum sv_err rc;
 
     out->n = 0;
     out->list[0] = '\0';
+    if (viewer == NULL)
+        return SV_OK;
+    g = malloc(sizeof *g);
+    rc = g != NULL ? SV_OK : SV_E_INTERNAL;
     if (rc == SV_OK)
         rc = sv_access_load_tx(c, tenant_id, viewer, g);
     if (rc == SV_OK)
@@ -646,25 +650,7 @@ sv_check_role_name(const char *s, size_t len)
 bool
 sv_check_role_description(const char *s, size_t len)
 {
-    if (len > SV_ROLE_DESCRIPTION_MAX * 4 || !sv_utf8_valid(s, len) ||
-        sv_utf8_len(s, len) > SV_ROLE_DESCRIPTION_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
-}
-
-/* The key a name is compared by: ASCII letters folded (as departments'),
- * the same on both engines. */
-static void
-role_key(const char *name, char *out)
-{
-    size_t i = 0;
-    for (; name[i] != '\0'; i++)
-        out[i] =
-            name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] + 32) : name[i];
-    out[i] = '\0';
+    return sv_check_plain_text(s, len, 0, SV_ROLE_DESCRIPTION_MAX);
 }
 
 json_t *
@@ -762,7 +748,7 @@ check_role_name_tx(struct sv_dbc *c, const struct role_ctx *x, char *key)
     enum sv_builtin_role b;
     enum sv_qs qs;
 
-    role_key(x->in->name, key);
+    sv_ascii_lower(x->in->name, key);
     if (sv_builtin_role_parse(key, &b)) {
         *x->field = "name";
         return SV_E_FIELD_INVALID;
@@ -893,7 +879,7 @@ role_update_tx(struct sv_dbc *c, void *cls)
     if (json_object_size(changed) == 0)
         goto out; /* nothing changes: no event */
     x->out->updated_at = sv_now_ms();
-    role_key(x->out->name, key);
+    sv_ascii_lower(x->out->name, key);
     qs = access_store_role_update(c, x->tenant_id, x->out, key);
     if (qs == SV_QS_ONE && x->out->perms != before.perms)
         qs = access_store_role_set_perms(c, x->tenant_id, x->id, x->out->perms);
@@ -1211,21 +1197,17 @@ static enum sv_err
 assignments_ro(struct sv_dbc *c, void *cls)
 {
     struct assignments_args *a = cls;
-    struct sv_veil *v = malloc(sizeof *v);
-    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+    struct sv_veil v;
+    enum sv_err rc;
 
     if (a->start != NULL)
         a->start(a->cls);
-    if (rc == SV_OK) {
-        v->n = 0;
-        if (a->q->viewer != NULL)
-            rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, v);
-    }
-    if (rc == SV_OK)
-        rc = sv_qs_ok(access_store_assignments(
-            c, a->tenant_id, a->q, sv_veil_param(v), a->row, a->cls, a->more));
-    free(v);
-    return rc;
+    rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, &v);
+    return rc != SV_OK
+               ? rc
+               : sv_qs_ok(access_store_assignments(c, a->tenant_id, a->q,
+                                                   sv_veil_param(&v), a->row,
+                                                   a->cls, a->more));
 }
 
 enum sv_err

@@ -218,7 +218,8 @@ struct sv_veil {
 SV_MUST_CHECK enum sv_err
 sv_access_veil_tx(struct sv_dbc *c, const char *tenant_id, const char *viewer,
                   const struct sv_grants *g, struct sv_veil *out);
-/** sv_access_veil_tx() with the viewer's grants loaded here. */
+/** sv_access_veil_tx() with the viewer's grants loaded here; an empty veil
+ *  for @p viewer NULL (nothing is hidden from the system). */
 SV_MUST_CHECK enum sv_err sv_access_veil_of_tx(struct sv_dbc *c,
                                                const char *tenant_id,
                                                const char *viewer,

@@ -21,25 +21,7 @@
 bool
 sv_check_api_token_name(const char *s, size_t len)
 {
-    if (len > SV_API_TOKEN_NAME_MAX * 4 || !sv_utf8_valid(s, len))
-        return false;
-    size_t chars = sv_utf8_len(s, len);
-    if (chars < 1 || chars > SV_API_TOKEN_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
-}
-
-static void
-name_key(const char *name, char *out)
-{
-    size_t i = 0;
-    for (; name[i] != '\0'; i++)
-        out[i] =
-            name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] + 32) : name[i];
-    out[i] = '\0';
+    return sv_check_plain_text(s, len, 1, SV_API_TOKEN_NAME_MAX);
 }
 
 static enum sv_err
@@ -133,7 +115,7 @@ sv_api_token_create(struct sv_db *db, const char *tenant_id, const char *name,
              actor->username != NULL ? actor->username : "");
     out->created_at = sv_now_ms();
     out->expires_at = days > 0 ? out->created_at + days * DAY_MS : 0;
-    name_key(name, key);
+    sv_ascii_lower(name, key);
     sv_token_new_prefixed(SV_API_TOKEN_PREFIX, secret, hash);
     rc = sv_db_run_tenant_tx(db, "api_token_create", tenant_id, create_tx, &x);
     sodium_memzero(hash, sizeof hash);

@@ -522,3 +522,28 @@ sv_cursor_key_decode(struct sv_arena *a, const char *kind, const char *cursor,
     *key = v + SV_UUID_LEN;
     return true;
 }
+
+void
+sv_ascii_lower(const char *s, char *out)
+{
+    size_t i = 0;
+    for (; s[i] != '\0'; i++)
+        out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    out[i] = '\0';
+}
+
+bool
+sv_check_plain_text(const char *s, size_t len, size_t min, size_t max)
+{
+    size_t chars;
+
+    if (len > max * 4 || !sv_utf8_valid(s, len))
+        return false;
+    chars = sv_utf8_len(s, len);
+    if (chars < min || chars > max)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}

@@ -56,6 +56,20 @@ char *sv_sanitize_text(struct sv_arena *a, const char *s, size_t max_bytes);
 /** Number of UTF-8 code points in a valid UTF-8 string. */
 size_t sv_utf8_len(const char *s, size_t len);
 
+/**
+ * The key names are compared by: @p s with ASCII letters in lower case
+ * (the same on both engines; other scripts as typed) into @p out, which
+ * holds strlen(@p s) + 1 bytes (@p out may be @p s).
+ */
+void sv_ascii_lower(const char *s, char *out);
+
+/**
+ * Plain text: @p len bytes of valid UTF-8, @p min..@p max characters, no
+ * control character (C0, DEL). Names and descriptions of roles, groups,
+ * tokens.
+ */
+bool sv_check_plain_text(const char *s, size_t len, size_t min, size_t max);
+
 /** Case-insensitive (ASCII) substring test; needle of length 0 → false. */
 bool sv_contains_ci(const char *hay, const char *needle);
 

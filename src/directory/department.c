@@ -42,12 +42,7 @@ sv_check_department_name(const char *s, size_t len)
 void
 sv_department_name_key(const char *name, char *out)
 {
-    size_t i = 0;
-    for (; name[i] != '\0'; i++) {
-        char ch = name[i];
-        out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-    }
-    out[i] = '\0';
+    sv_ascii_lower(name, out);
 }
 
 /* ---- inside a transaction ---- */

@@ -42,13 +42,7 @@ sv_member_kind_parse(const char *s, enum sv_member_kind *out)
 bool
 sv_check_group_description(const char *s, size_t len)
 {
-    if (len > SV_GROUP_DESCRIPTION_MAX * 4 || !sv_utf8_valid(s, len) ||
-        sv_utf8_len(s, len) > SV_GROUP_DESCRIPTION_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
+    return sv_check_plain_text(s, len, 0, SV_GROUP_DESCRIPTION_MAX);
 }
 
 /* ---- who may ---- */
@@ -497,21 +491,16 @@ static enum sv_err
 list_ro(struct sv_dbc *c, void *cls)
 {
     struct list_args *a = cls;
-    struct sv_veil *v = malloc(sizeof *v);
-    enum sv_err rc = v != NULL ? SV_OK : SV_E_INTERNAL;
+    struct sv_veil v;
+    enum sv_err rc;
 
     if (a->start != NULL)
         a->start(a->cls);
-    if (rc == SV_OK) {
-        v->n = 0;
-        if (a->q->viewer != NULL)
-            rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, v);
-    }
-    if (rc == SV_OK)
-        rc = sv_qs_ok(group_store_page(c, a->tenant_id, a->q, sv_veil_param(v),
-                                       a->row, a->cls, a->more));
-    free(v);
-    return rc;
+    rc = sv_access_veil_of_tx(c, a->tenant_id, a->q->viewer, &v);
+    return rc != SV_OK ? rc
+                       : sv_qs_ok(group_store_page(c, a->tenant_id, a->q,
+                                                   sv_veil_param(&v), a->row,
+                                                   a->cls, a->more));
 }
 
 enum sv_err

@@ -298,9 +298,7 @@ list(struct sv_request *rq, bool groups)
         /* userName is case-insensitive (RFC 7643 4.1.1): ours are lower. */
         if (q.username != NULL) {
             char *low = sv_arena_strdup(sv_rq_arena(rq), q.username);
-            for (char *c = low; *c; c++)
-                if (*c >= 'A' && *c <= 'Z')
-                    *c = (char)(*c + 32);
+            sv_ascii_lower(low, low);
             q.username = low;
         }
     }
@@ -417,9 +415,7 @@ user_in_or_reply(struct sv_request *rq, const json_t *body, struct user_in *u)
             return false;
         }
         low = sv_arena_strdup(a, json_string_value(v));
-        for (char *c = low; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c + 32);
+        sv_ascii_lower(low, low);
         if (!sv_check_username(low, strlen(low))) {
             bad(rq, "invalidValue",
                 "userName: 3-64 of a-z 0-9 . _ -, starting with a letter or "
