@@ -710,6 +710,38 @@ sv_backup_verify(struct sv_app *app, FILE *in, struct sv_backup_stats *stats,
     return rc;
 }
 
+struct scan_ctx {
+    sv_backup_value_fn fn;
+    void *cls;
+};
+
+static enum sv_err
+scan_row(void *cls, const struct bk_table *t, struct value *vals)
+{
+    struct scan_ctx *x = cls;
+    for (int i = 0; i < t->n_cols; i++)
+        if (vals[i].type == BK_TEXT || vals[i].type == BK_BLOB)
+            x->fn(x->cls, t->name, i, vals[i].copy, vals[i].n);
+    return SV_OK;
+}
+
+enum sv_err
+sv_backup_scan(struct sv_app *app, FILE *in, sv_backup_value_fn fn, void *cls,
+               struct sv_backup_stats *stats, char *err, size_t err_len)
+{
+    struct scan_ctx x = {fn, cls};
+    struct reader r;
+    enum sv_err rc = open_reader(app, in, &r, stats, err, err_len);
+
+    if (rc == SV_OK) {
+        rc = walk(&r, scan_row, NULL, &x, NULL);
+        if (rc != SV_OK)
+            reader_error(&r, rc, err, err_len);
+    }
+    close_reader(&r);
+    return rc;
+}
+
 /* ---------------- restore ---------------- */
 
 struct restore_ctx {

@@ -55,6 +55,21 @@ SV_MUST_CHECK enum sv_err sv_backup_verify(struct sv_app *app, FILE *in,
                                            struct sv_backup_stats *stats,
                                            char *err, size_t err_len);
 
+/** One text or blob value of a backup's plaintext stream: @p n bytes of
+ *  table @p table's column @p col. */
+typedef void (*sv_backup_value_fn)(void *cls, const char *table, int col,
+                                   const void *p, size_t n);
+
+/**
+ * sv_backup_verify(), handing every text and blob value of the decrypted,
+ * decompressed stream to @p fn: what a backup holds in clear once its key
+ * is known (DIR-4: sealed fields stay sealed in it).
+ */
+SV_MUST_CHECK enum sv_err sv_backup_scan(struct sv_app *app, FILE *in,
+                                         sv_backup_value_fn fn, void *cls,
+                                         struct sv_backup_stats *stats,
+                                         char *err, size_t err_len);
+
 /**
  * Restore into @p app's database, which must hold no tenants, in one
  * transaction: nothing is written unless the whole file is intact.

@@ -3,7 +3,8 @@
  * canonical form; then against a database: a profile with further
  * departments, exact match through the blind indexes, manager cycles,
  * employee numbers, a department with people not deletable, and nothing
- * of a phone or ID number in the database file in clear.
+ * of a phone or ID number in clear in the database file or in a backup's
+ * plaintext stream (decrypted, decompressed: sv_backup_scan).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "app.h"
 #include "audit/audit.h"
+#include "backup/backup.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "db/db.h"
@@ -184,6 +186,31 @@ file_has(const char *needle)
     return hit;
 }
 
+/* What a backup's plaintext stream holds of the personal data. */
+struct scan {
+    size_t values;
+    bool name, phone, id_number;
+};
+
+static bool
+has(const void *p, size_t n, const char *needle)
+{
+    return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
+static void
+scan_value(void *cls, const char *table, int col, const void *p, size_t n)
+{
+    struct scan *s = cls;
+    (void)table;
+    (void)col;
+    s->values++;
+    s->name = s->name || has(p, n, "Phone Keeper");
+    s->phone = s->phone || has(p, n, "13912345678");
+    s->id_number = s->id_number || has(p, n, "11010519491231002X") ||
+                   has(p, n, "11010519491231002x");
+}
+
 static void
 test_profiles(void **state)
 {
@@ -280,6 +307,30 @@ test_profiles(void **state)
     assert_false(file_has("11010519491231002X"));
     assert_false(file_has("8613800138000"));
     assert_true(file_has("Zhang Wei")); /* (the reader does see text) */
+
+    /* DIR-4: nor in a backup's plaintext stream (decrypted, decompressed):
+     * a phone of another employee kept there, and the ID number. */
+    struct sv_employee_input in5 = {.display_name = "Phone Keeper",
+                                    .department_id = east.id,
+                                    .set_phone = true,
+                                    .phone = "+8613912345678"};
+    char pk[37];
+    assert_int_equal(hire("keeper", &in5, pk, &field), SV_OK);
+    struct sv_backup_stats st;
+    char err[256];
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(sv_backup_write(&app, f, NULL, &st, err, sizeof err),
+                     SV_OK);
+    rewind(f);
+    struct scan sc = {0};
+    assert_int_equal(
+        sv_backup_scan(&app, f, scan_value, &sc, &st, err, sizeof err), SV_OK);
+    fclose(f);
+    assert_true(sc.values > 0);
+    assert_true(sc.name);   /* the scan does see clear text */
+    assert_false(sc.phone); /* as E.164 or national digits */
+    assert_false(sc.id_number);
 }
 
 int
