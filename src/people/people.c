@@ -15,6 +15,7 @@
 #include "device/device.h"
 #include "directory/tenant.h"
 #include "people/offboard.h"
+#include "recovery/recovery.h"
 
 /* Department @p id exists: else SV_E_NOT_FOUND naming @p name. */
 static enum sv_err
@@ -416,6 +417,9 @@ change_state(struct sv_dbc *c, struct update_ctx *x,
         }
         if (rc == SV_OK)
             rc = sv_account_disable_tx(c, x->tenant_id, x->id, &sessions);
+        /* No reset code issued before works once it is enabled again. */
+        if (rc == SV_OK)
+            rc = sv_reset_void_tx(c, x->tenant_id, x->id);
     } else if (rc == SV_OK) {
         rc = sv_account_enable_tx(c, x->tenant_id, x->id, NULL);
     }
@@ -572,6 +576,9 @@ offboard_steps(struct sv_dbc *c, struct offboard_ctx *x, json_t *report)
                                   SV_EMPLOYEE_OFFBOARDED);
     if (rc == SV_OK)
         rc = sv_account_disable_tx(c, x->tenant_id, x->id, &sessions);
+    /* No reset code issued before works after a rehire. */
+    if (rc == SV_OK)
+        rc = sv_reset_void_tx(c, x->tenant_id, x->id);
     if (rc == SV_OK)
         rc = sv_device_revoke_trusted_tx(c, x->tenant_id, x->id, x->actor,
                                          "offboarding", &devices);

@@ -438,3 +438,10 @@ sv_reset_finish(struct sv_app *app, struct sv_reset *r)
     }
     return sv_db_run_tenant_tx(app->db, "reset", r->tenant.id, finish_tx, r);
 }
+
+enum sv_err
+sv_reset_void_tx(struct sv_dbc *c, const char *tenant_id,
+                 const char *account_id)
+{
+    return sv_qs_ok(recovery_store_void(c, tenant_id, account_id, sv_now_ms()));
+}

@@ -86,4 +86,13 @@ void sv_reset_work(struct sv_app *app, struct sv_reset *r);
 SV_MUST_CHECK enum sv_err sv_reset_finish(struct sv_app *app,
                                           struct sv_reset *r);
 
+/**
+ * Inside a transaction that disables account @p account_id (DIR-6): every
+ * reset code still open for it is void, so that none issued before works
+ * after a rehire or an enable.
+ */
+SV_MUST_CHECK enum sv_err sv_reset_void_tx(struct sv_dbc *c,
+                                           const char *tenant_id,
+                                           const char *account_id);
+
 #endif

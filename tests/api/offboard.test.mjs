@@ -176,7 +176,11 @@ describe('directory: offboarding, disabling and rehiring (DIR-6)', () => {
     });
 
     let answers; // step 4: what wei's sign-ins got after offboarding
+    let oldCode; // a reset code wei asked for before being offboarded
     test('4. offboarding: no session, no trusted device, no role; every step audited in one event', async () => {
+        const seen0 = outbox().length;
+        expectStatus(await srv.api('POST', '/auth/reset', { body: { tenant: 'acme', username: 'wei', channel: 'sms' } }), 202);
+        oldCode = await smsAfter(seen0, WEI_PHONE);
         const wrong = await srv.login('acme', 'wei', 'Not-the-password-1');
         const r = await offboard(id.wei, { successor_id: id.sam });
         expectStatus(r, 200);
@@ -269,6 +273,10 @@ describe('directory: offboarding, disabling and rehiring (DIR-6)', () => {
         tok.wei = v.json.token;
         expectStatus(await srv.api('GET', '/me', { token: tok.wei }), 200);
         assert.deepEqual(await assignments(id.wei), []);
+        // A reset code asked for before the offboarding is void for good.
+        expectError(await srv.api('POST', '/auth/reset/confirm', {
+            body: { tenant: 'acme', username: 'wei', code: oldCode, new_password: PASSWORDS.p4 },
+        }), 400, 'reset_code_invalid');
         const ev = await audit('employee.rehire');
         assert.equal(ev.length, 1);
         assert.deepEqual([ev[0].actor, ev[0].target_id, ev[0].details.from], ['boss', id.wei, 'offboarded']);

@@ -56,7 +56,7 @@ ALLOWED = {
     # An employee's lifecycle across the account, the directory profile and
     # the permission model: hire, change, offboard.
     "people": {"core", "db", "audit", "access", "device", "directory", "identity",
-               "app", "apitoken"},
+               "app", "apitoken", "recovery"},
     # API tokens: machines' credentials, acting for the account that made
     # them (a session-shaped principal for the router's hook).
     "apitoken": {"core", "crypto", "db", "audit", "identity", "app"},
