@@ -277,7 +277,7 @@ main(int argc, char **argv)
     struct sv_group_input gin = {"Regional leads", NULL, false, NULL};
     struct sv_group_view gv;
     struct sv_assignment_input gin2 = {"auditor", NULL, SV_SCOPE_TENANT,
-                                       NULL, NULL, NULL};
+                                       NULL,      NULL, NULL};
     if (sv_group_create(app.db, tenant.id, &gin, &admin, &gv, &field) !=
             SV_OK ||
         sv_group_member_add(app.db, tenant.id, gv.g.id, SV_MEMBER_DEPARTMENT,
