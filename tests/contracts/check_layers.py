@@ -64,6 +64,9 @@ ALLOWED = {
     # the mapping of Users and Groups onto employees and groups.
     "scim": {"core", "db", "audit", "access", "directory", "identity", "people",
              "app"},
+    # CRM records (DATA-1, DATA-3, DATA-4, DATA-6): classified fields, the
+    # level policy, masks; sealed through the directory's sealed columns.
+    "records": {"core", "crypto", "db", "audit", "access", "directory", "app"},
     # Provisioning: the CSV import (and its jobs) of departments and
     # employees, through the directory's, identity's and access's bulk
     # entry points.

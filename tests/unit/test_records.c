@@ -1,0 +1,274 @@
+/* Classified record fields (DATA-1): the policy table, the catalogue, the
+ * canonical values, the masks and the custom-field rules. Tests read the
+ * policy table and walk the catalogue; none names a field's level. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "records/classify.h"
+
+static const enum sv_where WHERES[] = {SV_WHERE_PAGE, SV_WHERE_LIST,
+                                       SV_WHERE_EXPORT};
+
+/* What DATA-1 asks of each level, read against the table: sealed at rest
+ * from confidential up; confidential masked unless revealed, on request,
+ * by a holder of unmask, and audited when shown in clear; secret absent
+ * from lists and exports, shown on a page only with read_secret, every
+ * read audited; public and internal clear everywhere, never audited. */
+static void
+test_policy_table(void **state)
+{
+    (void)state;
+    for (int l = 0; l < SV_LEVEL__N; l++) {
+        const struct sv_level_policy *p = sv_level_policy((enum sv_level)l);
+        enum sv_level back;
+        assert_true(sv_level_parse(p->name, &back));
+        assert_int_equal(back, l);
+        assert_int_equal(p->sealed, l >= SV_LEVEL_CONFIDENTIAL);
+        for (size_t w = 0; w < 3; w++)
+            for (int may = 0; may < 2; may++)
+                for (int asked = 0; asked < 2; asked++) {
+                    enum sv_show s =
+                        sv_field_show((enum sv_level)l, WHERES[w], may, asked);
+                    bool audited = sv_field_audit((enum sv_level)l, s);
+                    switch (l) {
+                    case SV_LEVEL_PUBLIC:
+                    case SV_LEVEL_INTERNAL:
+                        assert_int_equal(s, SV_SHOW_CLEAR);
+                        assert_false(audited);
+                        break;
+                    case SV_LEVEL_CONFIDENTIAL:
+                        assert_int_equal(s, WHERES[w] == SV_WHERE_PAGE && may &&
+                                                    asked
+                                                ? SV_SHOW_CLEAR
+                                                : SV_SHOW_MASKED);
+                        assert_int_equal(audited, s == SV_SHOW_CLEAR);
+                        assert_int_equal(p->reveal, SV_REVEAL_UNMASK);
+                        break;
+                    case SV_LEVEL_SECRET:
+                        assert_int_equal(s, WHERES[w] == SV_WHERE_PAGE && may
+                                                ? SV_SHOW_CLEAR
+                                                : SV_SHOW_OMITTED);
+                        assert_int_equal(audited, s == SV_SHOW_CLEAR);
+                        assert_int_equal(p->reveal, SV_REVEAL_READ_SECRET);
+                        break;
+                    default:
+                        fail_msg("level %d has no expectation here", l);
+                    }
+                }
+    }
+    enum sv_level x;
+    assert_false(sv_level_parse("top_secret", &x));
+    assert_false(sv_level_parse("Public", &x));
+}
+
+/* Every built-in field obeys the rules a custom field must (but for the
+ * types only built-ins may have), and the catalogue's shape holds. */
+static void
+test_catalogue(void **state)
+{
+    (void)state;
+    size_t total = 0;
+    for (int t = 0; t < SV_RTYPE__N; t++) {
+        size_t n;
+        const struct sv_field_def *f =
+            sv_record_fields((enum sv_record_type)t, &n);
+        enum sv_record_type back;
+        bool required = false, has_parent_ref = false;
+        assert_true(sv_record_type_parse(
+            sv_record_type_name((enum sv_record_type)t), &back));
+        assert_int_equal(back, t);
+        assert_true(n > 0);
+        total += n;
+        for (size_t i = 0; i < n; i++) {
+            assert_ptr_equal(sv_record_field((enum sv_record_type)t, f[i].name),
+                             &f[i]);
+            assert_true(f[i].level <= sv_ftype_max_level(f[i].type));
+            if (f[i].flags & SV_FIELD_SORT)
+                assert_false(sv_level_policy(f[i].level)->sealed);
+            required |= (f[i].flags & SV_FIELD_REQ) != 0;
+            if (f[i].type == SV_FTYPE_REF &&
+                strcmp(f[i].name, "customer_id") == 0)
+                has_parent_ref = (f[i].flags & SV_FIELD_REQ) != 0;
+            struct sv_field_def copy = f[i];
+            copy.name = "x_copy";
+            if (f[i].type != SV_FTYPE_REF && f[i].type != SV_FTYPE_CHOICE)
+                assert_null(
+                    sv_custom_field_check((enum sv_record_type)t, &copy));
+        }
+        assert_true(required);
+        /* A contact or an opportunity names its customer, required. */
+        assert_int_equal(has_parent_ref,
+                         sv_record_type_parent((enum sv_record_type)t) ==
+                             SV_RTYPE_CUSTOMER);
+    }
+    assert_true(total >= 20);
+    enum sv_record_type x;
+    assert_false(sv_record_type_parse("lead", &x));
+    assert_null(sv_record_field(SV_RTYPE_CUSTOMER, "nope"));
+    /* The fields the issue names, at the levels the catalogue gives. */
+    assert_non_null(sv_record_field(SV_RTYPE_OPPORTUNITY, "amount"));
+    assert_non_null(sv_record_field(SV_RTYPE_OPPORTUNITY, "stage"));
+    assert_non_null(sv_record_field(SV_RTYPE_OPPORTUNITY, "expected_close"));
+    assert_non_null(sv_record_field(SV_RTYPE_ACTIVITY, "kind"));
+}
+
+static void
+canon_ok(enum sv_ftype t, size_t max, const char *in, const char *want)
+{
+    char out[SV_VALUE_MAX + 1];
+    const char *rule = sv_value_canon(t, max, in, "CN", out, sizeof out);
+    if (rule != NULL)
+        fail_msg("%s \"%s\": refused (%s)", sv_ftype_name(t), in, rule);
+    assert_string_equal(out, want);
+}
+
+static void
+canon_bad(enum sv_ftype t, size_t max, const char *in, const char *rule)
+{
+    char out[64];
+    const char *got = sv_value_canon(t, max, in, "CN", out, sizeof out);
+    if (got == NULL)
+        fail_msg("%s \"%s\": taken as \"%s\"", sv_ftype_name(t), in, out);
+    assert_string_equal(got, rule);
+    assert_string_equal(out, "");
+}
+
+static void
+test_canon(void **state)
+{
+    (void)state;
+    canon_ok(SV_FTYPE_TEXT, 10, "  Acme Ltd \t", "Acme Ltd");
+    canon_ok(SV_FTYPE_TEXT, 4, "北京华为", "北京华为");
+    canon_bad(SV_FTYPE_TEXT, 3, "北京华为", "length");
+    canon_bad(SV_FTYPE_TEXT, 10, "a\nb", "format");
+    canon_bad(SV_FTYPE_TEXT, 10, "   ", "format");
+    canon_bad(SV_FTYPE_TEXT, 10, "\xc3\x28", "format");
+    canon_ok(SV_FTYPE_LONG_TEXT, 0, "line one\nline two", "line one\nline two");
+    canon_bad(SV_FTYPE_LONG_TEXT, 0, "bell\a", "format");
+    canon_ok(SV_FTYPE_EMAIL, 0, " Li.Wei@Example.COM ", "li.wei@example.com");
+    canon_bad(SV_FTYPE_EMAIL, 0, "li.wei", "email");
+    canon_ok(SV_FTYPE_PHONE, 0, "138 0013 8000", "+8613800138000");
+    canon_ok(SV_FTYPE_PHONE, 0, "+1 202-555-0123", "+12025550123");
+    canon_bad(SV_FTYPE_PHONE, 0, "12345", "phone");
+    canon_ok(SV_FTYPE_DATE, 0, "2024-02-29", "2024-02-29");
+    canon_bad(SV_FTYPE_DATE, 0, "2023-02-29", "date");
+    canon_bad(SV_FTYPE_DATE, 0, "1900-02-29", "date");
+    canon_ok(SV_FTYPE_DATE, 0, "2000-02-29", "2000-02-29");
+    canon_bad(SV_FTYPE_DATE, 0, "2024-13-01", "date");
+    canon_bad(SV_FTYPE_DATE, 0, "2024-1-01", "date");
+    canon_ok(SV_FTYPE_MONEY, 15, "1250000", "1250000");
+    canon_ok(SV_FTYPE_MONEY, 15, "0", "0");
+    canon_bad(SV_FTYPE_MONEY, 15, "-5", "format");
+    canon_bad(SV_FTYPE_MONEY, 15, "12.50", "format");
+    canon_bad(SV_FTYPE_MONEY, 15, "007", "format");
+    canon_bad(SV_FTYPE_MONEY, 15, "1234567890123456", "range");
+    canon_ok(SV_FTYPE_INTEGER, 0, "-42", "-42");
+    canon_ok(SV_FTYPE_INTEGER, 0, "-0", "0");
+    canon_bad(SV_FTYPE_INTEGER, 0, "-", "format");
+    canon_ok(SV_FTYPE_CURRENCY, 0, "CNY", "CNY");
+    canon_bad(SV_FTYPE_CURRENCY, 0, "cny", "format");
+    canon_bad(SV_FTYPE_CURRENCY, 0, "CNYX", "format");
+    canon_ok(SV_FTYPE_CHOICE, 0, "closed_won", "closed_won");
+    canon_bad(SV_FTYPE_CHOICE, 0, "Closed", "format");
+    canon_ok(SV_FTYPE_REF, 0, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+             "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    canon_bad(SV_FTYPE_REF, 0, "0190a1b2", "format");
+    /* A value longer than any field is refused before it is read. */
+    static char big[SV_VALUE_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    canon_bad(SV_FTYPE_LONG_TEXT, 0, big, "length");
+}
+
+static void
+mask_is(enum sv_ftype t, const char *v, const char *want)
+{
+    char out[64];
+    sv_value_mask(t, v, out, sizeof out);
+    assert_string_equal(out, want);
+}
+
+static void
+test_mask(void **state)
+{
+    (void)state;
+    mask_is(SV_FTYPE_PHONE, "+8613812341234", "138****1234");
+    mask_is(SV_FTYPE_EMAIL, "li.wei@example.com", "l***@example.com");
+    mask_is(SV_FTYPE_EMAIL, "王@例子.中国", "王***@例子.中国");
+    mask_is(SV_FTYPE_TEXT, "Beijing Road 1", "B***");
+    mask_is(SV_FTYPE_TEXT, "北京市海淀区", "北***");
+    /* A mask tells nothing of the length, down to one character. */
+    mask_is(SV_FTYPE_TEXT, "B", "***");
+    mask_is(SV_FTYPE_TEXT, "Bo", "B***");
+    mask_is(SV_FTYPE_LONG_TEXT, "Met the buyer.\nNext: price.", "M***");
+    mask_is(SV_FTYPE_MONEY, "1250000", "***");
+    mask_is(SV_FTYPE_DATE, "2024-02-29", "***");
+    mask_is(SV_FTYPE_INTEGER, "-42", "***");
+    /* Nothing of a value that is not what its type expects. */
+    mask_is(SV_FTYPE_PHONE, "not a phone", "***");
+    mask_is(SV_FTYPE_EMAIL, "@example.com", "***");
+    char small[4];
+    sv_value_mask(SV_FTYPE_EMAIL, "li.wei@example.com", small, sizeof small);
+    assert_string_equal(small, "***");
+}
+
+static void
+custom_is(const char *name, enum sv_ftype t, enum sv_level l, unsigned flags,
+          size_t max, const char *want)
+{
+    struct sv_field_def d = {name, t, l, flags, max};
+    const char *got = sv_custom_field_check(SV_RTYPE_CUSTOMER, &d);
+    if (want == NULL) {
+        if (got != NULL)
+            fail_msg("custom field %s refused (%s)", name ? name : "-", got);
+    } else {
+        assert_non_null(got);
+        assert_string_equal(got, want);
+    }
+}
+
+static void
+test_custom_fields(void **state)
+{
+    (void)state;
+    custom_is("vip_since", SV_FTYPE_DATE, SV_LEVEL_INTERNAL, SV_FIELD_SORT, 0,
+              NULL);
+    custom_is("bank_account", SV_FTYPE_TEXT, SV_LEVEL_SECRET, 0, 34, NULL);
+    custom_is("wechat", SV_FTYPE_TEXT, SV_LEVEL_CONFIDENTIAL, SV_FIELD_IDX, 64,
+              NULL);
+    custom_is("Wechat", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("1st", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("a-b", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is(NULL, SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("a23456789012345678901234567890123456789012", SV_FTYPE_TEXT,
+              SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("phone", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("owner_id", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("version", SV_FTYPE_INTEGER, SV_LEVEL_PUBLIC, 0, 0, "name");
+    custom_is("partner", SV_FTYPE_REF, SV_LEVEL_INTERNAL, 0, 0, "type");
+    custom_is("tier", SV_FTYPE_CHOICE, SV_LEVEL_INTERNAL, 0, 0, "type");
+    custom_is("tier", (enum sv_ftype)99, SV_LEVEL_INTERNAL, 0, 0, "type");
+    custom_is("billing", SV_FTYPE_CURRENCY, SV_LEVEL_CONFIDENTIAL, 0, 0,
+              "level");
+    custom_is("x", SV_FTYPE_TEXT, (enum sv_level)9, 0, 0, "level");
+    custom_is("salary", SV_FTYPE_MONEY, SV_LEVEL_SECRET, SV_FIELD_SORT, 0,
+              "flags");
+    custom_is("x", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 64, 0, "flags");
+    custom_is("x", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 501, "max");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy_table),  cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_canon),         cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_custom_fields),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
