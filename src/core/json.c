@@ -123,6 +123,17 @@ check_one(const struct sv_field *f, json_t *v)
             return SV_E_FIELD_INVALID;
         *(const json_t **)f->out = v;
         return SV_OK;
+    case SV_FT_OBJS: {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(v) || (int64_t)json_array_size(v) < f->min ||
+            (int64_t)json_array_size(v) > f->max)
+            return SV_E_FIELD_INVALID;
+        json_array_foreach(v, i,
+                           e) if (!json_is_object(e)) return SV_E_FIELD_INVALID;
+        *(const json_t **)f->out = v;
+        return SV_OK;
+    }
     }
     return SV_E_INTERNAL;
 }

@@ -13,7 +13,16 @@
 
 #include "core/errors.h"
 
-enum sv_ftype { SV_FT_STR, SV_FT_BOOL, SV_FT_INT, SV_FT_OBJ, SV_FT_STRS };
+/* SV_FT_OBJS: a list of @p min..@p max objects, handed over as the JSON
+ * array (the caller walks its own spec over each). */
+enum sv_ftype {
+    SV_FT_STR,
+    SV_FT_BOOL,
+    SV_FT_INT,
+    SV_FT_OBJ,
+    SV_FT_STRS,
+    SV_FT_OBJS
+};
 
 /** A string check: returns true when @p s (of @p len bytes) is acceptable. */
 typedef bool (*sv_str_check)(const char *s, size_t len);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -65,14 +66,19 @@ sv_field_open_keys(const struct sv_tenant_keys *tk, const char *tenant_id,
                    size_t out_cap, size_t *out_len)
 {
     struct sv_aad aad = {tenant_id, d->table, d->column, row_id};
-    uint8_t buf[SV_FIELD_PT_MAX + SV_AEAD_OVERHEAD];
+    /* A column's longest ciphertext: a bigger one was never sealed here. */
+    size_t cap = sv_field_sealed_len(d->max_len);
+    uint8_t small[SV_FIELD_PT_MAX + SV_AEAD_OVERHEAD];
+    uint8_t *buf = cap <= sizeof small ? small : malloc(cap);
     size_t n = 0;
     enum sv_err rc;
 
     *out_len = 0;
     if (out_cap > 0)
         memset(out, 0, out_cap);
-    if (ct_len > sizeof buf)
+    if (buf == NULL)
+        return SV_E_INTERNAL;
+    if (ct_len > cap)
         rc = SV_E_TAMPERED; /* no column holds that much */
     else
         rc = sv_field_open(tk, &aad, ct, ct_len, buf, &n);
@@ -84,7 +90,9 @@ sv_field_open_keys(const struct sv_tenant_keys *tk, const char *tenant_id,
         memcpy(out, buf, n);
         *out_len = n;
     }
-    sodium_memzero(buf, sizeof buf);
+    sodium_memzero(buf, buf == small ? sizeof small : cap);
+    if (buf != small)
+        free(buf);
     return rc;
 }
 

@@ -20,7 +20,9 @@
 
 struct sv_dbc;
 
-/** Largest plaintext a sealed column may hold. */
+/** Largest plaintext of a sealed column opened on the stack, and the
+ *  longest value a blind index reads (a column's max_len may be larger:
+ *  CRM records seal their confidential values as one JSON object). */
 #define SV_FIELD_PT_MAX 1024
 
 /**

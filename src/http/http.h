@@ -51,7 +51,8 @@ enum sv_auth_kind {
 
 struct sv_route {
     const char *method;
-    const char *path; /* segments; "{id}" captures a UUID */
+    const char *path; /* segments; "{id}" captures a UUID, "{type}" a
+                       * lower-case name (1-32 letters) */
     sv_handler_fn fn;
     enum sv_auth_kind auth;
     int perm; /* SV_NO_PERM or the permission the caller needs */
@@ -182,6 +183,11 @@ void sv_items_clear(void *items);
  * implies.
  */
 void sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field);
+/** sv_reply_error() with the members of @p extra (stolen; its field is
+ *  never a client's) added to the error object: a version conflict's
+ *  current_version. */
+void sv_reply_error_with(struct sv_request *rq, enum sv_err err,
+                         const char *field, json_t *extra);
 /** SCIM: @p body (stolen) as application/scim+json. */
 void sv_reply_scim(struct sv_request *rq, unsigned status, json_t *body);
 /** SCIM: an error, status from the catalogue, with @p scim_type (NULL:

@@ -293,3 +293,26 @@ sv_reply_error(struct sv_request *rq, enum sv_err err, const char *field)
         retry_after(rq, err);
     sv_reply_json(rq, status, body);
 }
+
+void
+sv_reply_error_with(struct sv_request *rq, enum sv_err err, const char *field,
+                    json_t *extra)
+{
+    json_t *body, *e;
+    unsigned status = sv_err_status(err);
+
+    if (is_scim(rq) || extra == NULL) {
+        json_decref(extra);
+        sv_reply_error(rq, err, field);
+        return;
+    }
+    body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", sv_err_code(err),
+                     "message", sv_err_message(err), "field", field);
+    e = json_object_get(body, "error");
+    json_object_update_missing(e, extra);
+    json_decref(extra);
+    rq->err = err;
+    if (status == 503)
+        retry_after(rq, err);
+    sv_reply_json(rq, status, body);
+}

@@ -77,6 +77,13 @@ path_matches(const struct sv_route *r, char **segs, unsigned n,
                 *bad_param = true; /* still this route: answer 404 */
             if (k < SV_MAX_PARAMS)
                 params[k++] = segs[i];
+        } else if (strcmp(pat[i], "{type}") == 0) {
+            /* A name of lower-case letters, which the handler looks up. */
+            size_t len = strspn(segs[i], "abcdefghijklmnopqrstuvwxyz");
+            if (len == 0 || len > 32 || segs[i][len] != '\0')
+                *bad_param = true;
+            if (k < SV_MAX_PARAMS)
+                params[k++] = segs[i];
         } else if (strcmp(pat[i], segs[i]) != 0) {
             return false;
         }
