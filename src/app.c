@@ -16,6 +16,7 @@
 #include "notify/notify.h"
 #include "policy/policy.h"
 #include "provision/import.h"
+#include "records/records.h"
 
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
@@ -92,6 +93,18 @@ sv_app_close(struct sv_app *app)
     sv_policy_free_blocklist();
 }
 
+/* Once a second: the sign-in flow's wake-ups and housekeeping; every ten
+ * minutes, the recycle bins' sweep (records older than their 30 days). */
+static void
+tick(struct sv_app *app)
+{
+    static unsigned ticks;
+
+    sv_login_tick(app);
+    if (++ticks % 600 == 1)
+        sv_records_sweep(app);
+}
+
 enum sv_err
 sv_app_serve(struct sv_app *app)
 {
@@ -105,7 +118,7 @@ sv_app_serve(struct sv_app *app)
      * of the other (docs/architecture.md, "Layers"). */
     sv_http_set_hooks(&sv_identity_http_hooks);
     sv_login_set_waker(&waker);
-    sv_http_set_ticker(sv_login_tick);
+    sv_http_set_ticker(tick);
 #ifdef SV_TEST_HOOKS
     /* -Dtest_hooks=true: CAPTCHA answers go out in a header. */
     sv_log(SV_LOG_WARN, "test build",

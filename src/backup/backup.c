@@ -240,7 +240,8 @@ dump_tx(struct sv_dbc *c, void *cls)
         put_bytes(d->w, BK_TEXT, id, strlen(id));
         for (int t = BK_TENANT_KEYS; rc == SV_OK && t <= BK_AUDIT_EVENTS; t++)
             rc = dump_table(d, c, &bk_tables[t], id);
-        for (int t = BK_DEPARTMENTS; rc == SV_OK && t <= BK_IMPORT_JOBS; t++)
+        for (int t = BK_DEPARTMENTS; rc == SV_OK && t <= BK_PIPELINE_STAGES;
+             t++)
             rc = dump_table(d, c, &bk_tables[t], id);
     }
     if (rc == SV_OK)

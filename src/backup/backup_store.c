@@ -235,6 +235,45 @@ SV_SQL(Q_LOAD_IMPORT_JOBS, "backup_load_import_jobs",
        "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
        0);
 
+/* CRM records (014): a record after the one it belongs to (a customer,
+ * then its contacts and opportunities, then activities about any). */
+#define RECCOLS                                                                \
+    "tenant_id, id, type, parent_id, owner_id, department_id, version, "       \
+    "name_key, plain, sealed, secret, created_at, updated_at, deleted_at"
+SV_SQL(Q_DUMP_RECORDS, "backup_dump_records",
+       "SELECT " RECCOLS " FROM records WHERE tenant_id = $1 ORDER BY "
+       "CASE type WHEN 'customer' THEN 0 WHEN 'activity' THEN 2 ELSE 1 END, "
+       "id",
+       0);
+SV_SQL(Q_LOAD_RECORDS, "backup_load_records",
+       "INSERT INTO records (" RECCOLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+       "$8, $9, $10, $11, $12, $13, $14)",
+       0);
+#define RTCOLS "tenant_id, type, field, term, record_id"
+SV_SQL(Q_DUMP_RECORD_TERMS, "backup_dump_record_terms",
+       "SELECT " RTCOLS " FROM record_terms WHERE tenant_id = $1 "
+       "ORDER BY type, field, term, record_id",
+       0);
+SV_SQL(Q_LOAD_RECORD_TERMS, "backup_load_record_terms",
+       "INSERT INTO record_terms (" RTCOLS ") VALUES ($1, $2, $3, $4, $5)", 0);
+#define RFCOLS                                                                 \
+    "tenant_id, type, name, ftype, level, flags, max_len, label, created_at"
+SV_SQL(Q_DUMP_RECORD_FIELDS, "backup_dump_record_fields",
+       "SELECT " RFCOLS " FROM record_fields WHERE tenant_id = $1 "
+       "ORDER BY type, name",
+       0);
+SV_SQL(Q_LOAD_RECORD_FIELDS, "backup_load_record_fields",
+       "INSERT INTO record_fields (" RFCOLS ") VALUES ($1, $2, $3, $4, $5, "
+       "$6, $7, $8, $9)",
+       0);
+#define PSCOLS "tenant_id, key, label, position"
+SV_SQL(Q_DUMP_PIPELINE_STAGES, "backup_dump_pipeline_stages",
+       "SELECT " PSCOLS " FROM pipeline_stages WHERE tenant_id = $1 "
+       "ORDER BY position",
+       0);
+SV_SQL(Q_LOAD_PIPELINE_STAGES, "backup_load_pipeline_stages",
+       "INSERT INTO pipeline_stages (" PSCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
 SV_SQL(Q_DUMP_BLACKLIST, "backup_dump_blacklist",
@@ -475,6 +514,34 @@ const struct bk_table bk_tables[BK__COUNT] = {
                         BK_TENANT,
                         &Q_DUMP_IMPORT_JOBS,
                         &Q_LOAD_IMPORT_JOBS},
+    [BK_RECORDS] = {BK_RECORDS,
+                    "records",
+                    14,
+                    {T, T, T, T, T, T, I, T, T, B, B, I, I, I},
+                    BK_TENANT,
+                    &Q_DUMP_RECORDS,
+                    &Q_LOAD_RECORDS},
+    [BK_RECORD_TERMS] = {BK_RECORD_TERMS,
+                         "record_terms",
+                         5,
+                         {T, T, T, T, T},
+                         BK_TENANT,
+                         &Q_DUMP_RECORD_TERMS,
+                         &Q_LOAD_RECORD_TERMS},
+    [BK_RECORD_FIELDS] = {BK_RECORD_FIELDS,
+                          "record_fields",
+                          9,
+                          {T, T, T, T, T, I, I, T, I},
+                          BK_TENANT,
+                          &Q_DUMP_RECORD_FIELDS,
+                          &Q_LOAD_RECORD_FIELDS},
+    [BK_PIPELINE_STAGES] = {BK_PIPELINE_STAGES,
+                            "pipeline_stages",
+                            4,
+                            {T, T, T, I},
+                            BK_TENANT,
+                            &Q_DUMP_PIPELINE_STAGES,
+                            &Q_LOAD_PIPELINE_STAGES},
 };
 
 #undef I

@@ -73,6 +73,12 @@ enum {
     /* Appended (schema 12): import jobs (their outcome and error report),
      * after the accounts that own them. */
     BK_IMPORT_JOBS,
+    /* Appended (schema 14): CRM records (sealed values as they are
+     * stored: ciphertexts), their terms, custom fields, the pipeline. */
+    BK_RECORDS,
+    BK_RECORD_TERMS,
+    BK_RECORD_FIELDS,
+    BK_PIPELINE_STAGES,
     BK__COUNT
 };
 

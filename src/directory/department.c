@@ -527,6 +527,11 @@ delete_tx(struct sv_dbc *c, void *cls)
         return sv_qs_err(qs);
     if (qs == SV_QS_ONE)
         return SV_E_CONFLICT; /* children first */
+    /* Its CRM records first (moved to another department, or purged). */
+    if ((qs = department_store_has_records(c, x->tenant_id, x->id)) < 0)
+        return sv_qs_err(qs);
+    if (qs == SV_QS_ONE)
+        return SV_E_CONFLICT;
     /* A role given over it: revoke it first (an assignment must never
      * point at nothing, nor at a department made later with its id). */
     rc = sv_access_scope_used_tx(c, x->tenant_id, x->id, &assigned);

@@ -55,6 +55,11 @@ SV_SQL(Q_PATH_HEIGHT, "department_height",
        "SELECT COALESCE(MAX(p.depth), 0) FROM department_paths p "
        "WHERE p.tenant_id = $1 AND p.ancestor_id = $2",
        0);
+/* A CRM record placed in it (records/, migration 014), in the bin too. */
+SV_SQL(Q_DEPT_HAS_RECORDS, "department_has_records",
+       "SELECT 1 FROM records r WHERE r.tenant_id = $1 "
+       "AND r.department_id = $2 LIMIT 1",
+       0);
 SV_SQL(Q_DEPT_HAS_CHILD, "department_has_child",
        "SELECT d.id FROM departments d WHERE d.tenant_id = $1 "
        "AND d.parent_id = $2 LIMIT 1",
@@ -362,6 +367,13 @@ department_store_has_child(struct sv_dbc *c, const char *tenant_id,
                            const char *id)
 {
     return sv_stmt_step(sv_db_stmt2(c, &Q_DEPT_HAS_CHILD, tenant_id, id));
+}
+
+enum sv_qs
+department_store_has_records(struct sv_dbc *c, const char *tenant_id,
+                             const char *id)
+{
+    return sv_stmt_step(sv_db_stmt2(c, &Q_DEPT_HAS_RECORDS, tenant_id, id));
 }
 
 enum sv_qs

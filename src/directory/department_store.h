@@ -49,6 +49,9 @@ enum sv_qs department_store_height(struct sv_dbc *c, const char *tenant_id,
 /** SV_QS_ONE when @p id has a child department. */
 enum sv_qs department_store_has_child(struct sv_dbc *c, const char *tenant_id,
                                       const char *id);
+/** SV_QS_ONE when a CRM record is placed in @p id. */
+enum sv_qs department_store_has_records(struct sv_dbc *c, const char *tenant_id,
+                                        const char *id);
 enum sv_qs department_store_rename(struct sv_dbc *c, const char *tenant_id,
                                    const char *id, const char *name,
                                    const char *key, int64_t now);

@@ -19,6 +19,7 @@
 #include "people/people_http.h"
 #include "provision/import.h"
 #include "provision/import_http.h"
+#include "records/records_http.h"
 #include "recovery/recovery_http.h"
 #include "risk/risk_http.h"
 #include "scim/scim_http.h"
@@ -211,6 +212,35 @@ const struct sv_route sv_routes[] = {
      NEEDS(DIRECTORY_MANAGE), B | CSV, 32 * 1024 * 1024, {"dry_run"}},
     {"GET", "/api/v1/directory/imports/{id}", import_http_get,
      NEEDS(DIRECTORY_MANAGE), 0, 0, {0}},
+    /* CRM records (records_http.c; docs/records.md): every account may
+     * ask; what it reaches is the permission model's per type (records.c
+     * asks, inside each transaction). Literal paths before {type} and
+     * {id}: the first route whose path and method match answers. */
+    {"GET", "/api/v1/records/pipeline", records_http_pipeline, SIGNED_IN, 0,
+     0, {0}},
+    {"PUT", "/api/v1/records/pipeline", records_http_pipeline_set,
+     NEEDS(RECORDS_CONFIGURE), B, 8 * 1024, {0}},
+    {"GET", "/api/v1/records/{type}/schema", records_http_schema, SIGNED_IN,
+     0, 0, {0}},
+    {"POST", "/api/v1/records/{type}/fields", records_http_field_create,
+     NEEDS(RECORDS_CONFIGURE), B, 2 * 1024, {0}},
+    {"GET", "/api/v1/records/{type}/bin", records_http_bin, SIGNED_IN, 0, 0,
+     {"limit", "cursor"}},
+    {"POST", "/api/v1/records/{type}", records_http_create, SIGNED_IN, B,
+     256 * 1024, {0}},
+    {"GET", "/api/v1/records/{type}", records_http_list, SIGNED_IN, 0, 0,
+     {"q", "where", "owner_id", "department_id", "parent_id", "sort", "limit",
+      "cursor"}},
+    {"GET", "/api/v1/records/{type}/{id}", records_http_get, SIGNED_IN, 0, 0,
+     {"unmask"}},
+    {"PATCH", "/api/v1/records/{type}/{id}", records_http_update, SIGNED_IN, B,
+     256 * 1024, {0}},
+    {"DELETE", "/api/v1/records/{type}/{id}", records_http_delete, SIGNED_IN,
+     0, 0, {0}},
+    {"POST", "/api/v1/records/{type}/{id}/restore", records_http_restore,
+     SIGNED_IN, 0, 0, {0}},
+    {"POST", "/api/v1/records/{type}/{id}/purge", records_http_purge,
+     SIGNED_IN, 0, 0, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

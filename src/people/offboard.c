@@ -4,6 +4,7 @@
 #include "apitoken/apitoken.h"
 #include "core/log.h"
 #include "directory/group.h"
+#include "records/records.h"
 
 /*
  * What passes on when an employee leaves, one line per capability, in the
@@ -30,9 +31,23 @@ api_tokens_hook(struct sv_dbc *c, const struct sv_offboard_ctx *x,
                                     report);
 }
 
+/* CRM records (DATA-6): every record the employee owns, the recycle
+ * bin's too, passes to the successor. */
+static enum sv_err
+records_hook(struct sv_dbc *c, const struct sv_offboard_ctx *x, json_t *report)
+{
+    int64_t n = 0;
+    enum sv_err rc = sv_records_offboard_tx(c, x->tenant_id, x->account_id,
+                                            x->successor_id, &n);
+    if (rc == SV_OK)
+        json_object_set_new(report, "handed_over", json_integer(n));
+    return rc;
+}
+
 const struct sv_offboard_hook sv_offboard_hooks[] = {
     {"groups", groups_hook},
     {"api_tokens", api_tokens_hook},
+    {"records", records_hook},
     {NULL, NULL},
 };
 

@@ -106,24 +106,24 @@ static const struct {
 };
 
 const char *
-sv_ftype_name(enum sv_ftype t)
+sv_ftype_name(enum sv_field_type t)
 {
     return FTYPES[t].name;
 }
 
 bool
-sv_ftype_parse(const char *s, enum sv_ftype *out)
+sv_ftype_parse(const char *s, enum sv_field_type *out)
 {
     for (int i = 0; i < SV_FTYPE__N; i++)
         if (strcmp(s, FTYPES[i].name) == 0) {
-            *out = (enum sv_ftype)i;
+            *out = (enum sv_field_type)i;
             return true;
         }
     return false;
 }
 
 enum sv_level
-sv_ftype_max_level(enum sv_ftype t)
+sv_ftype_max_level(enum sv_field_type t)
 {
     return FTYPES[t].max_level;
 }
@@ -238,8 +238,8 @@ canon_key(const char *in, size_t max, char *out, size_t cap)
 }
 
 const char *
-sv_value_canon(enum sv_ftype t, size_t max, const char *in, const char *region,
-               char *out, size_t cap)
+sv_value_canon(enum sv_field_type t, size_t max, const char *in,
+               const char *region, char *out, size_t cap)
 {
     const char *rule;
 
@@ -317,7 +317,7 @@ first_char(const char *s)
 }
 
 void
-sv_value_mask(enum sv_ftype t, const char *v, char *out, size_t cap)
+sv_value_mask(enum sv_field_type t, const char *v, char *out, size_t cap)
 {
     const char *at;
     size_t n;

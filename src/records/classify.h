@@ -68,7 +68,7 @@ bool sv_field_audit(enum sv_level level, enum sv_show shown);
 
 /* ---- field types ---- */
 
-enum sv_ftype {
+enum sv_field_type {
     SV_FTYPE_TEXT,      /* one line of plain text */
     SV_FTYPE_LONG_TEXT, /* text with line breaks */
     SV_FTYPE_EMAIL,     /* canonical: trimmed, lower case */
@@ -81,11 +81,11 @@ enum sv_ftype {
     SV_FTYPE_REF,       /* the id of another record */
     SV_FTYPE__N
 };
-const char *sv_ftype_name(enum sv_ftype t);
-SV_MUST_CHECK bool sv_ftype_parse(const char *s, enum sv_ftype *out);
+const char *sv_ftype_name(enum sv_field_type t);
+SV_MUST_CHECK bool sv_ftype_parse(const char *s, enum sv_field_type *out);
 /** The highest level a field of type @p t may have: keys, codes and
  *  references join and group records, so they stay plain (internal). */
-enum sv_level sv_ftype_max_level(enum sv_ftype t);
+enum sv_level sv_ftype_max_level(enum sv_field_type t);
 
 /** Longest canonical value of any field, in bytes (4,000 characters of
  *  long text, 4 bytes each at most). */
@@ -99,7 +99,7 @@ enum sv_level sv_ftype_max_level(enum sv_ftype t);
  * ("length", "format", "date", "range", "phone", "email") with @p out
  * empty. The rule is safe to show; the value never is part of it.
  */
-const char *sv_value_canon(enum sv_ftype t, size_t max, const char *in,
+const char *sv_value_canon(enum sv_field_type t, size_t max, const char *in,
                            const char *region, char *out, size_t cap);
 
 /**
@@ -111,7 +111,7 @@ const char *sv_value_canon(enum sv_ftype t, size_t max, const char *in,
  *
  * WARNING: for display only; masks collide by design.
  */
-void sv_value_mask(enum sv_ftype t, const char *v, char *out, size_t cap);
+void sv_value_mask(enum sv_field_type t, const char *v, char *out, size_t cap);
 
 /* ---- object types ---- */
 
@@ -132,7 +132,7 @@ enum sv_record_type {
 /** A field of an object type: built in, or a tenant's custom field. */
 struct sv_field_def {
     const char *name;
-    enum sv_ftype type;
+    enum sv_field_type type;
     enum sv_level level;
     unsigned flags; /* SV_FIELD_* */
     size_t max;     /* characters or digits; 0: the type's own bound */

@@ -10,6 +10,10 @@ import {
     PASSWORDS, UUID_RE, expectError, expectKeys, expectStatus, startServer,
 } from './lib/server.mjs';
 
+// What every account holds over the tenant (the member role): the directory
+// and the CRM records it owns.
+const MEMBER_HOLDS = ['directory.read', 'records.customer.own', 'records.contact.own',
+    'records.opportunity.own', 'records.activity.own'];
 const UNKNOWN = '01900000-0000-7000-8000-000000000000';
 const ASSIGNMENT_KEYS = ['id', 'role', 'role_name', 'account_id', 'username', 'group_id', 'group_name', 'scope',
     'department_id', 'scope_group_id', 'scope_group_name',
@@ -96,9 +100,15 @@ describe('access: roles, assignments, scoped admins, denials', () => {
         expectError(await srv.api('GET', '/me/access'), 401, 'unauthenticated');
         const me = await srv.api('GET', '/me/access', { token: tok.alice });
         expectStatus(me, 200);
-        assert.deepEqual(me.json.permissions, ['directory.read']);
-        assert.deepEqual(me.json.department_permissions,
-            [{ department_id: d.sales, permissions: ['directory.manage', 'directory.view_phone'] }]);
+        // Over the tenant what every account holds (the directory; its own
+        // CRM records); over Sales the department admin's set.
+        assert.deepEqual(me.json.permissions, MEMBER_HOLDS);
+        assert.deepEqual(me.json.department_permissions, [{
+            department_id: d.sales,
+            permissions: ['directory.manage', 'directory.view_phone',
+                'records.customer.read', 'records.customer.write', 'records.customer.unmask', 'records.contact.read', 'records.contact.write', 'records.contact.unmask',
+                'records.opportunity.read', 'records.opportunity.write', 'records.opportunity.unmask', 'records.activity.read', 'records.activity.write', 'records.activity.unmask'],
+        }]);
         assert.equal(me.json.assignments[0].department_name, 'Sales');
 
         // Inside: create under Sales and under East, rename East, move West under East, delete it.

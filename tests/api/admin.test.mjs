@@ -142,7 +142,8 @@ describe('admin: users, reset-password, audit events', () => {
         assert.equal(me.json.username, 'mia');
         const acc = await srv.api('GET', '/me/access', { token: member.token });
         expectStatus(acc, 200);
-        assert.deepEqual(acc.json.permissions, ['directory.read']);
+        assert.deepEqual(acc.json.permissions, ['directory.read', 'records.customer.own', 'records.contact.own',
+            'records.opportunity.own', 'records.activity.own']);
         assert.deepEqual(acc.json.assignments, []);
     });
 

@@ -188,7 +188,7 @@ describe('directory: offboarding, disabling and rehiring (DIR-6)', () => {
         assert.equal(r.json.id, id.wei);
         assert.equal(r.json.state, 'offboarded');
         // Two sessions (the one that changed the password, the device's), one trusted device, two roles.
-        assert.deepEqual(r.json.offboarding, { successor_id: id.sam, sessions: 2, devices: 1, roles: 2, hooks: { groups: { left: 0, passed_on: 0 }, api_tokens: { revoked: 0 } } });
+        assert.deepEqual(r.json.offboarding, { successor_id: id.sam, sessions: 2, devices: 1, roles: 2, hooks: { groups: { left: 0, passed_on: 0 }, api_tokens: { revoked: 0 }, records: { handed_over: 0 } } });
         // No working session: the old token and the device's signed requests get 401.
         expectError(await srv.api('GET', '/me', { token: tok.wei }), 401, 'unauthenticated');
         expectError(await dev.request(srv, 'GET', '/me'), 401, 'unauthenticated');
@@ -307,7 +307,7 @@ describe('directory: offboarding, disabling and rehiring (DIR-6)', () => {
         // A department admin offboards a plain member of their subtree.
         const lee = await offboard(id.lee, { successor_id: id.sam }, tok.dana);
         expectStatus(lee, 200);
-        assert.deepEqual(lee.json.offboarding, { successor_id: id.sam, sessions: 1, devices: 0, roles: 0, hooks: { groups: { left: 0, passed_on: 0 }, api_tokens: { revoked: 0 } } });
+        assert.deepEqual(lee.json.offboarding, { successor_id: id.sam, sessions: 1, devices: 0, roles: 0, hooks: { groups: { left: 0, passed_on: 0 }, api_tokens: { revoked: 0 }, records: { handed_over: 0 } } });
         expectError(await srv.api('GET', '/me', { token: tok.lee }), 401, 'unauthenticated');
     });
 

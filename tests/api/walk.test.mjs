@@ -132,10 +132,23 @@ const BODY = {
     // it would end B's sessions).
     successor_id: { kind: 'id', own: 'account' },
     state: { kind: 'value', omit: true },
+    // CRM records (issue 12): a record's fields (a name will do), the
+    // version a change read; a custom field's and the pipeline's settings
+    // (no id place: never walked).
+    fields: { kind: 'value', value: () => ({ name: 'Walked in' }) },
+    version: { kind: 'value', value: () => 1 },
+    type: { kind: 'value', omit: true },
+    level: { kind: 'value', omit: true },
+    required: { kind: 'value', omit: true },
+    indexed: { kind: 'value', omit: true },
+    max: { kind: 'value', omit: true },
+    label: { kind: 'value', omit: true },
+    stages: { kind: 'value', omit: true },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).
 const NESTED = {
+    stages: { key: { kind: 'value' }, label: { kind: 'value' } },
     device: {
         id: { kind: 'id' },
         kind: { kind: 'value' }, name: { kind: 'value' }, model: { kind: 'value' },
@@ -166,7 +179,18 @@ const QUERY = {
     excludedAttributes: { kind: 'value', omit: true },
     count: { kind: 'value', omit: true },
     dry_run: { kind: 'value', omit: true },
+    // Record pages: the filters by id are walked; an exact match, the
+    // order and ?unmask= name no ids.
+    owner_id: { kind: 'id' },
+    department_id: { kind: 'id' },
+    parent_id: { kind: 'id' },
+    where: { kind: 'value', omit: true },
+    sort: { kind: 'value', omit: true },
+    unmask: { kind: 'value', omit: true },
 };
+// The record type a path's {type} names: customers (A's contacts are
+// walked through it too: another type's id is as unknown as any).
+const RECORD_TYPE = 'customer';
 // The id kind a path's {id} names, by the segment before it: for the
 // partner of a two-id path (A's own or B's own pair).
 const COLLECTION = {
@@ -174,6 +198,7 @@ const COLLECTION = {
     challenges: 'challenge', approvals: 'approval', departments: 'department',
     roles: 'role', assignments: 'assignment', employees: 'account',
     groups: 'group', members: 'account', Users: 'account', Groups: 'group', tokens: 'api_token', imports: 'import',
+    '{type}': 'record',
 };
 // The permissions every account holds (the member role): a member calling a
 // route that needs one of them is a caller like any other.
@@ -413,6 +438,33 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
             expectStatus(r, 200);
             if (r.json.next_cursor) A.cursors.push(r.json.next_cursor);
         }
+        // A's CRM records: customers (a phone sealed and masked), a contact
+        // of one, one in the recycle bin; no secret value (its every read
+        // would be an audit event of A's).
+        const cust = [];
+        for (const name of ['Acme', 'Globex', 'Initech', 'Umbrella']) {
+            const r = await srv.api('POST', '/records/customer', {
+                token: A.tokens.admin,
+                body: { fields: { name, phone: '13800138777', industry: 'Retail' }, department_id: depts[1] },
+            });
+            expectStatus(r, 201, `A customer ${name}`);
+            cust.push(r.json.id);
+        }
+        const contact = await srv.api('POST', '/records/contact', {
+            token: A.tokens.admin, body: { fields: { name: 'Wile', customer_id: cust[0] }, department_id: depts[1] },
+        });
+        expectStatus(contact, 201, 'A contact');
+        for (const gone of cust.slice(2)) {
+            expectStatus(await srv.api('DELETE', `/records/customer/${gone}`, { token: A.tokens.admin }), 204);
+        }
+        add('record', ...cust, contact.json.id);
+        for (const p of ['/records/customer?limit=1&sort=name', '/records/customer?limit=1&sort=-updated_at',
+            '/records/customer/bin?limit=1']) {
+            const rc = await srv.api('GET', p, { token: A.tokens.admin });
+            expectStatus(rc, 200);
+            assert.ok(rc.json.next_cursor, `A's cursor of ${p}`);
+            A.cursors.push(rc.json.next_cursor);
+        }
         A.all = new Set(Object.values(A.ids).flat());
         for (const kind of Object.keys(COLLECTION).map((k) => COLLECTION[k])) {
             assert.ok(A.ids[kind]?.length, `A has an id of kind ${kind}`);
@@ -430,7 +482,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
             const input = handlerInput(r.handler);
             for (const f of input.fields) {
                 if (f.nested) {
-                    const parent = input.fields.find((p) => !p.nested && p.type === 'object');
+                    const parent = input.fields.find((p) => !p.nested && (p.type === 'object' || p.type === 'objs'));
                     if (!parent || !NESTED[parent.name]?.[f.name]) unknown.push(`${r.method} ${r.path}: body ${parent?.name ?? '?'}.${f.name}`);
                 } else if (!BODY[f.name]) {
                     unknown.push(`${r.method} ${r.path}: body field ${f.name}`);
@@ -479,7 +531,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
     /** Send one call. spec: {caller, path, query, body}. */
     async function send(r, spec) {
         const qs = new URLSearchParams(spec.query || {}).toString();
-        const url = `${spec.path}${qs ? `?${qs}` : ''}`;
+        const url = `${spec.path.replace('{type}', RECORD_TYPE)}${qs ? `?${qs}` : ''}`;
         const body = spec.body;
         if (body && body.device && typeof body.device === 'object') {
             // A CLI login naming the walked id as its device: signed with a
@@ -532,7 +584,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         for (const q of r.query) if (QUERY[q].kind !== 'value') out.push({ where: 'query', name: q, kind: QUERY[q].kind });
         for (const f of input.fields) {
             if (f.nested) {
-                const parent = input.fields.find((p) => !p.nested && p.type === 'object').name;
+                const parent = input.fields.find((p) => !p.nested && (p.type === 'object' || p.type === 'objs')).name;
                 if (NESTED[parent][f.name].kind !== 'value') out.push({ where: 'nested', parent, name: f.name, kind: 'id' });
             } else if (BODY[f.name].kind === 'id' || BODY[f.name].kind === 'qr') {
                 out.push({ where: 'body', name: f.name, kind: BODY[f.name].kind });
@@ -721,6 +773,11 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         s.visibility = [];
         for (const id of A.ids.department) s.visibility.push(await get(`/directory/departments/${id}/visibility`, 'admin'));
         for (const id of A.ids.department) s.departments.push(await get(`/directory/departments/${id}`, 'admin'));
+        s.records = {
+            customers: (await get('/records/customer?limit=200', 'admin')).items,
+            contacts: (await get('/records/contact?limit=200', 'admin')).items,
+            bin: (await get('/records/customer/bin?limit=200', 'admin')).items,
+        };
         s.imports = [];
         for (const id of A.ids.import) s.imports.push(await get(`/directory/imports/${id}`, 'admin'));
         s.inbox = { admin: (await get('/me/inbox?limit=200', 'admin')), member: (await get('/me/inbox?limit=200', 'member')) };
@@ -748,6 +805,7 @@ describe('walk: every route, every id of tenant A, called by tenant B (DIR-1)', 
         assert.deepEqual(now.employees, snapBefore.employees, 'A\'s employees');
         assert.deepEqual(now.assignments, snapBefore.assignments, 'A\'s assignments');
         assert.deepEqual(now.imports, snapBefore.imports, 'A\'s import jobs');
+        assert.deepEqual(now.records, snapBefore.records, 'A\'s records, their bin');
         assert.deepEqual(now.inbox, snapBefore.inbox, 'A\'s inbox items and read state');
         assert.deepEqual(now.sessions, snapBefore.sessions, 'A\'s sessions');
         assert.equal(now.pushPending, true, 'A\'s pending approval is still pending');

@@ -202,7 +202,7 @@ describe('console: offboarding, disabling and rehiring (DIR-6)', () => {
             assert.deepEqual(want, (await res.json()).offboarding);
             assert.equal(want.roles, 1);
             assert.equal(want.sessions >= 1, true);
-            assert.deepEqual(want.hooks, { groups: { left: 1, passed_on: 1 }, api_tokens: { revoked: 0 } });
+            assert.deepEqual(want.hooks, { groups: { left: 1, passed_on: 1 }, api_tokens: { revoked: 0 }, records: { handed_over: 0 } });
             const steps = await page.getByTestId('off-report-step').evaluateAll((xs) => xs.map((x) => [x.dataset.step, Number(x.dataset.n)]));
             assert.deepEqual(steps, [['sessions', want.sessions], ['devices', want.devices], ['roles', want.roles]]);
             const hooks = await page.getByTestId('off-report-hook').evaluateAll((xs) => xs.map((x) => [x.dataset.hook, x.dataset.step, Number(x.dataset.n)]));

@@ -56,7 +56,7 @@ ALLOWED = {
     # An employee's lifecycle across the account, the directory profile and
     # the permission model: hire, change, offboard.
     "people": {"core", "db", "audit", "access", "device", "directory", "identity",
-               "app", "apitoken", "recovery"},
+               "app", "apitoken", "recovery", "records"},
     # API tokens: machines' credentials, acting for the account that made
     # them (a session-shaped principal for the router's hook).
     "apitoken": {"core", "crypto", "db", "audit", "identity", "app"},
@@ -66,7 +66,8 @@ ALLOWED = {
              "app"},
     # CRM records (DATA-1, DATA-3, DATA-4, DATA-6): classified fields, the
     # level policy, masks; sealed through the directory's sealed columns.
-    "records": {"core", "crypto", "db", "audit", "access", "directory", "app"},
+    "records": {"core", "crypto", "db", "audit", "access", "directory", "app",
+                "policy"},
     # Provisioning: the CSV import (and its jobs) of departments and
     # employees, through the directory's, identity's and access's bulk
     # entry points.
@@ -87,11 +88,11 @@ ALLOWED = {
             "identity", "backup", "app", "provision"},
     # Parse, call a capability, render: http/ and any capability, never the
     # primitives behind one (db/, crypto/) nor cli/.
-    "handlers": {"people", "apitoken", "scim", "access", "core", "app", "http", "auth", "audit", "notify", "policy",
+    "handlers": {"records", "people", "apitoken", "scim", "access", "core", "app", "http", "auth", "audit", "notify", "policy",
                  "directory", "risk", "device", "identity", "mfa", "recovery",
                  "login", "backup", "provision"},
     # src/app.c and src/main.c: the top, wiring every layer (hooks included).
-    "main": {"people", "apitoken", "scim", "provision", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
+    "main": {"records", "people", "apitoken", "scim", "provision", "access", "core", "crypto", "db", "policy", "auth", "notify", "app",
              "audit", "http", "directory", "risk", "device", "identity", "mfa",
              "recovery", "login", "backup", "cli", "handlers"},
 }

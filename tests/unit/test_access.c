@@ -49,11 +49,18 @@ test_member_only_reads(void **state)
     (void)state;
 
     sv_grants_init(&g);
-    /* Every account reads the directory; nothing else, anywhere. */
+    /* Every account reads the directory and keeps the CRM records it owns
+     * (records.<type>.own, of tenant kind); nothing else, anywhere. */
     assert_true(sv_access_allows(&g, SV_PERM_DIRECTORY_READ, NULL));
     for (int i = 0; i < SV_PERM__COUNT; i++) {
-        if (i == SV_PERM_DIRECTORY_READ)
+        if (i == SV_PERM_DIRECTORY_READ || i == SV_PERM_RECORDS_CUSTOMER_OWN ||
+            i == SV_PERM_RECORDS_CONTACT_OWN ||
+            i == SV_PERM_RECORDS_OPPORTUNITY_OWN ||
+            i == SV_PERM_RECORDS_ACTIVITY_OWN) {
+            assert_true(sv_access_allows(&g, (enum sv_perm)i, NULL));
+            assert_int_equal(sv_perm_kind((enum sv_perm)i), SV_OBJECT_TENANT);
             continue;
+        }
         assert_false(sv_access_allows(&g, (enum sv_perm)i, NULL));
         assert_false(sv_access_allows(&g, (enum sv_perm)i,
                                       place_of(&p, 2, "d-leaf", "d-root")));

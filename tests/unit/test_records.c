@@ -118,7 +118,7 @@ test_catalogue(void **state)
 }
 
 static void
-canon_ok(enum sv_ftype t, size_t max, const char *in, const char *want)
+canon_ok(enum sv_field_type t, size_t max, const char *in, const char *want)
 {
     char out[SV_VALUE_MAX + 1];
     const char *rule = sv_value_canon(t, max, in, "CN", out, sizeof out);
@@ -128,7 +128,7 @@ canon_ok(enum sv_ftype t, size_t max, const char *in, const char *want)
 }
 
 static void
-canon_bad(enum sv_ftype t, size_t max, const char *in, const char *rule)
+canon_bad(enum sv_field_type t, size_t max, const char *in, const char *rule)
 {
     char out[64];
     const char *got = sv_value_canon(t, max, in, "CN", out, sizeof out);
@@ -185,7 +185,7 @@ test_canon(void **state)
 }
 
 static void
-mask_is(enum sv_ftype t, const char *v, const char *want)
+mask_is(enum sv_field_type t, const char *v, const char *want)
 {
     char out[64];
     sv_value_mask(t, v, out, sizeof out);
@@ -217,8 +217,8 @@ test_mask(void **state)
 }
 
 static void
-custom_is(const char *name, enum sv_ftype t, enum sv_level l, unsigned flags,
-          size_t max, const char *want)
+custom_is(const char *name, enum sv_field_type t, enum sv_level l,
+          unsigned flags, size_t max, const char *want)
 {
     struct sv_field_def d = {name, t, l, flags, max};
     const char *got = sv_custom_field_check(SV_RTYPE_CUSTOMER, &d);
@@ -252,7 +252,7 @@ test_custom_fields(void **state)
     custom_is("version", SV_FTYPE_INTEGER, SV_LEVEL_PUBLIC, 0, 0, "name");
     custom_is("partner", SV_FTYPE_REF, SV_LEVEL_INTERNAL, 0, 0, "type");
     custom_is("tier", SV_FTYPE_CHOICE, SV_LEVEL_INTERNAL, 0, 0, "type");
-    custom_is("tier", (enum sv_ftype)99, SV_LEVEL_INTERNAL, 0, 0, "type");
+    custom_is("tier", (enum sv_field_type)99, SV_LEVEL_INTERNAL, 0, 0, "type");
     custom_is("billing", SV_FTYPE_CURRENCY, SV_LEVEL_CONFIDENTIAL, 0, 0,
               "level");
     custom_is("x", SV_FTYPE_TEXT, (enum sv_level)9, 0, 0, "level");

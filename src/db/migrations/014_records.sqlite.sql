@@ -1,0 +1,85 @@
+-- 014: CRM records (issue 12; docs/records.md; DATA-1, DATA-6).
+--
+-- One table for the four built-in types. A record is placed in a
+-- department (the data scopes of the permission model reach it there) and
+-- owned by an account. Its field values are kept by their level
+-- (src/records/levels.def): the plain ones (public, internal) as one JSON
+-- object in `plain`; the confidential ones as one ciphertext in `sealed`
+-- and the secret ones in `secret` (AES-256-GCM under the tenant's field
+-- key, the key version in the ciphertext, bound to tenant, table, column
+-- and record: a ciphertext moved to another record or column does not
+-- open). name_key: the name (or subject) folded, for the page order.
+-- deleted_at: in the recycle bin since then (purged after 30 days).
+CREATE TABLE records (
+    tenant_id     TEXT NOT NULL REFERENCES tenants (id),
+    id            TEXT PRIMARY KEY,
+    type          TEXT NOT NULL
+                  CHECK (type IN ('customer', 'contact', 'opportunity',
+                                  'activity')),
+    parent_id     TEXT REFERENCES records (id),
+    owner_id      TEXT NOT NULL REFERENCES accounts (id),
+    department_id TEXT NOT NULL REFERENCES departments (id),
+    version       BIGINT NOT NULL CHECK (version >= 1),
+    name_key      TEXT NOT NULL,
+    plain         TEXT NOT NULL,
+    sealed        BLOB,
+    secret        BLOB,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    deleted_at    BIGINT
+);
+-- A type's page in name order, or the most recently changed first; the
+-- same for one owner (a sales rep whose scope is their own records).
+CREATE INDEX records_page ON records (tenant_id, type, name_key, id)
+    WHERE deleted_at IS NULL;
+CREATE INDEX records_recent ON records (tenant_id, type, updated_at, id)
+    WHERE deleted_at IS NULL;
+CREATE INDEX records_owner ON records (tenant_id, type, owner_id, name_key, id)
+    WHERE deleted_at IS NULL;
+-- A customer's contacts, opportunities and activities; an account's
+-- records (offboarding hands them over); a department's (it cannot be
+-- deleted while it holds one); the recycle bin, newest first.
+CREATE INDEX records_parent ON records (tenant_id, parent_id)
+    WHERE parent_id IS NOT NULL;
+CREATE INDEX records_owned ON records (tenant_id, owner_id);
+CREATE INDEX records_department ON records (tenant_id, department_id);
+CREATE INDEX records_bin ON records (tenant_id, type, deleted_at, id)
+    WHERE deleted_at IS NOT NULL;
+
+-- Exact-match look-ups on indexed fields: a plain field's canonical value
+-- (text folded), a sealed field's blind index (HMAC-SHA-256 under the
+-- tenant's index key, hex). One row per record and indexed field set.
+CREATE TABLE record_terms (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    type      TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    term      TEXT NOT NULL,
+    record_id TEXT NOT NULL REFERENCES records (id),
+    PRIMARY KEY (tenant_id, type, field, term, record_id)
+);
+CREATE INDEX record_terms_record ON record_terms (tenant_id, record_id);
+
+-- A tenant's custom fields (DATA-1: each with a level).
+CREATE TABLE record_fields (
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id),
+    type       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    ftype      TEXT NOT NULL,
+    level      TEXT NOT NULL
+               CHECK (level IN ('public', 'internal', 'confidential',
+                                'secret')),
+    flags      INTEGER NOT NULL,
+    max_len    INTEGER NOT NULL,
+    label      TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, type, name)
+);
+
+-- A tenant's pipeline of opportunity stages, in order; none: the default.
+CREATE TABLE pipeline_stages (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    key       TEXT NOT NULL,
+    label     TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);

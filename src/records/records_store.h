@@ -1,0 +1,141 @@
+/*
+ * The SQL of CRM records (migration 014): records, their exact-match
+ * terms, custom fields and the pipeline. Every statement filters on the
+ * tenant. No rule lives here: records.c decides, this reads and writes.
+ */
+#ifndef SV_RECORDS_RECORDS_STORE_H
+#define SV_RECORDS_RECORDS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+/** A stored record; strings and blobs borrowed from the statement (valid
+ *  during the callback), "" and NULL for NULL. */
+struct records_row {
+    const char *id, *type, *parent_id, *owner_id, *department_id;
+    int64_t version, created_at, updated_at, deleted_at; /* 0: NULL */
+    const char *name_key;
+    const char *plain; /* JSON object text */
+    const uint8_t *sealed, *secret;
+    size_t sealed_len, secret_len;
+};
+/** Return false to stop (the walk then answers SV_QS_HARD). */
+typedef bool (*records_row_fn)(void *cls, const struct records_row *r);
+
+/** What an insert or an update writes. */
+struct records_put {
+    const char *id, *type, *parent_id; /* parent_id "" or NULL: none */
+    const char *owner_id, *department_id;
+    int64_t version;
+    const char *name_key, *plain;
+    const uint8_t *sealed, *secret; /* NULL: none */
+    size_t sealed_len, secret_len;
+    int64_t created_at, updated_at;
+};
+
+enum sv_qs records_store_find(struct sv_dbc *c, const char *tenant_id,
+                              const char *id, records_row_fn fn, void *cls);
+enum sv_qs records_store_insert(struct sv_dbc *c, const char *tenant_id,
+                                const struct records_put *p);
+/** Only if the stored version is still @p old_version: SV_QS_NONE when
+ *  another change came first. */
+enum sv_qs records_store_update(struct sv_dbc *c, const char *tenant_id,
+                                const struct records_put *p,
+                                int64_t old_version);
+/** Into the recycle bin at @p at, or out of it (@p at 0). */
+enum sv_qs records_store_set_deleted(struct sv_dbc *c, const char *tenant_id,
+                                     const char *id, int64_t at);
+enum sv_qs records_store_purge(struct sv_dbc *c, const char *tenant_id,
+                               const char *id);
+enum sv_qs records_store_terms_clear(struct sv_dbc *c, const char *tenant_id,
+                                     const char *id);
+enum sv_qs records_store_term_add(struct sv_dbc *c, const char *tenant_id,
+                                  const char *type, const char *field,
+                                  const char *term, const char *id);
+/** Whether record @p id has a record under it (live ones only, or any). */
+enum sv_qs records_store_has_children(struct sv_dbc *c, const char *tenant_id,
+                                      const char *id, bool live_only);
+/** The primary department of account @p account_id into @p out. */
+enum sv_qs records_store_primary_department(struct sv_dbc *c,
+                                            const char *tenant_id,
+                                            const char *account_id,
+                                            char out[37]);
+/** Whether @p account_id works in department @p department_id. */
+enum sv_qs records_store_member_of(struct sv_dbc *c, const char *tenant_id,
+                                   const char *account_id,
+                                   const char *department_id);
+/** Whether @p account_id is an enabled account of the tenant. */
+enum sv_qs records_store_account_enabled(struct sv_dbc *c,
+                                         const char *tenant_id,
+                                         const char *account_id);
+/** Whether department @p id exists. */
+enum sv_qs records_store_department(struct sv_dbc *c, const char *tenant_id,
+                                    const char *id);
+
+/** A custom field as stored. */
+struct records_field_row {
+    const char *name, *ftype, *level, *label;
+    int64_t flags, max_len;
+};
+typedef void (*records_field_fn)(void *cls, const struct records_field_row *f);
+enum sv_qs records_store_fields(struct sv_dbc *c, const char *tenant_id,
+                                const char *type, records_field_fn fn,
+                                void *cls);
+enum sv_qs records_store_field_insert(struct sv_dbc *c, const char *tenant_id,
+                                      const char *type,
+                                      const struct records_field_row *f,
+                                      int64_t now);
+
+typedef void (*records_stage_fn)(void *cls, const char *key, const char *label);
+enum sv_qs records_store_stages(struct sv_dbc *c, const char *tenant_id,
+                                records_stage_fn fn, void *cls);
+enum sv_qs records_store_stages_clear(struct sv_dbc *c, const char *tenant_id);
+enum sv_qs records_store_stage_add(struct sv_dbc *c, const char *tenant_id,
+                                   const char *key, const char *label,
+                                   int64_t position);
+/** Whether a live opportunity is at stage @p key. */
+enum sv_qs records_store_stage_used(struct sv_dbc *c, const char *tenant_id,
+                                    const char *key);
+
+/** Offboarding: every record of @p from (the bin's too) to @p to; *n the
+ *  records handed over. */
+enum sv_qs records_store_hand_over(struct sv_dbc *c, const char *tenant_id,
+                                   const char *from, const char *to,
+                                   int64_t now, int64_t *n);
+
+/** A page's query: the reach (records.c) as parameters, the filters, the
+ *  cursor. NULL: no such filter. */
+struct records_query {
+    const char *type;
+    const char *me;    /* the owner the caller reaches its own records as,
+                          "" when it has no own scope */
+    bool all;          /* the whole tenant */
+    const char *roots; /* ",id,id,": subtrees reached, or NULL */
+    const char *veil;  /* DIR-3 (access/veil_sql.h), or NULL */
+    const char *parent_id, *owner_id, *department_id;
+    const char *pattern;           /* LIKE over name_key, escaped, or NULL */
+    const char *term_field, *term; /* exact match, or NULL */
+    bool recent;                   /* updated_at descending, else name */
+    bool own_only;                 /* the reach is own records alone */
+    const char *after_id;          /* NULL: the first page */
+    const char *after_key;         /* name order */
+    int64_t after_time;            /* recent order, the bin */
+    int limit;                     /* rows to read (a page and one) */
+};
+enum sv_qs records_store_list(struct sv_dbc *c, const char *tenant_id,
+                              const struct records_query *q, records_row_fn fn,
+                              void *cls);
+/** The recycle bin: deleted records the reach covers, newest first. */
+enum sv_qs records_store_bin(struct sv_dbc *c, const char *tenant_id,
+                             const struct records_query *q, records_row_fn fn,
+                             void *cls);
+/** Records in the bin since before @p before with nothing under them, at
+ *  most @p limit. */
+enum sv_qs records_store_expired(struct sv_dbc *c, const char *tenant_id,
+                                 int64_t before, int limit, records_row_fn fn,
+                                 void *cls);
+
+#endif
