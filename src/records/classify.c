@@ -470,10 +470,20 @@ sv_custom_field_check(enum sv_record_type t, const struct sv_field_def *d)
     if ((unsigned)d->level >= SV_LEVEL__N ||
         d->level > sv_ftype_max_level(d->type))
         return "level";
+    /* No sort on a sealed field; no exact match on a secret one (a
+     * search would answer "is it this?" to those who may not read it) nor
+     * on long text (an index term is a short value). */
     if ((d->flags & ~(SV_FIELD_REQ | SV_FIELD_IDX | SV_FIELD_SORT)) != 0 ||
-        ((d->flags & SV_FIELD_SORT) && POLICY[d->level].sealed))
+        ((d->flags & SV_FIELD_SORT) && POLICY[d->level].sealed) ||
+        ((d->flags & SV_FIELD_IDX) &&
+         (d->level == SV_LEVEL_SECRET || d->type == SV_FTYPE_LONG_TEXT)))
         return "flags";
     if (d->max > FTYPES[d->type].bound)
+        return "max";
+    /* An indexed text: at most SV_INDEXED_TEXT_MAX characters (its term,
+     * or the blind index's input, is read whole). */
+    if ((d->flags & SV_FIELD_IDX) && d->type == SV_FTYPE_TEXT &&
+        (d->max == 0 || d->max > SV_INDEXED_TEXT_MAX))
         return "max";
     return NULL;
 }

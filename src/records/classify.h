@@ -150,6 +150,10 @@ SV_MUST_CHECK bool sv_record_type_parse(const char *s,
 const struct sv_field_def *sv_record_field(enum sv_record_type t,
                                            const char *name);
 
+/** The longest indexed text field, in characters (4 bytes each at most:
+ *  within SV_FIELD_PT_MAX, what a blind index reads). */
+#define SV_INDEXED_TEXT_MAX 200
+
 /** Custom fields per type, and the longest custom field name. */
 #define SV_CUSTOM_FIELDS_MAX 64
 #define SV_FIELD_NAME_MAX 40
@@ -161,7 +165,9 @@ const struct sv_field_def *sv_record_field(enum sv_record_type t,
  * version, created_at, updated_at, deleted_at, type); a type a tenant may add
  * (not REF or CHOICE: those need lists and links the tenant does not
  * define); a level the type allows; SORT only on a plain field; @p
- * d->max within the type's bound. Returns NULL, or the field of the
+ * d->max within the type's bound; exact match (IDX) never on a secret
+ * field nor on long text, and on text only with a max of at most
+ * SV_INDEXED_TEXT_MAX. Returns NULL, or the field of the
  * definition that breaks a rule ("name", "type", "level", "flags",
  * "max").
  */

@@ -489,8 +489,13 @@ view(const struct rec *r, const struct schema *s, const struct view_opts *o,
         } else {
             json_object_set_new(fields, f->name, json_string(v));
         }
-        if (reveals != NULL && sv_field_audit(f->level, show))
-            json_array_append_new(reveals, json_string(f->name));
+        /* A value shown that must be audited and cannot be: no answer. */
+        if (reveals != NULL && sv_field_audit(f->level, show) &&
+            json_array_append_new(reveals, json_string(f->name)) != 0) {
+            json_decref(fields);
+            json_decref(masked);
+            return NULL;
+        }
     }
     return json_pack(
         "{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id,
@@ -757,6 +762,15 @@ check_parent(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     if (rc == SV_OK && (sv_veil_hides(&w->veil, &pl.place) ||
                         !may(w, p.type, ACT_READ, p.owner_id, &pl.place)))
         rc = SV_E_NOT_FOUND;
+    if (rc == SV_OK) {
+        /* Held live until this change commits: a delete of it meanwhile
+         * waits, then sees the record under it (409). */
+        enum sv_qs qs = records_store_hold_live(c, tenant_id, pid);
+        if (qs == SV_QS_NONE)
+            rc = SV_E_NOT_FOUND;
+        else if (qs < 0)
+            rc = sv_qs_err(qs);
+    }
     if (rc == SV_E_NOT_FOUND)
         name_field_err(o, pf);
     if (rc == SV_OK)
@@ -903,6 +917,8 @@ create_tx(struct sv_dbc *c, void *cls)
     struct rec r;
     enum sv_err rc = SV_OK;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     memset(&r, 0, sizeof r);
     x->o->field = NULL;
     if (w == NULL || s == NULL || st == NULL)
@@ -931,6 +947,8 @@ create_tx(struct sv_dbc *c, void *cls)
             place_record(c, x->tenant_id, w, &r, owner, dept, x->o, &x->denied);
     if (rc == SV_OK)
         rc = rec_write(c, x->tenant_id, &r, s, 0);
+    if (rc == SV_E_FIELD_INVALID && x->o->field == NULL)
+        x->o->field = "fields"; /* one level's values past SEALED_MAX */
     if (rc == SV_OK) {
         json_t *names = json_array();
         const char *k;
@@ -986,6 +1004,8 @@ update_tx(struct sv_dbc *c, void *cls)
     char before_owner[37], before_dept[37], before_parent[37];
     enum sv_err rc = SV_OK;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     memset(&r, 0, sizeof r);
     x->o->field = NULL;
     if (w == NULL || s == NULL || st == NULL)
@@ -1018,7 +1038,9 @@ update_tx(struct sv_dbc *c, void *cls)
         snprintf(before_parent, sizeof before_parent, "%s", r.parent_id);
         rc = apply_fields(&r, s, st, w, fields, false, x->o);
     }
-    if (rc == SV_OK)
+    /* What it belongs to, when the change names it again. */
+    if (rc == SV_OK && parent_field(x->type) != NULL && fields != NULL &&
+        json_object_get(fields, parent_field(x->type)) != NULL)
         rc = check_parent(c, x->tenant_id, w, &r, x->o);
     if (rc == SV_OK && (owner != NULL || dept != NULL))
         rc =
@@ -1027,6 +1049,8 @@ update_tx(struct sv_dbc *c, void *cls)
         r.version++;
         r.updated_at = sv_now_ms();
         rc = rec_write(c, x->tenant_id, &r, s, version);
+        if (rc == SV_E_FIELD_INVALID && x->o->field == NULL)
+            x->o->field = "fields";
         if (rc == SV_E_VERSION_CONFLICT) {
             x->o->field = "version";
             x->o->current_version = version + 1; /* at least */
@@ -1098,6 +1122,8 @@ bin_tx(struct sv_dbc *c, void *cls)
     enum sv_qs qs;
     enum sv_audit_action action = SV_AUDIT_RECORD_DELETE;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     memset(&r, 0, sizeof r);
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
@@ -1114,32 +1140,42 @@ bin_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK) {
         switch (b->what) {
         case BIN_DELETE:
-            qs = records_store_has_children(c, x->tenant_id, r.id, true);
-            if (qs == SV_QS_ONE)
-                rc = SV_E_CONFLICT;
+            /* The record first (its row held), then what is under it: a
+             * record put under it meanwhile is either seen now or, when
+             * it comes after, finds it in the bin (hold_live). */
+            qs = records_store_bin_put(c, x->tenant_id, r.id, r.version,
+                                       sv_now_ms());
+            if (qs == SV_QS_NONE)
+                rc = SV_E_CONFLICT; /* a change came first: read it again */
             else if (qs < 0)
                 rc = sv_qs_err(qs);
-            else
-                rc = sv_qs_ok(records_store_set_deleted(c, x->tenant_id, r.id,
-                                                        sv_now_ms()));
+            if (rc == SV_OK) {
+                qs = records_store_has_children(c, x->tenant_id, r.id, true);
+                if (qs == SV_QS_ONE)
+                    rc = SV_E_CONFLICT;
+                else if (qs < 0)
+                    rc = sv_qs_err(qs);
+            }
             break;
         case BIN_RESTORE:
             action = SV_AUDIT_RECORD_RESTORE;
             if (r.parent_id[0] != '\0') {
-                struct rec p;
-                memset(&p, 0, sizeof p);
-                rc = sv_qs_found(records_store_find(c, x->tenant_id,
-                                                    r.parent_id, find_row, &p));
-                if (rc == SV_OK && p.deleted_at != 0)
-                    rc = SV_E_CONFLICT; /* its customer first */
-                else if (rc == SV_E_NOT_FOUND)
-                    rc = SV_E_CONFLICT;
-                rec_free(&p);
+                /* Its customer (or what it is about) live, and held so. */
+                qs = records_store_hold_live(c, x->tenant_id, r.parent_id);
+                if (qs == SV_QS_NONE)
+                    rc = SV_E_CONFLICT; /* that one first */
+                else if (qs < 0)
+                    rc = sv_qs_err(qs);
             }
-            if (rc == SV_OK)
-                rc = sv_qs_ok(
-                    records_store_set_deleted(c, x->tenant_id, r.id, 0));
+            if (rc == SV_OK) {
+                qs = records_store_bin_take(c, x->tenant_id, r.id, r.version);
+                if (qs == SV_QS_NONE)
+                    rc = SV_E_NOT_FOUND; /* purged or restored meanwhile */
+                else if (qs < 0)
+                    rc = sv_qs_err(qs);
+            }
             r.deleted_at = 0;
+            r.version++;
             break;
         case BIN_PURGE:
             action = SV_AUDIT_RECORD_PURGE;
@@ -1150,8 +1186,13 @@ bin_tx(struct sv_dbc *c, void *cls)
                 rc = sv_qs_err(qs);
             if (rc == SV_OK)
                 rc = sv_qs_ok(records_store_terms_clear(c, x->tenant_id, r.id));
-            if (rc == SV_OK)
-                rc = sv_qs_ok(records_store_purge(c, x->tenant_id, r.id));
+            if (rc == SV_OK) {
+                qs = records_store_purge(c, x->tenant_id, r.id);
+                if (qs == SV_QS_NONE)
+                    rc = SV_E_NOT_FOUND;
+                else if (qs < 0)
+                    rc = sv_qs_err(qs);
+            }
             break;
         }
     }
@@ -1270,6 +1311,11 @@ get_tx(struct sv_dbc *c, void *cls)
     struct view_opts vo = {SV_WHERE_PAGE, false, false, asked, 0};
     enum sv_err rc = w != NULL && s != NULL ? SV_OK : SV_E_INTERNAL;
 
+    /* An attempt retried starts over. */
+    json_decref(x->out);
+    x->out = NULL;
+    if (g->reveals == NULL || json_array_clear(g->reveals) != 0)
+        rc = SV_E_INTERNAL;
     memset(&r, 0, sizeof r);
     x->o->field = NULL;
     if (rc == SV_OK)
@@ -1297,8 +1343,8 @@ get_tx(struct sv_dbc *c, void *cls)
         rc = open_level(c, x->tenant_id, &r, false, &r.sealed);
     if (rc == SV_OK && vo.may_secret)
         rc = open_level(c, x->tenant_id, &r, true, &r.secret);
-    if (rc == SV_OK)
-        x->out = view(&r, s, &vo, g->reveals);
+    if (rc == SV_OK && (x->out = view(&r, s, &vo, g->reveals)) == NULL)
+        rc = SV_E_INTERNAL;
     rec_free(&r);
     free(w);
     free(s);
@@ -1368,7 +1414,12 @@ struct list_ctx {
     char *last_key;
     int64_t last_time;
     bool bin;
+    size_t bytes; /* stored bytes of the rows taken */
 };
+
+/* A page carries at most this many stored bytes (past one row): a page
+ * of 200 records with every field at its longest would be tens of MiB. */
+#define PAGE_BYTES_MAX (4u * 1024 * 1024)
 
 static bool
 list_row(void *cls, const struct records_row *row)
@@ -1377,8 +1428,13 @@ list_row(void *cls, const struct records_row *row)
     struct view_opts vo = {SV_WHERE_LIST, false, false, NULL, 0};
     struct rec r;
 
-    if (l->n >= l->limit) {
+    if (l->n >= l->limit || l->more) {
         l->more = true;
+        return true;
+    }
+    l->bytes += strlen(row->plain) + row->sealed_len;
+    if (l->n > 0 && l->bytes > PAGE_BYTES_MAX) {
+        l->more = true; /* the next page starts here */
         return true;
     }
     if (!rec_from_row(&r, row)) {
@@ -1389,7 +1445,8 @@ list_row(void *cls, const struct records_row *row)
     /* A list masks every confidential value: it is opened for its mask. */
     l->rc = open_level(l->c, l->tenant_id, &r, false, &r.sealed);
     if (l->rc == SV_OK) {
-        json_array_append_new(l->items, view(&r, l->s, &vo, NULL));
+        if (json_array_append_new(l->items, view(&r, l->s, &vo, NULL)) != 0)
+            l->rc = SV_E_INTERNAL;
         l->n++;
         snprintf(l->last_id, sizeof l->last_id, "%s", r.id);
         free(l->last_key);
@@ -1400,26 +1457,78 @@ list_row(void *cls, const struct records_row *row)
     return l->rc == SV_OK && l->last_key != NULL;
 }
 
-/* A LIKE pattern of prefix @p q folded, its wildcards escaped. */
-static char *
-like_prefix(const char *q)
+/* The name_key range of the names starting with @p q (folded as name_key
+ * is): [q, q + U+10FFFF). */
+static bool
+prefix_range(const char *q, char **low, char **high)
 {
     size_t n = strlen(q);
-    char *p = malloc(2 * n + 2), *o = p;
 
-    if (p == NULL)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        char ch = q[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (char)(ch - 'A' + 'a');
-        if (ch == '%' || ch == '_' || ch == '\\')
-            *o++ = '\\';
-        *o++ = ch;
+    *low = strdup(q);
+    *high = malloc(n + 5);
+    if (*low == NULL || *high == NULL)
+        return false;
+    sv_ascii_lower(*low, *low);
+    memcpy(*high, *low, n);
+    memcpy(*high + n, "\xf4\x8f\xbf\xbf", 5);
+    return true;
+}
+
+/*
+ * An exact match on a sealed field answers "is this the value?" for every
+ * record it reaches: only where the caller may see the value itself. The
+ * page's reach becomes its read reach narrowed to where it holds the
+ * field level's reveal permission; none: 403 naming "where".
+ */
+static enum sv_err
+narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
+             enum sv_record_type type, enum sv_level level, struct reach *rd)
+{
+    enum act a = level == SV_LEVEL_SECRET ? ACT_SECRET : ACT_UNMASK;
+    struct reach *rv = malloc(sizeof *rv);
+    char *save = NULL, *tok, *list;
+    size_t off = 1;
+    enum sv_err rc = SV_OK;
+
+    if (rv == NULL)
+        return SV_E_INTERNAL;
+    reach_of(w, type, a, rv);
+    if (!rv->all && rv->n == 0) {
+        free(rv);
+        return SV_E_FORBIDDEN;
     }
-    *o++ = '%';
-    *o = '\0';
-    return p;
+    rd->own = false;
+    if (rv->all) {
+        free(rv); /* the read reach as it is, but own records */
+        return SV_OK;
+    }
+    if (rd->all) {
+        rd->all = false;
+        memcpy(rd->list, rv->list, sizeof rd->list);
+        rd->n = rv->n;
+        free(rv);
+        return SV_OK;
+    }
+    /* Both by departments: the reveal's subtrees inside the read's. */
+    list = rv->list;
+    rd->n = 0;
+    memset(rd->list, 0, sizeof rd->list);
+    rd->list[0] = ',';
+    for (tok = strtok_r(list, ",", &save); rc == SV_OK && tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        struct sv_department_place pl;
+        rc = sv_department_place_tx(c, tenant_id, tok, &pl);
+        if (rc == SV_OK &&
+            sv_access_allows(&w->g, PERM[type][ACT_READ], &pl.place)) {
+            off += (size_t)snprintf(rd->list + off, sizeof rd->list - off,
+                                    "%s,", tok);
+            rd->n++;
+        } else if (rc == SV_E_NOT_FOUND) {
+            rc = SV_OK; /* deleted meanwhile: reaches nothing */
+        }
+    }
+    free(rv);
+    return rc;
 }
 
 struct page_ctx {
@@ -1443,12 +1552,14 @@ page_tx(struct sv_dbc *c, void *cls)
     struct schema *s = malloc(sizeof *s);
     struct reach *reach = malloc(sizeof *reach);
     char *term = malloc(TERM_MAX), *canon = malloc(SV_VALUE_MAX + 1);
-    char *pattern = NULL, *where_field = NULL;
+    char *low = NULL, *high = NULL, *where_field = NULL;
     struct records_query rq = {0};
     struct list_ctx l = {0};
     enum sv_err rc = w && s && reach && term && canon ? SV_OK : SV_E_INTERNAL;
     enum sv_qs qs;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     x->o->field = NULL;
     if (rc == SV_OK && q->sort != NULL && strcmp(q->sort, "name") != 0 &&
         strcmp(q->sort, "-updated_at") != 0) {
@@ -1474,9 +1585,10 @@ page_tx(struct sv_dbc *c, void *cls)
         rq.limit = q->limit + 1;
     }
     if (rc == SV_OK && q->q != NULL) {
-        if ((pattern = like_prefix(q->q)) == NULL)
+        if (!prefix_range(q->q, &low, &high))
             rc = SV_E_INTERNAL;
-        rq.pattern = pattern;
+        rq.prefix_low = low;
+        rq.prefix_high = high;
     }
     if (rc == SV_OK && q->where != NULL) {
         const char *colon = strchr(q->where, ':');
@@ -1495,6 +1607,21 @@ page_tx(struct sv_dbc *c, void *cls)
         } else {
             rq.term_field = f->name;
             rq.term = term;
+            if (sv_level_policy(f->level)->sealed) {
+                rc = narrow_reach(c, x->tenant_id, w, x->type, f->level, reach);
+                if (rc == SV_E_FORBIDDEN) {
+                    x->o->field = "where";
+                    deny(
+                        &x->denied,
+                        PERM[x->type][f->level == SV_LEVEL_SECRET ? ACT_SECRET
+                                                                  : ACT_UNMASK],
+                        NULL);
+                }
+                rq.me = "";
+                rq.all = reach->all;
+                rq.roots = reach->n > 0 ? reach->list : NULL;
+                rq.own_only = false;
+            }
         }
     }
     if (rc == SV_OK && q->cursor != NULL) {
@@ -1555,7 +1682,8 @@ page_tx(struct sv_dbc *c, void *cls)
         sodium_memzero(canon, SV_VALUE_MAX + 1);
     free(term);
     free(canon);
-    free(pattern);
+    free(low);
+    free(high);
     free(where_field);
     free(w);
     free(s);
@@ -1571,13 +1699,15 @@ sv_records_list(struct sv_db *db, const char *tenant_id,
 {
     struct page_ctx p = {
         {tenant_id, type, NULL, NULL, actor, NULL, o, {0}}, q, sv_arena_new()};
-    enum sv_err rc = sv_db_run_tenant_ro(db, tenant_id, page_tx, &p);
+    enum sv_err rc = p.a != NULL
+                         ? sv_db_run_tenant_ro(db, tenant_id, page_tx, &p)
+                         : SV_E_INTERNAL;
 
     *page = NULL;
     sv_arena_free(p.a);
     if (rc != SV_OK) {
         json_decref(p.x.out);
-        return rc;
+        return sv_access_denied_after(db, tenant_id, actor, rc, &p.x.denied);
     }
     *page = p.x.out;
     return SV_OK;
@@ -1634,6 +1764,8 @@ schema_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = w && s && st ? SV_OK : SV_E_INTERNAL;
     enum sv_record_type parent;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, &actor, w);
     if (rc == SV_OK)
@@ -1701,6 +1833,8 @@ field_create_tx(struct sv_dbc *c, void *cls)
     const char *bad;
     enum sv_err rc = s != NULL ? SV_OK : SV_E_INTERNAL;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     x->o->field = NULL;
     if (rc == SV_OK && !sv_ftype_parse(in->type, &d.type)) {
         x->o->field = "type";
@@ -1718,6 +1852,9 @@ field_create_tx(struct sv_dbc *c, void *cls)
         d.name = name;
         d.flags = (required ? SV_FIELD_REQ : 0) | (indexed ? SV_FIELD_IDX : 0);
         d.max = in->max > 0 ? (size_t)in->max : 0;
+        /* An indexed text without a max takes the longest an index reads. */
+        if (indexed && d.type == SV_FTYPE_TEXT && d.max == 0)
+            d.max = SV_INDEXED_TEXT_MAX;
         if ((bad = sv_custom_field_check(x->type, &d)) != NULL) {
             x->o->field = bad;
             rc = SV_E_FIELD_INVALID;
@@ -1801,6 +1938,8 @@ pipeline_tx(struct sv_dbc *c, void *cls)
     struct stages st;
     enum sv_err rc = stages_load(c, x->tenant_id, &st);
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     if (rc == SV_OK)
         x->out = stages_json(&st);
     return rc;
@@ -1835,6 +1974,8 @@ pipeline_set_tx(struct sv_dbc *c, void *cls)
     enum sv_err rc = old && neu ? SV_OK : SV_E_INTERNAL;
     enum sv_qs qs;
 
+    json_decref(x->out); /* an attempt retried starts over */
+    x->out = NULL;
     x->o->field = "stages";
     if (rc == SV_OK && (in->n < 1 || in->n > SV_PIPELINE_STAGES_MAX))
         rc = SV_E_FIELD_INVALID;
@@ -1934,20 +2075,42 @@ sweep_row(void *cls, const struct records_row *row)
     return true;
 }
 
+/* The oldest expired records of the tenant (a read: most sweeps find
+ * none and write nothing). */
+static enum sv_err
+sweep_probe_tx(struct sv_dbc *c, void *cls)
+{
+    struct sweep_ctx *s = cls;
+    int64_t before = sv_now_ms() - (int64_t)SV_RECORD_BIN_DAYS * 86400000;
+
+    s->n = 0;
+    return sv_qs_ok(
+        records_store_expired(c, s->tenant_id, before, 100, sweep_row, s));
+}
+
+/* Purge what the probe found (each still in the bin: a restore meanwhile
+ * keeps it). */
 static enum sv_err
 sweep_tx(struct sv_dbc *c, void *cls)
 {
     struct sweep_ctx *s = cls;
-    int64_t before = sv_now_ms() - (int64_t)SV_RECORD_BIN_DAYS * 86400000;
-    enum sv_err rc;
+    enum sv_err rc = SV_OK;
+    enum sv_qs qs;
 
-    s->n = 0;
-    rc = sv_qs_ok(
-        records_store_expired(c, s->tenant_id, before, 100, sweep_row, s));
     for (size_t i = 0; rc == SV_OK && i < s->n; i++) {
+        qs = records_store_has_children(c, s->tenant_id, s->ids[i], false);
+        if (qs != SV_QS_NONE) {
+            rc = qs < 0 ? sv_qs_err(qs) : SV_OK; /* its own later */
+            continue;
+        }
         rc = sv_qs_ok(records_store_terms_clear(c, s->tenant_id, s->ids[i]));
-        if (rc == SV_OK)
-            rc = sv_qs_ok(records_store_purge(c, s->tenant_id, s->ids[i]));
+        if (rc == SV_OK) {
+            qs = records_store_purge(c, s->tenant_id, s->ids[i]);
+            if (qs < 0)
+                rc = sv_qs_err(qs);
+            else if (qs == SV_QS_NONE)
+                continue; /* restored meanwhile */
+        }
         if (rc == SV_OK)
             rc = sv_audit_json(c, s->tenant_id, NULL, SV_AUDIT_RECORD_PURGE,
                                "record", s->ids[i], "bin_expired",
@@ -1989,12 +2152,25 @@ sv_records_sweep(struct sv_app *app)
     struct sweep_ctx *s = malloc(sizeof *s);
 
     if (s != NULL && sv_db_run_ro(app->db, tenants_tx, &ts) == SV_OK) {
+        /* At most 10 batches of 100 per tenant and sweep: a bin filled
+         * faster than that empties over the next sweeps, never in one
+         * long hold of the writer. */
         for (size_t i = 0; i < ts.n; i++) {
             s->tenant_id = ts.ids[i];
-            if (sv_db_run_tenant_tx(app->db, "record_bin_sweep", ts.ids[i],
-                                    sweep_tx, s) != SV_OK)
-                sv_log(SV_LOG_WARN, "recycle bin sweep failed", "%s",
-                       "next time");
+            for (int batch = 0; batch < 10; batch++) {
+                if (sv_db_run_tenant_ro(app->db, ts.ids[i], sweep_probe_tx,
+                                        s) != SV_OK ||
+                    s->n == 0)
+                    break;
+                if (sv_db_run_tenant_tx(app->db, "record_bin_sweep", ts.ids[i],
+                                        sweep_tx, s) != SV_OK) {
+                    sv_log(SV_LOG_WARN, "recycle bin sweep failed", "%s",
+                           "next time");
+                    break;
+                }
+                if (s->n < 100)
+                    break;
+            }
         }
     }
     free(ts.ids);

@@ -26,11 +26,30 @@ SV_SQL(Q_UPDATE, "records_update",
        "updated_at = $11 WHERE tenant_id = $1 AND id = $2 AND version = $12 "
        "AND deleted_at IS NULL",
        0);
-SV_SQL(Q_SET_DELETED, "records_set_deleted",
-       "UPDATE records SET deleted_at = $3 WHERE tenant_id = $1 AND id = $2",
+/* Into the bin or out of it, only from the version and the state the
+ * caller checked: a change that came between (a move, another delete)
+ * makes it touch nothing. */
+SV_SQL(Q_BIN_PUT, "records_bin_put",
+       "UPDATE records SET deleted_at = $3, version = version + 1 "
+       "WHERE tenant_id = $1 AND id = $2 AND version = $4 "
+       "AND deleted_at IS NULL",
+       0);
+SV_SQL(Q_BIN_TAKE, "records_bin_take",
+       "UPDATE records SET deleted_at = NULL, version = version + 1 "
+       "WHERE tenant_id = $1 AND id = $2 AND version = $3 "
+       "AND deleted_at IS NOT NULL",
        0);
 SV_SQL(Q_PURGE, "records_purge",
-       "DELETE FROM records WHERE tenant_id = $1 AND id = $2", 0);
+       "DELETE FROM records WHERE tenant_id = $1 AND id = $2 "
+       "AND deleted_at IS NOT NULL",
+       0);
+/* A record a new one is put under: live, and locked against a delete
+ * until this transaction ends (PostgreSQL takes the row's lock; SQLite
+ * has one writer). */
+SV_SQL(Q_HOLD_LIVE, "records_hold_live",
+       "UPDATE records SET version = version WHERE tenant_id = $1 AND id = $2 "
+       "AND deleted_at IS NULL",
+       0);
 SV_SQL(Q_TERMS_CLEAR, "records_terms_clear",
        "DELETE FROM record_terms WHERE tenant_id = $1 AND record_id = $2", 0);
 SV_SQL(Q_TERM_ADD, "records_term_add",
@@ -89,9 +108,10 @@ SV_SQL(Q_HAND_OVER, "records_hand_over",
 /*
  * A page. $1 tenant, $2 type, $3 the caller as owner ("" without own
  * scope), $4 all, $5 the subtrees reached, $6 the veil, $7 parent, $8
- * owner, $9 department, $10 name pattern, $11 the cursor's key (name
- * order) or time (recent order, the bin), $12 its id, $13 the limit; the
- * term variants $14 field and $15 term.
+ * owner, $9 department, $10 and $14 the name prefix's range (an index
+ * range, not a pattern), $11 the cursor's key (name order) or time
+ * (recent order, the bin), $12 its id, $13 the limit; the term variants
+ * $15 field and $16 term.
  */
 #define REACH                                                                  \
     "(CAST($4 AS INTEGER) = 1 OR r.owner_id = $3 "                             \
@@ -105,8 +125,8 @@ SV_SQL(Q_HAND_OVER, "records_hand_over",
         "$6") "AND (CAST($7 AS TEXT) IS NULL OR r.parent_id = $7) "            \
               "AND (CAST($8 AS TEXT) IS NULL OR r.owner_id = $8) "             \
               "AND (CAST($9 AS TEXT) IS NULL OR r.department_id = $9) "        \
-              "AND (CAST($10 AS TEXT) IS NULL OR r.name_key LIKE $10 ESCAPE "  \
-              "'\\') "
+              "AND (CAST($10 AS TEXT) IS NULL OR (r.name_key >= $10 "          \
+              "AND r.name_key < $14)) "
 #define AFTER_NAME                                                             \
     "AND (CAST($12 AS TEXT) IS NULL OR r.name_key > $11 "                      \
     "OR (r.name_key = $11 AND r.id > $12)) "
@@ -120,7 +140,7 @@ SV_SQL(Q_HAND_OVER, "records_hand_over",
  * keeps SQLite's order; PostgreSQL plans it as any join). */
 #define BY_TERM                                                                \
     "FROM record_terms t CROSS JOIN records r WHERE t.tenant_id = $1 "         \
-    "AND t.type = $2 AND t.field = $14 AND t.term = $15 "                      \
+    "AND t.type = $2 AND t.field = $15 AND t.term = $16 "                      \
     "AND r.id = t.record_id AND "
 
 SV_SQL(Q_LIST_NAME, "records_list_name",
@@ -136,6 +156,11 @@ SV_SQL(Q_LIST_OWN, "records_list_own",
        "SELECT " RCOLS " FROM records r WHERE " LIVE
        "AND r.owner_id = $3 AND CAST($4 AS INTEGER) = 0 "
        "AND CAST($5 AS TEXT) IS NULL " FILTERS AFTER_NAME BY_NAME,
+       0);
+SV_SQL(Q_LIST_OWN_RECENT, "records_list_own_recent",
+       "SELECT " RCOLS " FROM records r WHERE " LIVE
+       "AND r.owner_id = $3 AND CAST($4 AS INTEGER) = 0 "
+       "AND CAST($5 AS TEXT) IS NULL " FILTERS AFTER_RECENT BY_RECENT,
        0);
 SV_SQL(Q_LIST_TERM_NAME, "records_list_term_name",
        "SELECT " RCOLS " " BY_TERM LIVE FILTERS AFTER_NAME BY_NAME, 0);
@@ -277,16 +302,30 @@ records_store_update(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-records_store_set_deleted(struct sv_dbc *c, const char *tenant_id,
-                          const char *id, int64_t at)
+records_store_bin_put(struct sv_dbc *c, const char *tenant_id, const char *id,
+                      int64_t version, int64_t at)
 {
-    struct sv_stmt *st = sv_db_stmt2(c, &Q_SET_DELETED, tenant_id, id);
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_BIN_PUT, tenant_id, id);
 
-    if (at > 0)
-        sv_stmt_int(st, 3, at);
-    else
-        sv_stmt_null(st, 3);
+    sv_stmt_int(st, 3, at);
+    sv_stmt_int(st, 4, version);
     return sv_stmt_exec(st);
+}
+
+enum sv_qs
+records_store_bin_take(struct sv_dbc *c, const char *tenant_id, const char *id,
+                       int64_t version)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_BIN_TAKE, tenant_id, id);
+
+    sv_stmt_int(st, 3, version);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+records_store_hold_live(struct sv_dbc *c, const char *tenant_id, const char *id)
+{
+    return sv_stmt_exec(sv_db_stmt2(c, &Q_HOLD_LIVE, tenant_id, id));
 }
 
 enum sv_qs
@@ -469,13 +508,14 @@ bind_query(struct sv_stmt *st, const char *tenant_id,
     text_or_null(st, 7, q->parent_id);
     text_or_null(st, 8, q->owner_id);
     text_or_null(st, 9, q->department_id);
-    text_or_null(st, 10, q->pattern);
+    text_or_null(st, 10, q->prefix_low);
     if (time_cursor)
         sv_stmt_int(st, 11, q->after_time);
     else
         sv_stmt_text(st, 11, q->after_key != NULL ? q->after_key : "");
     text_or_null(st, 12, q->after_id);
     sv_stmt_int(st, 13, q->limit);
+    text_or_null(st, 14, q->prefix_high);
 }
 
 enum sv_qs
@@ -488,14 +528,14 @@ records_store_list(struct sv_dbc *c, const char *tenant_id,
     if (q->term_field != NULL)
         sql = q->recent ? &Q_LIST_TERM_RECENT : &Q_LIST_TERM_NAME;
     else if (q->recent)
-        sql = &Q_LIST_RECENT;
+        sql = q->own_only ? &Q_LIST_OWN_RECENT : &Q_LIST_RECENT;
     else
         sql = q->own_only ? &Q_LIST_OWN : &Q_LIST_NAME;
     st = sv_db_stmt(c, sql);
     bind_query(st, tenant_id, q, q->recent);
     if (q->term_field != NULL) {
-        sv_stmt_text(st, 14, q->term_field);
-        sv_stmt_text(st, 15, q->term);
+        sv_stmt_text(st, 15, q->term_field);
+        sv_stmt_text(st, 16, q->term);
     }
     return walk(st, fn, cls);
 }

@@ -45,9 +45,18 @@ enum sv_qs records_store_insert(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs records_store_update(struct sv_dbc *c, const char *tenant_id,
                                 const struct records_put *p,
                                 int64_t old_version);
-/** Into the recycle bin at @p at, or out of it (@p at 0). */
-enum sv_qs records_store_set_deleted(struct sv_dbc *c, const char *tenant_id,
-                                     const char *id, int64_t at);
+/** Into the recycle bin at @p at, from version @p version, live: SV_QS_NONE
+ *  when it is no longer so (a change came first). The version grows. */
+enum sv_qs records_store_bin_put(struct sv_dbc *c, const char *tenant_id,
+                                 const char *id, int64_t version, int64_t at);
+/** Out of the bin, from version @p version: SV_QS_NONE as above. */
+enum sv_qs records_store_bin_take(struct sv_dbc *c, const char *tenant_id,
+                                  const char *id, int64_t version);
+/** Hold live record @p id until the transaction ends (a record is being
+ *  put under it): SV_QS_NONE when it is not live. */
+enum sv_qs records_store_hold_live(struct sv_dbc *c, const char *tenant_id,
+                                   const char *id);
+/** A record in the bin, for good: SV_QS_NONE when it is not there. */
 enum sv_qs records_store_purge(struct sv_dbc *c, const char *tenant_id,
                                const char *id);
 enum sv_qs records_store_terms_clear(struct sv_dbc *c, const char *tenant_id,
@@ -116,14 +125,14 @@ struct records_query {
     const char *roots; /* ",id,id,": subtrees reached, or NULL */
     const char *veil;  /* DIR-3 (access/veil_sql.h), or NULL */
     const char *parent_id, *owner_id, *department_id;
-    const char *pattern;           /* LIKE over name_key, escaped, or NULL */
-    const char *term_field, *term; /* exact match, or NULL */
-    bool recent;                   /* updated_at descending, else name */
-    bool own_only;                 /* the reach is own records alone */
-    const char *after_id;          /* NULL: the first page */
-    const char *after_key;         /* name order */
-    int64_t after_time;            /* recent order, the bin */
-    int limit;                     /* rows to read (a page and one) */
+    const char *prefix_low, *prefix_high; /* name_key range, or NULL */
+    const char *term_field, *term;        /* exact match, or NULL */
+    bool recent;                          /* updated_at descending, else name */
+    bool own_only;                        /* the reach is own records alone */
+    const char *after_id;                 /* NULL: the first page */
+    const char *after_key;                /* name order */
+    int64_t after_time;                   /* recent order, the bin */
+    int limit;                            /* rows to read (a page and one) */
 };
 enum sv_qs records_store_list(struct sv_dbc *c, const char *tenant_id,
                               const struct records_query *q, records_row_fn fn,

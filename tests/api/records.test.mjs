@@ -477,9 +477,17 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         assert.deepEqual(ids(await where(tok.boss, 'customer', 'phone:13900139000')), [carol.id]);
         assert.deepEqual(ids(await where(tok.boss, 'customer', 'industry:Retail')), [alice.id, bob.id], 'a plain field');
         assert.deepEqual(await where(tok.boss, 'customer', 'email:nobody@example.com'), []);
-        // Within the caller's scope only; what is found is masked as ever.
-        const found = await where(tok.rep, 'customer', 'phone:+86 138 0013 8000');
-        assert.deepEqual(ids(found), [alice.id], 'the rep finds its own');
+        // A sealed field is searched only where the caller may see its
+        // values (else each search would answer "is it this number?" past
+        // the mask): the rep, without unmask, is refused, and audited; the
+        // manager finds within the Sales subtree only (not Finance's Bob),
+        // masked as ever. A plain field: within the read scope.
+        const denied = (await events(o, 'access.denied')).length;
+        expectError(await page(tok.rep, 'customer', `?where=${encodeURIComponent('phone:+86 138 0013 8000')}`),
+            403, 'forbidden', 'where', 'the rep guesses a sealed value');
+        assert.equal((await events(o, 'access.denied')).length - denied, 1, 'the refusal an access.denied event');
+        const found = await where(tok.mgr, 'customer', 'phone:+86 138 0013 8000');
+        assert.deepEqual(ids(found), [alice.id], 'the manager finds within Sales');
         assert.equal(found[0].fields.phone, '138****8000');
         assert.deepEqual(ids(await where(tok.rep, 'customer', 'industry:Retail')), [alice.id]);
         // Not an indexed field, not a field, not field:value, a value the field's type does not read.

@@ -206,7 +206,7 @@ describe('console: offboarding, disabling and rehiring (DIR-6)', () => {
             const steps = await page.getByTestId('off-report-step').evaluateAll((xs) => xs.map((x) => [x.dataset.step, Number(x.dataset.n)]));
             assert.deepEqual(steps, [['sessions', want.sessions], ['devices', want.devices], ['roles', want.roles]]);
             const hooks = await page.getByTestId('off-report-hook').evaluateAll((xs) => xs.map((x) => [x.dataset.hook, x.dataset.step, Number(x.dataset.n)]));
-            assert.deepEqual(hooks, [['groups', 'left', 1], ['groups', 'passed_on', 1], ['api_tokens', 'revoked', 0]]);
+            assert.deepEqual(hooks, [['groups', 'left', 1], ['groups', 'passed_on', 1], ['api_tokens', 'revoked', 0], ['records', 'handed_over', 0]]);
             assert.match(await text(report), /API tokens revoked\s*0/);
             assert.match(await text(report), /Groups passed on to the successor\s*1/);
             await badge(page, 'offboarded');

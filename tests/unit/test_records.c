@@ -9,7 +9,19 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
+#include "app.h"
+#include "core/util.h"
+#include "audit/audit.h"
+#include "core/json.h"
+#include "db/db.h"
+#include "directory/department.h"
+#include "directory/tenant.h"
 #include "records/classify.h"
+#include "records/records.h"
+#include "testdb.h"
 
 static const enum sv_where WHERES[] = {SV_WHERE_PAGE, SV_WHERE_LIST,
                                        SV_WHERE_EXPORT};
@@ -260,6 +272,171 @@ test_custom_fields(void **state)
               "flags");
     custom_is("x", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 64, 0, "flags");
     custom_is("x", SV_FTYPE_TEXT, SV_LEVEL_PUBLIC, 0, 501, "max");
+    /* Exact match: never on a secret value nor long text; indexed text
+     * short enough for its whole value to be the term. */
+    custom_is("passport", SV_FTYPE_TEXT, SV_LEVEL_SECRET, SV_FIELD_IDX, 32,
+              "flags");
+    custom_is("notes", SV_FTYPE_LONG_TEXT, SV_LEVEL_INTERNAL, SV_FIELD_IDX, 0,
+              "flags");
+    custom_is("code", SV_FTYPE_TEXT, SV_LEVEL_CONFIDENTIAL, SV_FIELD_IDX, 0,
+              "max");
+    custom_is("code", SV_FTYPE_TEXT, SV_LEVEL_CONFIDENTIAL, SV_FIELD_IDX, 201,
+              "max");
+    custom_is("code", SV_FTYPE_TEXT, SV_LEVEL_CONFIDENTIAL, SV_FIELD_IDX, 200,
+              NULL);
+    custom_is("birthday", SV_FTYPE_DATE, SV_LEVEL_CONFIDENTIAL, SV_FIELD_IDX, 0,
+              NULL);
+}
+
+/* ---- the recycle bin's sweep, against a database ---- */
+
+static struct sv_app app;
+static char dir[64];
+static struct sv_tenant t1;
+#define ADMIN_ID "01900000-0000-7000-8000-0000000000b1"
+static const struct sv_actor admin = {ADMIN_ID, "boss", "127.0.0.1", "unit"};
+
+static enum sv_err
+tenant_tx(struct sv_dbc *c, void *cls)
+{
+    return sv_tenant_create_tx(c, app.kr, cls, "test");
+}
+
+SV_SQL(Q_TEST_ACCOUNT, "test_records_account",
+       "INSERT INTO accounts (tenant_id, id, username, password_hash, "
+       "created_at) VALUES ($1, $2, $3, 'x', 0)",
+       0);
+SV_SQL(Q_TEST_BACKDATE, "test_records_backdate",
+       "UPDATE records SET deleted_at = $3 WHERE tenant_id = $1 AND id = $2",
+       0);
+SV_SQL(Q_TEST_PURGES, "test_records_purges",
+       "SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1 "
+       "AND action = 'record.purge' AND reason = 'bin_expired' "
+       "AND target_id = $2",
+       0);
+
+static enum sv_err
+account_tx(struct sv_dbc *c, void *cls)
+{
+    (void)cls;
+    return sv_db_exec_ttt(c, &Q_TEST_ACCOUNT, t1.id, ADMIN_ID, "boss") ==
+                   SV_QS_ONE
+               ? SV_OK
+               : SV_E_INTERNAL;
+}
+
+struct backdate {
+    const char *id;
+    int64_t at;
+    int64_t purges;
+};
+
+static enum sv_err
+backdate_tx(struct sv_dbc *c, void *cls)
+{
+    struct backdate *b = cls;
+    return sv_db_exec_tti(c, &Q_TEST_BACKDATE, t1.id, b->id, b->at) == SV_QS_ONE
+               ? SV_OK
+               : SV_E_INTERNAL;
+}
+
+static enum sv_err
+purges_tx(struct sv_dbc *c, void *cls)
+{
+    struct backdate *b = cls;
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_TEST_PURGES, t1.id, b->id);
+    if (sv_stmt_step(st) != SV_QS_ONE)
+        return SV_E_INTERNAL;
+    b->purges = sv_stmt_col_int(st, 0);
+    return SV_OK;
+}
+
+/* A customer named @p name with a sealed phone in @p dept: its id. */
+static void
+customer(const char *name, const char *dept, char id[37])
+{
+    json_t *fields =
+        json_pack("{s:s, s:s}", "name", name, "phone", "13800138000");
+    struct sv_record_input in = {fields, NULL, dept, 0};
+    struct sv_record_outcome o = {0};
+    json_t *out = NULL;
+
+    assert_int_equal(sv_records_create(app.db, t1.id, SV_RTYPE_CUSTOMER, &in,
+                                       &admin, &out, &o),
+                     SV_OK);
+    snprintf(id, 37, "%s", json_string_value(json_object_get(out, "id")));
+    /* The answer masks the phone: the clear number is not in it. */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(out, "fields"), "phone")),
+                        "138****8000");
+    json_decref(out);
+    json_decref(fields);
+}
+
+/*
+ * Records in the bin for more than SV_RECORD_BIN_DAYS are purged by the
+ * sweep, each with a record.purge event (reason bin_expired); one binned
+ * a day ago stays and can be restored; a live one is never touched.
+ */
+static void
+test_bin_sweep(void **state)
+{
+    struct sv_department d;
+    const char *field = NULL;
+    char old_id[37], fresh_id[37], live_id[37];
+    int64_t now = sv_now_ms();
+    json_t *out = NULL;
+    (void)state;
+
+    assert_int_equal(sv_testapp_open(&app, dir, "records", NULL), 0);
+    snprintf(t1.slug, sizeof t1.slug, "acme");
+    snprintf(t1.name, sizeof t1.name, "Acme");
+    assert_int_equal(sv_db_run_tx(app.db, "t", tenant_tx, &t1), SV_OK);
+    sv_testapp_admin(&app, t1.id, ADMIN_ID);
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, account_tx, NULL),
+                     SV_OK);
+    assert_int_equal(sv_department_create(app.db, t1.id, "Sales", NULL, &admin,
+                                          &d, NULL, &field),
+                     SV_OK);
+    customer("Old", d.id, old_id);
+    customer("Fresh", d.id, fresh_id);
+    customer("Live", d.id, live_id);
+    assert_int_equal(
+        sv_records_delete(app.db, t1.id, SV_RTYPE_CUSTOMER, old_id, &admin),
+        SV_OK);
+    assert_int_equal(
+        sv_records_delete(app.db, t1.id, SV_RTYPE_CUSTOMER, fresh_id, &admin),
+        SV_OK);
+    struct backdate b = {old_id,
+                         now - (int64_t)(SV_RECORD_BIN_DAYS + 1) * 86400000, 0};
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, backdate_tx, &b),
+                     SV_OK);
+    struct backdate f = {fresh_id, now - 86400000, 0};
+    assert_int_equal(sv_db_run_tenant_tx(app.db, "t", t1.id, backdate_tx, &f),
+                     SV_OK);
+
+    sv_records_sweep(&app);
+
+    assert_int_equal(sv_db_run_tenant_ro(app.db, t1.id, purges_tx, &b), SV_OK);
+    assert_int_equal(b.purges, 1);
+    assert_int_equal(sv_records_restore(app.db, t1.id, SV_RTYPE_CUSTOMER,
+                                        old_id, &admin, &out),
+                     SV_E_NOT_FOUND);
+    assert_int_equal(sv_db_run_tenant_ro(app.db, t1.id, purges_tx, &f), SV_OK);
+    assert_int_equal(f.purges, 0);
+    assert_int_equal(sv_records_restore(app.db, t1.id, SV_RTYPE_CUSTOMER,
+                                        fresh_id, &admin, &out),
+                     SV_OK);
+    json_decref(out);
+    out = NULL;
+    /* A second sweep finds nothing to do. */
+    sv_records_sweep(&app);
+    struct sv_record_outcome o = {0};
+    assert_int_equal(sv_records_get(app.db, t1.id, SV_RTYPE_CUSTOMER, live_id,
+                                    NULL, &admin, &out, &o),
+                     SV_OK);
+    json_decref(out);
+    assert_int_equal(sv_testapp_close(&app, dir), 0);
 }
 
 int
@@ -268,7 +445,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_table),  cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_canon),         cmocka_unit_test(test_mask),
-        cmocka_unit_test(test_custom_fields),
+        cmocka_unit_test(test_custom_fields), cmocka_unit_test(test_bin_sweep),
     };
+    if (sodium_init() < 0)
+        return 1;
+    sv_json_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

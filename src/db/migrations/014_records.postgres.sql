@@ -1,4 +1,6 @@
 -- 014 (PostgreSQL): CRM records (issue 12). See the SQLite migration.
+-- name_key sorts by bytes (COLLATE "C"), as on SQLite: pages, cursors and
+-- the name prefix's range agree on both engines.
 CREATE TABLE records (
     tenant_id     TEXT NOT NULL REFERENCES tenants (id),
     id            TEXT PRIMARY KEY,
@@ -9,7 +11,7 @@ CREATE TABLE records (
     owner_id      TEXT NOT NULL REFERENCES accounts (id),
     department_id TEXT NOT NULL REFERENCES departments (id),
     version       BIGINT NOT NULL CHECK (version >= 1),
-    name_key      TEXT NOT NULL,
+    name_key      TEXT COLLATE "C" NOT NULL,
     plain         TEXT NOT NULL,
     sealed        BYTEA,
     secret        BYTEA,
@@ -25,6 +27,9 @@ CREATE INDEX records_recent ON records (tenant_id, type, updated_at, id)
     WHERE deleted_at IS NULL;
 CREATE INDEX records_owner ON records (tenant_id, type, owner_id, name_key, id)
     WHERE deleted_at IS NULL;
+CREATE INDEX records_owner_recent
+    ON records (tenant_id, type, owner_id, updated_at, id)
+    WHERE deleted_at IS NULL;
 -- A customer's contacts, opportunities and activities; an account's
 -- records (offboarding hands them over); a department's (it cannot be
 -- deleted while it holds one); the recycle bin, newest first.
@@ -34,6 +39,9 @@ CREATE INDEX records_owned ON records (tenant_id, owner_id);
 CREATE INDEX records_department ON records (tenant_id, department_id);
 CREATE INDEX records_bin ON records (tenant_id, type, deleted_at, id)
     WHERE deleted_at IS NOT NULL;
+-- The bin's sweep: what is oldest, of any type.
+CREATE INDEX records_bin_age ON records (tenant_id, deleted_at)
+    WHERE deleted_at IS NOT NULL;
 
 -- Exact-match look-ups on indexed fields: a plain field's canonical value
 -- (text folded), a sealed field's blind index (HMAC-SHA-256 under the
@@ -42,7 +50,7 @@ CREATE TABLE record_terms (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     type      TEXT NOT NULL,
     field     TEXT NOT NULL,
-    term      TEXT NOT NULL,
+    term      TEXT COLLATE "C" NOT NULL,
     record_id TEXT NOT NULL REFERENCES records (id),
     PRIMARY KEY (tenant_id, type, field, term, record_id)
 );

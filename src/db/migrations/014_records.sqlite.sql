@@ -36,6 +36,9 @@ CREATE INDEX records_recent ON records (tenant_id, type, updated_at, id)
     WHERE deleted_at IS NULL;
 CREATE INDEX records_owner ON records (tenant_id, type, owner_id, name_key, id)
     WHERE deleted_at IS NULL;
+CREATE INDEX records_owner_recent
+    ON records (tenant_id, type, owner_id, updated_at, id)
+    WHERE deleted_at IS NULL;
 -- A customer's contacts, opportunities and activities; an account's
 -- records (offboarding hands them over); a department's (it cannot be
 -- deleted while it holds one); the recycle bin, newest first.
@@ -44,6 +47,9 @@ CREATE INDEX records_parent ON records (tenant_id, parent_id)
 CREATE INDEX records_owned ON records (tenant_id, owner_id);
 CREATE INDEX records_department ON records (tenant_id, department_id);
 CREATE INDEX records_bin ON records (tenant_id, type, deleted_at, id)
+    WHERE deleted_at IS NOT NULL;
+-- The bin's sweep: what is oldest, of any type.
+CREATE INDEX records_bin_age ON records (tenant_id, deleted_at)
     WHERE deleted_at IS NOT NULL;
 
 -- Exact-match look-ups on indexed fields: a plain field's canonical value
