@@ -904,6 +904,24 @@ struct op {
     struct sv_access_denial denied;
 };
 
+/* Run change @p fn in a transaction of its own: its answer into @p out, or
+ * a refusal recorded (access.denied) once it has rolled back. */
+static enum sv_err
+run_change(struct sv_db *db, const char *name, sv_tx_fn fn, struct op *x,
+           json_t **out)
+{
+    enum sv_err rc = sv_db_run_tenant_tx(db, name, x->tenant_id, fn, x);
+
+    *out = NULL;
+    if (rc != SV_OK) {
+        json_decref(x->out);
+        return sv_access_denied_after(db, x->tenant_id, x->actor, rc,
+                                      &x->denied);
+    }
+    *out = x->out;
+    return SV_OK;
+}
+
 static enum sv_err
 create_tx(struct sv_dbc *c, void *cls)
 {
@@ -976,16 +994,8 @@ sv_records_create(struct sv_db *db, const char *tenant_id,
                   struct sv_record_outcome *o)
 {
     struct op x = {tenant_id, type, NULL, in, actor, NULL, o, {0}};
-    enum sv_err rc =
-        sv_db_run_tenant_tx(db, "record_create", tenant_id, create_tx, &x);
 
-    *out = NULL;
-    if (rc != SV_OK) {
-        json_decref(x.out);
-        return sv_access_denied_after(db, tenant_id, actor, rc, &x.denied);
-    }
-    *out = x.out;
-    return SV_OK;
+    return run_change(db, "record_create", create_tx, &x, out);
 }
 
 static enum sv_err
@@ -1088,16 +1098,8 @@ sv_records_update(struct sv_db *db, const char *tenant_id,
                   struct sv_record_outcome *o)
 {
     struct op x = {tenant_id, type, id, in, actor, NULL, o, {0}};
-    enum sv_err rc =
-        sv_db_run_tenant_tx(db, "record_update", tenant_id, update_tx, &x);
 
-    *out = NULL;
-    if (rc != SV_OK) {
-        json_decref(x.out);
-        return sv_access_denied_after(db, tenant_id, actor, rc, &x.denied);
-    }
-    *out = x.out;
-    return SV_OK;
+    return run_change(db, "record_update", update_tx, &x, out);
 }
 
 /* ---- the recycle bin ---- */
@@ -1909,16 +1911,8 @@ sv_records_field_create(struct sv_db *db, const char *tenant_id,
                         struct sv_record_outcome *o)
 {
     struct op x = {tenant_id, type, NULL, in, actor, NULL, o, {0}};
-    enum sv_err rc = sv_db_run_tenant_tx(db, "record_field_create", tenant_id,
-                                         field_create_tx, &x);
 
-    *out = NULL;
-    if (rc != SV_OK) {
-        json_decref(x.out);
-        return rc;
-    }
-    *out = x.out;
-    return SV_OK;
+    return run_change(db, "record_field_create", field_create_tx, &x, out);
 }
 
 static json_t *
@@ -2036,13 +2030,8 @@ sv_records_pipeline_set(struct sv_db *db, const char *tenant_id,
     struct pipeline_in in = {stages, n};
     struct op x = {tenant_id, SV_RTYPE_OPPORTUNITY, NULL, &in, actor, NULL, o,
                    {0}};
-    enum sv_err rc = sv_db_run_tenant_tx(db, "record_pipeline_set", tenant_id,
-                                         pipeline_set_tx, &x);
 
-    *out = rc == SV_OK ? x.out : NULL;
-    if (rc != SV_OK)
-        json_decref(x.out);
-    return rc;
+    return run_change(db, "record_pipeline_set", pipeline_set_tx, &x, out);
 }
 
 /* ---- offboarding, the bin's sweep ---- */

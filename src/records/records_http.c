@@ -292,8 +292,9 @@ records_http_update(struct sv_request *rq)
     reply(rq, rc, 200, out, &o);
 }
 
-void
-records_http_delete(struct sv_request *rq)
+/* Into the bin, or out of it for good: 204. */
+static void
+bin_change(struct sv_request *rq, bool purge)
 {
     const struct sv_session *s = sv_rq_session(rq);
     struct sv_actor actor = identity_http_actor(rq);
@@ -302,12 +303,20 @@ records_http_delete(struct sv_request *rq)
 
     if (!type_or_reply(rq, &t))
         return;
-    rc = sv_records_delete(sv_rq_app(rq)->db, s->tenant_id, t,
-                           sv_rq_param(rq, 1), &actor);
+    rc = purge ? sv_records_purge(sv_rq_app(rq)->db, s->tenant_id, t,
+                                  sv_rq_param(rq, 1), &actor)
+               : sv_records_delete(sv_rq_app(rq)->db, s->tenant_id, t,
+                                   sv_rq_param(rq, 1), &actor);
     if (rc != SV_OK)
         sv_reply_error(rq, rc, NULL);
     else
         sv_reply_empty(rq, 204);
+}
+
+void
+records_http_delete(struct sv_request *rq)
+{
+    bin_change(rq, false);
 }
 
 void
@@ -329,17 +338,5 @@ records_http_restore(struct sv_request *rq)
 void
 records_http_purge(struct sv_request *rq)
 {
-    const struct sv_session *s = sv_rq_session(rq);
-    struct sv_actor actor = identity_http_actor(rq);
-    enum sv_record_type t;
-    enum sv_err rc;
-
-    if (!type_or_reply(rq, &t))
-        return;
-    rc = sv_records_purge(sv_rq_app(rq)->db, s->tenant_id, t,
-                          sv_rq_param(rq, 1), &actor);
-    if (rc != SV_OK)
-        sv_reply_error(rq, rc, NULL);
-    else
-        sv_reply_empty(rq, 204);
+    bin_change(rq, true);
 }
