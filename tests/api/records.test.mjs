@@ -742,6 +742,7 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         });
         expectStatus(r, 200);
         assert.equal(r.json.state, 'offboarded');
+        assert.deepEqual(r.json.offboarding.hooks.records, { handed_over: 3 }, 'two live, one binned');
         for (const rec of [a, b]) {
             const g = await get(tok.boss, 'customer', rec.id);
             expectStatus(g, 200);
