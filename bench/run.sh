@@ -1345,6 +1345,11 @@ if want 13; then
             BASE=https://127.0.0.1:$SV_PORT
             CURL_TLS=(--cacert "$DATA13/tls/cert.pem")
             prepare_account "$DATA13"
+            # DATA-4: the admin reads for the whole scenario, far past the
+            # default quotas: at their highest (the meter still counts every
+            # read), else the runs would be refusals, and void.
+            api PUT /api/v1/records/quotas '{"reads_per_minute":100000000,"reads_per_day":100000000}' "$TOKEN"
+            [[ $STATUS == 200 ]] || warn_setup "scenario 13: quotas not raised ($STATUS): $(head -c 200 "$WORK/resp")"
             R13=/api/v1/records/customer
             # Query values: the e-mail has only [a-z0-9@.], the industry one word.
             u_sealed="$R13/$(rgv sealed)"

@@ -93,14 +93,18 @@ sv_app_close(struct sv_app *app)
     sv_policy_free_blocklist();
 }
 
-/* Once a second: the sign-in flow's wake-ups and housekeeping; every ten
- * minutes, the recycle bins' sweep (records older than their 30 days). */
+/* Once a second: the sign-in flow's wake-ups and housekeeping; every five
+ * seconds, the records read quota's counts; every ten minutes, the recycle
+ * bins' sweep (records older than their 30 days). */
 static void
 tick(struct sv_app *app)
 {
     static unsigned ticks;
 
     sv_login_tick(app);
+    /* DATA-4: this node's counted reads into the day totals. */
+    if (ticks % 5 == 0)
+        sv_records_meter_flush(app);
     if (++ticks % 600 == 1)
         sv_records_sweep(app);
 }
@@ -131,5 +135,7 @@ sv_app_serve(struct sv_app *app)
         return rc;
     rc = sv_http_serve(app);
     sv_import_jobs_stop();
+    sv_records_meter_flush(app); /* what the last seconds counted */
+    sv_meter_fini();
     return rc;
 }

@@ -32,6 +32,35 @@ static const char *const categories[SV_AUDIT_CAT__COUNT] = {
     [SV_AUDIT_CAT_ACTIVITY] = "activity",
 };
 
+/* The security events and their severity: sign-in defences and the
+ * anti-scraping quotas. */
+static const enum sv_audit_severity severities[SV_AUDIT__COUNT] = {
+    [SV_AUDIT_SECURITY_LOCK] = SV_AUDIT_SEV_MEDIUM,
+    [SV_AUDIT_SECURITY_BLACKLIST] = SV_AUDIT_SEV_HIGH,
+    [SV_AUDIT_SECURITY_BLACKLIST_ADD] = SV_AUDIT_SEV_LOW,
+    [SV_AUDIT_SECURITY_BLACKLIST_LIFT] = SV_AUDIT_SEV_LOW,
+    [SV_AUDIT_SECURITY_UNLOCK] = SV_AUDIT_SEV_LOW,
+    [SV_AUDIT_SECURITY_SCRAPE_BLOCK] = SV_AUDIT_SEV_HIGH,
+};
+
+static const char *const severity_names[] = {
+    [SV_AUDIT_SEV_NONE] = NULL,           [SV_AUDIT_SEV_LOW] = "low",
+    [SV_AUDIT_SEV_MEDIUM] = "medium",     [SV_AUDIT_SEV_HIGH] = "high",
+    [SV_AUDIT_SEV_CRITICAL] = "critical",
+};
+
+enum sv_audit_severity
+sv_audit_action_severity(enum sv_audit_action a)
+{
+    return (unsigned)a < SV_AUDIT__COUNT ? severities[a] : SV_AUDIT_SEV_NONE;
+}
+
+const char *
+sv_audit_severity_name(enum sv_audit_severity s)
+{
+    return (unsigned)s <= SV_AUDIT_SEV_CRITICAL ? severity_names[s] : NULL;
+}
+
 const char *
 sv_audit_action_name(enum sv_audit_action a)
 {

@@ -40,6 +40,23 @@ enum sv_audit_category {
     SV_AUDIT_CAT__COUNT
 };
 
+/**
+ * How grave a security event is (OPS-2; alert delivery filters on it
+ * later): the actions that are security events have one (audit.c,
+ * severities[]), every other action NONE.
+ */
+enum sv_audit_severity {
+    SV_AUDIT_SEV_NONE,
+    SV_AUDIT_SEV_LOW,
+    SV_AUDIT_SEV_MEDIUM,
+    SV_AUDIT_SEV_HIGH,
+    SV_AUDIT_SEV_CRITICAL,
+};
+/** The severity of @p a's events (NONE: not a security event). */
+enum sv_audit_severity sv_audit_action_severity(enum sv_audit_action a);
+/** "low", "medium", "high", "critical"; NULL for NONE. */
+const char *sv_audit_severity_name(enum sv_audit_severity s);
+
 /** Wire string of @p a, e.g. "auth.login"; NULL when out of range. */
 const char *sv_audit_action_name(enum sv_audit_action a);
 /** Report category of @p a (ACTIVITY when out of range). */

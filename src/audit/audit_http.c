@@ -9,6 +9,7 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "audit/audit_http.h"
+#include "core/csv.h"
 #include "core/util.h"
 #include "identity/identity.h"
 #include "identity/identity_http.h"
@@ -32,6 +33,8 @@ row(void *cls, const struct sv_audit_record *r)
     char time[SV_RFC3339_LEN + 1];
     json_t *details = NULL;
     const struct sv_audit_event *e = &r->ev;
+    enum sv_audit_action a;
+    const char *sev;
 
     sv_rfc3339(r->time_ms, time);
     if (e->details != NULL)
@@ -48,6 +51,9 @@ row(void *cls, const struct sv_audit_record *r)
     json_object_set_new(o, "result", json_string(e->result));
     json_object_set_new(o, "reason", opt(e->reason));
     json_object_set_new(o, "details", details ? details : json_null());
+    if (sv_audit_action_parse(e->action, &a) &&
+        (sev = sv_audit_severity_name(sv_audit_action_severity(a))) != NULL)
+        json_object_set_new(o, "severity", json_string(sev));
     json_array_append_new(l->items, o);
 }
 
@@ -158,48 +164,15 @@ struct export
     struct sv_db *db;
     struct sv_audit_query q;
     char *tenant, *action, *actor, *result; /* the filters, owned */
-    char *out; /* CSV not yet sent: out[pos..len) */
-    size_t len, cap, pos, page_base;
+    struct sv_csv csv;                      /* not yet sent */
+    size_t page_base;
     bool last_page, failed;
 };
 
 static void
-out_add(struct export *x, const char *s, size_t n)
-{
-    if (x->failed)
-        return;
-    if (!sv_wipe_grow(&x->out, &x->cap, x->len, x->len + n + 1, 64 * 1024,
-                      SIZE_MAX / 2)) {
-        x->failed = true;
-        return;
-    }
-    memcpy(x->out + x->len, s, n);
-    x->len += n;
-}
-
-/*
- * One CSV field (RFC 4180: always quoted, quotes doubled). A value that a
- * spreadsheet would run as a formula (= + - @, tab, CR first) gets a
- * leading apostrophe: the log holds what strangers typed (user agents,
- * names).
- */
-static void
 field(struct export *x, const char *v, bool last)
 {
-    out_add(x, "\"", 1);
-    if (v != NULL) {
-        if (v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL)
-            out_add(x, "'", 1);
-        for (const char *p = v, *q; *p; p = q + 1) {
-            if ((q = strchr(p, '"')) == NULL) {
-                out_add(x, p, strlen(p));
-                break;
-            }
-            out_add(x, p, (size_t)(q - p) + 1);
-            out_add(x, "\"", 1); /* a quote is doubled */
-        }
-    }
-    out_add(x, last ? "\"\r\n" : "\",", last ? 3 : 2);
+    sv_csv_field(&x->csv, v, last);
 }
 
 static const char *const EXPORT_COLUMNS[] = {
@@ -236,7 +209,7 @@ static void
 export_page_start(void *cls)
 {
     struct export *x = cls;
-    x->len = x->page_base; /* a retried transaction starts the page over */
+    x->csv.len = x->page_base; /* a retried transaction starts over */
 }
 
 static long
@@ -246,19 +219,17 @@ export_next(void *cls, char *buf, size_t max)
     int64_t next_seq = 0;
     size_t n;
 
-    if (x->pos == x->len && !x->last_page) {
-        x->len = x->pos = x->page_base = 0;
+    if (x->csv.pos == x->csv.len && !x->last_page) {
+        x->page_base = x->csv.len; /* 0: sv_csv_take starts over */
         if (sv_audit_page(x->db, &x->q, export_page_start, export_row, x,
                           &next_seq) != SV_OK)
             x->failed = true;
         x->q.before_seq = next_seq;
         x->last_page = next_seq == 0;
     }
-    if (x->failed)
+    if (x->failed || x->csv.failed)
         return -1;
-    n = x->len - x->pos < max ? x->len - x->pos : max;
-    memcpy(buf, x->out + x->pos, n);
-    x->pos += n;
+    n = sv_csv_take(&x->csv, buf, max);
     return (long)n;
 }
 
@@ -270,7 +241,7 @@ export_free(void *cls)
     free(x->action);
     free(x->actor);
     free(x->result);
-    free(x->out);
+    sv_csv_free(&x->csv);
     free(x);
 }
 
@@ -312,8 +283,8 @@ audit_http_export(struct sv_request *rq)
          i++)
         field(x, EXPORT_COLUMNS[i],
               i + 1 == sizeof EXPORT_COLUMNS / sizeof EXPORT_COLUMNS[0]);
-    x->page_base = x->len;
-    if (x->tenant == NULL || x->failed || (q.action && !x->action) ||
+    x->page_base = x->csv.len;
+    if (x->tenant == NULL || x->csv.failed || (q.action && !x->action) ||
         (q.actor_id && !x->actor) || (q.result && !x->result)) {
         export_free(x);
         sv_reply_error(rq, SV_E_OVERLOADED, NULL);

@@ -28,6 +28,9 @@ const char *const bk_not_backed_up[] = {
     /* the failure counters (AUTH-4/5), which decay anyway */
     "auth_counters",
     "auth_failures",
+    /* DATA-4: what accounts read, unmasked and exported today (a restored
+     * server counts afresh) */
+    "record_usage",
     NULL,
 };
 
@@ -273,6 +276,16 @@ SV_SQL(Q_DUMP_PIPELINE_STAGES, "backup_dump_pipeline_stages",
        0);
 SV_SQL(Q_LOAD_PIPELINE_STAGES, "backup_load_pipeline_stages",
        "INSERT INTO pipeline_stages (" PSCOLS ") VALUES ($1, $2, $3, $4)", 0);
+
+#define RQCOLS                                                                 \
+    "tenant_id, reads_per_minute, reads_per_day, unmasks_per_day, "            \
+    "export_rows_per_day, updated_at"
+SV_SQL(Q_DUMP_RECORD_QUOTAS, "backup_dump_record_quotas",
+       "SELECT " RQCOLS " FROM record_quotas WHERE tenant_id = $1", 0);
+SV_SQL(Q_LOAD_RECORD_QUOTAS, "backup_load_record_quotas",
+       "INSERT INTO record_quotas (" RQCOLS ") VALUES ($1, $2, $3, $4, $5, "
+       "$6)",
+       0);
 
 #define LCOLS                                                                  \
     "tenant_id, id, kind, value, reason, created_at, expires_at, lifted_at"
@@ -542,6 +555,13 @@ const struct bk_table bk_tables[BK__COUNT] = {
                             BK_TENANT,
                             &Q_DUMP_PIPELINE_STAGES,
                             &Q_LOAD_PIPELINE_STAGES},
+    [BK_RECORD_QUOTAS] = {BK_RECORD_QUOTAS,
+                          "record_quotas",
+                          6,
+                          {T, I, I, I, I, I},
+                          BK_TENANT,
+                          &Q_DUMP_RECORD_QUOTAS,
+                          &Q_LOAD_RECORD_QUOTAS},
 };
 
 #undef I

@@ -18,6 +18,7 @@
 #include "directory/department.h"
 #include "directory/field.h"
 #include "directory/tenant.h"
+#include "records/records_quota.h"
 #include "records/records_store.h"
 
 /* ---- permissions per type ---- */
@@ -1323,6 +1324,8 @@ get_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
     if (rc == SV_OK)
+        rc = rquota_reads_tx(c, x->tenant_id, w->me, x->o);
+    if (rc == SV_OK)
         rc = find_visible(c, x->tenant_id, w, x->type, x->id, false, ACT_READ,
                           &r, &pl);
     if (rc == SV_OK)
@@ -1360,17 +1363,19 @@ reveal_tx(struct sv_dbc *c, void *cls)
     struct get_ctx *g = cls;
     size_t i;
     json_t *f;
-    enum sv_err rc = SV_OK;
+    enum sv_err rc = rquota_take_tx(
+        c, g->x.tenant_id, g->x.actor->account_id, SV_QUOTA_UNMASKS_DAY,
+        (int64_t)json_array_size(g->reveals), g->x.o);
 
     json_array_foreach(g->reveals, i, f)
     {
+        if (rc != SV_OK)
+            break;
         rc = sv_audit_json(c, g->x.tenant_id, g->x.actor,
                            SV_AUDIT_RECORD_REVEAL, "record", g->x.id, NULL,
                            json_pack("{s:s, s:O}", "type",
                                      sv_record_type_name(g->x.type), "field",
                                      f));
-        if (rc != SV_OK)
-            break;
     }
     return rc;
 }
@@ -1383,17 +1388,23 @@ sv_records_get(struct sv_db *db, const char *tenant_id,
 {
     struct get_ctx g = {
         {tenant_id, type, id, NULL, actor, NULL, o, {0}}, unmask, json_array()};
-    enum sv_err rc = sv_db_run_tenant_ro(db, tenant_id, get_tx, &g);
+    /* DATA-4: an account over its read quota costs no database work. */
+    enum sv_err rc =
+        rquota_reads_early(tenant_id, actor ? actor->account_id : NULL, o);
 
     *out = NULL;
+    if (rc == SV_OK)
+        rc = sv_db_run_tenant_ro(db, tenant_id, get_tx, &g);
     /* Nothing is shown that is not recorded first. */
     if (rc == SV_OK && json_array_size(g.reveals) > 0)
         rc = sv_db_run_tenant_tx(db, "record_reveal", tenant_id, reveal_tx, &g);
     json_decref(g.reveals);
     if (rc != SV_OK) {
         json_decref(g.x.out);
+        rc = rquota_after(db, tenant_id, actor, rc, o);
         return sv_access_denied_after(db, tenant_id, actor, rc, &g.x.denied);
     }
+    rquota_reads_count(tenant_id, actor->account_id, 1);
     *out = g.x.out;
     return SV_OK;
 }
@@ -1416,7 +1427,8 @@ struct list_ctx {
     char *last_key;
     int64_t last_time;
     bool bin;
-    size_t bytes; /* stored bytes of the rows taken */
+    enum sv_where where; /* a list, or an export */
+    size_t bytes;        /* stored bytes of the rows taken */
 };
 
 /* A page carries at most this many stored bytes (past one row): a page
@@ -1427,7 +1439,7 @@ static bool
 list_row(void *cls, const struct records_row *row)
 {
     struct list_ctx *l = cls;
-    struct view_opts vo = {SV_WHERE_LIST, false, false, NULL, 0};
+    struct view_opts vo = {l->where, false, false, NULL, 0};
     struct rec r;
 
     if (l->n >= l->limit || l->more) {
@@ -1537,6 +1549,10 @@ struct page_ctx {
     struct op x;
     const struct sv_record_page_query *q;
     struct sv_arena *a;
+    enum sv_where where; /* SV_WHERE_LIST, or an export's */
+    int64_t count_max;   /* > 0: count the matches (up to this), no page */
+    int64_t count;
+    bool metered; /* a read the caller's read quota counts */
 };
 
 static enum sv_err
@@ -1570,6 +1586,8 @@ page_tx(struct sv_dbc *c, void *cls)
     }
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
+    if (rc == SV_OK && p->metered)
+        rc = rquota_reads_tx(c, x->tenant_id, w->me, x->o);
     if (rc == SV_OK)
         rc = schema_load(c, x->tenant_id, x->type, s);
     if (rc == SV_OK) {
@@ -1649,7 +1667,13 @@ page_tx(struct sv_dbc *c, void *cls)
         rq.own_only = false;
     if (rc == SV_OK && !reach->all && reach->n == 0 && !reach->own) {
         /* Reaches nothing: an empty page, not an error. */
+        p->count = 0;
         x->out = json_pack("{s:[], s:n}", "items", "next_cursor");
+    } else if (rc == SV_OK && p->count_max > 0) {
+        rq.limit = p->count_max > INT32_MAX ? INT32_MAX : (int)p->count_max;
+        rc = sv_qs_ok(records_store_count(c, x->tenant_id, &rq, &p->count));
+        if (rc == SV_OK && (x->out = json_object()) == NULL)
+            rc = SV_E_INTERNAL;
     } else if (rc == SV_OK) {
         l.c = c;
         l.tenant_id = x->tenant_id;
@@ -1657,6 +1681,7 @@ page_tx(struct sv_dbc *c, void *cls)
         l.items = json_array();
         l.limit = q->limit;
         l.bin = q->bin;
+        l.where = p->where;
         qs = q->bin ? records_store_bin(c, x->tenant_id, &rq, list_row, &l)
                     : records_store_list(c, x->tenant_id, &rq, list_row, &l);
         if (l.rc != SV_OK)
@@ -1699,20 +1724,176 @@ sv_records_list(struct sv_db *db, const char *tenant_id,
                 const struct sv_actor *actor, json_t **page,
                 struct sv_record_outcome *o)
 {
-    struct page_ctx p = {
-        {tenant_id, type, NULL, NULL, actor, NULL, o, {0}}, q, sv_arena_new()};
+    struct page_ctx p = {{tenant_id, type, NULL, NULL, actor, NULL, o, {0}},
+                         q,
+                         sv_arena_new(),
+                         SV_WHERE_LIST,
+                         0,
+                         0,
+                         true};
+    /* DATA-4: an account over its read quota costs no database work. */
+    enum sv_err rc =
+        rquota_reads_early(tenant_id, actor ? actor->account_id : NULL, o);
+
+    *page = NULL;
+    if (rc == SV_OK)
+        rc = p.a != NULL ? sv_db_run_tenant_ro(db, tenant_id, page_tx, &p)
+                         : SV_E_INTERNAL;
+    sv_arena_free(p.a);
+    if (rc != SV_OK) {
+        json_decref(p.x.out);
+        rc = rquota_after(db, tenant_id, actor, rc, o);
+        return sv_access_denied_after(db, tenant_id, actor, rc, &p.x.denied);
+    }
+    rquota_reads_count(
+        tenant_id, actor->account_id,
+        (int64_t)json_array_size(json_object_get(p.x.out, "items")));
+    *page = p.x.out;
+    return SV_OK;
+}
+
+/* ---- exports (DATA-4) ---- */
+
+struct export_ctx {
+    struct op x;
+    const struct sv_record_page_query *q;
+    int64_t rows;
+    json_t *columns;
+};
+
+/* The columns; then, for rows to export, the rows taken from the quota and
+ * recorded: one transaction. */
+static enum sv_err
+export_begin_tx(struct sv_dbc *c, void *cls)
+{
+    struct export_ctx *e = cls;
+    const struct sv_record_page_query *q = e->q;
+    struct schema *s = malloc(sizeof *s);
+    const char *colon = q->where != NULL ? strchr(q->where, ':') : NULL;
+    json_t *filters = json_object();
+    enum sv_err rc = s != NULL && filters != NULL ? SV_OK : SV_E_INTERNAL;
+
+    json_array_clear(e->columns); /* an attempt retried starts over */
+    if (rc == SV_OK)
+        rc = schema_load(c, e->x.tenant_id, e->x.type, s);
+    for (size_t i = 0; rc == SV_OK && i < s->n; i++)
+        if (sv_field_show(s->f[i].level, SV_WHERE_EXPORT, false, false) !=
+                SV_SHOW_OMITTED &&
+            json_array_append_new(e->columns, json_string(s->f[i].name)) != 0)
+            rc = SV_E_INTERNAL;
+    if (rc == SV_OK && e->rows > 0)
+        rc = rquota_take_tx(c, e->x.tenant_id, e->x.actor->account_id,
+                            SV_QUOTA_EXPORT_ROWS_DAY, e->rows, e->x.o);
+    if (rc == SV_OK && e->rows > 0) {
+        /* The filters as given; an exact match by its field only (its
+         * value may be sealed). */
+        if (q->q != NULL)
+            json_object_set_new(filters, "q", json_string(q->q));
+        if (colon != NULL)
+            json_object_set_new(
+                filters, "where_field",
+                json_stringn(q->where, (size_t)(colon - q->where)));
+        if (q->owner_id != NULL)
+            json_object_set_new(filters, "owner_id", json_string(q->owner_id));
+        if (q->department_id != NULL)
+            json_object_set_new(filters, "department_id",
+                                json_string(q->department_id));
+        if (q->parent_id != NULL)
+            json_object_set_new(filters, "parent_id",
+                                json_string(q->parent_id));
+        rc = sv_audit_json(
+            c, e->x.tenant_id, e->x.actor, SV_AUDIT_RECORD_EXPORT,
+            "record_type", sv_record_type_name(e->x.type), NULL,
+            json_pack("{s:s, s:I, s:O}", "type", sv_record_type_name(e->x.type),
+                      "rows", (json_int_t)e->rows, "filters", filters));
+    }
+    json_decref(filters);
+    free(s);
+    return rc;
+}
+
+static enum sv_err
+limits_ro(struct sv_dbc *c, void *cls)
+{
+    struct export_ctx *e = cls;
+    struct sv_quota_limits lim;
+    enum sv_err rc = rquota_limits_tx(c, e->x.tenant_id, &lim);
+
+    e->rows = lim.v[SV_QUOTA_EXPORT_ROWS_DAY];
+    return rc;
+}
+
+enum sv_err
+sv_records_export_begin(struct sv_db *db, const char *tenant_id,
+                        enum sv_record_type type,
+                        const struct sv_record_page_query *q,
+                        const struct sv_actor *actor, int64_t *rows,
+                        json_t **columns, struct sv_record_outcome *o)
+{
+    struct page_ctx p = {{tenant_id, type, NULL, NULL, actor, NULL, o, {0}},
+                         q,
+                         sv_arena_new(),
+                         SV_WHERE_EXPORT,
+                         0,
+                         0,
+                         false};
+    struct export_ctx e = {
+        {tenant_id, type, NULL, NULL, actor, NULL, o, {0}}, q, 0, json_array()};
+    enum sv_err rc = p.a != NULL && e.columns != NULL && actor != NULL &&
+                             actor->account_id != NULL
+                         ? SV_OK
+                         : SV_E_INTERNAL;
+
+    *rows = 0;
+    *columns = NULL;
+    /* Counted up to the day's whole quota and one: past that it is refused
+     * without reading further. */
+    if (rc == SV_OK)
+        rc = sv_db_run_tenant_ro(db, tenant_id, limits_ro, &e);
+    p.count_max = e.rows + 1;
+    if (rc == SV_OK)
+        rc = sv_db_run_tenant_ro(db, tenant_id, page_tx, &p);
+    json_decref(p.x.out);
+    sv_arena_free(p.a);
+    e.rows = p.count;
+    if (rc == SV_OK)
+        rc = e.rows > 0
+                 ? sv_db_run_tenant_tx(db, "record_export", tenant_id,
+                                       export_begin_tx, &e)
+                 : sv_db_run_tenant_ro(db, tenant_id, export_begin_tx, &e);
+    if (rc != SV_OK) {
+        json_decref(e.columns);
+        rc = rquota_after(db, tenant_id, actor, rc, o);
+        return sv_access_denied_after(db, tenant_id, actor, rc, &p.x.denied);
+    }
+    *rows = e.rows;
+    *columns = e.columns;
+    return SV_OK;
+}
+
+enum sv_err
+sv_records_export_page(struct sv_db *db, const char *tenant_id,
+                       enum sv_record_type type,
+                       const struct sv_record_page_query *q,
+                       const struct sv_actor *actor, json_t **page)
+{
+    struct sv_record_outcome o = {0};
+    struct page_ctx p = {{tenant_id, type, NULL, NULL, actor, NULL, &o, {0}},
+                         q,
+                         sv_arena_new(),
+                         SV_WHERE_EXPORT,
+                         0,
+                         0,
+                         false};
     enum sv_err rc = p.a != NULL
                          ? sv_db_run_tenant_ro(db, tenant_id, page_tx, &p)
                          : SV_E_INTERNAL;
 
-    *page = NULL;
     sv_arena_free(p.a);
-    if (rc != SV_OK) {
+    *page = rc == SV_OK ? p.x.out : NULL;
+    if (rc != SV_OK)
         json_decref(p.x.out);
-        return sv_access_denied_after(db, tenant_id, actor, rc, &p.x.denied);
-    }
-    *page = p.x.out;
-    return SV_OK;
+    return rc;
 }
 
 /* ---- the schema, custom fields, the pipeline ---- */
@@ -2128,6 +2309,15 @@ tenant_row(void *cls, const struct sv_tenant *t)
     snprintf(ts->ids[ts->n++], 37, "%s", t->id);
 }
 
+/* DATA-4: the quotas' counts of the days before yesterday. */
+static enum sv_err
+usage_prune_tx(struct sv_dbc *c, void *cls)
+{
+    const char *tenant_id = cls;
+    return sv_qs_ok(
+        records_store_usage_prune(c, tenant_id, sv_quota_day(sv_now_ms()) - 1));
+}
+
 static enum sv_err
 tenants_tx(struct sv_dbc *c, void *cls)
 {
@@ -2145,6 +2335,10 @@ sv_records_sweep(struct sv_app *app)
          * faster than that empties over the next sweeps, never in one
          * long hold of the writer. */
         for (size_t i = 0; i < ts.n; i++) {
+            if (sv_db_run_tenant_tx(app->db, "record_usage_prune", ts.ids[i],
+                                    usage_prune_tx, ts.ids[i]) != SV_OK)
+                sv_log(SV_LOG_WARN, "records usage prune failed", "%s",
+                       "next time");
             s->tenant_id = ts.ids[i];
             for (int batch = 0; batch < 10; batch++) {
                 if (sv_db_run_tenant_ro(app->db, ts.ids[i], sweep_probe_tx,

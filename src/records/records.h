@@ -24,6 +24,7 @@
 
 #include "core/errors.h"
 #include "records/classify.h"
+#include "records/quota.h"
 
 struct sv_actor;
 struct sv_app;
@@ -46,7 +47,11 @@ struct json_t;
 struct sv_record_outcome {
     const char *field;       /* the field an error names, or NULL */
     int64_t current_version; /* SV_E_VERSION_CONFLICT: the stored one */
-    char buf[64];            /* where field points for "fields.<name>" */
+    /* SV_E_RECORDS_QUOTA_EXCEEDED (DATA-4): the quota (field names it
+     * too) and the seconds until its window ends (Retry-After). */
+    enum sv_quota_kind quota;
+    int64_t retry_after;
+    char buf[64]; /* where field points for "fields.<name>" */
 };
 
 /** A record's fields, owner and department as a create or a change
@@ -166,6 +171,46 @@ sv_records_list(struct sv_db *db, const char *tenant_id,
 
 /** The offboarding hook (people/offboard.c): every record @p account_id
  *  owns goes to @p successor_id; *n how many. */
+/*
+ * DATA-4: a CSV export of the records a page's filters match (q->cursor,
+ * q->limit and q->sort aside: name order), as the export policy of each
+ * level shows them (confidential masked, secret never). Begin counts the
+ * rows, takes them from the caller's export quota and records a
+ * record.export event, in one transaction; then each page (at most
+ * SV_RECORD_EXPORT_PAGE rows after @p cursor, NULL for the first) is read
+ * with the caller's reach as it is then. @p columns: the CSV header's
+ * field names (every field the export shows).
+ */
+#define SV_RECORD_EXPORT_PAGE 200
+SV_MUST_CHECK enum sv_err sv_records_export_begin(
+    struct sv_db *db, const char *tenant_id, enum sv_record_type type,
+    const struct sv_record_page_query *q, const struct sv_actor *actor,
+    int64_t *rows, struct json_t **columns, struct sv_record_outcome *o);
+SV_MUST_CHECK enum sv_err
+sv_records_export_page(struct sv_db *db, const char *tenant_id,
+                       enum sv_record_type type,
+                       const struct sv_record_page_query *q,
+                       const struct sv_actor *actor, struct json_t **page);
+
+/* DATA-4: the tenant's quotas (records_quota.c). */
+struct sv_quota_change {
+    bool set[SV_QUOTA__COUNT];
+    int64_t v[SV_QUOTA__COUNT];
+};
+/** {"limits": {...}, "used": the caller's today, "day_ends_in"}. */
+SV_MUST_CHECK enum sv_err sv_records_quotas(struct sv_db *db,
+                                            const char *tenant_id,
+                                            const struct sv_actor *actor,
+                                            struct json_t **out);
+/** Change the limits marked set (each within sv_quota_min..max: the
+ *  caller checks), audited as record.quota.update; the answer as above. */
+SV_MUST_CHECK enum sv_err
+sv_records_quotas_set(struct sv_db *db, const char *tenant_id,
+                      const struct sv_quota_change *chg,
+                      const struct sv_actor *actor, struct json_t **out);
+/** The ticker: this node's counted reads into the stored day totals. */
+void sv_records_meter_flush(struct sv_app *app);
+
 SV_MUST_CHECK enum sv_err sv_records_offboard_tx(struct sv_dbc *c,
                                                  const char *tenant_id,
                                                  const char *account_id,

@@ -20,5 +20,8 @@ void records_http_update(struct sv_request *rq);
 void records_http_delete(struct sv_request *rq);
 void records_http_restore(struct sv_request *rq);
 void records_http_purge(struct sv_request *rq);
+void records_http_quotas(struct sv_request *rq);
+void records_http_quotas_set(struct sv_request *rq);
+void records_http_export(struct sv_request *rq);
 
 #endif

@@ -100,6 +100,49 @@ SV_SQL(Q_STAGE_USED, "records_stage_used",
        "AND t.field = 'stage' AND t.term = $2 AND r.tenant_id = $1 "
        "AND r.id = t.record_id AND r.deleted_at IS NULL LIMIT 1",
        0);
+/* DATA-4 (015). */
+SV_SQL(Q_QUOTAS, "records_quotas",
+       "SELECT q.reads_per_minute, q.reads_per_day, q.unmasks_per_day, "
+       "q.export_rows_per_day FROM record_quotas q WHERE q.tenant_id = $1",
+       0);
+SV_SQL(Q_QUOTAS_SET, "records_quotas_set",
+       "INSERT INTO record_quotas (tenant_id, reads_per_minute, "
+       "reads_per_day, unmasks_per_day, export_rows_per_day, updated_at) "
+       "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id) DO UPDATE "
+       "SET reads_per_minute = excluded.reads_per_minute, "
+       "reads_per_day = excluded.reads_per_day, "
+       "unmasks_per_day = excluded.unmasks_per_day, "
+       "export_rows_per_day = excluded.export_rows_per_day, "
+       "updated_at = excluded.updated_at",
+       0);
+SV_SQL(Q_USAGE, "records_usage",
+       "SELECT u.reads, u.unmasks, u.export_rows, u.alerts FROM record_usage u "
+       "WHERE u.tenant_id = $1 AND u.account_id = $2 AND u.day = $3",
+       0);
+SV_SQL(Q_USAGE_ADD, "records_usage_add",
+       "INSERT INTO record_usage (tenant_id, account_id, day, reads, unmasks, "
+       "export_rows) VALUES ($1, $2, $3, $4, $5, $6) "
+       "ON CONFLICT (tenant_id, account_id, day) DO UPDATE "
+       "SET reads = record_usage.reads + excluded.reads, "
+       "unmasks = record_usage.unmasks + excluded.unmasks, "
+       "export_rows = record_usage.export_rows + excluded.export_rows "
+       "RETURNING reads, unmasks, export_rows",
+       0);
+SV_SQL(Q_USAGE_ALERT, "records_usage_alert",
+       "UPDATE record_usage SET alerts = alerts | CAST($4 AS INTEGER) "
+       "WHERE tenant_id = $1 AND account_id = $2 AND day = $3 "
+       "AND (alerts & CAST($4 AS INTEGER)) = 0",
+       0);
+/* Days ended: what the quotas counted then is of no further use. */
+SV_SQL(Q_USAGE_PRUNE, "records_usage_prune",
+       "DELETE FROM record_usage WHERE tenant_id = $1 AND day < $2", 0);
+SV_SQL(Q_ADMINS, "records_admins",
+       "SELECT DISTINCT ra.subject_id FROM role_assignments ra "
+       "JOIN accounts a ON a.tenant_id = ra.tenant_id AND a.id = ra.subject_id "
+       "WHERE ra.tenant_id = $1 AND ra.role = 'tenant_admin' "
+       "AND ra.scope_kind = 'tenant' AND ra.subject_kind = 'account' "
+       "AND a.disabled_at IS NULL ORDER BY ra.subject_id LIMIT 100",
+       0);
 SV_SQL(Q_HAND_OVER, "records_hand_over",
        "UPDATE records SET owner_id = $3, version = version + 1, "
        "updated_at = $4 WHERE tenant_id = $1 AND owner_id = $2",
@@ -166,6 +209,18 @@ SV_SQL(Q_LIST_TERM_NAME, "records_list_term_name",
        "SELECT " RCOLS " " BY_TERM LIVE FILTERS AFTER_NAME BY_NAME, 0);
 SV_SQL(Q_LIST_TERM_RECENT, "records_list_term_recent",
        "SELECT " RCOLS " " BY_TERM LIVE FILTERS AFTER_RECENT BY_RECENT, 0);
+/* The same filters, counted (an export's size), at most $13 rows read:
+ * $11 and $12 are unbound cursors. */
+#define COUNTED(q) "SELECT COUNT(*) FROM (SELECT 1 " q " LIMIT $13) x"
+SV_SQL(Q_COUNT, "records_count",
+       COUNTED("FROM records r WHERE " LIVE FILTERS AFTER_NAME), 0);
+SV_SQL(Q_COUNT_OWN, "records_count_own",
+       COUNTED("FROM records r WHERE " LIVE
+               "AND r.owner_id = $3 AND CAST($4 AS INTEGER) = 0 "
+               "AND CAST($5 AS TEXT) IS NULL " FILTERS AFTER_NAME),
+       0);
+SV_SQL(Q_COUNT_TERM, "records_count_term",
+       COUNTED(BY_TERM LIVE FILTERS AFTER_NAME), 0);
 SV_SQL(Q_BIN, "records_bin",
        "SELECT " RCOLS " FROM records r WHERE r.tenant_id = $1 "
        "AND r.type = $2 AND r.deleted_at IS NOT NULL " FILTERS
@@ -538,6 +593,124 @@ records_store_list(struct sv_dbc *c, const char *tenant_id,
         sv_stmt_text(st, 16, q->term);
     }
     return walk(st, fn, cls);
+}
+
+enum sv_qs
+records_store_count(struct sv_dbc *c, const char *tenant_id,
+                    const struct records_query *q, int64_t *n)
+{
+    const struct sv_sql *sql = q->term_field != NULL ? &Q_COUNT_TERM
+                               : q->own_only         ? &Q_COUNT_OWN
+                                                     : &Q_COUNT;
+    struct sv_stmt *st = sv_db_stmt(c, sql);
+    enum sv_qs qs;
+
+    bind_query(st, tenant_id, q, false);
+    if (q->term_field != NULL) {
+        sv_stmt_text(st, 15, q->term_field);
+        sv_stmt_text(st, 16, q->term);
+    }
+    qs = sv_stmt_step(st);
+    *n = qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : 0;
+    return qs;
+}
+
+enum sv_qs
+records_store_quotas(struct sv_dbc *c, const char *tenant_id, int64_t v[4])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_QUOTAS);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_step(st);
+    for (int i = 0; qs == SV_QS_ONE && i < 4; i++)
+        v[i] = sv_stmt_col_int(st, i);
+    return qs;
+}
+
+enum sv_qs
+records_store_quotas_set(struct sv_dbc *c, const char *tenant_id,
+                         const int64_t v[4], int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_QUOTAS_SET);
+
+    sv_stmt_text(st, 1, tenant_id);
+    for (int i = 0; i < 4; i++)
+        sv_stmt_int(st, 2 + i, v[i]);
+    sv_stmt_int(st, 6, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+records_store_usage(struct sv_dbc *c, const char *tenant_id,
+                    const char *account_id, int64_t day, int64_t out[4])
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_USAGE, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, day);
+    qs = sv_stmt_step(st);
+    for (int i = 0; i < 4; i++)
+        out[i] = qs == SV_QS_ONE ? sv_stmt_col_int(st, i) : 0;
+    return qs;
+}
+
+enum sv_qs
+records_store_usage_add(struct sv_dbc *c, const char *tenant_id,
+                        const char *account_id, int64_t day,
+                        const int64_t add[3], int64_t total[3])
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_USAGE_ADD, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, day);
+    for (int i = 0; i < 3; i++)
+        sv_stmt_int(st, 4 + i, add[i]);
+    qs = sv_stmt_step(st);
+    for (int i = 0; i < 3; i++)
+        total[i] = qs == SV_QS_ONE ? sv_stmt_col_int(st, i) : 0;
+    if (qs == SV_QS_ONE && sv_stmt_step(st) < 0)
+        return SV_QS_HARD;
+    return qs == SV_QS_NONE ? SV_QS_HARD : qs;
+}
+
+enum sv_qs
+records_store_usage_alert(struct sv_dbc *c, const char *tenant_id,
+                          const char *account_id, int64_t day, int64_t bit)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_USAGE_ALERT, tenant_id, account_id);
+    enum sv_qs qs;
+
+    sv_stmt_int(st, 3, day);
+    sv_stmt_int(st, 4, bit);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return qs;
+    return sv_stmt_changes(st) == 1 ? SV_QS_ONE : SV_QS_NONE;
+}
+
+enum sv_qs
+records_store_usage_prune(struct sv_dbc *c, const char *tenant_id,
+                          int64_t before_day)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_USAGE_PRUNE);
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, before_day);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+records_store_admins(struct sv_dbc *c, const char *tenant_id, records_id_fn fn,
+                     void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_ADMINS);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        fn(cls, sv_stmt_col_text(st, 0));
+    return qs;
 }
 
 enum sv_qs

@@ -115,6 +115,38 @@ enum sv_qs records_store_hand_over(struct sv_dbc *c, const char *tenant_id,
                                    const char *from, const char *to,
                                    int64_t now, int64_t *n);
 
+/* ---- quotas (DATA-4, quota.h) ---- */
+
+/** The tenant's limits into @p v (4, in enum sv_quota_kind order);
+ *  SV_QS_NONE: the tenant keeps the defaults. */
+enum sv_qs records_store_quotas(struct sv_dbc *c, const char *tenant_id,
+                                int64_t v[4]);
+enum sv_qs records_store_quotas_set(struct sv_dbc *c, const char *tenant_id,
+                                    const int64_t v[4], int64_t now);
+/** An account's use on @p day: reads, unmasks, export rows, alert bits
+ *  into @p out (zeros and SV_QS_NONE when nothing yet). */
+enum sv_qs records_store_usage(struct sv_dbc *c, const char *tenant_id,
+                               const char *account_id, int64_t day,
+                               int64_t out[4]);
+/** Add @p add (reads, unmasks, export rows) to the account's use on
+ *  @p day; @p total gets the sums as they are now. */
+enum sv_qs records_store_usage_add(struct sv_dbc *c, const char *tenant_id,
+                                   const char *account_id, int64_t day,
+                                   const int64_t add[3], int64_t total[3]);
+/** Set alert bit @p bit of the account's day (the row must exist):
+ *  SV_QS_ONE when it was not set before (this caller reports). */
+enum sv_qs records_store_usage_alert(struct sv_dbc *c, const char *tenant_id,
+                                     const char *account_id, int64_t day,
+                                     int64_t bit);
+/** Forget the use of the days before @p before_day. */
+enum sv_qs records_store_usage_prune(struct sv_dbc *c, const char *tenant_id,
+                                     int64_t before_day);
+typedef void (*records_id_fn)(void *cls, const char *id);
+/** The enabled accounts that hold the tenant admin role over the tenant
+ *  directly (at most 100). */
+enum sv_qs records_store_admins(struct sv_dbc *c, const char *tenant_id,
+                                records_id_fn fn, void *cls);
+
 /** A page's query: the reach (records.c) as parameters, the filters, the
  *  cursor. NULL: no such filter. */
 struct records_query {
@@ -138,6 +170,10 @@ enum sv_qs records_store_list(struct sv_dbc *c, const char *tenant_id,
                               const struct records_query *q, records_row_fn fn,
                               void *cls);
 /** The recycle bin: deleted records the reach covers, newest first. */
+/** How many records the page's filters match (cursor and order aside),
+ *  counting at most q->limit. */
+enum sv_qs records_store_count(struct sv_dbc *c, const char *tenant_id,
+                               const struct records_query *q, int64_t *n);
 enum sv_qs records_store_bin(struct sv_dbc *c, const char *tenant_id,
                              const struct records_query *q, records_row_fn fn,
                              void *cls);

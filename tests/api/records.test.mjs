@@ -7,13 +7,16 @@
 // `read_secret`, each read audited; optimistic concurrency by version;
 // every bad value named by its field; exact match through blind indexes;
 // cursor pages; the recycle bin; custom fields; the pipeline of stages;
-// records handed to the successor at offboarding; and no confidential or
-// secret value in clear in the database or the server's log.
+// records handed to the successor at offboarding; no confidential or
+// secret value in clear in the database or the server's log; and the
+// anti-scraping quotas (DATA-4): reads per minute and per day, unmasks and
+// export rows per day, each blocking with 429, one security event and the
+// admins' notices; the CSV export without secret fields.
 //
 // Each test builds its own tenant (the same org chart: Company > Sales >
 // Sales East, Company > Finance; rep in Sales East, fin in Finance, mgr in
 // Sales and its department admin, the tenant admin an employee of Company),
-// so that each can run alone. Test 12 checks the store for every value the
+// so that each can run alone. Test 15 checks the store for every value the
 // tests before it wrote, and its own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,7 +34,7 @@ const RECORD_KEYS = ['id', 'type', 'version', 'owner_id', 'department_id', 'pare
 const DEFAULT_STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost'];
 // One tenant per test, and one from outside for the cross-tenant check.
 const SLUGS = ['scopes', 'masks', 'secrets', 'versions', 'checks', 'match', 'paging', 'bin', 'custom', 'pipeline',
-    'handover', 'vault'];
+    'handover', 'vault', 'scrape', 'unmasks', 'export'];
 
 /*
  * The store as someone who copies it sees it (as storage.test.mjs reads
@@ -62,7 +65,7 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
     let srv;
     let olga; // the admin of another tenant
     // Every confidential or secret value a test wrote or searched by, as
-    // [what, value]: test 12 looks for each in the store and the log.
+    // [what, value]: test 15 looks for each in the store and the log.
     const written = [];
     const keep = (what, ...values) => {
         for (const v of values) {
@@ -758,7 +761,247 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         assert.deepEqual(await names(tok.boss, 'customer', { owner_id: id.rep }), [], 'the rep owns none');
     });
 
-    test('12. storage: no confidential or secret value in the database or the server\'s log', async () => {
+    // ---- DATA-4: anti-scraping quotas, the CSV export ----
+
+    const quotas = (token) => srv.api('GET', '/records/quotas', { token });
+    const setQuotas = (token, body) => srv.api('PUT', '/records/quotas', { token, body });
+    /** A 429 of quota @p field, its Retry-After within @p max seconds. */
+    function expectQuota(r, field, max, label) {
+        const ctx = `${label}: ${r.status} ${r.text}`;
+        assert.equal(r.status, 429, ctx);
+        assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'field', 'message', 'retry_after'], ctx);
+        assert.equal(r.json.error.code, 'records_quota_exceeded', ctx);
+        assert.equal(r.json.error.field, field, ctx);
+        const after = Number(r.headers.get('retry-after'));
+        assert.equal(after, r.json.error.retry_after, `${ctx}: Retry-After header and body agree`);
+        assert.ok(after >= 1 && after <= max, `${ctx}: Retry-After ${after} within 1..${max}`);
+    }
+    const scrapeEvents = (token, actor) => listAll(srv, token, '/audit/events',
+        { action: 'security.scrape_block', actor, limit: '200' });
+    /** RFC 4180 rows of @p text (quoted fields, CRLF). */
+    function parseCsv(text) {
+        const rows = [];
+        let row = [], field = '', quoted = false;
+        for (let i = 0; i < text.length; i++) {
+            const ch = text[i];
+            if (quoted) {
+                if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
+                else field += ch;
+            } else if (ch === '"') quoted = true;
+            else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\r' && text[i + 1] === '\n') {
+                row.push(field); rows.push(row); row = []; field = ''; i++;
+            } else field += ch;
+        }
+        assert.equal(field + row.join(''), '', 'the CSV ends with a whole row');
+        return rows;
+    }
+    const exportOf = (token, type, body = {}) => srv.api('POST', `/records/${type}/export`, { token, body });
+
+    test('12. DATA-4: a scraping loop is blocked at its quota (per day, per minute), one event and the admins\' notices', async () => {
+        const { tok, id } = await org('scrape');
+        let r = await quotas(tok.rep);
+        expectStatus(r, 200);
+        assert.deepEqual(r.json.limits,
+            { reads_per_minute: 600, reads_per_day: 20000, unmasks_per_day: 200, export_rows_per_day: 20000 }, 'defaults');
+        assert.deepEqual(r.json.used, { reads_today: 0, unmasks_today: 0, export_rows_today: 0 });
+        assert.ok(r.json.day_ends_in >= 1 && r.json.day_ends_in <= 86400);
+        expectStatus(await srv.api('GET', '/records/quotas'), 401, 'no session, no limits');
+        // Only records.configure changes them; every value is checked by name.
+        expectStatus(await setQuotas(tok.rep, { reads_per_day: 1 }), 403);
+        expectError(await setQuotas(tok.boss, { reads_per_minute: 0 }), 400, 'field_invalid', 'reads_per_minute');
+        expectError(await setQuotas(tok.boss, { export_rows_per_day: 100000001 }), 400, 'field_invalid',
+            'export_rows_per_day');
+        expectError(await setQuotas(tok.boss, { reads_per_day: '5' }), 400, 'field_invalid', 'reads_per_day');
+        expectError(await setQuotas(tok.boss, {}), 400, 'field_missing', 'reads_per_minute');
+        r = await setQuotas(tok.boss, { reads_per_day: 12 });
+        expectStatus(r, 200);
+        assert.deepEqual(r.json.limits,
+            { reads_per_minute: 600, reads_per_day: 12, unmasks_per_day: 200, export_rows_per_day: 20000 });
+        const cfg = await listAll(srv, tok.boss, '/audit/events', { action: 'record.quota.update', limit: '200' });
+        assert.equal(cfg.length, 1);
+        assert.deepEqual(cfg[0].details, { limits: { reads_per_day: 12 }, was: { reads_per_day: 20000 } });
+
+        const ids = [];
+        for (let i = 0; i < 5; i++) ids.push((await made(tok.rep, 'customer', { name: `Scraped ${i}` })).id);
+        // The loop: a page of 5 counts 5, each get one.
+        expectStatus(await page(tok.rep, 'customer', '?limit=5'), 200);
+        let served = 5, refused = null;
+        for (let i = 0; i < 30 && !refused; i++) {
+            r = await get(tok.rep, 'customer', ids[i % 5]);
+            if (r.status === 200) served++; else refused = r;
+        }
+        assert.equal(served, 12, 'served up to the day\'s quota, no more');
+        expectQuota(refused, 'reads_per_day', 86400, 'the 13th read');
+        expectQuota(await page(tok.rep, 'customer'), 'reads_per_day', 86400, 'a page too');
+        expectQuota(await get(tok.rep, 'customer', ids[0]), 'reads_per_day', 86400, 'and again');
+        // One security event, however many refusals; severity high.
+        let ev = await scrapeEvents(tok.boss, id.rep);
+        assert.equal(ev.length, 1, 'one event per account, quota and day');
+        assert.equal(ev[0].result, 'denied');
+        assert.equal(ev[0].reason, 'reads_per_day');
+        assert.equal(ev[0].severity, 'high');
+        assert.equal(ev[0].target_id, id.rep);
+        assert.equal(ev[0].details.quota, 'reads_per_day');
+        assert.equal(ev[0].details.limit, 12);
+        // The tenant admin's inbox says who and which quota.
+        const inbox = await srv.api('GET', '/me/inbox?limit=200', { token: tok.boss });
+        expectStatus(inbox, 200);
+        const notes = inbox.json.items.filter((m) => m.kind === 'security');
+        assert.equal(notes.length, 1, 'one notice');
+        assert.match(notes[0].title, /quota/i);
+        assert.ok(notes[0].body.includes('rep') && notes[0].body.includes('reads_per_day'), notes[0].body);
+        // Another account is not refused: its own quota.
+        expectStatus(await get(tok.mgr, 'customer', ids[0]), 200, 'the manager reads on');
+        // The stored total: the server adds its counts every few seconds.
+        for (let i = 0; i < 40; i++) {
+            r = await quotas(tok.rep);
+            if (r.json.used.reads_today >= 12) break;
+            await sleep(250);
+        }
+        assert.equal(r.json.used.reads_today, 12, 'the rep\'s reads, as stored');
+
+        // Per minute: 4 for everyone (the day raised again). A node reads
+        // an account's limits again every ten seconds: fin, who has read
+        // nothing yet, has them at once; its loop stops after 4 (8 if a
+        // minute ended during it).
+        expectStatus(await setQuotas(tok.boss, { reads_per_day: 100000, reads_per_minute: 4 }), 200);
+        const own = await made(tok.fin, 'customer', { name: 'Fin Own' });
+        served = 0;
+        refused = null;
+        for (let i = 0; i < 30 && !refused; i++) {
+            r = await get(tok.fin, 'customer', own.id);
+            if (r.status === 200) served++; else refused = r;
+        }
+        assert.ok(served >= 4 && served <= 8, `served ${served} in the minute(s)`);
+        expectQuota(refused, 'reads_per_minute', 60, 'fin over the minute');
+        ev = await scrapeEvents(tok.boss, id.fin);
+        assert.equal(ev.length, 1);
+        assert.equal(ev[0].reason, 'reads_per_minute');
+        // The rep's day quota, raised, lets it read again within ten seconds.
+        expectStatus(await setQuotas(tok.boss, { reads_per_minute: 600 }), 200);
+        let back = null;
+        for (let i = 0; i < 60 && !back; i++) {
+            r = await get(tok.rep, 'customer', ids[0]);
+            if (r.status === 200) back = r; else await sleep(250);
+        }
+        assert.ok(back, 'a raised limit holds within ten seconds');
+        assert.equal((await scrapeEvents(tok.boss, id.rep)).length, 1, 'no new event for the rep');
+    });
+
+    test('13. DATA-4: values unmasked per day; a reveal that does not fit shows nothing and records nothing', async () => {
+        const { tok, id, d } = await org('unmasks');
+        expectStatus(await setQuotas(tok.boss, { unmasks_per_day: 3 }), 200);
+        const c = await made(tok.mgr, 'customer', { name: 'Unmasked', phone: '+8613800138111', email: 'u@x.example' },
+            { department_id: d.sales });
+        keep('unmasks: phone', '+8613800138111', '8613800138111');
+        let r = await get(tok.mgr, 'customer', c.id, '?unmask=phone,email');
+        expectStatus(r, 200);
+        assert.equal(r.json.fields.phone, '+8613800138111');
+        const reveals = async () => (await listAll(srv, tok.boss, '/audit/events',
+            { action: 'record.reveal', actor: id.mgr, limit: '200' })).length;
+        assert.equal(await reveals(), 2);
+        r = await get(tok.mgr, 'customer', c.id, '?unmask=phone,email');
+        expectQuota(r, 'unmasks_per_day', 86400, 'two more do not fit in one');
+        assert.ok(!r.text.includes('138111'), 'nothing of the value');
+        assert.equal(await reveals(), 2, 'no reveal recorded');
+        expectStatus(await get(tok.mgr, 'customer', c.id, '?unmask=phone'), 200, 'one more fits');
+        assert.equal(await reveals(), 3);
+        expectQuota(await get(tok.mgr, 'customer', c.id, '?unmask=email'), 'unmasks_per_day', 86400, 'the quota used');
+        r = await get(tok.mgr, 'customer', c.id);
+        expectStatus(r, 200, 'a masked read goes on');
+        assert.deepEqual(r.json.masked.sort(), ['email', 'phone']);
+        r = await quotas(tok.mgr);
+        assert.equal(r.json.used.unmasks_today, 3);
+        const ev = await scrapeEvents(tok.boss, id.mgr);
+        assert.equal(ev.length, 1);
+        assert.equal(ev[0].reason, 'unmasks_per_day');
+    });
+
+    test('14. DATA-4: the CSV export: the list\'s scope and masks, never a secret field, audited, within its quota', async () => {
+        const { tok, id, d } = await org('export');
+        const secret = '987654321';
+        keep('export: credit_limit', secret);
+        keep('export: phone', '+8613900139222', '8613900139222');
+        for (let i = 0; i < 6; i++) {
+            await made(tok.boss, 'customer', {
+                name: `Export ${i}`, industry: 'Retail', phone: '+8613900139222', email: `e${i}@exp.example`,
+                credit_limit: secret,
+            }, { department_id: d.sales });
+        }
+        await made(tok.boss, 'customer', { name: '=HYPERLINK("http://evil.example")' }, { department_id: d.sales });
+        await made(tok.rep, 'customer', { name: 'Rep Own A' });
+        await made(tok.rep, 'customer', { name: 'Rep Own B' });
+        const schema = await srv.api('GET', '/records/customer/schema', { token: tok.boss });
+        expectStatus(schema, 200);
+        const columns = ['id', 'owner_id', 'department_id', 'parent_id', 'created_at', 'updated_at',
+            ...schema.json.fields.filter((f) => f.level !== 'secret').map((f) => f.name)];
+        assert.ok(!columns.includes('credit_limit') && columns.includes('phone'));
+
+        // The admin, who may read secrets and unmask: still masked, still no secret.
+        let r = await exportOf(tok.boss, 'customer');
+        expectStatus(r, 200);
+        assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+        assert.match(r.headers.get('content-disposition'), /^attachment; filename="customer-\d{4}-\d{2}-\d{2}\.csv"$/);
+        let rows = parseCsv(r.text);
+        assert.deepEqual(rows[0], columns, 'the header: every field but the secret ones');
+        assert.equal(rows.length - 1, 9);
+        assert.equal(Number(r.headers.get('salesvault-export-rows')), 9);
+        assert.ok(!r.text.includes(secret), 'no secret value');
+        assert.ok(!r.text.includes('13900139222') && !r.text.includes('e0@exp.example'), 'confidential values masked');
+        const phone = columns.indexOf('phone'), name = columns.indexOf('name');
+        const exp0 = rows.find((x) => x[name] === 'Export 0');
+        assert.ok(exp0 && exp0[phone].includes('*'), `masked phone: ${exp0?.[phone]}`);
+        assert.ok(rows.some((x) => x[name] === '\'=HYPERLINK("http://evil.example")'), 'a formula is neutralised');
+        assert.deepEqual(rows.slice(1).map((x) => x[name]).filter((n) => n.startsWith('Export')),
+            ['Export 0', 'Export 1', 'Export 2', 'Export 3', 'Export 4', 'Export 5'], 'name order');
+        // The rep exports what it reads: its own.
+        r = await exportOf(tok.rep, 'customer');
+        expectStatus(r, 200);
+        rows = parseCsv(r.text);
+        assert.deepEqual(rows.slice(1).map((x) => x[name]), ['Rep Own A', 'Rep Own B']);
+        // Filters as the list's; an exact match on a sealed field is audited
+        // by its field's name only.
+        r = await exportOf(tok.boss, 'customer', { q: 'Export', where: 'email:E3@exp.example' });
+        expectStatus(r, 200);
+        rows = parseCsv(r.text);
+        assert.deepEqual(rows.slice(1).map((x) => x[name]), ['Export 3']);
+        let ev = await listAll(srv, tok.boss, '/audit/events', { action: 'record.export', limit: '200' });
+        assert.equal(ev.length, 3);
+        assert.deepEqual(ev[0].details, { type: 'customer', rows: 1, filters: { q: 'Export', where_field: 'email' } });
+        assert.ok(!JSON.stringify(ev).includes('exp.example'), 'no searched value in the log');
+        assert.equal(ev[0].actor_id, id.boss);
+        // Nothing matched: the header alone, not audited, not counted.
+        r = await exportOf(tok.boss, 'customer', { q: 'Nobody' });
+        expectStatus(r, 200);
+        assert.deepEqual(parseCsv(r.text), [columns]);
+        assert.equal(r.headers.get('salesvault-export-rows'), '0');
+        assert.equal((await listAll(srv, tok.boss, '/audit/events', { action: 'record.export', limit: '200' })).length, 3);
+        // Bad filters are named.
+        expectError(await exportOf(tok.boss, 'customer', { where: 'credit_limit:1' }), 400, 'field_invalid', 'where');
+        expectError(await exportOf(tok.boss, 'customer', { owner_id: 'nobody' }), 400, 'field_invalid', 'owner_id');
+        expectError(await exportOf(tok.boss, 'customer', { sort: 'name' }), 400, 'field_unknown', 'sort');
+        expectError(await exportOf(tok.boss, 'nothing'), 404, 'not_found');
+        // The quota: 9 + 1 used by the admin; 12 a day: a 9-row export does
+        // not fit and is refused whole, nothing sent, nothing recorded.
+        expectStatus(await setQuotas(tok.boss, { export_rows_per_day: 12 }), 200);
+        r = await exportOf(tok.boss, 'customer');
+        expectQuota(r, 'export_rows_per_day', 86400, 'an export past the quota');
+        ev = await listAll(srv, tok.boss, '/audit/events', { action: 'record.export', limit: '200' });
+        assert.equal(ev.length, 3, 'not recorded');
+        r = await exportOf(tok.boss, 'customer', { q: 'Export' });
+        expectQuota(r, 'export_rows_per_day', 86400, '6 do not fit in 2 either');
+        r = await exportOf(tok.boss, 'customer', { q: 'Rep' });
+        expectStatus(r, 200, '2 fit');
+        assert.equal(parseCsv(r.text).length - 1, 2);
+        r = await quotas(tok.boss);
+        assert.equal(r.json.used.export_rows_today, 12);
+        const sev = await scrapeEvents(tok.boss, id.boss);
+        assert.equal(sev.length, 1);
+        assert.equal(sev[0].reason, 'export_rows_per_day');
+        assert.ok(!srv.rawLines.join('\n').includes(secret), 'no secret in the server log');
+    });
+
+    test('15. storage: no confidential or secret value in the database or the server\'s log', async () => {
         const o = await org('vault');
         const { tok, d } = o;
         const v = {

@@ -144,6 +144,14 @@ const BODY = {
     max: { kind: 'value', omit: true },
     label: { kind: 'value', omit: true },
     stages: { kind: 'value', omit: true },
+    // DATA-4: an export's filters (its ids are walked, the rest left out);
+    // the quotas (no id place: never walked).
+    q: { kind: 'value', omit: true },
+    where: { kind: 'value', omit: true },
+    reads_per_minute: { kind: 'value', omit: true },
+    reads_per_day: { kind: 'value', omit: true },
+    unmasks_per_day: { kind: 'value', omit: true },
+    export_rows_per_day: { kind: 'value', omit: true },
 };
 // Inside the login's "device" object: a CLI device of the caller's, whose id
 // is the place walked (the key it signs with is its own, fresh).

@@ -20,6 +20,7 @@
 #include "directory/department.h"
 #include "directory/tenant.h"
 #include "records/classify.h"
+#include "records/quota.h"
 #include "records/records.h"
 #include "testdb.h"
 
@@ -439,6 +440,130 @@ test_bin_sweep(void **state)
     assert_int_equal(sv_testapp_close(&app, dir), 0);
 }
 
+/* ---- DATA-4: quota windows and the read meter ---- */
+
+#define T1 "01900000-0000-7000-8000-0000000000t1"
+#define A1 "01900000-0000-7000-8000-0000000000a1"
+#define A2 "01900000-0000-7000-8000-0000000000a2"
+#define DAY (86400 * 1000LL)
+
+static int64_t stored; /* the "database" day total of the flush below */
+static int flushes;
+static bool fail_flush;
+
+static bool
+fake_add(void *cls, const char *tenant_id, const char *account_id, int64_t day,
+         int64_t n, int64_t *total)
+{
+    (void)cls;
+    (void)tenant_id;
+    (void)day;
+    if (strcmp(account_id, A1) != 0)
+        return true;
+    flushes++;
+    if (fail_flush)
+        return false;
+    stored += n;
+    *total = stored;
+    return true;
+}
+
+static void
+test_quota_windows(void **state)
+{
+    int64_t t = 20000 * DAY + 3600 * 1000LL + 30 * 1000; /* 01:00:30 UTC */
+    (void)state;
+
+    assert_int_equal(sv_quota_day(t), 20000);
+    assert_int_equal(sv_quota_retry_after(SV_QUOTA_READS_MINUTE, t), 30);
+    assert_int_equal(sv_quota_retry_after(SV_QUOTA_READS_DAY, t),
+                     86400 - 3600 - 30);
+    assert_int_equal(sv_quota_retry_after(SV_QUOTA_READS_MINUTE, t + 29999), 1);
+    /* The names records_http_quotas_set() parses, in kind order. */
+    assert_string_equal(sv_quota_name(SV_QUOTA_READS_MINUTE),
+                        "reads_per_minute");
+    assert_string_equal(sv_quota_name(SV_QUOTA_READS_DAY), "reads_per_day");
+    assert_string_equal(sv_quota_name(SV_QUOTA_UNMASKS_DAY), "unmasks_per_day");
+    assert_string_equal(sv_quota_name(SV_QUOTA_EXPORT_ROWS_DAY),
+                        "export_rows_per_day");
+    assert_null(sv_quota_name(SV_QUOTA__COUNT));
+    for (int k = 0; k < SV_QUOTA__COUNT; k++) {
+        assert_true(sv_quota_defaults.v[k] >= sv_quota_min[k]);
+        assert_true(sv_quota_defaults.v[k] <= sv_quota_max[k]);
+    }
+}
+
+static void
+test_meter(void **state)
+{
+    int64_t t = 20000 * DAY + 10 * 60 * 1000LL + 55000; /* 00:10:55 */
+    struct sv_quota_limits lim = sv_quota_defaults;
+    bool stale;
+    (void)state;
+
+    sv_meter_fini();
+    stored = 0;
+    /* Unknown: stale, never refused from memory. */
+    assert_int_equal(sv_meter_check(T1, A1, t, &stale), SV_QUOTA__COUNT);
+    assert_true(stale);
+    lim.v[SV_QUOTA_READS_MINUTE] = 5;
+    lim.v[SV_QUOTA_READS_DAY] = 12;
+    assert_true(sv_meter_load(T1, A1, t, &lim, 3)); /* 3 read elsewhere */
+    assert_true(sv_meter_load(T1, A2, t, &lim, 0));
+    assert_int_equal(sv_meter_check(T1, A1, t, &stale), SV_QUOTA__COUNT);
+    assert_false(stale);
+    /* The minute: 5 reads, then refused; the next minute starts over. */
+    sv_meter_add(T1, A1, t, 4);
+    assert_int_equal(sv_meter_check(T1, A1, t + 1, &stale), SV_QUOTA__COUNT);
+    sv_meter_add(T1, A1, t + 1, 1);
+    assert_int_equal(sv_meter_check(T1, A1, t + 2, &stale),
+                     SV_QUOTA_READS_MINUTE);
+    assert_int_equal(sv_meter_check(T1, A2, t + 2, &stale), SV_QUOTA__COUNT);
+    /* Another minute: 3 + 5 + 4 = 12 for the day: refused by the day. */
+    sv_meter_add(T1, A1, t + 5000, 4);
+    assert_int_equal(sv_meter_check(T1, A1, t + 5001, &stale),
+                     SV_QUOTA_READS_DAY);
+    /* One report per kind and day. */
+    assert_true(sv_meter_first_refusal(T1, A1, SV_QUOTA_READS_DAY, t + 5001));
+    assert_false(sv_meter_first_refusal(T1, A1, SV_QUOTA_READS_DAY, t + 5002));
+    assert_true(
+        sv_meter_first_refusal(T1, A1, SV_QUOTA_READS_MINUTE, t + 5002));
+    /* A failed flush keeps the counts; a good one adds them once. */
+    fail_flush = true;
+    assert_int_equal(sv_meter_flush(t + 5003, fake_add, NULL), 0);
+    assert_int_equal(stored, 0);
+    fail_flush = false;
+    stored = 3; /* what the other node wrote */
+    flushes = 0;
+    sv_meter_flush(t + 5004, fake_add, NULL);
+    assert_int_equal(flushes, 1);
+    assert_int_equal(stored, 12);
+    sv_meter_flush(t + 5005, fake_add, NULL);
+    assert_int_equal(flushes, 1); /* nothing new: nothing written */
+    /* Still over by the stored total (fresh within ten seconds). */
+    assert_int_equal(sv_meter_check(T1, A1, t + 5006, &stale),
+                     SV_QUOTA_READS_DAY);
+    /* Ten seconds on, stale: not refused from memory until reloaded; a
+     * raised limit then lets the account read. */
+    assert_int_equal(sv_meter_check(T1, A1, t + 20000, &stale),
+                     SV_QUOTA__COUNT);
+    assert_true(stale);
+    lim.v[SV_QUOTA_READS_DAY] = 100;
+    assert_true(sv_meter_load(T1, A1, t + 20000, &lim, stored));
+    assert_int_equal(sv_meter_check(T1, A1, t + 20001, &stale),
+                     SV_QUOTA__COUNT);
+    /* The next day starts from nothing, the reports too. */
+    assert_int_equal(sv_meter_check(T1, A1, t + DAY, &stale), SV_QUOTA__COUNT);
+    assert_true(stale);
+    assert_true(sv_meter_load(T1, A1, t + DAY, &lim, 0));
+    assert_true(sv_meter_first_refusal(T1, A1, SV_QUOTA_READS_DAY, t + DAY));
+    /* Idle accounts with nothing to write are forgotten. */
+    assert_int_equal(sv_meter_size(), 2);
+    sv_meter_flush(t + DAY + 6 * 60 * 1000LL, fake_add, NULL);
+    assert_int_equal(sv_meter_size(), 0);
+    sv_meter_fini();
+}
+
 int
 main(void)
 {
@@ -446,6 +571,7 @@ main(void)
         cmocka_unit_test(test_policy_table),  cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_canon),         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_custom_fields), cmocka_unit_test(test_bin_sweep),
+        cmocka_unit_test(test_quota_windows), cmocka_unit_test(test_meter),
     };
     if (sodium_init() < 0)
         return 1;
