@@ -2043,6 +2043,8 @@ field_create_tx(struct sv_dbc *c, void *cls)
             rc = SV_E_FIELD_INVALID;
         }
     }
+    if (rc == SV_OK) /* the cap below holds against a field made meanwhile */
+        rc = sv_qs_ok(records_store_config_lock(c, x->tenant_id));
     if (rc == SV_OK)
         rc = schema_load(c, x->tenant_id, x->type, s);
     if (rc == SV_OK) {
@@ -2169,9 +2171,13 @@ pipeline_set_tx(struct sv_dbc *c, void *cls)
             stage_row(neu, key, label);
         }
     }
+    if (rc == SV_OK) /* one change of the pipeline at a time */
+        rc = sv_qs_ok(records_store_config_lock(c, x->tenant_id));
     if (rc == SV_OK)
         rc = stages_load(c, x->tenant_id, old);
-    /* A stage a live opportunity is at stays. */
+    /* A stage an opportunity is at, live or in the bin (a restore brings
+     * it back at its stage), stays. An opportunity written meanwhile at a
+     * stage this removes is not seen on PostgreSQL (docs/records.md). */
     for (i = 0; rc == SV_OK && i < old->n; i++) {
         if (choice_ok(SV_RTYPE_OPPORTUNITY, "stage", neu, old->key[i]))
             continue;

@@ -94,12 +94,17 @@ SV_SQL(Q_STAGE_ADD, "records_stage_add",
        "INSERT INTO pipeline_stages (tenant_id, key, label, position) "
        "VALUES ($1, $2, $3, $4)",
        0);
+/* Live or in the bin: a restored opportunity keeps its stage. */
 SV_SQL(Q_STAGE_USED, "records_stage_used",
-       "SELECT 1 FROM record_terms t CROSS JOIN records r "
+       "SELECT 1 FROM record_terms t "
        "WHERE t.tenant_id = $1 AND t.type = 'opportunity' "
-       "AND t.field = 'stage' AND t.term = $2 AND r.tenant_id = $1 "
-       "AND r.id = t.record_id AND r.deleted_at IS NULL LIMIT 1",
+       "AND t.field = 'stage' AND t.term = $2 LIMIT 1",
        0);
+/* The tenant's row held until commit: one configuration change (a custom
+ * field, the pipeline) at a time, so a cap or a check of one cannot be
+ * passed by two at once on PostgreSQL (READ COMMITTED). */
+SV_SQL(Q_CONFIG_LOCK, "records_config_lock",
+       "UPDATE tenants SET created_at = created_at WHERE id = $1", 0);
 /* DATA-4 (015). */
 SV_SQL(Q_QUOTAS, "records_quotas",
        "SELECT q.reads_per_minute, q.reads_per_day, q.unmasks_per_day, "
@@ -505,6 +510,15 @@ records_store_stages(struct sv_dbc *c, const char *tenant_id,
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
         fn(cls, sv_stmt_col_text(st, 0), sv_stmt_col_text(st, 1));
     return qs;
+}
+
+enum sv_qs
+records_store_config_lock(struct sv_dbc *c, const char *tenant_id)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_CONFIG_LOCK);
+
+    sv_stmt_text(st, 1, tenant_id);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs

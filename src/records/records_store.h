@@ -101,6 +101,9 @@ enum sv_qs records_store_field_insert(struct sv_dbc *c, const char *tenant_id,
 typedef void (*records_stage_fn)(void *cls, const char *key, const char *label);
 enum sv_qs records_store_stages(struct sv_dbc *c, const char *tenant_id,
                                 records_stage_fn fn, void *cls);
+/** Hold the tenant's row until commit: one configuration change at a
+ *  time (custom fields, the pipeline). */
+enum sv_qs records_store_config_lock(struct sv_dbc *c, const char *tenant_id);
 enum sv_qs records_store_stages_clear(struct sv_dbc *c, const char *tenant_id);
 enum sv_qs records_store_stage_add(struct sv_dbc *c, const char *tenant_id,
                                    const char *key, const char *label,
