@@ -244,9 +244,9 @@ const struct sv_route sv_routes[] = {
     {"DELETE", "/api/v1/records/{type}/{id}", records_http_delete, SIGNED_IN,
      0, 0, {0}},
     {"POST", "/api/v1/records/{type}/{id}/restore", records_http_restore,
-     SIGNED_IN, 0, 0, {0}},
+     SIGNED_IN, B | OPT, 1024, {0}},
     {"POST", "/api/v1/records/{type}/{id}/purge", records_http_purge,
-     SIGNED_IN, 0, 0, {0}},
+     SIGNED_IN, B | OPT, 1024, {0}},
     /* The permission model (access_http.c; docs/permissions.md). */
     {"GET", "/api/v1/me/access", access_http_me,
      SIGNED_IN, FORCED | MFA, 0, {0}},

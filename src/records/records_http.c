@@ -311,7 +311,7 @@ bin_change(struct sv_request *rq, bool purge)
     enum sv_record_type t;
     enum sv_err rc;
 
-    if (!type_or_reply(rq, &t))
+    if (!type_or_reply(rq, &t) || !sv_rq_no_fields_or_reply(rq))
         return;
     rc = purge ? sv_records_purge(sv_rq_app(rq)->db, s->tenant_id, t,
                                   sv_rq_param(rq, 1), &actor)
@@ -338,7 +338,7 @@ records_http_restore(struct sv_request *rq)
     json_t *out = NULL;
     enum sv_err rc;
 
-    if (!type_or_reply(rq, &t))
+    if (!type_or_reply(rq, &t) || !sv_rq_no_fields_or_reply(rq))
         return;
     rc = sv_records_restore(sv_rq_app(rq)->db, s->tenant_id, t,
                             sv_rq_param(rq, 1), &actor, &out);

@@ -563,8 +563,10 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         for (const x of items) expectTime(x.deleted_at, 'deleted_at');
         assert.deepEqual((await bin(tok.mgr, 'customer')).map((x) => x.id), [two.id, one.id], 'mgr writes Sales East');
         assert.deepEqual(await bin(tok.fin, 'customer'), [], 'not fin\'s');
-        // Restore: back, as it was.
-        let r = await srv.api('POST', `/records/customer/${one.id}/restore`, { token: tok.rep });
+        // Restore: back, as it was. No body, or {}: a field is refused.
+        expectError(await srv.api('POST', `/records/customer/${one.id}/restore`,
+            { token: tok.rep, body: { version: 1 } }), 400, 'field_unknown', 'version');
+        let r = await srv.api('POST', `/records/customer/${one.id}/restore`, { token: tok.rep, body: {} });
         expectStatus(r, 200);
         assert.deepEqual([r.json.id, r.json.deleted_at, r.json.fields.name], [one.id, null, 'Bin One']);
         expectStatus(await get(tok.rep, 'customer', one.id), 200);
@@ -580,7 +582,9 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         // Delete again and purge: gone for good.
         expectStatus(await del(tok.rep, 'customer', one.id), 204);
         expectError(await srv.api('POST', `/records/customer/${one.id}/purge`, { token: tok.fin }), 404, 'not_found');
-        expectStatus(await srv.api('POST', `/records/customer/${one.id}/purge`, { token: tok.rep }), 204);
+        expectError(await srv.api('POST', `/records/customer/${one.id}/purge`,
+            { token: tok.rep, body: { force: true } }), 400, 'field_unknown', 'force');
+        expectStatus(await srv.api('POST', `/records/customer/${one.id}/purge`, { token: tok.rep, body: {} }), 204);
         assert.deepEqual((await bin(tok.rep, 'customer')).map((x) => x.id), [two.id]);
         expectError(await get(tok.boss, 'customer', one.id), 404, 'not_found');
         expectError(await srv.api('POST', `/records/customer/${one.id}/restore`, { token: tok.rep }), 404, 'not_found');
