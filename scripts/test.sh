@@ -58,7 +58,7 @@ ASAN_OPTIONS=$server_asan SV_TEST_PG_PORT=$port SALESVAULT_BIN="$root/$asan/sale
     "$root/tests/browser/directory.test.mjs" \
     "$root/tests/browser/employees.test.mjs" "$root/tests/browser/access.test.mjs" \
     "$root/tests/browser/offboarding.test.mjs" "$root/tests/browser/groups.test.mjs" \
-    "$root/tests/browser/import.test.mjs"
+    "$root/tests/browser/import.test.mjs" "$root/tests/browser/records.test.mjs"
 
 echo "== failover: synchronous standby, primary killed under load (DR-2)"
 ASAN_OPTIONS=$server_asan SALESVAULT_BIN="$root/$asan/salesvault" \

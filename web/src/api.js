@@ -85,6 +85,11 @@ export async function call(method, path, opts = {}) {
             throw new ApiError(res.status, 'bad_response', '');
         }
     }
+    throw await failure(res, opts);
+}
+
+/** The ApiError of a refused answer @p res (a 401 ends the session, as call() says). */
+async function failure(res, opts) {
     let err = {};
     try {
         const j = await res.json();
@@ -92,11 +97,35 @@ export async function call(method, path, opts = {}) {
     } catch { /* an error without a JSON body */ }
     const e = new ApiError(res.status, err.code || `http_${res.status}`, err.message, err.field,
         parseRetryAfter(res.headers.get('Retry-After')));
+    // What else the error object says (current_version of a version_conflict, …).
+    e.details = err;
     if (res.status === 401 && e.code === 'unauthenticated' && !opts.quiet401 && state.onSignedOut) {
         state.csrf = null;
         state.onSignedOut(e);
     }
-    throw e;
+    return e;
+}
+
+/**
+ * A POST whose answer is read as it arrives (an export): resolves the
+ * Response once its status is a success, for the caller to read
+ * res.body.getReader(); rejects as call() does. opts: signal, accept.
+ */
+export async function stream(path, body, opts = {}) {
+    const headers = { Accept: opts.accept || 'text/csv', 'Content-Type': 'application/json' };
+    if (state.csrf) headers['X-CSRF-Token'] = state.csrf;
+    let res;
+    try {
+        res = await fetch(API + path, {
+            method: 'POST', headers, body: JSON.stringify(body ?? {}), credentials: 'same-origin', cache: 'no-store',
+            redirect: 'error', referrerPolicy: 'no-referrer', signal: opts.signal,
+        });
+    } catch (e) {
+        if (e && e.name === 'AbortError') throw e;
+        throw new ApiError(0, 'network', '');
+    }
+    if (res.ok) return res;
+    throw await failure(res, opts);
 }
 
 /** The URL of an API GET for a plain link (a download the browser streams). */

@@ -175,6 +175,7 @@ function Layout({ me, signOut, flash, setFlash }) {
 
     const groups = [
         ['me', t('nav.group_me')],
+        ['records', t('nav.group_records')],
         ['directory', t('nav.group_directory')],
         ['admin', t('nav.group_admin')],
     ];

@@ -10,6 +10,7 @@ import enDirectory from './locales/en/directory.json';
 import enEmployees from './locales/en/employees.json';
 import enAccess from './locales/en/access.json';
 import enGroups from './locales/en/groups.json';
+import enRecords from './locales/en/records.json';
 import zhCommon from './locales/zh-CN/common.json';
 import zhSignin from './locales/zh-CN/signin.json';
 import zhAccount from './locales/zh-CN/account.json';
@@ -18,6 +19,7 @@ import zhDirectory from './locales/zh-CN/directory.json';
 import zhEmployees from './locales/zh-CN/employees.json';
 import zhAccess from './locales/zh-CN/access.json';
 import zhGroups from './locales/zh-CN/groups.json';
+import zhRecords from './locales/zh-CN/records.json';
 
 export const LANGUAGES = [
     { code: 'en', name: 'English' },
@@ -26,9 +28,9 @@ export const LANGUAGES = [
 
 const CATALOGUES = {
     en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory, ...enEmployees, ...enAccess,
-        ...enGroups },
+        ...enGroups, ...enRecords },
     'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory, ...zhEmployees, ...zhAccess,
-        ...zhGroups },
+        ...zhGroups, ...zhRecords },
 };
 
 const STORE = 'sv.lang';

@@ -19,9 +19,37 @@ import { GroupDetail, Groups } from './screens/directory/groups.js';
 import { EditEmployee, EmployeeProfile, Employees, HireEmployee } from './screens/directory/employees.js';
 import { Assignments, RoleDetail, Roles } from './screens/admin/access.js';
 import { DirectoryImport } from './screens/directory/import.js';
+import { h } from 'preact';
+import { TYPES } from './screens/records/common.js';
+import { NewRecord, RecordBin, RecordList } from './screens/records/list.js';
+import { RecordPage } from './screens/records/record.js';
+import { Pipeline } from './screens/records/pipeline.js';
+import { CustomFields } from './screens/records/fields.js';
 
 /** A screen every signed-in account may use. */
 export const ANY = null;
+
+/**
+ * CRM records (issue 12, part 6): every account reaches records within its
+ * scopes (a member its own), so each type's screens are for anyone; the API
+ * answers each request within the caller's reach.
+ */
+const forType = (C, type) => {
+    const S = (props) => h(C, { ...props, type });
+    S.displayName = `${C.name}_${type}`;
+    return S;
+};
+const RECORDS = [
+    ...TYPES.flatMap(({ type, path }) => [
+        { path: `/records/${path}`, component: forType(RecordList, type), nav: `nav.records_${path}`, group: 'records', perm: ANY },
+        // Before "/records/<type>/:id": the first pattern that matches wins.
+        { path: `/records/${path}/new`, component: forType(NewRecord, type), group: 'records', perm: ANY },
+        { path: `/records/${path}/bin`, component: forType(RecordBin, type), group: 'records', perm: ANY },
+        { path: `/records/${path}/:id`, component: forType(RecordPage, type), group: 'records', perm: ANY },
+    ]),
+    { path: '/records/pipeline', component: Pipeline, nav: 'nav.records_pipeline', group: 'records', perm: ANY },
+    { path: '/records/fields', component: CustomFields, nav: 'nav.records_fields', group: 'records', perm: ANY },
+];
 
 export const ROUTES = [
     { path: '/account', component: Profile, nav: 'nav.account', group: 'me', perm: ANY },
@@ -47,6 +75,7 @@ export const ROUTES = [
     { path: '/directory/groups', component: Groups, nav: 'nav.groups', group: 'directory', perm: 'directory.read' },
     { path: '/directory/groups/:id', component: GroupDetail, group: 'directory', perm: 'directory.read' },
     { path: '/directory/import', component: DirectoryImport, nav: 'nav.import', group: 'directory', perm: 'directory.manage' },
+    ...RECORDS,
 ];
 
 /**
