@@ -23,15 +23,28 @@
 
 /* ---- permissions per type ---- */
 
-enum act { ACT_READ, ACT_WRITE, ACT_OWN, ACT_UNMASK, ACT_SECRET };
+/* The read and write scopes (DATA-6): all (READ or WRITE over the tenant),
+ * a department subtree (over a department), the departments one works in
+ * (TEAM_READ, TEAM_WRITE) and one's own records (OWN: both). */
+enum act {
+    ACT_READ,
+    ACT_WRITE,
+    ACT_OWN,
+    ACT_UNMASK,
+    ACT_SECRET,
+    ACT_TEAM_READ,
+    ACT_TEAM_WRITE,
+    ACT__N
+};
 
 #define PERMS(T)                                                               \
     {                                                                          \
         SV_PERM_RECORDS_##T##_READ, SV_PERM_RECORDS_##T##_WRITE,               \
             SV_PERM_RECORDS_##T##_OWN, SV_PERM_RECORDS_##T##_UNMASK,           \
-            SV_PERM_RECORDS_##T##_READ_SECRET                                  \
+            SV_PERM_RECORDS_##T##_READ_SECRET,                                 \
+            SV_PERM_RECORDS_##T##_TEAM_READ, SV_PERM_RECORDS_##T##_TEAM_WRITE  \
     }
-static const enum sv_perm PERM[SV_RTYPE__N][5] = {
+static const enum sv_perm PERM[SV_RTYPE__N][ACT__N] = {
     [SV_RTYPE_CUSTOMER] = PERMS(CUSTOMER),
     [SV_RTYPE_CONTACT] = PERMS(CONTACT),
     [SV_RTYPE_OPPORTUNITY] = PERMS(OPPORTUNITY),
@@ -56,12 +69,50 @@ static const char *const DEFAULT_STAGES[][2] = {
 
 /* Who asks, as the rules need it: the account, its grants, what hidden
  * departments keep from it, the tenant (its phone region). */
+/* The departments an employee works in at most: a primary and 16 more. */
+#define TEAMS_MAX 17
+
 struct who {
     const char *me;
     struct sv_grants g;
     struct sv_veil veil;
     struct sv_tenant t;
+    /* The departments the caller works in, loaded only when it holds a
+     * team_read or team_write permission (else nteams 0). */
+    size_t nteams;
+    char teams[TEAMS_MAX][37];
 };
+
+static void
+team_row(void *cls, const char *department_id)
+{
+    struct who *w = cls;
+
+    if (w->nteams < TEAMS_MAX)
+        snprintf(w->teams[w->nteams++], sizeof w->teams[0], "%s",
+                 department_id);
+}
+
+/* Whether the caller holds a department ("team") scope of any type. */
+static bool
+holds_team(const struct who *w)
+{
+    for (int t = 0; t < SV_RTYPE__N; t++)
+        if (sv_access_holds(&w->g, PERM[t][ACT_TEAM_READ]) ||
+            sv_access_holds(&w->g, PERM[t][ACT_TEAM_WRITE]))
+            return true;
+    return false;
+}
+
+/* Whether the caller works in department @p dept. */
+static bool
+in_team(const struct who *w, const char *dept)
+{
+    for (size_t i = 0; dept != NULL && i < w->nteams; i++)
+        if (strcmp(w->teams[i], dept) == 0)
+            return true;
+    return false;
+}
 
 static enum sv_err
 who_load(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
@@ -78,27 +129,41 @@ who_load(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
         rc = sv_access_veil_tx(c, tenant_id, w->me, &w->g, &w->veil);
     if (rc == SV_OK)
         rc = sv_tenant_find(c, tenant_id, &w->t);
+    if (rc == SV_OK && holds_team(w))
+        rc = sv_qs_ok(records_store_teams(c, tenant_id, w->me, team_row, w));
     return rc;
 }
 
-/* May @p w do @p a on a record of @p type owned by @p owner at @p place? */
+/*
+ * May @p w do @p a on a record of @p type owned by @p owner in department
+ * @p dept at @p place? Reading and writing also through one's own records
+ * and through the departments one works in.
+ */
 static bool
 may(const struct who *w, enum sv_record_type type, enum act a,
-    const char *owner, const struct sv_access_place *place)
+    const char *owner, const char *dept, const struct sv_access_place *place)
 {
     if (sv_access_allows(&w->g, PERM[type][a], place))
         return true;
-    return (a == ACT_READ || a == ACT_WRITE) && owner != NULL &&
-           strcmp(owner, w->me) == 0 &&
-           sv_access_allows(&w->g, PERM[type][ACT_OWN], NULL);
+    if (a != ACT_READ && a != ACT_WRITE)
+        return false;
+    if (owner != NULL && strcmp(owner, w->me) == 0 &&
+        sv_access_allows(&w->g, PERM[type][ACT_OWN], NULL))
+        return true;
+    return in_team(w, dept) &&
+           sv_access_allows(
+               &w->g,
+               PERM[type][a == ACT_READ ? ACT_TEAM_READ : ACT_TEAM_WRITE],
+               NULL);
 }
 
 /* What a permission reaches, for a page's SQL: the tenant, the subtrees of
- * the departments it is held over, the caller's own records. */
+ * the departments it is held over (",id,"), the departments the caller
+ * works in alone (",=id,"), the caller's own records. */
 struct reach {
     bool all, own;
     size_t n;
-    char list[(SV_ACCESS_GRANTS_MAX * 2 + 1) * 37 + 2];
+    char list[(SV_ACCESS_GRANTS_MAX * 2 + 1) * 37 + TEAMS_MAX * 38 + 2];
 };
 
 static void
@@ -111,6 +176,17 @@ reach_of(const struct who *w, enum sv_record_type type, enum act a,
     memset(r, 0, sizeof *r);
     r->list[0] = ',';
     r->own = sv_access_allows(&w->g, PERM[type][ACT_OWN], NULL);
+    /* The departments one works in, each alone: "=id" (REACH's test). */
+    if ((a == ACT_READ || a == ACT_WRITE) &&
+        sv_access_allows(
+            &w->g, PERM[type][a == ACT_READ ? ACT_TEAM_READ : ACT_TEAM_WRITE],
+            NULL)) {
+        for (size_t i = 0; i < w->nteams && off + 39 < sizeof r->list; i++) {
+            off += (size_t)snprintf(r->list + off, sizeof r->list - off, "=%s,",
+                                    w->teams[i]);
+            r->n++;
+        }
+    }
     for (size_t i = 0; i < w->g.n; i++) {
         const struct sv_grant *gr = &w->g.at[i];
         if (!(gr->perms & SV_PERM_BIT(p)))
@@ -760,8 +836,9 @@ check_parent(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     }
     if (rc == SV_OK)
         rc = sv_department_place_tx(c, tenant_id, p.department_id, &pl);
-    if (rc == SV_OK && (sv_veil_hides(&w->veil, &pl.place) ||
-                        !may(w, p.type, ACT_READ, p.owner_id, &pl.place)))
+    if (rc == SV_OK &&
+        (sv_veil_hides(&w->veil, &pl.place) ||
+         !may(w, p.type, ACT_READ, p.owner_id, p.department_id, &pl.place)))
         rc = SV_E_NOT_FOUND;
     if (rc == SV_OK) {
         /* Held live until this change commits: a delete of it meanwhile
@@ -831,11 +908,14 @@ place_record(struct sv_dbc *c, const char *tenant_id, const struct who *w,
         o->field = "department_id";
         return SV_E_NOT_FOUND;
     }
-    /* Through the write permission over the place; or a record the caller
-     * owns, in a department the caller works in (own records stay where
-     * their owner is: own is not a way into another department). */
-    bool ok = sv_access_allows(&w->g, PERM[r->type][ACT_WRITE], &pl.place);
-    if (!ok && may(w, r->type, ACT_WRITE, r->owner_id, NULL)) {
+    /* Through the write permission over the place, or team_write in a
+     * department the caller works in; or a record the caller owns, in a
+     * department the caller works in (own records stay where their owner
+     * is: own is not a way into another department). */
+    bool ok = sv_access_allows(&w->g, PERM[r->type][ACT_WRITE], &pl.place) ||
+              (in_team(w, r->department_id) &&
+               sv_access_allows(&w->g, PERM[r->type][ACT_TEAM_WRITE], NULL));
+    if (!ok && may(w, r->type, ACT_WRITE, r->owner_id, NULL, NULL)) {
         qs = records_store_member_of(c, tenant_id, w->me, r->department_id);
         if (qs < 0)
             return sv_qs_err(qs);
@@ -844,7 +924,8 @@ place_record(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     if (!ok) {
         /* Held somewhere: the department is outside it; held nowhere (own
          * records only): the owner is not the caller. */
-        o->field = sv_access_holds(&w->g, PERM[r->type][ACT_WRITE])
+        o->field = sv_access_holds(&w->g, PERM[r->type][ACT_WRITE]) ||
+                           sv_access_holds(&w->g, PERM[r->type][ACT_TEAM_WRITE])
                        ? "department_id"
                        : "owner_id";
         deny(denied, PERM[r->type][ACT_WRITE], r->id);
@@ -865,8 +946,9 @@ find_visible(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     if (rc != SV_OK)
         return rc;
     rc = sv_department_place_tx(c, tenant_id, r->department_id, pl);
-    if (rc == SV_OK && (sv_veil_hides(&w->veil, &pl->place) ||
-                        !may(w, type, a, r->owner_id, &pl->place)))
+    if (rc == SV_OK &&
+        (sv_veil_hides(&w->veil, &pl->place) ||
+         !may(w, type, a, r->owner_id, r->department_id, &pl->place)))
         rc = SV_E_NOT_FOUND;
     if (rc != SV_OK)
         rec_free(r);
@@ -1031,7 +1113,8 @@ update_tx(struct sv_dbc *c, void *cls)
         x->o->current_version = r.version;
         rc = SV_E_VERSION_CONFLICT;
     }
-    if (rc == SV_OK && !may(w, x->type, ACT_WRITE, r.owner_id, &pl.place)) {
+    if (rc == SV_OK &&
+        !may(w, x->type, ACT_WRITE, r.owner_id, r.department_id, &pl.place)) {
         deny(&x->denied, PERM[x->type][ACT_WRITE], r.id);
         rc = SV_E_FORBIDDEN;
     }
@@ -1136,7 +1219,8 @@ bin_tx(struct sv_dbc *c, void *cls)
         rc = find_visible(
             c, x->tenant_id, w, x->type, x->id, b->what != BIN_DELETE,
             b->what == BIN_DELETE ? ACT_READ : ACT_WRITE, &r, &pl);
-    if (rc == SV_OK && !may(w, x->type, ACT_WRITE, r.owner_id, &pl.place)) {
+    if (rc == SV_OK &&
+        !may(w, x->type, ACT_WRITE, r.owner_id, r.department_id, &pl.place)) {
         deny(&x->denied, PERM[x->type][ACT_WRITE], r.id);
         rc = SV_E_FORBIDDEN;
     }
@@ -1336,8 +1420,8 @@ get_tx(struct sv_dbc *c, void *cls)
         rc = SV_E_FIELD_INVALID;
     }
     if (rc == SV_OK) {
-        vo.may_unmask = may(w, x->type, ACT_UNMASK, NULL, &pl.place);
-        vo.may_secret = may(w, x->type, ACT_SECRET, NULL, &pl.place);
+        vo.may_unmask = may(w, x->type, ACT_UNMASK, NULL, NULL, &pl.place);
+        vo.may_secret = may(w, x->type, ACT_SECRET, NULL, NULL, &pl.place);
         if (vo.n_asked > 0 && !vo.may_unmask) {
             x->o->field = "unmask";
             deny(&x->denied, PERM[x->type][ACT_UNMASK], r.id);
@@ -1501,6 +1585,7 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     enum act a = level == SV_LEVEL_SECRET ? ACT_SECRET : ACT_UNMASK;
     struct reach *rv = malloc(sizeof *rv);
     char *save = NULL, *tok, *list;
+    char teams[sizeof rv->list];
     size_t off = 1;
     enum sv_err rc = SV_OK;
 
@@ -1523,7 +1608,10 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
         free(rv);
         return SV_OK;
     }
-    /* Both by departments: the reveal's subtrees inside the read's. */
+    /* Both by departments: the reveal's subtrees inside the read's
+     * subtrees, then the read's departments alone (team_read) that the
+     * reveal covers. */
+    memcpy(teams, rd->list, sizeof teams);
     list = rv->list;
     rd->n = 0;
     memset(rd->list, 0, sizeof rd->list);
@@ -1539,6 +1627,20 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
             rd->n++;
         } else if (rc == SV_E_NOT_FOUND) {
             rc = SV_OK; /* deleted meanwhile: reaches nothing */
+        }
+    }
+    for (tok = strtok_r(teams, ",", &save); rc == SV_OK && tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        struct sv_department_place pl;
+        if (tok[0] != '=')
+            continue;
+        rc = sv_department_place_tx(c, tenant_id, tok + 1, &pl);
+        if (rc == SV_OK && sv_access_allows(&w->g, PERM[type][a], &pl.place)) {
+            off += (size_t)snprintf(rd->list + off, sizeof rd->list - off,
+                                    "%s,", tok);
+            rd->n++;
+        } else if (rc == SV_E_NOT_FOUND) {
+            rc = SV_OK;
         }
     }
     free(rv);

@@ -64,6 +64,11 @@ SV_SQL(Q_PRIMARY_DEPT, "records_primary_department",
        "SELECT ed.department_id FROM employee_departments ed "
        "WHERE ed.tenant_id = $1 AND ed.account_id = $2 AND ed.is_primary = 1",
        0);
+SV_SQL(Q_TEAMS, "records_teams",
+       "SELECT ed.department_id FROM employee_departments ed "
+       "WHERE ed.tenant_id = $1 AND ed.account_id = $2 "
+       "ORDER BY ed.department_id LIMIT 17",
+       0);
 SV_SQL(Q_MEMBER_OF, "records_member_of",
        "SELECT 1 FROM employee_departments ed WHERE ed.tenant_id = $1 "
        "AND ed.account_id = $2 AND ed.department_id = $3",
@@ -161,12 +166,14 @@ SV_SQL(Q_HAND_OVER, "records_hand_over",
  * (recent order, the bin), $12 its id, $13 the limit; the term variants
  * $15 field and $16 term.
  */
+/* $5 lists ",id," a department with its subtree, ",=id," one alone. */
 #define REACH                                                                  \
     "(CAST($4 AS INTEGER) = 1 OR r.owner_id = $3 "                             \
-    "OR (CAST($5 AS TEXT) IS NOT NULL AND EXISTS (SELECT 1 "                   \
+    "OR (CAST($5 AS TEXT) IS NOT NULL "                                        \
+    "AND ($5 LIKE '%,=' || r.department_id || ',%' OR EXISTS (SELECT 1 "       \
     "FROM department_paths rp WHERE rp.tenant_id = $1 "                        \
     "AND rp.descendant_id = r.department_id "                                  \
-    "AND $5 LIKE '%,' || rp.ancestor_id || ',%'))) "
+    "AND $5 LIKE '%,' || rp.ancestor_id || ',%')))) "
 #define FILTERS                                                                \
     "AND " REACH "AND " SV_VEIL_DEPARTMENT(                                    \
         "r.department_id",                                                     \
@@ -435,6 +442,20 @@ records_store_primary_department(struct sv_dbc *c, const char *tenant_id,
     if (qs == SV_QS_ONE)
         snprintf(out, 37, "%s", sv_stmt_col_text(st, 0));
     return qs;
+}
+
+enum sv_qs
+records_store_teams(struct sv_dbc *c, const char *tenant_id,
+                    const char *account_id, records_team_fn fn, void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_TEAMS, tenant_id, account_id);
+    enum sv_qs qs, any = SV_QS_NONE;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        fn(cls, sv_stmt_col_text(st, 0));
+        any = SV_QS_ONE;
+    }
+    return qs < 0 ? qs : any;
 }
 
 enum sv_qs

@@ -73,6 +73,11 @@ enum sv_qs records_store_primary_department(struct sv_dbc *c,
                                             const char *account_id,
                                             char out[37]);
 /** Whether @p account_id works in department @p department_id. */
+/** The departments account @p account_id works in (at most 17). */
+typedef void (*records_team_fn)(void *cls, const char *department_id);
+enum sv_qs records_store_teams(struct sv_dbc *c, const char *tenant_id,
+                               const char *account_id, records_team_fn fn,
+                               void *cls);
 enum sv_qs records_store_member_of(struct sv_dbc *c, const char *tenant_id,
                                    const char *account_id,
                                    const char *department_id);

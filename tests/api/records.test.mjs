@@ -1,6 +1,6 @@
 // CRM records (issue 12; docs/records.md; DATA-1, DATA-3, DATA-6): the
 // records API over customers, contacts, opportunities and activities. Data
-// scopes per role (own, subtree, all; a record outside the caller's read
+// scopes per role (own, department, subtree, all; a record outside the caller's read
 // scope does not exist for it: 404, never 403); confidential values masked
 // on pages and in lists, shown in clear only to a holder of `unmask` who
 // asks, each value so shown audited; secret values absent but for
@@ -16,7 +16,7 @@
 // Each test builds its own tenant (the same org chart: Company > Sales >
 // Sales East, Company > Finance; rep in Sales East, fin in Finance, mgr in
 // Sales and its department admin, the tenant admin an employee of Company),
-// so that each can run alone. Test 15 checks the store for every value the
+// so that each can run alone. Test 16 checks the store for every value the
 // tests before it wrote, and its own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ const RECORD_KEYS = ['id', 'type', 'version', 'owner_id', 'department_id', 'pare
 const DEFAULT_STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost'];
 // One tenant per test, and one from outside for the cross-tenant check.
 const SLUGS = ['scopes', 'masks', 'secrets', 'versions', 'checks', 'match', 'paging', 'bin', 'custom', 'pipeline',
-    'handover', 'vault', 'scrape', 'unmasks', 'export'];
+    'handover', 'vault', 'scrape', 'unmasks', 'export', 'teams'];
 
 /*
  * The store as someone who copies it sees it (as storage.test.mjs reads
@@ -65,7 +65,7 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
     let srv;
     let olga; // the admin of another tenant
     // Every confidential or secret value a test wrote or searched by, as
-    // [what, value]: test 15 looks for each in the store and the log.
+    // [what, value]: test 16 looks for each in the store and the log.
     const written = [];
     const keep = (what, ...values) => {
         for (const v of values) {
@@ -1023,7 +1023,95 @@ describe('records: scopes, classified fields, versions, bin, custom fields, pipe
         assert.ok(!srv.rawLines.join('\n').includes(secret), 'no secret in the server log');
     });
 
-    test('15. storage: no confidential or secret value in the database or the server\'s log', async () => {
+    test('15. DATA-6: the department scope reaches the departments one works in, each alone (team_read, team_write)', async () => {
+        const o = await org('teams', [['tia', 'east', PASSWORDS.p4]]);
+        const { tok, id, d } = o;
+        // East Retail, under Sales East, and ray in it.
+        let r = await srv.api('POST', '/directory/departments', {
+            token: tok.boss, body: { name: 'East Retail', parent_id: d.east },
+        });
+        expectStatus(r, 201);
+        d.retail = r.json.id;
+        r = await srv.api('POST', '/directory/employees', {
+            token: tok.boss, body: { username: 'ray', display_name: 'RAY', department_id: d.retail },
+        });
+        expectStatus(r, 201);
+        id.ray = r.json.id;
+        tok.ray = (await srv.activate('teams', 'ray', r.json.temporary_password, PASSWORDS.p2)).token;
+        const PHONE = '13700137555';
+        keep('teams: phone', PHONE);
+        const east = await made(tok.rep, 'customer', { name: 'East A', phone: PHONE });
+        const retail = await made(tok.ray, 'customer', { name: 'Retail B', phone: PHONE });
+        const fin = await made(tok.fin, 'customer', { name: 'Fin C' });
+        const own = await made(tok.tia, 'customer', { name: 'Tia Own' });
+        assert.deepEqual([east.department_id, retail.department_id, fin.department_id, own.department_id],
+            [d.east, d.retail, d.finance, d.east]);
+        assert.deepEqual(await names(tok.tia, 'customer'), ['Tia Own'], 'the member role: own only');
+
+        // A custom role: read the team's customers, keep one's own.
+        r = await srv.api('POST', '/access/roles', {
+            token: tok.boss, body: { name: 'Sales team', permissions: ['records.customer.team_read', 'records.customer.own'] },
+        });
+        expectStatus(r, 201);
+        const role = r.json.id;
+        expectStatus(await srv.api('POST', '/access/assignments', {
+            token: tok.boss, body: { role, account_id: id.tia, scope: 'tenant' },
+        }), 201);
+        assert.deepEqual(await names(tok.tia, 'customer'), ['East A', 'Tia Own'],
+            'Sales East alone: not East Retail under it, not Finance');
+        expectStatus(await get(tok.tia, 'customer', east.id), 200);
+        for (const x of [retail, fin]) expectError(await get(tok.tia, 'customer', x.id), 404, 'not_found');
+        assert.deepEqual((await all(tok.tia, 'customer', { department_id: d.retail })), [], 'a filter widens nothing');
+        // Read, not write: a change is refused (403, audited), a delete too.
+        expectError(await patch(tok.tia, 'customer', east.id, { version: east.version, fields: { industry: 'Retail' } }),
+            403, 'forbidden');
+        expectError(await del(tok.tia, 'customer', east.id), 403, 'forbidden');
+        expectError(await create(tok.tia, 'customer', { name: 'For Rep' }, { owner_id: id.rep }), 403, 'forbidden',
+            'owner_id', 'own only: not for another owner');
+        // The export reaches what the list does.
+        r = await exportOf(tok.tia, 'customer');
+        expectStatus(r, 200);
+        assert.deepEqual(parseCsv(r.text).slice(1).map((row) => row[0]).sort(), [east.id, own.id].sort());
+
+        // team_write: the team's customers change, and new ones for a
+        // colleague land in a team department, not below it.
+        expectStatus(await srv.api('PATCH', `/access/roles/${role}`, {
+            token: tok.boss,
+            body: { permissions: ['records.customer.team_read', 'records.customer.team_write', 'records.customer.own'] },
+        }), 200);
+        r = await patch(tok.tia, 'customer', east.id, { version: east.version, fields: { industry: 'Retail' } });
+        expectStatus(r, 200);
+        assert.equal(r.json.fields.industry, 'Retail');
+        r = await create(tok.tia, 'customer', { name: 'For Rep' }, { owner_id: id.rep });
+        expectStatus(r, 201);
+        assert.deepEqual([r.json.owner_id, r.json.department_id], [id.rep, d.east]);
+        expectError(await create(tok.tia, 'customer', { name: 'Below' }, { owner_id: id.rep, department_id: d.retail }),
+            403, 'forbidden', 'department_id');
+        expectError(await patch(tok.tia, 'customer', retail.id, { version: retail.version, fields: { industry: 'X' } }),
+            404, 'not_found', null, 'below the team: does not exist');
+        // An exact match on a sealed field: only where tia may also see the
+        // value (unmask over Sales East's subtree), inside the read scope.
+        expectError(await page(tok.tia, 'customer', `?where=${encodeURIComponent(`phone:${PHONE}`)}`), 403, 'forbidden',
+            'where');
+        r = await srv.api('POST', '/access/roles', {
+            token: tok.boss, body: { name: 'Revealer', permissions: ['records.customer.unmask'] },
+        });
+        expectStatus(r, 201);
+        expectStatus(await srv.api('POST', '/access/assignments', {
+            token: tok.boss, body: { role: r.json.id, account_id: id.tia, scope: 'department', department_id: d.east },
+        }), 201);
+        assert.deepEqual((await where(tok.tia, 'customer', `phone:${PHONE}`)).map((x) => x.id), [east.id],
+            'East A, not East Retail\'s (unmask reaches it, read does not)');
+        assert.deepEqual((await where(tok.mgr, 'customer', `phone:${PHONE}`)).map((x) => x.id).sort(),
+            [east.id, retail.id].sort(), 'the manager: the Sales subtree');
+        // Moved out of the team, tia keeps only her own.
+        expectStatus(await srv.api('PATCH', `/directory/employees/${id.tia}`, {
+            token: tok.boss, body: { department_id: d.finance },
+        }), 200);
+        assert.deepEqual(await names(tok.tia, 'customer'), ['Fin C', 'Tia Own'], 'now Finance\'s');
+    });
+
+    test('16. storage: no confidential or secret value in the database or the server\'s log', async () => {
         const o = await org('vault');
         const { tok, d } = o;
         const v = {
