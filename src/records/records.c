@@ -20,37 +20,7 @@
 #include "directory/tenant.h"
 #include "records/records_quota.h"
 #include "records/records_store.h"
-
-/* ---- permissions per type ---- */
-
-/* The read and write scopes (DATA-6): all (READ or WRITE over the tenant),
- * a department subtree (over a department), the departments one works in
- * (TEAM_READ, TEAM_WRITE) and one's own records (OWN: both). */
-enum act {
-    ACT_READ,
-    ACT_WRITE,
-    ACT_OWN,
-    ACT_UNMASK,
-    ACT_SECRET,
-    ACT_TEAM_READ,
-    ACT_TEAM_WRITE,
-    ACT__N
-};
-
-#define PERMS(T)                                                               \
-    {                                                                          \
-        SV_PERM_RECORDS_##T##_READ, SV_PERM_RECORDS_##T##_WRITE,               \
-            SV_PERM_RECORDS_##T##_OWN, SV_PERM_RECORDS_##T##_UNMASK,           \
-            SV_PERM_RECORDS_##T##_READ_SECRET,                                 \
-            SV_PERM_RECORDS_##T##_TEAM_READ, SV_PERM_RECORDS_##T##_TEAM_WRITE  \
-    }
-static const enum sv_perm PERM[SV_RTYPE__N][ACT__N] = {
-    [SV_RTYPE_CUSTOMER] = PERMS(CUSTOMER),
-    [SV_RTYPE_CONTACT] = PERMS(CONTACT),
-    [SV_RTYPE_OPPORTUNITY] = PERMS(OPPORTUNITY),
-    [SV_RTYPE_ACTIVITY] = PERMS(ACTIVITY),
-};
-#undef PERMS
+#include "records/scope.h"
 
 /* The largest JSON object of one level's values a record seals. */
 #define SEALED_MAX (64 * 1024)
@@ -67,20 +37,13 @@ static const char *const DEFAULT_STAGES[][2] = {
 
 /* ---- the reader ---- */
 
-/* Who asks, as the rules need it: the account, its grants, what hidden
- * departments keep from it, the tenant (its phone region). */
-/* The departments an employee works in at most: a primary and 16 more. */
-#define TEAMS_MAX 17
-
+/* Who asks, as the rules need it: the account, its grants and the
+ * departments it works in (scope.h), what hidden departments keep from
+ * it, the tenant (its phone region). */
 struct who {
-    const char *me;
-    struct sv_grants g;
+    struct sv_record_viewer v;
     struct sv_veil veil;
     struct sv_tenant t;
-    /* The departments the caller works in, loaded only when it holds a
-     * team_read or team_write permission (else nteams 0). */
-    size_t nteams;
-    char teams[TEAMS_MAX][37];
 };
 
 static void
@@ -88,30 +51,7 @@ team_row(void *cls, const char *department_id)
 {
     struct who *w = cls;
 
-    if (w->nteams < TEAMS_MAX)
-        snprintf(w->teams[w->nteams++], sizeof w->teams[0], "%s",
-                 department_id);
-}
-
-/* Whether the caller holds a department ("team") scope of any type. */
-static bool
-holds_team(const struct who *w)
-{
-    for (int t = 0; t < SV_RTYPE__N; t++)
-        if (sv_access_holds(&w->g, PERM[t][ACT_TEAM_READ]) ||
-            sv_access_holds(&w->g, PERM[t][ACT_TEAM_WRITE]))
-            return true;
-    return false;
-}
-
-/* Whether the caller works in department @p dept. */
-static bool
-in_team(const struct who *w, const char *dept)
-{
-    for (size_t i = 0; dept != NULL && i < w->nteams; i++)
-        if (strcmp(w->teams[i], dept) == 0)
-            return true;
-    return false;
+    (void)sv_record_viewer_add_team(&w->v, department_id);
 }
 
 static enum sv_err
@@ -123,87 +63,19 @@ who_load(struct sv_dbc *c, const char *tenant_id, const struct sv_actor *actor,
     memset(w, 0, sizeof *w);
     if (actor == NULL || actor->account_id == NULL)
         return SV_E_FORBIDDEN; /* records are an account's */
-    w->me = actor->account_id;
-    rc = sv_access_load_tx(c, tenant_id, w->me, &w->g);
+    w->v.me = actor->account_id;
+    rc = sv_access_load_tx(c, tenant_id, w->v.me, &w->v.g);
     if (rc == SV_OK)
-        rc = sv_access_veil_tx(c, tenant_id, w->me, &w->g, &w->veil);
+        rc = sv_access_veil_tx(c, tenant_id, w->v.me, &w->v.g, &w->veil);
     if (rc == SV_OK)
         rc = sv_tenant_find(c, tenant_id, &w->t);
-    if (rc == SV_OK && holds_team(w))
-        rc = sv_qs_ok(records_store_teams(c, tenant_id, w->me, team_row, w));
+    if (rc == SV_OK && sv_record_viewer_needs_teams(&w->v))
+        rc = sv_qs_ok(records_store_teams(c, tenant_id, w->v.me, team_row, w));
     return rc;
 }
 
-/*
- * May @p w do @p a on a record of @p type owned by @p owner in department
- * @p dept at @p place? Reading and writing also through one's own records
- * and through the departments one works in.
- */
-static bool
-may(const struct who *w, enum sv_record_type type, enum act a,
-    const char *owner, const char *dept, const struct sv_access_place *place)
-{
-    if (sv_access_allows(&w->g, PERM[type][a], place))
-        return true;
-    if (a != ACT_READ && a != ACT_WRITE)
-        return false;
-    if (owner != NULL && strcmp(owner, w->me) == 0 &&
-        sv_access_allows(&w->g, PERM[type][ACT_OWN], NULL))
-        return true;
-    return in_team(w, dept) &&
-           sv_access_allows(
-               &w->g,
-               PERM[type][a == ACT_READ ? ACT_TEAM_READ : ACT_TEAM_WRITE],
-               NULL);
-}
-
-/* What a permission reaches, for a page's SQL: the tenant, the subtrees of
- * the departments it is held over (",id,"), the departments the caller
- * works in alone (",=id,"), the caller's own records. */
-struct reach {
-    bool all, own;
-    size_t n;
-    char list[(SV_ACCESS_GRANTS_MAX * 2 + 1) * 37 + TEAMS_MAX * 38 + 2];
-};
-
-static void
-reach_of(const struct who *w, enum sv_record_type type, enum act a,
-         struct reach *r)
-{
-    enum sv_perm p = PERM[type][a];
-    size_t off = 1;
-
-    memset(r, 0, sizeof *r);
-    r->list[0] = ',';
-    r->own = sv_access_allows(&w->g, PERM[type][ACT_OWN], NULL);
-    /* The departments one works in, each alone: "=id" (REACH's test). */
-    if ((a == ACT_READ || a == ACT_WRITE) &&
-        sv_access_allows(
-            &w->g, PERM[type][a == ACT_READ ? ACT_TEAM_READ : ACT_TEAM_WRITE],
-            NULL)) {
-        for (size_t i = 0; i < w->nteams && off + 39 < sizeof r->list; i++) {
-            off += (size_t)snprintf(r->list + off, sizeof r->list - off, "=%s,",
-                                    w->teams[i]);
-            r->n++;
-        }
-    }
-    for (size_t i = 0; i < w->g.n; i++) {
-        const struct sv_grant *gr = &w->g.at[i];
-        if (!(gr->perms & SV_PERM_BIT(p)))
-            continue;
-        if (gr->scope == SV_SCOPE_TENANT) {
-            r->all = true;
-        } else if (gr->scope == SV_SCOPE_DEPARTMENT &&
-                   off + 38 < sizeof r->list) {
-            off += (size_t)snprintf(r->list + off, sizeof r->list - off, "%s,",
-                                    gr->scope_id);
-            r->n++;
-        }
-    }
-}
-
 static const char *
-reach_name(const struct reach *r)
+reach_name(const struct sv_record_reach *r)
 {
     return r->all ? "all" : r->n > 0 ? "subtree" : r->own ? "own" : "none";
 }
@@ -836,9 +708,9 @@ check_parent(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     }
     if (rc == SV_OK)
         rc = sv_department_place_tx(c, tenant_id, p.department_id, &pl);
-    if (rc == SV_OK &&
-        (sv_veil_hides(&w->veil, &pl.place) ||
-         !may(w, p.type, ACT_READ, p.owner_id, p.department_id, &pl.place)))
+    if (rc == SV_OK && (sv_veil_hides(&w->veil, &pl.place) ||
+                        !sv_record_may(&w->v, p.type, SV_RACT_READ, p.owner_id,
+                                       p.department_id, &pl.place)))
         rc = SV_E_NOT_FOUND;
     if (rc == SV_OK) {
         /* Held live until this change commits: a delete of it meanwhile
@@ -912,11 +784,10 @@ place_record(struct sv_dbc *c, const char *tenant_id, const struct who *w,
      * department the caller works in; or a record the caller owns, in a
      * department the caller works in (own records stay where their owner
      * is: own is not a way into another department). */
-    bool ok = sv_access_allows(&w->g, PERM[r->type][ACT_WRITE], &pl.place) ||
-              (in_team(w, r->department_id) &&
-               sv_access_allows(&w->g, PERM[r->type][ACT_TEAM_WRITE], NULL));
-    if (!ok && may(w, r->type, ACT_WRITE, r->owner_id, NULL, NULL)) {
-        qs = records_store_member_of(c, tenant_id, w->me, r->department_id);
+    bool ok = sv_record_may_place(&w->v, r->type, r->department_id, &pl.place);
+    if (!ok &&
+        sv_record_may(&w->v, r->type, SV_RACT_WRITE, r->owner_id, NULL, NULL)) {
+        qs = records_store_member_of(c, tenant_id, w->v.me, r->department_id);
         if (qs < 0)
             return sv_qs_err(qs);
         ok = qs == SV_QS_ONE;
@@ -924,11 +795,13 @@ place_record(struct sv_dbc *c, const char *tenant_id, const struct who *w,
     if (!ok) {
         /* Held somewhere: the department is outside it; held nowhere (own
          * records only): the owner is not the caller. */
-        o->field = sv_access_holds(&w->g, PERM[r->type][ACT_WRITE]) ||
-                           sv_access_holds(&w->g, PERM[r->type][ACT_TEAM_WRITE])
-                       ? "department_id"
-                       : "owner_id";
-        deny(denied, PERM[r->type][ACT_WRITE], r->id);
+        o->field =
+            sv_access_holds(&w->v.g, sv_record_perm(r->type, SV_RACT_WRITE)) ||
+                    sv_access_holds(&w->v.g,
+                                    sv_record_perm(r->type, SV_RACT_TEAM_WRITE))
+                ? "department_id"
+                : "owner_id";
+        deny(denied, sv_record_perm(r->type, SV_RACT_WRITE), r->id);
         return SV_E_FORBIDDEN;
     }
     return SV_OK;
@@ -938,17 +811,18 @@ place_record(struct sv_dbc *c, const char *tenant_id, const struct who *w,
  * place. */
 static enum sv_err
 find_visible(struct sv_dbc *c, const char *tenant_id, const struct who *w,
-             enum sv_record_type type, const char *id, bool binned, enum act a,
-             struct rec *r, struct sv_department_place *pl)
+             enum sv_record_type type, const char *id, bool binned,
+             enum sv_record_act a, struct rec *r,
+             struct sv_department_place *pl)
 {
     enum sv_err rc = rec_find(c, tenant_id, type, id, binned, r);
 
     if (rc != SV_OK)
         return rc;
     rc = sv_department_place_tx(c, tenant_id, r->department_id, pl);
-    if (rc == SV_OK &&
-        (sv_veil_hides(&w->veil, &pl->place) ||
-         !may(w, type, a, r->owner_id, r->department_id, &pl->place)))
+    if (rc == SV_OK && (sv_veil_hides(&w->veil, &pl->place) ||
+                        !sv_record_may(&w->v, type, a, r->owner_id,
+                                       r->department_id, &pl->place)))
         rc = SV_E_NOT_FOUND;
     if (rc != SV_OK)
         rec_free(r);
@@ -1038,7 +912,7 @@ create_tx(struct sv_dbc *c, void *cls)
         r.plain = json_object();
         r.sealed = json_object();
         r.secret = json_object();
-        snprintf(r.owner_id, sizeof r.owner_id, "%s", w->me);
+        snprintf(r.owner_id, sizeof r.owner_id, "%s", w->v.me);
         rc = apply_fields(&r, s, st, w, fields, true, x->o);
     }
     if (rc == SV_OK)
@@ -1106,16 +980,16 @@ update_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
     if (rc == SV_OK)
-        rc = find_visible(c, x->tenant_id, w, x->type, x->id, false, ACT_READ,
-                          &r, &pl);
+        rc = find_visible(c, x->tenant_id, w, x->type, x->id, false,
+                          SV_RACT_READ, &r, &pl);
     if (rc == SV_OK && r.version != version) {
         x->o->field = "version";
         x->o->current_version = r.version;
         rc = SV_E_VERSION_CONFLICT;
     }
-    if (rc == SV_OK &&
-        !may(w, x->type, ACT_WRITE, r.owner_id, r.department_id, &pl.place)) {
-        deny(&x->denied, PERM[x->type][ACT_WRITE], r.id);
+    if (rc == SV_OK && !sv_record_may(&w->v, x->type, SV_RACT_WRITE, r.owner_id,
+                                      r.department_id, &pl.place)) {
+        deny(&x->denied, sv_record_perm(x->type, SV_RACT_WRITE), r.id);
         rc = SV_E_FORBIDDEN;
     }
     if (rc == SV_OK)
@@ -1218,10 +1092,10 @@ bin_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = find_visible(
             c, x->tenant_id, w, x->type, x->id, b->what != BIN_DELETE,
-            b->what == BIN_DELETE ? ACT_READ : ACT_WRITE, &r, &pl);
-    if (rc == SV_OK &&
-        !may(w, x->type, ACT_WRITE, r.owner_id, r.department_id, &pl.place)) {
-        deny(&x->denied, PERM[x->type][ACT_WRITE], r.id);
+            b->what == BIN_DELETE ? SV_RACT_READ : SV_RACT_WRITE, &r, &pl);
+    if (rc == SV_OK && !sv_record_may(&w->v, x->type, SV_RACT_WRITE, r.owner_id,
+                                      r.department_id, &pl.place)) {
+        deny(&x->denied, sv_record_perm(x->type, SV_RACT_WRITE), r.id);
         rc = SV_E_FORBIDDEN;
     }
     if (rc == SV_OK) {
@@ -1408,10 +1282,10 @@ get_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
     if (rc == SV_OK)
-        rc = rquota_reads_tx(c, x->tenant_id, w->me, x->o);
+        rc = rquota_reads_tx(c, x->tenant_id, w->v.me, x->o);
     if (rc == SV_OK)
-        rc = find_visible(c, x->tenant_id, w, x->type, x->id, false, ACT_READ,
-                          &r, &pl);
+        rc = find_visible(c, x->tenant_id, w, x->type, x->id, false,
+                          SV_RACT_READ, &r, &pl);
     if (rc == SV_OK)
         rc = schema_load(c, x->tenant_id, x->type, s);
     if (rc == SV_OK &&
@@ -1420,11 +1294,13 @@ get_tx(struct sv_dbc *c, void *cls)
         rc = SV_E_FIELD_INVALID;
     }
     if (rc == SV_OK) {
-        vo.may_unmask = may(w, x->type, ACT_UNMASK, NULL, NULL, &pl.place);
-        vo.may_secret = may(w, x->type, ACT_SECRET, NULL, NULL, &pl.place);
+        vo.may_unmask = sv_record_may(&w->v, x->type, SV_RACT_UNMASK, NULL,
+                                      NULL, &pl.place);
+        vo.may_secret = sv_record_may(&w->v, x->type, SV_RACT_SECRET, NULL,
+                                      NULL, &pl.place);
         if (vo.n_asked > 0 && !vo.may_unmask) {
             x->o->field = "unmask";
-            deny(&x->denied, PERM[x->type][ACT_UNMASK], r.id);
+            deny(&x->denied, sv_record_perm(x->type, SV_RACT_UNMASK), r.id);
             rc = SV_E_FORBIDDEN;
         }
     }
@@ -1580,10 +1456,12 @@ prefix_range(const char *q, char **low, char **high)
  */
 static enum sv_err
 narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
-             enum sv_record_type type, enum sv_level level, struct reach *rd)
+             enum sv_record_type type, enum sv_level level,
+             struct sv_record_reach *rd)
 {
-    enum act a = level == SV_LEVEL_SECRET ? ACT_SECRET : ACT_UNMASK;
-    struct reach *rv = malloc(sizeof *rv);
+    enum sv_record_act a =
+        level == SV_LEVEL_SECRET ? SV_RACT_SECRET : SV_RACT_UNMASK;
+    struct sv_record_reach *rv = malloc(sizeof *rv);
     char *save = NULL, *tok, *list;
     char teams[sizeof rv->list];
     size_t off = 1;
@@ -1591,7 +1469,7 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
 
     if (rv == NULL)
         return SV_E_INTERNAL;
-    reach_of(w, type, a, rv);
+    sv_record_reach_of(&w->v, type, a, rv);
     if (!rv->all && rv->n == 0) {
         free(rv);
         return SV_E_FORBIDDEN;
@@ -1621,7 +1499,8 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
         struct sv_department_place pl;
         rc = sv_department_place_tx(c, tenant_id, tok, &pl);
         if (rc == SV_OK &&
-            sv_access_allows(&w->g, PERM[type][ACT_READ], &pl.place)) {
+            sv_access_allows(&w->v.g, sv_record_perm(type, SV_RACT_READ),
+                             &pl.place)) {
             off += (size_t)snprintf(rd->list + off, sizeof rd->list - off,
                                     "%s,", tok);
             rd->n++;
@@ -1635,7 +1514,8 @@ narrow_reach(struct sv_dbc *c, const char *tenant_id, const struct who *w,
         if (tok[0] != '=')
             continue;
         rc = sv_department_place_tx(c, tenant_id, tok + 1, &pl);
-        if (rc == SV_OK && sv_access_allows(&w->g, PERM[type][a], &pl.place)) {
+        if (rc == SV_OK &&
+            sv_access_allows(&w->v.g, sv_record_perm(type, a), &pl.place)) {
             off += (size_t)snprintf(rd->list + off, sizeof rd->list - off,
                                     "%s,", tok);
             rd->n++;
@@ -1670,7 +1550,7 @@ page_tx(struct sv_dbc *c, void *cls)
             : CURSOR_NAME;
     struct who *w = malloc(sizeof *w);
     struct schema *s = malloc(sizeof *s);
-    struct reach *reach = malloc(sizeof *reach);
+    struct sv_record_reach *reach = malloc(sizeof *reach);
     char *term = malloc(TERM_MAX), *canon = malloc(SV_VALUE_MAX + 1);
     char *low = NULL, *high = NULL, *where_field = NULL;
     struct records_query rq = {0};
@@ -1689,13 +1569,14 @@ page_tx(struct sv_dbc *c, void *cls)
     if (rc == SV_OK)
         rc = who_load(c, x->tenant_id, x->actor, w);
     if (rc == SV_OK && p->metered)
-        rc = rquota_reads_tx(c, x->tenant_id, w->me, x->o);
+        rc = rquota_reads_tx(c, x->tenant_id, w->v.me, x->o);
     if (rc == SV_OK)
         rc = schema_load(c, x->tenant_id, x->type, s);
     if (rc == SV_OK) {
-        reach_of(w, x->type, q->bin ? ACT_WRITE : ACT_READ, reach);
+        sv_record_reach_of(&w->v, x->type,
+                           q->bin ? SV_RACT_WRITE : SV_RACT_READ, reach);
         rq.type = sv_record_type_name(x->type);
-        rq.me = reach->own ? w->me : "";
+        rq.me = reach->own ? w->v.me : "";
         rq.all = reach->all;
         rq.roots = reach->n > 0 ? reach->list : NULL;
         rq.veil = sv_veil_param(&w->veil);
@@ -1733,11 +1614,11 @@ page_tx(struct sv_dbc *c, void *cls)
                 rc = narrow_reach(c, x->tenant_id, w, x->type, f->level, reach);
                 if (rc == SV_E_FORBIDDEN) {
                     x->o->field = "where";
-                    deny(
-                        &x->denied,
-                        PERM[x->type][f->level == SV_LEVEL_SECRET ? ACT_SECRET
-                                                                  : ACT_UNMASK],
-                        NULL);
+                    deny(&x->denied,
+                         sv_record_perm(x->type, f->level == SV_LEVEL_SECRET
+                                                     ? SV_RACT_SECRET
+                                                     : SV_RACT_UNMASK),
+                         NULL);
                 }
                 rq.me = "";
                 rq.all = reach->all;
@@ -2045,7 +1926,7 @@ schema_tx(struct sv_dbc *c, void *cls)
     struct who *w = malloc(sizeof *w);
     struct schema *s = malloc(sizeof *s);
     struct stages *st = malloc(sizeof *st);
-    struct reach rr, rw;
+    struct sv_record_reach rr, rw;
     enum sv_err rc = w && s && st ? SV_OK : SV_E_INTERNAL;
     enum sv_record_type parent;
 
@@ -2061,21 +1942,21 @@ schema_tx(struct sv_dbc *c, void *cls)
         json_t *fields = json_array();
         for (size_t i = 0; i < s->n; i++)
             json_array_append_new(fields, field_json(s, i, st));
-        reach_of(w, x->type, ACT_READ, &rr);
-        reach_of(w, x->type, ACT_WRITE, &rw);
+        sv_record_reach_of(&w->v, x->type, SV_RACT_READ, &rr);
+        sv_record_reach_of(&w->v, x->type, SV_RACT_WRITE, &rw);
         parent = sv_record_type_parent(x->type);
-        x->out = json_pack("{s:s, s:o, s:o, s:{s:s, s:s, s:b, s:b}}", "type",
-                           sv_record_type_name(x->type), "parent_type",
-                           parent != SV_RTYPE_NONE
-                               ? json_string(sv_record_type_name(parent))
-                               : json_null(),
-                           "fields", fields, "access", "read", reach_name(&rr),
-                           "write", reach_name(&rw), "unmask",
-                           (sv_access_any_perms(&w->g) &
-                            SV_PERM_BIT(PERM[x->type][ACT_UNMASK])) != 0,
-                           "read_secret",
-                           (sv_access_any_perms(&w->g) &
-                            SV_PERM_BIT(PERM[x->type][ACT_SECRET])) != 0);
+        x->out = json_pack(
+            "{s:s, s:o, s:o, s:{s:s, s:s, s:b, s:b}}", "type",
+            sv_record_type_name(x->type), "parent_type",
+            parent != SV_RTYPE_NONE ? json_string(sv_record_type_name(parent))
+                                    : json_null(),
+            "fields", fields, "access", "read", reach_name(&rr), "write",
+            reach_name(&rw), "unmask",
+            (sv_access_any_perms(&w->v.g) &
+             SV_PERM_BIT(sv_record_perm(x->type, SV_RACT_UNMASK))) != 0,
+            "read_secret",
+            (sv_access_any_perms(&w->v.g) &
+             SV_PERM_BIT(sv_record_perm(x->type, SV_RACT_SECRET))) != 0);
     }
     free(w);
     free(s);

@@ -22,6 +22,7 @@
 #include "records/classify.h"
 #include "records/quota.h"
 #include "records/records.h"
+#include "records/scope.h"
 #include "testdb.h"
 
 static const enum sv_where WHERES[] = {SV_WHERE_PAGE, SV_WHERE_LIST,
@@ -468,6 +469,115 @@ fake_add(void *cls, const char *tenant_id, const char *account_id, int64_t day,
     return true;
 }
 
+/* DATA-6: the four scopes of a role per type, read and write, in the tree
+ * Company > Sales > East > Retail and Company > Finance. */
+static void
+test_scopes(void **state)
+{
+    const struct sv_access_place east = {
+        3, {"east", "sales", "company"}, 0, {NULL}};
+    const struct sv_access_place retail = {
+        4, {"retail", "east", "sales", "company"}, 0, {NULL}};
+    const struct sv_access_place fin = {2, {"fin", "company"}, 0, {NULL}};
+    const enum sv_record_type T = SV_RTYPE_CUSTOMER;
+    struct sv_record_viewer v;
+    struct sv_record_reach r;
+    (void)state;
+
+    /* own: the member role, whatever the department. */
+    memset(&v, 0, sizeof v);
+    v.me = "rep";
+    sv_grants_init(&v.g);
+    assert_true(sv_record_may(&v, T, SV_RACT_READ, "rep", "east", &east));
+    assert_true(sv_record_may(&v, T, SV_RACT_WRITE, "rep", "fin", &fin));
+    assert_false(sv_record_may(&v, T, SV_RACT_READ, "ann", "east", &east));
+    assert_false(sv_record_may(&v, T, SV_RACT_UNMASK, "rep", "east", &east));
+    assert_false(sv_record_may_place(&v, T, "east", &east));
+    assert_false(sv_record_viewer_needs_teams(&v));
+    sv_record_reach_of(&v, T, SV_RACT_READ, &r);
+    assert_true(r.own);
+    assert_false(r.all);
+    assert_int_equal(r.n, 0);
+
+    /* department: team_read over the tenant, working in East: East's
+     * records alone, not Retail's below it, not Finance's; no writes. */
+    assert_true(sv_grants_add(&v.g,
+                              SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_TEAM_READ),
+                              SV_SCOPE_TENANT, NULL));
+    assert_true(sv_record_viewer_needs_teams(&v));
+    assert_true(sv_record_viewer_add_team(&v, "east"));
+    assert_true(sv_record_may(&v, T, SV_RACT_READ, "ann", "east", &east));
+    assert_false(sv_record_may(&v, T, SV_RACT_READ, "ann", "retail", &retail));
+    assert_false(sv_record_may(&v, T, SV_RACT_READ, "ann", "fin", &fin));
+    assert_false(sv_record_may(&v, T, SV_RACT_WRITE, "ann", "east", &east));
+    assert_false(sv_record_may(&v, SV_RTYPE_CONTACT, SV_RACT_READ, "ann",
+                               "east", &east));
+    assert_false(sv_record_may_place(&v, T, "east", &east));
+    sv_record_reach_of(&v, T, SV_RACT_READ, &r);
+    assert_string_equal(r.list, ",=east,");
+    assert_int_equal(r.n, 1);
+    sv_record_reach_of(&v, T, SV_RACT_WRITE, &r);
+    assert_string_equal(r.list, ",");
+    assert_true(r.own);
+    /* team_write: East's records change, and East is a place for new ones. */
+    assert_true(sv_grants_add(&v.g,
+                              SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_TEAM_WRITE),
+                              SV_SCOPE_TENANT, NULL));
+    assert_true(sv_record_may(&v, T, SV_RACT_WRITE, "ann", "east", &east));
+    assert_true(sv_record_may_place(&v, T, "east", &east));
+    assert_false(sv_record_may_place(&v, T, "retail", &retail));
+    assert_false(sv_record_may(&v, T, SV_RACT_UNMASK, "ann", "east", &east));
+
+    /* A tenant-kind permission given over a department does nothing. */
+    memset(&v, 0, sizeof v);
+    v.me = "tia";
+    sv_grants_init(&v.g);
+    assert_true(sv_grants_add(&v.g,
+                              SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_TEAM_READ),
+                              SV_SCOPE_DEPARTMENT, "east"));
+    assert_true(sv_record_viewer_add_team(&v, "east"));
+    assert_false(sv_record_may(&v, T, SV_RACT_READ, "ann", "east", &east));
+
+    /* department subtree: read and write over Sales. */
+    memset(&v, 0, sizeof v);
+    v.me = "mgr";
+    sv_grants_init(&v.g);
+    assert_true(sv_grants_add(&v.g,
+                              SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_READ) |
+                                  SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_WRITE),
+                              SV_SCOPE_DEPARTMENT, "sales"));
+    assert_false(sv_record_viewer_needs_teams(&v));
+    assert_true(sv_record_may(&v, T, SV_RACT_READ, "ann", "east", &east));
+    assert_true(sv_record_may(&v, T, SV_RACT_WRITE, "ann", "retail", &retail));
+    assert_false(sv_record_may(&v, T, SV_RACT_READ, "ann", "fin", &fin));
+    assert_true(sv_record_may_place(&v, T, "retail", &retail));
+    assert_false(sv_record_may_place(&v, T, "fin", &fin));
+    sv_record_reach_of(&v, T, SV_RACT_READ, &r);
+    assert_string_equal(r.list, ",sales,");
+    assert_false(r.all);
+    /* unmask over East's subtree: Retail's values, not Finance's. */
+    assert_true(sv_grants_add(&v.g,
+                              SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_UNMASK),
+                              SV_SCOPE_DEPARTMENT, "east"));
+    assert_true(sv_record_may(&v, T, SV_RACT_UNMASK, NULL, NULL, &retail));
+    assert_false(sv_record_may(&v, T, SV_RACT_UNMASK, NULL, NULL, &fin));
+    assert_false(sv_record_may(&v, T, SV_RACT_SECRET, NULL, NULL, &retail));
+
+    /* all: read over the tenant. */
+    assert_true(sv_grants_add(&v.g, SV_PERM_BIT(SV_PERM_RECORDS_CUSTOMER_READ),
+                              SV_SCOPE_TENANT, NULL));
+    assert_true(sv_record_may(&v, T, SV_RACT_READ, "ann", "fin", &fin));
+    assert_false(sv_record_may(&v, T, SV_RACT_WRITE, "ann", "fin", &fin));
+    sv_record_reach_of(&v, T, SV_RACT_READ, &r);
+    assert_true(r.all);
+
+    /* At most 17 departments one works in. */
+    memset(&v, 0, sizeof v);
+    for (int i = 0; i < SV_RECORD_TEAMS_MAX; i++)
+        assert_true(sv_record_viewer_add_team(&v, "d"));
+    assert_false(sv_record_viewer_add_team(&v, "d"));
+}
+
 static void
 test_quota_windows(void **state)
 {
@@ -572,6 +682,7 @@ main(void)
         cmocka_unit_test(test_canon),         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_custom_fields), cmocka_unit_test(test_bin_sweep),
         cmocka_unit_test(test_quota_windows), cmocka_unit_test(test_meter),
+        cmocka_unit_test(test_scopes),
     };
     if (sodium_init() < 0)
         return 1;
