@@ -9,8 +9,12 @@
 // columns; the stages edited, a stage in use refused), custom fields (one
 // added, shown in the form; a bad name refused on its field), and the
 // export (the progress bar reaches the rows the server announced, the file
-// holds them and no secret field; a quota refusal says when to try again).
-// Every answer shown is compared with the API's.
+// holds them and no secret field; a quota refusal says when to try again),
+// a record's owner and department by name (moved, handed over with the
+// version; a member's move out of her departments refused on its field; a
+// reader who may not write offered nothing), and the quotas screen (the
+// limits and one's use today; a limit changed, a bad value on its field;
+// a member sees no form). Every answer shown is compared with the API's.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
@@ -497,5 +501,188 @@ describe('console: CRM records', () => {
         assert.equal(await text(page.getByTestId('rec-export-start')), '导出为 CSV');
         await checkScreen(admin);
         await page.getByTestId('lang-select').selectOption('en');
+    });
+
+    test('9. owner and department by name; a move and a new owner sent with the version; out of reach on its field; no controls for a reader', SLOW, async () => {
+        const { page } = admin;
+        const acme = srv.tenants.acme;
+        const rid = (await mk('customer', { name: 'Delta Corp', industry: 'Energy' })).id;
+        let now = (await api('GET', `/records/customer/${rid}`)).json;
+        assert.deepEqual([now.owner_id, now.department_id], [acme.admin.id, d.Company], 'the caller, in its main department');
+        await open(page, `${CUSTOMERS}/${rid}`, 'page-record');
+        await page.getByTestId('rec-owner-link').waitFor();
+        assert.equal(await text(page.getByTestId('rec-owner-link')), 'Root');
+        assert.equal(await page.getByTestId('rec-owner-link').getAttribute('href'), `#/directory/employees/${acme.admin.id}`);
+        assert.equal(await text(page.getByTestId('rec-owner')), 'Root (you)');
+        assert.equal(await text(page.getByTestId('rec-department-link')), 'Company');
+        assert.equal(await page.getByTestId('rec-department-link').getAttribute('href'), `#/directory?dept=${d.Company}`);
+        assert.equal(await page.getByTestId('rec-props').getAttribute('data-may-write'), 'true');
+        await checkScreen(admin);
+
+        // To Sales: the department chosen by name, sent with version 1.
+        await pick(page, 'rec-new-department', 'Sal', 'Sales');
+        await page.getByTestId('rec-move-submit').click();
+        await page.locator(`[data-testid="rec-props"][data-version="2"][data-department="${d.Sales}"]`).waitFor();
+        assert.equal(await text(page.getByTestId('rec-saved')), 'The record is now in Sales.');
+        await page.locator('[data-testid="rec-department-link"]', { hasText: 'Sales' }).waitFor();
+        assert.match(await text(page.getByTestId('rec-department')), /^Sales in Company$/);
+        now = (await api('GET', `/records/customer/${rid}`)).json;
+        assert.deepEqual([now.version, now.department_id, now.owner_id], [2, d.Sales, acme.admin.id], 'moved, same owner');
+
+        // A new owner, but someone changed the record meanwhile: the version now, nothing saved; then again.
+        const other = await api('PATCH', `/records/customer/${rid}`, A, { body: { version: 2, fields: { website: 'delta.example' } } });
+        assert.equal(other.status, 200, other.text);
+        await pick(page, 'rec-new-owner', 'Mal', 'Mallory');
+        await page.getByTestId('rec-owner-submit').click();
+        await page.locator('[data-testid="rec-place-stale"][data-current="3"]').waitFor();
+        assert.equal((await api('GET', `/records/customer/${rid}`)).json.owner_id, acme.admin.id, 'nothing saved');
+        await page.getByTestId('rec-place-stale-reload').click();
+        await page.locator('[data-testid="rec-props"][data-version="3"]').waitFor();
+        await pick(page, 'rec-new-owner', 'Mal', 'Mallory');
+        await checkScreen(admin);
+        await page.getByTestId('rec-owner-submit').click();
+        await page.locator(`[data-testid="rec-props"][data-version="4"][data-owner="${acme.users.mallory.id}"]`).waitFor();
+        assert.equal(await text(page.getByTestId('rec-saved')), 'Mallory is now the owner.');
+        await page.locator('[data-testid="rec-owner-link"]', { hasText: 'Mallory' }).waitFor();
+        assert.equal(await page.getByTestId('rec-owner-link').getAttribute('href'), `#/directory/employees/${acme.users.mallory.id}`);
+        now = (await api('GET', `/records/customer/${rid}`)).json;
+        assert.deepEqual([now.version, now.owner_id, now.department_id], [4, acme.users.mallory.id, d.Sales]);
+        await page.getByTestId('rec-props').scrollIntoViewIfNeeded();
+        await shot(page, 'record-placement');
+
+        // Mallory (her own records only) may move hers but not out of her departments, and may not give it away.
+        const mp = member.page;
+        await open(mp, `${CUSTOMERS}/${rid}`, 'page-record');
+        await mp.locator('[data-testid="rec-owner-link"]', { hasText: 'Mallory' }).waitFor();
+        assert.equal(await text(mp.getByTestId('rec-department-link')), 'Sales');
+        assert.equal(await mp.getByTestId('rec-props').getAttribute('data-may-write'), 'true');
+        await mp.getByTestId('rec-move-form').waitFor();
+        assert.equal(await mp.getByTestId('rec-owner-form').count(), 0, 'no owner change for her own records only');
+        await pick(mp, 'rec-new-department', 'Comp', 'Company');
+        await mp.getByTestId('rec-move-submit').click();
+        await mp.locator('[data-testid="rec-place-error"][data-code="records_department_out_of_reach"]').waitFor();
+        assert.equal(await text(mp.getByTestId('rec-new-department-error')),
+            'You may not place records of this type in this department.');
+        assert.equal(await mp.getByTestId('rec-new-department-q').getAttribute('aria-invalid'), 'true');
+        assert.equal((await api('GET', `/records/customer/${rid}`)).json.department_id, d.Sales, 'not moved');
+        await checkScreen(member);
+
+        // A reader who may not write (the team's customers, read only): names, no controls.
+        const role = await api('POST', '/access/roles', A, {
+            body: { name: 'Customer readers', permissions: ['records.customer.team_read'] },
+        });
+        assert.equal(role.status, 201, role.text);
+        const g = await api('POST', '/access/assignments', A, {
+            body: { role: role.json.id, account_id: acme.users.mallory.id, scope: 'tenant' },
+        });
+        assert.equal(g.status, 201, g.text);
+        const eps = (await api('POST', '/records/customer', A, {
+            body: { fields: { name: 'Epsilon Ltd' }, department_id: d.Sales },
+        })).json.id;
+        assert.equal((await api('GET', `/records/customer/${eps}`, M)).status, 200, 'she reads it');
+        const refused = await api('PATCH', `/records/customer/${eps}`, M, { body: { version: 1, department_id: d.Sales } });
+        assert.equal(refused.status, 403, 'she may not change it');
+        await mp.reload();
+        await expectScreen(mp, 'signedin');
+        await open(mp, `${CUSTOMERS}/${eps}`, 'page-record');
+        await mp.getByTestId('rec-owner-link').waitFor();
+        assert.equal(await text(mp.getByTestId('rec-owner-link')), 'Root');
+        assert.equal(await text(mp.getByTestId('rec-department-link')), 'Sales');
+        assert.equal(await mp.getByTestId('rec-props').getAttribute('data-may-write'), 'false');
+        for (const tid of ['rec-place', 'rec-owner-form', 'rec-move-form', 'rec-edit-form', 'rec-delete']) {
+            assert.equal(await mp.getByTestId(tid).count(), 0, `no ${tid}`);
+        }
+        await checkScreen(member);
+    });
+
+    test('10. quotas: the limits and one\'s use today; a limit changed, a bad value on its field; a member sees no form', SLOW, async () => {
+        const { page } = admin;
+        const quotas = async (s = A) => {
+            const r = await api('GET', '/records/quotas', s);
+            assert.equal(r.status, 200, r.text);
+            return r.json;
+        };
+        const n = (x) => x.toLocaleString('en-US');
+        /** The screen's rows against the API's answers before (q0) and after (q1) it loaded: reads lag, the rest are exact. */
+        const expectUsage = async (p, q0, q1) => {
+            const rows = await p.getByTestId('quota-row').evaluateAll((rs) => rs.map((r) => [r.dataset.key, r.dataset.limit, r.dataset.used]));
+            assert.deepEqual(rows.map((r) => r[0]), ['reads_per_minute', 'reads_per_day', 'unmasks_per_day', 'export_rows_per_day']);
+            for (const [key, limit, used] of rows) {
+                assert.equal(Number(limit), q1.limits[key], key);
+                assert.equal(await text(p.getByTestId(`quota-limit-${key}`)), q1.limits[key] === 0 ? 'None allowed' : n(q1.limits[key]));
+            }
+            const used = Object.fromEntries(rows.map((r) => [r[0], r[2]]));
+            assert.equal(used.reads_per_minute, '', 'no use per minute is reported');
+            assert.equal(Number(used.unmasks_per_day), q1.used.unmasks_today);
+            assert.equal(Number(used.export_rows_per_day), q1.used.export_rows_today);
+            const reads = Number(used.reads_per_day);
+            assert.ok(q0.used.reads_today <= reads && reads <= q1.used.reads_today, `reads ${q0.used.reads_today} ≤ ${reads} ≤ ${q1.used.reads_today}`);
+            assert.equal(await text(p.getByTestId('quota-used-unmasks_per_day')), n(q1.used.unmasks_today));
+            const bar = p.getByTestId('quota-bar-unmasks_per_day');
+            assert.deepEqual(await bar.evaluate((b) => [b.value, b.max]),
+                [Math.min(q1.used.unmasks_today, q1.limits.unmasks_per_day), q1.limits.unmasks_per_day]);
+            const ends = Number(await p.getByTestId('quota-day-ends').getAttribute('data-seconds'));
+            assert.ok(Math.abs(ends - q1.day_ends_in) <= 5 && ends > 0, `day ends in ${ends}, API ${q1.day_ends_in}`);
+            return used;
+        };
+
+        const q0 = await quotas();
+        assert.equal(q0.limits.unmasks_per_day, 200, 'the default');
+        assert.deepEqual([q0.limits.reads_per_minute, q0.limits.reads_per_day, q0.limits.export_rows_per_day], [100000, 1000000, 1],
+            'as this suite set them');
+        assert.ok(q0.used.unmasks_today >= 2 && q0.used.export_rows_today >= 61, JSON.stringify(q0.used));
+        await page.getByTestId('nav-records-quotas').click();
+        await page.getByTestId('quota-table').waitFor();
+        assert.equal(await page.getByTestId('nav-records-quotas').getAttribute('aria-current'), 'page');
+        await expectUsage(page, q0, await quotas());
+        assert.equal(await text(page.getByTestId('quota-limit-unmasks_per_day')), '200');
+        assert.match(await text(page.getByTestId('quota-day-ends')),
+            /^The daily counts start over in \d+ (hours?|minutes?|seconds?) \(at .+\)\.$/);
+        assert.equal(await page.getByTestId('quota-f-unmasks_per_day').inputValue(), '200');
+        await checkScreen(admin);
+        await shot(page, 'records-quotas');
+
+        // Out of its bounds: refused on its field, nothing changed.
+        const updates = async () => (await apiAll(srv, A, '/audit/events', { action: 'record.quota.update' })).length;
+        const events = await updates();
+        await page.getByTestId('quota-f-reads_per_minute').fill('0');
+        await page.getByTestId('quota-f-unmasks_per_day').fill('150');
+        await page.getByTestId('quota-save').click();
+        await page.locator('[data-testid="quota-edit-error"][data-code="field_invalid"]').waitFor();
+        assert.equal(await text(page.getByTestId('quota-f-reads_per_minute-error')),
+            '“Records read per minute” is not valid (wrong format or too long). Check it and try again.');
+        assert.equal(await page.getByTestId('quota-f-reads_per_minute').getAttribute('aria-invalid'), 'true');
+        assert.equal(await page.getByTestId('quota-f-unmasks_per_day').getAttribute('aria-invalid'), null);
+        assert.deepEqual((await quotas()).limits, q0.limits, 'nothing changed');
+        await checkScreen(admin);
+
+        // One limit changed (separators allowed): saved, shown, and the API answers it.
+        await page.getByTestId('quota-f-reads_per_minute').fill('100,000');
+        await page.getByTestId('quota-save').click();
+        await page.locator('[data-testid="quota-saved"]:not([hidden])').waitFor();
+        assert.equal(await text(page.getByTestId('quota-saved')), 'The limits are saved.');
+        const q1 = await quotas();
+        assert.deepEqual(q1.limits, { ...q0.limits, unmasks_per_day: 150 });
+        assert.equal(await text(page.getByTestId('quota-limit-unmasks_per_day')), '150');
+        assert.equal(await page.getByTestId('quota-f-unmasks_per_day').inputValue(), '150');
+        assert.equal(await updates(), events + 1, 'one record.quota.update event');
+
+        // A member: the same limits, her own use, no form.
+        const mp = member.page;
+        const m0 = await quotas(M);
+        assert.ok(m0.used.reads_today > 0, 'she has read records today');
+        await open(mp, '/records/quotas', 'page-record-quotas');
+        await mp.getByTestId('quota-table').waitFor();
+        const used = await expectUsage(mp, m0, await quotas(M));
+        assert.deepEqual([used.unmasks_per_day, used.export_rows_per_day], ['0', '0']);
+        assert.equal(await text(mp.getByTestId('quota-limit-unmasks_per_day')), '150');
+        assert.equal(await mp.getByTestId('quota-editor').count(), 0);
+        assert.equal(await mp.getByTestId('quota-form').count(), 0);
+        await checkScreen(member);
+        await mp.getByTestId('lang-select').selectOption('zh-CN');
+        await mp.locator('#page-title', { hasText: '使用限额' }).waitFor();
+        assert.match(await text(mp.getByTestId('quota-day-ends')), /^每日计数将在.+重新开始。$/);
+        await checkScreen(member);
+        await mp.getByTestId('lang-select').selectOption('en');
     });
 });

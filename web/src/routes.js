@@ -25,6 +25,7 @@ import { NewRecord, RecordBin, RecordList } from './screens/records/list.js';
 import { RecordPage } from './screens/records/record.js';
 import { Pipeline } from './screens/records/pipeline.js';
 import { CustomFields } from './screens/records/fields.js';
+import { Quotas } from './screens/records/quotas.js';
 
 /** A screen every signed-in account may use. */
 export const ANY = null;
@@ -49,6 +50,7 @@ const RECORDS = [
     ]),
     { path: '/records/pipeline', component: Pipeline, nav: 'nav.records_pipeline', group: 'records', perm: ANY },
     { path: '/records/fields', component: CustomFields, nav: 'nav.records_fields', group: 'records', perm: ANY },
+    { path: '/records/quotas', component: Quotas, nav: 'nav.records_quotas', group: 'records', perm: ANY },
 ];
 
 export const ROUTES = [
