@@ -1,11 +1,11 @@
-/* GET /health: no authentication, nothing but "ok" and the version. */
+/* GET /health: no authentication, nothing but "ok": not the version, which
+ * would tell a stranger which known bugs to try (`salesvault version` says
+ * it on the host). */
 #include "http/http.h"
 #include "http/routes.h"
 
 void
 http_health(struct sv_request *rq)
 {
-    sv_reply_json(
-        rq, 200,
-        json_pack("{s:s, s:s}", "status", "ok", "version", SV_VERSION));
+    sv_reply_json(rq, 200, json_pack("{s:s}", "status", "ok"));
 }

@@ -136,9 +136,19 @@ const char *sv_rq_csrf(struct sv_request *rq);
 /** Add a response header (copied) to the reply this request will get. */
 void sv_rq_add_header(struct sv_request *rq, const char *name,
                       const char *value);
+/*
+ * The browser's cookies. The __Host- prefix makes a browser refuse one
+ * that is not Secure, has a Domain or another Path than "/": a sibling
+ * subdomain cannot set or shadow them (cookie tossing).
+ */
+#define SV_COOKIE_SESSION "__Host-sv_session"
+#define SV_COOKIE_DEVICE "__Host-sv_device"
+/** The device cookie's name before the prefix: read once, then moved. */
+#define SV_COOKIE_DEVICE_LEGACY "sv_device"
+
 /**
- * Set a cookie: HttpOnly, Secure, SameSite=Strict, Path=/; @p max_age_s
- * 0 deletes it.
+ * Set a cookie: HttpOnly, Secure, SameSite=Strict, Path=/, no Domain (as
+ * __Host- asks); @p max_age_s 0 deletes it.
  */
 void sv_rq_set_cookie(struct sv_request *rq, const char *name,
                       const char *value, long max_age_s);

@@ -341,7 +341,7 @@ authenticate_or_reply(struct sv_request *rq)
     if (token == NULL) {
         /* The web console: the HttpOnly cookie, with a CSRF header for
          * anything that changes state. */
-        token = sv_rq_cookie(rq, "sv_session");
+        token = sv_rq_cookie(rq, SV_COOKIE_SESSION);
         rq->cookie_auth = token != NULL;
     }
     if (token == NULL) {

@@ -36,7 +36,7 @@ identity_http_logout(struct sv_request *rq)
         return;
     }
     if (sv_rq_cookie_auth(rq))
-        sv_rq_set_cookie(rq, "sv_session", "", 0);
+        sv_rq_set_cookie(rq, SV_COOKIE_SESSION, "", 0);
     sv_reply_empty(rq, 204);
 }
 
@@ -267,7 +267,7 @@ identity_http_my_session_revoke(struct sv_request *rq)
     }
     /* Signing out the session in use is a logout: the cookie goes too. */
     if (strcmp(id, sv_rq_session(rq)->id) == 0 && sv_rq_cookie_auth(rq))
-        sv_rq_set_cookie(rq, "sv_session", "", 0);
+        sv_rq_set_cookie(rq, SV_COOKIE_SESSION, "", 0);
     sv_reply_empty(rq, 204);
 }
 

@@ -74,7 +74,7 @@ login_http_reply_outcome(struct sv_request *rq, struct sv_outcome *o)
         char csrf[48];
         sv_csrf_token(sv_rq_app(rq), o->token, csrf);
         sv_rq_set_cookie(
-            rq, "sv_session", o->token,
+            rq, SV_COOKIE_SESSION, o->token,
             (long)(sv_rq_app(rq)->cfg.absolute_lifetime_ms / 1000));
         sv_reply_json(rq, 200,
                       json_pack("{s:s, s:s, s:b, s:s, s:b}", "csrf", csrf,
@@ -177,16 +177,26 @@ login_http_client(struct sv_request *rq, const json_t *device,
                        id ? "device.id" : "device.public_key");
         return false;
     }
-    /* Browsers: the device is the sv_device cookie, set when missing. */
-    const char *cookie = sv_rq_cookie(rq, "sv_device");
+    /* Browsers: the device is the __Host-sv_device cookie, set when
+     * missing. A browser from before the prefix keeps its device: the old
+     * cookie is read while the new one is missing, then moved to it. */
+    const char *cookie = sv_rq_cookie(rq, SV_COOKIE_DEVICE);
+    bool legacy = false;
+    if (cookie == NULL &&
+        (cookie = sv_rq_cookie(rq, SV_COOKIE_DEVICE_LEGACY)) != NULL)
+        legacy = true;
     if (cookie != NULL && sv_check_uuid(cookie)) {
         snprintf(cl->device, sizeof cl->device, "%s", cookie);
+        if (legacy && cl->kind == SV_CLIENT_WEB) {
+            sv_rq_set_cookie(rq, SV_COOKIE_DEVICE, cl->device, 365L * 86400);
+            sv_rq_set_cookie(rq, SV_COOKIE_DEVICE_LEGACY, "", 0);
+        }
     } else {
         char nid[SV_UUID_LEN + 1];
         sv_uuid7(nid);
         snprintf(cl->device, sizeof cl->device, "%s", nid);
         if (cl->kind == SV_CLIENT_WEB)
-            sv_rq_set_cookie(rq, "sv_device", nid, 365L * 86400);
+            sv_rq_set_cookie(rq, SV_COOKIE_DEVICE, nid, 365L * 86400);
     }
     return true;
 }

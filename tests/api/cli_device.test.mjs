@@ -163,9 +163,9 @@ describe('salesvault device: the CLI as the trusted phone, against a real server
     function expectWebSession(w, label) {
         expectStatus(w, 200, label);
         expectKeys(w.json, WEB_SESSION_KEYS, `${label}: web session`);
-        const set = setCookies(w.headers).find((c) => c.startsWith('sv_session='));
-        assert.ok(set, `${label}: Set-Cookie sv_session`);
-        srv.secrets.add(set.split(';')[0].slice('sv_session='.length));
+        const set = setCookies(w.headers).find((c) => c.startsWith('__Host-sv_session='));
+        assert.ok(set, `${label}: Set-Cookie __Host-sv_session`);
+        srv.secrets.add(set.split(';')[0].slice('__Host-sv_session='.length));
     }
 
     before(async () => {

@@ -512,21 +512,35 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
 
     let webCh;
     let qr;
-    test('15. a web login for an account with a trusted device -> next ["qr_approval"] and the sv_device cookie', async () => {
+    test('15. a web login for an account with a trusted device -> next ["qr_approval"] and the __Host-sv_device cookie', async () => {
         const r = await srv.api('POST', '/auth/login', {
             body: { tenant: 'acme', username: 'alice', password: pw.alice, device: { kind: 'web' } },
         });
         expectStatus(r, 200);
         webCh = r.json.challenge;
         assert.deepEqual(webCh.next, ['qr_approval']);
-        const cookie = setCookies(r.headers).find((c) => c.startsWith('sv_device='));
-        assert.match(cookie ?? '', /^sv_device=[0-9a-f-]{36}; Max-Age=31536000; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+        const cookie = setCookies(r.headers).find((c) => c.startsWith('__Host-sv_device='));
+        assert.match(cookie ?? '', /^__Host-sv_device=[0-9a-f-]{36}; Max-Age=31536000; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
         // Script clients (no device object) are web-like: QR too.
         const api = await srv.login('acme', 'alice', pw.alice);
         assert.deepEqual(api.json.challenge?.next, ['qr_approval'], 'no-device login');
         // The device_approval step is not offered to a browser.
         expectError(await step(srv, webCh, 'approval'), 409, 'step_not_allowed');
         expectError(await step(srv, webCh, 'sms/send'), 409, 'step_not_allowed');
+        // The cookie is __Host- prefixed (no sibling subdomain can set it).
+        // A browser from before the prefix keeps its device id: the old
+        // sv_device is moved to the new name and cleared; a browser that
+        // has the new one is sent no cookie.
+        const id = cookie.split(';')[0].slice('__Host-sv_device='.length);
+        const web = { tenant: 'acme', username: 'alice', password: pw.alice, device: { kind: 'web' } };
+        const old = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+        let m = await srv.api('POST', '/auth/login', { body: web, headers: { cookie: `sv_device=${old}` } });
+        expectStatus(m, 200);
+        assert.deepEqual(setCookies(m.headers).map((c) => c.split(';').slice(0, 2).join(';')).sort(),
+            [`__Host-sv_device=${old}; Max-Age=31536000`, 'sv_device=; Max-Age=0'], 'moved to the prefixed name');
+        m = await srv.api('POST', '/auth/login', { body: web, headers: { cookie: `__Host-sv_device=${id}; sv_device=${old}` } });
+        expectStatus(m, 200);
+        assert.deepEqual(setCookies(m.headers), [], 'the prefixed cookie wins; nothing set');
     });
 
     test('16. POST qr -> {qr: "svqr1.…", number, expires_at, png (data URI of a PNG), svg}', async () => {
@@ -582,7 +596,7 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
     });
 
     let web; // {cookie, csrf}
-    test('18. approving with the number: the wait answers {csrf, …} with Set-Cookie sv_session (HttpOnly; Secure; SameSite=Strict)', async () => {
+    test('18. approving with the number: the wait answers {csrf, …} with Set-Cookie __Host-sv_session (HttpOnly; Secure; SameSite=Strict)', async () => {
         const waiting = step(srv, webCh, 'wait');
         await sleep(200);
         const approvedAt = Date.now();
@@ -596,13 +610,13 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
         assert.equal(typeof w.json.csrf, 'string');
         assert.ok(w.json.csrf.length >= 32);
         assert.ok(!('token' in w.json), 'no token in the body of a browser login');
-        const set = setCookies(w.headers).find((c) => c.startsWith('sv_session='));
-        assert.ok(set, 'Set-Cookie sv_session');
+        const set = setCookies(w.headers).find((c) => c.startsWith('__Host-sv_session='));
+        assert.ok(set, 'Set-Cookie __Host-sv_session');
         const attrs = set.split(';').map((s) => s.trim());
-        assert.match(attrs[0], /^sv_session=svs_[A-Za-z0-9_-]{20,}$/);
+        assert.match(attrs[0], /^__Host-sv_session=svs_[A-Za-z0-9_-]{20,}$/);
         for (const a of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']) assert.ok(attrs.includes(a), `${a} in ${set}`);
         web = { cookie: attrs[0], csrf: w.json.csrf };
-        srv.secrets.add(attrs[0].slice('sv_session='.length));
+        srv.secrets.add(attrs[0].slice('__Host-sv_session='.length));
         // Used: a second approval or scan of the same QR is refused.
         expectError(await A.request(srv, 'POST', `/devices/self/approvals/${scanned.id}`, {
             body: { decision: 'approve', number: qr.number },
@@ -628,8 +642,8 @@ describe('devices: trust by SMS, signed requests, approvals, QR web login, revoc
         expectStatus(await srv.api('GET', '/me', { headers: { cookie: web.cookie } }), 200, 'still signed in');
         const out = await srv.api('POST', '/auth/logout', { headers: { cookie: web.cookie, 'x-csrf-token': web.csrf } });
         expectStatus(out, 204);
-        const cleared = setCookies(out.headers).find((c) => c.startsWith('sv_session='));
-        assert.match(cleared ?? '', /^sv_session=; Max-Age=0/, 'the cookie is cleared');
+        const cleared = setCookies(out.headers).find((c) => c.startsWith('__Host-sv_session='));
+        assert.match(cleared ?? '', /^__Host-sv_session=; Max-Age=0/, 'the cookie is cleared');
         expectError(await srv.api('GET', '/me', { headers: { cookie: web.cookie } }), 401, 'unauthenticated');
     });
 

@@ -183,17 +183,17 @@ describe('web sign-in: page, password, QR approval', () => {
 
             // The session lives only in an HttpOnly, Secure, SameSite=Strict cookie.
             const cookies = await context.cookies(srv.base);
-            const session = cookies.find((c) => c.name === 'sv_session');
-            assert.ok(session, `sv_session cookie set: ${cookies.map((c) => c.name)}`);
-            assert.equal(session.httpOnly, true, 'sv_session HttpOnly');
-            assert.equal(session.secure, true, 'sv_session Secure');
-            assert.equal(session.sameSite, 'Strict', 'sv_session SameSite');
-            assert.equal(session.path, '/', 'sv_session Path');
-            const device = cookies.find((c) => c.name === 'sv_device');
-            assert.ok(device, 'sv_device cookie set');
-            assert.equal(device.httpOnly, true, 'sv_device HttpOnly');
-            assert.equal(device.secure, true, 'sv_device Secure');
-            assert.equal(device.sameSite, 'Strict', 'sv_device SameSite');
+            const session = cookies.find((c) => c.name === '__Host-sv_session');
+            assert.ok(session, `__Host-sv_session cookie set: ${cookies.map((c) => c.name)}`);
+            assert.equal(session.httpOnly, true, '__Host-sv_session HttpOnly');
+            assert.equal(session.secure, true, '__Host-sv_session Secure');
+            assert.equal(session.sameSite, 'Strict', '__Host-sv_session SameSite');
+            assert.equal(session.path, '/', '__Host-sv_session Path');
+            const device = cookies.find((c) => c.name === '__Host-sv_device');
+            assert.ok(device, '__Host-sv_device cookie set');
+            assert.equal(device.httpOnly, true, '__Host-sv_device HttpOnly');
+            assert.equal(device.secure, true, '__Host-sv_device Secure');
+            assert.equal(device.sameSite, 'Strict', '__Host-sv_device SameSite');
             srv.secrets.add(session.value);
             const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
             assert.ok(!storage.includes(session.value), 'the session token is not in web storage');
@@ -219,7 +219,7 @@ describe('web sign-in: page, password, QR approval', () => {
             await waitMessageCode(page, 'signed_out');
 
             // The old session is dead: the page and the API both say so.
-            const me = await srv.api('GET', '/me', { headers: { cookie: `sv_session=${session.value}` } });
+            const me = await srv.api('GET', '/me', { headers: { cookie: `__Host-sv_session=${session.value}` } });
             assert.equal(me.status, 401, `GET /me with the revoked cookie: ${me.text}`);
             await page.reload();
             await expectScreen(page, 'signin');
@@ -275,7 +275,7 @@ describe('web sign-in: page, password, QR approval', () => {
             await page.getByTestId('code-submit').click();
             await expectScreen(page, 'signedin', 30000);
             assert.equal((await page.getByTestId('signed-in-as').textContent()).trim(), 'Signed in as dave (acme)');
-            const session = (await context.cookies(srv.base)).find((c) => c.name === 'sv_session');
+            const session = (await context.cookies(srv.base)).find((c) => c.name === '__Host-sv_session');
             assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict');
             await checkClean(p);
         } finally {
@@ -356,7 +356,7 @@ describe('web sign-in: page, password, QR approval', () => {
                 await expectScreen(page, 'signedin', 30000);
                 assert.equal(await page.evaluate(() => window.__svNoReload), true, 'signed in without a reload');
                 assert.equal((await page.getByTestId('signed-in-as').textContent()).trim(), 'Signed in as carol (acme)');
-                const session = (await context.cookies(srv.base)).find((c) => c.name === 'sv_session');
+                const session = (await context.cookies(srv.base)).find((c) => c.name === '__Host-sv_session');
                 assert.ok(session && session.httpOnly && session.secure && session.sameSite === 'Strict',
                     'cookie session after approval');
                 await checkClean(p);
@@ -392,7 +392,7 @@ describe('web sign-in: page, password, QR approval', () => {
                 assert.match(m.text, /denied/i);
                 assert.equal(m.kind, 'error');
                 await waitScreen(page, 'signin');
-                assert.ok(!(await context.cookies(srv.base)).some((c) => c.name === 'sv_session'), 'no session cookie');
+                assert.ok(!(await context.cookies(srv.base)).some((c) => c.name === '__Host-sv_session'), 'no session cookie');
                 await checkClean(p);
             } finally {
                 await p.close();

@@ -1,5 +1,5 @@
 // The one API client of the console: every call under /api/v1 goes through
-// call(). The session is the HttpOnly sv_session cookie (never visible
+// call(). The session is the HttpOnly __Host-sv_session cookie (never visible
 // here); every change (POST, PUT, PATCH, DELETE) carries X-CSRF-Token, learnt
 // from the login answer or GET /me. Errors become ApiError with the server's
 // code, message and field, which ui.js shows in one way everywhere.

@@ -1,5 +1,5 @@
 // Sign-in (docs/auth-flow.md): password → (CAPTCHA | TOTP | SMS code | QR
-// or push approval with number matching) → the HttpOnly sv_session cookie.
+// or push approval with number matching) → the HttpOnly __Host-sv_session cookie.
 // The password lives only in its input. One message line (role=alert, its
 // error code in data-code) and one status line (role=status) for the whole
 // card; the screen shown is #app[data-screen] for the tests and styles.

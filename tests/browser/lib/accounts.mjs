@@ -1,6 +1,6 @@
 // Account set-up for the browser tests, over the API and the CLI: sessions
 // that work whichever way the server answers a client without a device
-// (a bearer token, or the web answer of docs/auth-flow.md: the sv_session
+// (a bearer token, or the web answer of docs/auth-flow.md: the __Host-sv_session
 // cookie plus a CSRF token), SMS codes from DATA/outbox.jsonl, and the
 // `salesvault device` CLI acting as the user's trusted phone.
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ export async function apiSignIn(srv, tenant, username, password) {
     const cookies = setCookies(r.headers)
         .map((c) => c.split(';')[0].trim())
         .filter((c) => /^sv_(session|device)=/.test(c));
-    assert.ok(cookies.some((c) => c.startsWith('sv_session=')), 'web sign-in sets sv_session');
+    assert.ok(cookies.some((c) => c.startsWith('__Host-sv_session=')), 'web sign-in sets __Host-sv_session');
     for (const c of cookies) srv.secrets.add(c.slice(c.indexOf('=') + 1));
     return { cookie: cookies.join('; '), csrf: r.json.csrf, must_change_password: r.json.must_change_password };
 }
