@@ -364,6 +364,7 @@ sv_audit_batch_end(struct sv_audit_batch *b)
 
 /* ---- verification ---- */
 
+/* One event as the check needs it. */
 struct seen {
     char id[40];
     int64_t seq;
@@ -372,40 +373,24 @@ struct seen {
     uint8_t hash[32];
 };
 
+/*
+ * One pass over a stream, in seq order, in constant memory: the chain is
+ * checked as the events go by, keeping the two before the current one.
+ * The first break is classified on the spot but for "reordered or
+ * deleted", which asks whether the hash the event names is anywhere in
+ * the stream: a second pass (find_hash) answers that.
+ */
 struct scan_ctx {
-    struct seen *v;
-    size_t n, cap;
+    struct sv_audit_verdict *out;
+    int64_t n;           /* events seen */
+    int64_t head_seq;    /* the head's count (-1: none, or not trusted) */
+    struct seen last[2]; /* the event before this one, and the one before */
+    struct seen at_head; /* the event at index head_seq, when there is one */
+    bool broken;         /* the first break is found: only count now */
+    bool find;           /* ... and a second pass must look for want[] */
+    uint8_t want[32];
+    struct seen suspect; /* the event whose prev is want[] */
 };
-
-static void
-collect(void *cls, const struct sv_audit_record *r)
-{
-    struct scan_ctx *s = cls;
-    uint8_t h[32];
-
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 256;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        if (s->v == NULL)
-            sv_abort_at(__FILE__, __LINE__, "out of memory");
-    }
-    struct seen *e = &s->v[s->n++];
-    snprintf(e->id, sizeof e->id, "%s", r->id);
-    e->seq = r->seq;
-    memcpy(e->prev, r->prev_hash, 32);
-    memcpy(e->hash, r->hash, 32);
-    sv_audit_hash(r->prev_hash, r, h);
-    e->self_ok = sodium_memcmp(h, r->hash, 32) == 0;
-}
-
-static bool
-hash_in_stream(const struct scan_ctx *s, const uint8_t h[32])
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (memcmp(s->v[i].hash, h, 32) == 0)
-            return true;
-    return false;
-}
 
 static void
 bad(struct sv_audit_verdict *out, const struct seen *e, int64_t seq,
@@ -417,84 +402,128 @@ bad(struct sv_audit_verdict *out, const struct seen *e, int64_t seq,
     out->problem = problem;
 }
 
+static void
+check_row(void *cls, const struct sv_audit_record *r)
+{
+    static const uint8_t zero[32];
+    struct scan_ctx *s = cls;
+    struct seen e;
+    uint8_t h[32];
+    int64_t want = s->n + 1;
+
+    snprintf(e.id, sizeof e.id, "%s", r->id);
+    e.seq = r->seq;
+    memcpy(e.prev, r->prev_hash, 32);
+    memcpy(e.hash, r->hash, 32);
+    sv_audit_hash(r->prev_hash, r, h);
+    e.self_ok = sodium_memcmp(h, r->hash, 32) == 0;
+    if (s->head_seq >= 0 && s->n == s->head_seq)
+        s->at_head = e;
+    if (!s->broken) {
+        const uint8_t *prev = s->n >= 1 ? s->last[0].hash : zero;
+        if (e.seq != want) {
+            bad(s->out, &e, e.seq, e.seq > want ? "deleted" : "inserted");
+            s->broken = true;
+        } else if (!e.self_ok) {
+            bad(s->out, &e, e.seq, "changed");
+            s->broken = true;
+        } else if (memcmp(e.prev, prev, 32) != 0) {
+            /* Intact event in the wrong place: find out why. */
+            s->broken = true;
+            if (s->n >= 1 &&
+                memcmp(e.prev, s->n >= 2 ? s->last[1].hash : zero, 32) == 0) {
+                bad(s->out, &s->last[0], e.seq - 1, "inserted");
+            } else {
+                s->find = true;
+                memcpy(s->want, e.prev, 32);
+                s->suspect = e;
+            }
+        }
+    }
+    s->last[1] = s->last[0];
+    s->last[0] = e;
+    s->n++;
+}
+
+struct find_ctx {
+    const uint8_t *want;
+    bool found;
+};
+
+static void
+find_hash(void *cls, const struct sv_audit_record *r)
+{
+    struct find_ctx *f = cls;
+
+    if (!f->found && memcmp(r->hash, f->want, 32) == 0)
+        f->found = true;
+}
+
 enum sv_err
 sv_audit_verify_stream(struct sv_dbc *c, const char *stream,
                        struct sv_audit_verdict *out)
 {
     static const uint8_t zero[32];
-    struct scan_ctx s = {0};
-    uint8_t prev[32], head_hash[32], head_sig[64];
+    struct scan_ctx *s = calloc(1, sizeof *s);
+    uint8_t head_hash[32], head_sig[64];
     int64_t head_seq = 0;
-    enum sv_qs qs;
+    enum sv_qs qs, hqs;
+    enum sv_err rc;
 
     memset(out, 0, sizeof *out);
     out->ok = true;
-    {
-        enum sv_err rc = strcmp(stream, SV_AUDIT_PLATFORM) == 0
-                             ? sv_db_scope_platform(c)
-                             : sv_db_scope_tenant(c, stream);
-        if (rc != SV_OK)
-            return rc;
+    if (s == NULL)
+        return SV_E_INTERNAL;
+    rc = strcmp(stream, SV_AUDIT_PLATFORM) == 0 ? sv_db_scope_platform(c)
+                                                : sv_db_scope_tenant(c, stream);
+    /* The head first: the same snapshot as the events (one read
+     * transaction), and the scan keeps the event it points at. */
+    hqs = rc == SV_OK
+              ? audit_store_head(c, stream, &head_seq, head_hash, head_sig)
+              : SV_QS_NONE;
+    if (rc == SV_OK && hqs < 0)
+        rc = sv_qs_err(hqs);
+    s->out = out;
+    s->head_seq = hqs == SV_QS_ONE ? head_seq : -1;
+    if (rc == SV_OK && (qs = audit_store_scan(c, stream, check_row, s)) < 0)
+        rc = sv_qs_err(qs);
+    if (rc == SV_OK && s->find) {
+        struct find_ctx f = {s->want, false};
+        if ((qs = audit_store_scan(c, stream, find_hash, &f)) < 0)
+            rc = sv_qs_err(qs);
+        else
+            bad(out, &s->suspect, s->suspect.seq,
+                f.found ? "reordered" : "deleted");
     }
-    qs = audit_store_scan(c, stream, collect, &s);
-    if (qs < 0) {
-        free(s.v);
-        return sv_qs_err(qs);
+    if (rc != SV_OK) {
+        free(s);
+        return rc;
     }
-    out->events = (int64_t)s.n;
-    memcpy(prev, zero, 32);
-    for (size_t i = 0; i < s.n; i++) {
-        const struct seen *e = &s.v[i];
-        int64_t want = (int64_t)i + 1;
-        if (e->seq != want) {
-            bad(out, e, e->seq, e->seq > want ? "deleted" : "inserted");
-            goto done;
-        }
-        if (!e->self_ok) {
-            bad(out, e, e->seq, "changed");
-            goto done;
-        }
-        if (memcmp(e->prev, prev, 32) != 0) {
-            /* Intact event in the wrong place: find out why. */
-            if (i >= 1 &&
-                memcmp(e->prev, i >= 2 ? s.v[i - 2].hash : zero, 32) == 0)
-                bad(out, &s.v[i - 1], e->seq - 1, "inserted");
-            else if (hash_in_stream(&s, e->prev))
-                bad(out, e, e->seq, "reordered");
-            else
-                bad(out, e, e->seq, "deleted");
-            goto done;
-        }
-        memcpy(prev, e->hash, 32);
-    }
-    qs = audit_store_head(c, stream, &head_seq, head_hash, head_sig);
-    if (qs < 0) {
-        free(s.v);
-        return sv_qs_err(qs);
-    }
-    if (qs == SV_QS_NONE) {
-        if (s.n > 0)
-            bad(out, &s.v[s.n - 1], s.v[s.n - 1].seq, "inserted");
+    out->events = s->n;
+    if (s->broken) {
+        /* the first break is the verdict */
+    } else if (hqs == SV_QS_NONE) {
+        if (s->n > 0)
+            bad(out, &s->last[0], s->last[0].seq, "inserted");
     } else if (head_seq < 0) {
         /* Tampered storage: never trust it as an index. */
-        bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "changed");
-    } else if (head_seq > (int64_t)s.n) {
+        bad(out, s->n ? &s->last[0] : NULL, s->n, "changed");
+    } else if (head_seq > s->n) {
         /* The newest events are gone. */
-        bad(out, NULL, (int64_t)s.n + 1, "deleted");
-    } else if (head_seq < (int64_t)s.n) {
-        bad(out, &s.v[head_seq], head_seq + 1, "inserted");
-    } else if (memcmp(head_hash, prev, 32) != 0) {
-        bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "changed");
+        bad(out, NULL, s->n + 1, "deleted");
+    } else if (head_seq < s->n) {
+        bad(out, &s->at_head, head_seq + 1, "inserted");
+    } else if (memcmp(head_hash, s->n ? s->last[0].hash : zero, 32) != 0) {
+        bad(out, s->n ? &s->last[0] : NULL, s->n, "changed");
     } else {
         /* The chain is consistent; was it written by us? */
         uint8_t msg[256];
         size_t len = head_message(stream, head_seq, head_hash, msg, sizeof msg);
         if (SV_NEVER(audit_kr == NULL) || len == 0 ||
             !sv_keyring_verify(audit_kr, msg, len, head_sig))
-            bad(out, s.n ? &s.v[s.n - 1] : NULL, (int64_t)s.n, "rewritten");
+            bad(out, s->n ? &s->last[0] : NULL, s->n, "rewritten");
     }
-done:
-    free(s.v);
+    free(s);
     return SV_OK;
 }
 

@@ -1,5 +1,6 @@
 #include "audit/audit_store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,14 @@ SV_SQL(Q_INSERT, "audit_insert",
     "target_type, target_id, ip, user_agent, result, reason, details, "        \
     "prev_hash, hash"
 
+/* A stream in order, a batch at a time (after seq $2): a whole stream
+ * never sits in memory, PostgreSQL's result sets included. */
+/* Rows of one scan batch. */
+#define AUDIT_SCAN_BATCH 2048
+
 SV_SQL(Q_SCAN, "audit_scan",
-       "SELECT " COLS " FROM audit_events WHERE stream = $1 ORDER BY seq",
+       "SELECT " COLS " FROM audit_events WHERE stream = $1 AND seq > $2 "
+       "ORDER BY seq LIMIT $3",
        SV_SQL_PLATFORM);
 /*
  * AUD-2: one report's events. $9: the report's actions as ",a,b," (NULL:
@@ -248,15 +255,23 @@ enum sv_qs
 audit_store_scan(struct sv_dbc *c, const char *stream, sv_audit_row_fn row,
                  void *cls)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_SCAN);
     struct sv_audit_record r;
+    int64_t after = INT64_MIN, n;
     enum sv_qs qs;
 
-    sv_stmt_text(st, 1, stream);
-    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
-        read_row(st, &r);
-        row(cls, &r);
-    }
+    do {
+        struct sv_stmt *st = sv_db_stmt(c, &Q_SCAN);
+        sv_stmt_text(st, 1, stream);
+        sv_stmt_int(st, 2, after);
+        sv_stmt_int(st, 3, AUDIT_SCAN_BATCH);
+        n = 0;
+        while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+            read_row(st, &r);
+            after = r.seq;
+            n++;
+            row(cls, &r);
+        }
+    } while (qs >= 0 && n == AUDIT_SCAN_BATCH);
     return qs;
 }
 

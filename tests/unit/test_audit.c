@@ -219,6 +219,43 @@ test_audit_detects_reordered(void **state)
     assert_string_equal(v.bad_id, id3);
 }
 
+/* A stream longer than a few scan batches (2,048 events each): checked a
+ * batch at a time, the verdicts are the same: intact; a change past the
+ * first batch; events swapped across a batch boundary. */
+static void
+test_audit_long_stream_in_batches(void **state)
+{
+    struct fixture *f = *state;
+    char id[40];
+    for (int i = 6; i <= 5000; i++)
+        assert_int_equal(sv_db_run_tx(f->db, "t", append_tx, &i), SV_OK);
+    struct sv_audit_verdict v = verify(f);
+    assert_true(v.ok);
+    assert_int_equal(v.events, 5000);
+
+    event_id(f, 2049, id);
+    raw(f, "UPDATE audit_events SET seq = 100000 WHERE seq = 2048;"
+           "UPDATE audit_events SET seq = 2048 WHERE seq = 2049;"
+           "UPDATE audit_events SET seq = 2049 WHERE seq = 100000;");
+    v = verify(f);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "reordered");
+    assert_int_equal(v.bad_seq, 2048);
+    assert_string_equal(v.bad_id, id);
+    assert_int_equal(v.events, 5000);
+
+    raw(f, "UPDATE audit_events SET seq = 100000 WHERE seq = 2048;"
+           "UPDATE audit_events SET seq = 2048 WHERE seq = 2049;"
+           "UPDATE audit_events SET seq = 2049 WHERE seq = 100000;"
+           "UPDATE audit_events SET ip = '10.9.9.9' WHERE seq = 4500;");
+    event_id(f, 4500, id);
+    v = verify(f);
+    assert_false(v.ok);
+    assert_string_equal(v.problem, "changed");
+    assert_int_equal(v.bad_seq, 4500);
+    assert_string_equal(v.bad_id, id);
+}
+
 static void
 test_audit_detects_inserted(void **state)
 {
@@ -445,6 +482,8 @@ main(void)
             test_audit_detects_deleted_and_renumbered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_deleted_tail, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_audit_long_stream_in_batches,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_reordered, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_detects_inserted, setup,
