@@ -1,13 +1,16 @@
 #include "app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "audit/audit.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "db/db.h"
+#include "device/device.h"
 #include "directory/tenant.h"
 #include "auth/totp.h"
 #include "http/http.h"
@@ -17,6 +20,7 @@
 #include "policy/policy.h"
 #include "provision/import.h"
 #include "records/records.h"
+#include "recovery/recovery.h"
 
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
@@ -93,9 +97,69 @@ sv_app_close(struct sv_app *app)
     sv_policy_free_blocklist();
 }
 
+/* Rows of the sign-in that outlive their use, per tenant (row-level
+ * security on PostgreSQL: one tenant's transaction each): approvals,
+ * signed-request nonces and reset codes of the accounts that never come
+ * back, which their own next use would otherwise prune. */
+static enum sv_err
+expired_sweep_tx(struct sv_dbc *c, void *cls)
+{
+    const char *tenant_id = cls;
+    int64_t now = sv_now_ms();
+    enum sv_err rc = sv_login_sweep_tx(c, tenant_id, now);
+
+    if (rc == SV_OK)
+        rc = sv_device_sweep_tx(c, tenant_id, now);
+    if (rc == SV_OK)
+        rc = sv_reset_sweep_tx(c, tenant_id, now);
+    return rc;
+}
+
+struct tenant_ids {
+    size_t n, cap;
+    char (*ids)[37];
+};
+
+static void
+tenant_id_row(void *cls, const struct sv_tenant *t)
+{
+    struct tenant_ids *ts = cls;
+
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 16;
+        char(*ids)[37] = realloc(ts->ids, cap * sizeof *ids);
+        if (ids == NULL)
+            return; /* the rest next time */
+        ts->ids = ids;
+        ts->cap = cap;
+    }
+    snprintf(ts->ids[ts->n++], 37, "%s", t->id);
+}
+
+static enum sv_err
+tenant_ids_tx(struct sv_dbc *c, void *cls)
+{
+    return sv_tenant_list(c, tenant_id_row, cls);
+}
+
+void
+sv_app_sweep_expired(struct sv_app *app)
+{
+    struct tenant_ids ts = {0};
+
+    if (sv_db_run_ro(app->db, tenant_ids_tx, &ts) == SV_OK)
+        for (size_t i = 0; i < ts.n; i++)
+            if (sv_db_run_tenant_tx(app->db, "expired_sweep", ts.ids[i],
+                                    expired_sweep_tx, ts.ids[i]) != SV_OK)
+                sv_log(SV_LOG_WARN, "expired rows sweep failed", "%s",
+                       "next time");
+    free(ts.ids);
+}
+
 /* Once a second: the sign-in flow's wake-ups and housekeeping; every five
  * seconds, the records read quota's counts; every ten minutes, the recycle
- * bins' sweep (records older than their 30 days). */
+ * bins' sweep (records older than their 30 days) and the expired sign-in
+ * rows'. */
 static void
 tick(struct sv_app *app)
 {
@@ -105,8 +169,10 @@ tick(struct sv_app *app)
     /* DATA-4: this node's counted reads into the day totals. */
     if (ticks % 5 == 0)
         sv_records_meter_flush(app);
-    if (++ticks % 600 == 1)
+    if (++ticks % 600 == 1) {
         sv_records_sweep(app);
+        sv_app_sweep_expired(app);
+    }
 }
 
 enum sv_err

@@ -40,5 +40,8 @@ void sv_app_close(struct sv_app *app);
  * http/'s long-poll wake-ups. Neither includes the other.
  */
 SV_MUST_CHECK enum sv_err sv_app_serve(struct sv_app *app);
+/** Every tenant's sign-in rows past their use (approvals, signed-request
+ *  nonces, reset codes), gone: the ticker's, every ten minutes; tests. */
+void sv_app_sweep_expired(struct sv_app *app);
 
 #endif

@@ -111,6 +111,12 @@ sv_device_count_trusted_tx(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_err
+sv_device_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms)
+{
+    return sv_qs_ok(device_store_nonce_sweep(c, tenant_id, now_ms));
+}
+
+enum sv_err
 sv_device_nonce_tx(struct sv_dbc *c, const struct sv_app *app,
                    const char *tenant_id, const char *signer, const char *nonce)
 {

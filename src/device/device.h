@@ -86,6 +86,11 @@ SV_MUST_CHECK enum sv_err sv_device_count_trusted_tx(struct sv_dbc *c,
                                                      const char *tenant_id,
                                                      const char *account_id,
                                                      int64_t *n);
+/** In tenant @p tenant_id's transaction: every signer's nonces past the
+ *  replay window, gone (app.c's sweep: a signer that never signs again
+ *  would keep its own forever). */
+SV_MUST_CHECK enum sv_err
+sv_device_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms);
 /**
  * Record nonce @p nonce of signer @p signer (a device id, or a login key)
  * for the replay window: SV_E_SIGNATURE_INVALID when it was seen before.

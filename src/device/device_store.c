@@ -53,6 +53,8 @@ SV_SQL(Q_NONCE_ADD, "device_nonce_add",
        "expires_at) VALUES ($1, $2, $3, $4) "
        "ON CONFLICT (tenant_id, device_id, nonce) DO NOTHING",
        0);
+SV_SQL(Q_NONCE_SWEEP, "device_nonce_sweep",
+       "DELETE FROM device_nonces WHERE tenant_id = $1 AND expires_at < $2", 0);
 SV_SQL(Q_NONCE_PRUNE, "device_nonce_prune",
        "DELETE FROM device_nonces WHERE tenant_id = $1 "
        "AND device_id = $2 AND expires_at < $3",
@@ -186,6 +188,16 @@ device_store_nonce_add(struct sv_dbc *c, const char *tenant_id,
     struct sv_stmt *st = sv_db_stmt2(c, &Q_NONCE_ADD, tenant_id, signer);
     sv_stmt_text(st, 3, nonce);
     sv_stmt_int(st, 4, expires_at);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+device_store_nonce_sweep(struct sv_dbc *c, const char *tenant_id, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_NONCE_SWEEP);
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, now);
     return sv_stmt_exec(st);
 }
 

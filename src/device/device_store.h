@@ -37,6 +37,8 @@ enum sv_qs device_store_revoke_sessions(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs device_store_nonce_add(struct sv_dbc *c, const char *tenant_id,
                                   const char *signer, const char *nonce,
                                   int64_t expires_at);
+enum sv_qs device_store_nonce_sweep(struct sv_dbc *c, const char *tenant_id,
+                                    int64_t now);
 enum sv_qs device_store_nonce_prune(struct sv_dbc *c, const char *tenant_id,
                                     const char *signer, int64_t now);
 

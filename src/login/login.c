@@ -1288,6 +1288,16 @@ housekeeping_tx(struct sv_dbc *c, void *cls)
     return sv_guard_prune_tx(c, app, now);
 }
 
+/* Approvals are counted per account over the last hour (count_approvals
+ * prunes the account's older than two when it asks): the same age for
+ * every account of the tenant, those that never sign in again too. */
+enum sv_err
+sv_login_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms)
+{
+    return sv_qs_ok(
+        login_store_approval_sweep(c, tenant_id, now_ms - 2 * 3600 * 1000));
+}
+
 void
 sv_login_tick(struct sv_app *app)
 {

@@ -172,6 +172,11 @@ void sv_login_set_waker(const struct sv_login_waker *w);
 
 /** The server's ticker: wake long polls decided on any node. */
 void sv_login_tick(struct sv_app *app);
+/** In tenant @p tenant_id's transaction: every account's approvals too old
+ *  to count any more, gone (app.c's sweep of expired rows). */
+struct sv_dbc;
+SV_MUST_CHECK enum sv_err
+sv_login_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms);
 
 /* ---- login ---- */
 

@@ -70,6 +70,9 @@ SV_SQL(Q_AP_PRUNE, "approval_prune",
        "DELETE FROM approvals WHERE tenant_id = $1 AND account_id = $2 "
        "AND expires_at < $3",
        0);
+/* Every account's, for the accounts that never come back (app.c's sweep). */
+SV_SQL(Q_AP_SWEEP, "approval_sweep",
+       "DELETE FROM approvals WHERE tenant_id = $1 AND expires_at < $2", 0);
 SV_SQL(Q_AP_COUNT_CHALLENGE, "approval_count_challenge",
        "SELECT COUNT(*) FROM approvals WHERE tenant_id = $1 "
        "AND challenge_id = $2",
@@ -343,6 +346,17 @@ login_store_close_account(struct sv_dbc *c, const char *account_id)
 }
 
 /* ---- approvals ---- */
+
+enum sv_qs
+login_store_approval_sweep(struct sv_dbc *c, const char *tenant_id,
+                           int64_t before)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_AP_SWEEP);
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, before);
+    return sv_stmt_exec(st);
+}
 
 enum sv_qs
 login_store_approval_prune(struct sv_dbc *c, const char *tenant_id,

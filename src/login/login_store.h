@@ -102,6 +102,8 @@ struct login_approval {
 };
 
 /** Forget the account's approvals that expired before @p before. */
+enum sv_qs login_store_approval_sweep(struct sv_dbc *c, const char *tenant_id,
+                                      int64_t before);
 enum sv_qs login_store_approval_prune(struct sv_dbc *c, const char *tenant_id,
                                       const char *account_id, int64_t before);
 /** Approvals asked for challenge @p challenge_id. */

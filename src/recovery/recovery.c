@@ -440,6 +440,12 @@ sv_reset_finish(struct sv_app *app, struct sv_reset *r)
 }
 
 enum sv_err
+sv_reset_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms)
+{
+    return sv_qs_ok(recovery_store_sweep(c, tenant_id, now_ms - 24 * HOUR_MS));
+}
+
+enum sv_err
 sv_reset_void_tx(struct sv_dbc *c, const char *tenant_id,
                  const char *account_id)
 {

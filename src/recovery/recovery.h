@@ -95,4 +95,9 @@ SV_MUST_CHECK enum sv_err sv_reset_void_tx(struct sv_dbc *c,
                                            const char *tenant_id,
                                            const char *account_id);
 
+/** In tenant @p tenant_id's transaction: every account's reset codes older
+ *  than a day (nothing counts them any more), gone (app.c's sweep). */
+SV_MUST_CHECK enum sv_err
+sv_reset_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms);
+
 #endif

@@ -13,6 +13,8 @@ SV_SQL(Q_RESET_PRUNE, "recovery_reset_prune",
        "DELETE FROM reset_codes WHERE tenant_id = $1 AND account_id = $2 "
        "AND created_at < $3",
        0);
+SV_SQL(Q_RESET_SWEEP, "recovery_reset_sweep",
+       "DELETE FROM reset_codes WHERE tenant_id = $1 AND created_at < $2", 0);
 SV_SQL(Q_RESET_COUNT, "recovery_reset_count",
        "SELECT COUNT(*) FROM reset_codes "
        "WHERE tenant_id = $1 AND account_id = $2 AND created_at >= $3",
@@ -46,6 +48,16 @@ recovery_store_prune(struct sv_dbc *c, const char *tenant_id,
                      const char *account_id, int64_t before)
 {
     return sv_db_exec_tti(c, &Q_RESET_PRUNE, tenant_id, account_id, before);
+}
+
+enum sv_qs
+recovery_store_sweep(struct sv_dbc *c, const char *tenant_id, int64_t before)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_RESET_SWEEP);
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, before);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs

@@ -11,6 +11,8 @@
 /** Forget the account's codes made before @p before. */
 enum sv_qs recovery_store_prune(struct sv_dbc *c, const char *tenant_id,
                                 const char *account_id, int64_t before);
+enum sv_qs recovery_store_sweep(struct sv_dbc *c, const char *tenant_id,
+                                int64_t before);
 enum sv_qs recovery_store_insert(struct sv_dbc *c, const char *tenant_id,
                                  const char *id, const char *account_id,
                                  const uint8_t hash[RECOVERY_HASH_LEN],
