@@ -115,39 +115,12 @@ expired_sweep_tx(struct sv_dbc *c, void *cls)
     return rc;
 }
 
-struct tenant_ids {
-    size_t n, cap;
-    char (*ids)[37];
-};
-
-static void
-tenant_id_row(void *cls, const struct sv_tenant *t)
-{
-    struct tenant_ids *ts = cls;
-
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 16;
-        char(*ids)[37] = realloc(ts->ids, cap * sizeof *ids);
-        if (ids == NULL)
-            return; /* the rest next time */
-        ts->ids = ids;
-        ts->cap = cap;
-    }
-    snprintf(ts->ids[ts->n++], 37, "%s", t->id);
-}
-
-static enum sv_err
-tenant_ids_tx(struct sv_dbc *c, void *cls)
-{
-    return sv_tenant_list(c, tenant_id_row, cls);
-}
-
 void
 sv_app_sweep_expired(struct sv_app *app)
 {
-    struct tenant_ids ts = {0};
+    struct sv_tenant_ids ts;
 
-    if (sv_db_run_ro(app->db, tenant_ids_tx, &ts) == SV_OK)
+    if (sv_tenant_ids(app->db, &ts) == SV_OK)
         for (size_t i = 0; i < ts.n; i++)
             if (sv_db_run_tenant_tx(app->db, "expired_sweep", ts.ids[i],
                                     expired_sweep_tx, ts.ids[i]) != SV_OK)

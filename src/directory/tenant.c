@@ -69,6 +69,58 @@ sv_tenant_list(struct sv_dbc *c, sv_tenant_row_fn row, void *cls)
     return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }
 
+struct ids_ctx {
+    struct sv_tenant_ids *out;
+    bool full; /* out of memory: the list is not whole */
+};
+
+static void
+id_row(void *cls, const struct sv_tenant *t)
+{
+    struct ids_ctx *x = cls;
+    struct sv_tenant_ids *ts = x->out;
+
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 16;
+        char(*p)[37] = realloc(ts->ids, cap * sizeof *p);
+        if (p == NULL) {
+            x->full = true;
+            return;
+        }
+        ts->ids = p;
+        ts->cap = cap;
+    }
+    if (!x->full)
+        snprintf(ts->ids[ts->n++], sizeof ts->ids[0], "%s", t->id);
+}
+
+static enum sv_err
+ids_tx(struct sv_dbc *c, void *cls)
+{
+    struct ids_ctx *x = cls;
+
+    x->out->n = 0; /* an attempt retried starts over */
+    x->full = false;
+    return sv_tenant_list(c, id_row, x);
+}
+
+enum sv_err
+sv_tenant_ids(struct sv_db *db, struct sv_tenant_ids *out)
+{
+    struct ids_ctx x = {out, false};
+    enum sv_err rc;
+
+    memset(out, 0, sizeof *out);
+    rc = sv_db_run_ro(db, ids_tx, &x);
+    if (rc == SV_OK && x.full)
+        rc = SV_E_INTERNAL;
+    if (rc != SV_OK) {
+        free(out->ids);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}
+
 enum sv_err
 sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
                     struct sv_tenant *t, const char *actor)

@@ -44,6 +44,17 @@ typedef void (*sv_tenant_row_fn)(void *cls, const struct sv_tenant *t);
 SV_MUST_CHECK enum sv_err sv_tenant_list(struct sv_dbc *c, sv_tenant_row_fn row,
                                          void *cls);
 
+/** Every tenant's id, for work done one tenant's transaction at a time
+ *  (the sweeps): ids owned (free them); n 0 and ids NULL when none. */
+struct sv_tenant_ids {
+    size_t n, cap;
+    char (*ids)[37];
+};
+struct sv_db;
+/** Read them (a platform read): SV_E_INTERNAL when out of memory. */
+SV_MUST_CHECK enum sv_err sv_tenant_ids(struct sv_db *db,
+                                        struct sv_tenant_ids *out);
+
 /**
  * Inside a transaction: create tenant @p t (id and created_at are filled in),
  * its key-encryption key version 1, and its audit stream, with a

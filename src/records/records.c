@@ -2278,26 +2278,6 @@ sweep_tx(struct sv_dbc *c, void *cls)
     return rc;
 }
 
-struct tenants {
-    size_t n, cap;
-    char (*ids)[37];
-};
-
-static void
-tenant_row(void *cls, const struct sv_tenant *t)
-{
-    struct tenants *ts = cls;
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 16;
-        char(*p)[37] = realloc(ts->ids, cap * sizeof *p);
-        if (p == NULL)
-            return;
-        ts->ids = p;
-        ts->cap = cap;
-    }
-    snprintf(ts->ids[ts->n++], 37, "%s", t->id);
-}
-
 /* DATA-4: the quotas' counts of the days before yesterday. */
 static enum sv_err
 usage_prune_tx(struct sv_dbc *c, void *cls)
@@ -2307,19 +2287,13 @@ usage_prune_tx(struct sv_dbc *c, void *cls)
         records_store_usage_prune(c, tenant_id, sv_quota_day(sv_now_ms()) - 1));
 }
 
-static enum sv_err
-tenants_tx(struct sv_dbc *c, void *cls)
-{
-    return sv_tenant_list(c, tenant_row, cls);
-}
-
 void
 sv_records_sweep(struct sv_app *app)
 {
-    struct tenants ts = {0};
+    struct sv_tenant_ids ts = {0};
     struct sweep_ctx *s = malloc(sizeof *s);
 
-    if (s != NULL && sv_db_run_ro(app->db, tenants_tx, &ts) == SV_OK) {
+    if (s != NULL && sv_tenant_ids(app->db, &ts) == SV_OK) {
         /* At most 10 batches of 100 per tenant and sweep: a bin filled
          * faster than that empties over the next sweeps, never in one
          * long hold of the writer. */
