@@ -50,6 +50,10 @@
 #      at 2 beside it); an exact match on the sealed e-mail vs on the plain
 #      industry, both answering the one record expected (target >= 0.8 x
 #      its req/s). No PostgreSQL rows (see the scenario)
+#  14. `salesvault audit verify` at 100,000 and 1,000,000 events of one
+#      tenant's stream made by bench/auditgen.c (linked like 7): events/s
+#      (target >= 200,000) and peak RSS (GNU time; target: the RSS at
+#      1,000,000 at most 1.10 of the RSS at 100,000: constant memory)
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -78,7 +82,7 @@
 #   BENCH_RECORDS    customers for scenario 13 (default 1000000)
 #   BENCH_ONLY       run only these scenarios, e.g. "7 8" or "2 3 PG" (default:
 #                    all; 1 runs whenever 2, 3 or 4 does, it starts the servers)
-#   SALESVAULT_LIBSV the static library scenarios 7, 10, 11 and 13 link
+#   SALESVAULT_LIBSV the static library scenarios 7, 10, 11, 13 and 14 link
 #                    (default libsv.a next to the binary, i.e. the meson
 #                    build dir)
 #   BENCH_RESULTS_MD if set, also write the result table as Markdown there
@@ -1447,6 +1451,61 @@ PY
             [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 13) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
         fi
         rm -rf "$DATA13"
+    fi
+fi
+
+# ================== 14. audit verify at 100,000 and 1,000,000 events =====
+# bench/auditgen.c (linked like 7) appends events to one tenant's stream
+# through the audit batch (the server's chain, signed heads), then
+# `salesvault audit verify --tenant` runs under GNU time at each size:
+# events per second of the whole command (start, open, verify, exit) and
+# its peak RSS. Targets: >= 200,000 events/s (issue 15) and the RSS at
+# 1,000,000 within 1.10 of the RSS at 100,000 (constant memory, issue 14).
+# A verify that does not answer ok with every event counted makes the row
+# INVALID. SQLite only.
+if want 14; then
+    echo
+    echo "== 14. salesvault audit verify at 100,000 and 1,000,000 events (bench/auditgen.c, GNU time)"
+    if [[ ! -x /usr/bin/time ]]; then
+        warn_setup "scenario 14 needs GNU time (/usr/bin/time, Debian's package time)"
+    elif build_inproc auditgen 14; then
+        DATA14=$WORK/data-audit
+        "$BIN" init --data "$DATA14" >"$WORK/init14.out" 2>&1 || die "init (scenario 14) failed: $(cat "$WORK/init14.out")"
+        create_tenant "$DATA14"
+        declare -A A14_RATE=() A14_RSS=() A14_OK=()
+        made14=0
+        for size14 in 100000 1000000; do
+            if ! ag14=$("$WORK/auditgen" "$DATA14" "$SLUG" $((size14 - made14)) 2>"$WORK/auditgen.err"); then
+                warn_setup "bench/auditgen failed: $(tail -n 3 "$WORK/auditgen.err")"
+                break
+            fi
+            made14=$size14
+            echo "  $(grep '^AUDITGEN' <<<"$ag14") (the stream now: $size14 and the tenant's own)"
+            /usr/bin/time -f '%e %M' -o "$WORK/time14" "$BIN" audit verify --tenant "$SLUG" --data "$DATA14" --json \
+                >"$WORK/verify14.json" 2>"$WORK/verify14.err"
+            v14_rc=$?
+            read -r secs14 rss14 <"$WORK/time14"
+            ev14=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=[x for x in d["streams"] if x["ok"]]; print(sum(x["events"] for x in d["streams"]) if d["ok"] and len(s)==len(d["streams"]) else -1)' "$WORK/verify14.json" 2>/dev/null)
+            [[ $v14_rc == 0 && ${ev14:--1} -ge $size14 ]] && A14_OK[$size14]=1 || A14_OK[$size14]=0
+            A14_RATE[$size14]=$(awk -v e="${ev14:-0}" -v t="$secs14" 'BEGIN { printf "%.0f", (t > 0 ? e / t : 0) }')
+            A14_RSS[$size14]=$(awk -v k="$rss14" 'BEGIN { printf "%.2f", k / 1024 }')
+            echo "  verify of ${ev14:-?} events: ${secs14} s, ${A14_RATE[$size14]} events/s, peak RSS ${A14_RSS[$size14]} MiB (exit $v14_rc)"
+        done
+        for size14 in 100000 1000000; do
+            [[ -n ${A14_OK[$size14]:-} ]] || continue
+            if [[ ${A14_OK[$size14]} == 1 ]]; then
+                row "14 audit verify, $size14 events" "${A14_RATE[$size14]} events/s" "peak RSS ${A14_RSS[$size14]} MiB" "-" ">= 200000/s" \
+                    "$(cmp_ok "${A14_RATE[$size14]}" '>=' 200000)"
+            else
+                row "14 audit verify, $size14 events" "INVALID (verify did not pass)" "-" "-" ">= 200000/s" "-"
+            fi
+        done
+        if [[ ${A14_OK[100000]:-0} == 1 && ${A14_OK[1000000]:-0} == 1 ]]; then
+            r=$(ratio "${A14_RSS[1000000]}" "${A14_RSS[100000]}")
+            row "14 audit verify RSS, 1,000,000 vs 100,000" "${A14_RSS[1000000]} MiB" "${A14_RSS[100000]} MiB" "${r:-n/a}" "<= 1.10" \
+                "$(cmp_ok "$r" '<=' 1.10)"
+        fi
+        rm -rf "$DATA14"
     fi
 fi
 

@@ -11,7 +11,7 @@ build_pkgs=(
     libphonenumber-dev libcsv-dev john-data libzbar-dev fonts-dejavu-core nodejs npm
 )
 test_pkgs=(libcmocka-dev zlib1g-dev clang clang-format sqlite3 python3-yaml postgresql chromium fonts-noto-cjk)
-bench_pkgs=(nginx wrk)
+bench_pkgs=(nginx wrk time)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
