@@ -15,6 +15,7 @@
 #include "auth/totp.h"
 #include "http/http.h"
 #include "login/login.h"
+#include "identity/identity.h"
 #include "identity/identity_http.h"
 #include "notify/notify.h"
 #include "policy/policy.h"
@@ -100,7 +101,8 @@ sv_app_close(struct sv_app *app)
 /* Rows of the sign-in that outlive their use, per tenant (row-level
  * security on PostgreSQL: one tenant's transaction each): approvals,
  * signed-request nonces and reset codes of the accounts that never come
- * back, which their own next use would otherwise prune. */
+ * back, which their own next use would otherwise prune, and sessions a
+ * week after they ended. */
 static enum sv_err
 expired_sweep_tx(struct sv_dbc *c, void *cls)
 {
@@ -112,6 +114,8 @@ expired_sweep_tx(struct sv_dbc *c, void *cls)
         rc = sv_device_sweep_tx(c, tenant_id, now);
     if (rc == SV_OK)
         rc = sv_reset_sweep_tx(c, tenant_id, now);
+    if (rc == SV_OK)
+        rc = sv_session_sweep_tx(c, tenant_id, now);
     return rc;
 }
 

@@ -41,7 +41,8 @@ void sv_app_close(struct sv_app *app);
  */
 SV_MUST_CHECK enum sv_err sv_app_serve(struct sv_app *app);
 /** Every tenant's sign-in rows past their use (approvals, signed-request
- *  nonces, reset codes), gone: the ticker's, every ten minutes; tests. */
+ *  nonces, reset codes, sessions ended a week ago), gone: the ticker's,
+ *  every ten minutes; tests. */
 void sv_app_sweep_expired(struct sv_app *app);
 
 #endif

@@ -491,6 +491,13 @@ revoke_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
+sv_session_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms)
+{
+    return sv_qs_ok(identity_store_sweep_sessions(c, tenant_id,
+                                                  now_ms - SV_SESSION_KEEP_MS));
+}
+
+enum sv_err
 sv_session_revoke(struct sv_app *app, const struct sv_session *s,
                   const struct sv_actor *actor)
 {

@@ -193,6 +193,13 @@ SV_MUST_CHECK enum sv_err
 sv_sessions_revoke_others(struct sv_app *app, const struct sv_session *s,
                           const struct sv_actor *actor, int64_t *n);
 
+/** In tenant @p tenant_id's transaction: the sessions that ended (expired
+ *  or revoked) more than SV_SESSION_KEEP_MS ago, gone (app.c's sweep). */
+#define SV_SESSION_KEEP_MS (7LL * 24 * 3600 * 1000)
+struct sv_dbc;
+SV_MUST_CHECK enum sv_err
+sv_session_sweep_tx(struct sv_dbc *c, const char *tenant_id, int64_t now_ms);
+
 /** Revoke one session (logout). */
 SV_MUST_CHECK enum sv_err sv_session_revoke(struct sv_app *app,
                                             const struct sv_session *s,

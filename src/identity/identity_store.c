@@ -127,6 +127,12 @@ SV_SQL(Q_LIST_SESSIONS, "session_list",
        "AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at + $4 > $3 "
        "ORDER BY created_at DESC, id DESC LIMIT 200",
        0);
+/* Sessions ended (expired or revoked) before $2: no request finds them
+ * any more (the audit log keeps their story). */
+SV_SQL(Q_SWEEP_SESSIONS, "session_sweep",
+       "DELETE FROM sessions WHERE tenant_id = $1 "
+       "AND (expires_at < $2 OR revoked_at < $2)",
+       0);
 SV_SQL(Q_REVOKE_OWN_SESSION, "session_revoke_own",
        "UPDATE sessions SET revoked_at = $4 WHERE tenant_id = $1 "
        "AND account_id = $2 AND id = $3 AND revoked_at IS NULL",
@@ -392,6 +398,17 @@ identity_store_revoke_session(struct sv_dbc *c, const char *tenant_id,
                               const char *id, int64_t now)
 {
     return sv_db_exec_tti(c, &Q_REVOKE_SESSION, tenant_id, id, now);
+}
+
+enum sv_qs
+identity_store_sweep_sessions(struct sv_dbc *c, const char *tenant_id,
+                              int64_t before)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SWEEP_SESSIONS);
+
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, before);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs

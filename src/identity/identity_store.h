@@ -97,6 +97,9 @@ enum sv_qs identity_store_touch_session(struct sv_dbc *c, const char *tenant_id,
 enum sv_qs identity_store_revoke_session(struct sv_dbc *c,
                                          const char *tenant_id, const char *id,
                                          int64_t now);
+/** Delete the sessions that ended (expired or revoked) before @p before. */
+enum sv_qs identity_store_sweep_sessions(struct sv_dbc *c,
+                                         const char *tenant_id, int64_t before);
 /** Revoke all sessions of an account but @p except_id (NULL: all). */
 enum sv_qs identity_store_revoke_account_sessions(struct sv_dbc *c,
                                                   const char *tenant_id,

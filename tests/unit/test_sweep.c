@@ -1,7 +1,8 @@
 /*
  * The sweep of sign-in rows past their use (issue 14, part 4): approvals,
- * signed-request nonces and reset codes of accounts that never come back
- * go, in every tenant; what is still in use stays.
+ * signed-request nonces, reset codes and sessions ended a week ago go, in
+ * every tenant, those of accounts that never come back too; what is still
+ * in use stays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,9 +130,24 @@ plant(const struct sv_tenant *t, const struct sv_account *a, int64_t now)
         "(?1 || ?2 || 'old', ?1, ?2, x'00', ?3 - 90000000, ?3 - 89100000), "
         "(?1 || ?2 || 'new', ?1, ?2, x'00', ?3 - 3600000, ?3 - 2700000)";
 
+    /* Sessions: expired 8 days ago, revoked 8 days ago (gone); expired a
+     * day ago, live (kept). */
+    static const char *const SESSION =
+        "INSERT INTO sessions (id, tenant_id, account_id, token_hash, "
+        "created_at, last_seen_at, expires_at, revoked_at) VALUES "
+        "(?1 || ?2 || 'x8', ?1, ?2, randomblob(32), ?3 - 900000000, "
+        "?3 - 900000000, ?3 - 691200000, NULL), "
+        "(?1 || ?2 || 'r8', ?1, ?2, randomblob(32), ?3 - 900000000, "
+        "?3 - 900000000, ?3 + 86400000, ?3 - 691200000), "
+        "(?1 || ?2 || 'x1', ?1, ?2, randomblob(32), ?3 - 200000000, "
+        "?3 - 200000000, ?3 - 86400000, NULL), "
+        "(?1 || ?2 || 'ok', ?1, ?2, randomblob(32), ?3 - 1000, ?3 - 1000, "
+        "?3 + 86400000, NULL)";
+
     run(APPROVAL, t->id, a->id, now);
     run(NONCE, t->id, a->id, now);
     run(RESET, t->id, a->id, now);
+    run(SESSION, t->id, a->id, now);
 }
 
 static void
@@ -154,6 +170,9 @@ test_sweep_every_tenant_keeps_the_fresh(void **state)
         /* A reset code of yesterday goes; today's (expired or not, still
          * counted against the day's requests) stays. */
         assert_int_equal(count("reset_codes", t), 1);
+        /* Sessions ended a week ago go; one ended yesterday and the live
+         * one stay. */
+        assert_int_equal(count("sessions", t), 2);
     }
     /* Twice is the same as once. */
     sv_app_sweep_expired(&app);
