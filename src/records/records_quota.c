@@ -101,8 +101,7 @@ enum sv_err
 rquota_take_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
                enum sv_quota_kind k, int64_t n, struct sv_record_outcome *o)
 {
-    int64_t now = sv_now_ms(), day = sv_quota_day(now), used[4];
-    int64_t add[3] = {0, 0, 0}, total[3];
+    int64_t now = sv_now_ms(), add[3] = {0, 0, 0}, total[3];
     struct sv_quota_limits lim;
     int col = column_of(k);
     enum sv_err rc = rquota_limits_tx(c, tenant_id, &lim);
@@ -110,13 +109,15 @@ rquota_take_tx(struct sv_dbc *c, const char *tenant_id, const char *account_id,
 
     if (rc != SV_OK || n <= 0)
         return rc;
-    if ((qs = records_store_usage(c, tenant_id, account_id, day, used)) < 0)
-        return sv_qs_err(qs);
-    if (used[col] + n > lim.v[k])
-        return refuse(o, k, now);
+    /* Added first, then checked: the upsert holds the row until commit,
+     * so two takes at once cannot both fit on PostgreSQL; a take that
+     * does not fit is refused and its transaction rolls the add back. */
     add[col] = n;
-    return sv_qs_ok(
-        records_store_usage_add(c, tenant_id, account_id, day, add, total));
+    qs = records_store_usage_add(c, tenant_id, account_id, sv_quota_day(now),
+                                 add, total);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return total[col] > lim.v[k] ? refuse(o, k, now) : SV_OK;
 }
 
 /* ---- a crossing: the security event and the admins' notices ---- */
