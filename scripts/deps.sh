@@ -9,8 +9,9 @@ build_pkgs=(
     libsqlite3-dev libpq-dev liboath-dev libqrencode-dev libgd-dev
     libzxcvbn-dev libcurl4-openssl-dev libinih-dev libzstd-dev
     libphonenumber-dev libcsv-dev john-data libzbar-dev fonts-dejavu-core nodejs npm
+    libp11-kit-dev
 )
-test_pkgs=(libcmocka-dev zlib1g-dev clang clang-format sqlite3 python3-yaml postgresql chromium fonts-noto-cjk)
+test_pkgs=(libcmocka-dev zlib1g-dev clang clang-format sqlite3 python3-yaml postgresql chromium fonts-noto-cjk softhsm2)
 bench_pkgs=(nginx wrk time)
 
 want=("${build_pkgs[@]}")
