@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "db/db.h"
 #include "device/device.h"
+#include "directory/keys.h"
 #include "directory/tenant.h"
 #include "auth/totp.h"
 #include "http/http.h"
@@ -55,6 +56,13 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
         return rc;
     }
     sv_tenant_keys_init(app->kr);
+    /* Tenants from before migration 016: their index keys, stored once. */
+    rc = sv_tenant_keys_upgrade(app->db, app->kr);
+    if (rc != SV_OK) {
+        snprintf(err, err_len, "cannot store the tenants' index keys");
+        sv_app_close(app);
+        return rc;
+    }
     sv_audit_init(app->kr);
     sv_keyring_derive(app->kr, "sv-codes", 1, app->code_key);
     sv_keyring_derive(app->kr, "sv-names", 1, app->name_key);
@@ -176,7 +184,16 @@ sv_app_serve(struct sv_app *app)
     rc = sv_import_jobs_start(app);
     if (rc != SV_OK)
         return rc;
+    /* DATA-2: re-sealing after a key rotation, and the cache of keys
+     * retired elsewhere, on a worker of their own. */
+    rc = sv_keys_worker_start(app->db, app->cfg.reseal_batch,
+                              app->cfg.reseal_pause_ms);
+    if (rc != SV_OK) {
+        sv_import_jobs_stop();
+        return rc;
+    }
     rc = sv_http_serve(app);
+    sv_keys_worker_stop();
     sv_import_jobs_stop();
     sv_records_meter_flush(app); /* what the last seconds counted */
     sv_meter_fini();

@@ -25,6 +25,7 @@ static const char usage[] =
     "  device    act as the user's trusted phone: enrol, approve, scan QR\n"
     "  blacklist platform-wide IP/device blacklist: list, add, remove\n"
     "  directory import departments and employees from a CSV file\n"
+    "  keys      the key centre: rotate a tenant's key, re-sealing status\n"
     "  version   print the version\n"
     "\n"
     "Every command takes --data DIR (default ./var) and --help.\n";
@@ -41,6 +42,7 @@ main(int argc, char **argv)
         {"audit", sv_cli_audit},         {"backup", sv_cli_backup},
         {"restore", sv_cli_restore},     {"device", sv_cli_device},
         {"blacklist", sv_cli_blacklist}, {"directory", sv_cli_directory},
+        {"keys", sv_cli_keys},
     };
 
     if (sodium_init() < 0) {

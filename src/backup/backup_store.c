@@ -31,28 +31,31 @@ const char *const bk_not_backed_up[] = {
     /* DATA-4: what accounts read, unmasked and exported today (a restored
      * server counts afresh) */
     "record_usage",
+    /* re-sealing jobs (016): a restored server has every key version its
+     * ciphertexts use, none retired; `keys rotate` again to finish one */
+    "key_jobs",
     NULL,
 };
 
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
        "created_at, require_mfa, phone_region, mask_phones, "
-       "phone_reveals_per_day FROM tenants ORDER BY id",
+       "phone_reveals_per_day, index_key FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
        "password_min_score, created_at, require_mfa, phone_region, "
-       "mask_phones, phone_reveals_per_day) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+       "mask_phones, phone_reveals_per_day, index_key) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
        SV_SQL_PLATFORM);
 
 SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
-       "SELECT tenant_id, version, wrapped, created_at FROM tenant_keys "
-       "WHERE tenant_id = $1 ORDER BY version",
+       "SELECT tenant_id, version, wrapped, created_at, retired_at "
+       "FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
        0);
 SV_SQL(Q_LOAD_KEYS, "backup_load_tenant_keys",
-       "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) "
-       "VALUES ($1, $2, $3, $4)",
+       "INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at, "
+       "retired_at) VALUES ($1, $2, $3, $4, $5)",
        0);
 
 #define ACOLS                                                                  \
@@ -347,15 +350,15 @@ SV_SQL(Q_TENANT_COUNT, "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
 const struct bk_table bk_tables[BK__COUNT] = {
     [BK_TENANTS] = {BK_TENANTS,
                     "tenants",
-                    10,
-                    {T, T, T, T, I, I, I, T, I, I},
+                    11,
+                    {T, T, T, T, I, I, I, T, I, I, B},
                     BK_GLOBAL,
                     &Q_DUMP_TENANTS,
                     &Q_LOAD_TENANTS},
     [BK_TENANT_KEYS] = {BK_TENANT_KEYS,
                         "tenant_keys",
-                        4,
-                        {T, I, B, I},
+                        5,
+                        {T, I, B, I, I},
                         BK_TENANT,
                         &Q_DUMP_KEYS,
                         &Q_LOAD_KEYS},
@@ -676,8 +679,12 @@ bk_columns(const struct bk_table *t, uint32_t schema, int *n,
     } else if (t->id == BK_ACCOUNTS && schema <= 9) {
         *n = 10; /* without disabled_at (010, DIR-6) */
     } else if (t->id == BK_TENANTS && schema <= 7) {
-        *n = 7; /* without the last three (phone_region, mask_phones,
-                 * phone_reveals_per_day) */
+        *n = 7; /* without the last four (phone_region, mask_phones,
+                 * phone_reveals_per_day, index_key) */
+    } else if (t->id == BK_TENANTS && schema <= 15) {
+        *n = 10; /* without index_key (016: made at the first start) */
+    } else if (t->id == BK_TENANT_KEYS && schema <= 15) {
+        *n = 4; /* without retired_at (016) */
     } else if (t->id == BK_DEPARTMENTS && schema <= 8) {
         *n = 7; /* without hidden */
     }

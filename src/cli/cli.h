@@ -20,6 +20,7 @@ int sv_cli_restore(int argc, char **argv);
 int sv_cli_device(int argc, char **argv);
 int sv_cli_blacklist(int argc, char **argv);
 int sv_cli_directory(int argc, char **argv);
+int sv_cli_keys(int argc, char **argv);
 
 /* ---- shared helpers (cli_common.c) ---- */
 

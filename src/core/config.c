@@ -40,6 +40,10 @@ const char sv_config_template[] =
     "salesvault?target_session_attrs=read-write\n"
     "\n[keys]\n"
     "root_key_file = root.key\n"
+    "; re-sealing after a key rotation: values per batch (one transaction\n"
+    "; each) and a pause between batches, to spare a busy database\n"
+    "reseal_batch = 1000\n"
+    "reseal_pause_ms = 0\n"
     "\n[password]\n"
     "; Argon2id cost (libsodium crypto_pwhash): passes and memory in KiB\n"
     "opslimit = 2\n"
@@ -116,6 +120,8 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     join_path(c->tls_key, data_dir, "tls/key.pem");
     join_path(c->db_path, data_dir, "salesvault.db");
     join_path(c->root_key_file, data_dir, "root.key");
+    c->reseal_batch = 1000;
+    c->reseal_pause_ms = 0;
     c->pw_opslimit = 2;
     c->pw_memlimit = 64u << 20;
     c->hash_workers = 0;
@@ -261,6 +267,12 @@ on_value(void *user, const char *section, const char *key, const char *value)
         if (*value == '\0')
             return fail(p, section, key, "must not be empty");
         join_path(c->root_key_file, c->data_dir, value);
+    } else if (IS("keys", "reseal_batch")) {
+        NUM(1, 100000);
+        c->reseal_batch = (unsigned)n;
+    } else if (IS("keys", "reseal_pause_ms")) {
+        NUM(0, 60000);
+        c->reseal_pause_ms = (unsigned)n;
     } else if (IS("password", "opslimit")) {
         NUM(1, 20);
         c->pw_opslimit = (unsigned long long)n;

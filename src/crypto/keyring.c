@@ -264,49 +264,103 @@ sv_keyring_kek_new(const struct sv_keyring *kr, const char *tenant_id,
     return rc;
 }
 
+/* Unwrap a 32-byte key wrapped by the root key under @p domain / @p parts
+ * into @p key (sodium_malloc'd, SV_KEY_LEN + SV_AEAD_OVERHEAD bytes). */
+static enum sv_err
+unwrap(const struct sv_keyring *kr, const char *domain,
+       const char *const *parts, size_t n_parts, const uint8_t *wrapped,
+       size_t wrapped_len, uint8_t *key)
+{
+    size_t len = 0;
+    enum sv_err rc;
+
+    if (wrapped_len > SV_WRAPPED_KEK_MAX)
+        return SV_E_TAMPERED;
+    rc = open_ct(kr->root, 0, domain, parts, n_parts, wrapped, wrapped_len, key,
+                 &len);
+    if (rc == SV_OK && len != SV_KEY_LEN)
+        rc = SV_E_TAMPERED;
+    return rc;
+}
+
+enum sv_err
+sv_keyring_index_key_new(const struct sv_keyring *kr, const char *tenant_id,
+                         uint8_t *wrapped, size_t *wrapped_len)
+{
+    uint8_t *key = sodium_malloc(SV_KEY_LEN);
+    const char *parts[] = {tenant_id};
+    enum sv_err rc;
+
+    if (key == NULL)
+        return SV_E_INTERNAL;
+    randombytes_buf(key, SV_KEY_LEN);
+    rc = seal(kr->root, 0, "sv-bidx-v1", parts, 1, key, SV_KEY_LEN, wrapped,
+              wrapped_len);
+    sodium_free(key);
+    return rc;
+}
+
+enum sv_err
+sv_keyring_index_key_legacy(const struct sv_keyring *kr, const char *tenant_id,
+                            const uint8_t *kek1, size_t kek1_len,
+                            uint8_t *wrapped, size_t *wrapped_len)
+{
+    uint8_t *kek = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    uint8_t *key = sodium_malloc(SV_KEY_LEN);
+    const char *kparts[] = {tenant_id, "1"};
+    const char *iparts[] = {tenant_id};
+    enum sv_err rc = SV_E_INTERNAL;
+
+    if (kek != NULL && key != NULL)
+        rc = unwrap(kr, "sv-kek-v1", kparts, 2, kek1, kek1_len, kek);
+    if (rc == SV_OK) {
+        /* The derivation every index of such a tenant was made with. */
+        crypto_kdf_derive_from_key(key, SV_KEY_LEN, 2, "svbidx__", kek);
+        rc = seal(kr->root, 0, "sv-bidx-v1", iparts, 1, key, SV_KEY_LEN,
+                  wrapped, wrapped_len);
+    }
+    sodium_free(kek);
+    sodium_free(key);
+    return rc;
+}
+
 enum sv_err
 sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
                        uint32_t version, const uint8_t *wrapped,
-                       size_t wrapped_len, struct sv_tenant_keys **out)
+                       size_t wrapped_len, const uint8_t *index_wrapped,
+                       size_t index_len, struct sv_tenant_keys **out)
 {
     struct sv_tenant_keys *tk = NULL;
     uint8_t *kek = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
     char vtext[12];
-    size_t kek_len = 0;
+    const char *iparts[] = {tenant_id};
     enum sv_err rc;
 
     *out = NULL;
     if (kek == NULL)
         return SV_E_INTERNAL;
-    if (wrapped_len > SV_WRAPPED_KEK_MAX) {
-        rc = SV_E_TAMPERED;
-        goto cleanup;
-    }
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
-    rc = open_ct(kr->root, 0, "sv-kek-v1", parts, 2, wrapped, wrapped_len, kek,
-                 &kek_len);
+    rc = unwrap(kr, "sv-kek-v1", parts, 2, wrapped, wrapped_len, kek);
     if (rc != SV_OK)
         goto cleanup;
-    if (kek_len != SV_KEY_LEN) {
-        rc = SV_E_TAMPERED;
-        goto cleanup;
-    }
     tk = sv_xcalloc(1, sizeof *tk);
     snprintf(tk->tenant_id, sizeof tk->tenant_id, "%s", tenant_id);
     tk->version = version;
     tk->field_key = sodium_malloc(SV_KEY_LEN);
-    tk->bidx_key = sodium_malloc(SV_KEY_LEN);
+    tk->bidx_key = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
     if (tk->field_key == NULL || tk->bidx_key == NULL) {
         rc = SV_E_INTERNAL;
         goto cleanup;
     }
-    /* Purpose keys: BLAKE2b KDF with distinct contexts. */
+    /* The field key: BLAKE2b KDF of the KEK under its own context. */
     crypto_kdf_derive_from_key(tk->field_key, SV_KEY_LEN, 1, "svfield_", kek);
-    crypto_kdf_derive_from_key(tk->bidx_key, SV_KEY_LEN, 2, "svbidx__", kek);
+    rc = unwrap(kr, "sv-bidx-v1", iparts, 1, index_wrapped, index_len,
+                tk->bidx_key);
+    if (rc != SV_OK)
+        goto cleanup;
     *out = tk;
     tk = NULL;
-    rc = SV_OK;
 cleanup:
     sodium_free(kek);
     sv_tenant_keys_free(tk);
@@ -330,7 +384,8 @@ sv_field_seal(const struct sv_tenant_keys *tk, const struct sv_aad *aad,
     const char *parts[] = {aad->tenant_id, aad->table, aad->column,
                            aad->row_id};
     if (SV_NEVER(aad->tenant_id == NULL) ||
-        strcmp(aad->tenant_id, tk->tenant_id) != 0)
+        strcmp(aad->tenant_id, tk->tenant_id) != 0 ||
+        __atomic_load_n(&tk->dead, __ATOMIC_ACQUIRE))
         return SV_E_CRYPTO;
     return seal(tk->field_key, tk->version, "sv-field-v1", parts, 4, pt, pt_len,
                 out, out_len);
@@ -343,7 +398,8 @@ sv_field_open(const struct sv_tenant_keys *tk, const struct sv_aad *aad,
     const char *parts[] = {aad->tenant_id, aad->table, aad->column,
                            aad->row_id};
     if (SV_NEVER(aad->tenant_id == NULL) ||
-        strcmp(aad->tenant_id, tk->tenant_id) != 0)
+        strcmp(aad->tenant_id, tk->tenant_id) != 0 ||
+        __atomic_load_n(&tk->dead, __ATOMIC_ACQUIRE))
         return SV_E_TAMPERED;
     return open_ct(tk->field_key, tk->version, "sv-field-v1", parts, 4, ct,
                    ct_len, out, out_len);

@@ -2,9 +2,13 @@
  * Key management centre (DATA-2), first part.
  *
  *   root key (key file, 0600)
- *     └─ tenant key-encryption key (KEK): random, versioned, stored wrapped
- *          ├─ field key       AEAD for encrypted columns
- *          └─ blind-index key HMAC-SHA-256 for exact-match lookups
+ *     ├─ tenant key-encryption key (KEK): random, versioned, stored wrapped
+ *     │    └─ field key       AEAD for encrypted columns
+ *     └─ tenant blind-index key: random, one per tenant, stored wrapped;
+ *          HMAC-SHA-256 for exact-match lookups. Not tied to a KEK
+ *          version, so a rotation leaves every index as it is. (Before
+ *          migration 016 it was derived from KEK version 1: such a tenant's
+ *          index key is that derived key, wrapped once at upgrade.)
  *
  * Every ciphertext: version byte | key id (u32 BE) | nonce | ciphertext+tag.
  * Version 1 is AES-256-GCM; version 2 (XChaCha20-Poly1305) is used only on
@@ -46,6 +50,8 @@ struct sv_tenant_keys {
     uint32_t version;
     uint8_t *field_key; /* sodium_malloc, SV_KEY_LEN */
     uint8_t *bidx_key;  /* sodium_malloc, SV_KEY_LEN */
+    int dead; /* destroyed (retired version, deleted tenant): nothing seals
+               * or opens with it; read with __atomic_load_n */
 };
 
 /** Create a new root key file (32 random bytes, mode 0600). Fails if it exists.
@@ -70,11 +76,34 @@ SV_MUST_CHECK enum sv_err sv_keyring_kek_new(const struct sv_keyring *kr,
                                              uint32_t version, uint8_t *wrapped,
                                              size_t *wrapped_len);
 
-/** Unwrap a KEK and derive the tenant's purpose keys. */
+/**
+ * Make a new random blind-index key for @p tenant_id, wrapped by the root
+ * key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_index_key_new(const struct sv_keyring *kr,
+                                                   const char *tenant_id,
+                                                   uint8_t *wrapped,
+                                                   size_t *wrapped_len);
+
+/**
+ * The blind-index key a tenant made before migration 016 used (derived from
+ * its KEK version 1, given wrapped), wrapped as an index key of its own.
+ */
+SV_MUST_CHECK enum sv_err
+sv_keyring_index_key_legacy(const struct sv_keyring *kr, const char *tenant_id,
+                            const uint8_t *kek1, size_t kek1_len,
+                            uint8_t *wrapped, size_t *wrapped_len);
+
+/**
+ * Unwrap KEK @p version of @p tenant_id and its blind-index key, and derive
+ * the field key. SV_E_TAMPERED when either does not open (another tenant's,
+ * another version's, altered).
+ */
 SV_MUST_CHECK enum sv_err
 sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
                        uint32_t version, const uint8_t *wrapped,
-                       size_t wrapped_len, struct sv_tenant_keys **out);
+                       size_t wrapped_len, const uint8_t *index_wrapped,
+                       size_t index_len, struct sv_tenant_keys **out);
 void sv_tenant_keys_free(struct sv_tenant_keys *tk);
 
 /** Bytes needed to seal @p pt_len bytes. */

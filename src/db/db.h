@@ -42,11 +42,21 @@ struct sv_sql {
     const char *name;
     const char *text;
     unsigned flags;
+    const char *pg_text; /* PostgreSQL's own text, or NULL: text */
 };
 
 #define SV_SQL(var, nm, txt, fl)                                               \
     static const struct sv_sql var                                             \
-        __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl}
+        __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl,   \
+                                                                NULL}
+/* A statement whose PostgreSQL text differs (a row lock SQLite has no
+ * syntax for, its writers being serial): same parameters, same columns. */
+#define SV_SQL_PG(var, nm, txt, pg, fl)                                        \
+    static const struct sv_sql var                                             \
+        __attribute__((used, section("sv_sql"), aligned(8))) = {nm, txt, fl,   \
+                                                                pg}
+/** The text of @p q on PostgreSQL. */
+#define SV_SQL_PG_TEXT(q) ((q)->pg_text != NULL ? (q)->pg_text : (q)->text)
 
 /** Every statement declared with SV_SQL in the binary. */
 extern const struct sv_sql __start_sv_sql[];

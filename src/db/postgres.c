@@ -216,7 +216,7 @@ pg_prepare(void *conn, const struct sv_sql *q)
     struct pg_conn *c = conn;
     struct pg_stmt *st;
     PGresult *res;
-    int n = count_params(q->text);
+    int n = count_params(SV_SQL_PG_TEXT(q));
 
     if (n > MAX_PARAMS)
         return NULL;
@@ -225,7 +225,7 @@ pg_prepare(void *conn, const struct sv_sql *q)
     st->q = q;
     st->n_params = n;
     st->gen = c->gen;
-    res = PQprepare(c->pg, q->name, q->text, 0, NULL);
+    res = PQprepare(c->pg, q->name, SV_SQL_PG_TEXT(q), 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         if (map_result(c, res) == SV_QS_SOFT) {
             /* The connection is gone, not our SQL: prepare again at the
@@ -423,8 +423,8 @@ pg_step(void *stmt)
         if (st->gen != st->c->gen) {
             /* Reconnected since: prepare again, before the statement runs
              * (a failed execution would abort the transaction). */
-            PGresult *p =
-                PQprepare(st->c->pg, st->q->name, st->q->text, 0, NULL);
+            PGresult *p = PQprepare(st->c->pg, st->q->name,
+                                    SV_SQL_PG_TEXT(st->q), 0, NULL);
             qs = map_result(st->c, p);
             PQclear(p);
             if (qs < 0)
@@ -598,7 +598,7 @@ pg_batch_send(void *stmt)
         enum sv_qs qs = pg_batch_flush(c);
         if (qs < 0)
             return qs;
-        p = PQprepare(c->pg, st->q->name, st->q->text, 0, NULL);
+        p = PQprepare(c->pg, st->q->name, SV_SQL_PG_TEXT(st->q), 0, NULL);
         qs = map_result(c, p);
         PQclear(p);
         if (qs < 0)

@@ -14,25 +14,6 @@
 #include "directory/field.h"
 #include "directory/personal.h"
 
-/* The sealed columns: AAD names the table, column and row; the blind
- * index is over the canonical form the caller hands in. */
-static const struct sv_field_desc phone_field = {
-    .table = "employees",
-    .column = "phone",
-    .blind_index = "employees.phone",
-    .normalise = NULL,
-    .min_len = 2,
-    .max_len = SV_E164_MAX,
-};
-static const struct sv_field_desc id_number_field = {
-    .table = "employees",
-    .column = "id_number",
-    .blind_index = "employees.id_number",
-    .normalise = NULL,
-    .min_len = 4,
-    .max_len = SV_ID_NUMBER_MAX,
-};
-
 /* Managers followed upwards at most when looking for a cycle. */
 #define MANAGER_CHAIN_MAX 64
 
@@ -143,11 +124,12 @@ open_row(struct sv_dbc *c, const char *tenant_id, struct employee_row *r)
     enum sv_err rc = SV_OK;
 
     if (r->phone_enc_len > 0)
-        rc = sv_field_open_str_tx(c, tenant_id, r->e.id, &phone_field,
-                                  r->phone_enc, r->phone_enc_len, r->e.phone,
-                                  sizeof r->e.phone);
+        rc = sv_field_open_str_tx(
+            c, tenant_id, r->e.id, &employee_store_phone_field, r->phone_enc,
+            r->phone_enc_len, r->e.phone, sizeof r->e.phone);
     if (rc == SV_OK && r->id_number_enc_len > 0)
-        rc = sv_field_open_str_tx(c, tenant_id, r->e.id, &id_number_field,
+        rc = sv_field_open_str_tx(c, tenant_id, r->e.id,
+                                  &employee_store_id_number_field,
                                   r->id_number_enc, r->id_number_enc_len,
                                   r->e.id_number, sizeof r->e.id_number);
     return rc;
@@ -192,21 +174,23 @@ seal_row(struct sv_dbc *c, const char *tenant_id, struct employee_row *r)
 
     r->phone_enc_len = r->id_number_enc_len = 0;
     if (r->e.phone[0] != '\0') {
-        rc = sv_field_seal_tx(c, tenant_id, r->e.id, &phone_field,
-                              (const uint8_t *)r->e.phone, strlen(r->e.phone),
-                              r->phone_enc, sizeof r->phone_enc,
-                              &r->phone_enc_len);
+        rc = sv_field_seal_tx(
+            c, tenant_id, r->e.id, &employee_store_phone_field,
+            (const uint8_t *)r->e.phone, strlen(r->e.phone), r->phone_enc,
+            sizeof r->phone_enc, &r->phone_enc_len);
         if (rc == SV_OK)
-            rc = sv_field_blind_index_tx(c, tenant_id, &phone_field, r->e.phone,
-                                         r->phone_bidx);
+            rc = sv_field_blind_index_tx(c, tenant_id,
+                                         &employee_store_phone_field,
+                                         r->e.phone, r->phone_bidx);
     }
     if (rc == SV_OK && r->e.id_number[0] != '\0') {
-        rc = sv_field_seal_tx(c, tenant_id, r->e.id, &id_number_field,
-                              (const uint8_t *)r->e.id_number,
-                              strlen(r->e.id_number), r->id_number_enc,
-                              sizeof r->id_number_enc, &r->id_number_enc_len);
+        rc = sv_field_seal_tx(
+            c, tenant_id, r->e.id, &employee_store_id_number_field,
+            (const uint8_t *)r->e.id_number, strlen(r->e.id_number),
+            r->id_number_enc, sizeof r->id_number_enc, &r->id_number_enc_len);
         if (rc == SV_OK)
-            rc = sv_field_blind_index_tx(c, tenant_id, &id_number_field,
+            rc = sv_field_blind_index_tx(c, tenant_id,
+                                         &employee_store_id_number_field,
                                          r->e.id_number, r->id_number_bidx);
     }
     return rc;
@@ -221,19 +205,20 @@ seal_row_keys(const struct sv_tenant_keys *tk, const char *tenant_id,
 
     r->phone_enc_len = r->id_number_enc_len = 0;
     if (r->e.phone[0] != '\0') {
-        rc = sv_field_seal_keys(tk, tenant_id, r->e.id, &phone_field,
-                                (const uint8_t *)r->e.phone, strlen(r->e.phone),
-                                r->phone_enc, sizeof r->phone_enc,
-                                &r->phone_enc_len);
-        sv_field_blind_index_keys(tk, &phone_field, r->e.phone, r->phone_bidx);
+        rc = sv_field_seal_keys(
+            tk, tenant_id, r->e.id, &employee_store_phone_field,
+            (const uint8_t *)r->e.phone, strlen(r->e.phone), r->phone_enc,
+            sizeof r->phone_enc, &r->phone_enc_len);
+        sv_field_blind_index_keys(tk, &employee_store_phone_field, r->e.phone,
+                                  r->phone_bidx);
     }
     if (rc == SV_OK && r->e.id_number[0] != '\0') {
-        rc = sv_field_seal_keys(tk, tenant_id, r->e.id, &id_number_field,
-                                (const uint8_t *)r->e.id_number,
-                                strlen(r->e.id_number), r->id_number_enc,
-                                sizeof r->id_number_enc, &r->id_number_enc_len);
-        sv_field_blind_index_keys(tk, &id_number_field, r->e.id_number,
-                                  r->id_number_bidx);
+        rc = sv_field_seal_keys(
+            tk, tenant_id, r->e.id, &employee_store_id_number_field,
+            (const uint8_t *)r->e.id_number, strlen(r->e.id_number),
+            r->id_number_enc, sizeof r->id_number_enc, &r->id_number_enc_len);
+        sv_field_blind_index_keys(tk, &employee_store_id_number_field,
+                                  r->e.id_number, r->id_number_bidx);
     }
     return rc;
 }
@@ -518,9 +503,9 @@ list_row(void *cls, const struct employee_page_row *r)
     if (x->n++ >= x->q->limit) /* one more than asked: a next page */
         return true;
     if (r->phone_enc_len > 0) {
-        x->rc = sv_field_open_str_tx(x->c, x->tenant_id, r->id, &phone_field,
-                                     r->phone_enc, r->phone_enc_len, phone,
-                                     sizeof phone);
+        x->rc = sv_field_open_str_tx(x->c, x->tenant_id, r->id,
+                                     &employee_store_phone_field, r->phone_enc,
+                                     r->phone_enc_len, phone, sizeof phone);
         if (x->rc != SV_OK)
             return false;
     }
@@ -574,14 +559,16 @@ list_tx(struct sv_dbc *c, void *cls)
         x->page.veil = sv_veil_param(&x->veil);
     }
     if (x->q->phone != NULL) {
-        rc = sv_field_blind_index_tx(c, x->tenant_id, &phone_field, x->q->phone,
+        rc = sv_field_blind_index_tx(c, x->tenant_id,
+                                     &employee_store_phone_field, x->q->phone,
                                      phone_bidx);
         if (rc != SV_OK)
             return rc;
         x->page.phone_bidx = phone_bidx;
     }
     if (x->q->id_number != NULL) {
-        rc = sv_field_blind_index_tx(c, x->tenant_id, &id_number_field,
+        rc = sv_field_blind_index_tx(c, x->tenant_id,
+                                     &employee_store_id_number_field,
                                      x->q->id_number, id_bidx);
         if (rc != SV_OK)
             return rc;

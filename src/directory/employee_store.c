@@ -7,6 +7,61 @@
 #include "access/veil_sql.h"
 #include "core/util.h"
 
+/* The sealed columns: AAD names the table, column and row; the blind
+ * index is over the canonical form the caller hands in. */
+const struct sv_field_desc employee_store_phone_field = {
+    .table = "employees",
+    .column = "phone",
+    .blind_index = "employees.phone",
+    .normalise = NULL,
+    .min_len = 2,
+    .max_len = SV_E164_MAX,
+};
+const struct sv_field_desc employee_store_id_number_field = {
+    .table = "employees",
+    .column = "id_number",
+    .blind_index = "employees.id_number",
+    .normalise = NULL,
+    .min_len = 4,
+    .max_len = SV_ID_NUMBER_MAX,
+};
+
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_EMPLOYEE_PHONE_PAGE, "employee_phone_sealed_page",
+       "SELECT account_id, phone_enc FROM employees WHERE tenant_id = $1 "
+       "AND account_id > $2 AND phone_enc IS NOT NULL ORDER BY account_id "
+       "LIMIT $3",
+       0);
+SV_SQL(Q_EMPLOYEE_PHONE_RESEAL, "employee_phone_reseal",
+       "UPDATE employees SET phone_enc = $3 WHERE tenant_id = $1 "
+       "AND account_id = $2 AND phone_enc = $4",
+       0);
+SV_SQL(Q_EMPLOYEE_PHONE_COUNT, "employee_phone_sealed_count",
+       "SELECT count(*) FROM employees WHERE tenant_id = $1 "
+       "AND phone_enc IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(employee_phone_column, &employee_store_phone_field,
+                 &Q_EMPLOYEE_PHONE_PAGE, &Q_EMPLOYEE_PHONE_RESEAL,
+                 &Q_EMPLOYEE_PHONE_COUNT);
+
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_EMPLOYEE_ID_NUMBER_PAGE, "employee_id_number_sealed_page",
+       "SELECT account_id, id_number_enc FROM employees WHERE tenant_id = $1 "
+       "AND account_id > $2 AND id_number_enc IS NOT NULL ORDER BY account_id "
+       "LIMIT $3",
+       0);
+SV_SQL(Q_EMPLOYEE_ID_NUMBER_RESEAL, "employee_id_number_reseal",
+       "UPDATE employees SET id_number_enc = $3 WHERE tenant_id = $1 "
+       "AND account_id = $2 AND id_number_enc = $4",
+       0);
+SV_SQL(Q_EMPLOYEE_ID_NUMBER_COUNT, "employee_id_number_sealed_count",
+       "SELECT count(*) FROM employees WHERE tenant_id = $1 "
+       "AND id_number_enc IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(employee_id_number_column, &employee_store_id_number_field,
+                 &Q_EMPLOYEE_ID_NUMBER_PAGE, &Q_EMPLOYEE_ID_NUMBER_RESEAL,
+                 &Q_EMPLOYEE_ID_NUMBER_COUNT);
+
 #define ECOLS                                                                  \
     "e.account_id, e.display_name, e.title, e.employee_no, e.department_id, "  \
     "e.manager_id, e.phone_enc, e.id_number_enc, e.state, e.created_at, "      \

@@ -10,6 +10,10 @@
 #include "directory/employee.h"
 #include "directory/field.h"
 
+/* The sealed columns (DATA-2): AAD names the table, column and row. */
+extern const struct sv_field_desc employee_store_phone_field;
+extern const struct sv_field_desc employee_store_id_number_field;
+
 /** An employee row with its sealed fields as stored. */
 struct employee_row {
     struct sv_employee e;

@@ -1,6 +1,7 @@
 #include "directory/field.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,9 +175,53 @@ sv_field_blind_index_tx(struct sv_dbc *c, const char *tenant_id,
 
     if (SV_NEVER(d->blind_index == NULL))
         return SV_E_INTERNAL;
-    rc = sv_tenant_keys_get(c, tenant_id, 0, &tk);
+    rc = sv_tenant_index_keys_get(c, tenant_id, &tk);
     if (rc != SV_OK)
         return rc;
     sv_field_blind_index_keys(tk, d, value, out);
     return SV_OK;
+}
+
+/* ---- the sealed columns' registry ---- */
+
+extern const struct sv_sealed_column __start_sv_sealed[] __attribute__((weak));
+extern const struct sv_sealed_column __stop_sv_sealed[] __attribute__((weak));
+
+enum { SEALED_MAX = 32 };
+static const struct sv_sealed_column *sorted[SEALED_MAX];
+static size_t n_sorted;
+static pthread_once_t sorted_once = PTHREAD_ONCE_INIT;
+
+static int
+name_cmp(const struct sv_sealed_column *a, const struct sv_sealed_column *b)
+{
+    int c = strcmp(a->desc->table, b->desc->table);
+    return c != 0 ? c : strcmp(a->desc->column, b->desc->column);
+}
+
+static void
+sort_columns(void)
+{
+    const struct sv_sealed_column *p = __start_sv_sealed;
+
+    for (; p != NULL && p < __stop_sv_sealed; p++) {
+        size_t i = n_sorted;
+        if (SV_NEVER(n_sorted == SEALED_MAX))
+            break;
+        /* Insertion sort: a handful of columns. */
+        while (i > 0 && name_cmp(sorted[i - 1], p) > 0) {
+            sorted[i] = sorted[i - 1];
+            i--;
+        }
+        sorted[i] = p;
+        n_sorted++;
+    }
+}
+
+const struct sv_sealed_column *const *
+sv_sealed_columns(size_t *n)
+{
+    pthread_once(&sorted_once, sort_columns);
+    *n = n_sorted;
+    return sorted;
 }

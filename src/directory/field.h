@@ -105,6 +105,37 @@ sv_field_blind_index_tx(struct sv_dbc *c, const char *tenant_id,
                         const struct sv_field_desc *d, const char *value,
                         uint8_t out[SV_BLIND_INDEX_LEN]);
 
+/*
+ * Every sealed column, for re-sealing after a key rotation
+ * (directory/keys.h). The module that owns a table declares its sealed
+ * columns next to their SQL, in its store file:
+ *
+ *   SV_SEALED_COLUMN(accounts_email, &identity_store_email_field,
+ *                    &Q_EMAIL_PAGE, &Q_EMAIL_RESEAL, &Q_EMAIL_COUNT);
+ *
+ * page:   $1 tenant, $2 after this row id ('' = from the start), $3 at
+ *         most: (row id, ciphertext) of non-NULL values in row-id order
+ * reseal: $1 tenant, $2 row id, $3 new ciphertext, $4 the old one (no
+ *         change when a writer has replaced it since: it sealed anew)
+ * count:  $1 tenant: how many non-NULL values
+ * The row id is the one bound into the AAD. Declared columns land in one
+ * linker section, as SV_SQL statements do: a new sealed column cannot be
+ * missed by the re-sealing.
+ */
+struct sv_sql;
+struct sv_sealed_column {
+    const struct sv_field_desc *desc;
+    const struct sv_sql *page, *reseal, *count;
+};
+
+#define SV_SEALED_COLUMN(var, d, p, r, n)                                      \
+    static const struct sv_sealed_column var                                   \
+        __attribute__((used, section("sv_sealed"), aligned(8))) = {d, p, r, n}
+
+/** The declared sealed columns, sorted by "table.column" (static storage,
+ *  made once): @p n gets the count. */
+const struct sv_sealed_column *const *sv_sealed_columns(size_t *n);
+
 /** sv_field_blind_index_tx() with keys the caller already holds. */
 void sv_field_blind_index_keys(const struct sv_tenant_keys *tk,
                                const struct sv_field_desc *d, const char *value,

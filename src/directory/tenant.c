@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "audit/audit.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
 #include "directory/tenant_store.h"
@@ -74,24 +77,29 @@ struct ids_ctx {
     bool full; /* out of memory: the list is not whole */
 };
 
+/* Append @p id; false when out of memory. */
+static bool
+ids_push(struct sv_tenant_ids *ts, const char *id)
+{
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 16;
+        char(*p)[37] = realloc(ts->ids, cap * sizeof *p);
+        if (p == NULL)
+            return false;
+        ts->ids = p;
+        ts->cap = cap;
+    }
+    snprintf(ts->ids[ts->n++], sizeof ts->ids[0], "%s", id);
+    return true;
+}
+
 static void
 id_row(void *cls, const struct sv_tenant *t)
 {
     struct ids_ctx *x = cls;
-    struct sv_tenant_ids *ts = x->out;
 
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 16;
-        char(*p)[37] = realloc(ts->ids, cap * sizeof *p);
-        if (p == NULL) {
-            x->full = true;
-            return;
-        }
-        ts->ids = p;
-        ts->cap = cap;
-    }
-    if (!x->full)
-        snprintf(ts->ids[ts->n++], sizeof ts->ids[0], "%s", t->id);
+    if (!x->full && !ids_push(x->out, t->id))
+        x->full = true;
 }
 
 static enum sv_err
@@ -147,6 +155,12 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
     if (rc != SV_OK)
         return rc;
     qs = tenant_store_insert_key(c, t->id, 1, wrapped, wrapped_len);
+    if (qs != SV_QS_ONE)
+        return sv_qs_err(qs);
+    rc = sv_keyring_index_key_new(kr, t->id, wrapped, &wrapped_len);
+    if (rc != SV_OK)
+        return rc;
+    qs = tenant_store_set_index_key(c, t->id, wrapped, wrapped_len);
     if (qs != SV_QS_ONE)
         return sv_qs_err(qs);
     snprintf(details, sizeof details,
@@ -328,6 +342,18 @@ sv_tenant_policy_update(struct sv_db *db, const char *tenant_id,
 
 /* ---- key cache ---- */
 
+/*
+ * Keys are unwrapped once per node and kept until the process ends: a
+ * borrowed pointer stays valid. A key destroyed elsewhere (a retired
+ * version, a deleted tenant) is marked dead and wiped in place by
+ * sv_tenant_keys_prune(), so nothing seals or opens with it any more; the
+ * few bytes of its entry stay until sv_tenant_keys_fini().
+ *
+ * The version to seal with is read from the database on every seal (one
+ * small indexed read in the transaction that writes): a rotation on any
+ * node is used by every node's next write, with no message to miss.
+ */
+
 struct cached {
     struct cached *next;
     struct sv_tenant_keys *keys;
@@ -357,54 +383,55 @@ sv_tenant_keys_fini(void)
     pthread_mutex_unlock(&cache_mu);
 }
 
+static bool
+alive(const struct sv_tenant_keys *k)
+{
+    return !__atomic_load_n(&k->dead, __ATOMIC_ACQUIRE);
+}
+
+/* A live cached version of the tenant: @p version, or any (0). */
 static const struct sv_tenant_keys *
 lookup(const char *tenant_id, uint32_t version)
 {
-    const struct sv_tenant_keys *best = NULL;
-    for (struct cached *e = cache; e != NULL; e = e->next) {
-        if (strcmp(e->keys->tenant_id, tenant_id) != 0)
-            continue;
-        if (version != 0 && e->keys->version == version)
+    for (struct cached *e = cache; e != NULL; e = e->next)
+        if (alive(e->keys) && strcmp(e->keys->tenant_id, tenant_id) == 0 &&
+            (version == 0 || e->keys->version == version))
             return e->keys;
-        if (version == 0 && (best == NULL || e->keys->version > best->version))
-            best = e->keys;
-    }
-    return best;
+    return NULL;
 }
 
-enum sv_err
-sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
-                   const struct sv_tenant_keys **out)
+/* Unwrap version @p version (0: the newest) and cache it. */
+static enum sv_err
+load(struct sv_dbc *c, const char *tenant_id, uint32_t version,
+     const struct sv_tenant_keys **out)
 {
-    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
-    size_t len = 0;
-    uint32_t found = 0;
+    struct tenant_store_key *k = sv_xcalloc(1, sizeof *k);
     struct sv_tenant_keys *tk = NULL;
     enum sv_err rc;
     enum sv_qs qs;
 
-    *out = NULL;
-    pthread_mutex_lock(&cache_mu);
-    /*
-     * "Newest" is only trusted from the cache once rotation exists (it will
-     * invalidate); for now a tenant has one version.
-     */
-    *out = lookup(tenant_id, version);
-    pthread_mutex_unlock(&cache_mu);
-    if (*out != NULL)
-        return SV_OK;
-    if (SV_NEVER(cache_kr == NULL))
+    if (SV_NEVER(cache_kr == NULL)) {
+        free(k);
         return SV_E_INTERNAL;
-    qs = tenant_store_find_key(c, tenant_id, version, &found, wrapped, &len);
-    if (qs == SV_QS_NONE)
-        return SV_E_NOT_FOUND;
-    if (qs < 0)
-        return sv_qs_err(qs);
-    rc = sv_keyring_tenant_open(cache_kr, tenant_id, found, wrapped, len, &tk);
+    }
+    qs = tenant_store_find_key(c, tenant_id, version, k);
+    if (qs == SV_QS_ONE && k->index_len == 0) {
+        sv_log(SV_LOG_ERROR, "internal error",
+               "tenant %s has no index key: run the server once to upgrade",
+               tenant_id);
+        qs = SV_QS_HARD;
+    }
+    rc = qs == SV_QS_NONE ? SV_E_NOT_FOUND : qs < 0 ? sv_qs_err(qs) : SV_OK;
+    if (rc == SV_OK)
+        rc = sv_keyring_tenant_open(cache_kr, tenant_id, k->version, k->wrapped,
+                                    k->wrapped_len, k->index_wrapped,
+                                    k->index_len, &tk);
+    sodium_memzero(k, sizeof *k);
+    free(k);
     if (rc != SV_OK)
         return rc;
     pthread_mutex_lock(&cache_mu);
-    *out = lookup(tenant_id, found);
+    *out = lookup(tenant_id, tk->version);
     if (*out == NULL) {
         struct cached *e = sv_xcalloc(1, sizeof *e);
         e->keys = tk;
@@ -418,12 +445,152 @@ sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
     return SV_OK;
 }
 
+enum sv_err
+sv_tenant_keys_get(struct sv_dbc *c, const char *tenant_id, uint32_t version,
+                   const struct sv_tenant_keys **out)
+{
+    enum sv_qs qs;
+
+    *out = NULL;
+    if (version == 0) {
+        qs = tenant_store_newest_key(c, tenant_id, &version);
+        if (qs == SV_QS_NONE)
+            return SV_E_NOT_FOUND;
+        if (qs < 0)
+            return sv_qs_err(qs);
+    }
+    pthread_mutex_lock(&cache_mu);
+    *out = lookup(tenant_id, version);
+    pthread_mutex_unlock(&cache_mu);
+    if (*out != NULL)
+        return SV_OK;
+    return load(c, tenant_id, version, out);
+}
+
+enum sv_err
+sv_tenant_index_keys_get(struct sv_dbc *c, const char *tenant_id,
+                         const struct sv_tenant_keys **out)
+{
+    /* Every version carries the tenant's one index key: any will do. */
+    pthread_mutex_lock(&cache_mu);
+    *out = lookup(tenant_id, 0);
+    pthread_mutex_unlock(&cache_mu);
+    if (*out != NULL)
+        return SV_OK;
+    return load(c, tenant_id, 0, out);
+}
+
 const struct sv_tenant_keys *
 sv_tenant_keys_cached(const char *tenant_id, uint32_t version)
 {
-    const struct sv_tenant_keys *tk;
+    const struct sv_tenant_keys *tk = NULL;
+    if (version == 0)
+        return NULL; /* the newest is the database's to say */
     pthread_mutex_lock(&cache_mu);
     tk = lookup(tenant_id, version);
     pthread_mutex_unlock(&cache_mu);
     return tk;
+}
+
+/* Mark dead and wipe: the entry stays for borrowers. */
+static void
+kill_keys(struct sv_tenant_keys *k)
+{
+    __atomic_store_n(&k->dead, 1, __ATOMIC_RELEASE);
+    sodium_memzero(k->field_key, SV_KEY_LEN);
+    sodium_memzero(k->bidx_key, SV_KEY_LEN);
+}
+
+size_t
+sv_tenant_keys_forget(const char *tenant_id, uint32_t below)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&cache_mu);
+    for (struct cached *e = cache; e != NULL; e = e->next)
+        if (alive(e->keys) && strcmp(e->keys->tenant_id, tenant_id) == 0 &&
+            (below == 0 || e->keys->version < below)) {
+            kill_keys(e->keys);
+            n++;
+        }
+    pthread_mutex_unlock(&cache_mu);
+    return n;
+}
+
+/* ---- the index key of a tenant made before migration 016 ---- */
+
+struct upgrade_ctx {
+    const struct sv_keyring *kr;
+    const char *tenant_id;
+    struct sv_tenant_ids ids;
+    bool full; /* out of memory */
+};
+
+static void
+collect_id(void *cls, const char *id)
+{
+    struct upgrade_ctx *u = cls;
+    if (!u->full && !ids_push(&u->ids, id))
+        u->full = true;
+}
+
+static enum sv_err
+without_index_tx(struct sv_dbc *c, void *cls)
+{
+    struct upgrade_ctx *u = cls;
+    enum sv_err rc = sv_db_scope_platform(c);
+    if (rc != SV_OK)
+        return rc;
+    u->ids.n = 0;
+    u->full = false;
+    enum sv_qs qs = tenant_store_without_index_key(c, collect_id, u);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return u->full ? SV_E_INTERNAL : SV_OK;
+}
+
+static enum sv_err
+upgrade_one_tx(struct sv_dbc *c, void *cls)
+{
+    struct upgrade_ctx *u = cls;
+    struct tenant_store_key *k = sv_xcalloc(1, sizeof *k);
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    size_t len = 0;
+    enum sv_err rc;
+    enum sv_qs qs = tenant_store_find_key(c, u->tenant_id, 1, k);
+
+    if (qs == SV_QS_NONE) /* version 1 retired: it has had a new key */
+        rc = SV_E_INTERNAL;
+    else
+        rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
+    if (rc == SV_OK && k->index_len > 0)
+        goto done; /* another node did it */
+    if (rc == SV_OK)
+        rc = sv_keyring_index_key_legacy(u->kr, u->tenant_id, k->wrapped,
+                                         k->wrapped_len, wrapped, &len);
+    if (rc == SV_OK) {
+        qs = tenant_store_set_index_key(c, u->tenant_id, wrapped, len);
+        rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
+    }
+done:
+    sodium_memzero(k, sizeof *k);
+    free(k);
+    return rc;
+}
+
+enum sv_err
+sv_tenant_keys_upgrade(struct sv_db *db, const struct sv_keyring *kr)
+{
+    struct upgrade_ctx u = {.kr = kr};
+    enum sv_err rc = sv_db_run_ro(db, without_index_tx, &u);
+
+    for (size_t i = 0; rc == SV_OK && i < u.ids.n; i++) {
+        u.tenant_id = u.ids.ids[i];
+        rc = sv_db_run_tenant_tx(db, "index_key_upgrade", u.tenant_id,
+                                 upgrade_one_tx, &u);
+        if (rc != SV_OK)
+            sv_log(SV_LOG_ERROR, "key upgrade failed",
+                   "tenant %s: its index key could not be stored", u.tenant_id);
+    }
+    free(u.ids.ids);
+    return rc;
 }

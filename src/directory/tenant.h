@@ -112,16 +112,39 @@ void sv_tenant_keys_init(const struct sv_keyring *kr);
 void sv_tenant_keys_fini(void);
 
 /**
- * Keys of @p tenant_id, version @p version (0 = newest). Borrowed; valid
- * until sv_tenant_keys_fini().
+ * Keys of @p tenant_id, version @p version; 0: the newest live version, as
+ * the database says now (a rotation on another node counts at once).
+ * Borrowed; valid until sv_tenant_keys_fini() (a destroyed key is wiped
+ * and marked dead, never freed before).
  */
 SV_MUST_CHECK enum sv_err sv_tenant_keys_get(struct sv_dbc *c,
                                              const char *tenant_id,
                                              uint32_t version,
                                              const struct sv_tenant_keys **out);
 
-/** Cached keys of @p tenant_id / @p version (0 = newest), or NULL. */
+/**
+ * Keys that carry the tenant's blind-index key (the same in every
+ * version): a cached version when there is one, with no database read.
+ */
+SV_MUST_CHECK enum sv_err
+sv_tenant_index_keys_get(struct sv_dbc *c, const char *tenant_id,
+                         const struct sv_tenant_keys **out);
+
+/** Cached keys of @p tenant_id / @p version (not 0), or NULL. */
 const struct sv_tenant_keys *sv_tenant_keys_cached(const char *tenant_id,
                                                    uint32_t version);
+
+/**
+ * Wipe this node's cached keys of @p tenant_id: the versions below
+ * @p below, or all (0). Returns how many were wiped.
+ */
+size_t sv_tenant_keys_forget(const char *tenant_id, uint32_t below);
+
+/**
+ * Tenants made before migration 016: store each one's index key (the key
+ * its indexes were made with). Cheap when there is none; run at start.
+ */
+SV_MUST_CHECK enum sv_err sv_tenant_keys_upgrade(struct sv_db *db,
+                                                 const struct sv_keyring *kr);
 
 #endif

@@ -30,9 +30,26 @@ SV_SQL(Q_INSERT_KEY, "tenant_key_insert",
        "VALUES ($1, $2, $3, $4)",
        0);
 SV_SQL(Q_FIND_KEY, "tenant_key_find",
-       "SELECT version, wrapped FROM tenant_keys WHERE tenant_id = $1 "
-       "AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1",
+       "SELECT k.version, k.wrapped, t.index_key FROM tenant_keys k "
+       "JOIN tenants t ON t.id = k.tenant_id WHERE k.tenant_id = $1 "
+       "AND ($2 = 0 OR k.version = $2) AND k.retired_at IS NULL "
+       "ORDER BY k.version DESC LIMIT 1",
        0);
+/* The version a write seals with. On PostgreSQL the row stays share-locked
+ * until the writer's transaction ends, so the fence of a re-sealing job
+ * (keys_store.c) waits for every writer that may still commit a value
+ * under an older version (SQLite's writers are serial). */
+#define NEWEST_KEY                                                             \
+    "SELECT version FROM tenant_keys WHERE tenant_id = $1 "                    \
+    "AND retired_at IS NULL ORDER BY version DESC LIMIT 1"
+SV_SQL_PG(Q_NEWEST_KEY, "tenant_key_newest", NEWEST_KEY,
+          NEWEST_KEY " FOR KEY SHARE", 0);
+SV_SQL(Q_NO_INDEX_KEY, "tenant_without_index_key",
+       "SELECT id FROM tenants WHERE index_key IS NULL ORDER BY id",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_SET_INDEX_KEY, "tenant_set_index_key",
+       "UPDATE tenants SET index_key = $2 WHERE id = $1 AND index_key IS NULL",
+       SV_SQL_PLATFORM);
 
 static void
 read_tenant(struct sv_stmt *st, struct sv_tenant *t)
@@ -133,7 +150,7 @@ tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
 
 enum sv_qs
 tenant_store_find_key(struct sv_dbc *c, const char *tenant_id, uint32_t version,
-                      uint32_t *found_version, uint8_t *out, size_t *len)
+                      struct tenant_store_key *out)
 {
     struct sv_stmt *st = sv_db_stmt(c, &Q_FIND_KEY);
     enum sv_qs qs;
@@ -145,11 +162,56 @@ tenant_store_find_key(struct sv_dbc *c, const char *tenant_id, uint32_t version,
     qs = sv_stmt_step(st);
     if (qs != SV_QS_ONE)
         return qs;
-    *found_version = (uint32_t)sv_stmt_col_int(st, 0);
+    out->version = (uint32_t)sv_stmt_col_int(st, 0);
     p = sv_stmt_col_blob(st, 1, &n);
     if (n > SV_WRAPPED_KEK_MAX)
         return SV_QS_HARD;
-    memcpy(out, p, n);
-    *len = n;
+    memcpy(out->wrapped, p, n);
+    out->wrapped_len = n;
+    out->index_len = 0;
+    if (!sv_stmt_col_null(st, 2)) {
+        p = sv_stmt_col_blob(st, 2, &n);
+        if (n > SV_WRAPPED_KEK_MAX)
+            return SV_QS_HARD;
+        memcpy(out->index_wrapped, p, n);
+        out->index_len = n;
+    }
     return SV_QS_ONE;
+}
+
+enum sv_qs
+tenant_store_newest_key(struct sv_dbc *c, const char *tenant_id,
+                        uint32_t *version)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_NEWEST_KEY);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_step(st);
+    if (qs != SV_QS_ONE)
+        return qs;
+    *version = (uint32_t)sv_stmt_col_int(st, 0);
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+tenant_store_without_index_key(struct sv_dbc *c,
+                               void (*row)(void *, const char *), void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_NO_INDEX_KEY);
+    enum sv_qs qs;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(cls, sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
+tenant_store_set_index_key(struct sv_dbc *c, const char *tenant_id,
+                           const uint8_t *wrapped, size_t len)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_SET_INDEX_KEY);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_blob(st, 2, wrapped, len);
+    return sv_stmt_exec(st);
 }

@@ -17,9 +17,29 @@ enum sv_qs tenant_store_set_policy(struct sv_dbc *c, const struct sv_tenant *t);
 enum sv_qs tenant_store_insert_key(struct sv_dbc *c, const char *tenant_id,
                                    uint32_t version, const uint8_t *wrapped,
                                    size_t len);
-/** @p version 0 = newest. Copies the wrapped key into @p out. */
+/** A key version as stored: wrapped by the root key. */
+struct tenant_store_key {
+    uint32_t version;
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    size_t wrapped_len;
+    uint8_t index_wrapped[SV_WRAPPED_KEK_MAX]; /* the tenant's index key */
+    size_t index_len;                          /* 0: not made yet */
+};
+/** Live (not retired) version @p version, 0 = the newest, with the
+ *  tenant's index key. */
 enum sv_qs tenant_store_find_key(struct sv_dbc *c, const char *tenant_id,
-                                 uint32_t version, uint32_t *found_version,
-                                 uint8_t *out, size_t *len);
+                                 uint32_t version,
+                                 struct tenant_store_key *out);
+/** The newest live version's number. */
+enum sv_qs tenant_store_newest_key(struct sv_dbc *c, const char *tenant_id,
+                                   uint32_t *version);
+/** Tenants made before migration 016, whose index key is not stored yet
+ *  (platform). */
+enum sv_qs tenant_store_without_index_key(struct sv_dbc *c,
+                                          void (*row)(void *, const char *),
+                                          void *cls);
+/** Store the index key of a tenant that has none (platform). */
+enum sv_qs tenant_store_set_index_key(struct sv_dbc *c, const char *tenant_id,
+                                      const uint8_t *wrapped, size_t len);
 
 #endif

@@ -13,6 +13,22 @@ const struct sv_field_desc identity_store_email_field = {
     .max_len = SV_EMAIL_MAX,
 };
 
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_EMAIL_PAGE, "account_email_sealed_page",
+       "SELECT id, email_enc FROM accounts WHERE tenant_id = $1 "
+       "AND id > $2 AND email_enc IS NOT NULL ORDER BY id LIMIT $3",
+       0);
+SV_SQL(Q_EMAIL_RESEAL, "account_email_reseal",
+       "UPDATE accounts SET email_enc = $3 WHERE tenant_id = $1 "
+       "AND id = $2 AND email_enc = $4",
+       0);
+SV_SQL(Q_EMAIL_COUNT, "account_email_sealed_count",
+       "SELECT count(*) FROM accounts WHERE tenant_id = $1 "
+       "AND email_enc IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(email_column, &identity_store_email_field, &Q_EMAIL_PAGE,
+                 &Q_EMAIL_RESEAL, &Q_EMAIL_COUNT);
+
 /* The role column is the account's built-in role over the tenant, read
  * from its assignments (access/: tenant_admin, auditor; member without). */
 #define ACOLS                                                                  \

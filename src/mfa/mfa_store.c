@@ -25,6 +25,40 @@ const struct sv_field_desc mfa_store_recovery_field = {
     .max_len = SV_UUID_LEN + 1 + SV_RECOVERY_CODE_LEN,
 };
 
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_TOTP_SECRET_PAGE, "totp_secret_sealed_page",
+       "SELECT account_id, secret_enc FROM totp WHERE tenant_id = $1 "
+       "AND account_id > $2 AND secret_enc IS NOT NULL ORDER BY account_id "
+       "LIMIT $3",
+       0);
+SV_SQL(Q_TOTP_SECRET_RESEAL, "totp_secret_reseal",
+       "UPDATE totp SET secret_enc = $3 WHERE tenant_id = $1 "
+       "AND account_id = $2 AND secret_enc = $4",
+       0);
+SV_SQL(Q_TOTP_SECRET_COUNT, "totp_secret_sealed_count",
+       "SELECT count(*) FROM totp WHERE tenant_id = $1 "
+       "AND secret_enc IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(totp_secret_column, &mfa_store_totp_secret_field,
+                 &Q_TOTP_SECRET_PAGE, &Q_TOTP_SECRET_RESEAL,
+                 &Q_TOTP_SECRET_COUNT);
+
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_PHONE_PAGE, "account_phone_sealed_page",
+       "SELECT id, phone_enc FROM accounts WHERE tenant_id = $1 "
+       "AND id > $2 AND phone_enc IS NOT NULL ORDER BY id LIMIT $3",
+       0);
+SV_SQL(Q_PHONE_RESEAL, "account_phone_reseal",
+       "UPDATE accounts SET phone_enc = $3 WHERE tenant_id = $1 "
+       "AND id = $2 AND phone_enc = $4",
+       0);
+SV_SQL(Q_PHONE_COUNT, "account_phone_sealed_count",
+       "SELECT count(*) FROM accounts WHERE tenant_id = $1 "
+       "AND phone_enc IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(phone_column, &mfa_store_phone_field, &Q_PHONE_PAGE,
+                 &Q_PHONE_RESEAL, &Q_PHONE_COUNT);
+
 /* ---- totp ---- */
 
 SV_SQL(Q_TOTP_FIND, "mfa_totp_find",

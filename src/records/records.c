@@ -23,7 +23,7 @@
 #include "records/scope.h"
 
 /* The largest JSON object of one level's values a record seals. */
-#define SEALED_MAX (64 * 1024)
+#define SEALED_MAX SV_RECORDS_SEALED_MAX
 
 static const char *const ACTIVITY_KINDS[] = {"call", "visit", "note"};
 static const char *const DEFAULT_STAGES[][2] = {
@@ -298,17 +298,13 @@ rec_find(struct sv_dbc *c, const char *tenant_id, enum sv_record_type type,
     return SV_OK;
 }
 
-static const struct sv_field_desc DESC_SEALED = {
-    "records", "sealed", NULL, NULL, 2, SEALED_MAX};
-static const struct sv_field_desc DESC_SECRET = {
-    "records", "secret", NULL, NULL, 2, SEALED_MAX};
-
 /* Open one level's ciphertext into a JSON object. */
 static enum sv_err
 open_level(struct sv_dbc *c, const char *tenant_id, const struct rec *r,
            bool secret, json_t **out)
 {
-    const struct sv_field_desc *d = secret ? &DESC_SECRET : &DESC_SEALED;
+    const struct sv_field_desc *d =
+        secret ? &records_store_secret_field : &records_store_sealed_field;
     const uint8_t *ct = secret ? r->secret_ct : r->sealed_ct;
     size_t ct_len = secret ? r->secret_len : r->sealed_len, n = 0;
     uint8_t *pt;
@@ -340,7 +336,8 @@ static enum sv_err
 seal_level(struct sv_dbc *c, const char *tenant_id, const char *id,
            const json_t *obj, bool secret, uint8_t **ct, size_t *ct_len)
 {
-    const struct sv_field_desc *d = secret ? &DESC_SECRET : &DESC_SEALED;
+    const struct sv_field_desc *d =
+        secret ? &records_store_secret_field : &records_store_sealed_field;
     size_t n, cap;
     char *pt;
     enum sv_err rc;

@@ -6,6 +6,46 @@
 
 #include "access/veil_sql.h"
 
+/* A record's confidential and secret values, one JSON object each. */
+const struct sv_field_desc records_store_sealed_field = {
+    "records", "sealed", NULL, NULL, 2, SV_RECORDS_SEALED_MAX};
+const struct sv_field_desc records_store_secret_field = {
+    "records", "secret", NULL, NULL, 2, SV_RECORDS_SEALED_MAX};
+
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_RECORDS_SEALED_PAGE, "record_sealed_sealed_page",
+       "SELECT id, sealed FROM records WHERE tenant_id = $1 "
+       "AND id > $2 AND sealed IS NOT NULL ORDER BY id LIMIT $3",
+       0);
+SV_SQL(Q_RECORDS_SEALED_RESEAL, "record_sealed_reseal",
+       "UPDATE records SET sealed = $3 WHERE tenant_id = $1 "
+       "AND id = $2 AND sealed = $4",
+       0);
+SV_SQL(Q_RECORDS_SEALED_COUNT, "record_sealed_sealed_count",
+       "SELECT count(*) FROM records WHERE tenant_id = $1 "
+       "AND sealed IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(records_sealed_column, &records_store_sealed_field,
+                 &Q_RECORDS_SEALED_PAGE, &Q_RECORDS_SEALED_RESEAL,
+                 &Q_RECORDS_SEALED_COUNT);
+
+/* Re-sealed after a key rotation (directory/field.h). */
+SV_SQL(Q_RECORDS_SECRET_PAGE, "record_secret_sealed_page",
+       "SELECT id, secret FROM records WHERE tenant_id = $1 "
+       "AND id > $2 AND secret IS NOT NULL ORDER BY id LIMIT $3",
+       0);
+SV_SQL(Q_RECORDS_SECRET_RESEAL, "record_secret_reseal",
+       "UPDATE records SET secret = $3 WHERE tenant_id = $1 "
+       "AND id = $2 AND secret = $4",
+       0);
+SV_SQL(Q_RECORDS_SECRET_COUNT, "record_secret_sealed_count",
+       "SELECT count(*) FROM records WHERE tenant_id = $1 "
+       "AND secret IS NOT NULL",
+       0);
+SV_SEALED_COLUMN(records_secret_column, &records_store_secret_field,
+                 &Q_RECORDS_SECRET_PAGE, &Q_RECORDS_SECRET_RESEAL,
+                 &Q_RECORDS_SECRET_COUNT);
+
 #define RCOLS                                                                  \
     "r.id, r.type, r.parent_id, r.owner_id, r.department_id, r.version, "      \
     "r.created_at, r.updated_at, r.deleted_at, r.name_key, r.plain, "          \

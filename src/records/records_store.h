@@ -11,6 +11,12 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "directory/field.h"
+
+/* Largest sealed JSON object of one level. */
+#define SV_RECORDS_SEALED_MAX (64 * 1024)
+extern const struct sv_field_desc records_store_sealed_field;
+extern const struct sv_field_desc records_store_secret_field;
 
 /** A stored record; strings and blobs borrowed from the statement (valid
  *  during the callback), "" and NULL for NULL. */

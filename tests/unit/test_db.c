@@ -522,7 +522,7 @@ test_db_every_statement_prepares(void **state)
 
     for (const struct sv_sql *q = __start_sv_sql; q < __stop_sv_sql; q++) {
         snprintf(name, sizeof name, "check_%d", i++);
-        PGresult *r = PQprepare(f->app, name, q->text, 0, NULL);
+        PGresult *r = PQprepare(f->app, name, SV_SQL_PG_TEXT(q), 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             fail_msg("%s: %s", q->name, PQerrorMessage(f->app));
         PQclear(r);

@@ -41,8 +41,8 @@ static int
 setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
-    size_t wrapped_len = 0;
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX], index[SV_WRAPPED_KEK_MAX];
+    size_t wrapped_len = 0, index_len = 0;
     char err[256];
 
     snprintf(f->path, sizeof f->path, "/tmp/sv-field-%d.key", (int)getpid());
@@ -51,9 +51,11 @@ setup(void **state)
     assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
     assert_int_equal(sv_keyring_kek_new(f->kr, T1, 1, wrapped, &wrapped_len),
                      SV_OK);
-    assert_int_equal(
-        sv_keyring_tenant_open(f->kr, T1, 1, wrapped, wrapped_len, &f->tk),
-        SV_OK);
+    assert_int_equal(sv_keyring_index_key_new(f->kr, T1, index, &index_len),
+                     SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, wrapped, wrapped_len,
+                                            index, index_len, &f->tk),
+                     SV_OK);
     *state = f;
     return 0;
 }

@@ -21,6 +21,8 @@ struct fixture {
     struct sv_tenant_keys *tk;
     uint8_t wrapped[SV_WRAPPED_KEK_MAX];
     size_t wrapped_len;
+    uint8_t index[SV_WRAPPED_KEK_MAX]; /* T1's blind-index key, wrapped */
+    size_t index_len;
 };
 
 static const char T1[] = "01a212de-3de2-77cd-a21a-e93af5eccf68";
@@ -38,8 +40,11 @@ setup(void **state)
     assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
     assert_int_equal(
         sv_keyring_kek_new(f->kr, T1, 1, f->wrapped, &f->wrapped_len), SV_OK);
+    assert_int_equal(
+        sv_keyring_index_key_new(f->kr, T1, f->index, &f->index_len), SV_OK);
     assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
-                                            f->wrapped_len, &f->tk),
+                                            f->wrapped_len, f->index,
+                                            f->index_len, &f->tk),
                      SV_OK);
     *state = f;
     return 0;
@@ -86,16 +91,19 @@ test_keyring_kek_bound_to_tenant_and_version(void **state)
     struct sv_tenant_keys *tk = NULL;
 
     /* A wrapped KEK moved to another tenant or version does not open. */
-    assert_int_equal(
-        sv_keyring_tenant_open(f->kr, T2, 1, f->wrapped, f->wrapped_len, &tk),
-        SV_E_TAMPERED);
-    assert_int_equal(
-        sv_keyring_tenant_open(f->kr, T1, 2, f->wrapped, f->wrapped_len, &tk),
-        SV_E_TAMPERED);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, f->wrapped,
+                                            f->wrapped_len, f->index,
+                                            f->index_len, &tk),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 2, f->wrapped,
+                                            f->wrapped_len, f->index,
+                                            f->index_len, &tk),
+                     SV_E_TAMPERED);
     f->wrapped[f->wrapped_len - 1] ^= 1;
-    assert_int_equal(
-        sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped, f->wrapped_len, &tk),
-        SV_E_TAMPERED);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, f->index,
+                                            f->index_len, &tk),
+                     SV_E_TAMPERED);
     f->wrapped[f->wrapped_len - 1] ^= 1;
     assert_null(tk);
 }
@@ -189,9 +197,13 @@ test_aead_other_tenant_key_refused(void **state)
     const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
 
     /* Another tenant's keys cannot open (even with T1 in the AAD). */
+    uint8_t iw[SV_WRAPPED_KEK_MAX];
+    size_t iw_len;
     assert_int_equal(sv_keyring_kek_new(f->kr, T2, 1, wrapped, &wlen), SV_OK);
-    assert_int_equal(sv_keyring_tenant_open(f->kr, T2, 1, wrapped, wlen, &tk2),
-                     SV_OK);
+    assert_int_equal(sv_keyring_index_key_new(f->kr, T2, iw, &iw_len), SV_OK);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, wrapped, wlen, iw, iw_len, &tk2),
+        SV_OK);
     assert_int_equal(
         sv_field_seal(f->tk, &aad, (const uint8_t *)"x", 1, ct, &ct_len),
         SV_OK);
@@ -237,6 +249,89 @@ test_platform_signature(void **state)
     assert_false(sv_keyring_verify(f->kr, msg, sizeof msg - 1, sig));
 }
 
+/*
+ * DATA-2, rotation: a new KEK version has a field key of its own (a value
+ * sealed under one version opens only under it) and the tenant's one
+ * blind-index key (an index made under version 1 matches under version 2).
+ * The index key is bound to its tenant; the legacy one (derived from KEK
+ * version 1, for tenants made before migration 016) is stable.
+ */
+static void
+test_keyring_versions_share_the_index_key(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t w2[SV_WRAPPED_KEK_MAX], ct[128], pt[128];
+    uint8_t i1[SV_BLIND_INDEX_LEN], i2[SV_BLIND_INDEX_LEN];
+    size_t w2_len = 0, ct_len = 0, pt_len = 0;
+    struct sv_tenant_keys *v2 = NULL, *other = NULL;
+    const struct sv_aad aad = {T1, "accounts", "email", "row-1"};
+
+    assert_int_equal(sv_keyring_kek_new(f->kr, T1, 2, w2, &w2_len), SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 2, w2, w2_len, f->index,
+                                            f->index_len, &v2),
+                     SV_OK);
+    assert_int_equal(v2->version, 2);
+    sv_blind_index(f->tk, "accounts.email", "a@example.com", 13, i1);
+    sv_blind_index(v2, "accounts.email", "a@example.com", 13, i2);
+    assert_memory_equal(i1, i2, sizeof i1);
+    assert_memory_not_equal(f->tk->field_key, v2->field_key, SV_KEY_LEN);
+    assert_int_equal(
+        sv_field_seal(f->tk, &aad, (const uint8_t *)"abc", 3, ct, &ct_len),
+        SV_OK);
+    assert_int_equal(sv_field_key_id(ct, ct_len), 1);
+    assert_int_equal(sv_field_open(v2, &aad, ct, ct_len, pt, &pt_len),
+                     SV_E_TAMPERED);
+    assert_int_equal(sv_field_open(f->tk, &aad, ct, ct_len, pt, &pt_len),
+                     SV_OK);
+    /* A dead (destroyed) key neither seals nor opens. */
+    __atomic_store_n(&v2->dead, 1, __ATOMIC_RELEASE);
+    assert_int_equal(
+        sv_field_seal(v2, &aad, (const uint8_t *)"abc", 3, ct, &ct_len),
+        SV_E_CRYPTO);
+    /* The index key is bound to its tenant. */
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, w2, w2_len, &other),
+                     SV_E_TAMPERED);
+    assert_null(other);
+    sv_tenant_keys_free(v2);
+}
+
+static void
+test_keyring_legacy_index_key(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t l1[SV_WRAPPED_KEK_MAX], l2[SV_WRAPPED_KEK_MAX];
+    uint8_t i1[SV_BLIND_INDEX_LEN], i2[SV_BLIND_INDEX_LEN];
+    size_t l1_len = 0, l2_len = 0;
+    struct sv_tenant_keys *a = NULL, *b = NULL;
+
+    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T1, f->wrapped,
+                                                 f->wrapped_len, l1, &l1_len),
+                     SV_OK);
+    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T1, f->wrapped,
+                                                 f->wrapped_len, l2, &l2_len),
+                     SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, l1, l1_len, &a),
+                     SV_OK);
+    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
+                                            f->wrapped_len, l2, l2_len, &b),
+                     SV_OK);
+    /* Wrapped twice (fresh nonces), the same key: the same index. */
+    sv_blind_index(a, "accounts.email", "a@example.com", 13, i1);
+    sv_blind_index(b, "accounts.email", "a@example.com", 13, i2);
+    assert_memory_equal(i1, i2, sizeof i1);
+    /* Not the random index key of the fixture. */
+    sv_blind_index(f->tk, "accounts.email", "a@example.com", 13, i2);
+    assert_memory_not_equal(i1, i2, sizeof i1);
+    /* Only from version 1 of its own tenant. */
+    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T2, f->wrapped,
+                                                 f->wrapped_len, l2, &l2_len),
+                     SV_E_TAMPERED);
+    sv_tenant_keys_free(a);
+    sv_tenant_keys_free(b);
+}
+
 int
 main(void)
 {
@@ -249,6 +344,8 @@ main(void)
         cmocka_unit_test(test_aead_other_tenant_key_refused),
         cmocka_unit_test(test_blind_index),
         cmocka_unit_test(test_platform_signature),
+        cmocka_unit_test(test_keyring_versions_share_the_index_key),
+        cmocka_unit_test(test_keyring_legacy_index_key),
     };
     if (sodium_init() < 0)
         return 1;
