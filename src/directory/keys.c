@@ -214,6 +214,21 @@ sv_keys_status(struct sv_db *db, const char *slug,
     return rc;
 }
 
+enum sv_err
+sv_keys_status_of(struct sv_db *db, const char *tenant_id,
+                  struct sv_key_status *out)
+{
+    struct status_ctx *x = sv_xcalloc(1, sizeof *x);
+    enum sv_err rc;
+
+    snprintf(x->st.tenant_id, sizeof x->st.tenant_id, "%s", tenant_id);
+    rc = sv_db_run_tenant_ro(db, tenant_id, status_tx, x);
+    if (rc == SV_OK)
+        *out = x->st;
+    free(x);
+    return rc;
+}
+
 /* ---- re-sealing ---- */
 
 /* A page of one column, copied out of the statement. */

@@ -84,6 +84,11 @@ sv_keys_status(struct sv_db *db, const char *slug,
                void (*each)(void *cls, const struct sv_key_status *s),
                void *cls);
 
+/** Status of tenant @p tenant_id (the console's key page), in @p out. */
+SV_MUST_CHECK enum sv_err sv_keys_status_of(struct sv_db *db,
+                                            const char *tenant_id,
+                                            struct sv_key_status *out);
+
 /**
  * One batch (at most @p batch values) of the oldest running job whose lease
  * is free or is @p owner's. *@p worked: a batch ran (false: no job to do).
