@@ -41,6 +41,7 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
     rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
     if (rc != SV_OK)
         return rc;
+    sv_keyring_set_tenant_dir(app->kr, app->cfg.tenant_key_dir);
     if (app->cfg.blocklist[0] != '\0' &&
         sv_policy_load_blocklist(app->cfg.blocklist) != SV_OK) {
         snprintf(err, err_len,
@@ -56,10 +57,12 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
         return rc;
     }
     sv_tenant_keys_init(app->kr);
-    /* Tenants from before migration 016: their index keys, stored once. */
+    /* Tenants from before migration 016: their keys under master keys. */
     rc = sv_tenant_keys_upgrade(app->db, app->kr);
     if (rc != SV_OK) {
-        snprintf(err, err_len, "cannot store the tenants' index keys");
+        snprintf(err, err_len,
+                 "cannot move the tenants' keys under master keys in %s",
+                 app->cfg.tenant_key_dir);
         sv_app_close(app);
         return rc;
     }

@@ -750,12 +750,26 @@ struct restore_ctx {
     struct sv_dbc *c;
     sv_backup_progress_fn progress;
     const char *why; /* a database refusal, for the message */
+    const struct sv_keyring *kr;
+    bool skipping; /* the rows of a tenant whose master key is gone */
 };
+
+/* DATA-7: a tenant deleted since the backup has no master key in the key
+ * store: none of its keys opens, and none of its rows comes back. */
+static bool
+tenant_gone(struct restore_ctx *x, const char *tenant_id)
+{
+    return !sv_keyring_tmk_exists(x->kr, tenant_id);
+}
 
 static enum sv_err
 restore_scope(void *cls, const char *tenant_id)
 {
     struct restore_ctx *x = cls;
+
+    x->skipping = tenant_id != NULL && tenant_gone(x, tenant_id);
+    if (x->skipping)
+        return SV_OK;
     return tenant_id ? sv_db_scope_tenant(x->c, tenant_id)
                      : sv_db_scope_platform(x->c);
 }
@@ -767,6 +781,17 @@ restore_row(void *cls, const struct bk_table *t, struct value *vals)
     struct bk_value row[BK_MAX_COLS];
     enum sv_qs qs;
 
+    if (x->skipping)
+        return SV_OK;
+    if (t->id == BK_TENANTS && vals[0].type == BK_TEXT) {
+        char id[40];
+        snprintf(id, sizeof id, "%.*s", (int)vals[0].n,
+                 (const char *)vals[0].copy);
+        if (tenant_gone(x, id)) {
+            x->r->stats->tenants_skipped++;
+            return SV_OK;
+        }
+    }
     for (int i = 0; i < t->n_cols; i++)
         row[i] = (struct bk_value){.type = vals[i].type,
                                    .i = vals[i].i,
@@ -826,6 +851,7 @@ sv_backup_restore(struct sv_app *app, FILE *in, sv_backup_progress_fn progress,
     }
     x.r = &r;
     x.progress = progress;
+    x.kr = app->kr;
     /*
      * SQLite: the target is empty, so a rollback journal costs nothing,
      * while WAL would write every page twice (log, then checkpoint).

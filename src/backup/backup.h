@@ -33,6 +33,7 @@ struct sv_backup_stats {
     int64_t created_ms;
     uint32_t schema; /* highest migration number */
     char engine[16];
+    int64_t tenants_skipped; /* restore: deleted since (no master key) */
 };
 
 /** Progress callback: called every few thousand rows (may be NULL). */

@@ -34,19 +34,22 @@ const char *const bk_not_backed_up[] = {
     /* re-sealing jobs (016): a restored server has every key version its
      * ciphertexts use, none retired; `keys rotate` again to finish one */
     "key_jobs",
+    /* deleted tenants (016): a backup from before a deletion still lists
+     * the tenant, whose section no longer opens: a restore skips it */
+    "tenant_deletions",
     NULL,
 };
 
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
        "created_at, require_mfa, phone_region, mask_phones, "
-       "phone_reveals_per_day, index_key FROM tenants ORDER BY id",
+       "phone_reveals_per_day, index_key, key_scheme FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
        "password_min_score, created_at, require_mfa, phone_region, "
-       "mask_phones, phone_reveals_per_day, index_key) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+       "mask_phones, phone_reveals_per_day, index_key, key_scheme) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
        SV_SQL_PLATFORM);
 
 SV_SQL(Q_DUMP_KEYS, "backup_dump_tenant_keys",
@@ -350,8 +353,8 @@ SV_SQL(Q_TENANT_COUNT, "backup_tenant_count", "SELECT COUNT(*) FROM tenants",
 const struct bk_table bk_tables[BK__COUNT] = {
     [BK_TENANTS] = {BK_TENANTS,
                     "tenants",
-                    11,
-                    {T, T, T, T, I, I, I, T, I, I, B},
+                    12,
+                    {T, T, T, T, I, I, I, T, I, I, B, I},
                     BK_GLOBAL,
                     &Q_DUMP_TENANTS,
                     &Q_LOAD_TENANTS},
@@ -679,10 +682,10 @@ bk_columns(const struct bk_table *t, uint32_t schema, int *n,
     } else if (t->id == BK_ACCOUNTS && schema <= 9) {
         *n = 10; /* without disabled_at (010, DIR-6) */
     } else if (t->id == BK_TENANTS && schema <= 7) {
-        *n = 7; /* without the last four (phone_region, mask_phones,
-                 * phone_reveals_per_day, index_key) */
+        *n = 7; /* without phone_region, mask_phones,
+                 * phone_reveals_per_day, index_key, key_scheme */
     } else if (t->id == BK_TENANTS && schema <= 15) {
-        *n = 10; /* without index_key (016: made at the first start) */
+        *n = 10; /* without index_key, key_scheme (016) */
     } else if (t->id == BK_TENANT_KEYS && schema <= 15) {
         *n = 4; /* without retired_at (016) */
     } else if (t->id == BK_DEPARTMENTS && schema <= 8) {

@@ -47,12 +47,17 @@ report(const char *what, const struct sv_backup_stats *s, double secs,
         fputc('\n', stderr);
     if (as_json) {
         sv_cli_print_json(json_pack(
-            "{s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:f}", "result", what, "rows",
-            (json_int_t)s->rows, "bytes", (json_int_t)s->file_bytes,
+            "{s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:f, s:I}", "result", what,
+            "rows", (json_int_t)s->rows, "bytes", (json_int_t)s->file_bytes,
             "data_bytes", (json_int_t)s->plain_bytes, "created_at", created,
-            "engine", s->engine, "schema", (int)s->schema, "seconds", secs));
+            "engine", s->engine, "schema", (int)s->schema, "seconds", secs,
+            "tenants_skipped", (json_int_t)s->tenants_skipped));
         return;
     }
+    if (s->tenants_skipped > 0)
+        printf("%s: %lld deleted tenants skipped (their master keys are "
+               "destroyed)\n",
+               what, (long long)s->tenants_skipped);
     printf("%s: %lld rows, %.1f MiB of data in %.1f MiB (%s backup of %s, "
            "schema %u) in %.2f s\n",
            what, (long long)s->rows, (double)s->plain_bytes / (1 << 20),

@@ -26,50 +26,6 @@ static const char help[] =
     "  --wait  refresh until no job is running (a server must be running\n"
     "          to move it on)\n";
 
-static const char *
-job_phase(const struct sv_key_job *j)
-{
-    if (strcmp(j->state, "running") != 0)
-        return j->state;
-    return j->pass > 1 ? "verifying" : "re-sealing";
-}
-
-static json_t *
-status_json(const struct sv_key_status *s)
-{
-    json_t *versions = json_array(), *job = json_null();
-
-    for (size_t i = 0; i < s->n_versions; i++) {
-        const struct sv_key_version *v = &s->versions[i];
-        const char *state = v->retired_at != 0         ? "retired"
-                            : v->version == s->current ? "current"
-                                                       : "live";
-        json_array_append_new(
-            versions, json_pack("{s:i, s:s, s:I, s:o}", "version",
-                                (int)v->version, "state", state, "created_at",
-                                (json_int_t)v->created_at, "retired_at",
-                                v->retired_at ? json_integer(v->retired_at)
-                                              : json_null()));
-    }
-    if (s->has_job) {
-        const struct sv_key_job *j = &s->job;
-        job = json_pack(
-            "{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, "
-            "s:o}",
-            "id", j->id, "state", j->state, "phase", job_phase(j), "version",
-            (int)j->target, "pass", (json_int_t)j->pass, "looked_at",
-            (json_int_t)j->pass_scanned, "older_found",
-            (json_int_t)j->pass_resealed, "not_opening",
-            (json_int_t)j->pass_broken, "resealed", (json_int_t)j->resealed,
-            "total", (json_int_t)j->total, "column", j->column, "created_at",
-            (json_int_t)j->created_at, "finished_at",
-            j->finished_at ? json_integer(j->finished_at) : json_null());
-    }
-    return json_pack("{s:s, s:s, s:i, s:o, s:o}", "tenant", s->slug, "id",
-                     s->tenant_id, "current_version", (int)s->current,
-                     "versions", versions, "job", job);
-}
-
 static void
 print_bar(const struct sv_key_job *j, bool tty)
 {
@@ -84,8 +40,8 @@ print_bar(const struct sv_key_job *j, bool tty)
     bar[30] = '\0';
     printf("  job %s: %s to version %u, pass %lld: [%s] %d%% "
            "(%lld of about %lld looked at, %lld re-sealed)%s",
-           j->id, job_phase(j), j->target, (long long)j->pass, tty ? bar : bar,
-           pct, (long long)j->pass_scanned, (long long)j->total,
+           j->id, sv_key_job_phase(j), j->target, (long long)j->pass, bar, pct,
+           (long long)j->pass_scanned, (long long)j->total,
            (long long)j->resealed, tty ? "" : "\n");
 }
 
@@ -102,7 +58,7 @@ each(void *cls, const struct sv_key_status *s)
     if (s->has_job && strcmp(s->job.state, "running") == 0)
         p->running = true;
     if (p->as_json) {
-        json_array_append_new(p->all, status_json(s));
+        json_array_append_new(p->all, sv_keys_status_json(s, SV_KEY_JSON_CLI));
         return;
     }
     printf("tenant %s (%s): new writes sealed with version %u\n", s->slug,

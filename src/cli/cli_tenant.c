@@ -18,6 +18,8 @@ static const char help[] =
     "       salesvault tenant list [--data DIR] [--json]\n"
     "       salesvault tenant policy SLUG --require-mfa on|off [--data DIR]\n"
     "                                [--json]\n"
+    "       salesvault tenant delete SLUG [--confirm TOKEN] [--data DIR]\n"
+    "                                [--json]\n"
     "\n"
     "create: a tenant with its own key-encryption key and audit stream, and\n"
     "an admin account with a one-time temporary password (printed once; it\n"
@@ -29,7 +31,15 @@ static const char help[] =
     "policy: change a tenant's sign-in policy.\n"
     "  --require-mfa  on: every login needs an authenticator app (TOTP); an\n"
     "                 account without one may only enrol one. off: the\n"
-    "                 default.\n";
+    "                 default.\n"
+    "\n"
+    "delete: destroy a tenant, in two steps. Without --confirm: what it\n"
+    "holds and a confirmation token, valid ten minutes. With it: the\n"
+    "tenant's master key is destroyed first (crypto-shredding: no copy of\n"
+    "its keys opens any more, in the database, a copy of it or a backup),\n"
+    "then every row of it, its audit log too. Audited on the platform\n"
+    "stream (tenant.delete.request, tenant.shred, tenant.delete). Cannot\n"
+    "be undone. docs/operations.md says what to do with off-site copies.\n";
 
 struct create_ctx {
     struct sv_tenant t;
@@ -247,6 +257,78 @@ policy(int argc, char **argv)
     return 0;
 }
 
+static int
+delete_tenant(int argc, char **argv)
+{
+    const char *data = "var", *confirm = NULL, *slug;
+    struct sv_tenant_deletion del;
+    struct sv_app app;
+    bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"confirm", &confirm, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
+    enum sv_err rc;
+    int code, first;
+
+    code = sv_cli_parse(argc, argv, "tenant", "bad option", help, opts, &first);
+    if (code != SV_CLI_GO)
+        return code;
+    if (first != argc - 1)
+        return sv_cli_usage("tenant", "delete: give one tenant SLUG");
+    slug = argv[first];
+    if (!sv_check_slug(slug, strlen(slug)))
+        return sv_cli_usage("tenant", "delete: not a tenant slug: '%s'", slug);
+    if (!sv_cli_open(&app, data, 1))
+        return 1;
+    if (confirm == NULL)
+        rc = sv_tenant_delete_request(app.db, app.kr, slug, sv_cli_actor(),
+                                      &del);
+    else
+        rc = sv_tenant_delete(app.db, app.kr, slug, confirm, sv_cli_actor(),
+                              &del);
+    sv_app_close(&app);
+    if (rc == SV_E_FIELD_INVALID)
+        return sv_cli_fail("tenant delete: --confirm: %s",
+                           del.expired ? "the token has expired: run the "
+                                         "first step again"
+                                       : "not a token of this tenant's "
+                                         "deletion");
+    if (rc != SV_OK && del.keys_destroyed)
+        return sv_cli_fail("tenant delete: the keys of %s are destroyed but "
+                           "its rows are not all deleted (%s): run the "
+                           "deletion again",
+                           slug, sv_err_code(rc));
+    if (rc != SV_OK)
+        return sv_cli_err(rc, rc == SV_E_NOT_FOUND ? "no such tenant"
+                                                   : "tenant delete");
+    if (confirm == NULL && as_json) {
+        sv_cli_print_json(json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:s, s:I}", "tenant", del.slug, "id",
+            del.tenant_id, "accounts", (json_int_t)del.accounts, "records",
+            (json_int_t)del.records, "events", (json_int_t)del.events,
+            "confirm", del.token, "expires_at", (json_int_t)del.expires_at));
+    } else if (confirm == NULL) {
+        printf("Deleting tenant %s (%s) destroys its keys, then %lld "
+               "accounts, %lld records and %lld audit events, and cannot be "
+               "undone. To go on, within ten minutes:\n"
+               "  salesvault tenant delete %s --confirm %s --data %s\n",
+               del.slug, del.tenant_id, (long long)del.accounts,
+               (long long)del.records, (long long)del.events, del.slug,
+               del.token, data);
+    } else if (as_json) {
+        sv_cli_print_json(json_pack("{s:s, s:s, s:b, s:I}", "tenant", del.slug,
+                                    "id", del.tenant_id, "keys_destroyed",
+                                    del.keys_destroyed, "rows",
+                                    (json_int_t)del.rows));
+    } else {
+        printf("tenant %s deleted: its keys destroyed, %lld rows deleted\n",
+               del.slug, (long long)del.rows);
+    }
+    sodium_memzero(&del, sizeof del);
+    return 0;
+}
+
 int
 sv_cli_tenant(int argc, char **argv)
 {
@@ -260,5 +342,7 @@ sv_cli_tenant(int argc, char **argv)
         return list(argc - 1, argv + 1);
     if (strcmp(argv[1], "policy") == 0)
         return policy(argc - 1, argv + 1);
+    if (strcmp(argv[1], "delete") == 0)
+        return delete_tenant(argc - 1, argv + 1);
     return sv_cli_usage("tenant", "unknown subcommand '%s'", argv[1]);
 }

@@ -40,6 +40,9 @@ const char sv_config_template[] =
     "salesvault?target_session_attrs=read-write\n"
     "\n[keys]\n"
     "root_key_file = root.key\n"
+    "; the key store: each tenant's master key (wrapped by the root key),\n"
+    "; never in the database or a backup; shared by every node\n"
+    "tenant_key_dir = keys\n"
     "; re-sealing after a key rotation: values per batch (one transaction\n"
     "; each) and a pause between batches, to spare a busy database\n"
     "reseal_batch = 1000\n"
@@ -120,6 +123,7 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     join_path(c->tls_key, data_dir, "tls/key.pem");
     join_path(c->db_path, data_dir, "salesvault.db");
     join_path(c->root_key_file, data_dir, "root.key");
+    join_path(c->tenant_key_dir, data_dir, "keys");
     c->reseal_batch = 1000;
     c->reseal_pause_ms = 0;
     c->pw_opslimit = 2;
@@ -267,6 +271,10 @@ on_value(void *user, const char *section, const char *key, const char *value)
         if (*value == '\0')
             return fail(p, section, key, "must not be empty");
         join_path(c->root_key_file, c->data_dir, value);
+    } else if (IS("keys", "tenant_key_dir")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->tenant_key_dir, c->data_dir, value);
     } else if (IS("keys", "reseal_batch")) {
         NUM(1, 100000);
         c->reseal_batch = (unsigned)n;

@@ -29,8 +29,9 @@ struct sv_config {
     char db_migrate_url[SV_PATH_MAX]; /* owner role for migrations */
     /* [keys] */
     char root_key_file[SV_PATH_MAX];
-    unsigned reseal_batch;    /* values per re-sealing batch */
-    unsigned reseal_pause_ms; /* between batches */
+    char tenant_key_dir[SV_PATH_MAX]; /* the tenants' master keys */
+    unsigned reseal_batch;            /* values per re-sealing batch */
+    unsigned reseal_pause_ms;         /* between batches */
     /* [password] */
     unsigned long long pw_opslimit;
     size_t pw_memlimit;    /* bytes */

@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,8 +17,9 @@
 enum { V_AESGCM = 1, V_XCHACHA = 2 };
 
 struct sv_keyring {
-    uint8_t *root;    /* sodium_malloc, SV_KEY_LEN */
-    uint8_t *sign_sk; /* sodium_malloc, crypto_sign_SECRETKEYBYTES */
+    char tenant_dir[PATH_MAX]; /* the key store: tenant master keys */
+    uint8_t *root;             /* sodium_malloc, SV_KEY_LEN */
+    uint8_t *sign_sk;          /* sodium_malloc, crypto_sign_SECRETKEYBYTES */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
 };
 
@@ -206,6 +210,12 @@ sv_keyring_load(const char *path, struct sv_keyring **out, char *err,
         return SV_E_FIELD_INVALID;
     }
     kr = sv_xcalloc(1, sizeof *kr);
+    {
+        char copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", path);
+        snprintf(kr->tenant_dir, sizeof kr->tenant_dir, "%s/keys",
+                 dirname(copy));
+    }
     kr->root = sodium_malloc(SV_KEY_LEN);
     if (kr->root == NULL) {
         close(fd);
@@ -245,6 +255,183 @@ version_text(uint32_t v, char out[12])
     snprintf(out, 12, "%u", v);
 }
 
+/* Unwrap a 32-byte key wrapped under @p wkey, @p domain / @p parts, into
+ * @p key (SV_KEY_LEN + SV_AEAD_OVERHEAD bytes). */
+static enum sv_err
+unwrap(const uint8_t *wkey, const char *domain, const char *const *parts,
+       size_t n_parts, const uint8_t *wrapped, size_t wrapped_len, uint8_t *key)
+{
+    size_t len = 0;
+    enum sv_err rc;
+
+    if (wrapped_len > SV_WRAPPED_KEK_MAX)
+        return SV_E_TAMPERED;
+    rc = open_ct(wkey, 0, domain, parts, n_parts, wrapped, wrapped_len, key,
+                 &len);
+    if (rc == SV_OK && len != SV_KEY_LEN)
+        rc = SV_E_TAMPERED;
+    return rc;
+}
+
+/* ---- the key store: one master key per tenant, outside the database ---- */
+
+void
+sv_keyring_set_tenant_dir(struct sv_keyring *kr, const char *dir)
+{
+    snprintf(kr->tenant_dir, sizeof kr->tenant_dir, "%s", dir);
+}
+
+static bool
+tmk_path(const struct sv_keyring *kr, const char *tenant_id, char *out,
+         size_t cap)
+{
+    /* A tenant id is a UUID: nothing else names a file here. */
+    if (strlen(tenant_id) != 36 || strspn(tenant_id, "0123456789abcdef-") != 36)
+        return false;
+    return (size_t)snprintf(out, cap, "%s/%s.tmk", kr->tenant_dir, tenant_id) <
+           cap;
+}
+
+static void
+sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/* The tenant's master key, unwrapped into @p tmk (SV_KEY_LEN +
+ * SV_AEAD_OVERHEAD bytes). SV_E_NOT_FOUND: there is none (shredded). */
+static enum sv_err
+load_tmk(const struct sv_keyring *kr, const char *tenant_id, uint8_t *tmk)
+{
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX + 1];
+    const char *parts[] = {tenant_id};
+    char path[PATH_MAX];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    if (!tmk_path(kr, tenant_id, path, sizeof path))
+        return SV_E_NOT_FOUND;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? SV_E_NOT_FOUND : SV_E_INTERNAL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+        close(fd);
+        return SV_E_TAMPERED;
+    }
+    n = read(fd, wrapped, sizeof wrapped);
+    close(fd);
+    if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX)
+        return SV_E_TAMPERED;
+    return unwrap(kr->root, "sv-tmk-v1", parts, 1, wrapped, (size_t)n, tmk);
+}
+
+enum sv_err
+sv_keyring_tmk_create(const struct sv_keyring *kr, const char *tenant_id)
+{
+    uint8_t *tmk = sodium_malloc(SV_KEY_LEN);
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    const char *parts[] = {tenant_id};
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    size_t len = 0;
+    enum sv_err rc;
+    int fd;
+
+    if (tmk == NULL)
+        return SV_E_INTERNAL;
+    if (!tmk_path(kr, tenant_id, path, sizeof path)) {
+        sodium_free(tmk);
+        return SV_E_FIELD_INVALID;
+    }
+    if (mkdir(kr->tenant_dir, 0700) != 0 && errno != EEXIST) {
+        sodium_free(tmk);
+        return SV_E_INTERNAL;
+    }
+    if (access(path, F_OK) == 0) {
+        sodium_free(tmk);
+        return SV_E_EXISTS;
+    }
+    randombytes_buf(tmk, SV_KEY_LEN);
+    rc = seal(kr->root, 0, "sv-tmk-v1", parts, 1, tmk, SV_KEY_LEN, wrapped,
+              &len);
+    sodium_free(tmk);
+    if (rc != SV_OK)
+        return rc;
+    /* Written whole or not at all: a temporary file, then a rename. */
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return SV_E_INTERNAL;
+    if (write(fd, wrapped, len) != (ssize_t)len || fsync(fd) != 0) {
+        close(fd);
+        unlink(tmp);
+        return SV_E_INTERNAL;
+    }
+    close(fd);
+    if (link(tmp, path) != 0) { /* never over an existing key */
+        unlink(tmp);
+        return errno == EEXIST ? SV_E_EXISTS : SV_E_INTERNAL;
+    }
+    unlink(tmp);
+    sync_dir(kr->tenant_dir);
+    return SV_OK;
+}
+
+bool
+sv_keyring_tmk_exists(const struct sv_keyring *kr, const char *tenant_id)
+{
+    char path[PATH_MAX];
+    return tmk_path(kr, tenant_id, path, sizeof path) &&
+           access(path, F_OK) == 0;
+}
+
+enum sv_err
+sv_keyring_tmk_shred(const struct sv_keyring *kr, const char *tenant_id)
+{
+    uint8_t junk[SV_WRAPPED_KEK_MAX];
+    char path[PATH_MAX];
+    int fd;
+
+    if (!tmk_path(kr, tenant_id, path, sizeof path))
+        return SV_E_FIELD_INVALID;
+    fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? SV_OK : SV_E_INTERNAL;
+    /* Over the bytes in place first (a file system that keeps old blocks
+     * is the operator's to know: docs/keys.md), then gone. */
+    randombytes_buf(junk, sizeof junk);
+    if (pwrite(fd, junk, sizeof junk, 0) != (ssize_t)sizeof junk ||
+        fsync(fd) != 0) {
+        close(fd);
+        return SV_E_INTERNAL;
+    }
+    close(fd);
+    if (unlink(path) != 0)
+        return SV_E_INTERNAL;
+    sync_dir(kr->tenant_dir);
+    return SV_OK;
+}
+
+/* Seal a 32-byte key under the tenant's master key. */
+static enum sv_err
+wrap_under_tmk(const struct sv_keyring *kr, const char *tenant_id,
+               const char *domain, const char *const *parts, size_t n_parts,
+               const uint8_t *key, uint8_t *wrapped, size_t *wrapped_len)
+{
+    uint8_t *tmk = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    enum sv_err rc = tmk == NULL ? SV_E_INTERNAL : load_tmk(kr, tenant_id, tmk);
+
+    if (rc == SV_OK)
+        rc = seal(tmk, 0, domain, parts, n_parts, key, SV_KEY_LEN, wrapped,
+                  wrapped_len);
+    sodium_free(tmk);
+    return rc;
+}
+
 enum sv_err
 sv_keyring_kek_new(const struct sv_keyring *kr, const char *tenant_id,
                    uint32_t version, uint8_t *wrapped, size_t *wrapped_len)
@@ -258,28 +445,9 @@ sv_keyring_kek_new(const struct sv_keyring *kr, const char *tenant_id,
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
     crypto_aead_aes256gcm_keygen(kek);
-    rc = seal(kr->root, 0, "sv-kek-v1", parts, 2, kek, SV_KEY_LEN, wrapped,
-              wrapped_len);
+    rc = wrap_under_tmk(kr, tenant_id, "sv-kek-v2", parts, 2, kek, wrapped,
+                        wrapped_len);
     sodium_free(kek);
-    return rc;
-}
-
-/* Unwrap a 32-byte key wrapped by the root key under @p domain / @p parts
- * into @p key (sodium_malloc'd, SV_KEY_LEN + SV_AEAD_OVERHEAD bytes). */
-static enum sv_err
-unwrap(const struct sv_keyring *kr, const char *domain,
-       const char *const *parts, size_t n_parts, const uint8_t *wrapped,
-       size_t wrapped_len, uint8_t *key)
-{
-    size_t len = 0;
-    enum sv_err rc;
-
-    if (wrapped_len > SV_WRAPPED_KEK_MAX)
-        return SV_E_TAMPERED;
-    rc = open_ct(kr->root, 0, domain, parts, n_parts, wrapped, wrapped_len, key,
-                 &len);
-    if (rc == SV_OK && len != SV_KEY_LEN)
-        rc = SV_E_TAMPERED;
     return rc;
 }
 
@@ -294,33 +462,39 @@ sv_keyring_index_key_new(const struct sv_keyring *kr, const char *tenant_id,
     if (key == NULL)
         return SV_E_INTERNAL;
     randombytes_buf(key, SV_KEY_LEN);
-    rc = seal(kr->root, 0, "sv-bidx-v1", parts, 1, key, SV_KEY_LEN, wrapped,
-              wrapped_len);
+    rc = wrap_under_tmk(kr, tenant_id, "sv-bidx-v1", parts, 1, key, wrapped,
+                        wrapped_len);
     sodium_free(key);
     return rc;
 }
 
 enum sv_err
-sv_keyring_index_key_legacy(const struct sv_keyring *kr, const char *tenant_id,
-                            const uint8_t *kek1, size_t kek1_len,
-                            uint8_t *wrapped, size_t *wrapped_len)
+sv_keyring_legacy_rewrap(const struct sv_keyring *kr, const char *tenant_id,
+                         uint32_t version, const uint8_t *old, size_t old_len,
+                         uint8_t *wrapped, size_t *wrapped_len,
+                         uint8_t *index_wrapped, size_t *index_len)
 {
     uint8_t *kek = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
-    uint8_t *key = sodium_malloc(SV_KEY_LEN);
-    const char *kparts[] = {tenant_id, "1"};
+    uint8_t *bidx = sodium_malloc(SV_KEY_LEN);
+    char vtext[12];
     const char *iparts[] = {tenant_id};
     enum sv_err rc = SV_E_INTERNAL;
 
-    if (kek != NULL && key != NULL)
-        rc = unwrap(kr, "sv-kek-v1", kparts, 2, kek1, kek1_len, kek);
-    if (rc == SV_OK) {
+    version_text(version, vtext);
+    const char *parts[] = {tenant_id, vtext};
+    if (kek != NULL && bidx != NULL)
+        rc = unwrap(kr->root, "sv-kek-v1", parts, 2, old, old_len, kek);
+    if (rc == SV_OK)
+        rc = wrap_under_tmk(kr, tenant_id, "sv-kek-v2", parts, 2, kek, wrapped,
+                            wrapped_len);
+    if (rc == SV_OK && index_wrapped != NULL) {
         /* The derivation every index of such a tenant was made with. */
-        crypto_kdf_derive_from_key(key, SV_KEY_LEN, 2, "svbidx__", kek);
-        rc = seal(kr->root, 0, "sv-bidx-v1", iparts, 1, key, SV_KEY_LEN,
-                  wrapped, wrapped_len);
+        crypto_kdf_derive_from_key(bidx, SV_KEY_LEN, 2, "svbidx__", kek);
+        rc = wrap_under_tmk(kr, tenant_id, "sv-bidx-v1", iparts, 1, bidx,
+                            index_wrapped, index_len);
     }
     sodium_free(kek);
-    sodium_free(key);
+    sodium_free(bidx);
     return rc;
 }
 
@@ -331,17 +505,22 @@ sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
                        size_t index_len, struct sv_tenant_keys **out)
 {
     struct sv_tenant_keys *tk = NULL;
+    uint8_t *tmk = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
     uint8_t *kek = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
     char vtext[12];
     const char *iparts[] = {tenant_id};
     enum sv_err rc;
 
     *out = NULL;
-    if (kek == NULL)
-        return SV_E_INTERNAL;
+    if (tmk == NULL || kek == NULL) {
+        rc = SV_E_INTERNAL;
+        goto cleanup;
+    }
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
-    rc = unwrap(kr, "sv-kek-v1", parts, 2, wrapped, wrapped_len, kek);
+    rc = load_tmk(kr, tenant_id, tmk);
+    if (rc == SV_OK)
+        rc = unwrap(tmk, "sv-kek-v2", parts, 2, wrapped, wrapped_len, kek);
     if (rc != SV_OK)
         goto cleanup;
     tk = sv_xcalloc(1, sizeof *tk);
@@ -355,13 +534,14 @@ sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,
     }
     /* The field key: BLAKE2b KDF of the KEK under its own context. */
     crypto_kdf_derive_from_key(tk->field_key, SV_KEY_LEN, 1, "svfield_", kek);
-    rc = unwrap(kr, "sv-bidx-v1", iparts, 1, index_wrapped, index_len,
+    rc = unwrap(tmk, "sv-bidx-v1", iparts, 1, index_wrapped, index_len,
                 tk->bidx_key);
     if (rc != SV_OK)
         goto cleanup;
     *out = tk;
     tk = NULL;
 cleanup:
+    sodium_free(tmk);
     sodium_free(kek);
     sv_tenant_keys_free(tk);
     return rc;

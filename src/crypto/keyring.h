@@ -2,13 +2,20 @@
  * Key management centre (DATA-2), first part.
  *
  *   root key (key file, 0600)
- *     ├─ tenant key-encryption key (KEK): random, versioned, stored wrapped
- *     │    └─ field key       AEAD for encrypted columns
- *     └─ tenant blind-index key: random, one per tenant, stored wrapped;
- *          HMAC-SHA-256 for exact-match lookups. Not tied to a KEK
- *          version, so a rotation leaves every index as it is. (Before
- *          migration 016 it was derived from KEK version 1: such a tenant's
- *          index key is that derived key, wrapped once at upgrade.)
+ *     └─ tenant master key (TMK): random, one per tenant, in the key store
+ *        (a directory of files wrapped by the root key, never in the
+ *        database or a backup); destroyed when the tenant is deleted
+ *        (crypto-shredding: no copy of the database opens its keys then)
+ *          ├─ tenant key-encryption key (KEK): random, versioned, stored
+ *          │    wrapped in the database
+ *          │    └─ field key       AEAD for encrypted columns
+ *          └─ tenant blind-index key: random, one per tenant, stored
+ *               wrapped; HMAC-SHA-256 for exact-match lookups. Not tied to
+ *               a KEK version, so a rotation leaves every index as it is.
+ *
+ * Before migration 016 the KEKs were wrapped by the root key and the index
+ * key derived from KEK version 1: sv_keyring_legacy_rewrap() moves such a
+ * tenant under a master key, keeping its index key.
  *
  * Every ciphertext: version byte | key id (u32 BE) | nonce | ciphertext+tag.
  * Version 1 is AES-256-GCM; version 2 (XChaCha20-Poly1305) is used only on
@@ -67,9 +74,28 @@ SV_MUST_CHECK enum sv_err sv_keyring_load(const char *path,
                                           size_t err_len);
 void sv_keyring_free(struct sv_keyring *kr);
 
+/** Where the tenant master keys live (default: "keys" next to the root
+ *  key file). */
+void sv_keyring_set_tenant_dir(struct sv_keyring *kr, const char *dir);
+
+/** Make tenant @p tenant_id's master key (0600, written whole, fsync'd).
+ *  SV_E_EXISTS when it has one. */
+SV_MUST_CHECK enum sv_err sv_keyring_tmk_create(const struct sv_keyring *kr,
+                                                const char *tenant_id);
+/** Does the tenant have a master key? */
+bool sv_keyring_tmk_exists(const struct sv_keyring *kr, const char *tenant_id);
+/**
+ * Destroy the tenant's master key: overwritten, fsync'd, unlinked. Every
+ * key of the tenant wrapped under it, wherever a copy is, no longer opens.
+ * SV_OK when there is none.
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_tmk_shred(const struct sv_keyring *kr,
+                                               const char *tenant_id);
+
 /**
  * Make a new random KEK for @p tenant_id / @p version and write it wrapped by
- * the root key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
+ * the tenant's master key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
+ * SV_E_NOT_FOUND when the tenant has no master key.
  */
 SV_MUST_CHECK enum sv_err sv_keyring_kek_new(const struct sv_keyring *kr,
                                              const char *tenant_id,
@@ -77,8 +103,8 @@ SV_MUST_CHECK enum sv_err sv_keyring_kek_new(const struct sv_keyring *kr,
                                              size_t *wrapped_len);
 
 /**
- * Make a new random blind-index key for @p tenant_id, wrapped by the root
- * key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
+ * Make a new random blind-index key for @p tenant_id, wrapped by its
+ * master key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
  */
 SV_MUST_CHECK enum sv_err sv_keyring_index_key_new(const struct sv_keyring *kr,
                                                    const char *tenant_id,
@@ -86,18 +112,22 @@ SV_MUST_CHECK enum sv_err sv_keyring_index_key_new(const struct sv_keyring *kr,
                                                    size_t *wrapped_len);
 
 /**
- * The blind-index key a tenant made before migration 016 used (derived from
- * its KEK version 1, given wrapped), wrapped as an index key of its own.
+ * A KEK version of a tenant made before migration 016 (@p old, wrapped by
+ * the root key) wrapped anew under the tenant's master key; with
+ * @p index_wrapped (for version 1), also the blind-index key its indexes
+ * were made with (derived from that KEK), wrapped under the master key.
  */
 SV_MUST_CHECK enum sv_err
-sv_keyring_index_key_legacy(const struct sv_keyring *kr, const char *tenant_id,
-                            const uint8_t *kek1, size_t kek1_len,
-                            uint8_t *wrapped, size_t *wrapped_len);
+sv_keyring_legacy_rewrap(const struct sv_keyring *kr, const char *tenant_id,
+                         uint32_t version, const uint8_t *old, size_t old_len,
+                         uint8_t *wrapped, size_t *wrapped_len,
+                         uint8_t *index_wrapped, size_t *index_len);
 
 /**
- * Unwrap KEK @p version of @p tenant_id and its blind-index key, and derive
- * the field key. SV_E_TAMPERED when either does not open (another tenant's,
- * another version's, altered).
+ * Unwrap KEK @p version of @p tenant_id and its blind-index key under the
+ * tenant's master key, and derive the field key. SV_E_TAMPERED when either
+ * does not open (another tenant's, another version's, altered);
+ * SV_E_NOT_FOUND when the master key is gone (a deleted tenant).
  */
 SV_MUST_CHECK enum sv_err
 sv_keyring_tenant_open(const struct sv_keyring *kr, const char *tenant_id,

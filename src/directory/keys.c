@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "db/db.h"
@@ -227,6 +228,77 @@ sv_keys_status_of(struct sv_db *db, const char *tenant_id,
         *out = x->st;
     free(x);
     return rc;
+}
+
+const char *
+sv_key_job_phase(const struct sv_key_job *j)
+{
+    if (strcmp(j->state, "running") != 0)
+        return j->state;
+    return j->pass > 1 ? "verifying" : "re-sealing";
+}
+
+/* A time as its reader takes it; 0 (not yet) is null when @p zero_null. */
+static json_t *
+time_json(int64_t ms, enum sv_key_json as, bool zero_null)
+{
+    if (ms == 0 && zero_null)
+        return json_null();
+    return as == SV_KEY_JSON_API ? sv_json_time(ms) : json_integer(ms);
+}
+
+static json_t *
+job_json(const struct sv_key_job *j, enum sv_key_json as)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_string(j->id));
+    json_object_set_new(o, "state", json_string(j->state));
+    json_object_set_new(o, "phase", json_string(sv_key_job_phase(j)));
+    json_object_set_new(o, "version", json_integer(j->target));
+    json_object_set_new(o, "pass", json_integer(j->pass));
+    json_object_set_new(o, "looked_at", json_integer(j->pass_scanned));
+    json_object_set_new(o, "older_found", json_integer(j->pass_resealed));
+    json_object_set_new(o, "not_opening", json_integer(j->pass_broken));
+    json_object_set_new(o, "resealed", json_integer(j->resealed));
+    json_object_set_new(o, "total", json_integer(j->total));
+    /* The cursor names a table and column: for operators, not the API. */
+    if (as == SV_KEY_JSON_CLI)
+        json_object_set_new(o, "column", json_string(j->column));
+    json_object_set_new(o, "created_at", time_json(j->created_at, as, false));
+    json_object_set_new(o, "finished_at", time_json(j->finished_at, as, true));
+    return o;
+}
+
+json_t *
+sv_keys_status_json(const struct sv_key_status *s, enum sv_key_json as)
+{
+    json_t *o = json_object(), *versions = json_array();
+
+    for (size_t i = 0; i < s->n_versions; i++) {
+        const struct sv_key_version *v = &s->versions[i];
+        const char *state = v->retired_at != 0         ? "retired"
+                            : v->version == s->current ? "current"
+                                                       : "live";
+        json_t *vo = json_object();
+
+        json_object_set_new(vo, "version", json_integer(v->version));
+        json_object_set_new(vo, "state", json_string(state));
+        json_object_set_new(vo, "created_at",
+                            time_json(v->created_at, as, false));
+        json_object_set_new(vo, "retired_at",
+                            time_json(v->retired_at, as, true));
+        json_array_append_new(versions, vo);
+    }
+    if (as == SV_KEY_JSON_CLI) {
+        json_object_set_new(o, "tenant", json_string(s->slug));
+        json_object_set_new(o, "id", json_string(s->tenant_id));
+    }
+    json_object_set_new(o, "current_version", json_integer(s->current));
+    json_object_set_new(o, "versions", versions);
+    json_object_set_new(o, "job",
+                        s->has_job ? job_json(&s->job, as) : json_null());
+    return o;
 }
 
 /* ---- re-sealing ---- */
@@ -539,7 +611,9 @@ prune_tx(struct sv_dbc *c, void *cls)
     if (rc != SV_OK)
         return rc;
     qs = keys_store_done_targets(c, done_row, NULL);
-    return qs < 0 ? sv_qs_err(qs) : SV_OK;
+    if (qs < 0)
+        return sv_qs_err(qs);
+    return sv_tenant_keys_forget_deleted(c);
 }
 
 enum sv_err

@@ -89,6 +89,34 @@ SV_MUST_CHECK enum sv_err sv_keys_status_of(struct sv_db *db,
                                             const char *tenant_id,
                                             struct sv_key_status *out);
 
+/** What job @p j is doing: while it runs "re-sealing" (its first pass) or
+ *  "verifying" (a later one), else its state. A static string. */
+const char *sv_key_job_phase(const struct sv_key_job *j);
+
+/** Who reads sv_keys_status_json(). */
+enum sv_key_json {
+    /** GET /admin/keys: times in RFC 3339. */
+    SV_KEY_JSON_API,
+    /** `salesvault keys status --json`: times in Unix ms, and the tenant's
+     *  slug and id and the job's cursor column too. */
+    SV_KEY_JSON_CLI,
+};
+
+/**
+ * One tenant's key status as JSON, one shape for the API and the CLI:
+ * {current_version, versions: [{version, state, created_at, retired_at}],
+ * job: null | {id, state, phase, version, pass, looked_at, older_found,
+ * not_opening, resealed, total, created_at, finished_at}}. A version's
+ * state is "current" (new writes seal with it), "live" (values may still
+ * use it) or "retired" (its key destroyed); a job's phase is
+ * sv_key_job_phase(). Never any key material.
+ * @param[in] s  borrowed.
+ * @return a new object; the caller decrefs it.
+ */
+struct json_t;
+struct json_t *sv_keys_status_json(const struct sv_key_status *s,
+                                   enum sv_key_json as);
+
 /**
  * One batch (at most @p batch values) of the oldest running job whose lease
  * is free or is @p owner's. *@p worked: a batch ran (false: no job to do).
@@ -96,7 +124,8 @@ SV_MUST_CHECK enum sv_err sv_keys_status_of(struct sv_db *db,
 SV_MUST_CHECK enum sv_err sv_keys_step(struct sv_db *db, const char *owner,
                                        size_t batch, bool *worked);
 
-/** Wipe this node's cached copies of retired versions. */
+/** Wipe this node's cached copies of retired versions and of deleted
+ *  tenants' keys. */
 SV_MUST_CHECK enum sv_err sv_keys_prune(struct sv_db *db);
 
 /** The serving process's worker: re-seals (@p batch values a batch, a

@@ -151,7 +151,11 @@ sv_tenant_create_tx(struct sv_dbc *c, const struct sv_keyring *kr,
         rc = sv_db_scope_platform(c);
     if (rc != SV_OK)
         return rc;
-    rc = sv_keyring_kek_new(kr, t->id, 1, wrapped, &wrapped_len);
+    /* The key store first: a master key left by a transaction that rolls
+     * back names a tenant id that is never used again. */
+    rc = sv_keyring_tmk_create(kr, t->id);
+    if (rc == SV_OK)
+        rc = sv_keyring_kek_new(kr, t->id, 1, wrapped, &wrapped_len);
     if (rc != SV_OK)
         return rc;
     qs = tenant_store_insert_key(c, t->id, 1, wrapped, wrapped_len);
@@ -516,7 +520,7 @@ sv_tenant_keys_forget(const char *tenant_id, uint32_t below)
     return n;
 }
 
-/* ---- the index key of a tenant made before migration 016 ---- */
+/* ---- tenants made before migration 016 ---- */
 
 struct upgrade_ctx {
     const struct sv_keyring *kr;
@@ -534,7 +538,7 @@ collect_id(void *cls, const char *id)
 }
 
 static enum sv_err
-without_index_tx(struct sv_dbc *c, void *cls)
+legacy_tx(struct sv_dbc *c, void *cls)
 {
     struct upgrade_ctx *u = cls;
     enum sv_err rc = sv_db_scope_platform(c);
@@ -542,37 +546,48 @@ without_index_tx(struct sv_dbc *c, void *cls)
         return rc;
     u->ids.n = 0;
     u->full = false;
-    enum sv_qs qs = tenant_store_without_index_key(c, collect_id, u);
+    enum sv_qs qs = tenant_store_legacy(c, collect_id, u);
     if (qs < 0)
         return sv_qs_err(qs);
     return u->full ? SV_E_INTERNAL : SV_OK;
 }
 
+enum { LEGACY_VERSIONS_MAX = 16 };
+
+/* Every live version wrapped anew under the master key, the index key its
+ * indexes were made with stored, scheme 2: all or nothing. */
 static enum sv_err
 upgrade_one_tx(struct sv_dbc *c, void *cls)
 {
     struct upgrade_ctx *u = cls;
-    struct tenant_store_key *k = sv_xcalloc(1, sizeof *k);
-    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
-    size_t len = 0;
+    struct tenant_store_key *k = sv_xcalloc(LEGACY_VERSIONS_MAX, sizeof *k);
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX], index[SV_WRAPPED_KEK_MAX];
+    size_t n = 0, len = 0, index_len = 0;
     enum sv_err rc;
-    enum sv_qs qs = tenant_store_find_key(c, u->tenant_id, 1, k);
+    enum sv_qs qs =
+        tenant_store_live_keys(c, u->tenant_id, k, LEGACY_VERSIONS_MAX, &n);
 
-    if (qs == SV_QS_NONE) /* version 1 retired: it has had a new key */
-        rc = SV_E_INTERNAL;
-    else
-        rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
-    if (rc == SV_OK && k->index_len > 0)
-        goto done; /* another node did it */
-    if (rc == SV_OK)
-        rc = sv_keyring_index_key_legacy(u->kr, u->tenant_id, k->wrapped,
-                                         k->wrapped_len, wrapped, &len);
-    if (rc == SV_OK) {
-        qs = tenant_store_set_index_key(c, u->tenant_id, wrapped, len);
-        rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
+    rc = qs < 0 ? sv_qs_err(qs) : SV_OK;
+    for (size_t i = 0; rc == SV_OK && i < n; i++) {
+        rc = sv_keyring_legacy_rewrap(
+            u->kr, u->tenant_id, k[i].version, k[i].wrapped, k[i].wrapped_len,
+            wrapped, &len, k[i].version == 1 ? index : NULL, &index_len);
+        if (rc == SV_OK) {
+            qs = tenant_store_rewrap_key(c, u->tenant_id, k[i].version, wrapped,
+                                         len);
+            rc = qs == SV_QS_ONE ? SV_OK
+                 : qs < 0        ? sv_qs_err(qs)
+                                 : SV_E_INTERNAL;
+        }
     }
-done:
-    sodium_memzero(k, sizeof *k);
+    if (rc == SV_OK && index_len == 0)
+        rc = SV_E_INTERNAL; /* a scheme 1 tenant always has version 1 */
+    if (rc == SV_OK) {
+        qs = tenant_store_set_index_key(c, u->tenant_id, index, index_len);
+        /* Another node did it first: this attempt's writes roll back. */
+        rc = qs == SV_QS_ONE ? SV_OK : qs < 0 ? sv_qs_err(qs) : SV_E_EXISTS;
+    }
+    sodium_memzero(k, LEGACY_VERSIONS_MAX * sizeof *k);
     free(k);
     return rc;
 }
@@ -581,16 +596,270 @@ enum sv_err
 sv_tenant_keys_upgrade(struct sv_db *db, const struct sv_keyring *kr)
 {
     struct upgrade_ctx u = {.kr = kr};
-    enum sv_err rc = sv_db_run_ro(db, without_index_tx, &u);
+    enum sv_err rc = sv_db_run_ro(db, legacy_tx, &u);
 
     for (size_t i = 0; rc == SV_OK && i < u.ids.n; i++) {
         u.tenant_id = u.ids.ids[i];
-        rc = sv_db_run_tenant_tx(db, "index_key_upgrade", u.tenant_id,
-                                 upgrade_one_tx, &u);
+        rc = sv_keyring_tmk_create(kr, u.tenant_id);
+        if (rc == SV_E_EXISTS)
+            rc = SV_OK; /* made by an attempt that stopped before commit */
+        if (rc == SV_OK)
+            rc = sv_db_run_tenant_tx(db, "key_upgrade", u.tenant_id,
+                                     upgrade_one_tx, &u);
+        if (rc == SV_E_EXISTS)
+            rc = SV_OK;
         if (rc != SV_OK)
             sv_log(SV_LOG_ERROR, "key upgrade failed",
-                   "tenant %s: its index key could not be stored", u.tenant_id);
+                   "tenant %s: its keys could not be moved under a master key",
+                   u.tenant_id);
     }
     free(u.ids.ids);
     return rc;
+}
+
+/* ---- deletion (DATA-7) ---- */
+
+/* A confirmation is valid this long after it was asked for. */
+enum { DELETE_CONFIRM_MS = 10 * 60 * 1000 };
+
+/* "<expiry ms>.<hex HMAC>" over the tenant and the expiry, under a key
+ * derived from the root key for this purpose alone. */
+static void
+confirm_mac(const struct sv_keyring *kr, const char *tenant_id, int64_t until,
+            char out[65])
+{
+    uint8_t key[SV_KEY_LEN], mac[crypto_auth_hmacsha256_BYTES];
+    char msg[96];
+    int n = snprintf(msg, sizeof msg, "tenant-delete|%s|%lld", tenant_id,
+                     (long long)until);
+
+    sv_keyring_derive(kr, "svdelete", 1, key);
+    crypto_auth_hmacsha256(mac, (const uint8_t *)msg, (size_t)n, key);
+    sv_hex(mac, sizeof mac, out);
+    sodium_memzero(key, sizeof key);
+}
+
+struct delete_ctx {
+    const struct sv_keyring *kr;
+    const char *slug, *actor, *token;
+    struct sv_tenant_deletion *out;
+    struct sv_tenant t;
+};
+
+static enum sv_err
+delete_request_tx(struct sv_dbc *c, void *cls)
+{
+    struct delete_ctx *d = cls;
+    struct sv_tenant_deletion *o = d->out;
+    char details[256];
+    int64_t counts[3] = {0, 0, 0};
+    enum sv_err rc = sv_db_scope_platform(c);
+    enum sv_qs qs;
+
+    if (rc == SV_OK)
+        rc = sv_tenant_find_by_slug(c, d->slug, &d->t);
+    if (rc == SV_OK)
+        rc = sv_db_scope_tenant(c, d->t.id);
+    if (rc != SV_OK)
+        return rc;
+    qs = tenant_store_counts(c, d->t.id, counts);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    snprintf(o->tenant_id, sizeof o->tenant_id, "%s", d->t.id);
+    snprintf(o->slug, sizeof o->slug, "%s", d->t.slug);
+    o->accounts = counts[0];
+    o->records = counts[1];
+    o->events = counts[2];
+    o->expires_at = sv_now_ms() + DELETE_CONFIRM_MS;
+    {
+        char mac[65];
+        confirm_mac(d->kr, d->t.id, o->expires_at, mac);
+        snprintf(o->token, sizeof o->token, "%lld.%s", (long long)o->expires_at,
+                 mac);
+        sodium_memzero(mac, sizeof mac);
+    }
+    snprintf(details, sizeof details,
+             "{\"slug\":\"%s\",\"accounts\":%lld,\"records\":%lld,"
+             "\"events\":%lld}",
+             d->t.slug, (long long)o->accounts, (long long)o->records,
+             (long long)o->events);
+    struct sv_audit_event ev = {
+        .actor = d->actor,
+        .action = sv_audit_action_name(SV_AUDIT_TENANT_DELETE_REQUEST),
+        .target_type = "tenant",
+        .target_id = d->t.id,
+        .result = "success",
+        .details = details,
+    };
+    return sv_audit_append(c, &ev); /* the platform stream */
+}
+
+enum sv_err
+sv_tenant_delete_request(struct sv_db *db, const struct sv_keyring *kr,
+                         const char *slug, const char *actor,
+                         struct sv_tenant_deletion *out)
+{
+    struct delete_ctx d = {.kr = kr, .slug = slug, .actor = actor, .out = out};
+    memset(out, 0, sizeof *out);
+    return sv_db_run_tx(db, "tenant_delete_request", delete_request_tx, &d);
+}
+
+/* Check the confirmation: the tenant's, not expired, not forged. */
+static enum sv_err
+confirm_check(const struct sv_keyring *kr, const char *tenant_id,
+              const char *token, bool *expired)
+{
+    char mac[65], *end = NULL;
+    long long until;
+    const char *dot = strchr(token, '.');
+    bool ok;
+
+    if (dot == NULL || strlen(dot + 1) != 64)
+        return SV_E_FIELD_INVALID;
+    until = strtoll(token, &end, 10);
+    if (end != dot || until <= 0)
+        return SV_E_FIELD_INVALID;
+    confirm_mac(kr, tenant_id, (int64_t)until, mac);
+    ok = sodium_memcmp(mac, dot + 1, 64) == 0;
+    sodium_memzero(mac, sizeof mac);
+    if (!ok)
+        return SV_E_FIELD_INVALID;
+    *expired = sv_now_ms() > until;
+    return *expired ? SV_E_FIELD_INVALID : SV_OK;
+}
+
+static enum sv_err
+find_tx(struct sv_dbc *c, void *cls)
+{
+    struct delete_ctx *d = cls;
+    enum sv_err rc = sv_db_scope_platform(c);
+    return rc == SV_OK ? sv_tenant_find_by_slug(c, d->slug, &d->t) : rc;
+}
+
+/* The tenant listed as deleted, tenant.shred, before its key goes. */
+static enum sv_err
+shred_tx(struct sv_dbc *c, void *cls)
+{
+    struct delete_ctx *d = cls;
+    char details[128];
+    enum sv_err rc = sv_db_scope_platform(c);
+    enum sv_qs qs;
+
+    if (rc != SV_OK)
+        return rc;
+    qs = tenant_store_tombstone(c, d->t.id, d->t.slug, d->actor, sv_now_ms());
+    if (qs < 0)
+        return sv_qs_err(qs);
+    snprintf(details, sizeof details, "{\"slug\":\"%s\"}", d->t.slug);
+    struct sv_audit_event ev = {
+        .actor = d->actor,
+        .action = sv_audit_action_name(SV_AUDIT_TENANT_SHRED),
+        .target_type = "tenant",
+        .target_id = d->t.id,
+        .result = "success",
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+static enum sv_err
+erase_tx(struct sv_dbc *c, void *cls)
+{
+    struct delete_ctx *d = cls;
+    char details[160];
+    int64_t rows = 0;
+    enum sv_err rc = sv_db_scope_platform(c);
+    enum sv_qs qs;
+
+    if (rc != SV_OK)
+        return rc;
+    /* SQLite: freed pages are zeroed, not left readable in the file. */
+    if (!sv_dbc_is_postgres(c) &&
+        sv_dbc_exec_script(c, "PRAGMA secure_delete = ON") < 0)
+        return SV_E_INTERNAL;
+    qs = tenant_store_erase(c, d->t.id, &rows);
+    if (qs < 0)
+        return sv_qs_err(qs);
+    qs = tenant_store_tombstone_done(c, d->t.id, sv_now_ms());
+    if (qs < 0)
+        return sv_qs_err(qs);
+    d->out->rows = rows;
+    snprintf(details, sizeof details, "{\"slug\":\"%s\",\"rows\":%lld}",
+             d->t.slug, (long long)rows);
+    struct sv_audit_event ev = {
+        .actor = d->actor,
+        .action = sv_audit_action_name(SV_AUDIT_TENANT_DELETE),
+        .target_type = "tenant",
+        .target_id = d->t.id,
+        .result = "success",
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
+static enum sv_err
+checkpoint_one(struct sv_dbc *c, void *cls)
+{
+    (void)cls;
+    /* The zeroed pages into the database file, and the log emptied. */
+    if (!sv_dbc_is_postgres(c) &&
+        sv_dbc_exec_script(c, "PRAGMA wal_checkpoint(TRUNCATE)") < 0)
+        return SV_E_DB_RETRY; /* a reader holds the log: tried again */
+    return SV_OK;
+}
+
+enum sv_err
+sv_tenant_delete(struct sv_db *db, const struct sv_keyring *kr,
+                 const char *slug, const char *token, const char *actor,
+                 struct sv_tenant_deletion *out)
+{
+    struct delete_ctx d = {.kr = kr, .slug = slug, .actor = actor, .out = out};
+    enum sv_err rc;
+
+    memset(out, 0, sizeof *out);
+    rc = sv_db_run_ro(db, find_tx, &d);
+    if (rc == SV_OK)
+        rc = confirm_check(kr, d.t.id, token, &out->expired);
+    if (rc != SV_OK)
+        return rc;
+    snprintf(out->tenant_id, sizeof out->tenant_id, "%s", d.t.id);
+    snprintf(out->slug, sizeof out->slug, "%s", d.t.slug);
+    /* 1. Listed as deleted (nodes wipe their keys), audited. */
+    rc = sv_db_run_tx(db, "tenant_shred", shred_tx, &d);
+    if (rc != SV_OK)
+        return rc;
+    /* 2. The master key destroyed: from here no copy of the tenant's keys
+     *    opens, in the database, a copy of it or a backup. */
+    rc = sv_keyring_tmk_shred(kr, d.t.id);
+    if (rc != SV_OK)
+        return rc;
+    (void)sv_tenant_keys_forget(d.t.id, 0);
+    out->keys_destroyed = true;
+    /* 3. The rows (a failure here leaves a tenant without keys: run the
+     *    deletion again). */
+    rc = sv_db_run_tenant_tx(db, "tenant_erase", d.t.id, erase_tx, &d);
+    if (rc == SV_OK && sv_db_run_one(db, checkpoint_one, NULL) != SV_OK)
+        sv_log(SV_LOG_WARN, "tenant deletion",
+               "the database log was not checkpointed: it is at the next "
+               "automatic checkpoint");
+    return rc;
+}
+
+struct deleted_ctx {
+    size_t forgotten;
+};
+
+static void
+deleted_row(void *cls, const char *tenant_id)
+{
+    struct deleted_ctx *x = cls;
+    x->forgotten += sv_tenant_keys_forget(tenant_id, 0);
+}
+
+enum sv_err
+sv_tenant_keys_forget_deleted(struct sv_dbc *c)
+{
+    struct deleted_ctx x = {0};
+    enum sv_qs qs = tenant_store_deleted(c, deleted_row, &x);
+    return qs < 0 ? sv_qs_err(qs) : SV_OK;
 }

@@ -140,6 +140,45 @@ const struct sv_tenant_keys *sv_tenant_keys_cached(const char *tenant_id,
  */
 size_t sv_tenant_keys_forget(const char *tenant_id, uint32_t below);
 
+/** Wipe this node's keys of every deleted tenant (platform scope). */
+SV_MUST_CHECK enum sv_err sv_tenant_keys_forget_deleted(struct sv_dbc *c);
+
+/* ---- deletion (DATA-7): two steps, keys first ---- */
+
+struct sv_tenant_deletion {
+    char tenant_id[37], slug[SV_SLUG_MAX + 1];
+    int64_t accounts, records, events; /* what the tenant holds */
+    char token[96];                    /* the confirmation (step 1) */
+    int64_t expires_at;                /* its end */
+    bool expired; /* step 2: the token was this tenant's, but too old */
+    bool keys_destroyed;
+    int64_t rows; /* deleted (step 2) */
+};
+
+/**
+ * Step 1: what deleting tenant @p slug destroys, and a confirmation token
+ * valid ten minutes (bound to the tenant, under a key only the root key
+ * gives). Audited as tenant.delete.request on the platform stream.
+ */
+SV_MUST_CHECK enum sv_err
+sv_tenant_delete_request(struct sv_db *db, const struct sv_keyring *kr,
+                         const char *slug, const char *actor,
+                         struct sv_tenant_deletion *out);
+
+/**
+ * Step 2, with step 1's @p token: the tenant is listed as deleted
+ * (tenant.shred), its master key destroyed (crypto-shredding: its keys
+ * open nowhere any more), then every row of it deleted, its audit stream
+ * too (tenant.delete on the platform stream). SV_E_FIELD_INVALID: not
+ * this tenant's token, or too old (out->expired); SV_E_NOT_FOUND: no
+ * such tenant.
+ */
+SV_MUST_CHECK enum sv_err sv_tenant_delete(struct sv_db *db,
+                                           const struct sv_keyring *kr,
+                                           const char *slug, const char *token,
+                                           const char *actor,
+                                           struct sv_tenant_deletion *out);
+
 /**
  * Tenants made before migration 016: store each one's index key (the key
  * its indexes were made with). Cheap when there is none; run at start.

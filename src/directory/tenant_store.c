@@ -44,12 +44,149 @@ SV_SQL(Q_FIND_KEY, "tenant_key_find",
     "AND retired_at IS NULL ORDER BY version DESC LIMIT 1"
 SV_SQL_PG(Q_NEWEST_KEY, "tenant_key_newest", NEWEST_KEY,
           NEWEST_KEY " FOR KEY SHARE", 0);
-SV_SQL(Q_NO_INDEX_KEY, "tenant_without_index_key",
-       "SELECT id FROM tenants WHERE index_key IS NULL ORDER BY id",
+SV_SQL(Q_LEGACY, "tenant_key_scheme_1",
+       "SELECT id FROM tenants WHERE key_scheme = 1 ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_SET_INDEX_KEY, "tenant_set_index_key",
-       "UPDATE tenants SET index_key = $2 WHERE id = $1 AND index_key IS NULL",
+       "UPDATE tenants SET index_key = $2, key_scheme = 2 WHERE id = $1 "
+       "AND key_scheme = 1",
        SV_SQL_PLATFORM);
+SV_SQL(Q_LIVE_KEYS, "tenant_keys_live",
+       "SELECT version, wrapped FROM tenant_keys WHERE tenant_id = $1 "
+       "AND retired_at IS NULL ORDER BY version",
+       0);
+SV_SQL(Q_REWRAP_KEY, "tenant_key_rewrap",
+       "UPDATE tenant_keys SET wrapped = $3 WHERE tenant_id = $1 "
+       "AND version = $2",
+       0);
+
+/*
+ * DATA-7: every row of a tenant, children before parents (PostgreSQL's
+ * foreign keys are checked per statement). test_tenant_erase reads the
+ * schema and fails for a table with a tenant_id that is not here.
+ */
+SV_SQL(Q_ERASE_RECORD_TERMS, "tenant_erase_record_terms",
+       "DELETE FROM record_terms WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RECORDS, "tenant_erase_records",
+       "DELETE FROM records WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RECORD_FIELDS, "tenant_erase_record_fields",
+       "DELETE FROM record_fields WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_PIPELINE_STAGES, "tenant_erase_pipeline_stages",
+       "DELETE FROM pipeline_stages WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RECORD_QUOTAS, "tenant_erase_record_quotas",
+       "DELETE FROM record_quotas WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RECORD_USAGE, "tenant_erase_record_usage",
+       "DELETE FROM record_usage WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_KEY_JOBS, "tenant_erase_key_jobs",
+       "DELETE FROM key_jobs WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_IMPORT_JOBS, "tenant_erase_import_jobs",
+       "DELETE FROM import_jobs WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_SCIM_EXTERNAL_IDS, "tenant_erase_scim_external_ids",
+       "DELETE FROM scim_external_ids WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_API_TOKENS, "tenant_erase_api_tokens",
+       "DELETE FROM api_tokens WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DEPARTMENT_VIEWERS, "tenant_erase_department_viewers",
+       "DELETE FROM department_viewers WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_ROLE_ASSIGNMENTS, "tenant_erase_role_assignments",
+       "DELETE FROM role_assignments WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_ROLE_PERMISSIONS, "tenant_erase_role_permissions",
+       "DELETE FROM role_permissions WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_ROLES, "tenant_erase_roles",
+       "DELETE FROM roles WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DIRECTORY_GROUP_MEMBERS, "tenant_erase_directory_group_members",
+       "DELETE FROM directory_group_members WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DIRECTORY_GROUPS, "tenant_erase_directory_groups",
+       "DELETE FROM directory_groups WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_EMPLOYEE_DEPARTMENTS, "tenant_erase_employee_departments",
+       "DELETE FROM employee_departments WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_EMPLOYEES, "tenant_erase_employees",
+       "DELETE FROM employees WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DEPARTMENT_PATHS, "tenant_erase_department_paths",
+       "DELETE FROM department_paths WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DEPARTMENTS, "tenant_erase_departments",
+       "DELETE FROM departments WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_INBOX, "tenant_erase_inbox",
+       "DELETE FROM inbox WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RESET_CODES, "tenant_erase_reset_codes",
+       "DELETE FROM reset_codes WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_RECOVERY_CODES, "tenant_erase_recovery_codes",
+       "DELETE FROM recovery_codes WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_TOTP, "tenant_erase_totp",
+       "DELETE FROM totp WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_APPROVALS, "tenant_erase_approvals",
+       "DELETE FROM approvals WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_CHALLENGES, "tenant_erase_challenges",
+       "DELETE FROM challenges WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DEVICE_NONCES, "tenant_erase_device_nonces",
+       "DELETE FROM device_nonces WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_SESSIONS, "tenant_erase_sessions",
+       "DELETE FROM sessions WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_DEVICES, "tenant_erase_devices",
+       "DELETE FROM devices WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_BLACKLIST, "tenant_erase_blacklist",
+       "DELETE FROM blacklist WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_ACCOUNTS, "tenant_erase_accounts",
+       "DELETE FROM accounts WHERE tenant_id = $1", 0);
+/* The server's role may not delete audit events (PostgreSQL): a function
+ * of the owner's does it, only for a tenant deleted and listed so (016). */
+SV_SQL_PG(Q_ERASE_AUDIT_EVENTS, "tenant_erase_audit_events",
+          "DELETE FROM audit_events WHERE tenant_id = $1",
+          "SELECT erase_tenant_audit($1)", 0);
+SV_SQL(Q_ERASE_TENANT_KEYS, "tenant_erase_tenant_keys",
+       "DELETE FROM tenant_keys WHERE tenant_id = $1", 0);
+SV_SQL(Q_ERASE_AUDIT_HEAD, "tenant_erase_audit_head",
+       "DELETE FROM audit_heads WHERE stream = $1", SV_SQL_PLATFORM);
+SV_SQL(Q_ERASE_TENANT, "tenant_erase_tenant",
+       "DELETE FROM tenants WHERE id = $1", SV_SQL_PLATFORM);
+static const struct sv_sql *const erase[] = {
+    &Q_ERASE_RECORD_TERMS,
+    &Q_ERASE_RECORDS,
+    &Q_ERASE_RECORD_FIELDS,
+    &Q_ERASE_PIPELINE_STAGES,
+    &Q_ERASE_RECORD_QUOTAS,
+    &Q_ERASE_RECORD_USAGE,
+    &Q_ERASE_KEY_JOBS,
+    &Q_ERASE_IMPORT_JOBS,
+    &Q_ERASE_SCIM_EXTERNAL_IDS,
+    &Q_ERASE_API_TOKENS,
+    &Q_ERASE_DEPARTMENT_VIEWERS,
+    &Q_ERASE_ROLE_ASSIGNMENTS,
+    &Q_ERASE_ROLE_PERMISSIONS,
+    &Q_ERASE_ROLES,
+    &Q_ERASE_DIRECTORY_GROUP_MEMBERS,
+    &Q_ERASE_DIRECTORY_GROUPS,
+    &Q_ERASE_EMPLOYEE_DEPARTMENTS,
+    &Q_ERASE_EMPLOYEES,
+    &Q_ERASE_DEPARTMENT_PATHS,
+    &Q_ERASE_DEPARTMENTS,
+    &Q_ERASE_INBOX,
+    &Q_ERASE_RESET_CODES,
+    &Q_ERASE_RECOVERY_CODES,
+    &Q_ERASE_TOTP,
+    &Q_ERASE_APPROVALS,
+    &Q_ERASE_CHALLENGES,
+    &Q_ERASE_DEVICE_NONCES,
+    &Q_ERASE_SESSIONS,
+    &Q_ERASE_DEVICES,
+    &Q_ERASE_BLACKLIST,
+    &Q_ERASE_ACCOUNTS,
+    &Q_ERASE_TENANT_KEYS,
+};
+
+SV_SQL(Q_TOMBSTONE, "tenant_deletion_insert",
+       "INSERT INTO tenant_deletions (tenant_id, slug, actor, requested_at) "
+       "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id) DO NOTHING",
+       0);
+SV_SQL(Q_TOMBSTONE_DONE, "tenant_deletion_done",
+       "UPDATE tenant_deletions SET deleted_at = $2 WHERE tenant_id = $1", 0);
+SV_SQL(Q_DELETED, "tenant_deletions_list",
+       "SELECT tenant_id FROM tenant_deletions ORDER BY tenant_id",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_TENANT_COUNTS, "tenant_counts",
+       "SELECT (SELECT count(*) FROM accounts WHERE tenant_id = $1), "
+       "(SELECT count(*) FROM records WHERE tenant_id = $1), "
+       "(SELECT count(*) FROM audit_events WHERE tenant_id = $1)",
+       0);
 
 static void
 read_tenant(struct sv_stmt *st, struct sv_tenant *t)
@@ -195,15 +332,48 @@ tenant_store_newest_key(struct sv_dbc *c, const char *tenant_id,
 }
 
 enum sv_qs
-tenant_store_without_index_key(struct sv_dbc *c,
-                               void (*row)(void *, const char *), void *cls)
+tenant_store_legacy(struct sv_dbc *c, void (*row)(void *, const char *),
+                    void *cls)
 {
-    struct sv_stmt *st = sv_db_stmt(c, &Q_NO_INDEX_KEY);
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LEGACY);
     enum sv_qs qs;
 
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
         row(cls, sv_stmt_col_text(st, 0));
     return qs;
+}
+
+enum sv_qs
+tenant_store_live_keys(struct sv_dbc *c, const char *tenant_id,
+                       struct tenant_store_key *out, size_t cap, size_t *n)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_LIVE_KEYS);
+    enum sv_qs qs;
+
+    *n = 0;
+    sv_stmt_text(st, 1, tenant_id);
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE) {
+        size_t len;
+        const void *p = sv_stmt_col_blob(st, 1, &len);
+        if (*n == cap || len > SV_WRAPPED_KEK_MAX)
+            return SV_QS_HARD;
+        out[*n].version = (uint32_t)sv_stmt_col_int(st, 0);
+        memcpy(out[*n].wrapped, p, len);
+        out[*n].wrapped_len = len;
+        (*n)++;
+    }
+    return qs;
+}
+
+enum sv_qs
+tenant_store_rewrap_key(struct sv_dbc *c, const char *tenant_id,
+                        uint32_t version, const uint8_t *wrapped, size_t len)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_REWRAP_KEY);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, version);
+    sv_stmt_blob(st, 3, wrapped, len);
+    return sv_stmt_exec(st);
 }
 
 enum sv_qs
@@ -214,4 +384,95 @@ tenant_store_set_index_key(struct sv_dbc *c, const char *tenant_id,
     sv_stmt_text(st, 1, tenant_id);
     sv_stmt_blob(st, 2, wrapped, len);
     return sv_stmt_exec(st);
+}
+
+const char *const *
+tenant_store_erase_tables(size_t *n)
+{
+    static const char *names[sizeof erase / sizeof *erase + 1];
+    for (size_t i = 0; i < sizeof erase / sizeof *erase; i++)
+        names[i] = erase[i]->name + strlen("tenant_erase_");
+    names[sizeof erase / sizeof *erase] = "audit_events";
+    *n = sizeof erase / sizeof *erase + 1;
+    return names;
+}
+
+enum sv_qs
+tenant_store_erase(struct sv_dbc *c, const char *tenant_id, int64_t *rows)
+{
+    enum sv_qs qs;
+
+    *rows = 0;
+    for (size_t i = 0; i < sizeof erase / sizeof *erase; i++) {
+        struct sv_stmt *st = sv_db_stmt(c, erase[i]);
+        sv_stmt_text(st, 1, tenant_id);
+        qs = sv_stmt_exec(st);
+        if (qs < 0)
+            return qs;
+        *rows += sv_stmt_changes(st);
+    }
+    struct sv_stmt *st = sv_db_stmt(c, &Q_ERASE_TENANT);
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_exec(st);
+    if (qs < 0)
+        return qs;
+    *rows += sv_stmt_changes(st);
+    /* The audit stream last, once the tenant is gone. */
+    st = sv_db_stmt(c, &Q_ERASE_AUDIT_EVENTS);
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_step(st);
+    if (qs < 0)
+        return qs;
+    *rows += qs == SV_QS_ONE ? sv_stmt_col_int(st, 0) : sv_stmt_changes(st);
+    st = sv_db_stmt(c, &Q_ERASE_AUDIT_HEAD);
+    sv_stmt_text(st, 1, tenant_id);
+    if ((qs = sv_stmt_exec(st)) < 0)
+        return qs;
+    return SV_QS_ONE;
+}
+
+enum sv_qs
+tenant_store_tombstone(struct sv_dbc *c, const char *tenant_id,
+                       const char *slug, const char *actor, int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt2(c, &Q_TOMBSTONE, tenant_id, slug);
+    sv_stmt_text(st, 3, actor);
+    sv_stmt_int(st, 4, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+tenant_store_tombstone_done(struct sv_dbc *c, const char *tenant_id,
+                            int64_t now)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_TOMBSTONE_DONE);
+    sv_stmt_text(st, 1, tenant_id);
+    sv_stmt_int(st, 2, now);
+    return sv_stmt_exec(st);
+}
+
+enum sv_qs
+tenant_store_deleted(struct sv_dbc *c, void (*row)(void *, const char *),
+                     void *cls)
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_DELETED);
+    enum sv_qs qs;
+
+    while ((qs = sv_stmt_step(st)) == SV_QS_ONE)
+        row(cls, sv_stmt_col_text(st, 0));
+    return qs;
+}
+
+enum sv_qs
+tenant_store_counts(struct sv_dbc *c, const char *tenant_id, int64_t out[3])
+{
+    struct sv_stmt *st = sv_db_stmt(c, &Q_TENANT_COUNTS);
+    enum sv_qs qs;
+
+    sv_stmt_text(st, 1, tenant_id);
+    qs = sv_stmt_step(st);
+    if (qs == SV_QS_ONE)
+        for (int i = 0; i < 3; i++)
+            out[i] = sv_stmt_col_int(st, i);
+    return qs;
 }

@@ -11,6 +11,7 @@
 #include "device/device_http.h"
 #include "directory/department_http.h"
 #include "directory/group_http.h"
+#include "directory/keys_http.h"
 #include "directory/tenant_http.h"
 #include "login/login_http.h"
 #include "identity/identity_http.h"
@@ -107,6 +108,9 @@ const struct sv_route sv_routes[] = {
      NEEDS(SETTINGS_READ), 0, 0, {0}},
     {"PATCH", "/api/v1/admin/settings", tenant_http_settings_update,
      NEEDS(SETTINGS_MANAGE), B, 1024, {0}},
+    /* DATA-2: the key versions and the re-sealing job's progress. */
+    {"GET", "/api/v1/admin/keys", keys_http_status,
+     NEEDS(SETTINGS_READ), 0, 0, {0}},
     /* A forced change comes first, even before a required MFA enrolment. */
     {"POST", "/api/v1/me/password", identity_http_change_password,
      SIGNED_IN, B | FORCED | MFA, 8 * 1024, {0}},

@@ -42,10 +42,13 @@ make_dir(char *dir, const char *root_key_from)
                  dir);
         assert_int_equal(system(cmd), 0);
     }
+    /* A restore target shares the source's key store (the tenants'
+     * master keys), as the nodes of one installation do. */
     snprintf(cmd, sizeof cmd,
              "printf '[password]\\nopslimit = 1\\nmemlimit_kib = 8192\\n"
-             "blocklist =\\n' > %s/salesvault.conf",
-             dir);
+             "blocklist =\\n[keys]\\ntenant_key_dir = %s/keys\\n' > "
+             "%s/salesvault.conf",
+             root_key_from != NULL ? root_key_from : dir, dir);
     assert_int_equal(system(cmd), 0);
     if (root_key_from == NULL) {
         char path[128];

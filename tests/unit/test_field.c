@@ -28,6 +28,7 @@
 
 struct fixture {
     char path[64];
+    char keys[64]; /* the key store */
     struct sv_keyring *kr;
     struct sv_tenant_keys *tk;
 };
@@ -49,6 +50,10 @@ setup(void **state)
     unlink(f->path);
     assert_int_equal(sv_keyring_create_file(f->path), SV_OK);
     assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
+    snprintf(f->keys, sizeof f->keys, "/tmp/sv-fkeys-XXXXXX");
+    assert_non_null(mkdtemp(f->keys));
+    sv_keyring_set_tenant_dir(f->kr, f->keys);
+    assert_int_equal(sv_keyring_tmk_create(f->kr, T1), SV_OK);
     assert_int_equal(sv_keyring_kek_new(f->kr, T1, 1, wrapped, &wrapped_len),
                      SV_OK);
     assert_int_equal(sv_keyring_index_key_new(f->kr, T1, index, &index_len),
@@ -64,9 +69,13 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
+    char cmd[96];
     sv_tenant_keys_free(f->tk);
     sv_keyring_free(f->kr);
     unlink(f->path);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->keys);
+    if (system(cmd) != 0)
+        return -1;
     free(f);
     return 0;
 }

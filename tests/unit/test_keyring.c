@@ -17,6 +17,7 @@
 
 struct fixture {
     char path[64];
+    char keys[64]; /* the key store: tenant master keys */
     struct sv_keyring *kr;
     struct sv_tenant_keys *tk;
     uint8_t wrapped[SV_WRAPPED_KEK_MAX];
@@ -38,6 +39,11 @@ setup(void **state)
     unlink(f->path);
     assert_int_equal(sv_keyring_create_file(f->path), SV_OK);
     assert_int_equal(sv_keyring_load(f->path, &f->kr, err, sizeof err), SV_OK);
+    snprintf(f->keys, sizeof f->keys, "/tmp/sv-keys-XXXXXX");
+    assert_non_null(mkdtemp(f->keys));
+    sv_keyring_set_tenant_dir(f->kr, f->keys);
+    assert_int_equal(sv_keyring_tmk_create(f->kr, T1), SV_OK);
+    assert_int_equal(sv_keyring_tmk_create(f->kr, T2), SV_OK);
     assert_int_equal(
         sv_keyring_kek_new(f->kr, T1, 1, f->wrapped, &f->wrapped_len), SV_OK);
     assert_int_equal(
@@ -54,9 +60,12 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
+    char cmd[96];
     sv_tenant_keys_free(f->tk);
     sv_keyring_free(f->kr);
     unlink(f->path);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->keys);
+    assert_int_equal(system(cmd), 0);
     free(f);
     return 0;
 }
@@ -296,40 +305,62 @@ test_keyring_versions_share_the_index_key(void **state)
     sv_tenant_keys_free(v2);
 }
 
+/*
+ * DATA-7: the master key in the key store wraps every key of its tenant.
+ * Shredded, no wrapped key of the tenant opens any more (a copy of the
+ * database from before holds only wrapped keys); another tenant's keys
+ * still open. The key store refuses a second key for a tenant, a file
+ * readable by others, and a name that is not a tenant id.
+ */
 static void
-test_keyring_legacy_index_key(void **state)
+test_keyring_master_key_shredding(void **state)
 {
     struct fixture *f = *state;
-    uint8_t l1[SV_WRAPPED_KEK_MAX], l2[SV_WRAPPED_KEK_MAX];
-    uint8_t i1[SV_BLIND_INDEX_LEN], i2[SV_BLIND_INDEX_LEN];
-    size_t l1_len = 0, l2_len = 0;
-    struct sv_tenant_keys *a = NULL, *b = NULL;
+    uint8_t w[SV_WRAPPED_KEK_MAX], iw[SV_WRAPPED_KEK_MAX];
+    size_t w_len = 0, iw_len = 0;
+    struct sv_tenant_keys *tk = NULL;
+    char path[128];
 
-    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T1, f->wrapped,
-                                                 f->wrapped_len, l1, &l1_len),
-                     SV_OK);
-    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T1, f->wrapped,
-                                                 f->wrapped_len, l2, &l2_len),
-                     SV_OK);
+    assert_int_equal(sv_keyring_tmk_create(f->kr, T2), SV_E_EXISTS);
+    assert_int_equal(sv_keyring_tmk_create(f->kr, "../etc"),
+                     SV_E_FIELD_INVALID);
+    assert_int_equal(sv_keyring_kek_new(f->kr, T2, 1, w, &w_len), SV_OK);
+    assert_int_equal(sv_keyring_index_key_new(f->kr, T2, iw, &iw_len), SV_OK);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, w, w_len, iw, iw_len, &tk), SV_OK);
+    sv_tenant_keys_free(tk);
+    tk = NULL;
+    /* A master key file readable by others is refused. */
+    snprintf(path, sizeof path, "%s/%s.tmk", f->keys, T2);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, w, w_len, iw, iw_len, &tk),
+        SV_E_TAMPERED);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_true(sv_keyring_tmk_exists(f->kr, T2));
+    assert_int_equal(sv_keyring_tmk_shred(f->kr, T2), SV_OK);
+    assert_false(sv_keyring_tmk_exists(f->kr, T2));
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, w, w_len, iw, iw_len, &tk),
+        SV_E_NOT_FOUND);
+    assert_null(tk);
+    assert_int_equal(sv_keyring_kek_new(f->kr, T2, 2, w, &w_len),
+                     SV_E_NOT_FOUND);
+    assert_int_equal(sv_keyring_tmk_shred(f->kr, T2), SV_OK); /* again */
+    /* T1 untouched. */
     assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
-                                            f->wrapped_len, l1, l1_len, &a),
+                                            f->wrapped_len, f->index,
+                                            f->index_len, &tk),
                      SV_OK);
-    assert_int_equal(sv_keyring_tenant_open(f->kr, T1, 1, f->wrapped,
-                                            f->wrapped_len, l2, l2_len, &b),
-                     SV_OK);
-    /* Wrapped twice (fresh nonces), the same key: the same index. */
-    sv_blind_index(a, "accounts.email", "a@example.com", 13, i1);
-    sv_blind_index(b, "accounts.email", "a@example.com", 13, i2);
-    assert_memory_equal(i1, i2, sizeof i1);
-    /* Not the random index key of the fixture. */
-    sv_blind_index(f->tk, "accounts.email", "a@example.com", 13, i2);
-    assert_memory_not_equal(i1, i2, sizeof i1);
-    /* Only from version 1 of its own tenant. */
-    assert_int_equal(sv_keyring_index_key_legacy(f->kr, T2, f->wrapped,
-                                                 f->wrapped_len, l2, &l2_len),
-                     SV_E_TAMPERED);
-    sv_tenant_keys_free(a);
-    sv_tenant_keys_free(b);
+    sv_tenant_keys_free(tk);
+    /* A new master key for T2 does not open what the old one wrapped. */
+    assert_int_equal(sv_keyring_tmk_create(f->kr, T2), SV_OK);
+    tk = NULL;
+    assert_int_equal(
+        sv_keyring_tenant_open(f->kr, T2, 1, w, w_len, iw, iw_len, &tk),
+        SV_E_TAMPERED);
+    assert_null(tk);
 }
 
 int
@@ -345,7 +376,7 @@ main(void)
         cmocka_unit_test(test_blind_index),
         cmocka_unit_test(test_platform_signature),
         cmocka_unit_test(test_keyring_versions_share_the_index_key),
-        cmocka_unit_test(test_keyring_legacy_index_key),
+        cmocka_unit_test(test_keyring_master_key_shredding),
     };
     if (sodium_init() < 0)
         return 1;

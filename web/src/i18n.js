@@ -11,6 +11,7 @@ import enEmployees from './locales/en/employees.json';
 import enAccess from './locales/en/access.json';
 import enGroups from './locales/en/groups.json';
 import enRecords from './locales/en/records.json';
+import enKeys from './locales/en/keys.json';
 import zhCommon from './locales/zh-CN/common.json';
 import zhSignin from './locales/zh-CN/signin.json';
 import zhAccount from './locales/zh-CN/account.json';
@@ -20,6 +21,7 @@ import zhEmployees from './locales/zh-CN/employees.json';
 import zhAccess from './locales/zh-CN/access.json';
 import zhGroups from './locales/zh-CN/groups.json';
 import zhRecords from './locales/zh-CN/records.json';
+import zhKeys from './locales/zh-CN/keys.json';
 
 export const LANGUAGES = [
     { code: 'en', name: 'English' },
@@ -28,9 +30,9 @@ export const LANGUAGES = [
 
 const CATALOGUES = {
     en: { ...enCommon, ...enSignin, ...enAccount, ...enAdmin, ...enDirectory, ...enEmployees, ...enAccess,
-        ...enGroups, ...enRecords },
+        ...enGroups, ...enRecords, ...enKeys },
     'zh-CN': { ...zhCommon, ...zhSignin, ...zhAccount, ...zhAdmin, ...zhDirectory, ...zhEmployees, ...zhAccess,
-        ...zhGroups, ...zhRecords },
+        ...zhGroups, ...zhRecords, ...zhKeys },
 };
 
 const STORE = 'sv.lang';

@@ -13,6 +13,7 @@ import { Dashboard } from './screens/admin/dashboard.js';
 import { Users, UserDetail } from './screens/admin/users.js';
 import { Blacklist } from './screens/admin/blacklist.js';
 import { Settings } from './screens/admin/settings.js';
+import { EncryptionKeys } from './screens/admin/keys.js';
 import { AuditLog } from './screens/admin/audit.js';
 import { Departments } from './screens/directory/departments.js';
 import { GroupDetail, Groups } from './screens/directory/groups.js';
@@ -64,6 +65,7 @@ export const ROUTES = [
     { path: '/admin/users/:id', component: UserDetail, group: 'admin', perm: 'users.read' },
     { path: '/admin/blacklist', component: Blacklist, nav: 'nav.blacklist', group: 'admin', perm: 'security.read' },
     { path: '/admin/settings', component: Settings, nav: 'nav.settings', group: 'admin', perm: 'settings.read' },
+    { path: '/admin/keys', component: EncryptionKeys, nav: 'nav.keys', group: 'admin', perm: 'settings.read' },
     { path: '/admin/audit', component: AuditLog, nav: 'nav.audit', group: 'admin', perm: 'audit.read' },
     { path: '/admin/roles', component: Roles, nav: 'nav.roles', group: 'admin', perm: 'access.read' },
     { path: '/admin/roles/:id', component: RoleDetail, group: 'admin', perm: 'access.read' },

@@ -1,12 +1,18 @@
--- 016: the key management centre, tenant key rotation (issue 13; DATA-2;
--- docs/keys.md).
+-- 016: the key management centre: tenant key rotation and tenant
+-- deletion by crypto-shredding (issue 13; DATA-2, DATA-7; docs/keys.md).
 --
--- tenants.index_key: the tenant's blind-index key, wrapped by the root key
--- (AAD: tenant). It does not change when the key-encryption key does, so
--- an exact-match search finds the same rows before, during and after a
--- rotation. NULL on a tenant made before 016 until the server's first
--- start wraps the key the old scheme derived from KEK version 1 (the
--- indexes already written stay right).
+-- key_scheme 2: the tenant's keys are wrapped by its tenant master key, a
+-- key kept outside the database (the key store, crypto/keyring.h) and
+-- destroyed when the tenant is deleted, so no copy of the database or of
+-- a backup opens its keys afterwards. key_scheme 1: a tenant made before
+-- 016, its key versions wrapped by the root key; the first start moves it
+-- to scheme 2.
+-- tenants.index_key: the tenant's blind-index key, wrapped by its master
+-- key. It does not change when the key-encryption key does, so an
+-- exact-match search finds the same rows before, during and after a
+-- rotation. NULL on a scheme 1 tenant: the upgrade wraps the key its
+-- indexes were made with (derived from KEK version 1).
+ALTER TABLE tenants ADD COLUMN key_scheme INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE tenants ADD COLUMN index_key BLOB;
 
 -- A retired key version: its wrapped key is destroyed (an empty value)
@@ -48,3 +54,22 @@ CREATE TABLE key_jobs (
 );
 CREATE INDEX key_jobs_tenant ON key_jobs (tenant_id, created_at);
 CREATE INDEX key_jobs_running ON key_jobs (state) WHERE state = 'running';
+
+-- Deleted tenants (DATA-7), kept for good: what was deleted, by whom and
+-- when; each node wipes its cached keys of a tenant listed here. A
+-- tenant's audit events may be deleted only once it is listed (the
+-- append-only triggers below), by the deletion that lists it.
+CREATE TABLE tenant_deletions (
+    tenant_id   TEXT PRIMARY KEY,
+    slug        TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    requested_at BIGINT NOT NULL,
+    deleted_at  BIGINT
+);
+DROP TRIGGER audit_events_no_delete;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    WHEN old.tenant_id IS NULL
+      OR old.tenant_id NOT IN (SELECT tenant_id FROM tenant_deletions)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-    appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync,
+    appendFileSync, chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync,
     readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -204,6 +204,10 @@ export async function makeDataDir({
         // Another data dir's root key (a restore target): init keeps it.
         copyFileSync(rootKeyFrom, path.join(dir, 'root.key'));
         chmodSync(path.join(dir, 'root.key'), 0o600);
+        // And its key store, the tenants' master keys (DATA-7): a restore
+        // brings back only the tenants whose master key is there.
+        const keys = path.join(path.dirname(rootKeyFrom), 'keys');
+        if (existsSync(keys)) cpSync(keys, path.join(dir, 'keys'), { recursive: true });
     }
 
     const init = await runCli(['init', '--data', dir]);
