@@ -46,8 +46,8 @@ sv_check_phone(const char *s)
  * Recovery codes: the tenant's blind-index key (HMAC-SHA-256) over account
  * id and code. A keyed hash, so a stolen database does not give the codes
  * up to an offline search; the tenant key because sv_totp_check_tx() runs
- * on a bare connection. Like the e-mail blind index it uses the newest key
- * version: a key rotation must re-key these rows.
+ * on a bare connection. Like the e-mail blind index it uses the tenant's
+ * index key, which a key rotation leaves as it is (directory/keys.h).
  */
 static enum sv_err
 recovery_hash(struct sv_dbc *c, const char *tenant_id, const char *account_id,
