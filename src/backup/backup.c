@@ -16,8 +16,24 @@
 #define SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define SS_HEADERBYTES crypto_secretstream_xchacha20poly1305_HEADERBYTES
 
+/*
+ * Format 2 (016, DATA-7): the file is a run of segments, each its own
+ * encrypted stream: one per tenant, under a key only the tenant's master
+ * key gives (a deleted tenant's segment opens for no one), then the
+ * platform's, under the backup key, which ends with the list of the
+ * tenants in the file and the end record. A segment: kind ('T' or 'P'),
+ * the tenant id (36 bytes, zeros for 'P'), the stream header, then frames:
+ * flag (1: the segment's last) | length | ciphertext. The first frame of a
+ * segment is bound to the file header, kind and tenant id. Format 1 (one
+ * stream under the backup key, frames without a flag) is still read.
+ */
 enum {
-    FORMAT_VERSION = 1,
+    FORMAT_VERSION = 2,
+    FORMAT_V1 = 1,
+    SEG_TENANT = 'T',
+    SEG_PLATFORM = 'P',
+    REC_SEG_END = 'Z',    /* a tenant segment's end: its row count */
+    REC_TENANTS = 'I',    /* the platform segment's list of tenant segments */
     CHUNK = 1 << 20,      /* compressed bytes per encrypted chunk */
     MAX_VALUE = 16 << 20, /* one text or blob value */
     REC_SCOPE_TENANT = 'S',
@@ -64,9 +80,13 @@ struct writer {
     uint8_t *ct;
     uint8_t hdr[64];
     size_t hdr_len;
+    uint8_t ad[128]; /* the segment's first frame: header, kind, tenant */
+    size_t ad_len;
     bool first;
     struct sv_backup_stats *stats;
     bool failed;
+    struct sv_app *app;
+    int64_t seg_rows;
 };
 
 static void
@@ -77,18 +97,20 @@ emit_chunk(struct writer *w, unsigned char tag)
 
     if (w->failed)
         return;
+    uint8_t flag = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+
     crypto_secretstream_xchacha20poly1305_push(
-        &w->ss, w->ct, &clen, w->out, w->out_len, w->first ? w->hdr : NULL,
-        w->first ? w->hdr_len : 0, tag);
+        &w->ss, w->ct, &clen, w->out, w->out_len, w->first ? w->ad : NULL,
+        w->first ? w->ad_len : 0, tag);
     w->first = false;
     len[0] = (uint8_t)(clen >> 24);
     len[1] = (uint8_t)(clen >> 16);
     len[2] = (uint8_t)(clen >> 8);
     len[3] = (uint8_t)clen;
-    if (fwrite(len, 1, 4, w->f) != 4 ||
+    if (fwrite(&flag, 1, 1, w->f) != 1 || fwrite(len, 1, 4, w->f) != 4 ||
         fwrite(w->ct, 1, (size_t)clen, w->f) != (size_t)clen)
         w->failed = true;
-    w->stats->file_bytes += 4 + clen;
+    w->stats->file_bytes += 5 + clen;
     w->out_len = 0;
 }
 
@@ -146,6 +168,65 @@ put_bytes(struct writer *w, uint8_t tag, const void *p, size_t n)
     put(w, p, n);
 }
 
+/* The key of a segment: the backup key, or the tenant's (from its master
+ * key: SV_E_NOT_FOUND when it is gone). */
+static enum sv_err
+segment_key(struct sv_app *app, uint8_t kind, const char *tenant_id,
+            uint8_t key[SV_KEY_LEN])
+{
+    if (kind == SEG_PLATFORM) {
+        backup_key(app, key);
+        return SV_OK;
+    }
+    return sv_keyring_tenant_derive(app->kr, tenant_id, "svbackup", 1, key);
+}
+
+/* What a segment's first frame is bound to. */
+static size_t
+segment_ad(uint8_t *ad, const uint8_t *hdr, size_t hdr_len,
+           const uint8_t seg[1 + 36])
+{
+    memcpy(ad, hdr, hdr_len);
+    memcpy(ad + hdr_len, seg, 1 + 36);
+    return hdr_len + 1 + 36;
+}
+
+/* End the segment being written: the rest through zstd, the last frame. */
+static void
+segment_end(struct writer *w)
+{
+    compress(w, ZSTD_e_end);
+    emit_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+}
+
+static enum sv_err
+segment_begin(struct writer *w, uint8_t kind, const char *tenant_id)
+{
+    uint8_t seg[1 + 36] = {kind}, ssh[SS_HEADERBYTES];
+    uint8_t *key = sodium_malloc(SV_KEY_LEN);
+    enum sv_err rc;
+
+    if (key == NULL)
+        return SV_E_INTERNAL;
+    if (tenant_id != NULL)
+        memcpy(seg + 1, tenant_id, strnlen(tenant_id, 36));
+    rc = segment_key(w->app, kind, tenant_id, key);
+    if (rc == SV_OK)
+        crypto_secretstream_xchacha20poly1305_init_push(&w->ss, ssh, key);
+    sodium_free(key);
+    if (rc != SV_OK)
+        return rc;
+    ZSTD_CCtx_reset(w->z, ZSTD_reset_session_only);
+    w->ad_len = segment_ad(w->ad, w->hdr, w->hdr_len, seg);
+    w->first = true;
+    w->seg_rows = 0;
+    if (fwrite(seg, 1, sizeof seg, w->f) != sizeof seg ||
+        fwrite(ssh, 1, sizeof ssh, w->f) != sizeof ssh)
+        w->failed = true;
+    w->stats->file_bytes += sizeof seg + sizeof ssh;
+    return SV_OK;
+}
+
 /* ---------------- dump ---------------- */
 
 struct dump_ctx {
@@ -155,6 +236,7 @@ struct dump_ctx {
     char (*tenants)[40];
     size_t n_tenants, cap;
     char err[256];
+    uint64_t header_bytes; /* the file header: written before any attempt */
 };
 
 static void
@@ -179,6 +261,7 @@ dump_row(void *cls, const struct bk_table *t, const struct bk_value *vals)
         }
     }
     d->w->stats->rows++;
+    d->w->seg_rows++;
     if (d->progress != NULL && d->w->stats->rows % 4096 == 0)
         d->progress(d->w->stats);
 }
@@ -226,14 +309,20 @@ dump_tx(struct sv_dbc *c, void *cls)
 
     /* One snapshot for everything (a retried attempt starts the file over
      * only if nothing was written yet: the writer is fed as rows come). */
-    if (d->w->stats->rows > 0)
+    if (d->w->stats->rows > 0 || d->w->stats->file_bytes > d->header_bytes)
         return SV_E_INTERNAL;
     rc = collect_tenants(d, c);
-    if (rc == SV_OK)
-        rc = dump_table(d, c, &bk_tables[BK_TENANTS], NULL);
+    /* A segment per tenant: its row of tenants, then its tables. */
     for (size_t i = 0; rc == SV_OK && i < d->n_tenants; i++) {
         const char *id = d->tenants[i];
-        rc = sv_db_scope_tenant(c, id);
+        uint8_t end[9] = {REC_SEG_END};
+        rc = segment_begin(d->w, SEG_TENANT, id);
+        if (rc == SV_OK)
+            rc = sv_db_scope_platform(c);
+        if (rc == SV_OK)
+            rc = dump_table(d, c, &bk_tables[BK_TENANTS], id);
+        if (rc == SV_OK)
+            rc = sv_db_scope_tenant(c, id);
         if (rc != SV_OK)
             break;
         put_u8(d->w, REC_SCOPE_TENANT);
@@ -243,7 +332,12 @@ dump_tx(struct sv_dbc *c, void *cls)
         for (int t = BK_DEPARTMENTS; rc == SV_OK && t <= BK_PIPELINE_STAGES;
              t++)
             rc = dump_table(d, c, &bk_tables[t], id);
+        be64(end + 1, (uint64_t)d->w->seg_rows);
+        put(d->w, end, sizeof end);
+        segment_end(d->w);
     }
+    if (rc == SV_OK)
+        rc = segment_begin(d->w, SEG_PLATFORM, NULL);
     if (rc == SV_OK)
         rc = sv_db_scope_platform(c);
     if (rc == SV_OK) {
@@ -254,6 +348,16 @@ dump_tx(struct sv_dbc *c, void *cls)
         rc = dump_table(d, c, &bk_tables[BK_AUDIT_PLATFORM], NULL);
     if (rc == SV_OK)
         rc = dump_table(d, c, &bk_tables[BK_BLACKLIST_PLATFORM], NULL);
+    if (rc == SV_OK) {
+        /* The tenant segments the file holds: none may go missing. */
+        uint8_t n[4] = {(uint8_t)(d->n_tenants >> 24),
+                        (uint8_t)(d->n_tenants >> 16),
+                        (uint8_t)(d->n_tenants >> 8), (uint8_t)d->n_tenants};
+        put_u8(d->w, REC_TENANTS);
+        put(d->w, n, 4);
+        for (size_t i = 0; i < d->n_tenants; i++)
+            put(d->w, d->tenants[i], 36);
+    }
     return rc;
 }
 
@@ -299,15 +403,11 @@ sv_backup_write(struct sv_app *app, FILE *out, sv_backup_progress_fn progress,
     struct writer w = {0};
     struct dump_ctx d = {0};
     struct schema_ctx sc = {0};
-    uint8_t *key = sodium_malloc(SV_KEY_LEN), ssh[SS_HEADERBYTES];
     enum sv_err rc;
 
     memset(stats, 0, sizeof *stats);
-    if (key == NULL)
-        return SV_E_INTERNAL;
     rc = sv_db_run_ro(app->db, schema_tx, &sc);
     if (rc != SV_OK) {
-        sodium_free(key);
         snprintf(err, err_len, "cannot read the schema version");
         return rc;
     }
@@ -330,13 +430,11 @@ sv_backup_write(struct sv_app *app, FILE *out, sv_backup_progress_fn progress,
      */
     ZSTD_CCtx_setParameter(w.z, ZSTD_c_compressionLevel, 1);
     ZSTD_CCtx_setParameter(w.z, ZSTD_c_nbWorkers, 1);
-    backup_key(app, key);
-    crypto_secretstream_xchacha20poly1305_init_push(&w.ss, ssh, key);
-    sodium_free(key);
-    if (fwrite(w.hdr, 1, w.hdr_len, out) != w.hdr_len ||
-        fwrite(ssh, 1, sizeof ssh, out) != sizeof ssh)
+    if (fwrite(w.hdr, 1, w.hdr_len, out) != w.hdr_len)
         w.failed = true;
-    stats->file_bytes = w.hdr_len + sizeof ssh;
+    stats->file_bytes = w.hdr_len;
+    w.app = app;
+    d.header_bytes = stats->file_bytes;
 
     d.app = app;
     d.w = &w;
@@ -345,16 +443,20 @@ sv_backup_write(struct sv_app *app, FILE *out, sv_backup_progress_fn progress,
     if (rc == SV_OK) {
         uint8_t end[9];
         end[0] = REC_END;
-        be64(end + 1, (uint64_t)stats->rows);
+        be64(end + 1, (uint64_t)w.seg_rows); /* the platform segment's */
         put(&w, end, sizeof end);
-        compress(&w, ZSTD_e_end);
-        emit_chunk(&w, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+        segment_end(&w);
         if (fflush(out) != 0)
             w.failed = true;
     }
     if (rc == SV_OK && w.failed) {
         rc = SV_E_INTERNAL;
         snprintf(err, err_len, "write error (disk full?)");
+    } else if (rc == SV_E_NOT_FOUND) {
+        snprintf(err, err_len,
+                 "a tenant has no master key in the key store (%s): its "
+                 "segment cannot be sealed",
+                 app->cfg.tenant_key_dir);
     } else if (rc != SV_OK) {
         snprintf(err, err_len, "reading the database failed (%s)",
                  sv_err_code(rc));
@@ -383,8 +485,16 @@ struct reader {
     bool final_seen, first;
     uint8_t hdr[64];
     size_t hdr_len;
+    uint8_t ad[128]; /* the current segment's first frame is bound to it */
+    size_t ad_len;
     struct sv_backup_stats *stats;
     const char *problem;
+    /* format 2 */
+    bool v2;
+    struct sv_app *app;
+    char (*seen)[37]; /* the tenant segments met, opened or skipped */
+    size_t n_seen, cap_seen;
+    int64_t seg_rows0; /* stats->rows when the segment began */
 };
 
 static bool
@@ -395,8 +505,18 @@ read_frame(struct reader *r)
     unsigned char tag = 0;
     size_t clen;
 
+    uint8_t flag = 0;
+
     if (r->final_seen)
         return false;
+    if (r->v2 && fread(&flag, 1, 1, r->f) != 1) {
+        r->problem = "the file ends before its final chunk (truncated)";
+        return false;
+    }
+    if (flag > 1) {
+        r->problem = "a chunk has an impossible flag (corrupted)";
+        return false;
+    }
     if (fread(len, 1, 4, r->f) != 4) {
         r->problem = "the file ends before its final chunk (truncated)";
         return false;
@@ -410,10 +530,10 @@ read_frame(struct reader *r)
         r->problem = "the file ends inside a chunk (truncated)";
         return false;
     }
-    r->stats->file_bytes += 4 + clen;
+    r->stats->file_bytes += (r->v2 ? 5 : 4) + clen;
     if (crypto_secretstream_xchacha20poly1305_pull(
-            &r->ss, r->cz, &mlen, &tag, r->ct, clen, r->first ? r->hdr : NULL,
-            r->first ? r->hdr_len : 0) != 0) {
+            &r->ss, r->cz, &mlen, &tag, r->ct, clen, r->first ? r->ad : NULL,
+            r->first ? r->ad_len : 0) != 0) {
         r->problem = "a chunk fails authentication (tampered, reordered, "
                      "or another root key)";
         return false;
@@ -421,10 +541,16 @@ read_frame(struct reader *r)
     r->first = false;
     r->cz_len = (size_t)mlen;
     r->cz_pos = 0;
+    if (r->v2 && (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) !=
+                     (flag == 1)) {
+        r->problem = "a chunk's flag disagrees with its tag (tampered)";
+        return false;
+    }
     if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
         r->final_seen = true;
         uint8_t extra;
-        if (fread(&extra, 1, 1, r->f) != 0) {
+        /* Format 1: the file ends here; format 2: the segment does. */
+        if (!r->v2 && fread(&extra, 1, 1, r->f) != 0) {
             r->problem = "data after the final chunk";
             return false;
         }
@@ -550,11 +676,13 @@ open_reader(struct sv_app *app, FILE *in, struct reader *r,
         snprintf(err, err_len, "not a Salesvault backup");
         return SV_E_FIELD_INVALID;
     }
-    if (fixed[8] != FORMAT_VERSION) {
+    if (fixed[8] != FORMAT_VERSION && fixed[8] != FORMAT_V1) {
         snprintf(err, err_len, "backup format version %u is not supported",
                  fixed[8]);
         return SV_E_FIELD_INVALID;
     }
+    r->v2 = fixed[8] == FORMAT_VERSION;
+    r->app = app;
     stats->created_ms = (int64_t)get_be(fixed + 12, 8);
     stats->schema = (uint32_t)get_be(fixed + 20, 4);
     elen = fixed[24];
@@ -567,20 +695,27 @@ open_reader(struct sv_app *app, FILE *in, struct reader *r,
     memcpy(r->hdr, fixed, sizeof fixed);
     memcpy(r->hdr + sizeof fixed, stats->engine, elen);
     r->hdr_len = sizeof fixed + elen;
-    if (fread(ssh, 1, sizeof ssh, in) != sizeof ssh) {
-        snprintf(err, err_len, "the file ends in its header (truncated)");
-        return SV_E_FIELD_INVALID;
-    }
-    stats->file_bytes = r->hdr_len + sizeof ssh;
-    key = sodium_malloc(SV_KEY_LEN);
-    if (key == NULL)
-        return SV_E_INTERNAL;
-    backup_key(app, key);
-    int bad = crypto_secretstream_xchacha20poly1305_init_pull(&r->ss, ssh, key);
-    sodium_free(key);
-    if (bad != 0) {
-        snprintf(err, err_len, "the backup header is corrupted");
-        return SV_E_FIELD_INVALID;
+    stats->file_bytes = r->hdr_len;
+    if (!r->v2) {
+        /* Format 1: one stream under the backup key. */
+        if (fread(ssh, 1, sizeof ssh, in) != sizeof ssh) {
+            snprintf(err, err_len, "the file ends in its header (truncated)");
+            return SV_E_FIELD_INVALID;
+        }
+        stats->file_bytes += sizeof ssh;
+        memcpy(r->ad, r->hdr, r->hdr_len);
+        r->ad_len = r->hdr_len;
+        key = sodium_malloc(SV_KEY_LEN);
+        if (key == NULL)
+            return SV_E_INTERNAL;
+        backup_key(app, key);
+        int bad =
+            crypto_secretstream_xchacha20poly1305_init_pull(&r->ss, ssh, key);
+        sodium_free(key);
+        if (bad != 0) {
+            snprintf(err, err_len, "the backup header is corrupted");
+            return SV_E_FIELD_INVALID;
+        }
     }
     r->ct = sv_xmalloc(CHUNK + SS_ABYTES);
     r->cz = sv_xmalloc(CHUNK);
@@ -599,7 +734,129 @@ close_reader(struct reader *r)
     free(r->ct);
     free(r->cz);
     free(r->buf);
+    free(r->seen);
     ZSTD_freeDCtx(r->z);
+}
+
+/* Skip the frames of a segment no key here opens, to its last. */
+static bool
+skip_segment(struct reader *r)
+{
+    for (;;) {
+        uint8_t flag, len[4];
+        size_t clen;
+        if (fread(&flag, 1, 1, r->f) != 1 || fread(len, 1, 4, r->f) != 4) {
+            r->problem = "the file ends inside a segment (truncated)";
+            return false;
+        }
+        clen = (size_t)get_be(len, 4);
+        if (flag > 1 || clen < SS_ABYTES || clen > CHUNK + SS_ABYTES ||
+            fread(r->ct, 1, clen, r->f) != clen) {
+            r->problem = "a chunk has an impossible length (corrupted)";
+            return false;
+        }
+        r->stats->file_bytes += 5 + clen;
+        if (flag == 1)
+            return true;
+    }
+}
+
+/*
+ * Format 2: open the next segment. A tenant's whose master key is gone (a
+ * tenant deleted since) is skipped whole: it opens for no one.
+ */
+static bool
+next_segment(struct reader *r)
+{
+    uint8_t seg[1 + 36], ssh[SS_HEADERBYTES];
+    uint8_t *key = sodium_malloc(SV_KEY_LEN);
+    char tenant[37] = "";
+    enum sv_err rc;
+    bool ok = false;
+
+    if (key == NULL)
+        sv_abort_at(__FILE__, __LINE__, "out of memory");
+    for (;;) {
+        if (fread(seg, 1, sizeof seg, r->f) != sizeof seg ||
+            fread(ssh, 1, sizeof ssh, r->f) != sizeof ssh) {
+            r->problem = "the file ends before its end record (truncated)";
+            break;
+        }
+        r->stats->file_bytes += sizeof seg + sizeof ssh;
+        if (seg[0] != SEG_TENANT && seg[0] != SEG_PLATFORM) {
+            r->problem = "an unknown segment (corrupted)";
+            break;
+        }
+        memcpy(tenant, seg + 1, 36);
+        tenant[36] = '\0';
+        if (seg[0] == SEG_TENANT) {
+            if (r->n_seen == r->cap_seen) {
+                r->cap_seen = r->cap_seen ? 2 * r->cap_seen : 16;
+                r->seen = realloc(r->seen, r->cap_seen * sizeof *r->seen);
+                if (r->seen == NULL)
+                    sv_abort_at(__FILE__, __LINE__, "out of memory");
+            }
+            memcpy(r->seen[r->n_seen++], tenant, 37);
+        }
+        rc = segment_key(r->app, seg[0], tenant, key);
+        if (rc == SV_E_NOT_FOUND && seg[0] == SEG_TENANT) {
+            r->stats->tenants_skipped++;
+            if (!skip_segment(r))
+                break;
+            continue;
+        }
+        if (rc != SV_OK || crypto_secretstream_xchacha20poly1305_init_pull(
+                               &r->ss, ssh, key) != 0) {
+            r->problem = "a segment's key does not open it";
+            break;
+        }
+        r->ad_len = segment_ad(r->ad, r->hdr, r->hdr_len, seg);
+        ZSTD_DCtx_reset(r->z, ZSTD_reset_session_only);
+        r->buf_len = r->buf_pos = 0;
+        r->cz_len = r->cz_pos = 0;
+        r->first = true;
+        r->final_seen = false;
+        r->seg_rows0 = r->stats->rows;
+        ok = true;
+        break;
+    }
+    sodium_free(key);
+    return ok;
+}
+
+/* The segment's stream is spent: nothing decompressed left, its last
+ * frame read. */
+static bool
+segment_spent(struct reader *r)
+{
+    bool more = need(r, 1);
+    r->problem = NULL;
+    return !more && r->final_seen;
+}
+
+/* The platform segment's list of tenant segments equals those met. */
+static bool
+check_tenants(struct reader *r)
+{
+    const uint8_t *p = take(r, 4);
+    size_t n;
+
+    if (p == NULL)
+        return false;
+    n = (size_t)get_be(p, 4);
+    if (n != r->n_seen) {
+        r->problem = "a tenant's segment is missing or added (tampered)";
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((p = take(r, 36)) == NULL)
+            return false;
+        if (memcmp(p, r->seen[i], 36) != 0) {
+            r->problem = "a tenant's segment is missing or added (tampered)";
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Walk the records; @p row (may be NULL) gets each row, @p scope each scope. */
@@ -614,14 +871,37 @@ walk(struct reader *r, row_fn row, scope_fn scope, void *cls,
     struct value vals[BK_MAX_COLS];
     enum sv_err rc = SV_OK;
 
+    if (r->v2 && !next_segment(r))
+        return SV_E_TAMPERED;
     for (;;) {
         const uint8_t *p = take(r, 1);
         if (p == NULL)
             return SV_E_TAMPERED;
+        if (*p == REC_SEG_END && r->v2) {
+            if ((p = take(r, 8)) == NULL)
+                return SV_E_TAMPERED;
+            if ((int64_t)get_be(p, 8) != r->stats->rows - r->seg_rows0) {
+                r->problem = "the row count does not match (corrupted)";
+                return SV_E_TAMPERED;
+            }
+            if (!segment_spent(r)) {
+                r->problem = "data after a segment's end record";
+                return SV_E_TAMPERED;
+            }
+            if (!next_segment(r))
+                return SV_E_TAMPERED;
+            continue;
+        }
+        if (*p == REC_TENANTS && r->v2) {
+            if (!check_tenants(r))
+                return SV_E_TAMPERED;
+            continue;
+        }
         if (*p == REC_END) {
             if ((p = take(r, 8)) == NULL)
                 return SV_E_TAMPERED;
-            if ((int64_t)get_be(p, 8) != r->stats->rows) {
+            if ((int64_t)get_be(p, 8) !=
+                r->stats->rows - (r->v2 ? r->seg_rows0 : 0)) {
                 r->problem = "the row count does not match (corrupted)";
                 return SV_E_TAMPERED;
             }
@@ -632,6 +912,11 @@ walk(struct reader *r, row_fn row, scope_fn scope, void *cls,
             }
             if (!r->final_seen) {
                 r->problem = "the file ends before its final chunk (truncated)";
+                return SV_E_TAMPERED;
+            }
+            uint8_t extra;
+            if (r->v2 && fread(&extra, 1, 1, r->f) != 0) {
+                r->problem = "data after the final chunk";
                 return SV_E_TAMPERED;
             }
             r->problem = NULL;

@@ -43,7 +43,10 @@ const char *const bk_not_backed_up[] = {
 SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "SELECT id, slug, name, password_policy, password_min_score, "
        "created_at, require_mfa, phone_region, mask_phones, "
-       "phone_reveals_per_day, index_key, key_scheme FROM tenants ORDER BY id",
+       "phone_reveals_per_day, index_key, key_scheme FROM tenants "
+       "WHERE id = $1",
+       SV_SQL_PLATFORM);
+SV_SQL(Q_TENANT_IDS, "backup_tenant_ids", "SELECT id FROM tenants ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "
@@ -611,7 +614,7 @@ bk_store_dump(struct sv_dbc *c, const struct bk_table *t, const char *arg,
 enum sv_qs
 bk_store_tenant_ids(struct sv_dbc *c, bk_tenant_fn fn, void *cls)
 {
-    struct sv_stmt *st = sv_db_stmt(c, bk_tables[BK_TENANTS].dump);
+    struct sv_stmt *st = sv_db_stmt(c, &Q_TENANT_IDS);
     enum sv_qs qs;
 
     while ((qs = sv_stmt_step(st)) == SV_QS_ONE)

@@ -631,3 +631,17 @@ sv_keyring_public_key(const struct sv_keyring *kr, uint8_t pk[SV_SIGN_PK_LEN])
 {
     memcpy(pk, kr->sign_pk, SV_SIGN_PK_LEN);
 }
+
+enum sv_err
+sv_keyring_tenant_derive(const struct sv_keyring *kr, const char *tenant_id,
+                         const char ctx8[8], uint64_t id,
+                         uint8_t out[SV_KEY_LEN])
+{
+    uint8_t *tmk = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    enum sv_err rc = tmk == NULL ? SV_E_INTERNAL : load_tmk(kr, tenant_id, tmk);
+
+    if (rc == SV_OK)
+        crypto_kdf_derive_from_key(out, SV_KEY_LEN, id, ctx8, tmk);
+    sodium_free(tmk);
+    return rc;
+}

@@ -188,6 +188,17 @@ SV_MUST_CHECK bool sv_keyring_verify(const struct sv_keyring *kr,
 void sv_keyring_derive(const struct sv_keyring *kr, const char ctx8[8],
                        uint64_t id, uint8_t out[SV_KEY_LEN]);
 
+/**
+ * A purpose key of tenant @p tenant_id, derived from its master key (KDF
+ * context @p ctx8, exactly 8 characters, and @p id), e.g. the key of its
+ * segment of a backup. SV_E_NOT_FOUND when the master key is gone.
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_tenant_derive(const struct sv_keyring *kr,
+                                                   const char *tenant_id,
+                                                   const char ctx8[8],
+                                                   uint64_t id,
+                                                   uint8_t out[SV_KEY_LEN]);
+
 /** The platform public key (for verifiers outside this process). */
 void sv_keyring_public_key(const struct sv_keyring *kr,
                            uint8_t pk[SV_SIGN_PK_LEN]);

@@ -279,6 +279,52 @@ test_backup_refuses_damage(void **state)
     free(copy);
 }
 
+/*
+ * DATA-7: each tenant is a segment of its own, under a key from its master
+ * key. A tenant deleted after the backup (its master key shredded) is
+ * skipped by verify and restore, whole; the other tenant restores as it
+ * was. The list of segments is checked: none can be cut out unnoticed.
+ */
+static void
+test_backup_deleted_tenant_stays_deleted(void **state)
+{
+    struct fixture *f = *state;
+    struct sv_backup_stats st;
+    char err[256] = "", alpha[37] = "";
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    char path[128];
+
+    /* alpha's id, from the source database. */
+    snprintf(path, sizeof path, "%s/salesvault.db", f->src);
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT id FROM tenants "
+                                        "WHERE slug = 'alpha'",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    snprintf(alpha, sizeof alpha, "%s",
+             (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    /* The destination shares the key store: shred alpha's master key. */
+    assert_int_equal(sv_keyring_tmk_shred(f->b.kr, alpha), SV_OK);
+    FILE *in = fmemopen(f->file, f->file_len, "rb");
+    assert_int_equal(sv_backup_verify(&f->b, in, &st, err, sizeof err), SV_OK);
+    fclose(in);
+    assert_int_equal(st.tenants_skipped, 1);
+    in = fmemopen(f->file, f->file_len, "rb");
+    assert_int_equal(sv_backup_restore(&f->b, in, NULL, &st, err, sizeof err),
+                     SV_OK);
+    fclose(in);
+    assert_int_equal(st.tenants_skipped, 1);
+    assert_int_equal(count_rows(f, "tenants"), 1);
+    assert_int_equal(count_rows(f, "accounts"), 50);
+    assert_int_equal(count_rows(f, "tenant_keys"), 1);
+    assert_int_equal(count_rows(f, "departments"), 0); /* alpha's only */
+}
+
 static void
 test_backup_needs_the_root_key(void **state)
 {
@@ -394,6 +440,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_backup_refuses_damage, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_backup_deleted_tenant_stays_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_needs_the_root_key, setup,
                                         teardown),
     };
