@@ -54,6 +54,15 @@
 #      tenant's stream made by bench/auditgen.c (linked like 7): events/s
 #      (target >= 200,000) and peak RSS (GNU time; target: the RSS at
 #      1,000,000 at most 1.10 of the RSS at 100,000: constant memory)
+#  15. re-sealing after a key rotation (issue 13): BENCH_RESEAL_RECORDS
+#      (200,000) customers made by bench/recordgen.c (nine in ten with a
+#      sealed blob), a server with [keys] reseal_batch = 2000, then
+#      `salesvault keys rotate`: sealed values re-sealed per second from the
+#      rotation to the job's done (its created_at / finished_at; wall time
+#      beside it), target >= 50,000/s, against the job's own second,
+#      verifying pass (the same pages read, no crypto, no writes); the
+#      server's CPU time during the job. On SQLite and (unless BENCH_PG=0)
+#      on PostgreSQL, like 12. INVALID unless every value was re-sealed
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -80,9 +89,10 @@
 #   BENCH_QR_WAITERS waiting browsers for scenario 8 (default 2000; 0 skips)
 #   BENCH_CONSOLE_RUNS cold console loads for scenario 9 (default 15; 0 skips)
 #   BENCH_RECORDS    customers for scenario 13 (default 1000000)
+#   BENCH_RESEAL_RECORDS customers for scenario 15 (default 200000)
 #   BENCH_ONLY       run only these scenarios, e.g. "7 8" or "2 3 PG" (default:
 #                    all; 1 runs whenever 2, 3 or 4 does, it starts the servers)
-#   SALESVAULT_LIBSV the static library scenarios 7, 10, 11, 13 and 14 link
+#   SALESVAULT_LIBSV the static library scenarios 7, 10, 11, 13, 14 and 15 link
 #                    (default libsv.a next to the binary, i.e. the meson
 #                    build dir)
 #   BENCH_RESULTS_MD if set, also write the result table as Markdown there
@@ -111,6 +121,8 @@ LOGINCOST_PAIRS=${BENCH_LOGINCOST_PAIRS:-60}
 QR_WAITERS=${BENCH_QR_WAITERS:-2000}
 RECORDS=${BENCH_RECORDS:-1000000}
 [[ $RECORDS =~ ^[0-9]+$ && ${#RECORDS} -le 8 && $RECORDS -ge 100 ]] || { echo "bench: BENCH_RECORDS must be 100-99999999" >&2; exit 1; }
+RESEAL_RECORDS=${BENCH_RESEAL_RECORDS:-200000}
+[[ $RESEAL_RECORDS =~ ^[0-9]+$ && ${#RESEAL_RECORDS} -le 8 && $RESEAL_RECORDS -ge 100 ]] || { echo "bench: BENCH_RESEAL_RECORDS must be 100-99999999" >&2; exit 1; }
 ONLY=${BENCH_ONLY:-}
 
 # want SCENARIO: is it selected (BENCH_ONLY unset: every scenario)?
@@ -215,12 +227,15 @@ want 12 && [[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
 want 7 && [[ $LOGINCOST != 0 ]] && need_pkgs+=(pkg-config)
 # Scenario 13 links it too, and drives the server with wrk.
 want 13 && need_pkgs+=(pkg-config wrk)
+# Scenario 15 links it too (recordgen), on both engines.
+want 15 && need_pkgs+=(pkg-config)
+want 15 && [[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
 done
 command -v python3 >/dev/null || missing+=(python3)
-( ((WANT_PGPASS)) || (want 12 && [[ $BENCH_PG != 0 ]]) ) && ! command -v psql >/dev/null && missing+=(postgresql-client)
+( ((WANT_PGPASS)) || ( (want 12 || want 15) && [[ $BENCH_PG != 0 ]]) ) && ! command -v psql >/dev/null && missing+=(postgresql-client)
 if ((${#missing[@]})); then
     sudo=()
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -1506,6 +1521,242 @@ if want 14; then
                 "$(cmp_ok "$r" '<=' 1.10)"
         fi
         rm -rf "$DATA14"
+    fi
+fi
+
+# ================== 15. re-sealing after a key rotation (issue 13) =====
+# bench/recordgen.c (as in 13) fills a tenant with RESEAL_RECORDS customers
+# before the server starts: nine in ten carry a sealed blob (phone and
+# e-mail sealed together as one value in records.sealed), one in ten none.
+# A server runs with [keys] reseal_batch = 2000 (reseal_pause_ms = 0), and
+# `salesvault keys rotate` makes key version 2 and its job; the server's one
+# re-sealing worker thread then does two passes: the first opens every value
+# under version 1 and seals it under 2, batch by batch; the second, fenced,
+# finds nothing older and the job ends (version 1 retired). The job's row
+# is polled (key_jobs, straight from the database, every 50 ms) until it is
+# done.
+# Figure: values re-sealed / (finished_at - created_at), the job's own
+# clock: from the rotation to done, the worker's wait for it (it looks for
+# a job once a second when idle) and the verifying pass included; the wall
+# time from the start of `keys rotate` to the poll that saw done beside it.
+# Reference: the verifying pass's rate (values looked at per second): the
+# same pages of the same values, read in the same batches and
+# transactions, with no crypto and no writes. The read-and-write-back
+# without crypto the issue asks about would need a second code path in
+# the server; the verifying pass is the job's own read, so the ratio shows
+# what opening, sealing and writing cost over reading. Both passes' rates
+# come from the polled rows' updated_at (the start of the batch) and counts,
+# between the first and the last row seen in the pass. The server's CPU time
+# during the job (utime + stime of each thread, /proc/PID/task/*/stat) shows
+# the worker is one thread; on PostgreSQL the server's backends' CPU too.
+# INVALID unless the job is done in 2 passes with resealed = total = the
+# sealed values counted before, none that did not open, afterwards every
+# sealed value of the tenant (every sealed column) under the new version
+# (substr(value, 2, 4): the key id) and the older versions retired.
+# SQLite and (unless BENCH_PG=0) PostgreSQL, like scenario 12: the
+# PostgreSQL database is ANALYZEd after the load (as autovacuum would soon
+# do); SQLite has no statistics (the server never runs ANALYZE).
+if want 15; then
+    echo
+    echo "== 15. re-sealing after a key rotation: $RESEAL_RECORDS customers (bench/recordgen.c), [keys] reseal_batch = 2000, reseal_pause_ms = 0"
+    RESEAL_BATCH=2000
+    if build_inproc recordgen 15; then
+        # The sealed columns (SV_SEALED_COLUMN in src/): table:column. The
+        # count over them must equal the job's total, else this list is out of date.
+        COLS15="accounts:email_enc accounts:phone_enc records:sealed records:secret employees:phone_enc employees:id_number_enc totp:secret_enc"
+        engines15=(sqlite)
+        [[ $BENCH_PG != 0 ]] && engines15+=(postgres)
+        for engine15 in "${engines15[@]}"; do
+            DATA15=$WORK/data-reseal-$engine15
+            "$BIN" init --data "$DATA15" >"$WORK/init15.out" 2>&1 || die "init (scenario 15) failed: $(cat "$WORK/init15.out")"
+            if [[ $engine15 == postgres ]]; then
+                if [[ -z $PG_DIR ]]; then
+                    PG_DIR=$WORK/pg15
+                    PG_PORT=$(timeout -k 5 120 bash "$REPO/scripts/pg-cluster.sh" start "$PG_DIR" 2>"$WORK/pg-cluster15.err") ||
+                        die "scripts/pg-cluster.sh start failed: $(tail -n 5 "$WORK/pg-cluster15.err")"
+                fi
+                pg_sql "CREATE DATABASE reseal15 OWNER sv_owner" >/dev/null 2>"$WORK/pg-createdb15.err" ||
+                    die "CREATE DATABASE reseal15 failed: $(cat "$WORK/pg-createdb15.err")"
+                conf_set_in "$DATA15/salesvault.conf" database url "postgres://sv_app@127.0.0.1:$PG_PORT/reseal15"
+                conf_set_in "$DATA15/salesvault.conf" database migrate_url "postgres://sv_owner@127.0.0.1:$PG_PORT/reseal15"
+                KID15="upper(encode(substr(@, 2, 4), 'hex'))"
+            else
+                KID15="hex(substr(@, 2, 4))"
+            fi
+            conf_set_in "$DATA15/salesvault.conf" keys reseal_batch "$RESEAL_BATCH"
+            conf_set_in "$DATA15/salesvault.conf" keys reseal_pause_ms 0
+            [[ $(conf_get "$DATA15/salesvault.conf" keys reseal_batch) == "$RESEAL_BATCH" ]] ||
+                die "could not set [keys] reseal_batch in $DATA15/salesvault.conf"
+            create_tenant "$DATA15"
+            # r15_q SQL: rows "a|b|..." from scenario 15's database
+            r15_q() {
+                if [[ $engine15 == sqlite ]]; then
+                    timeout -k 5 30 sqlite3 -batch -bail -cmd '.timeout 5000' "$DATA15/salesvault.db" "$1"
+                else
+                    pg_sql "$1" reseal15
+                fi
+            }
+            # r15_count [COND]: the tenant's sealed values, over every sealed
+            # column (COND: a further condition, @ standing for the column)
+            r15_count() {
+                local sql='' spec t c cond
+                for spec in $COLS15; do
+                    t=${spec%%:*} c=${spec#*:}
+                    cond="tenant_id = '$T15' AND $c IS NOT NULL"
+                    [[ -n ${1:-} ]] && cond+=" AND ${1//@/$c}"
+                    sql+="${sql:+ + }(SELECT count(*) FROM $t WHERE $cond)"
+                done
+                r15_q "SELECT $sql"
+            }
+            # r15_ticks PID: "tid comm ticks" of each thread (user + system)
+            r15_ticks() {
+                local t
+                for t in /proc/"$1"/task/*; do
+                    echo "${t##*/} $(cat "$t/comm" 2>/dev/null | tr ' ' _) $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+                done | sort
+            }
+            r15_pg_ticks() { # ticks of the server's PostgreSQL backends
+                local p s=0
+                for p in $PGPIDS15; do s=$((s + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+                echo "$s"
+            }
+            rg15=$(timeout -k 5 3600 "$WORK/recordgen" "$DATA15" "$SLUG" "$ADMIN" "$RESEAL_RECORDS" 2>"$WORK/recordgen15-$engine15.err")
+            rg15_rc=$?
+            rgl15=$(grep '^RECORDGEN' <<<"$rg15")
+            if [[ $rg15_rc -ne 0 || -z $rgl15 ]]; then
+                warn_setup "scenario 15 ($engine15): bench/recordgen failed (exit $rg15_rc): $(tail -n 3 "$WORK/recordgen15-$engine15.err")"
+                row "15 re-sealing after a rotation ($engine15)" "FAILED (recordgen)" "-" "-" ">= 50000/s" "missed"
+                rm -rf "$DATA15"
+                continue
+            fi
+            r15v() { tr ' ' '\n' <<<"$rgl15" | sed -n "s/^$1=//p"; }
+            T15=$(r15_q "SELECT id FROM tenants WHERE slug = '$SLUG'")
+            [[ $engine15 == postgres ]] && pg_sql "ANALYZE" reseal15 >/dev/null 2>&1
+            V15=$(r15_count)
+            OLD15=$(r15_count "$KID15 = '00000001'")
+            if [[ $engine15 == sqlite ]]; then
+                size15="$(($(stat -c %s "$DATA15/salesvault.db") / 1048576)) MiB"
+                plan15=$(r15_q "EXPLAIN QUERY PLAN SELECT id, sealed FROM records WHERE tenant_id = '$T15' AND id > '' AND sealed IS NOT NULL ORDER BY id LIMIT $RESEAL_BATCH" | awk -F'|' '{ print $NF }' | paste -sd';' | sed 's/;/; /g')
+            else
+                size15=$(pg_sql "SELECT pg_size_pretty(pg_database_size('reseal15'))")
+                # As the server runs it: the app role, the tenant's scope, a prepared statement (its generic plan).
+                plan15=$(timeout -k 5 30 psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U sv_app -d reseal15 -v ON_ERROR_STOP=1 \
+                    -c "SET salesvault.tenant_id = '$T15'" -c "SET plan_cache_mode = force_generic_plan" \
+                    -c "PREPARE p15(text, text, bigint) AS SELECT id, sealed FROM records WHERE tenant_id = \$1 AND id > \$2 AND sealed IS NOT NULL ORDER BY id LIMIT \$3" \
+                    -c "EXPLAIN (COSTS OFF) EXECUTE p15('$T15', '', $RESEAL_BATCH)" 2>&1 | sed 's/^ *//; s/^-> *//' | paste -sd';' | sed 's/;/; /g')
+            fi
+            echo "  $engine15: made $(r15v records) customers in $(r15v seconds) s ($(r15v rate) records/s); database $size15; sealed values of the tenant: $V15 ($OLD15 under key version 1)"
+            echo "  $engine15: plan of the re-sealing's page query on records.sealed: $plan15"
+            start_server "$DATA15" "server-reseal-$engine15"
+            SV15=$SV_PID
+            sleep 1 # the worker's first look (no job), as a server at rest
+            PGPIDS15=
+            [[ $engine15 == postgres ]] && PGPIDS15=$(pg_sql "SELECT pid FROM pg_stat_activity WHERE datname = 'reseal15' AND usename = 'sv_app'" | tr '\n' ' ')
+            r15_ticks "$SV15" >"$WORK/ticks15-before"
+            pgt0=$(r15_pg_ticks)
+            t0_15=$(date +%s%3N)
+            rot15=$("$BIN" keys rotate --data "$DATA15" --tenant "$SLUG" --json 2>"$WORK/rotate15.err")
+            JOB15=$(json_get job <<<"$rot15")
+            VER15=$(json_get version <<<"$rot15")
+            POLL15=$WORK/poll15-$engine15
+            : >"$POLL15"
+            done15=0
+            if [[ -z $JOB15 ]]; then
+                warn_setup "scenario 15 ($engine15): keys rotate failed: $(cat "$WORK/rotate15.err") $rot15"
+            else
+                echo "  $engine15: keys rotate: version $VER15, job $JOB15, $(json_get values <<<"$rot15") values to look at"
+                deadline15=$((SECONDS + 3600))
+                next15=$((SECONDS + 30))
+                while ((SECONDS < deadline15)); do
+                    l15=$(r15_q "SELECT state, pass, pass_scanned, resealed, updated_at, COALESCE(finished_at, 0), created_at FROM key_jobs WHERE id = '$JOB15'" 2>/dev/null)
+                    n15=$(date +%s%3N)
+                    if [[ -n $l15 ]]; then
+                        echo "$n15|$l15" >>"$POLL15"
+                        [[ ${l15%%|*} != running ]] && {
+                            done15=1
+                            break
+                        }
+                    fi
+                    kill -0 "$SV15" 2>/dev/null || break
+                    if ((SECONDS >= next15)); then
+                        IFS='|' read -r _ p_ s_ r_ _ <<<"$l15"
+                        echo "    ... $((SECONDS - deadline15 + 3600)) s: pass ${p_:-?}, ${s_:-?} looked at in it, ${r_:-?} re-sealed"
+                        next15=$((SECONDS + 30))
+                    fi
+                    sleep 0.05
+                done
+            fi
+            t1_15=$(date +%s%3N)
+            r15_ticks "$SV15" >"$WORK/ticks15-after"
+            pgt1=$(r15_pg_ticks)
+            bad15=()
+            ((done15)) || bad15+=("the job did not end (server $(kill -0 "$SV15" 2>/dev/null && echo running || echo gone), $(tail -n 1 "$POLL15"))")
+            st15=$("$BIN" keys status --data "$DATA15" --tenant "$SLUG" --json 2>"$WORK/status15.err")
+            # The job as the CLI shows it, and the versions' states.
+            jv15=$(python3 -c '
+import json, sys
+d = json.load(sys.stdin)["tenants"][0]
+j = d["job"] or {}
+for k in ("state", "pass", "looked_at", "resealed", "total", "not_opening", "created_at", "finished_at"):
+    print("%s=%s" % (k, j.get(k)))
+print("versions=%s" % ",".join("%d:%s" % (v["version"], v["state"]) for v in d["versions"]))
+print("current=%s" % d["current_version"])' <<<"$st15" 2>/dev/null)
+            j15() { sed -n "s/^$1=//p" <<<"$jv15"; }
+            AFTER15=$(r15_count)
+            NOTNEW15=$(r15_count "$KID15 <> '$(printf %08X "${VER15:-0}")'")
+            [[ $(j15 state) == "done" ]] || bad15+=("job state $(j15 state)")
+            [[ $(j15 pass) == 2 ]] || bad15+=("$(j15 pass) passes, not 2")
+            [[ $(j15 resealed) == "$V15" && $(j15 total) == "$V15" ]] || bad15+=("resealed $(j15 resealed), total $(j15 total), sealed values $V15")
+            [[ $(j15 not_opening) == 0 ]] || bad15+=("$(j15 not_opening) values did not open")
+            [[ $AFTER15 == "$V15" && $NOTNEW15 == 0 ]] || bad15+=("after the job: $AFTER15 sealed values, $NOTNEW15 not under version $VER15")
+            [[ $(j15 versions) == "1:retired,$VER15:current" ]] || bad15+=("versions $(j15 versions)")
+            [[ $V15 =~ ^[0-9]+$ && $V15 -gt 0 && $OLD15 == "$V15" ]] || bad15+=("before: $V15 sealed values, $OLD15 under version 1")
+            # Rates: job clock; both passes from the polled rows (updated_at: a batch's start; counts after it).
+            read -r rate1_15 rate2_15 u1a_15 r1a_15 np1_15 np2_15 < <(awk -F'|' '
+                $2 == "running" && $3 == 1 && $5 > 0 { if (!n1) { u1a = $6; r1a = $5 } if ($6 != u1b) n1++; u1b = $6; r1b = $5 }
+                $3 == 2 && $4 > 0 { if (!n2) { u2a = $6; s2a = $4 } if ($6 != u2b) n2++; u2b = $6; s2b = $4 }
+                END { printf "%s %s %s %s %d %d\n", (u1b > u1a ? sprintf("%.0f", (r1b - r1a) * 1000 / (u1b - u1a)) : "n/a"),
+                      (u2b > u2a ? sprintf("%.0f", (s2b - s2a) * 1000 / (u2b - u2a)) : "n/a"), u1a + 0, r1a + 0, n1, n2 }' "$POLL15")
+            job_s15=$(calcf %.2f '(b - a) / 1000' "$(j15 created_at)" "$(j15 finished_at)")
+            wall_s15=$(calcf %.2f '(b - a) / 1000' "$t0_15" "$t1_15")
+            rate15=$(calcf %.0f 'a / b' "$(j15 resealed)" "$job_s15")
+            # The first batch began about (values before the first row seen) / pass 1's rate earlier.
+            wait_s15=
+            [[ $rate1_15 =~ ^[0-9]+$ && $(j15 created_at) =~ ^[0-9]+$ ]] &&
+                wait_s15=$(awk -v u="$u1a_15" -v r="$r1a_15" -v b="$RESEAL_BATCH" -v v="$rate1_15" -v c="$(j15 created_at)" \
+                    'BEGIN { printf "%.2f", (u - (r - b) * 1000 / v - c) / 1000 }')
+            p1_s15=$(calcf %.2f 'a / b' "$(j15 resealed)" "$rate1_15")
+            p2_s15=$(calcf %.2f 'a / b' "$(j15 looked_at)" "$rate2_15")
+            # CPU during the job: the process, its busiest thread.
+            read -r cpu_all15 cpu_top15 top15 < <(join <(awk '{ print $1, $3 }' "$WORK/ticks15-before") <(awk '{ print $1, $3, $2 }' "$WORK/ticks15-after") |
+                awk -v hz="$CLK_TCK" '{ d = $3 - $2; s += d; if (d > m) { m = d; c = $4 } } END { printf "%.2f %.2f %s\n", s / hz, m / hz, (c == "" ? "-" : c) }')
+            cores15=$(calcf %.2f 'a / b' "$cpu_all15" "$job_s15")
+            pgcpu15=
+            [[ $engine15 == postgres ]] && pgcpu15=$(calcf %.2f '(b - a) / c' "$pgt0" "$pgt1" "$CLK_TCK")
+            echo "  $engine15: job $(j15 state) in $(j15 pass) passes: $(j15 resealed) of $(j15 total) values re-sealed, $(j15 looked_at) looked at by the verifying pass, $(j15 not_opening) not opening; versions $(j15 versions)"
+            echo "  $engine15: rotation to done ${job_s15:-n/a} s (job clock: created_at to finished_at, the start of its last batch); wall ${wall_s15:-n/a} s from starting keys rotate to the poll that saw done; ${rate15:-n/a} values/s"
+            echo "  $engine15: about ${wait_s15:-n/a} s waiting for the worker, pass 1 (re-sealing) ${rate1_15} values/s (~${p1_s15:-n/a} s; $np1_15 batches seen), pass 2 (verifying, reads only) ${rate2_15} values/s (~${p2_s15:-n/a} s; $np2_15 batches seen)"
+            echo "  $engine15: server CPU during the job ${cpu_all15:-n/a} s over ${job_s15:-n/a} s (${cores15:-n/a} cores); busiest thread ($top15) ${cpu_top15:-n/a} s$([[ -n $pgcpu15 ]] && echo "; its PostgreSQL backends ${pgcpu15} s")"
+            echo "  $engine15: after: $AFTER15 sealed values, $NOTNEW15 not under version ${VER15:-?} (key id, substr(value, 2, 4))"
+            if [[ -n $job_s15 && -n $wall_s15 ]] && awk -v j="$job_s15" -v w="$wall_s15" 'BEGIN { d = w - j; if (d < 0) d = -d; exit !(d > 1 && d > 0.1 * w) }'; then
+                log "note: scenario 15 ($engine15): the job clock (${job_s15} s) and the wall time (${wall_s15} s) differ by more than 1 s and 10 %"
+            fi
+            if ((${#bad15[@]})); then
+                why15=$(printf '%s; ' "${bad15[@]}")
+                echo "    INVALID: ${why15%; }"
+                row "15 re-sealing after a rotation ($engine15)" "INVALID (${why15%; })" "-" "-" ">= 50000/s" "INVALID"
+            else
+                r=$(ratio "$rate15" "$rate2_15")
+                row "15 re-sealing after a rotation ($engine15)" "${rate15} values/s" "read pass ${rate2_15}/s" "${r:-n/a}" ">= 50000/s" "$(cmp_ok "$rate15" '>=' 50000)"
+                row "15 re-sealing, pass 1 alone ($engine15)" "${rate1_15} values/s" "CPU ${cores15} core$([[ -n $pgcpu15 ]] && echo " + PG $(calcf %.2f 'a / b' "$pgcpu15" "$job_s15")")" "-" "(info)" "-"
+            fi
+            grep -q '"level":"error"' "$WORK/server-reseal-$engine15.log" 2>/dev/null &&
+                log "note: the server logged errors during scenario 15 ($engine15): $(grep -m3 '"level":"error"' "$WORK/server-reseal-$engine15.log")"
+            stop_pid "$SV15" 10
+            [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 15, $engine15) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+            rm -rf "$DATA15"
+        done
+        [[ $PG_DIR == "$WORK/pg15" ]] && stop_pg_cluster
     fi
 fi
 

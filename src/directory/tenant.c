@@ -639,6 +639,22 @@ confirm_mac(const struct sv_keyring *kr, const char *tenant_id, int64_t until,
     sodium_memzero(key, sizeof key);
 }
 
+/* An event of the deletion, on the platform stream. */
+static enum sv_err
+audit_deletion(struct sv_dbc *c, const char *actor, enum sv_audit_action a,
+               const char *tenant_id, const char *details)
+{
+    struct sv_audit_event ev = {
+        .actor = actor,
+        .action = sv_audit_action_name(a),
+        .target_type = "tenant",
+        .target_id = tenant_id,
+        .result = "success",
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
 struct delete_ctx {
     const struct sv_keyring *kr;
     const char *slug, *actor, *token;
@@ -683,15 +699,8 @@ delete_request_tx(struct sv_dbc *c, void *cls)
              "\"events\":%lld}",
              d->t.slug, (long long)o->accounts, (long long)o->records,
              (long long)o->events);
-    struct sv_audit_event ev = {
-        .actor = d->actor,
-        .action = sv_audit_action_name(SV_AUDIT_TENANT_DELETE_REQUEST),
-        .target_type = "tenant",
-        .target_id = d->t.id,
-        .result = "success",
-        .details = details,
-    };
-    return sv_audit_append(c, &ev); /* the platform stream */
+    return audit_deletion(c, d->actor, SV_AUDIT_TENANT_DELETE_REQUEST, d->t.id,
+                          details);
 }
 
 enum sv_err
@@ -751,15 +760,7 @@ shred_tx(struct sv_dbc *c, void *cls)
     if (qs < 0)
         return sv_qs_err(qs);
     snprintf(details, sizeof details, "{\"slug\":\"%s\"}", d->t.slug);
-    struct sv_audit_event ev = {
-        .actor = d->actor,
-        .action = sv_audit_action_name(SV_AUDIT_TENANT_SHRED),
-        .target_type = "tenant",
-        .target_id = d->t.id,
-        .result = "success",
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
+    return audit_deletion(c, d->actor, SV_AUDIT_TENANT_SHRED, d->t.id, details);
 }
 
 static enum sv_err
@@ -786,15 +787,8 @@ erase_tx(struct sv_dbc *c, void *cls)
     d->out->rows = rows;
     snprintf(details, sizeof details, "{\"slug\":\"%s\",\"rows\":%lld}",
              d->t.slug, (long long)rows);
-    struct sv_audit_event ev = {
-        .actor = d->actor,
-        .action = sv_audit_action_name(SV_AUDIT_TENANT_DELETE),
-        .target_type = "tenant",
-        .target_id = d->t.id,
-        .result = "success",
-        .details = details,
-    };
-    return sv_audit_append(c, &ev);
+    return audit_deletion(c, d->actor, SV_AUDIT_TENANT_DELETE, d->t.id,
+                          details);
 }
 
 static enum sv_err

@@ -12,12 +12,10 @@
 //     resumes where its last batch committed;
 //   - every step is audited, the chains verify, another tenant is untouched.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-    ENGINE, PASSWORDS, PG_PORT, expectError, expectStatus, makeDataDir, readIni, runCli, runCliJson, serve, sleep,
+    ENGINE, PASSWORDS, expectError, expectStatus, makeDataDir, runCli, runCliJson, serve, sleep, storeSql,
 } from './lib/server.mjs';
 
 const SEED = 120; // customers before the rotation
@@ -25,19 +23,7 @@ const SEED = 120; // customers before the rotation
 /* The store as an operator sees it: the key version of each sealed value
  * (bytes 2..5 of the ciphertext), counted, and each key version's wrapped
  * key length. */
-function sql(dir, query) {
-    let r;
-    if (ENGINE === 'sqlite') {
-        r = spawnSync('sqlite3', ['-batch', '-bail', '-separator', '|', path.join(dir, 'salesvault.db'), query],
-            { encoding: 'utf8' });
-    } else {
-        const db = readIni(readFileSync(path.join(dir, 'salesvault.conf'), 'utf8'), 'database', 'url').split('/').pop();
-        r = spawnSync('psql', ['-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', '-d', db, '-At', '-F', '|', '-c', query],
-            { encoding: 'utf8' });
-    }
-    assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-    return r.stdout.trim().split('\n').filter((l) => l !== '');
-}
+const sql = storeSql;
 const versionOf = (col) => (ENGINE === 'sqlite'
     ? `hex(substr(${col}, 2, 4))`
     : `upper(encode(substring(${col} from 2 for 4), 'hex'))`);

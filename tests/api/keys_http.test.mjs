@@ -9,13 +9,10 @@
 //   - never a wrapped key's bytes; another tenant sees only its own keys.
 // Small re-sealing batches with a pause: the job is seen running.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-    ENGINE, PASSWORDS, PG_PORT, UUID_RE, closeDown, expectError, expectKeys, expectStatus, expectTime, readIni,
-    sleep, startServer,
+    ENGINE, PASSWORDS, UUID_RE, closeDown, expectError, expectKeys, expectStatus, expectTime, sleep, startServer,
+    storeSql,
 } from './lib/server.mjs';
 
 const SEED = 12; // customers (a sealed e-mail each) before the rotation
@@ -24,20 +21,7 @@ const VERSION_KEYS = ['version', 'state', 'created_at', 'retired_at'];
 const JOB_KEYS = ['id', 'state', 'phase', 'version', 'pass', 'looked_at', 'older_found', 'not_opening', 'resealed',
     'total', 'created_at', 'finished_at'];
 
-/** Rows of @p query on the suite's store, as an operator reads them. */
-function sql(dir, query) {
-    let r;
-    if (ENGINE === 'sqlite') {
-        r = spawnSync('sqlite3', ['-batch', '-bail', '-separator', '|', path.join(dir, 'salesvault.db'), query],
-            { encoding: 'utf8' });
-    } else {
-        const db = readIni(readFileSync(path.join(dir, 'salesvault.conf'), 'utf8'), 'database', 'url').split('/').pop();
-        r = spawnSync('psql', ['-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', '-d', db, '-At', '-F', '|', '-c', query],
-            { encoding: 'utf8' });
-    }
-    assert.equal(r.status, 0, `${query}: ${r.stderr}`);
-    return r.stdout.trim().split('\n').filter((l) => l !== '');
-}
+const sql = storeSql;
 
 /** The answer has the documented shape, each time RFC 3339. */
 function checkShape(s, label) {

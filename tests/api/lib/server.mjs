@@ -188,6 +188,25 @@ function pgDatabaseFor(name) {
     };
 }
 
+/**
+ * Rows of @p query on a data directory's store, as an operator reads them
+ * (sqlite3 on the file; psql as the superuser, which row-level security
+ * does not filter): each row's columns joined by '|'.
+ */
+export function storeSql(dir, query) {
+    let r;
+    if (ENGINE === 'sqlite') {
+        r = spawnSync('sqlite3', ['-batch', '-bail', '-separator', '|', path.join(dir, 'salesvault.db'), query],
+            { encoding: 'utf8' });
+    } else {
+        const db = readIni(readFileSync(path.join(dir, 'salesvault.conf'), 'utf8'), 'database', 'url').split('/').pop();
+        r = spawnSync('psql', ['-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', '-d', db, '-At', '-F', '|', '-c', query],
+            { encoding: 'utf8' });
+    }
+    assert.equal(r.status, 0, `${query}: ${r.stderr}`);
+    return r.stdout.trim().split('\n').filter((l) => l !== '');
+}
+
 export async function makeDataDir({
     name = 'suite', conf = {}, tenants = [], engine = ENGINE, rootKeyFrom = null,
 } = {}) {
