@@ -578,7 +578,7 @@ row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
 # build_inproc NAME SCENARIO: compile bench/NAME.c against the server's
 # static library into $WORK/NAME (in-process scenarios); 1 on failure.
 build_inproc() {
-    local name=$1 n=$2 libs zbar newer
+    local name=$1 n=$2 libs zbar p11 newer
     LIBSV=${SALESVAULT_LIBSV:-$(dirname "$BIN_SRC")/libsv.a}
     if [[ ! -f $LIBSV ]]; then
         warn_setup "scenario $n needs the server's static library: $LIBSV not found (set SALESVAULT_LIBSV, or build with meson)"
@@ -587,11 +587,13 @@ build_inproc() {
     # The build's own link line would be best; pkg-config gives the same libraries.
     libs=$(pkg-config --libs libmicrohttpd gnutls libsodium jansson sqlite3 libpq libzstd inih liboath libqrencode gdlib libcurl 2>"$WORK/cc$n.err")
     zbar=$(pkg-config --libs zbar 2>/dev/null)
+    # crypto/p11.c (the PKCS#11 root) needs p11-kit where the build has it.
+    p11=$(pkg-config --libs p11-kit-1 2>/dev/null)
     newer=$(find "$REPO/src" -name '*.h' -newer "$LIBSV" 2>/dev/null | head -n 3 | tr '\n' ' ')
     [[ -n $newer ]] && log "note: headers newer than $LIBSV (${newer}): rebuild (make build) if scenario $n misbehaves"
     # shellcheck disable=SC2086 # word splitting of the library lists is wanted
     if ! cc -O2 -std=c17 -D_GNU_SOURCE -I"$REPO/src" -o "$WORK/$name" "$BENCH_DIR/$name.c" \
-        -Wl,--start-group "$LIBSV" $libs $zbar -lphonenumber -lzxcvbn -lcsv -lm -pthread -lstdc++ -Wl,--end-group 2>>"$WORK/cc$n.err"; then
+        -Wl,--start-group "$LIBSV" $libs $zbar $p11 -lphonenumber -lzxcvbn -lcsv -lm -pthread -lstdc++ -Wl,--end-group 2>>"$WORK/cc$n.err"; then
         warn_setup "cannot build bench/$name.c against $LIBSV: $(tail -n 5 "$WORK/cc$n.err")"
         return 1
     fi
@@ -1612,7 +1614,7 @@ if want 15; then
             r15_ticks() {
                 local t
                 for t in /proc/"$1"/task/*; do
-                    echo "${t##*/} $(cat "$t/comm" 2>/dev/null | tr ' ' _) $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+                    echo "${t##*/} $(tr ' ' _ <"$t/comm" 2>/dev/null) $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
                 done | sort
             }
             r15_pg_ticks() { # ticks of the server's PostgreSQL backends
@@ -1654,43 +1656,63 @@ if want 15; then
             [[ $engine15 == postgres ]] && PGPIDS15=$(pg_sql "SELECT pid FROM pg_stat_activity WHERE datname = 'reseal15' AND usename = 'sv_app'" | tr '\n' ' ')
             r15_ticks "$SV15" >"$WORK/ticks15-before"
             pgt0=$(r15_pg_ticks)
+            rm -f "$WORK/rotate15.end"
             t0_15=$(date +%s%3N)
-            rot15=$("$BIN" keys rotate --data "$DATA15" --tenant "$SLUG" --json 2>"$WORK/rotate15.err")
-            JOB15=$(json_get job <<<"$rot15")
-            VER15=$(json_get version <<<"$rot15")
+            # keys rotate in the background: the CLI takes a while to exit
+            # after its commit, and the worker may be done with a small job
+            # by then; the poll follows the tenant's newest job from the start.
+            (
+                timeout -k 5 120 "$BIN" keys rotate --data "$DATA15" --tenant "$SLUG" --json >"$WORK/rotate15.json" 2>"$WORK/rotate15.err"
+                echo "$? $(date +%s%3N)" >"$WORK/rotate15.end"
+            ) &
+            rpid15=$!
+            PIDS+=("$rpid15")
             POLL15=$WORK/poll15-$engine15
             : >"$POLL15"
-            done15=0
-            if [[ -z $JOB15 ]]; then
-                warn_setup "scenario 15 ($engine15): keys rotate failed: $(cat "$WORK/rotate15.err") $rot15"
-            else
-                echo "  $engine15: keys rotate: version $VER15, job $JOB15, $(json_get values <<<"$rot15") values to look at"
-                deadline15=$((SECONDS + 3600))
-                next15=$((SECONDS + 30))
-                while ((SECONDS < deadline15)); do
-                    l15=$(r15_q "SELECT state, pass, pass_scanned, resealed, updated_at, COALESCE(finished_at, 0), created_at FROM key_jobs WHERE id = '$JOB15'" 2>/dev/null)
-                    n15=$(date +%s%3N)
-                    if [[ -n $l15 ]]; then
-                        echo "$n15|$l15" >>"$POLL15"
-                        [[ ${l15%%|*} != running ]] && {
-                            done15=1
-                            break
-                        }
+            done15=0 jid15=
+            deadline15=$((SECONDS + 3600))
+            next15=$((SECONDS + 30))
+            while ((SECONDS < deadline15)); do
+                l15=$(r15_q "SELECT id, state, pass, pass_scanned, resealed, updated_at, COALESCE(finished_at, 0), created_at FROM key_jobs WHERE tenant_id = '$T15' ORDER BY created_at DESC LIMIT 1" 2>/dev/null)
+                n15=$(date +%s%3N)
+                if [[ -n $l15 ]]; then
+                    jid15=${l15%%|*} l15=${l15#*|}
+                    echo "$n15|$l15" >>"$POLL15"
+                    if [[ ${l15%%|*} != running ]]; then
+                        done15=1
+                        break
                     fi
-                    kill -0 "$SV15" 2>/dev/null || break
-                    if ((SECONDS >= next15)); then
-                        IFS='|' read -r _ p_ s_ r_ _ <<<"$l15"
-                        echo "    ... $((SECONDS - deadline15 + 3600)) s: pass ${p_:-?}, ${s_:-?} looked at in it, ${r_:-?} re-sealed"
-                        next15=$((SECONDS + 30))
-                    fi
-                    sleep 0.05
-                done
-            fi
+                elif [[ -s $WORK/rotate15.end ]]; then
+                    break # keys rotate ended and made no job
+                fi
+                kill -0 "$SV15" 2>/dev/null || break
+                if ((SECONDS >= next15)); then
+                    IFS='|' read -r _ p_ s_ r_ _ <<<"$l15"
+                    echo "    ... $((SECONDS - deadline15 + 3600)) s: pass ${p_:-?}, ${s_:-?} looked at in it, ${r_:-?} re-sealed"
+                    next15=$((SECONDS + 30))
+                fi
+                sleep 0.05
+            done
             t1_15=$(date +%s%3N)
             r15_ticks "$SV15" >"$WORK/ticks15-after"
             pgt1=$(r15_pg_ticks)
+            for ((i15 = 0; i15 < 1200; i15++)); do
+                [[ -s $WORK/rotate15.end ]] && break
+                sleep 0.1
+            done
+            if [[ -s $WORK/rotate15.end ]]; then wait "$rpid15" 2>/dev/null; else stop_pid "$rpid15" 5; fi
+            read -r rrc15 rend15 <"$WORK/rotate15.end" 2>/dev/null
+            rot15=$(cat "$WORK/rotate15.json" 2>/dev/null)
+            JOB15=$(json_get job <<<"$rot15")
+            VER15=$(json_get version <<<"$rot15")
+            if [[ ${rrc15:-} != 0 || -z $JOB15 ]]; then
+                warn_setup "scenario 15 ($engine15): keys rotate failed (exit ${rrc15:-?}): $(head -c 300 "$WORK/rotate15.err") $rot15"
+            else
+                echo "  $engine15: keys rotate: version $VER15, job $JOB15, $(json_get values <<<"$rot15") values to look at; the command took $(calcf %.2f '(b - a) / 1000' "$t0_15" "$rend15") s to exit"
+            fi
             bad15=()
             ((done15)) || bad15+=("the job did not end (server $(kill -0 "$SV15" 2>/dev/null && echo running || echo gone), $(tail -n 1 "$POLL15"))")
+            [[ -n $JOB15 && $jid15 == "$JOB15" ]] || bad15+=("the job polled ($jid15) is not the rotation's (${JOB15:-none})")
             st15=$("$BIN" keys status --data "$DATA15" --tenant "$SLUG" --json 2>"$WORK/status15.err")
             # The job as the CLI shows it, and the versions' states.
             jv15=$(python3 -c '
@@ -1713,10 +1735,10 @@ print("current=%s" % d["current_version"])' <<<"$st15" 2>/dev/null)
             [[ $V15 =~ ^[0-9]+$ && $V15 -gt 0 && $OLD15 == "$V15" ]] || bad15+=("before: $V15 sealed values, $OLD15 under version 1")
             # Rates: job clock; both passes from the polled rows (updated_at: a batch's start; counts after it).
             read -r rate1_15 rate2_15 u1a_15 r1a_15 np1_15 np2_15 < <(awk -F'|' '
-                $2 == "running" && $3 == 1 && $5 > 0 { if (!n1) { u1a = $6; r1a = $5 } if ($6 != u1b) n1++; u1b = $6; r1b = $5 }
-                $3 == 2 && $4 > 0 { if (!n2) { u2a = $6; s2a = $4 } if ($6 != u2b) n2++; u2b = $6; s2b = $4 }
+                $2 == "running" && $3 == 1 && $5 > r1b { if (!n1) { u1a = $6; r1a = $5 } n1++; u1b = $6; r1b = $5 }
+                $3 == 2 && $4 > s2b { if (!n2) { u2a = $6; s2a = $4 } n2++; u2b = $6; s2b = $4 }
                 END { printf "%s %s %s %s %d %d\n", (u1b > u1a ? sprintf("%.0f", (r1b - r1a) * 1000 / (u1b - u1a)) : "n/a"),
-                      (u2b > u2a ? sprintf("%.0f", (s2b - s2a) * 1000 / (u2b - u2a)) : "n/a"), u1a + 0, r1a + 0, n1, n2 }' "$POLL15")
+                      (u2b > u2a ? sprintf("%.0f", (s2b - s2a) * 1000 / (u2b - u2a)) : "n/a"), (n1 ? u1a : 0), (n1 ? r1a : 0), n1, n2 }' "$POLL15")
             job_s15=$(calcf %.2f '(b - a) / 1000' "$(j15 created_at)" "$(j15 finished_at)")
             wall_s15=$(calcf %.2f '(b - a) / 1000' "$t0_15" "$t1_15")
             rate15=$(calcf %.0f 'a / b' "$(j15 resealed)" "$job_s15")
@@ -1730,13 +1752,15 @@ print("current=%s" % d["current_version"])' <<<"$st15" 2>/dev/null)
             # CPU during the job: the process, its busiest thread.
             read -r cpu_all15 cpu_top15 top15 < <(join <(awk '{ print $1, $3 }' "$WORK/ticks15-before") <(awk '{ print $1, $3, $2 }' "$WORK/ticks15-after") |
                 awk -v hz="$CLK_TCK" '{ d = $3 - $2; s += d; if (d > m) { m = d; c = $4 } } END { printf "%.2f %.2f %s\n", s / hz, m / hz, (c == "" ? "-" : c) }')
-            cores15=$(calcf %.2f 'a / b' "$cpu_all15" "$job_s15")
+            # Cores busy while it worked: over the job's time less the wait for the worker.
+            work_s15=$(calcf %.2f 'a - b' "$job_s15" "${wait_s15:-0}")
+            cores15=$(calcf %.2f 'a / b' "$cpu_all15" "$work_s15")
             pgcpu15=
             [[ $engine15 == postgres ]] && pgcpu15=$(calcf %.2f '(b - a) / c' "$pgt0" "$pgt1" "$CLK_TCK")
             echo "  $engine15: job $(j15 state) in $(j15 pass) passes: $(j15 resealed) of $(j15 total) values re-sealed, $(j15 looked_at) looked at by the verifying pass, $(j15 not_opening) not opening; versions $(j15 versions)"
             echo "  $engine15: rotation to done ${job_s15:-n/a} s (job clock: created_at to finished_at, the start of its last batch); wall ${wall_s15:-n/a} s from starting keys rotate to the poll that saw done; ${rate15:-n/a} values/s"
             echo "  $engine15: about ${wait_s15:-n/a} s waiting for the worker, pass 1 (re-sealing) ${rate1_15} values/s (~${p1_s15:-n/a} s; $np1_15 batches seen), pass 2 (verifying, reads only) ${rate2_15} values/s (~${p2_s15:-n/a} s; $np2_15 batches seen)"
-            echo "  $engine15: server CPU during the job ${cpu_all15:-n/a} s over ${job_s15:-n/a} s (${cores15:-n/a} cores); busiest thread ($top15) ${cpu_top15:-n/a} s$([[ -n $pgcpu15 ]] && echo "; its PostgreSQL backends ${pgcpu15} s")"
+            echo "  $engine15: server CPU during the job ${cpu_all15:-n/a} s over the ${work_s15:-n/a} s it worked (${cores15:-n/a} cores); busiest thread ($top15) ${cpu_top15:-n/a} s$([[ -n $pgcpu15 ]] && echo "; its PostgreSQL backends ${pgcpu15} s")"
             echo "  $engine15: after: $AFTER15 sealed values, $NOTNEW15 not under version ${VER15:-?} (key id, substr(value, 2, 4))"
             if [[ -n $job_s15 && -n $wall_s15 ]] && awk -v j="$job_s15" -v w="$wall_s15" 'BEGIN { d = w - j; if (d < 0) d = -d; exit !(d > 1 && d > 0.1 * w) }'; then
                 log "note: scenario 15 ($engine15): the job clock (${job_s15} s) and the wall time (${wall_s15} s) differ by more than 1 s and 10 %"
@@ -1748,7 +1772,7 @@ print("current=%s" % d["current_version"])' <<<"$st15" 2>/dev/null)
             else
                 r=$(ratio "$rate15" "$rate2_15")
                 row "15 re-sealing after a rotation ($engine15)" "${rate15} values/s" "read pass ${rate2_15}/s" "${r:-n/a}" ">= 50000/s" "$(cmp_ok "$rate15" '>=' 50000)"
-                row "15 re-sealing, pass 1 alone ($engine15)" "${rate1_15} values/s" "CPU ${cores15} core$([[ -n $pgcpu15 ]] && echo " + PG $(calcf %.2f 'a / b' "$pgcpu15" "$job_s15")")" "-" "(info)" "-"
+                row "15 re-sealing, pass 1 alone ($engine15)" "${rate1_15} values/s" "CPU ${cores15} core$([[ -n $pgcpu15 ]] && echo " + PG $(calcf %.2f 'a / b' "$pgcpu15" "$work_s15")")" "-" "(info)" "-"
             fi
             grep -q '"level":"error"' "$WORK/server-reseal-$engine15.log" 2>/dev/null &&
                 log "note: the server logged errors during scenario 15 ($engine15): $(grep -m3 '"level":"error"' "$WORK/server-reseal-$engine15.log")"

@@ -38,7 +38,14 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
     sv_log_set_level((enum sv_log_level)app->cfg.log_level);
     app->pw.opslimit = app->cfg.pw_opslimit;
     app->pw.memlimit = app->cfg.pw_memlimit;
-    rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
+    if (app->cfg.root_pkcs11) {
+        struct sv_keyring_token t = {
+            app->cfg.pkcs11_module, app->cfg.pkcs11_token,
+            app->cfg.pkcs11_pin_file, app->cfg.platform_key_file};
+        rc = sv_keyring_load_token(&t, &app->kr, err, err_len);
+    } else {
+        rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
+    }
     if (rc != SV_OK)
         return rc;
     sv_keyring_set_tenant_dir(app->kr, app->cfg.tenant_key_dir);

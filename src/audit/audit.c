@@ -267,7 +267,10 @@ sv_audit_append(struct sv_dbc *c, const struct sv_audit_event *ev)
         size_t len = head_message(r.stream, r.seq, r.hash, msg, sizeof msg);
         if (SV_NEVER(audit_kr == NULL) || len == 0)
             return SV_E_INTERNAL;
-        sv_keyring_sign(audit_kr, msg, len, sig);
+        /* No signed head, no event: a token that fails refuses the
+         * change the event records. */
+        if (sv_keyring_sign(audit_kr, msg, len, sig) != SV_OK)
+            return SV_E_CRYPTO;
         qs = audit_store_set_head(c, r.stream, r.hash, sig);
     }
     if (qs != SV_QS_ONE)
@@ -356,7 +359,8 @@ sv_audit_batch_end(struct sv_audit_batch *b)
     len = head_message(b->stream, b->seq, b->hash, msg, sizeof msg);
     if (SV_NEVER(audit_kr == NULL) || len == 0)
         return SV_E_INTERNAL;
-    sv_keyring_sign(audit_kr, msg, len, sig);
+    if (sv_keyring_sign(audit_kr, msg, len, sig) != SV_OK)
+        return SV_E_CRYPTO;
     qs = audit_store_set_head_seq(b->c, b->stream, b->seq, b->hash, sig);
     return qs == SV_QS_ONE ? SV_OK
                            : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);

@@ -39,7 +39,13 @@ const char sv_config_template[] =
     "postgres://salesvault_owner@db1,db2/"
     "salesvault?target_session_attrs=read-write\n"
     "\n[keys]\n"
+    "; the root key: a file (root_key_file), or a key that never leaves a\n"
+    "; PKCS#11 token (root = pkcs11: salesvault init --pkcs11-... sets it)\n"
+    "root = file\n"
     "root_key_file = root.key\n"
+    "; pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"
+    "; pkcs11_token = salesvault\n"
+    "; pkcs11_pin_file = pkcs11.pin\n"
     "; the key store: each tenant's master key (wrapped by the root key),\n"
     "; never in the database or a backup; shared by every node\n"
     "tenant_key_dir = keys\n"
@@ -124,6 +130,8 @@ sv_config_defaults(struct sv_config *c, const char *data_dir)
     join_path(c->db_path, data_dir, "salesvault.db");
     join_path(c->root_key_file, data_dir, "root.key");
     join_path(c->tenant_key_dir, data_dir, "keys");
+    join_path(c->pkcs11_pin_file, data_dir, "pkcs11.pin");
+    join_path(c->platform_key_file, data_dir, "platform.key");
     c->reseal_batch = 1000;
     c->reseal_pause_ms = 0;
     c->pw_opslimit = 2;
@@ -271,6 +279,22 @@ on_value(void *user, const char *section, const char *key, const char *value)
         if (*value == '\0')
             return fail(p, section, key, "must not be empty");
         join_path(c->root_key_file, c->data_dir, value);
+    } else if (IS("keys", "root")) {
+        if (strcmp(value, "file") != 0 && strcmp(value, "pkcs11") != 0)
+            return fail(p, section, key, "must be file or pkcs11");
+        c->root_pkcs11 = strcmp(value, "pkcs11") == 0;
+    } else if (IS("keys", "pkcs11_module")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        snprintf(c->pkcs11_module, sizeof c->pkcs11_module, "%s", value);
+    } else if (IS("keys", "pkcs11_token")) {
+        if (*value == '\0' || strlen(value) > 32)
+            return fail(p, section, key, "must be 1-32 characters");
+        snprintf(c->pkcs11_token, sizeof c->pkcs11_token, "%s", value);
+    } else if (IS("keys", "pkcs11_pin_file")) {
+        if (*value == '\0')
+            return fail(p, section, key, "must not be empty");
+        join_path(c->pkcs11_pin_file, c->data_dir, value);
     } else if (IS("keys", "tenant_key_dir")) {
         if (*value == '\0')
             return fail(p, section, key, "must not be empty");

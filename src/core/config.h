@@ -29,9 +29,15 @@ struct sv_config {
     char db_migrate_url[SV_PATH_MAX]; /* owner role for migrations */
     /* [keys] */
     char root_key_file[SV_PATH_MAX];
-    char tenant_key_dir[SV_PATH_MAX]; /* the tenants' master keys */
-    unsigned reseal_batch;            /* values per re-sealing batch */
-    unsigned reseal_pause_ms;         /* between batches */
+    bool root_pkcs11;                    /* root = pkcs11 */
+    char pkcs11_module[SV_PATH_MAX];     /* the token's PKCS#11 module */
+    char pkcs11_token[33];               /* its label */
+    char pkcs11_pin_file[SV_PATH_MAX];   /* the user PIN (0600) */
+    char platform_key_file[SV_PATH_MAX]; /* pkcs11: platform keys' master,
+                                          * wrapped by the token */
+    char tenant_key_dir[SV_PATH_MAX];    /* the tenants' master keys */
+    unsigned reseal_batch;               /* values per re-sealing batch */
+    unsigned reseal_pause_ms;            /* between batches */
     /* [password] */
     unsigned long long pw_opslimit;
     size_t pw_memlimit;    /* bytes */

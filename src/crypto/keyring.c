@@ -13,13 +13,24 @@
 #include <sodium.h>
 
 #include "core/util.h"
+#include "crypto/p11.h"
 
-enum { V_AESGCM = 1, V_XCHACHA = 2 };
+/* V_TOKEN: wrapped by the root key inside a PKCS#11 token (AES-256-GCM
+ * there): header | the token's IV | ciphertext | tag. */
+enum { V_AESGCM = 1, V_XCHACHA = 2, V_TOKEN = 3 };
+
+/* The token's objects. */
+static const char ROOT_LABEL[] = "salesvault-root";
+static const char SIGN_LABEL[] = "salesvault-audit";
 
 struct sv_keyring {
     char tenant_dir[PATH_MAX]; /* the key store: tenant master keys */
-    uint8_t *root;             /* sodium_malloc, SV_KEY_LEN */
-    uint8_t *sign_sk;          /* sodium_malloc, crypto_sign_SECRETKEYBYTES */
+    struct sv_p11 *token;      /* the root in a token, or NULL: */
+    uint8_t *root;             /* the root key file's (sodium_malloc) */
+    /* The master of the platform keys (sv_keyring_derive): the root key
+     * (file), or a random key made at init, wrapped by the token. */
+    uint8_t *platform;
+    uint8_t *sign_sk; /* sodium_malloc, crypto_sign_SECRETKEYBYTES */
     uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
 };
 
@@ -234,6 +245,7 @@ sv_keyring_load(const char *path, struct sv_keyring **out, char *err,
     uint8_t seed[crypto_sign_SEEDBYTES];
     crypto_kdf_derive_from_key(seed, sizeof seed, 1, "svsign__", kr->root);
     crypto_sign_seed_keypair(kr->sign_pk, kr->sign_sk, seed);
+    kr->platform = kr->root;
     sodium_memzero(seed, sizeof seed);
     *out = kr;
     return SV_OK;
@@ -244,8 +256,11 @@ sv_keyring_free(struct sv_keyring *kr)
 {
     if (kr == NULL)
         return;
+    if (kr->platform != kr->root)
+        sodium_free(kr->platform);
     sodium_free(kr->root); /* wipes */
     sodium_free(kr->sign_sk);
+    sv_p11_close(kr->token);
     free(kr);
 }
 
@@ -269,6 +284,60 @@ unwrap(const uint8_t *wkey, const char *domain, const char *const *parts,
     rc = open_ct(wkey, 0, domain, parts, n_parts, wrapped, wrapped_len, key,
                  &len);
     if (rc == SV_OK && len != SV_KEY_LEN)
+        rc = SV_E_TAMPERED;
+    return rc;
+}
+
+/* Wrap @p key (SV_KEY_LEN) under the root: in process (file), or by the
+ * token, the root never leaving it. */
+static enum sv_err
+root_wrap(const struct sv_keyring *kr, const char *domain,
+          const char *const *parts, size_t n_parts, const uint8_t *key,
+          uint8_t *wrapped, size_t *wrapped_len)
+{
+    uint8_t ad[1024];
+    size_t ad_len, n = 0;
+    enum sv_err rc;
+
+    if (kr->token == NULL)
+        return seal(kr->root, 0, domain, parts, n_parts, key, SV_KEY_LEN,
+                    wrapped, wrapped_len);
+    memset(wrapped, 0, SV_AEAD_HDR_LEN);
+    wrapped[0] = V_TOKEN;
+    ad_len = build_aad(ad, sizeof ad, domain, wrapped, parts, n_parts);
+    if (ad_len == 0)
+        return SV_E_CRYPTO;
+    rc = sv_p11_encrypt(kr->token, ROOT_LABEL, ad, ad_len, key, SV_KEY_LEN,
+                        wrapped + SV_AEAD_HDR_LEN, &n);
+    if (rc == SV_OK)
+        *wrapped_len = SV_AEAD_HDR_LEN + n;
+    return rc;
+}
+
+static enum sv_err
+root_unwrap(const struct sv_keyring *kr, const char *domain,
+            const char *const *parts, size_t n_parts, const uint8_t *wrapped,
+            size_t wrapped_len, uint8_t *key)
+{
+    uint8_t ad[1024];
+    size_t ad_len, n = 0;
+    enum sv_err rc;
+
+    if (wrapped_len < SV_AEAD_HDR_LEN || wrapped_len > SV_WRAPPED_KEK_MAX)
+        return SV_E_TAMPERED;
+    if (wrapped[0] != V_TOKEN)
+        return kr->root != NULL ? unwrap(kr->root, domain, parts, n_parts,
+                                         wrapped, wrapped_len, key)
+                                : SV_E_TAMPERED; /* not the token's */
+    if (kr->token == NULL)
+        return SV_E_TAMPERED; /* the token's, and no token here */
+    ad_len = build_aad(ad, sizeof ad, domain, wrapped, parts, n_parts);
+    if (ad_len == 0)
+        return SV_E_CRYPTO;
+    rc = sv_p11_decrypt(kr->token, ROOT_LABEL, ad, ad_len,
+                        wrapped + SV_AEAD_HDR_LEN,
+                        wrapped_len - SV_AEAD_HDR_LEN, key, &n);
+    if (rc == SV_OK && n != SV_KEY_LEN)
         rc = SV_E_TAMPERED;
     return rc;
 }
@@ -327,7 +396,7 @@ load_tmk(const struct sv_keyring *kr, const char *tenant_id, uint8_t *tmk)
     close(fd);
     if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX)
         return SV_E_TAMPERED;
-    return unwrap(kr->root, "sv-tmk-v1", parts, 1, wrapped, (size_t)n, tmk);
+    return root_unwrap(kr, "sv-tmk-v1", parts, 1, wrapped, (size_t)n, tmk);
 }
 
 enum sv_err
@@ -356,8 +425,7 @@ sv_keyring_tmk_create(const struct sv_keyring *kr, const char *tenant_id)
         return SV_E_EXISTS;
     }
     randombytes_buf(tmk, SV_KEY_LEN);
-    rc = seal(kr->root, 0, "sv-tmk-v1", parts, 1, tmk, SV_KEY_LEN, wrapped,
-              &len);
+    rc = root_wrap(kr, "sv-tmk-v1", parts, 1, tmk, wrapped, &len);
     sodium_free(tmk);
     if (rc != SV_OK)
         return rc;
@@ -483,7 +551,7 @@ sv_keyring_legacy_rewrap(const struct sv_keyring *kr, const char *tenant_id,
     version_text(version, vtext);
     const char *parts[] = {tenant_id, vtext};
     if (kek != NULL && bidx != NULL)
-        rc = unwrap(kr->root, "sv-kek-v1", parts, 2, old, old_len, kek);
+        rc = root_unwrap(kr, "sv-kek-v1", parts, 2, old, old_len, kek);
     if (rc == SV_OK)
         rc = wrap_under_tmk(kr, tenant_id, "sv-kek-v2", parts, 2, kek, wrapped,
                             wrapped_len);
@@ -605,11 +673,14 @@ sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
     sodium_memzero(&st, sizeof st);
 }
 
-void
+enum sv_err
 sv_keyring_sign(const struct sv_keyring *kr, const uint8_t *msg, size_t len,
                 uint8_t sig[SV_SIG_LEN])
 {
+    if (kr->token != NULL)
+        return sv_p11_sign(kr->token, SIGN_LABEL, msg, len, sig);
     crypto_sign_detached(sig, NULL, msg, len, kr->sign_sk);
+    return SV_OK;
 }
 
 bool
@@ -623,7 +694,7 @@ void
 sv_keyring_derive(const struct sv_keyring *kr, const char ctx8[8], uint64_t id,
                   uint8_t out[SV_KEY_LEN])
 {
-    crypto_kdf_derive_from_key(out, SV_KEY_LEN, id, ctx8, kr->root);
+    crypto_kdf_derive_from_key(out, SV_KEY_LEN, id, ctx8, kr->platform);
 }
 
 void
@@ -644,4 +715,152 @@ sv_keyring_tenant_derive(const struct sv_keyring *kr, const char *tenant_id,
         crypto_kdf_derive_from_key(out, SV_KEY_LEN, id, ctx8, tmk);
     sodium_free(tmk);
     return rc;
+}
+
+/* ---- the root in a PKCS#11 token ---- */
+
+/* Read the PIN file: one line, 0600 at most. */
+static enum sv_err
+read_pin(const char *path, char *pin, size_t cap, char *err, size_t err_len)
+{
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return SV_E_NOT_FOUND;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+        close(fd);
+        snprintf(err, err_len,
+                 "%s: readable by group or others, or not a file; chmod 600 "
+                 "it",
+                 path);
+        return SV_E_FIELD_INVALID;
+    }
+    n = read(fd, pin, cap - 1);
+    close(fd);
+    if (n <= 0) {
+        snprintf(err, err_len, "%s: empty", path);
+        return SV_E_FIELD_MISSING;
+    }
+    pin[n] = '\0';
+    pin[strcspn(pin, "\r\n")] = '\0';
+    return SV_OK;
+}
+
+static enum sv_err
+token_open(const struct sv_keyring_token *t, struct sv_p11 **out, char *err,
+           size_t err_len)
+{
+    char *pin = sodium_malloc(256);
+    enum sv_err rc;
+
+    if (pin == NULL)
+        return SV_E_INTERNAL;
+    rc = read_pin(t->pin_file, pin, 256, err, err_len);
+    if (rc == SV_OK)
+        rc = sv_p11_open(t->module, t->label, pin, out, err, err_len);
+    sodium_free(pin);
+    return rc;
+}
+
+enum sv_err
+sv_keyring_token_init(const struct sv_keyring_token *t, char *err,
+                      size_t err_len)
+{
+    struct sv_keyring kr = {0};
+    uint8_t *platform = sodium_malloc(SV_KEY_LEN);
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    const char *parts[] = {"platform"};
+    size_t len = 0;
+    bool has = false;
+    enum sv_err rc;
+    int fd;
+
+    if (platform == NULL)
+        return SV_E_INTERNAL;
+    rc = token_open(t, &kr.token, err, err_len);
+    if (rc == SV_OK && (rc = sv_p11_has(kr.token, ROOT_LABEL, &has)) == SV_OK &&
+        !has)
+        rc = sv_p11_aes_create(kr.token, ROOT_LABEL);
+    if (rc == SV_OK && (rc = sv_p11_has(kr.token, SIGN_LABEL, &has)) == SV_OK &&
+        !has)
+        rc = sv_p11_ed25519_create(kr.token, SIGN_LABEL);
+    if (rc == SV_OK && access(t->platform_file, F_OK) != 0) {
+        randombytes_buf(platform, SV_KEY_LEN);
+        rc =
+            root_wrap(&kr, "sv-platform-v1", parts, 1, platform, wrapped, &len);
+        fd = rc == SV_OK ? open(t->platform_file,
+                                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                         : -1;
+        if (rc == SV_OK && (fd < 0 || write(fd, wrapped, len) != (ssize_t)len ||
+                            fsync(fd) != 0)) {
+            snprintf(err, err_len, "%s: %s", t->platform_file, strerror(errno));
+            rc = SV_E_INTERNAL;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (rc != SV_OK && err[0] == '\0')
+        snprintf(err, err_len, "token %s: %s", t->label, sv_err_code(rc));
+    sodium_free(platform);
+    sv_p11_close(kr.token);
+    return rc;
+}
+
+enum sv_err
+sv_keyring_load_token(const struct sv_keyring_token *t, struct sv_keyring **out,
+                      char *err, size_t err_len)
+{
+    struct sv_keyring *kr = sv_xcalloc(1, sizeof *kr);
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX + 1];
+    const char *parts[] = {"platform"};
+    char copy[PATH_MAX];
+    enum sv_err rc;
+    ssize_t n = -1;
+    int fd;
+
+    *out = NULL;
+    snprintf(copy, sizeof copy, "%s", t->platform_file);
+    snprintf(kr->tenant_dir, sizeof kr->tenant_dir, "%s/keys", dirname(copy));
+    rc = token_open(t, &kr->token, err, err_len);
+    if (rc == SV_OK) {
+        fd = open(t->platform_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+            n = read(fd, wrapped, sizeof wrapped);
+            close(fd);
+        }
+        kr->platform = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+        if (kr->platform == NULL)
+            rc = SV_E_INTERNAL;
+        else if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX)
+            rc = SV_E_NOT_FOUND;
+        else
+            rc = root_unwrap(kr, "sv-platform-v1", parts, 1, wrapped, (size_t)n,
+                             kr->platform);
+        if (rc != SV_OK)
+            snprintf(err, err_len,
+                     "%s: missing, or not wrapped by this token's root key",
+                     t->platform_file);
+    }
+    if (rc == SV_OK) {
+        rc = sv_p11_ed25519_public(kr->token, SIGN_LABEL, kr->sign_pk);
+        if (rc != SV_OK)
+            snprintf(err, err_len, "token %s: no audit signing key (%s)",
+                     t->label, SIGN_LABEL);
+    }
+    if (rc != SV_OK) {
+        sv_keyring_free(kr);
+        return rc;
+    }
+    *out = kr;
+    return SV_OK;
+}
+
+bool
+sv_keyring_in_token(const struct sv_keyring *kr)
+{
+    return kr->token != NULL;
 }

@@ -174,9 +174,11 @@ void sv_blind_index(const struct sv_tenant_keys *tk, const char *column,
 #define SV_SIG_LEN 64
 #define SV_SIGN_PK_LEN 32
 
-/** Sign @p msg with the platform key. */
-void sv_keyring_sign(const struct sv_keyring *kr, const uint8_t *msg,
-                     size_t len, uint8_t sig[SV_SIG_LEN]);
+/** Sign @p msg with the platform key (inside the token when the root is
+ *  in one: SV_E_CRYPTO when it fails). */
+SV_MUST_CHECK enum sv_err sv_keyring_sign(const struct sv_keyring *kr,
+                                          const uint8_t *msg, size_t len,
+                                          uint8_t sig[SV_SIG_LEN]);
 /** Verify a platform signature. */
 SV_MUST_CHECK bool sv_keyring_verify(const struct sv_keyring *kr,
                                      const uint8_t *msg, size_t len,
@@ -202,5 +204,35 @@ SV_MUST_CHECK enum sv_err sv_keyring_tenant_derive(const struct sv_keyring *kr,
 /** The platform public key (for verifiers outside this process). */
 void sv_keyring_public_key(const struct sv_keyring *kr,
                            uint8_t pk[SV_SIGN_PK_LEN]);
+
+/*
+ * The root in a PKCS#11 token (p11-kit; SoftHSM2 in the tests): an AES key
+ * "salesvault-root" that never leaves it wraps the tenant master keys and
+ * the platform key (a random key made at init, stored wrapped in
+ * platform.key, the master of sv_keyring_derive()); an Ed25519 key
+ * "salesvault-audit" signs audit heads inside it. Nothing is derived from
+ * raw root bytes in process: whoever copies the data directory holds
+ * nothing that opens or signs.
+ */
+struct sv_keyring_token {
+    const char *module;        /* the PKCS#11 module */
+    const char *label;         /* the token's label */
+    const char *pin_file;      /* the user PIN, 0600 */
+    const char *platform_file; /* platform.key; the key store is keys/ next
+                                * to it unless set */
+};
+
+/** Make the token's keys (kept if there) and platform.key (if missing). */
+SV_MUST_CHECK enum sv_err
+sv_keyring_token_init(const struct sv_keyring_token *t, char *err,
+                      size_t err_len);
+
+/** Open the root in the token. Caller frees with sv_keyring_free(). */
+SV_MUST_CHECK enum sv_err
+sv_keyring_load_token(const struct sv_keyring_token *t, struct sv_keyring **out,
+                      char *err, size_t err_len);
+
+/** Is the root in a token? */
+bool sv_keyring_in_token(const struct sv_keyring *kr);
 
 #endif

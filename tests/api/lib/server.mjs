@@ -208,7 +208,7 @@ export function storeSql(dir, query) {
 }
 
 export async function makeDataDir({
-    name = 'suite', conf = {}, tenants = [], engine = ENGINE, rootKeyFrom = null,
+    name = 'suite', conf = {}, tenants = [], engine = ENGINE, rootKeyFrom = null, keysFrom = null, initArgs = [],
 } = {}) {
     const certDir = process.env.SV_TEST_CERT_DIR;
     assert.ok(certDir, 'SV_TEST_CERT_DIR is not set: run the suites through tests/api/run.sh');
@@ -229,7 +229,17 @@ export async function makeDataDir({
         if (existsSync(keys)) cpSync(keys, path.join(dir, 'keys'), { recursive: true });
     }
 
-    const init = await runCli(['init', '--data', dir]);
+    if (keysFrom) {
+        // Another data dir's keys (a restore target with a PKCS#11 root):
+        // platform.key (wrapped by the token) and the key store.
+        for (const f of ['root.key', 'platform.key']) {
+            if (existsSync(path.join(keysFrom, f))) copyFileSync(path.join(keysFrom, f), path.join(dir, f));
+        }
+        const keys = path.join(keysFrom, 'keys');
+        if (existsSync(keys)) cpSync(keys, path.join(dir, 'keys'), { recursive: true });
+    }
+
+    const init = await runCli(['init', '--data', dir, ...initArgs]);
     assert.equal(init.code, 0, `init failed: ${init.stderr}`);
 
     const confPath = path.join(dir, 'salesvault.conf');
