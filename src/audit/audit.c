@@ -366,6 +366,41 @@ sv_audit_batch_end(struct sv_audit_batch *b)
                            : sv_qs_err(qs == SV_QS_NONE ? SV_QS_HARD : qs);
 }
 
+/* ---- a root moved (keys migrate-root) ---- */
+
+enum sv_err
+sv_audit_resign_head(struct sv_dbc *c, const char *stream,
+                     const struct sv_keyring *from, const struct sv_keyring *to,
+                     bool *resigned)
+{
+    uint8_t hash[32], sig[SV_SIG_LEN], msg[256];
+    int64_t seq = 0;
+    size_t len;
+    enum sv_qs qs = audit_store_head(c, stream, &seq, hash, sig);
+
+    *resigned = false;
+    if (qs == SV_QS_NONE)
+        return SV_OK; /* no head: nothing signed */
+    if (qs < 0)
+        return sv_qs_err(qs);
+    len = head_message(stream, seq, hash, msg, sizeof msg);
+    if (len == 0)
+        return SV_E_INTERNAL;
+    if (sv_keyring_verify(to, msg, len, sig))
+        return SV_OK; /* done by a run that stopped half way */
+    /* Only a head the old key signed is signed anew: a rewritten chain
+     * stays one. */
+    if (!sv_keyring_verify(from, msg, len, sig))
+        return SV_E_TAMPERED;
+    if (sv_keyring_sign(to, msg, len, sig) != SV_OK)
+        return SV_E_CRYPTO;
+    qs = audit_store_set_head_seq(c, stream, seq, hash, sig);
+    if (qs != SV_QS_ONE)
+        return qs < 0 ? sv_qs_err(qs) : SV_E_INTERNAL;
+    *resigned = true;
+    return SV_OK;
+}
+
 /* ---- verification ---- */
 
 /* One event as the check needs it. */

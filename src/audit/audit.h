@@ -282,4 +282,17 @@ SV_MUST_CHECK enum sv_err
 sv_audit_security_summary(struct sv_db *db, const char *tenant_id,
                           int64_t now_ms, struct sv_security_summary *out);
 
+/**
+ * A root moved to another key (keys migrate-root): the head of @p stream,
+ * once its signature verifies with @p from, signed anew with @p to. A
+ * head already signed by @p to is left; one @p from did not sign is
+ * SV_E_TAMPERED (`audit verify` says more). *resigned: it was signed now.
+ * Scope: the stream's (its tenant's, or the platform's).
+ */
+SV_MUST_CHECK enum sv_err sv_audit_resign_head(struct sv_dbc *c,
+                                               const char *stream,
+                                               const struct sv_keyring *from,
+                                               const struct sv_keyring *to,
+                                               bool *resigned);
+
 #endif

@@ -113,7 +113,7 @@ sv_cli_init(int argc, char **argv)
                                      cfg.platform_key_file};
         bool had = exists(cfg.platform_key_file);
         err[0] = '\0';
-        if (sv_keyring_token_init(&t, err, sizeof err) != SV_OK) {
+        if (sv_keyring_token_init(&t, NULL, err, sizeof err) != SV_OK) {
             rc = sv_cli_fail("PKCS#11 root: %s", err);
             goto out;
         }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "crypto/keyring.h"
 #include "cli/cli.h"
 #include "core/json.h"
 #include "directory/keys.h"
@@ -13,6 +14,10 @@ static const char help[] =
     "Usage: salesvault keys rotate --tenant SLUG [--data DIR] [--json]\n"
     "       salesvault keys status [--tenant SLUG] [--wait] [--data DIR]\n"
     "                              [--json]\n"
+    "       salesvault keys migrate-root --to pkcs11 --pkcs11-module PATH\n"
+    "                              --pkcs11-token LABEL --pkcs11-pin-file F\n"
+    "                              [--data DIR] [--json]\n"
+    "       salesvault keys migrate-root --to file [--data DIR] [--json]\n"
     "\n"
     "rotate: a new key-encryption key version for the tenant. Every node\n"
     "seals new writes with it at once; a running server re-seals the\n"
@@ -24,7 +29,16 @@ static const char help[] =
     "status: each tenant's key versions (current, live, retired) and its\n"
     "newest re-sealing job, with a progress bar on a terminal.\n"
     "  --wait  refresh until no job is running (a server must be running\n"
-    "          to move it on)\n";
+    "          to move it on)\n"
+    "\n"
+    "migrate-root: move the root key from root.key into a PKCS#11 token\n"
+    "(and back), with the servers stopped: every tenant master key is\n"
+    "wrapped anew, every audit head signed anew (the token signs inside\n"
+    "it), salesvault.conf switched; then the old root (root.key, or\n"
+    "platform.key) is overwritten and removed. The platform keys stay what\n"
+    "they were, so older backups still restore. Resumable: run it again\n"
+    "after a crash. Copies of the old root.key elsewhere still open what\n"
+    "they opened: destroy them.\n";
 
 static void
 print_bar(const struct sv_key_job *j, bool tty)
@@ -174,6 +188,127 @@ rotate(int argc, char **argv)
     return 0;
 }
 
+/* Append a [keys] block to the config: later lines win. */
+static bool
+config_append(const char *data, const char *block)
+{
+    char path[SV_PATH_MAX + 32];
+    FILE *f;
+    bool ok;
+
+    snprintf(path, sizeof path, "%s/salesvault.conf", data);
+    f = fopen(path, "a");
+    if (f == NULL)
+        return false;
+    ok = fputs(block, f) >= 0;
+    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    return fclose(f) == 0 && ok;
+}
+
+static int
+migrate_root(int argc, char **argv)
+{
+    const char *data = "var", *to_kind = NULL, *module = NULL, *token = NULL,
+               *pin = NULL;
+    bool as_json = false;
+    const struct sv_cli_opt opts[] = {{"data", &data, NULL},
+                                      {"to", &to_kind, NULL},
+                                      {"pkcs11-module", &module, NULL},
+                                      {"pkcs11-token", &token, NULL},
+                                      {"pkcs11-pin-file", &pin, NULL},
+                                      {"json", NULL, &as_json},
+                                      {NULL}};
+    struct sv_keys_migration m = {0};
+    struct sv_keyring *to = NULL;
+    struct sv_app app;
+    char err[1024] = "", block[3 * SV_PATH_MAX + 160];
+    const char *old_root;
+    bool to_token;
+    enum sv_err rc;
+    int code;
+
+    code = sv_cli_parse(argc, argv, "keys", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
+    if (to_kind == NULL ||
+        (strcmp(to_kind, "pkcs11") != 0 && strcmp(to_kind, "file") != 0))
+        return sv_cli_usage("keys", "migrate-root: --to pkcs11 or --to file");
+    to_token = strcmp(to_kind, "pkcs11") == 0;
+    if (to_token && (module == NULL || token == NULL || pin == NULL))
+        return sv_cli_usage("keys", "migrate-root --to pkcs11: "
+                                    "--pkcs11-module, --pkcs11-token and "
+                                    "--pkcs11-pin-file are required");
+    if (to_token && (strlen(token) > 32 || strpbrk(token, "\r\n") ||
+                     strpbrk(module, "\r\n") || strpbrk(pin, "\r\n")))
+        return sv_cli_usage("keys", "--pkcs11-*: one line each, a token "
+                                    "label of 1-32 characters");
+    if (!sv_cli_open(&app, data, 1))
+        return 1;
+    if (sv_keyring_in_token(app.kr) == to_token) {
+        /* Switched already (a run that stopped after the switch): only the
+         * old root is left to destroy. */
+        old_root = to_token ? app.cfg.root_key_file : app.cfg.platform_key_file;
+        rc = sv_keyring_shred_file(old_root);
+        sv_app_close(&app);
+        if (rc != SV_OK)
+            return sv_cli_fail("%s: cannot remove it", old_root);
+        printf("the root is already %s\n",
+               to_token ? "in the token" : "a key file");
+        return 0;
+    }
+    if (to_token) {
+        struct sv_keyring_token t = {module, token, pin,
+                                     app.cfg.platform_key_file};
+        rc = sv_keyring_token_init(&t, app.kr, err, sizeof err);
+        if (rc == SV_OK)
+            rc = sv_keyring_load_token(&t, &to, err, sizeof err);
+        old_root = app.cfg.root_key_file;
+        snprintf(block, sizeof block,
+                 "\n[keys]\n; keys migrate-root: the root in a PKCS#11 "
+                 "token\nroot = pkcs11\npkcs11_module = %s\n"
+                 "pkcs11_token = %s\npkcs11_pin_file = %s\n",
+                 module, token, pin);
+    } else {
+        rc = sv_keyring_root_file_from(app.kr, app.cfg.root_key_file);
+        if (rc == SV_OK)
+            rc = sv_keyring_load(app.cfg.root_key_file, &to, err, sizeof err);
+        old_root = app.cfg.platform_key_file;
+        snprintf(block, sizeof block,
+                 "\n[keys]\n; keys migrate-root: the root in a key file\n"
+                 "root = file\n");
+    }
+    if (rc == SV_OK) {
+        sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
+        rc = sv_keys_migrate_root(app.db, app.kr, to, &m, err, sizeof err);
+    }
+    sv_keyring_free(to);
+    sv_app_close(&app);
+    if (rc != SV_OK)
+        return sv_cli_fail("keys migrate-root: %s (nothing is switched; "
+                           "run it again once fixed)",
+                           err[0] ? err : sv_err_code(rc));
+    if (!config_append(data, block))
+        return sv_cli_fail("%s/salesvault.conf: cannot switch the root (run "
+                           "it again)",
+                           data);
+    if (sv_keyring_shred_file(old_root) != SV_OK)
+        return sv_cli_fail("%s: switched, but cannot remove the old root: "
+                           "remove it by hand",
+                           old_root);
+    if (as_json)
+        sv_cli_print_json(
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "root", to_kind,
+                      "tenants", (json_int_t)m.tenants, "moved",
+                      (json_int_t)m.moved, "heads", (json_int_t)m.heads,
+                      "resigned", (json_int_t)m.resigned, "removed", old_root));
+    else
+        printf("the root is now %s: %zu tenant master keys wrapped anew, "
+               "%zu audit heads signed anew; %s removed\n",
+               to_token ? "in the token" : "a key file", m.moved, m.resigned,
+               old_root);
+    return 0;
+}
+
 int
 sv_cli_keys(int argc, char **argv)
 {
@@ -185,5 +320,7 @@ sv_cli_keys(int argc, char **argv)
         return rotate(argc - 1, argv + 1);
     if (strcmp(argv[1], "status") == 0)
         return status(argc - 1, argv + 1);
+    if (strcmp(argv[1], "migrate-root") == 0)
+        return migrate_root(argc - 1, argv + 1);
     return sv_cli_usage("keys", "unknown subcommand '%s'", argv[1]);
 }

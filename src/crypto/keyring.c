@@ -460,12 +460,20 @@ sv_keyring_tmk_exists(const struct sv_keyring *kr, const char *tenant_id)
 enum sv_err
 sv_keyring_tmk_shred(const struct sv_keyring *kr, const char *tenant_id)
 {
-    uint8_t junk[SV_WRAPPED_KEK_MAX];
     char path[PATH_MAX];
-    int fd;
 
     if (!tmk_path(kr, tenant_id, path, sizeof path))
         return SV_E_FIELD_INVALID;
+    return sv_keyring_shred_file(path);
+}
+
+enum sv_err
+sv_keyring_shred_file(const char *path)
+{
+    uint8_t junk[SV_WRAPPED_KEK_MAX];
+    char dir[PATH_MAX];
+    int fd;
+
     fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errno == ENOENT ? SV_OK : SV_E_INTERNAL;
@@ -480,7 +488,8 @@ sv_keyring_tmk_shred(const struct sv_keyring *kr, const char *tenant_id)
     close(fd);
     if (unlink(path) != 0)
         return SV_E_INTERNAL;
-    sync_dir(kr->tenant_dir);
+    snprintf(dir, sizeof dir, "%s", path);
+    sync_dir(dirname(dir));
     return SV_OK;
 }
 
@@ -767,8 +776,8 @@ token_open(const struct sv_keyring_token *t, struct sv_p11 **out, char *err,
 }
 
 enum sv_err
-sv_keyring_token_init(const struct sv_keyring_token *t, char *err,
-                      size_t err_len)
+sv_keyring_token_init(const struct sv_keyring_token *t,
+                      const struct sv_keyring *from, char *err, size_t err_len)
 {
     struct sv_keyring kr = {0};
     uint8_t *platform = sodium_malloc(SV_KEY_LEN);
@@ -789,7 +798,12 @@ sv_keyring_token_init(const struct sv_keyring_token *t, char *err,
         !has)
         rc = sv_p11_ed25519_create(kr.token, SIGN_LABEL);
     if (rc == SV_OK && access(t->platform_file, F_OK) != 0) {
-        randombytes_buf(platform, SV_KEY_LEN);
+        /* A new installation: a random key; a root moved from a file: the
+         * platform keys stay what they were (backups, codes, sessions). */
+        if (from != NULL)
+            memcpy(platform, from->platform, SV_KEY_LEN);
+        else
+            randombytes_buf(platform, SV_KEY_LEN);
         rc =
             root_wrap(&kr, "sv-platform-v1", parts, 1, platform, wrapped, &len);
         fd = rc == SV_OK ? open(t->platform_file,
@@ -863,4 +877,90 @@ bool
 sv_keyring_in_token(const struct sv_keyring *kr)
 {
     return kr->token != NULL;
+}
+
+/* ---- moving the root (keys migrate-root) ---- */
+
+/* Write @p len bytes to @p path whole: a temporary file, synced, renamed
+ * over it (@p excl: never over an existing file). */
+static enum sv_err
+write_whole(const char *path, const uint8_t *p, size_t len, bool excl)
+{
+    char tmp[PATH_MAX + 8];
+    int fd;
+
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return SV_E_INTERNAL;
+    if (write(fd, p, len) != (ssize_t)len || fsync(fd) != 0) {
+        close(fd);
+        unlink(tmp);
+        return SV_E_INTERNAL;
+    }
+    close(fd);
+    if (excl ? link(tmp, path) != 0 : rename(tmp, path) != 0) {
+        unlink(tmp);
+        return errno == EEXIST ? SV_E_EXISTS : SV_E_INTERNAL;
+    }
+    if (excl)
+        unlink(tmp);
+    return SV_OK;
+}
+
+enum sv_err
+sv_keyring_tmk_move(const struct sv_keyring *from, const struct sv_keyring *to,
+                    const char *tenant_id, bool *moved)
+{
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX + 1], out[SV_WRAPPED_KEK_MAX];
+    uint8_t *tmk = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    const char *parts[] = {tenant_id};
+    char path[PATH_MAX];
+    size_t len = 0;
+    ssize_t n = -1;
+    enum sv_err rc;
+    int fd;
+
+    *moved = false;
+    if (tmk == NULL)
+        return SV_E_INTERNAL;
+    if (!tmk_path(to, tenant_id, path, sizeof path)) {
+        sodium_free(tmk);
+        return SV_E_FIELD_INVALID;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        n = read(fd, wrapped, sizeof wrapped);
+        close(fd);
+    }
+    if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX) {
+        sodium_free(tmk);
+        return fd < 0 ? SV_E_NOT_FOUND : SV_E_TAMPERED;
+    }
+    /* Already under the new root (a run that stopped half way). */
+    if (root_unwrap(to, "sv-tmk-v1", parts, 1, wrapped, (size_t)n, tmk) ==
+        SV_OK) {
+        sodium_free(tmk);
+        return SV_OK;
+    }
+    rc = root_unwrap(from, "sv-tmk-v1", parts, 1, wrapped, (size_t)n, tmk);
+    if (rc == SV_OK)
+        rc = root_wrap(to, "sv-tmk-v1", parts, 1, tmk, out, &len);
+    sodium_free(tmk);
+    if (rc == SV_OK)
+        rc = write_whole(path, out, len, false);
+    if (rc == SV_OK) {
+        sync_dir(to->tenant_dir);
+        *moved = true;
+    }
+    return rc;
+}
+
+enum sv_err
+sv_keyring_root_file_from(const struct sv_keyring *from, const char *path)
+{
+    /* The platform keys stay what they were: the new root is their master
+     * (a key file root is its own platform master). */
+    enum sv_err rc = write_whole(path, from->platform, SV_KEY_LEN, true);
+    return rc == SV_E_EXISTS ? SV_OK : rc;
 }

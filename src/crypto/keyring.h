@@ -92,6 +92,10 @@ bool sv_keyring_tmk_exists(const struct sv_keyring *kr, const char *tenant_id);
 SV_MUST_CHECK enum sv_err sv_keyring_tmk_shred(const struct sv_keyring *kr,
                                                const char *tenant_id);
 
+/** Overwrite a key file in place, sync it, unlink it; SV_OK when there is
+ *  none. */
+SV_MUST_CHECK enum sv_err sv_keyring_shred_file(const char *path);
+
 /**
  * Make a new random KEK for @p tenant_id / @p version and write it wrapped by
  * the tenant's master key into @p wrapped (SV_WRAPPED_KEK_MAX bytes).
@@ -222,10 +226,11 @@ struct sv_keyring_token {
                                 * to it unless set */
 };
 
-/** Make the token's keys (kept if there) and platform.key (if missing). */
+/** Make the token's keys (kept if there) and platform.key (if missing):
+ *  a random platform master, or @p from's (a root moved from a file). */
 SV_MUST_CHECK enum sv_err
-sv_keyring_token_init(const struct sv_keyring_token *t, char *err,
-                      size_t err_len);
+sv_keyring_token_init(const struct sv_keyring_token *t,
+                      const struct sv_keyring *from, char *err, size_t err_len);
 
 /** Open the root in the token. Caller frees with sv_keyring_free(). */
 SV_MUST_CHECK enum sv_err
@@ -234,5 +239,20 @@ sv_keyring_load_token(const struct sv_keyring_token *t, struct sv_keyring **out,
 
 /** Is the root in a token? */
 bool sv_keyring_in_token(const struct sv_keyring *kr);
+
+/**
+ * Move tenant @p tenant_id's master key from root @p from to root @p to
+ * (the same key, wrapped anew, the file replaced whole). *moved: it was
+ * under @p from; already under @p to is SV_OK with *moved false.
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_tmk_move(const struct sv_keyring *from,
+                                              const struct sv_keyring *to,
+                                              const char *tenant_id,
+                                              bool *moved);
+
+/** A root key file at @p path whose key is @p from's platform master (a
+ *  root moved out of a token); an existing file is kept. */
+SV_MUST_CHECK enum sv_err
+sv_keyring_root_file_from(const struct sv_keyring *from, const char *path);
 
 #endif

@@ -592,6 +592,66 @@ sv_keys_step(struct sv_db *db, const char *owner, size_t batch, bool *worked)
     return rc;
 }
 
+/* ---- moving the root ---- */
+
+struct resign_ctx {
+    const char *stream;
+    const struct sv_keyring *from, *to;
+    bool resigned;
+};
+
+static enum sv_err
+resign_tx(struct sv_dbc *c, void *cls)
+{
+    struct resign_ctx *x = cls;
+    return sv_audit_resign_head(c, x->stream, x->from, x->to, &x->resigned);
+}
+
+static enum sv_err
+resign_platform_tx(struct sv_dbc *c, void *cls)
+{
+    enum sv_err rc = sv_db_scope_platform(c);
+    return rc == SV_OK ? resign_tx(c, cls) : rc;
+}
+
+enum sv_err
+sv_keys_migrate_root(struct sv_db *db, const struct sv_keyring *from,
+                     const struct sv_keyring *to, struct sv_keys_migration *out,
+                     char *err, size_t err_len)
+{
+    struct sv_tenant_ids ids;
+    struct resign_ctx x = {.from = from, .to = to};
+    enum sv_err rc = sv_tenant_ids(db, &ids);
+
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; rc == SV_OK && i < ids.n; i++) {
+        bool moved = false;
+        rc = sv_keyring_tmk_move(from, to, ids.ids[i], &moved);
+        if (rc != SV_OK)
+            snprintf(err, err_len, "tenant %s: its master key: %s", ids.ids[i],
+                     sv_err_code(rc));
+        out->tenants++;
+        out->moved += moved;
+    }
+    for (size_t i = 0; rc == SV_OK && i <= ids.n; i++) {
+        x.stream = i < ids.n ? ids.ids[i] : SV_AUDIT_PLATFORM;
+        rc = i < ids.n
+                 ? sv_db_run_tenant_tx(db, "resign", x.stream, resign_tx, &x)
+                 : sv_db_run_tx(db, "resign", resign_platform_tx, &x);
+        if (rc != SV_OK)
+            snprintf(err, err_len,
+                     "audit stream %s: its head %s (run salesvault audit "
+                     "verify)",
+                     x.stream,
+                     rc == SV_E_TAMPERED ? "was not signed by the old root"
+                                         : "could not be signed anew");
+        out->heads++;
+        out->resigned += x.resigned;
+    }
+    free(ids.ids);
+    return rc;
+}
+
 /* ---- every node: forget retired keys ---- */
 
 static void

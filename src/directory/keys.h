@@ -128,6 +128,24 @@ SV_MUST_CHECK enum sv_err sv_keys_step(struct sv_db *db, const char *owner,
  *  tenants' keys. */
 SV_MUST_CHECK enum sv_err sv_keys_prune(struct sv_db *db);
 
+/** What a move of the root did. */
+struct sv_keys_migration {
+    size_t tenants, moved;  /* master keys, wrapped anew now */
+    size_t heads, resigned; /* audit heads, signed anew now */
+};
+
+/**
+ * Move every tenant master key from root @p from to root @p to, then sign
+ * every audit head anew with @p to (each only if @p from signed it).
+ * Resumable: what is already under @p to is left. Servers stopped.
+ * SV_E_TAMPERED: a head @p from did not sign (@p err names the stream).
+ */
+SV_MUST_CHECK enum sv_err sv_keys_migrate_root(struct sv_db *db,
+                                               const struct sv_keyring *from,
+                                               const struct sv_keyring *to,
+                                               struct sv_keys_migration *out,
+                                               char *err, size_t err_len);
+
 /** The serving process's worker: re-seals (@p batch values a batch, a
  *  pause of @p pause_ms between batches), and prunes every few seconds. */
 SV_MUST_CHECK enum sv_err sv_keys_worker_start(struct sv_db *db, unsigned batch,
