@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -24,6 +25,8 @@
 #include "records/records.h"
 #include "recovery/recovery.h"
 
+bool sv_app_root_rotation;
+
 enum sv_err
 sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
             char *err, size_t err_len)
@@ -44,7 +47,24 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
             app->cfg.pkcs11_pin_file, app->cfg.platform_key_file};
         rc = sv_keyring_load_token(&t, &app->kr, err, err_len);
     } else {
+        char next[SV_PATH_MAX + 8];
+        snprintf(next, sizeof next, "%s.next", app->cfg.root_key_file);
+        if (!sv_app_root_rotation && access(next, F_OK) == 0) {
+            snprintf(err, err_len,
+                     "%s exists: a root rotation stopped half way; run "
+                     "salesvault keys rotate-root again to finish it",
+                     next);
+            return SV_E_CONFLICT;
+        }
         rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
+        if (rc == SV_OK && sv_keyring_load_platform(
+                               app->kr, app->cfg.platform_key_file) != SV_OK) {
+            snprintf(err, err_len, "%s: not wrapped by %s",
+                     app->cfg.platform_key_file, app->cfg.root_key_file);
+            sv_keyring_free(app->kr);
+            app->kr = NULL;
+            return SV_E_TAMPERED;
+        }
     }
     if (rc != SV_OK)
         return rc;

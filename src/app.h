@@ -25,6 +25,10 @@ struct sv_app {
     uint8_t csrf_key[32]; /* browser CSRF tokens */
 };
 
+/** Set by `keys rotate-root` alone: open a data directory whose root
+ * rotation stopped half way (root.key.next beside root.key). */
+extern bool sv_app_root_rotation;
+
 /**
  * Load config, root key, database (migrations run) and blocklist for
  * data directory @p data_dir. @p pool_size database connections.

@@ -1,4 +1,5 @@
 /* salesvault keys rotate|status: the key management centre (DATA-2). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@ static const char help[] =
     "                              --pkcs11-token LABEL --pkcs11-pin-file F\n"
     "                              [--data DIR] [--json]\n"
     "       salesvault keys migrate-root --to file [--data DIR] [--json]\n"
+    "       salesvault keys rotate-root [--data DIR] [--json]\n"
     "\n"
     "rotate: a new key-encryption key version for the tenant. Every node\n"
     "seals new writes with it at once; a running server re-seals the\n"
@@ -38,7 +40,13 @@ static const char help[] =
     "platform.key) is overwritten and removed. The platform keys stay what\n"
     "they were, so older backups still restore. Resumable: run it again\n"
     "after a crash. Copies of the old root.key elsewhere still open what\n"
-    "they opened: destroy them.\n";
+    "they opened: destroy them.\n"
+    "\n"
+    "rotate-root: a new root key file, the servers stopped: every tenant\n"
+    "master key wrapped anew and every audit head signed anew under it,\n"
+    "then the old root.key overwritten and replaced; the platform keys'\n"
+    "master moves into platform.key (wrapped by the new root), so older\n"
+    "backups still restore. Resumable: run it again after a crash.\n";
 
 static void
 print_bar(const struct sv_key_job *j, bool tty)
@@ -309,6 +317,101 @@ migrate_root(int argc, char **argv)
     return 0;
 }
 
+static bool
+file_exists(const char *p)
+{
+    return access(p, F_OK) == 0;
+}
+
+/* The last steps: the new root and platform.key in place of the old. */
+static int
+rotate_root_switch(const struct sv_config *cfg, const char *next,
+                   const char *pnext)
+{
+    if (file_exists(next)) {
+        if (file_exists(cfg->root_key_file) &&
+            sv_keyring_shred_file(cfg->root_key_file) != SV_OK)
+            return sv_cli_fail("%s: cannot remove the old root",
+                               cfg->root_key_file);
+        if (rename(next, cfg->root_key_file) != 0)
+            return sv_cli_fail("%s: %s", next, strerror(errno));
+    }
+    if (file_exists(pnext) && rename(pnext, cfg->platform_key_file) != 0)
+        return sv_cli_fail("%s: %s", pnext, strerror(errno));
+    return 0;
+}
+
+static int
+rotate_root(int argc, char **argv)
+{
+    const char *data = "var";
+    bool as_json = false;
+    const struct sv_cli_opt opts[] = {
+        {"data", &data, NULL}, {"json", NULL, &as_json}, {NULL}};
+    char next[SV_PATH_MAX + 8], pnext[SV_PATH_MAX + 8], err[1024] = "";
+    struct sv_keys_migration m = {0};
+    struct sv_keyring *to = NULL;
+    struct sv_config cfg;
+    struct sv_app app;
+    enum sv_err rc;
+    int code;
+
+    code = sv_cli_parse(argc, argv, "keys", "bad option", help, opts, NULL);
+    if (code != SV_CLI_GO)
+        return code;
+    if (sv_config_load(&cfg, data, err, sizeof err) != SV_OK)
+        return sv_cli_fail("%s", err);
+    if (cfg.root_pkcs11)
+        return sv_cli_fail("keys rotate-root: the root is in a token; rotate "
+                           "it with the token's own tools, or move it to a "
+                           "file (migrate-root --to file), rotate, and back");
+    snprintf(next, sizeof next, "%s.next", cfg.root_key_file);
+    snprintf(pnext, sizeof pnext, "%s.next", cfg.platform_key_file);
+    if (!file_exists(cfg.root_key_file) && file_exists(next)) {
+        /* Stopped while switching: the keys are all under the new root. */
+        code = rotate_root_switch(&cfg, next, pnext);
+        if (code == 0)
+            printf("the root rotation is finished\n");
+        return code;
+    }
+    sv_app_root_rotation = true;
+    if (!sv_cli_open(&app, data, 1))
+        return 1;
+    rc = sv_keyring_create_file(next);
+    if (rc == SV_E_EXISTS)
+        rc = SV_OK; /* a run that stopped half way: the same new root */
+    if (rc == SV_OK)
+        rc = sv_keyring_load(next, &to, err, sizeof err);
+    if (rc == SV_OK) {
+        sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
+        /* The platform keys' master stays: wrapped by the new root. */
+        rc = sv_keyring_write_platform(to, app.kr, pnext);
+        if (rc == SV_OK)
+            rc = sv_keyring_load_platform(to, pnext);
+    }
+    if (rc == SV_OK)
+        rc = sv_keys_migrate_root(app.db, app.kr, to, &m, err, sizeof err);
+    sv_keyring_free(to);
+    sv_app_close(&app);
+    if (rc != SV_OK)
+        return sv_cli_fail("keys rotate-root: %s (the old root is still in "
+                           "use; run it again once fixed)",
+                           err[0] ? err : sv_err_code(rc));
+    code = rotate_root_switch(&cfg, next, pnext);
+    if (code != 0)
+        return code;
+    if (as_json)
+        sv_cli_print_json(json_pack(
+            "{s:s, s:I, s:I, s:I, s:I}", "root", "file", "tenants",
+            (json_int_t)m.tenants, "moved", (json_int_t)m.moved, "heads",
+            (json_int_t)m.heads, "resigned", (json_int_t)m.resigned));
+    else
+        printf("a new root key in %s: %zu tenant master keys wrapped anew, "
+               "%zu audit heads signed anew; the old one overwritten\n",
+               cfg.root_key_file, m.moved, m.resigned);
+    return 0;
+}
+
 int
 sv_cli_keys(int argc, char **argv)
 {
@@ -322,5 +425,7 @@ sv_cli_keys(int argc, char **argv)
         return status(argc - 1, argv + 1);
     if (strcmp(argv[1], "migrate-root") == 0)
         return migrate_root(argc - 1, argv + 1);
+    if (strcmp(argv[1], "rotate-root") == 0)
+        return rotate_root(argc - 1, argv + 1);
     return sv_cli_usage("keys", "unknown subcommand '%s'", argv[1]);
 }

@@ -726,6 +726,9 @@ sv_keyring_tenant_derive(const struct sv_keyring *kr, const char *tenant_id,
     return rc;
 }
 
+static enum sv_err write_whole(const char *path, const uint8_t *p, size_t len,
+                               bool excl);
+
 /* ---- the root in a PKCS#11 token ---- */
 
 /* Read the PIN file: one line, 0600 at most. */
@@ -775,6 +778,27 @@ token_open(const struct sv_keyring_token *t, struct sv_p11 **out, char *err,
     return rc;
 }
 
+static bool
+platform_opens(const struct sv_keyring *kr, const char *path)
+{
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX + 1];
+    uint8_t *key = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    const char *parts[] = {"platform"};
+    ssize_t n = -1;
+    bool ok = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd >= 0) {
+        n = read(fd, wrapped, sizeof wrapped);
+        close(fd);
+    }
+    if (key != NULL && n > 0 && (size_t)n <= SV_WRAPPED_KEK_MAX)
+        ok = root_unwrap(kr, "sv-platform-v1", parts, 1, wrapped, (size_t)n,
+                         key) == SV_OK;
+    sodium_free(key);
+    return ok;
+}
+
 enum sv_err
 sv_keyring_token_init(const struct sv_keyring_token *t,
                       const struct sv_keyring *from, char *err, size_t err_len)
@@ -786,7 +810,6 @@ sv_keyring_token_init(const struct sv_keyring_token *t,
     size_t len = 0;
     bool has = false;
     enum sv_err rc;
-    int fd;
 
     if (platform == NULL)
         return SV_E_INTERNAL;
@@ -797,7 +820,10 @@ sv_keyring_token_init(const struct sv_keyring_token *t,
     if (rc == SV_OK && (rc = sv_p11_has(kr.token, SIGN_LABEL, &has)) == SV_OK &&
         !has)
         rc = sv_p11_ed25519_create(kr.token, SIGN_LABEL);
-    if (rc == SV_OK && access(t->platform_file, F_OK) != 0) {
+    /* A platform.key this token does not open (none, or the key file
+     * root's of a data directory moved into the token) is written anew. */
+    if (rc == SV_OK && (from != NULL || access(t->platform_file, F_OK) != 0) &&
+        !platform_opens(&kr, t->platform_file)) {
         /* A new installation: a random key; a root moved from a file: the
          * platform keys stay what they were (backups, codes, sessions). */
         if (from != NULL)
@@ -806,16 +832,11 @@ sv_keyring_token_init(const struct sv_keyring_token *t,
             randombytes_buf(platform, SV_KEY_LEN);
         rc =
             root_wrap(&kr, "sv-platform-v1", parts, 1, platform, wrapped, &len);
-        fd = rc == SV_OK ? open(t->platform_file,
-                                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
-                         : -1;
-        if (rc == SV_OK && (fd < 0 || write(fd, wrapped, len) != (ssize_t)len ||
-                            fsync(fd) != 0)) {
+        if (rc == SV_OK &&
+            write_whole(t->platform_file, wrapped, len, false) != SV_OK) {
             snprintf(err, err_len, "%s: %s", t->platform_file, strerror(errno));
             rc = SV_E_INTERNAL;
         }
-        if (fd >= 0)
-            close(fd);
     }
     if (rc != SV_OK && err[0] == '\0')
         snprintf(err, err_len, "token %s: %s", t->label, sv_err_code(rc));
@@ -963,4 +984,57 @@ sv_keyring_root_file_from(const struct sv_keyring *from, const char *path)
      * (a key file root is its own platform master). */
     enum sv_err rc = write_whole(path, from->platform, SV_KEY_LEN, true);
     return rc == SV_E_EXISTS ? SV_OK : rc;
+}
+
+/* ---- the platform keys' master in platform.key (rotations) ---- */
+
+static const char *const platform_parts[] = {"platform"};
+
+enum sv_err
+sv_keyring_load_platform(struct sv_keyring *kr, const char *path)
+{
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX + 1];
+    uint8_t *key;
+    ssize_t n;
+    enum sv_err rc;
+    int fd;
+
+    if (kr->token != NULL)
+        return SV_OK; /* loaded with the token */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT ? SV_OK : SV_E_INTERNAL;
+    n = read(fd, wrapped, sizeof wrapped);
+    close(fd);
+    if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX)
+        return SV_E_TAMPERED;
+    /* Already the token's: a move into a token (migrate-root) that stopped
+     * before the switch; the rerun that finishes it keeps the file as it
+     * is. (Nothing else runs meanwhile: the move's servers are stopped.) */
+    if (wrapped[0] == V_TOKEN)
+        return SV_OK;
+    key = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
+    if (key == NULL)
+        return SV_E_INTERNAL;
+    rc = root_unwrap(kr, "sv-platform-v1", platform_parts, 1, wrapped,
+                     (size_t)n, key);
+    if (rc != SV_OK) {
+        sodium_free(key);
+        return rc;
+    }
+    if (kr->platform != kr->root)
+        sodium_free(kr->platform);
+    kr->platform = key;
+    return SV_OK;
+}
+
+enum sv_err
+sv_keyring_write_platform(const struct sv_keyring *to,
+                          const struct sv_keyring *from, const char *path)
+{
+    uint8_t wrapped[SV_WRAPPED_KEK_MAX];
+    size_t len = 0;
+    enum sv_err rc = root_wrap(to, "sv-platform-v1", platform_parts, 1,
+                               from->platform, wrapped, &len);
+    return rc == SV_OK ? write_whole(path, wrapped, len, false) : rc;
 }

@@ -250,6 +250,18 @@ SV_MUST_CHECK enum sv_err sv_keyring_tmk_move(const struct sv_keyring *from,
                                               const char *tenant_id,
                                               bool *moved);
 
+/**
+ * Key-file root: when @p path (platform.key) exists, the platform keys'
+ * master is in it, wrapped by the root (after a root rotation), not the
+ * root key itself. SV_OK when there is none.
+ */
+SV_MUST_CHECK enum sv_err sv_keyring_load_platform(struct sv_keyring *kr,
+                                                   const char *path);
+/** Write @p from's platform master to @p path, wrapped by @p to's root. */
+SV_MUST_CHECK enum sv_err
+sv_keyring_write_platform(const struct sv_keyring *to,
+                          const struct sv_keyring *from, const char *path);
+
 /** A root key file at @p path whose key is @p from's platform master (a
  *  root moved out of a token); an existing file is kept. */
 SV_MUST_CHECK enum sv_err

@@ -186,6 +186,21 @@ describe('hsm: the root key in a PKCS#11 token (SoftHSM2)', () => {
             await s.stop();
             const before = path.join(tmp, 'mig-before.svbk');
             await runCliJson(['backup', '--data', d.dir, '--out', before]);
+            // A root rotation of the key file first: a new root.key, the
+            // platform keys' master in platform.key under it.
+            const oldRoot = readFileSync(path.join(d.dir, 'root.key'));
+            let rr = await runCliJson(['keys', 'rotate-root', '--data', d.dir]);
+            assert.deepEqual([rr.tenants, rr.moved], [1, 1]);
+            assert.ok(!readFileSync(path.join(d.dir, 'root.key')).equals(oldRoot), 'a new root key');
+            assert.ok(existsSync(path.join(d.dir, 'platform.key')));
+            assert.equal((await runCliJson(['audit', 'verify', '--data', d.dir])).ok, true);
+            assert.equal((await runCli(['backup', 'verify', before, '--data', d.dir])).code, 0, 'older backups restore');
+            // A rotation that stopped half way blocks every other command.
+            writeFileSync(path.join(d.dir, 'root.key.next'), oldRoot, { mode: 0o600 });
+            const blocked = await runCli(['audit', 'verify', '--data', d.dir]);
+            assert.equal(blocked.code, 1);
+            assert.match(blocked.stderr, /root rotation stopped half way/);
+            rmSync(path.join(d.dir, 'root.key.next'));
             // A run that stops after the keys moved but before the switch:
             // the same run again finishes it (nothing is done twice).
             const conf = path.join(d.dir, 'salesvault.conf');
