@@ -287,7 +287,8 @@ migrate_root(int argc, char **argv)
     }
     if (rc == SV_OK) {
         sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
-        rc = sv_keys_migrate_root(app.db, app.kr, to, &m, err, sizeof err);
+        rc = sv_keys_migrate_root(app.db, app.kr, to, to_kind, sv_cli_actor(),
+                                  &m, err, sizeof err);
     }
     sv_keyring_free(to);
     sv_app_close(&app);
@@ -390,7 +391,8 @@ rotate_root(int argc, char **argv)
             rc = sv_keyring_load_platform(to, pnext);
     }
     if (rc == SV_OK)
-        rc = sv_keys_migrate_root(app.db, app.kr, to, &m, err, sizeof err);
+        rc = sv_keys_migrate_root(app.db, app.kr, to, "rotation",
+                                  sv_cli_actor(), &m, err, sizeof err);
     sv_keyring_free(to);
     sv_app_close(&app);
     if (rc != SV_OK)

@@ -614,16 +614,50 @@ resign_platform_tx(struct sv_dbc *c, void *cls)
     return rc == SV_OK ? resign_tx(c, cls) : rc;
 }
 
+struct root_event {
+    const char *kind, *actor;
+};
+
+static enum sv_err
+root_event_tx(struct sv_dbc *c, void *cls)
+{
+    const struct root_event *e = cls;
+    char details[64];
+    enum sv_err rc = sv_db_scope_platform(c);
+
+    if (rc != SV_OK)
+        return rc;
+    snprintf(details, sizeof details, "{\"to\":\"%s\"}", e->kind);
+    struct sv_audit_event ev = {
+        .actor = e->actor,
+        .action = sv_audit_action_name(SV_AUDIT_KEY_ROOT),
+        .target_type = "platform",
+        .result = "success",
+        .details = details,
+    };
+    return sv_audit_append(c, &ev);
+}
+
 enum sv_err
 sv_keys_migrate_root(struct sv_db *db, const struct sv_keyring *from,
-                     const struct sv_keyring *to, struct sv_keys_migration *out,
+                     const struct sv_keyring *to, const char *kind,
+                     const char *actor, struct sv_keys_migration *out,
                      char *err, size_t err_len)
 {
     struct sv_tenant_ids ids;
     struct resign_ctx x = {.from = from, .to = to};
-    enum sv_err rc = sv_tenant_ids(db, &ids);
+    struct root_event e = {kind, actor};
+    enum sv_err rc;
 
     memset(out, 0, sizeof *out);
+    /* Recorded first, under the old root: the heads are signed anew with
+     * the rest below. */
+    rc = sv_db_run_tx(db, "key_root", root_event_tx, &e);
+    if (rc != SV_OK) {
+        snprintf(err, err_len, "the key.root event: %s", sv_err_code(rc));
+        return rc;
+    }
+    rc = sv_tenant_ids(db, &ids);
     for (size_t i = 0; rc == SV_OK && i < ids.n; i++) {
         bool moved = false;
         rc = sv_keyring_tmk_move(from, to, ids.ids[i], &moved);

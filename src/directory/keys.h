@@ -137,14 +137,16 @@ struct sv_keys_migration {
 /**
  * Move every tenant master key from root @p from to root @p to, then sign
  * every audit head anew with @p to (each only if @p from signed it).
- * Resumable: what is already under @p to is left. Servers stopped.
+ * Resumable: what is already under @p to is left. Servers stopped. Each
+ * run starts with a key.root event by @p actor on the platform stream
+ * (details: @p kind, "pkcs11", "file" or "rotation").
  * SV_E_TAMPERED: a head @p from did not sign (@p err names the stream).
  */
-SV_MUST_CHECK enum sv_err sv_keys_migrate_root(struct sv_db *db,
-                                               const struct sv_keyring *from,
-                                               const struct sv_keyring *to,
-                                               struct sv_keys_migration *out,
-                                               char *err, size_t err_len);
+SV_MUST_CHECK enum sv_err
+sv_keys_migrate_root(struct sv_db *db, const struct sv_keyring *from,
+                     const struct sv_keyring *to, const char *kind,
+                     const char *actor, struct sv_keys_migration *out,
+                     char *err, size_t err_len);
 
 /** The serving process's worker: re-seals (@p batch values a batch, a
  *  pause of @p pause_ms between batches), and prunes every few seconds. */

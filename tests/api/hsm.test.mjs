@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-    PASSWORDS, REPO, expectStatus, makeDataDir, runCli, runCliJson, serve,
+    PASSWORDS, REPO, expectStatus, makeDataDir, runCli, runCliJson, serve, storeSql,
 } from './lib/server.mjs';
 
 const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
@@ -214,7 +214,9 @@ describe('hsm: the root key in a PKCS#11 token (SoftHSM2)', () => {
             writeFileSync(conf, confBefore);
             copyFileSync(path.join(tmp, 'root.key.before'), path.join(d.dir, 'root.key'));
             m = await runCliJson(args);
-            assert.deepEqual([m.moved, m.resigned], [0, 0], 'resumed: nothing moved or signed twice');
+            // Resumed: no key moved twice; only the platform head is signed
+            // anew, for the rerun's own key.root event.
+            assert.deepEqual([m.moved, m.resigned], [0, 1], 'resumed: nothing done twice');
             assert.equal(existsSync(path.join(d.dir, 'root.key')), false, 'the old root removed');
             // Served from the token: everything opens, the chains verify,
             // the backup from before still verifies (the platform keys
@@ -234,6 +236,10 @@ describe('hsm: the root key in a PKCS#11 token (SoftHSM2)', () => {
             assert.ok(existsSync(path.join(d.dir, 'root.key')));
             assert.equal(existsSync(path.join(d.dir, 'platform.key')), false);
             assert.equal((await runCliJson(['audit', 'verify', '--data', d.dir])).ok, true);
+            // Each run recorded on the platform stream (its heads verify).
+            const ev = storeSql(d.dir, "SELECT details FROM audit_events WHERE tenant_id IS NULL "
+                + "AND action = 'key.root' ORDER BY seq");
+            assert.deepEqual(ev.map((x) => JSON.parse(x).to), ['rotation', 'pkcs11', 'pkcs11', 'file']);
             s = await serve(d.dir, { name: 'hsm-mig-c' });
             const t3 = (await s.login('mover', 'max', PASSWORDS.admin)).json.token;
             const g3 = await s.api('GET', `/records/customer/${c.json.id}?unmask=email`, { token: t3 });
