@@ -41,21 +41,26 @@ sv_app_open(struct sv_app *app, const char *data_dir, unsigned pool_size,
     sv_log_set_level((enum sv_log_level)app->cfg.log_level);
     app->pw.opslimit = app->cfg.pw_opslimit;
     app->pw.memlimit = app->cfg.pw_memlimit;
+    {
+        /* A root change (keys migrate-root, rotate-root) stopped half way:
+         * only its own rerun may open the data directory. */
+        char sw[SV_PATH_MAX + 16];
+        snprintf(sw, sizeof sw, "%s/root.switch", app->cfg.data_dir);
+        if (!sv_app_root_rotation && access(sw, F_OK) == 0) {
+            snprintf(err, err_len,
+                     "%s exists: a root change (keys migrate-root or "
+                     "rotate-root) stopped half way; run it again to finish "
+                     "it",
+                     sw);
+            return SV_E_CONFLICT;
+        }
+    }
     if (app->cfg.root_pkcs11) {
         struct sv_keyring_token t = {
             app->cfg.pkcs11_module, app->cfg.pkcs11_token,
             app->cfg.pkcs11_pin_file, app->cfg.platform_key_file};
         rc = sv_keyring_load_token(&t, &app->kr, err, err_len);
     } else {
-        char next[SV_PATH_MAX + 8];
-        snprintf(next, sizeof next, "%s.next", app->cfg.root_key_file);
-        if (!sv_app_root_rotation && access(next, F_OK) == 0) {
-            snprintf(err, err_len,
-                     "%s exists: a root rotation stopped half way; run "
-                     "salesvault keys rotate-root again to finish it",
-                     next);
-            return SV_E_CONFLICT;
-        }
         rc = sv_keyring_load(app->cfg.root_key_file, &app->kr, err, err_len);
         if (rc == SV_OK && sv_keyring_load_platform(
                                app->kr, app->cfg.platform_key_file) != SV_OK) {

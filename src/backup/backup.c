@@ -311,7 +311,9 @@ dump_tx(struct sv_dbc *c, void *cls)
      * only if nothing was written yet: the writer is fed as rows come). */
     if (d->w->stats->rows > 0 || d->w->stats->file_bytes > d->header_bytes)
         return SV_E_INTERNAL;
-    rc = collect_tenants(d, c);
+    rc = sv_db_scope_platform(c); /* tenant_deletions is read too */
+    if (rc == SV_OK)
+        rc = collect_tenants(d, c);
     /* A segment per tenant: its row of tenants, then its tables. */
     for (size_t i = 0; rc == SV_OK && i < d->n_tenants; i++) {
         const char *id = d->tenants[i];
@@ -491,6 +493,7 @@ struct reader {
     const char *problem;
     /* format 2 */
     bool v2;
+    bool skip_ok; /* a segment whose master key is gone: skipped, or fatal */
     struct sv_app *app;
     char (*seen)[37]; /* the tenant segments met, opened or skipped */
     size_t n_seen, cap_seen;
@@ -799,6 +802,12 @@ next_segment(struct reader *r)
             memcpy(r->seen[r->n_seen++], tenant, 37);
         }
         rc = segment_key(r->app, seg[0], tenant, key);
+        if (rc == SV_E_NOT_FOUND && seg[0] == SEG_TENANT && !r->skip_ok) {
+            r->problem = "a tenant's master key is not in the key store (a "
+                         "tenant deleted since the backup: --skip-deleted; "
+                         "else copy keys/ from the source)";
+            break;
+        }
         if (rc == SV_E_NOT_FOUND && seg[0] == SEG_TENANT) {
             r->stats->tenants_skipped++;
             if (!skip_segment(r))
@@ -987,6 +996,7 @@ sv_backup_verify(struct sv_app *app, FILE *in, struct sv_backup_stats *stats,
     struct reader r;
     enum sv_err rc = open_reader(app, in, &r, stats, err, err_len);
 
+    r.skip_ok = true; /* what no key here opens is counted, not checked */
     if (rc == SV_OK) {
         rc = walk(&r, NULL, NULL, NULL, NULL);
         if (rc != SV_OK)
@@ -1018,6 +1028,7 @@ sv_backup_scan(struct sv_app *app, FILE *in, sv_backup_value_fn fn, void *cls,
     struct scan_ctx x = {fn, cls};
     struct reader r;
     enum sv_err rc = open_reader(app, in, &r, stats, err, err_len);
+    r.skip_ok = true;
 
     if (rc == SV_OK) {
         rc = walk(&r, scan_row, NULL, &x, NULL);
@@ -1035,26 +1046,12 @@ struct restore_ctx {
     struct sv_dbc *c;
     sv_backup_progress_fn progress;
     const char *why; /* a database refusal, for the message */
-    const struct sv_keyring *kr;
-    bool skipping; /* the rows of a tenant whose master key is gone */
 };
-
-/* DATA-7: a tenant deleted since the backup has no master key in the key
- * store: none of its keys opens, and none of its rows comes back. */
-static bool
-tenant_gone(struct restore_ctx *x, const char *tenant_id)
-{
-    return !sv_keyring_tmk_exists(x->kr, tenant_id);
-}
 
 static enum sv_err
 restore_scope(void *cls, const char *tenant_id)
 {
     struct restore_ctx *x = cls;
-
-    x->skipping = tenant_id != NULL && tenant_gone(x, tenant_id);
-    if (x->skipping)
-        return SV_OK;
     return tenant_id ? sv_db_scope_tenant(x->c, tenant_id)
                      : sv_db_scope_platform(x->c);
 }
@@ -1066,17 +1063,6 @@ restore_row(void *cls, const struct bk_table *t, struct value *vals)
     struct bk_value row[BK_MAX_COLS];
     enum sv_qs qs;
 
-    if (x->skipping)
-        return SV_OK;
-    if (t->id == BK_TENANTS && vals[0].type == BK_TEXT) {
-        char id[40];
-        snprintf(id, sizeof id, "%.*s", (int)vals[0].n,
-                 (const char *)vals[0].copy);
-        if (tenant_gone(x, id)) {
-            x->r->stats->tenants_skipped++;
-            return SV_OK;
-        }
-    }
     for (int i = 0; i < t->n_cols; i++)
         row[i] = (struct bk_value){.type = vals[i].type,
                                    .i = vals[i].i,
@@ -1123,8 +1109,9 @@ journal_tx(struct sv_dbc *c, void *cls)
 }
 
 enum sv_err
-sv_backup_restore(struct sv_app *app, FILE *in, sv_backup_progress_fn progress,
-                  struct sv_backup_stats *stats, char *err, size_t err_len)
+sv_backup_restore(struct sv_app *app, FILE *in, bool skip_deleted,
+                  sv_backup_progress_fn progress, struct sv_backup_stats *stats,
+                  char *err, size_t err_len)
 {
     struct reader r;
     struct restore_ctx x = {0};
@@ -1136,7 +1123,7 @@ sv_backup_restore(struct sv_app *app, FILE *in, sv_backup_progress_fn progress,
     }
     x.r = &r;
     x.progress = progress;
-    x.kr = app->kr;
+    r.skip_ok = skip_deleted;
     /*
      * SQLite: the target is empty, so a rollback journal costs nothing,
      * while WAL would write every page twice (log, then checkpoint).

@@ -73,9 +73,12 @@ SV_MUST_CHECK enum sv_err sv_backup_scan(struct sv_app *app, FILE *in,
 
 /**
  * Restore into @p app's database, which must hold no tenants, in one
- * transaction: nothing is written unless the whole file is intact.
+ * transaction: nothing is written unless the whole file is intact. A
+ * tenant whose master key is not in the key store (deleted since the
+ * backup, DATA-7) is skipped with @p skip_deleted, else the restore fails.
  */
 SV_MUST_CHECK enum sv_err sv_backup_restore(struct sv_app *app, FILE *in,
+                                            bool skip_deleted,
                                             sv_backup_progress_fn progress,
                                             struct sv_backup_stats *stats,
                                             char *err, size_t err_len);

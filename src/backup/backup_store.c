@@ -46,7 +46,11 @@ SV_SQL(Q_DUMP_TENANTS, "backup_dump_tenants",
        "phone_reveals_per_day, index_key, key_scheme FROM tenants "
        "WHERE id = $1",
        SV_SQL_PLATFORM);
-SV_SQL(Q_TENANT_IDS, "backup_tenant_ids", "SELECT id FROM tenants ORDER BY id",
+/* A tenant listed as deleted (its rows going, its master key gone) is not
+ * backed up. */
+SV_SQL(Q_TENANT_IDS, "backup_tenant_ids",
+       "SELECT id FROM tenants WHERE id NOT IN "
+       "(SELECT tenant_id FROM tenant_deletions) ORDER BY id",
        SV_SQL_PLATFORM);
 SV_SQL(Q_LOAD_TENANTS, "backup_load_tenants",
        "INSERT INTO tenants (id, slug, name, password_policy, "

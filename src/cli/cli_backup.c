@@ -14,18 +14,24 @@
 static const char help[] =
     "Usage: salesvault backup --out FILE [--data DIR] [--json]\n"
     "       salesvault backup verify FILE [--data DIR] [--json]\n"
-    "       salesvault restore --in FILE [--data DIR] [--json]\n"
+    "       salesvault restore --in FILE [--skip-deleted] [--data DIR]\n"
+    "                          [--json]\n"
     "\n"
     "backup:  an online, consistent copy of the whole database (SQLite or\n"
-    "         PostgreSQL), compressed and encrypted with a key derived from\n"
-    "         the root key; safe while the server runs. FILE must not exist.\n"
+    "         PostgreSQL), compressed and encrypted: each tenant under a key\n"
+    "         from its master key (the key store, keys/), the rest under a\n"
+    "         key from the root key; safe while the server runs. FILE must\n"
+    "         not exist.\n"
     "verify:  read a backup through without restoring it: refuses a\n"
     "         tampered, truncated or foreign file.\n"
     "restore: into DIR's database, which must be empty (no tenants): run\n"
-    "         `salesvault init` there first, with the source's root.key\n"
-    "         copied in beforehand (init never replaces it). The engines may\n"
-    "         differ: a SQLite backup restores into PostgreSQL and back.\n"
-    "         All or nothing: one transaction.\n";
+    "         `salesvault init` there first, with the source's root.key (or\n"
+    "         platform.key) and keys/ copied in beforehand (init never\n"
+    "         replaces them). The engines may differ: a SQLite backup\n"
+    "         restores into PostgreSQL and back. All or nothing: one\n"
+    "         transaction. A tenant whose master key is not in keys/ fails\n"
+    "         the restore, unless --skip-deleted (a tenant deleted since the\n"
+    "         backup stays deleted).\n";
 
 static bool show_progress;
 
@@ -69,11 +75,12 @@ static int
 run(int argc, char **argv, const char *cmd)
 {
     const char *data = "var", *out = NULL, *in = NULL;
-    bool as_json = false, verify = false;
+    bool as_json = false, verify = false, skip_deleted = false;
     const struct sv_cli_opt opts[] = {{"data", &data, NULL},
                                       {"out", &out, NULL},
                                       {"in", &in, NULL},
                                       {"json", NULL, &as_json},
+                                      {"skip-deleted", NULL, &skip_deleted},
                                       {NULL}};
     struct sv_backup_stats st;
     struct sv_app app;
@@ -131,9 +138,9 @@ run(int argc, char **argv, const char *cmd)
             sv_app_close(&app);
             return sv_cli_fail("%s: %s", in, strerror(e));
         }
-        rc = verify
-                 ? sv_backup_verify(&app, f, &st, err, sizeof err)
-                 : sv_backup_restore(&app, f, progress, &st, err, sizeof err);
+        rc = verify ? sv_backup_verify(&app, f, &st, err, sizeof err)
+                    : sv_backup_restore(&app, f, skip_deleted, progress, &st,
+                                        err, sizeof err);
         fclose(f);
     }
     sv_app_close(&app);

@@ -1,6 +1,9 @@
 /* salesvault keys rotate|status: the key management centre (DATA-2). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,6 +216,107 @@ config_append(const char *data, const char *block)
     return fclose(f) == 0 && ok;
 }
 
+static bool
+file_exists(const char *p)
+{
+    return access(p, F_OK) == 0;
+}
+
+static void
+sync_parent(const char *path)
+{
+    char dir[SV_PATH_MAX + 8];
+    char *slash;
+    int fd;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *slash = '\0';
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/*
+ * A root change (migrate-root, rotate-root) in progress is written down in
+ * DATA/root.switch, "KIND PHASE" (kind: pkcs11, file or rotation; phase:
+ * moving, then switching). While it exists every other command refuses to
+ * open the data directory (app.c), and a rerun of the same command picks
+ * up where it stopped: "moving" does the (idempotent) move again,
+ * "switching" only finishes the switch.
+ */
+struct marker {
+    char kind[16], phase[16];
+};
+
+static void
+marker_path(const struct sv_config *cfg, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/root.switch", cfg->data_dir);
+}
+
+static bool
+marker_read(const struct sv_config *cfg, struct marker *m)
+{
+    char path[SV_PATH_MAX + 16];
+    FILE *f;
+    bool ok;
+
+    marker_path(cfg, path, sizeof path);
+    memset(m, 0, sizeof *m);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    ok = fscanf(f, "%15s %15s", m->kind, m->phase) == 2;
+    fclose(f);
+    return ok;
+}
+
+static bool
+marker_write(const struct sv_config *cfg, const char *kind, const char *phase)
+{
+    char path[SV_PATH_MAX + 16], tmp[SV_PATH_MAX + 24];
+    FILE *f;
+    bool ok;
+
+    marker_path(cfg, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        return false;
+    ok = fprintf(f, "%s %s\n", kind, phase) > 0;
+    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok && rename(tmp, path) == 0;
+    sync_parent(path);
+    return ok;
+}
+
+static void
+marker_remove(const struct sv_config *cfg)
+{
+    char path[SV_PATH_MAX + 16];
+    marker_path(cfg, path, sizeof path);
+    unlink(path);
+    sync_parent(path);
+}
+
+/* The data directory opens with its (switched) config: before the old
+ * root is destroyed. */
+static bool
+opens(const char *data)
+{
+    struct sv_app app;
+    if (!sv_cli_open(&app, data, 1))
+        return false;
+    sv_app_close(&app);
+    return true;
+}
+
 static int
 migrate_root(int argc, char **argv)
 {
@@ -228,12 +332,14 @@ migrate_root(int argc, char **argv)
                                       {NULL}};
     struct sv_keys_migration m = {0};
     struct sv_keyring *to = NULL;
+    struct sv_config cfg;
     struct sv_app app;
-    char err[1024] = "", block[3 * SV_PATH_MAX + 160];
-    const char *old_root;
-    bool to_token;
+    struct marker mk;
+    char err[1024] = "", block[3 * SV_PATH_MAX + 160], pin_abs[PATH_MAX];
+    char next[SV_PATH_MAX + 8], pnext[SV_PATH_MAX + 8];
+    bool to_token, resumed;
     enum sv_err rc;
-    int code;
+    int code, n;
 
     code = sv_cli_parse(argc, argv, "keys", "bad option", help, opts, NULL);
     if (code != SV_CLI_GO)
@@ -250,95 +356,108 @@ migrate_root(int argc, char **argv)
                      strpbrk(module, "\r\n") || strpbrk(pin, "\r\n")))
         return sv_cli_usage("keys", "--pkcs11-*: one line each, a token "
                                     "label of 1-32 characters");
-    if (!sv_cli_open(&app, data, 1))
-        return 1;
-    if (sv_keyring_in_token(app.kr) == to_token) {
-        /* Switched already (a run that stopped after the switch): only the
-         * old root is left to destroy. */
-        old_root = to_token ? app.cfg.root_key_file : app.cfg.platform_key_file;
-        rc = sv_keyring_shred_file(old_root);
-        sv_app_close(&app);
-        if (rc != SV_OK)
-            return sv_cli_fail("%s: cannot remove it", old_root);
+    /* The config names the PIN file relative to the data directory. */
+    if (to_token && realpath(pin, pin_abs) == NULL)
+        return sv_cli_fail("%s: %s", pin, strerror(errno));
+    if (sv_config_load(&cfg, data, err, sizeof err) != SV_OK)
+        return sv_cli_fail("%s", err);
+    snprintf(next, sizeof next, "%s.next", cfg.root_key_file);
+    snprintf(pnext, sizeof pnext, "%s.next", cfg.platform_key_file);
+    resumed = marker_read(&cfg, &mk);
+    if (resumed && strcmp(mk.kind, to_kind) != 0)
+        return sv_cli_fail("a root change to %s stopped half way: run it "
+                           "again to finish it first",
+                           mk.kind);
+    if (!resumed && cfg.root_pkcs11 == to_token) {
         printf("the root is already %s\n",
                to_token ? "in the token" : "a key file");
         return 0;
     }
+    if (!resumed || strcmp(mk.phase, "switching") != 0) {
+        if (!marker_write(&cfg, to_kind, "moving"))
+            return sv_cli_fail("%s: cannot write root.switch", cfg.data_dir);
+        sv_app_root_rotation = true;
+        if (!sv_cli_open(&app, data, 1))
+            return 1;
+        if (to_token) {
+            struct sv_keyring_token t = {module, token, pin_abs, pnext};
+            rc = sv_keyring_token_init(&t, app.kr, err, sizeof err);
+            if (rc == SV_OK)
+                rc = sv_keyring_load_token(&t, &to, err, sizeof err);
+        } else {
+            rc = sv_keyring_root_file_from(app.kr, next);
+            if (rc == SV_OK)
+                rc = sv_keyring_load(next, &to, err, sizeof err);
+        }
+        if (rc == SV_OK) {
+            sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
+            rc = sv_keys_migrate_root(app.db, app.kr, to, to_kind,
+                                      sv_cli_actor(), &m, err, sizeof err);
+        }
+        sv_keyring_free(to);
+        sv_app_close(&app);
+        if (rc != SV_OK)
+            return sv_cli_fail("keys migrate-root: %s (nothing is switched; "
+                               "run it again once fixed)",
+                               err[0] ? err : sv_err_code(rc));
+#ifdef SV_TEST_HOOKS
+        /* api/hsm: a run that stops with every key moved, before the
+         * switch (the test build only). */
+        if (getenv("SV_TEST_ROOT_STOP") != NULL)
+            return 3;
+#endif
+        if (!marker_write(&cfg, to_kind, "switching"))
+            return sv_cli_fail("%s: cannot write root.switch", cfg.data_dir);
+    }
+    /* The switch: each step done once, whatever stopped before. */
     if (to_token) {
-        struct sv_keyring_token t = {module, token, pin,
-                                     app.cfg.platform_key_file};
-        rc = sv_keyring_token_init(&t, app.kr, err, sizeof err);
-        if (rc == SV_OK)
-            rc = sv_keyring_load_token(&t, &to, err, sizeof err);
-        old_root = app.cfg.root_key_file;
-        snprintf(block, sizeof block,
-                 "\n[keys]\n; keys migrate-root: the root in a PKCS#11 "
-                 "token\nroot = pkcs11\npkcs11_module = %s\n"
-                 "pkcs11_token = %s\npkcs11_pin_file = %s\n",
-                 module, token, pin);
+        if (file_exists(pnext) && rename(pnext, cfg.platform_key_file) != 0)
+            return sv_cli_fail("%s: %s", pnext, strerror(errno));
+        n = snprintf(block, sizeof block,
+                     "\n[keys]\n; keys migrate-root: the root in a PKCS#11 "
+                     "token\nroot = pkcs11\npkcs11_module = %s\n"
+                     "pkcs11_token = %s\npkcs11_pin_file = %s\n",
+                     module, token, pin_abs);
     } else {
-        rc = sv_keyring_root_file_from(app.kr, app.cfg.root_key_file);
-        if (rc == SV_OK)
-            rc = sv_keyring_load(app.cfg.root_key_file, &to, err, sizeof err);
-        old_root = app.cfg.platform_key_file;
-        snprintf(block, sizeof block,
-                 "\n[keys]\n; keys migrate-root: the root in a key file\n"
-                 "root = file\n");
+        if (file_exists(next) && rename(next, cfg.root_key_file) != 0)
+            return sv_cli_fail("%s: %s", next, strerror(errno));
+        n = snprintf(block, sizeof block,
+                     "\n[keys]\n; keys migrate-root: the root in a key file\n"
+                     "root = file\n");
     }
-    if (rc == SV_OK) {
-        sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
-        rc = sv_keys_migrate_root(app.db, app.kr, to, to_kind, sv_cli_actor(),
-                                  &m, err, sizeof err);
-    }
-    sv_keyring_free(to);
-    sv_app_close(&app);
-    if (rc != SV_OK)
-        return sv_cli_fail("keys migrate-root: %s (nothing is switched; "
-                           "run it again once fixed)",
-                           err[0] ? err : sv_err_code(rc));
-    if (!config_append(data, block))
+    sync_parent(cfg.root_key_file);
+    if (n < 0 || (size_t)n >= sizeof block)
+        return sv_cli_fail("--pkcs11-*: too long");
+    if (cfg.root_pkcs11 != to_token && !config_append(data, block))
         return sv_cli_fail("%s/salesvault.conf: cannot switch the root (run "
                            "it again)",
                            data);
-    if (sv_keyring_shred_file(old_root) != SV_OK)
-        return sv_cli_fail("%s: switched, but cannot remove the old root: "
-                           "remove it by hand",
-                           old_root);
+    /* Out of a token: its platform.key goes first (the new root.key holds
+     * the same platform master, and a key file root opens no token blob).
+     * Into one: the old root.key goes only once the token opens all. */
+    if (!to_token && sv_keyring_shred_file(cfg.platform_key_file) != SV_OK)
+        return sv_cli_fail("%s: cannot remove it (run it again)",
+                           cfg.platform_key_file);
+    sv_app_root_rotation = true;
+    if (!opens(data))
+        return sv_cli_fail("keys migrate-root: the data directory does not "
+                           "open with the new root; run it again once "
+                           "salesvault.conf is fixed");
+    if (to_token && sv_keyring_shred_file(cfg.root_key_file) != SV_OK)
+        return sv_cli_fail("switched, but %s cannot be removed: remove it "
+                           "by hand",
+                           cfg.root_key_file);
+    marker_remove(&cfg);
     if (as_json)
         sv_cli_print_json(
-            json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "root", to_kind,
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "root", to_kind,
                       "tenants", (json_int_t)m.tenants, "moved",
                       (json_int_t)m.moved, "heads", (json_int_t)m.heads,
-                      "resigned", (json_int_t)m.resigned, "removed", old_root));
+                      "resigned", (json_int_t)m.resigned, "resumed", resumed));
     else
         printf("the root is now %s: %zu tenant master keys wrapped anew, "
-               "%zu audit heads signed anew; %s removed\n",
-               to_token ? "in the token" : "a key file", m.moved, m.resigned,
-               old_root);
-    return 0;
-}
-
-static bool
-file_exists(const char *p)
-{
-    return access(p, F_OK) == 0;
-}
-
-/* The last steps: the new root and platform.key in place of the old. */
-static int
-rotate_root_switch(const struct sv_config *cfg, const char *next,
-                   const char *pnext)
-{
-    if (file_exists(next)) {
-        if (file_exists(cfg->root_key_file) &&
-            sv_keyring_shred_file(cfg->root_key_file) != SV_OK)
-            return sv_cli_fail("%s: cannot remove the old root",
-                               cfg->root_key_file);
-        if (rename(next, cfg->root_key_file) != 0)
-            return sv_cli_fail("%s: %s", next, strerror(errno));
-    }
-    if (file_exists(pnext) && rename(pnext, cfg->platform_key_file) != 0)
-        return sv_cli_fail("%s: %s", pnext, strerror(errno));
+               "%zu audit heads signed anew; the old root removed\n",
+               to_token ? "in the token" : "a key file", m.moved, m.resigned);
     return 0;
 }
 
@@ -354,6 +473,8 @@ rotate_root(int argc, char **argv)
     struct sv_keyring *to = NULL;
     struct sv_config cfg;
     struct sv_app app;
+    struct marker mk;
+    bool resumed;
     enum sv_err rc;
     int code;
 
@@ -368,45 +489,65 @@ rotate_root(int argc, char **argv)
                            "file (migrate-root --to file), rotate, and back");
     snprintf(next, sizeof next, "%s.next", cfg.root_key_file);
     snprintf(pnext, sizeof pnext, "%s.next", cfg.platform_key_file);
-    if (!file_exists(cfg.root_key_file) && file_exists(next)) {
-        /* Stopped while switching: the keys are all under the new root. */
-        code = rotate_root_switch(&cfg, next, pnext);
-        if (code == 0)
-            printf("the root rotation is finished\n");
-        return code;
-    }
-    sv_app_root_rotation = true;
-    if (!sv_cli_open(&app, data, 1))
-        return 1;
-    rc = sv_keyring_create_file(next);
-    if (rc == SV_E_EXISTS)
-        rc = SV_OK; /* a run that stopped half way: the same new root */
-    if (rc == SV_OK)
-        rc = sv_keyring_load(next, &to, err, sizeof err);
-    if (rc == SV_OK) {
-        sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
-        /* The platform keys' master stays: wrapped by the new root. */
-        rc = sv_keyring_write_platform(to, app.kr, pnext);
+    resumed = marker_read(&cfg, &mk);
+    if (resumed && strcmp(mk.kind, "rotation") != 0)
+        return sv_cli_fail("a root change to %s stopped half way: run it "
+                           "again to finish it first",
+                           mk.kind);
+    if (!resumed || strcmp(mk.phase, "switching") != 0) {
+        if (!marker_write(&cfg, "rotation", "moving"))
+            return sv_cli_fail("%s: cannot write root.switch", cfg.data_dir);
+        sv_app_root_rotation = true;
+        if (!sv_cli_open(&app, data, 1))
+            return 1;
+        rc = sv_keyring_create_file(next);
+        if (rc == SV_E_EXISTS)
+            rc = SV_OK; /* a run that stopped half way: the same new root */
         if (rc == SV_OK)
-            rc = sv_keyring_load_platform(to, pnext);
+            rc = sv_keyring_load(next, &to, err, sizeof err);
+        if (rc == SV_OK) {
+            sv_keyring_set_tenant_dir(to, app.cfg.tenant_key_dir);
+            /* The platform keys' master stays: wrapped by the new root. */
+            rc = sv_keyring_write_platform(to, app.kr, pnext);
+            if (rc == SV_OK)
+                rc = sv_keyring_load_platform(to, pnext);
+        }
+        if (rc == SV_OK)
+            rc = sv_keys_migrate_root(app.db, app.kr, to, "rotation",
+                                      sv_cli_actor(), &m, err, sizeof err);
+        sv_keyring_free(to);
+        sv_app_close(&app);
+        if (rc != SV_OK)
+            return sv_cli_fail("keys rotate-root: %s (the old root is still "
+                               "in use; run it again once fixed)",
+                               err[0] ? err : sv_err_code(rc));
+        if (!marker_write(&cfg, "rotation", "switching"))
+            return sv_cli_fail("%s: cannot write root.switch", cfg.data_dir);
     }
-    if (rc == SV_OK)
-        rc = sv_keys_migrate_root(app.db, app.kr, to, "rotation",
-                                  sv_cli_actor(), &m, err, sizeof err);
-    sv_keyring_free(to);
-    sv_app_close(&app);
-    if (rc != SV_OK)
-        return sv_cli_fail("keys rotate-root: %s (the old root is still in "
-                           "use; run it again once fixed)",
-                           err[0] ? err : sv_err_code(rc));
-    code = rotate_root_switch(&cfg, next, pnext);
-    if (code != 0)
-        return code;
+    /* The switch: platform.key first (the marker keeps everything else
+     * closed meanwhile), then the root. */
+    if (file_exists(pnext) && rename(pnext, cfg.platform_key_file) != 0)
+        return sv_cli_fail("%s: %s", pnext, strerror(errno));
+    if (file_exists(next)) {
+        if (file_exists(cfg.root_key_file) &&
+            sv_keyring_shred_file(cfg.root_key_file) != SV_OK)
+            return sv_cli_fail("%s: cannot remove the old root",
+                               cfg.root_key_file);
+        if (rename(next, cfg.root_key_file) != 0)
+            return sv_cli_fail("%s: %s", next, strerror(errno));
+    }
+    sync_parent(cfg.root_key_file);
+    sv_app_root_rotation = true;
+    if (!opens(data))
+        return sv_cli_fail("keys rotate-root: the data directory does not "
+                           "open with the new root");
+    marker_remove(&cfg);
     if (as_json)
-        sv_cli_print_json(json_pack(
-            "{s:s, s:I, s:I, s:I, s:I}", "root", "file", "tenants",
-            (json_int_t)m.tenants, "moved", (json_int_t)m.moved, "heads",
-            (json_int_t)m.heads, "resigned", (json_int_t)m.resigned));
+        sv_cli_print_json(
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "root", "file",
+                      "tenants", (json_int_t)m.tenants, "moved",
+                      (json_int_t)m.moved, "heads", (json_int_t)m.heads,
+                      "resigned", (json_int_t)m.resigned, "resumed", resumed));
     else
         printf("a new root key in %s: %zu tenant master keys wrapped anew, "
                "%zu audit heads signed anew; the old one overwritten\n",

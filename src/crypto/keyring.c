@@ -342,6 +342,18 @@ root_unwrap(const struct sv_keyring *kr, const char *domain,
     return rc;
 }
 
+/* "PATH.new.RANDOM": a temporary file no other writer shares. */
+static void
+tmp_name(const char *path, char *out, size_t cap)
+{
+    uint8_t r[6];
+    char hex[13];
+
+    randombytes_buf(r, sizeof r);
+    sv_hex(r, sizeof r, hex);
+    snprintf(out, cap, "%s.new.%s", path, hex);
+}
+
 /* ---- the key store: one master key per tenant, outside the database ---- */
 
 void
@@ -405,7 +417,7 @@ sv_keyring_tmk_create(const struct sv_keyring *kr, const char *tenant_id)
     uint8_t *tmk = sodium_malloc(SV_KEY_LEN);
     uint8_t wrapped[SV_WRAPPED_KEK_MAX];
     const char *parts[] = {tenant_id};
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    char path[PATH_MAX], tmp[PATH_MAX + 24];
     size_t len = 0;
     enum sv_err rc;
     int fd;
@@ -430,8 +442,8 @@ sv_keyring_tmk_create(const struct sv_keyring *kr, const char *tenant_id)
     if (rc != SV_OK)
         return rc;
     /* Written whole or not at all: a temporary file, then a rename. */
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    tmp_name(path, tmp, sizeof tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return SV_E_INTERNAL;
     if (write(fd, wrapped, len) != (ssize_t)len || fsync(fd) != 0) {
@@ -907,11 +919,11 @@ sv_keyring_in_token(const struct sv_keyring *kr)
 static enum sv_err
 write_whole(const char *path, const uint8_t *p, size_t len, bool excl)
 {
-    char tmp[PATH_MAX + 8];
+    char tmp[PATH_MAX + 24];
     int fd;
 
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    tmp_name(path, tmp, sizeof tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return SV_E_INTERNAL;
     if (write(fd, p, len) != (ssize_t)len || fsync(fd) != 0) {
@@ -1008,11 +1020,6 @@ sv_keyring_load_platform(struct sv_keyring *kr, const char *path)
     close(fd);
     if (n <= 0 || (size_t)n > SV_WRAPPED_KEK_MAX)
         return SV_E_TAMPERED;
-    /* Already the token's: a move into a token (migrate-root) that stopped
-     * before the switch; the rerun that finishes it keeps the file as it
-     * is. (Nothing else runs meanwhile: the move's servers are stopped.) */
-    if (wrapped[0] == V_TOKEN)
-        return SV_OK;
     key = sodium_malloc(SV_KEY_LEN + SV_AEAD_OVERHEAD);
     if (key == NULL)
         return SV_E_INTERNAL;

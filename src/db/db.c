@@ -89,7 +89,9 @@ migrate_as_owner(const struct sv_config *cfg, struct sv_db *app_db, char *err,
         "TO %1$s;"
         "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM %1$s;"
         "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations "
-        "FROM %1$s;";
+        "FROM %1$s;"
+        /* 016: a deleted tenant's audit stream, by the owner's function */
+        "GRANT EXECUTE ON FUNCTION erase_tenant_audit(TEXT) TO %1$s;";
     struct sv_config *owner = sv_xmalloc(sizeof *owner);
     struct sv_db *odb = NULL;
     const char *app_user = app_db->ops->user(app_db->all[0].conn);

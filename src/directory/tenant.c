@@ -106,10 +106,11 @@ static enum sv_err
 ids_tx(struct sv_dbc *c, void *cls)
 {
     struct ids_ctx *x = cls;
+    enum sv_err rc = sv_db_scope_platform(c); /* tenant_deletions too */
 
     x->out->n = 0; /* an attempt retried starts over */
     x->full = false;
-    return sv_tenant_list(c, id_row, x);
+    return rc == SV_OK ? sv_tenant_list(c, id_row, x) : rc;
 }
 
 enum sv_err
@@ -496,13 +497,16 @@ sv_tenant_keys_cached(const char *tenant_id, uint32_t version)
     return tk;
 }
 
-/* Mark dead and wipe: the entry stays for borrowers. */
+/* Mark dead and wipe: the entry stays for borrowers. A retired version's
+ * index key is the tenant's, still live in its other versions (a borrower
+ * may be computing an index with it): it goes only with the tenant. */
 static void
-kill_keys(struct sv_tenant_keys *k)
+kill_keys(struct sv_tenant_keys *k, bool tenant_gone)
 {
     __atomic_store_n(&k->dead, 1, __ATOMIC_RELEASE);
     sodium_memzero(k->field_key, SV_KEY_LEN);
-    sodium_memzero(k->bidx_key, SV_KEY_LEN);
+    if (tenant_gone)
+        sodium_memzero(k->bidx_key, SV_KEY_LEN);
 }
 
 size_t
@@ -513,7 +517,7 @@ sv_tenant_keys_forget(const char *tenant_id, uint32_t below)
     for (struct cached *e = cache; e != NULL; e = e->next)
         if (alive(e->keys) && strcmp(e->keys->tenant_id, tenant_id) == 0 &&
             (below == 0 || e->keys->version < below)) {
-            kill_keys(e->keys);
+            kill_keys(e->keys, below == 0);
             n++;
         }
     pthread_mutex_unlock(&cache_mu);

@@ -13,7 +13,11 @@ SV_SQL(Q_BY_SLUG, "tenant_find_by_slug",
        "SELECT " TCOLS " FROM tenants WHERE slug = $1", SV_SQL_PLATFORM);
 SV_SQL(Q_BY_ID, "tenant_find", "SELECT " TCOLS " FROM tenants WHERE id = $1",
        SV_SQL_PLATFORM);
-SV_SQL(Q_LIST, "tenant_list", "SELECT " TCOLS " FROM tenants ORDER BY slug",
+/* Not a tenant listed as deleted (one whose deletion stopped between its
+ * key and its rows: `tenant delete` again finishes it). */
+SV_SQL(Q_LIST, "tenant_list",
+       "SELECT " TCOLS " FROM tenants WHERE id NOT IN "
+       "(SELECT tenant_id FROM tenant_deletions) ORDER BY slug",
        SV_SQL_PLATFORM);
 SV_SQL(Q_INSERT, "tenant_insert",
        "INSERT INTO tenants (id, slug, name, password_policy, "

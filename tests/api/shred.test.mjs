@@ -120,7 +120,11 @@ describe('shred: tenant deletion destroys its keys first, then its rows (DATA-7)
         assert.equal(v.tenants_skipped, 1);
         const target = await makeDataDir({ name: 'shred-restore', rootKeyFrom: path.join(data.dir, 'root.key') });
         try {
-            const r = await runCli(['restore', '--in', backupFile(), '--data', target.dir, '--json']);
+            // Refused unless told: a key store copied wrong looks the same.
+            const no = await runCli(['restore', '--in', backupFile(), '--data', target.dir]);
+            assert.equal(no.code, 1);
+            assert.match(no.stderr, /--skip-deleted/);
+            const r = await runCli(['restore', '--in', backupFile(), '--data', target.dir, '--skip-deleted', '--json']);
             assert.equal(r.code, 0, r.stderr);
             assert.equal(JSON.parse(r.stdout).tenants_skipped, 1);
             const list = await runCliJson(['tenant', 'list', '--data', target.dir]);

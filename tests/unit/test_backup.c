@@ -182,7 +182,7 @@ restore_bytes(struct fixture *f, const uint8_t *p, size_t n, char *err)
         fclose(in);
         in = fopen("/dev/null", "rb");
     }
-    rc = sv_backup_restore(&f->b, in, NULL, &st, err, 256);
+    rc = sv_backup_restore(&f->b, in, false, NULL, &st, err, 256);
     fclose(in);
     return rc;
 }
@@ -314,9 +314,16 @@ test_backup_deleted_tenant_stays_deleted(void **state)
     assert_int_equal(sv_backup_verify(&f->b, in, &st, err, sizeof err), SV_OK);
     fclose(in);
     assert_int_equal(st.tenants_skipped, 1);
+    /* Refused unless told: a key store copied wrong looks the same. */
     in = fmemopen(f->file, f->file_len, "rb");
-    assert_int_equal(sv_backup_restore(&f->b, in, NULL, &st, err, sizeof err),
-                     SV_OK);
+    assert_int_not_equal(
+        sv_backup_restore(&f->b, in, false, NULL, &st, err, sizeof err), SV_OK);
+    fclose(in);
+    assert_non_null(strstr(err, "--skip-deleted"));
+    assert_int_equal(count_rows(f, "tenants"), 0);
+    in = fmemopen(f->file, f->file_len, "rb");
+    assert_int_equal(
+        sv_backup_restore(&f->b, in, true, NULL, &st, err, sizeof err), SV_OK);
     fclose(in);
     assert_int_equal(st.tenants_skipped, 1);
     assert_int_equal(count_rows(f, "tenants"), 1);
