@@ -63,6 +63,15 @@
 #      verifying pass (the same pages read, no crypto, no writes); the
 #      server's CPU time during the job. On SQLite and (unless BENCH_PG=0)
 #      on PostgreSQL, like 12. INVALID unless every value was re-sealed
+#  16. sign-in and sealed read with the root key in SoftHSM2 vs a key file
+#      (issue 13): two data dirs made alike (plain init; init --pkcs11-* on
+#      a SoftHSM2 token made in the temporary directory), default config
+#      (production Argon2id cost); one server at a time, file / token
+#      alternating for BENCH_HSM_ROUNDS rounds: sign-ins/s of an office of
+#      BENCH_OFFICE accounts (wrk -c8, as scenario 3) and reads/s of a
+#      customer's sealed e-mail, GET ?unmask=email (wrk -c16; every answer
+#      a 200), the median of the rounds; target token >= 0.9 x key file for
+#      each; the masked GET (no audit event, no token call) beside it
 #   9. the web console in Debian's chromium (bench/console.mjs): a signed-in
 #      console opened with a cold cache, navigation start to first paint and
 #      to ready (layout, navigation and first screen drawn; target < 500 ms),
@@ -90,6 +99,9 @@
 #   BENCH_CONSOLE_RUNS cold console loads for scenario 9 (default 15; 0 skips)
 #   BENCH_RECORDS    customers for scenario 13 (default 1000000)
 #   BENCH_RESEAL_RECORDS customers for scenario 15 (default 200000)
+#   BENCH_HSM_ROUNDS rounds of scenario 16 (default 3, 2-20), each one turn
+#                    per root; BENCH_HSM_MODULE the PKCS#11 module (default
+#                    /usr/lib/softhsm/libsofthsm2.so)
 #   BENCH_ONLY       run only these scenarios, e.g. "7 8" or "2 3 PG" (default:
 #                    all; 1 runs whenever 2, 3 or 4 does, it starts the servers)
 #   SALESVAULT_LIBSV the static library scenarios 7, 10, 11, 13, 14 and 15 link
@@ -230,6 +242,8 @@ want 13 && need_pkgs+=(pkg-config wrk)
 # Scenario 15 links it too (recordgen), on both engines.
 want 15 && need_pkgs+=(pkg-config)
 want 15 && [[ $BENCH_PG != 0 ]] && need_pkgs+=(postgresql)
+# Scenario 16: SoftHSM2 (the token) and wrk.
+want 16 && need_pkgs+=(softhsm2 wrk)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
@@ -1788,6 +1802,212 @@ print("current=%s" % d["current_version"])' <<<"$st15" 2>/dev/null)
             rm -rf "$DATA15"
         done
         [[ $PG_DIR == "$WORK/pg15" ]] && stop_pg_cluster
+    fi
+fi
+
+# ======= 16. sign-in and sealed read with the root in SoftHSM2 (issue 13) ===
+# Issue 13's second target: a sign-in and a sealed-record read with the root
+# key in a PKCS#11 token (SoftHSM2) at >= 0.9 of the same with a key file.
+# Two data directories made alike, one by plain `salesvault init` (root.key)
+# and one by `init --pkcs11-*` on a SoftHSM2 token this scenario makes in its
+# temporary directory (its own SOFTHSM2_CONF, token store and PIN file; all
+# removed at the end). Both keep the default config, hence the production
+# Argon2id cost, as scenario 3 (the sign-ins are dominated by the hash). In
+# each: the tenant's admin, signed in once (temporary password changed
+# through the API), an office of BENCH_OFFICE members (as in scenario 3),
+# a department, an employee for the admin, and a customer with a phone and
+# an e-mail (confidential: sealed); the records quotas raised to their
+# maxima. Then, one server at a time, file / token / file / token ...
+# (BENCH_HSM_ROUNDS rounds, default 3), each turn a fresh `serve` that
+# answers one checked read before it is timed:
+#   a. sign-ins: wrk -c8 POST /auth/login over the office's accounts in
+#      turn (scenario 3's office run): 200 answers with a session per second
+#   b. sealed reads: wrk -c16 GET /records/customer/ID?unmask=email as the
+#      admin: each opens the sealed value with the tenant key and writes a
+#      reveal audit event (DATA-3)
+#   c. (information) the same GET without unmask: the value opened and
+#      answered masked, no audit event
+# Figures: the median of the rounds per root; ratio token / key file. Every
+# audit event (each sign-in writes one, each unmasked read one) signs its
+# stream's head with the Ed25519 key inside the token: that is what the
+# token costs per request; the tenant keys are unwrapped by the token once
+# and kept. Validity: the sign-in runs by the 95 % rule (a 200 with a
+# session); a read run only when every answer was a 200 (no socket error),
+# and the record read before and after the runs is the one expected (the
+# e-mail in clear with unmask, masked without).
+if want 16; then
+    HSM_ROUNDS=${BENCH_HSM_ROUNDS:-3}
+    HSM_MODULE=${BENCH_HSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+    echo
+    echo "== 16. sign-in and sealed read, root in SoftHSM2 vs a key file ($HSM_ROUNDS rounds, alternating; wrk -t2 -d${DUR}s: sign-ins c8, reads c16)"
+    if ! [[ $HSM_ROUNDS =~ ^[0-9]+$ && $HSM_ROUNDS -ge 2 && $HSM_ROUNDS -le 20 ]]; then
+        warn_setup "scenario 16: BENCH_HSM_ROUNDS must be 2-20"
+    elif [[ ! -f $HSM_MODULE ]] || ! command -v softhsm2-util >/dev/null; then
+        warn_setup "scenario 16 needs SoftHSM2 ($HSM_MODULE, softhsm2-util: Debian's softhsm2)"
+    else
+        # The token: a store of its own, one token, a PIN file (0600).
+        HSM16=$WORK/softhsm16
+        mkdir -p "$HSM16/tokens"
+        chmod 700 "$HSM16"
+        printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$HSM16/tokens" >"$HSM16/softhsm2.conf"
+        HSM_PIN=$(od -An -tu4 -N4 /dev/urandom | tr -d ' \n')
+        HSM_LABEL=sv-bench16
+        (umask 077 && printf '%s\n' "$HSM_PIN" >"$HSM16/pin")
+        # This scenario's CLI calls and servers find the token through it.
+        export SOFTHSM2_CONF=$HSM16/softhsm2.conf
+        softhsm2-util --init-token --free --label "$HSM_LABEL" --pin "$HSM_PIN" --so-pin "$(od -An -tu4 -N4 /dev/urandom | tr -d ' \n')" \
+            >"$WORK/softhsm16.out" 2>&1 || die "softhsm2-util --init-token failed: $(tail -n 3 "$WORK/softhsm16.out")"
+        echo "  token: SoftHSM2 $(softhsm2-util --version 2>/dev/null), label $HSM_LABEL, file store in $HSM16/tokens (made here, removed at the end)"
+        EMAIL16=carol.bench16@hsm.example
+        declare -A D16=() TOK16=() REC16=() BODIES16=() LOGIN16=()
+        # s16_read_check KIND: "" when $WORK/resp is the customer as KIND
+        # (unmask: the e-mail in clear, the phone masked; masked: both masked).
+        s16_read_check() {
+            python3 - "$1" "$WORK/resp" "$EMAIL16" <<'PY'
+import json, sys
+kind, path, email = sys.argv[1:4]
+try:
+    d = json.load(open(path))
+except Exception as e:
+    print("not JSON (%s)" % e); sys.exit()
+f, m = d.get("fields", {}), sorted(d.get("masked", []))
+if kind == "unmask" and (f.get("email") != email or m != ["phone"]):
+    print("e-mail %s, masked %s" % ("in clear" if f.get("email") == email else "not in clear", m))
+elif kind == "masked" and (f.get("email") == email or m != ["email", "phone"]):
+    print("masked %s" % m)
+PY
+        }
+        # s16_probe ROOT: one read of each kind checked; "" or what is wrong.
+        s16_probe() {
+            local k why out=''
+            for k in unmask masked; do
+                api GET "${REC16[$1]}$([[ $k == unmask ]] && echo '?unmask=email')" "" "${TOK16[$1]}"
+                if [[ $STATUS != 200 ]]; then why="status $STATUS: $(head -c 200 "$WORK/resp")"; else why=$(s16_read_check $k); fi
+                [[ -n $why ]] && out+="${out:+; }$k: $why"
+            done
+            printf '%s' "$out"
+        }
+        # s16_serve ROOT: start the server of ROOT, sign the admin in
+        # (TOK16), one checked read of each kind (the tenant key unwrapped
+        # and cached before the timing). Sets SV_PID, BASE.
+        s16_serve() {
+            local why deadline
+            start_server "${D16[$1]}" "server-hsm-$1"
+            BASE=https://127.0.0.1:$SV_PORT
+            CURL_TLS=(--cacert "${D16[$1]}/tls/cert.pem")
+            deadline=$((SECONDS + 15))
+            while ((SECONDS < deadline)); do
+                api GET /api/v1/health
+                [[ $STATUS == 200 ]] && break
+                sleep 0.2
+            done
+            api POST /api/v1/auth/login "${LOGIN16[$1]}"
+            TOK16[$1]=$(json_get token <"$WORK/resp")
+            [[ $STATUS == 200 && -n ${TOK16[$1]} ]] || die "scenario 16 ($1): the admin's sign-in answered $STATUS: $(head -c 200 "$WORK/resp")"
+            why=$(s16_probe "$1")
+            [[ -z $why ]] || die "scenario 16 ($1): the customer is not the answer expected before the runs: $why"
+        }
+        # s16_root ROOT: [keys] root as the server reads it (init --pkcs11-*
+        # appends a [keys] section; the last value counts)
+        s16_root() { grep -E '^[[:space:]]*root[[:space:]]*=' "${D16[$1]}/salesvault.conf" | tail -n 1 | sed -E 's/^[^=]*=[[:space:]]*//; s/[[:space:]]*$//'; }
+        hash16=
+        for root16 in file token; do
+            D16[$root16]=$WORK/data-hsm-$root16
+            if [[ $root16 == token ]]; then
+                "$BIN" init --data "${D16[$root16]}" --pkcs11-module "$HSM_MODULE" --pkcs11-token "$HSM_LABEL" \
+                    --pkcs11-pin-file "$HSM16/pin" >"$WORK/init16-$root16.out" 2>&1 ||
+                    die "init --pkcs11-* (scenario 16) failed: $(tail -n 5 "$WORK/init16-$root16.out")"
+                [[ $(s16_root "$root16") == pkcs11 && ! -e ${D16[$root16]}/root.key ]] ||
+                    die "scenario 16: init --pkcs11-* did not make a token root ([keys] root = $(s16_root "$root16"), root.key $([[ -e ${D16[$root16]}/root.key ]] && echo present || echo absent))"
+            else
+                "$BIN" init --data "${D16[$root16]}" >"$WORK/init16-$root16.out" 2>&1 ||
+                    die "init (scenario 16) failed: $(tail -n 5 "$WORK/init16-$root16.out")"
+                [[ -f ${D16[$root16]}/root.key ]] || die "scenario 16: init made no root.key"
+            fi
+            create_tenant "${D16[$root16]}"
+            start_server "${D16[$root16]}" "server-hsm-$root16-setup"
+            BASE=https://127.0.0.1:$SV_PORT
+            CURL_TLS=(--cacert "${D16[$root16]}/tls/cert.pem")
+            prepare_account "${D16[$root16]}" # the admin activated: signed in, password changed
+            LOGIN16[$root16]=$LOGIN_BODY
+            create_office "${D16[$root16]}"
+            BODIES16[$root16]=$OFFICE_BODIES
+            aid16=$(json_get id <<<"$ME_BODY")
+            [[ -n $aid16 ]] || aid16=$(json_get account.id <<<"$ME_BODY")
+            api POST /api/v1/directory/departments '{"name":"Company"}' "$TOKEN"
+            [[ $STATUS == 201 ]] || die "scenario 16 ($root16): POST /directory/departments answered $STATUS: $(head -c 200 "$WORK/resp")"
+            dep16=$(json_get id <"$WORK/resp")
+            api POST /api/v1/directory/employees "{\"account_id\":\"$aid16\",\"display_name\":\"Bench Admin\",\"department_id\":\"$dep16\"}" "$TOKEN"
+            [[ $STATUS == 201 ]] || die "scenario 16 ($root16): POST /directory/employees (the admin, $aid16) answered $STATUS: $(head -c 200 "$WORK/resp")"
+            api POST /api/v1/records/customer "{\"fields\":{\"name\":\"Carol Bench\",\"email\":\"$EMAIL16\",\"phone\":\"13800138000\"}}" "$TOKEN"
+            [[ $STATUS == 201 ]] || die "scenario 16 ($root16): POST /records/customer answered $STATUS: $(head -c 200 "$WORK/resp")"
+            REC16[$root16]=/api/v1/records/customer/$(json_get id <"$WORK/resp")
+            # DATA-4: every read and unmask is counted; at their maxima the
+            # runs are not refused (1,000,000 unmasks a day per account).
+            api PUT /api/v1/records/quotas '{"reads_per_minute":100000000,"reads_per_day":100000000,"unmasks_per_day":1000000,"export_rows_per_day":100000000}' "$TOKEN"
+            [[ $STATUS == 200 ]] || die "scenario 16 ($root16): PUT /records/quotas answered $STATUS: $(head -c 200 "$WORK/resp")"
+            TOK16[$root16]=$TOKEN
+            why16=$(s16_probe "$root16")
+            [[ -z $why16 ]] || die "scenario 16 ($root16): the customer read back is not the answer expected: $why16"
+            echo "  $root16: $(basename "${D16[$root16]}"): [keys] root = $(s16_root "$root16")$([[ $root16 == token ]] && echo " (token $HSM_LABEL; no root.key; platform.key wrapped by the token)" || echo " (root.key)"); tenant $SLUG, admin $ADMIN activated, office of $OFFICE, employee for the admin, customer ${REC16[$root16]##*/} with phone and e-mail sealed; quotas at their maxima"
+            [[ -z $hash16 ]] && hash_bound "${D16[$root16]}/salesvault.conf" && hash16=1
+            stop_pid "$SV_PID" 10
+            [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 16 setup, $root16) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+        done
+        echo "  (Argon2id at the default cost, as scenario 3: opslimit=$OPS memlimit_kib=$MEM; both roots alike)"
+        declare -A S16=() # "KIND ROOT" -> the rates of the rounds, space separated
+        RUNS16=()
+        for ((round16 = 1; round16 <= HSM_ROUNDS; round16++)); do
+            for root16 in file token; do
+                echo "  -- round $round16, $root16 root (load $(cut -d' ' -f1-3 /proc/loadavg))"
+                s16_serve "$root16"
+                for spec16 in "in c8 login" "rd c16 unmask" "mk c16 masked"; do
+                    read -r k16 c16 what16 <<<"$spec16"
+                    n16=${k16}16-$root16-$round16
+                    case $what16 in
+                    login) run_wrk "$n16" "${c16#c}" "$BASE/api/v1/auth/login" POST "" "" session "${BODIES16[$root16]}" ;;
+                    unmask) run_wrk "$n16" "${c16#c}" "$BASE${REC16[$root16]}?unmask=email" GET "" "${TOK16[$root16]}" ;;
+                    masked) run_wrk "$n16" "${c16#c}" "$BASE${REC16[$root16]}" GET "" "${TOK16[$root16]}" ;;
+                    esac
+                    wrk_line "$n16"
+                    # A read run counts only when every answer was a 200.
+                    if [[ $what16 != login && -z ${INV[$n16]} ]]; then
+                        n200=$(wstat "$n16" codes | tr ',' '\n' | sed -n 's/^200://p')
+                        e16=$(($(wstat "$n16" errors_connect)+0 + $(wstat "$n16" errors_read)+0 + $(wstat "$n16" errors_write)+0 + $(wstat "$n16" errors_timeout)+0))
+                        if [[ ${n200:-0} != "$(wstat "$n16" requests)" || $e16 != 0 ]]; then
+                            INV[$n16]="not all 200: $COUNTS"
+                            echo "    INVALID: not every answer was a 200"
+                        fi
+                    fi
+                    S16["$k16 $root16"]+="${S16["$k16 $root16"]:+ }${OK_RPS:-0}"
+                    RUNS16+=("$n16")
+                done
+                why16=$(s16_probe "$root16")
+                if [[ -n $why16 ]]; then
+                    for n16 in "rd16-$root16-$round16" "mk16-$root16-$round16"; do INV[$n16]="wrong answer after the runs: $why16"; done
+                    echo "    INVALID: the customer read after the runs is not the answer expected: $why16"
+                fi
+                grep -q '"level":"error"' "$WORK/server-hsm-$root16.log" 2>/dev/null &&
+                    log "note: the server logged errors during scenario 16 ($root16): $(grep -m3 '"level":"error"' "$WORK/server-hsm-$root16.log")"
+                stop_pid "$SV_PID" 10
+                [[ $STOP_RC == 0 ]] || log "DEVIATION: salesvault serve (scenario 16, $root16) did not exit 0 on SIGTERM (got ${STOP_RC:-?})"
+            done
+        done
+        # median WORDS: the median of the numbers
+        median16() { tr ' ' '\n' <<<"$1" | sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.1f", (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+        runs16() { printf '%s ' "${RUNS16[@]}" | tr ' ' '\n' | grep "^$1" | tr '\n' ' '; }
+        for spec16 in "in|sign-in|sign-ins/s|>= 0.90" "rd|sealed read|reads/s|>= 0.90" "mk|sealed read, masked|reads/s|(info)"; do
+            IFS='|' read -r k16 what16 unit16 tgt16 <<<"$spec16"
+            mf=$(median16 "${S16["$k16 file"]}") mt=$(median16 "${S16["$k16 token"]}")
+            r=$(ratio "$mt" "$mf")
+            echo "  $what16: key file ${S16["$k16 file"]} -> median $mf; token ${S16["$k16 token"]} -> median $mt; token / file ${r:-n/a}"
+            res16="-"
+            [[ $tgt16 != "(info)" ]] && res16=$(cmp_ok "$r" '>=' 0.9)
+            vrow "$(runs16 "${k16}16-")" "16 $what16, root in SoftHSM2" "${mt:-n/a} $unit16" "key file $(vfig "$(runs16 "${k16}16-file")" "${mf:-n/a} $unit16")" "${r:-n/a}" "$tgt16" "$res16"
+        done
+        echo "  NOTE: each audit event signs its stream's head inside the token (Ed25519, one PKCS#11 session behind a mutex): every sign-in writes one (the login event), every read with unmask one (the reveal, DATA-3); that is the token's cost per request. The tenant keys are unwrapped by the token once per server and kept; the masked read touches no token."
+        unset SOFTHSM2_CONF
+        rm -rf "${D16[file]}" "${D16[token]}" "$HSM16"
     fi
 fi
 
